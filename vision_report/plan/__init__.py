@@ -1,0 +1,9 @@
+"""The vision (plan) as data: models and loader."""
+
+from .loader import PlanError, check_digit_ok, load_plan
+from .models import UNDECIDED, Budget, Initiative, Kpi, Municipality, Pillar, Plan, PolicyArea, Subfield
+
+__all__ = [
+    "UNDECIDED", "Budget", "Initiative", "Kpi", "Municipality", "Pillar", "Plan", "PlanError", "PolicyArea",
+    "Subfield", "check_digit_ok", "load_plan",
+]

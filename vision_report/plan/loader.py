@@ -1,0 +1,319 @@
+"""Load a plan folder (plan.yaml, municipalities.csv, pillars/*.yaml, kpis.yaml) into a checked Plan.
+
+Every inconsistency is collected and reported at once, in Japanese, with the file and the item,
+so that a coordinator who edited the data by hand can fix all of it in one go.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .models import (
+    DIRECTIONS,
+    UNDECIDED,
+    Agreement,
+    Budget,
+    BudgetValue,
+    Initiative,
+    Kpi,
+    Municipality,
+    Pillar,
+    Plan,
+    PlanMeta,
+    PolicyArea,
+    Subfield,
+)
+
+AREA_RANGE_RE = re.compile(r"^(\d+)\.(\d+)-(\d+)\.(\d+)$")
+
+
+class PlanError(Exception):
+    """The plan data is inconsistent. ``problems`` lists every finding (Japanese)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("計画データに問題があります:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+def check_digit_ok(code: str) -> bool:
+    """全国地方公共団体コード: 5 digits + check digit."""
+    if not re.fullmatch(r"\d{6}", code):
+        return False
+    d = [int(c) for c in code[:5]]
+    check = (11 - (6 * d[0] + 5 * d[1] + 4 * d[2] + 3 * d[3] + 2 * d[4]) % 11) % 10
+    return check == int(code[5])
+
+
+class _Loader:
+    def __init__(self, plan_dir: Path):
+        self.dir = plan_dir
+        self.problems: list[str] = []
+
+    def problem(self, where: str, msg: str) -> None:
+        self.problems.append(f"{where}: {msg}")
+
+    def read_yaml(self, rel: str) -> Any:
+        path = self.dir / rel
+        if not path.is_file():
+            self.problem(rel, "ファイルがありません")
+            return None
+        try:
+            return yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            self.problem(rel, f"YAMLとして読めません（{exc}）")
+            return None
+
+    # -- pieces ---------------------------------------------------------------
+    def municipalities(self) -> list[Municipality]:
+        rel = "municipalities.csv"
+        path = self.dir / rel
+        if not path.is_file():
+            self.problem(rel, "ファイルがありません")
+            return []
+        out = []
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            for n, row in enumerate(csv.DictReader(f), start=2):
+                code = (row.get("code") or "").strip()
+                name = (row.get("name") or "").strip()
+                if not check_digit_ok(code):
+                    self.problem(f"{rel} {n}行目", f"市町村コード {code!r} は6桁の全国地方公共団体コードではありません（検査数字が合いません）")
+                if not name:
+                    self.problem(f"{rel} {n}行目", "市町村名が空です")
+                try:
+                    out.append(Municipality(
+                        code=code, name=name,
+                        population=int(row["population"]) if row.get("population") else None,
+                        households=int(row["households"]) if row.get("households") else None,
+                        area_km2=float(row["area_km2"]) if row.get("area_km2") else None,
+                    ))
+                except ValueError as exc:
+                    self.problem(f"{rel} {n}行目", f"数値が読めません（{exc}）")
+        for what, counter in (("市町村コード", Counter(m.code for m in out)), ("市町村名", Counter(m.name for m in out))):
+            for key, c in counter.items():
+                if c > 1:
+                    self.problem(rel, f"{what} {key} が{c}回出てきます（重複）")
+        return out
+
+    def budget(self, raw: Any, where: str, years: tuple[int, ...]) -> Budget:
+        raw = raw or {}
+        if not isinstance(raw, dict):
+            self.problem(where, "budget は年度ごとの対応表にしてください")
+            raw = {}
+        values: dict[int, BudgetValue] = {}
+        total: BudgetValue = None
+        for key, val in raw.items():
+            k = str(key)
+            v = self.budget_value(val, f"{where} 事業費 {k}")
+            if k == "total":
+                total = v
+            elif k.isdigit() and int(k) in years:
+                values[int(k)] = v
+            else:
+                self.problem(where, f"事業費の年度 {k} は計画期間（{years[0]}〜{years[-1]}年度）の外です")
+        for y in years:
+            values.setdefault(y, None)
+        b = Budget(years=dict(sorted(values.items())), total=total)
+        if b.all_years_printed() and isinstance(total, int):
+            s = sum(v for v in b.years.values() if isinstance(v, int))
+            if s != total:
+                self.problem(where, f"事業費の合計 {total:,} が各年度の和 {s:,} と一致しません")
+        return b
+
+    def budget_value(self, val: Any, where: str) -> BudgetValue:
+        if val is None or val == "":
+            return None
+        if val == UNDECIDED:
+            return UNDECIDED
+        if isinstance(val, bool) or not isinstance(val, int):
+            self.problem(where, f"事業費 {val!r} は千円単位の整数・空欄・「未定」のいずれかにしてください")
+            return None
+        if val < 0:
+            self.problem(where, f"事業費 {val} が負の値です")
+        return val
+
+    def participants(self, raw: Any, where: str, by_name: dict[str, str], order: dict[str, int]) -> tuple[str, ...]:
+        if not isinstance(raw, list) or not raw:
+            self.problem(where, "関係市町村（participants）が空です")
+            return ()
+        codes = []
+        for p in raw:
+            p = str(p).strip()
+            code = p if p in order else by_name.get(p)
+            if code is None:
+                self.problem(where, f"関係市町村 {p!r} は構成市町村にありません")
+                continue
+            if code in codes:
+                self.problem(where, f"関係市町村 {p} が重複しています")
+                continue
+            codes.append(code)
+        return tuple(sorted(codes, key=order.__getitem__))
+
+    # -- whole ------------------------------------------------------------------
+    def load(self) -> Plan:
+        meta_raw = self.read_yaml("plan.yaml") or {}
+        munis = self.municipalities()
+        by_name = {m.name: m.code for m in munis}
+        order = {m.code: i for i, m in enumerate(munis)}
+        try:
+            period = meta_raw["period"]
+            meta = PlanMeta(
+                id=str(meta_raw["id"]), title=meta_raw["title"], alliance=meta_raw["alliance"],
+                revision=meta_raw["revision"], first_fiscal_year=int(period["first_fiscal_year"]),
+                last_fiscal_year=int(period["last_fiscal_year"]),
+                core_municipality=str(meta_raw["core_municipality"]), office=meta_raw.get("office"),
+                period_note=period.get("note"), population_as_of=meta_raw.get("population_as_of"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PlanError([f"plan.yaml: 必須項目がありません・読めません（{exc}）"] + self.problems) from exc
+        if meta.core_municipality not in order:
+            self.problem("plan.yaml", f"中心市 core_municipality {meta.core_municipality} が municipalities.csv にありません")
+        totals = meta_raw.get("municipality_totals") or {}
+        for key in ("population", "households", "area_km2"):
+            if key in totals:
+                s = sum(getattr(m, key) or 0 for m in munis)
+                if round(s, 2) != round(float(totals[key]), 2):
+                    self.problem("municipalities.csv", f"{key} の合計 {s:,} が圏域合計 {totals[key]:,} と一致しません")
+        years = meta.fiscal_years
+
+        pillars: list[Pillar] = []
+        areas: list[PolicyArea] = []
+        initiatives: list[Initiative] = []
+        subfield_raw = meta_raw.get("subfields") or []
+        subfield_of_area: dict[str, str] = {}
+        subfields_tmp = []
+        for s in subfield_raw:
+            sid = str(s["id"])
+            m = AREA_RANGE_RE.match(str(s.get("areas", "")))
+            if not m or m.group(1) != m.group(3) or int(m.group(1)) != int(s["pillar"]):
+                self.problem("plan.yaml", f"小分野 {sid} の areas は「3.1-3.14」の形で同じ柱の範囲にしてください")
+                continue
+            ids = tuple(f"{m.group(1)}.{k}" for k in range(int(m.group(2)), int(m.group(4)) + 1))
+            for a in ids:
+                subfield_of_area[a] = sid
+            subfields_tmp.append((sid, int(s["pillar"]), str(s["letter"]), str(s["name"]), ids))
+
+        for rel in meta_raw.get("pillar_files") or []:
+            raw = self.read_yaml(rel)
+            if not raw:
+                continue
+            pid = int(raw["id"])
+            area_ids = []
+            for a_pos, a in enumerate(raw.get("areas") or [], start=1):
+                aid = str(a.get("id"))
+                where = f"{rel} 政策分野 {aid}"
+                if aid != f"{pid}.{a_pos}":
+                    self.problem(where, f"政策分野の番号は文書の順に {pid}.{a_pos} のはずです")
+                if subfield_of_area.get(aid) != (a.get("subfield") and f"{pid}{a.get('subfield')}"):
+                    self.problem(where, f"小分野 {a.get('subfield')!r} が plan.yaml の範囲（{subfield_of_area.get(aid)}）と合いません")
+                ag = a.get("agreement") or {}
+                init_ids = []
+                inits = a.get("initiatives") or []
+                if not inits:
+                    self.problem(where, "具体的取組（initiatives）が一つもありません")
+                for i_pos, i in enumerate(inits, start=1):
+                    iid = str(i.get("id"))
+                    iwhere = f"{rel} 取組 {iid}"
+                    if iid != f"{aid}.{i_pos}":
+                        self.problem(iwhere, f"取組の番号は文書の順に {aid}.{i_pos} のはずです")
+                    roles = i.get("roles") or {}
+                    initiatives.append(Initiative(
+                        id=iid, area_id=aid, number=i_pos, name=str(i.get("name") or ""),
+                        participants=self.participants(i.get("participants"), iwhere, by_name, order),
+                        budget=self.budget(i.get("budget"), iwhere, years),
+                        description=i.get("description"), role_kumamoto=roles.get("kumamoto"),
+                        role_neighbours=roles.get("neighbours"), cost_sharing=i.get("cost_sharing"),
+                        schedule=tuple(i.get("schedule") or ()), subsidies=i.get("subsidies"),
+                        effects=i.get("effects"), source_line=i.get("source_line"),
+                    ))
+                    if not i.get("name"):
+                        self.problem(iwhere, "取組名（name）が空です")
+                    init_ids.append(iid)
+                areas.append(PolicyArea(
+                    id=aid, pillar=pid, number=a_pos, name=str(a.get("name") or ""),
+                    subfield=subfield_of_area.get(aid), direction=a.get("direction"),
+                    agreement=Agreement(content=ag.get("content"), role_kumamoto=ag.get("role_kumamoto"),
+                                        role_neighbours=ag.get("role_neighbours"), field_label=ag.get("field_label")),
+                    initiative_ids=tuple(init_ids), source_line=a.get("source_line"),
+                ))
+                area_ids.append(aid)
+            pillars.append(Pillar(
+                id=pid, name=str(raw.get("name")), direction=raw.get("direction"), area_ids=tuple(area_ids),
+                subfield_ids=tuple(s[0] for s in subfields_tmp if s[1] == pid), source_line=raw.get("source_line"),
+            ))
+        known_areas = {a.id for a in areas}
+        for sid, _p, _l, _n, ids in subfields_tmp:
+            missing = [a for a in ids if a not in known_areas]
+            if missing:
+                self.problem("plan.yaml", f"小分野 {sid} の政策分野 {', '.join(missing)} がありません")
+        subfields = [Subfield(id=s[0], pillar=s[1], letter=s[2], name=s[3], area_ids=s[4]) for s in subfields_tmp]
+        for what, ids in (("柱", [str(p.id) for p in pillars]), ("政策分野", [a.id for a in areas]),
+                          ("取組", [i.id for i in initiatives])):
+            for key, c in Counter(ids).items():
+                if c > 1:
+                    self.problem("計画データ", f"{what} {key} が{c}回出てきます（重複）")
+
+        nodes = {str(p.id) for p in pillars} | known_areas | {s.id for s in subfields}
+        kpis = self.kpis(nodes, order)
+        if self.problems:
+            raise PlanError(self.problems)
+        return Plan(meta=meta, municipalities=tuple(munis), pillars=tuple(pillars), subfields=tuple(subfields),
+                    areas=tuple(areas), initiatives=tuple(initiatives), kpis=tuple(kpis))
+
+    def kpis(self, nodes: set[str], order: dict[str, int]) -> list[Kpi]:
+        rel = "kpis.yaml"
+        raw = self.read_yaml(rel) or {}
+        out = []
+        for k in raw.get("kpis") or []:
+            kid = str(k.get("id"))
+            where = f"{rel} KPI {kid}"
+            node = str(k.get("measures"))
+            if node not in nodes:
+                self.problem(where, f"測る対象 measures {node!r} は計画に存在しません（柱・政策分野・小分野のいずれか）")
+            direction = k.get("direction")
+            if direction not in DIRECTIONS:
+                self.problem(where, f"direction {direction!r} は increase / decrease / at_least のいずれかにしてください")
+            rep = k.get("reporters")
+            if rep == "all":
+                reporters, rep_all = tuple(order), True
+            elif isinstance(rep, list) and rep:
+                bad = [str(r) for r in rep if str(r) not in order]
+                if bad:
+                    self.problem(where, f"報告市町村 {', '.join(bad)} は構成市町村にありません")
+                reporters, rep_all = tuple(sorted((str(r) for r in rep if str(r) in order), key=order.__getitem__)), False
+            else:
+                self.problem(where, "reporters は all か市町村コードの一覧にしてください")
+                reporters, rep_all = (), False
+            try:
+                baseline, target = float(k["baseline"]), float(k["target"])
+                baseline_year = int(k["baseline_year"])
+            except (KeyError, TypeError, ValueError):
+                self.problem(where, "baseline・baseline_year・target は数値で指定してください")
+                continue
+            if direction in ("increase", "decrease") and baseline == target:
+                self.problem(where, "現状値と目標値が同じため進捗率を計算できません")
+            if not k.get("unit"):
+                self.problem(where, "単位（unit）が空です")
+            out.append(Kpi(
+                id=kid, name=str(k.get("name")), measures=node, unit=str(k.get("unit")), baseline=baseline,
+                baseline_year=baseline_year, target=target, direction=direction, reporters=reporters,
+                reporters_all=rep_all, source=k.get("source"), notes=k.get("notes"),
+                baseline_label=k.get("baseline_label"), target_label=k.get("target_label"),
+                allow_negative=bool(k.get("allow_negative", False)), source_line=k.get("source_line"),
+            ))
+        for key, c in Counter(k.id for k in out).items():
+            if c > 1:
+                self.problem(rel, f"KPI {key} が{c}回出てきます（重複）")
+        return out
+
+
+def load_plan(plan_dir: Path) -> Plan:
+    """Load and check a plan folder; raises PlanError listing every problem."""
+    if not plan_dir.is_dir():
+        raise PlanError([f"計画フォルダ {plan_dir} がありません"])
+    return _Loader(plan_dir).load()
