@@ -187,7 +187,7 @@ class Extractor:
         text = lambda k: clean_text(" ".join(t for _, t in fields.get(k, [])))  # noqa: E731
         out["description"] = text("事業内容")
         roles = text("役割分担")
-        m = re.search(r"<熊本市>(.*?)(?:<近隣市町村>(.*))?$", roles.replace("\n", "\u2028"))
+        m = re.search(r"<熊本市>(.*?)(?:<近隣(?:市)?町村>(.*))?$", roles.replace("\n", "\u2028"))
         if m:
             out["role_kumamoto"] = (m.group(1) or "").replace("\u2028", "\n").strip()
             out["role_neighbours"] = (m.group(2) or "").replace("\u2028", "\n").strip()

@@ -1,0 +1,128 @@
+"""Invariants of the shipped plan (熊本連携中枢都市圏ビジョン 2024年3月改定) and `plan --json`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from vision_report.cli import main as cli_main
+from vision_report.plan.export import plan_to_dict
+
+CONTRACT_MUNICIPALITIES = [
+    ("431001", "熊本市"), ("432067", "玉名市"), ("432083", "山鹿市"), ("432105", "菊池市"), ("432113", "宇土市"),
+    ("432130", "宇城市"), ("432148", "阿蘇市"), ("432164", "合志市"), ("433489", "美里町"), ("433641", "玉東町"),
+    ("434035", "大津町"), ("434043", "菊陽町"), ("434281", "高森町"), ("434329", "西原村"), ("434337", "南阿蘇村"),
+    ("434418", "御船町"), ("434426", "嘉島町"), ("434434", "益城町"), ("434442", "甲佐町"), ("434477", "山都町"),
+]
+
+# CONTRACT §1 KPI table: id -> (unit, baseline, baseline_year, target, direction, measures, reporters)
+CONTRACT_KPIS = {
+    "gdp": ("百万円", 4790058, 2020, 4830000, "increase", "1", "all"),
+    "startups": ("人/年", 1076, 2022, 1190, "increase", "1.1", "all"),
+    "agri_sales": ("百万円", 504, 2022, 676, "increase", "1.2", ["431001"]),
+    "port_teu": ("TEU", 9104, 2022, 17000, "increase", "1.3", ["431001"]),
+    "downtown_footfall": ("人", 662742, 2023, 800000, "increase", "2", ["431001"]),
+    "perinatal_admissions": ("人", 388, 2022, 470, "increase", "2.1", ["431001"]),
+    "station_passengers": ("人/日", 28092, 2022, 34114, "increase", "2.2", ["431001"]),
+    "univ_collab": ("件/年", 197, 2022, 240, "increase", "2.3", "all"),
+    "net_migration": ("人", 4771, 2023, 2000, "at_least", "3", "all"),
+    "births": ("人", 9187, 2023, 10813, "at_least", "3", "all"),
+    "facility_mutual_use": ("人/年", 12774, 2022, 12460, "at_least", "3A", "all"),
+    "transit_riders": ("千人/年", 45603, 2022, 56000, "increase", "3B", ["431001"]),
+    "new_initiatives": ("件", 27, 2023, 40, "increase", "3C", ["431001"]),
+}
+
+
+def test_meta(plan):
+    assert plan.meta.revision == "2024年3月改定"
+    assert plan.meta.fiscal_years == (2021, 2022, 2023, 2024, 2025)
+    assert plan.meta.core_municipality == "431001"
+
+
+def test_municipalities_in_vision_order(plan):
+    assert [(m.code, m.name) for m in plan.municipalities] == CONTRACT_MUNICIPALITIES
+    assert sum(m.population for m in plan.municipalities) == 1_268_400  # 圏域合計 of the base-data table
+
+
+def test_structure_counts(plan):
+    assert [p.id for p in plan.pillars] == [1, 2, 3]
+    assert [len(p.area_ids) for p in plan.pillars] == [3, 3, 22]
+    assert [s.id for s in plan.subfields] == ["3A", "3B", "3C"]
+    assert plan.subfield("3A").area_ids == tuple(f"3.{k}" for k in range(1, 15))
+    assert plan.subfield("3B").area_ids == tuple(f"3.{k}" for k in range(15, 21))
+    assert plan.subfield("3C").area_ids == ("3.21", "3.22")
+    assert len(plan.initiatives) == 70
+    per_pillar = [sum(len(plan.area(a).initiative_ids) for a in p.area_ids) for p in plan.pillars]
+    assert per_pillar == [7, 6, 57]
+
+
+def test_contract_example_and_names(plan):
+    assert plan.area("3.15").name == "持続可能な地域公共交通網の形成"
+    assert plan.initiative("3.15.2").name == "鉄道交通の確保のための連携"
+    assert plan.area("3.16").name == "ICTを活用した広域的な情報発信"
+    assert plan.area("3.17").name == "広域的道路網の構築"
+    assert plan.area("3.22").name == "機関等の共同設置"
+    for a in plan.areas:  # no garbled OCR glyphs left in names
+        assert "圈" not in a.name and "道道路" not in a.name
+    for i in plan.initiatives:
+        assert "圈" not in i.name and "道道路" not in i.name
+
+
+def test_every_initiative_has_the_core_city_and_an_area(plan):
+    for i in plan.initiatives:
+        assert "431001" in i.participants, i.id
+        assert i.id.startswith(i.area_id + ".")
+    for a in plan.areas:
+        assert a.initiative_ids, a.id
+
+
+def test_budgets_as_printed(plan):
+    b = plan.initiative("1.1.1").budget
+    assert (b.years, b.total) == ({2021: 5334, 2022: 5321, 2023: 5719, 2024: 6589, 2025: 6589}, 29552)
+    # only a total printed
+    assert plan.initiative("2.3.2").budget.total == 23871
+    assert set(plan.initiative("2.3.2").budget.years.values()) == {None}
+    # 未定 stays 未定
+    assert plan.initiative("3.5.4").budget.planned(2025) == "未定"
+    # figures pushed into the 国・県補助制度等 row were moved back
+    assert plan.initiative("2.1.2").budget.planned(2021) == 689
+    assert plan.initiative("3.12.2").budget.total == 2_543_639
+    for i in plan.initiatives:
+        if i.budget.all_years_printed() and isinstance(i.budget.total, int):
+            assert sum(i.budget.years.values()) == i.budget.total, i.id
+
+
+def test_kpis_match_contract(plan):
+    assert [k.id for k in plan.kpis] == list(CONTRACT_KPIS)
+    for k in plan.kpis:
+        unit, baseline, year, target, direction, measures, reporters = CONTRACT_KPIS[k.id]
+        assert (k.unit, k.baseline, k.baseline_year, k.target, k.direction, k.measures) == (
+            unit, baseline, year, target, direction, measures), k.id
+        assert (list(k.reporters) if not k.reporters_all else "all") == reporters, k.id
+        assert plan.node_exists(k.measures)
+
+
+def test_plan_json_round_trips(plan, capsys):
+    assert cli_main(["plan", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data == json.loads(json.dumps(plan_to_dict(plan), ensure_ascii=False))
+    assert [(m["code"], m["name"]) for m in data["municipalities"]] == CONTRACT_MUNICIPALITIES
+    assert {"id", "name", "subfield"} <= set(data["policy_areas"][0])
+    by_id = {i["id"]: i for i in data["initiatives"]}
+    assert len(by_id) == 70
+    for i in plan.initiatives:
+        j = by_id[i.id]
+        assert j["name"] == i.name and tuple(j["participants"]) == i.participants
+        assert list(j["budget"]) == ["2021", "2022", "2023", "2024", "2025", "total"]
+        assert j["budget"]["total"] == i.budget.total
+        assert [j["budget"][str(y)] for y in plan.meta.fiscal_years] == list(i.budget.years.values())
+    for k in data["kpis"]:
+        assert {"id", "name", "unit", "baseline", "baseline_year", "target", "direction", "measures"} <= set(k)
+
+
+def test_plan_summary_command_runs_as_a_program():
+    out = subprocess.run([sys.executable, "-m", "vision_report.cli", "plan"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "具体的取組: 70" in out and "計画事業費（千円）" in out
+    assert "3.15  持続可能な地域公共交通網の形成 [3B]: 取組 3" in out
