@@ -1,0 +1,135 @@
+"""Pure preparation of submission rows for validation and computation (DataFrame in, DataFrame out).
+
+Adds the derived columns the Great Expectations suites check (``expectations/*.json``), and the
+plan-derived parameters those suites take.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from . import normalize as nz
+from .config import ValidationSettings
+from .plan import Plan
+
+
+def _norm_name(s: str) -> str:
+    return "".join(nz.nfkc(s).split()).replace("　", "")
+
+
+def prepare_rows(rows: pd.DataFrame, plan: Plan, fiscal_year: int, units: nz.UnitSystem) -> pd.DataFrame:
+    """Raw rows (intake.ROW_COLUMNS) -> rows with the columns validation and computation need."""
+    df = rows.copy()
+    n = len(df)
+    df["row_key"] = df["file_id"].astype(str) + ":" + df["row"].astype(str)
+    kinds = [nz.canonical_kind(k) for k in df["kind_raw"]]
+    df["kind"] = [k if k else nz.nfkc(raw).strip() for k, raw in zip(kinds, df["kind_raw"], strict=True)]
+    df["kind_known"] = [k is not None for k in kinds]
+    is_exp = df["kind"] == "expenditure"
+    is_kpi = df["kind"] == "kpi"
+    item_known = np.zeros(n, dtype=bool)
+    expected_unit: list[str | None] = [None] * n
+    plan_name: list[str] = [""] * n
+    planned = np.full(n, np.nan)
+    participants = np.full(n, np.nan)
+    allow_negative = np.zeros(n, dtype=bool)
+    expected_size = np.full(n, np.nan)
+    population = {m.code: (m.population or 0) for m in plan.municipalities}
+    total_pop = sum(population.values()) or 1
+    for k, (kind, item, code) in enumerate(zip(df["kind"], df["item_id"], df["municipality_code"], strict=True)):
+        if kind == "expenditure" and plan.has_initiative(item):
+            ini = plan.initiative(item)
+            item_known[k] = True
+            expected_unit[k] = "千円"
+            plan_name[k] = ini.name
+            p = ini.budget.planned(fiscal_year)
+            planned[k] = float(p) if isinstance(p, int) else np.nan
+            participants[k] = len(ini.participants)
+        elif kind == "kpi" and plan.has_kpi(item):
+            kpi = plan.kpi(item)
+            item_known[k] = True
+            expected_unit[k] = kpi.unit
+            plan_name[k] = kpi.name
+            allow_negative[k] = kpi.allow_negative
+            if kpi.reporters_all:
+                share = population.get(code, 0) / total_pop
+            else:
+                share = 1.0 / max(len(kpi.reporters), 1)
+            expected_size[k] = abs(kpi.baseline) * share if share > 0 else np.nan
+    df["item_known"] = item_known
+    df["plan_name"] = plan_name
+    df["expected_unit"] = expected_unit
+    df["participation_key"] = np.where(is_exp, df["municipality_code"].astype(str) + "|" + df["item_id"], "")
+    df["reporter_key"] = np.where(is_kpi, df["municipality_code"].astype(str) + "|" + df["item_id"], "")
+
+    parsed = [nz.parse_number(v) for v in df["value_raw"]]
+    df["value_problem"] = [p.problem for p in parsed]
+    value_given = np.array([p.value if p.value is not None else np.nan for p in parsed], dtype=float)
+    df["value_given"] = value_given
+    factors = [
+        units.factor(u, e) if e is not None and str(u).strip() else None
+        for u, e in zip(df["unit"], expected_unit, strict=True)
+    ]
+    df["unit_factor"] = np.array([f if f is not None else np.nan for f in factors], dtype=float)
+    df["value"] = value_given * df["unit_factor"].to_numpy()
+    df["allow_negative"] = allow_negative
+    df["expected_size"] = expected_size
+    df["planned_thousand_yen"] = planned
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["budget_ratio"] = np.where(is_exp & (planned > 0), df["value"] / planned, np.nan)
+        share = np.where(is_exp, planned / np.where(participants > 0, participants, np.nan), expected_size)
+        ratio = np.abs(df["value"].to_numpy()) / share
+        df["magnitude_log10"] = np.where((ratio > 0) & np.isfinite(ratio), np.log10(np.where(ratio > 0, ratio, 1)),
+                                         np.nan)
+    df["municipality_col_norm"] = [nz.parse_code(v) for v in df["municipality_col"]]
+    df["municipality_check"] = (df["municipality_col_norm"] == "") | (
+        df["municipality_col_norm"] == df["municipality_code"].astype(str))
+    fy = [nz.parse_fiscal_year(v) if str(v).strip() else None for v in df["fiscal_year_col"]]
+    df["fiscal_year_col_norm"] = [str(v) if v is not None else ("" if not str(raw).strip() else nz.nfkc(raw).strip())
+                                  for v, raw in zip(fy, df["fiscal_year_col"], strict=True)]
+    df["name_matches"] = [
+        (not given) or (not pn) or _norm_name(given) == _norm_name(pn)
+        for given, pn in zip(df["name"], df["plan_name"], strict=True)
+    ]
+    return df
+
+
+def coverage(prepared: pd.DataFrame, files: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """One row per (readable file, item its municipality should report): was a row received?
+
+    ``files``: file_id, file, municipality_code of the files whose rows were read.
+    """
+    present = set(zip(prepared["file_id"], prepared["kind"], prepared["item_id"], strict=True))
+    out = []
+    for fid, fname, code in zip(files["file_id"], files["file"], files["municipality_code"], strict=True):
+        if not plan.has_municipality(code):
+            continue
+        for ini in plan.initiatives_of(code):
+            out.append((fid, fname, code, "expenditure", ini.id, ini.name, (fid, "expenditure", ini.id) in present))
+        for kpi in plan.kpis_reported_by(code):
+            out.append((fid, fname, code, "kpi", kpi.id, kpi.name, (fid, "kpi", kpi.id) in present))
+    df = pd.DataFrame(out, columns=["file_id", "file", "municipality_code", "kind", "item_id", "item_name",
+                                    "received"])
+    df["row_key"] = df["file_id"].astype(str) + ":" + df["kind"] + ":" + df["item_id"]
+    return df
+
+
+def suite_parameters(plan: Plan, fiscal_year: int, settings: ValidationSettings) -> dict:
+    """Run-time parameters of the GX suites, derived from the plan and configuration."""
+    limit = settings.magnitude_factor
+    tol = settings.magnitude_tolerance
+    return {
+        "kinds": ["expenditure", "kpi"],
+        "initiative_ids": [i.id for i in plan.initiatives],
+        "kpi_ids": [k.id for k in plan.kpis],
+        "participation_keys": [f"{c}|{i.id}" for i in plan.initiatives for c in i.participants],
+        "reporter_keys": [f"{c}|{k.id}" for k in plan.kpis for c in k.reporters],
+        "statuses": list(nz.STATUSES),
+        "fiscal_year": [str(fiscal_year)],
+        "budget_bound_factor": settings.budget_bound_factor,
+        "magnitude_max_log10": math.log10(limit) - tol,
+        "magnitude_min_log10": -(math.log10(limit) - tol),
+    }
