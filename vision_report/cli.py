@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -28,6 +29,80 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prefect_environment(settings) -> None:
+    """Embedded Prefect: SQLite under the project (or $PREFECT_HOME), no telemetry, user's home untouched."""
+    os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings(Path(args.root) if args.root else None)
+    _prefect_environment(settings)
+    from flows.yearly_report import yearly_report
+
+    print(f"{args.fiscal_year}年度の集計を開始します（Prefect フロー vision-report-yearly）", flush=True)
+    try:
+        summary = yearly_report(fiscal_year=args.fiscal_year, inputs=Path(args.inputs) if args.inputs else None,
+                                outputs=Path(args.outputs) if args.outputs else None, root=settings.root)
+    except (ConfigError, PlanError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the run could not complete: say so, exit non-zero
+        print(f"エラー: {args.fiscal_year}年度の集計を完了できませんでした（{type(exc).__name__}: {exc}）", file=sys.stderr)
+        return 1
+    counts = summary["statuses"]
+    labels = {"accepted": "受理", "accepted_with_warnings": "受理（警告あり）", "rejected": "差戻し",
+              "superseded": "差替え済み", "missing": "未提出", "pending": "保留"}
+    print("提出状況: " + "、".join(f"{labels.get(k, k)} {v}" for k, v in sorted(counts.items())))
+    print(f"出力: {summary['outputs']}（{summary['files']} ファイル、{summary['seconds']} 秒）")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import pipeline
+    from .intake import inspect_file
+
+    settings, plan = _settings_and_plan(args)
+    path = Path(args.file)
+    if not path.exists() and not path.is_symlink():
+        print(f"エラー: ファイル {path} がありません", file=sys.stderr)
+        return 2
+    rec = inspect_file(path, args.fiscal_year, plan, max_bytes=settings.validation.max_file_bytes)
+    rec.archived_path = path  # nothing is archived: the file has not been submitted yet
+    raw = pipeline.read_all([rec])
+    pipeline.validate([rec], raw, plan, args.fiscal_year, settings, settings.root / "expectations")
+    errors = [i for i in rec.issues if i.severity == "error"]
+    warnings = [i for i in rec.issues if i.severity == "warning"]
+    for title, items in (("エラー（修正が必要）", errors), ("警告（確認してください）", warnings)):
+        if items:
+            print(f"■ {title} {len(items)} 件")
+            for i in sorted(items, key=lambda i: (i.row or 0, i.column or "")):
+                where = "".join([f"{i.row}行目" if i.row else "", f"「{i.column}」" if i.column else ""])
+                print(f"  {where}{': ' if where else ''}{i.message}")
+                if i.value:
+                    print(f"      入力値: {i.value}")
+                if i.expected:
+                    print(f"      正しい形: {i.expected}")
+    if errors:
+        print(f"このファイルは差し戻しになります（エラー {len(errors)} 件）。修正してから提出してください。")
+        return 1
+    n = len(raw)
+    print(f"このファイルは受け付けられます（{n} 行" + (f"、警告 {len(warnings)} 件" if warnings else "") + "）。")
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from .submission_templates import write_templates
+
+    settings, plan = _settings_and_plan(args)
+    out = Path(args.out) if args.out else settings.outputs / str(args.fiscal_year) / "templates"
+    paths = write_templates(plan, args.fiscal_year, out)
+    print(f"{len(paths)} ファイルを作成しました: {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="vision-report",
@@ -35,6 +110,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--root", help="プロジェクトのフォルダ（既定: config/vision-report.yaml のある場所）")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="年度の集計を実行する（Prefect フロー）")
+    p.add_argument("--fiscal-year", type=int, required=True, help="年度（例: 2024）")
+    p.add_argument("--inputs", help="提出ファイルのフォルダ（既定: inputs）")
+    p.add_argument("--outputs", help="出力先フォルダ（既定: outputs）")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("check", help="提出前に1ファイルを検査する（集計はしない）")
+    p.add_argument("file", help="検査するファイル（.csv / .xlsx）")
+    p.add_argument("--fiscal-year", type=int, required=True, help="提出先の年度（例: 2024）")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("templates", help="市町村ごとの提出用ひな形（CSV・Excel）を作る")
+    p.add_argument("--fiscal-year", type=int, required=True, help="年度（例: 2025）")
+    p.add_argument("--out", help="出力先フォルダ（既定: outputs/<年度>/templates）")
+    p.set_defaults(func=cmd_templates)
 
     p = sub.add_parser("plan", help="ビジョン（計画データ）を表示する")
     p.add_argument("--json", action="store_true", help="計画全体をJSONで標準出力へ")

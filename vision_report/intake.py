@@ -86,44 +86,51 @@ def discover(inputs_dir: Path, fiscal_year: int, plan: Plan, *, max_bytes: int, 
              now: float | None = None) -> list[Received]:
     """List ``inputs/<FY>/``: every regular file is a submission; symbolic links are never followed."""
     folder = inputs_dir / str(fiscal_year)
-    now = time.time() if now is None else now
     found: list[Received] = []
     if not folder.is_dir():
         return found
-    entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    for entry in entries:
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         name = entry.name
         if name.startswith(".") or name.startswith("~$") or name.lower() in ("readme.md", "readme.txt", "thumbs.db"):
             continue
-        st = os.lstat(entry.path)
-        if stat.S_ISDIR(st.st_mode):
+        if entry.is_dir(follow_symlinks=False):
             continue
-        m = CODE_PREFIX_RE.match(name)
-        rec = Received(file_id=len(found), name=name, path=Path(entry.path), fiscal_year=fiscal_year,
-                       municipality_code=m.group(1) if m else None, size=st.st_size, mtime=st.st_mtime)
-        found.append(rec)
-        if stat.S_ISLNK(st.st_mode):
-            rec.error("symlink", "シンボリックリンクは受け付けません（リンク先は読みません）。ファイルそのものを置いてください。")
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            rec.error("not_a_file", "通常のファイルではありません。")
-            continue
-        if not NAME_RE.match(name):
-            if not name.lower().endswith(ACCEPTED_SUFFIXES):
-                rec.error("file_type", "CSV（.csv）またはExcel（.xlsx）のファイルを提出してください。",
-                          value=Path(name).suffix or "（拡張子なし）", expected=".csv または .xlsx")
-            if not m:
-                rec.error("file_name", "ファイル名の先頭に6桁の市町村コードがありません。",
-                          value=name, expected="<市町村コード>_<任意>.csv（例: 431001_熊本市.csv）")
-        if m and not plan.has_municipality(m.group(1)):
-            rec.error("unknown_municipality", f"ファイル名の市町村コード {m.group(1)} は構成市町村のコードではありません。",
-                      value=m.group(1), expected="構成市町村の6桁の全国地方公共団体コード（例: 431001）")
-        if st.st_size > max_bytes:
-            rec.error("too_large", f"ファイルが大きすぎます（{st.st_size:,} バイト、上限 {max_bytes:,} バイト）。読み込まずに差し戻します。",
-                      value=f"{st.st_size:,} バイト", expected=f"{max_bytes:,} バイト以下")
-        if now - st.st_mtime < settle_seconds:
-            rec.status = "pending"
+        found.append(inspect_file(Path(entry.path), fiscal_year, plan, file_id=len(found), max_bytes=max_bytes,
+                                  settle_seconds=settle_seconds, now=now))
     return found
+
+
+def inspect_file(path: Path, fiscal_year: int, plan: Plan, *, file_id: int = 0, max_bytes: int,
+                 settle_seconds: float = 0.0, now: float | None = None) -> Received:
+    """File-level checks that need no reading: link, type, name, size, still being written."""
+    now = time.time() if now is None else now
+    name = path.name
+    st = os.lstat(path)
+    m = CODE_PREFIX_RE.match(name)
+    rec = Received(file_id=file_id, name=name, path=path, fiscal_year=fiscal_year,
+                   municipality_code=m.group(1) if m else None, size=st.st_size, mtime=st.st_mtime)
+    if stat.S_ISLNK(st.st_mode):
+        rec.error("symlink", "シンボリックリンクは受け付けません（リンク先は読みません）。ファイルそのものを置いてください。")
+        return rec
+    if not stat.S_ISREG(st.st_mode):
+        rec.error("not_a_file", "通常のファイルではありません。")
+        return rec
+    if not NAME_RE.match(name):
+        if not name.lower().endswith(ACCEPTED_SUFFIXES):
+            rec.error("file_type", "CSV（.csv）またはExcel（.xlsx）のファイルを提出してください。",
+                      value=Path(name).suffix or "（拡張子なし）", expected=".csv または .xlsx")
+        if not m:
+            rec.error("file_name", "ファイル名の先頭に6桁の市町村コードがありません。",
+                      value=name, expected="<市町村コード>_<任意>.csv（例: 431001_熊本市.csv）")
+    if m and not plan.has_municipality(m.group(1)):
+        rec.error("unknown_municipality", f"ファイル名の市町村コード {m.group(1)} は構成市町村のコードではありません。",
+                  value=m.group(1), expected="構成市町村の6桁の全国地方公共団体コード（例: 431001）")
+    if st.st_size > max_bytes:
+        rec.error("too_large", f"ファイルが大きすぎます（{st.st_size:,} バイト、上限 {max_bytes:,} バイト）。読み込まずに差し戻します。",
+                  value=f"{st.st_size:,} バイト", expected=f"{max_bytes:,} バイト以下")
+    if now - st.st_mtime < settle_seconds:
+        rec.status = "pending"
+    return rec
 
 
 def choose_latest(received: list[Received]) -> None:

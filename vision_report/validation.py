@@ -139,12 +139,16 @@ def findings_to_issues(findings: list[Finding], table: pd.DataFrame, expectation
     by_key = table.set_index("row_key", drop=False)
     out: dict[int, list[Issue]] = {}
     seen: set[tuple[str, str]] = set()
+    grouped: dict[tuple[int, str, str, str], list[dict]] = {}
     for f in findings:
         if (f.rule, f.row_key) in seen:  # the same rule on the same row once (e.g. two magnitude checks)
             continue
         seen.add((f.rule, f.row_key))
         meta = metas[(f.suite, f.rule, f.severity)]
         row = by_key.loc[f.row_key].to_dict()
+        if meta.get("aggregate"):  # one issue per file listing every failing item (e.g. missing rows)
+            grouped.setdefault((int(row["file_id"]), f.suite, f.rule, f.severity), []).append(row)
+            continue
         fields = _row_fields(row, fiscal_year)
         fields.update({k: v for k, v in parameters.items() if not isinstance(v, list)})
         value_col = meta.get("value_column") or "value_raw"
@@ -159,4 +163,13 @@ def findings_to_issues(findings: list[Finding], table: pd.DataFrame, expectation
             expected=str(meta["expected_ja"]).format_map(fields) if meta.get("expected_ja") else None,
         )
         out.setdefault(int(row["file_id"]), []).append(issue)
+    for (fid, suite, rule, severity), rows in grouped.items():
+        meta = metas[(suite, rule, severity)]
+        items = "、".join(f"{r.get('item_id', '')} {r.get('item_name', '')}".strip() for r in rows)
+        fields = _Row(count=len(rows), items=items)
+        out.setdefault(fid, []).append(Issue(
+            severity="error" if severity == "critical" else "warning", rule=rule, file=str(rows[0]["file"]),
+            message=str(meta["message_ja"]).format_map(fields),
+            expected=str(meta["expected_ja"]).format_map(fields) if meta.get("expected_ja") else None,
+        ))
     return out

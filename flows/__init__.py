@@ -1,0 +1,1 @@
+"""Prefect flows of vision-report (one flow per file)."""

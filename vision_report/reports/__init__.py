@@ -1,0 +1,1 @@
+"""Word reports (python-docx)."""
