@@ -31,9 +31,9 @@ def load_plan_task(settings: Settings) -> Plan:
 
 
 @task(name="collect_submissions", retries=2, retry_delay_seconds=2, cache_policy=NONE)
-def collect_submissions(settings: Settings, plan: Plan, fiscal_year: int, inputs: Path) -> list[Received]:
-    received = pipeline.collect(settings, plan, fiscal_year, inputs, settings.archive)
-    print(f"{fiscal_year}年度: {len(received)} ファイルを受付・保管しました（{settings.archive}）")
+def collect_submissions(settings: Settings, plan: Plan, fiscal_year: int, inputs: Path, archive: Path) -> list[Received]:
+    received = pipeline.collect(settings, plan, fiscal_year, inputs, archive)
+    print(f"{fiscal_year}年度: {len(received)} ファイルを受付・保管しました（{archive}）")
     return received
 
 
@@ -82,11 +82,12 @@ def publish_artifacts(plan: Plan, fiscal_year: int, subs: pd.DataFrame, kpi: pd.
 
 @flow(name="vision-report-yearly", flow_run_name="fy{fiscal_year}", log_prints=True)
 def yearly_report(fiscal_year: int, inputs: Path | None = None, outputs: Path | None = None,
-                  root: Path | None = None) -> dict:
+                  root: Path | None = None, archive: Path | None = None) -> dict:
     """One fiscal year: every submission received is archived, validated, and reported."""
     started = time.monotonic()
     settings = load_settings(root)
     inputs = Path(inputs) if inputs else settings.inputs
+    archive = Path(archive) if archive else settings.archive
     out_dir = (Path(outputs) if outputs else settings.outputs) / str(fiscal_year)
     plan = load_plan_task(settings)
     if not plan.meta.first_fiscal_year <= fiscal_year <= plan.meta.last_fiscal_year + 1:
@@ -97,7 +98,7 @@ def yearly_report(fiscal_year: int, inputs: Path | None = None, outputs: Path | 
     for fy in range(plan.meta.first_fiscal_year, fiscal_year + 1):
         if fy != fiscal_year and not (inputs / str(fy)).is_dir():
             continue
-        received = collect_submissions(settings, plan, fy, inputs)
+        received = collect_submissions(settings, plan, fy, inputs, archive)
         raw = read_submissions(received)
         prepared = validate_submissions(received, raw, plan, fy, settings)
         rows = pipeline.accepted_rows(prepared, received)

@@ -45,7 +45,7 @@ EXPECTED = {
     "434337_南阿蘇村.txt": ("rejected", "file_type"),
     "434337_warn_over_budget.csv": ("accepted_with_warnings", "over_budget"),
     "434337_warn_spend_without_plan.csv": ("accepted_with_warnings", "spend_without_plan"),
-    "434337_warn_magnitude.csv": ("accepted_with_warnings", "magnitude"),
+    "434337_warn_magnitude.csv": ("accepted_with_warnings", "magnitude_kpi"),
     "434337_warn_name_mismatch.csv": ("accepted_with_warnings", "name_mismatch"),
     "434337_warn_missing_row.csv": ("accepted_with_warnings", "missing_row"),
     "434337_warn_control_chars.csv": ("accepted_with_warnings", "control_chars"),

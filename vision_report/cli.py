@@ -46,7 +46,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"{args.fiscal_year}年度の集計を開始します（Prefect フロー vision-report-yearly）", flush=True)
     try:
         summary = yearly_report(fiscal_year=args.fiscal_year, inputs=Path(args.inputs) if args.inputs else None,
-                                outputs=Path(args.outputs) if args.outputs else None, root=settings.root)
+                                outputs=Path(args.outputs) if args.outputs else None, root=settings.root,
+                                archive=Path(args.archive) if args.archive else None)
     except (ConfigError, PlanError):
         raise
     except Exception as exc:  # noqa: BLE001 - the run could not complete: say so, exit non-zero
@@ -115,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fiscal-year", type=int, required=True, help="年度（例: 2024）")
     p.add_argument("--inputs", help="提出ファイルのフォルダ（既定: inputs）")
     p.add_argument("--outputs", help="出力先フォルダ（既定: outputs）")
+    p.add_argument("--archive", help="受領ファイルの保管先（既定: archive）")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("check", help="提出前に1ファイルを検査する（集計はしない）")
