@@ -127,7 +127,7 @@ class Extractor:
         pos = {c: k for k, c in enumerate(hcells) if c in years or c == "合計"}
         figures: list = []
         positional: dict = {}
-        for n, text in rows:
+        for _n, text in rows:
             cells = [c.strip() for c in text.split("\t")]
             for k, c in enumerate(cells):
                 v = to_number(c)
@@ -196,7 +196,7 @@ class Extractor:
             self.flag(start + 1, iid, "roles without <熊本市>/<近隣市町村> markers")
         out["cost_sharing"] = text("費用負担") or text("経費負担")
         sched = []
-        for n, t in fields.get("スケジュール", []):
+        for _n, t in fields.get("スケジュール", []):
             cells = [c.strip() for c in t.split("\t") if c.strip()]
             cells = [c for c in cells if c not in ("具体的な項目", "→") and not re.fullmatch(r"20\d\d", c)]
             sched.extend(cells)
@@ -289,7 +289,7 @@ class Extractor:
             intro, directions = self.parse_directions(ps, concrete)
             if len(directions) != len(areas):
                 self.flag(ps + 1, str(pnum), f"{len(directions)} direction rows for {len(areas)} areas")
-            for area, (n, dname, dtext) in zip(areas, directions):
+            for area, (n, dname, dtext) in zip(areas, directions, strict=False):
                 area["direction"] = dtext
                 if squash(dname) != squash(area["name"]):
                     self.flag(n + 1, area["id"], f"direction row names {dname!r}, area heading {area['name']!r}")

@@ -16,8 +16,8 @@ from .intake import ROW_COLUMNS, Issue, Received, archive, choose_latest, discov
 from .normalize import UnitSystem, load_units
 from .plan import Plan
 from .prepare import coverage, prepare_rows, suite_parameters
-from .validation import findings_to_issues, run_suite
 from .textfmt import jst
+from .validation import findings_to_issues, run_suite
 
 ACCEPTED = ("accepted", "accepted_with_warnings")
 

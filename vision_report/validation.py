@@ -53,7 +53,6 @@ def load_suite_json(expectations_dir: Path, name: str) -> dict:
 def _context():
     _quiet_gx()
     import great_expectations as gx
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
