@@ -1,0 +1,150 @@
+"""Intake of hostile inputs: links, huge files, files still being written, newest-wins, archive."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from vision_report import pipeline
+from vision_report.config import load_settings
+from vision_report.intake import decode, discover
+from vision_report.normalize import parse_number
+
+FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
+GOOD = FIX / "good" / "434337_南阿蘇村.csv"
+OLD = time.time() - 3600
+
+
+def _inputs(tmp_path: Path) -> Path:
+    d = tmp_path / "inputs" / "2024"
+    d.mkdir(parents=True)
+    return d
+
+
+def _age(*paths: Path, t: float = OLD) -> None:
+    for p in paths:
+        os.utime(p, (t, t), follow_symlinks=False)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1,234", 1234), ("１２３４", 1234), ("▲120", -120), ("△120", -120), ("+4,771", 4771), ("  12 ", 12),
+    ("１，２３４", 1234), ("-5", -5), ("1.5", 1.5), ("\u300012\u3000", 12),
+])
+def test_numbers_as_people_type_them(text, expected):
+    assert parse_number(text).value == expected and parse_number(text).problem == ""
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("約500", "not_number"), ("12,34", "not_number"), ("", "empty"), ("   ", "empty"), ("=SUM(A1:A9)", "formula"),
+    ("1,234千円", "not_number"), ("▲-1", "not_number"), ("一二三", "not_number"),
+])
+def test_anything_else_is_an_error_never_a_zero(text, problem):
+    r = parse_number(text)
+    assert r.value is None and r.problem == problem
+
+
+def test_decode_utf8_bom_and_cp932():
+    assert decode("区分".encode("utf-8-sig")) == ("区分", "UTF-8（BOM付き）")
+    assert decode("区分".encode("utf-8"))[1] == "UTF-8"
+    assert decode("区分".encode("cp932")) == ("区分", "Shift_JIS（CP932）")
+    assert decode(b"\x81\x20\xff") is None
+
+
+def test_symlink_outside_inputs_is_never_followed(tmp_path, plan):
+    inputs = _inputs(tmp_path)
+    secret = tmp_path / "outside" / "secret.csv"
+    secret.parent.mkdir()
+    shutil.copy(GOOD, secret)
+    link = inputs / "434337_南阿蘇村.csv"
+    link.symlink_to(secret)
+    _age(secret, link)
+    settings = load_settings()
+    received = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    (rec,) = received
+    assert [i.rule for i in rec.issues] == ["symlink"] and rec.sha256 is None
+    assert not (tmp_path / "archive" / "2024").exists() or not any((tmp_path / "archive" / "2024").iterdir())
+    raw = pipeline.read_all(received)
+    pipeline.validate(received, raw, plan, 2024, settings, settings.root / "expectations")
+    assert rec.status == "rejected"
+
+
+def test_oversized_file_is_refused_without_being_read(tmp_path, plan, monkeypatch):
+    inputs = _inputs(tmp_path)
+    big = inputs / "434337_南阿蘇村.csv"
+    with big.open("wb") as f:  # sparse: 50 MB without writing 50 MB
+        f.truncate(50_000_000)
+    small = inputs / "431001_熊本市.csv"
+    shutil.copy(GOOD, small)
+    _age(big, small)
+    settings = load_settings()
+    read = []
+    import vision_report.intake as intake
+
+    real = intake.read_table
+    monkeypatch.setattr(intake, "read_table", lambda rec, data: read.append(rec.name) or real(rec, data))
+    received = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    raw = pipeline.read_all(received)
+    pipeline.validate(received, raw, plan, 2024, settings, settings.root / "expectations")
+    by = {r.name: r for r in received}
+    assert "too_large" in {i.rule for i in by[big.name].issues} and by[big.name].status == "rejected"
+    assert big.name not in read  # never read into memory for parsing
+    assert by[big.name].sha256  # but archived (streamed), nothing received is lost
+    assert (tmp_path / "archive" / "2024" / f"{by[big.name].sha256}.csv").stat().st_size == 50_000_000
+
+
+def test_file_still_being_written_waits_for_the_next_run(tmp_path, plan):
+    inputs = _inputs(tmp_path)
+    fresh = inputs / "434337_南阿蘇村.csv"
+    shutil.copy(GOOD, fresh)  # modified just now
+    settings = load_settings()
+    received = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    assert [r.status for r in received] == ["pending"]
+    assert pipeline.submissions_table(plan, received).set_index("file").loc[fresh.name, "status"] == "pending"
+
+
+def test_newest_file_wins_and_every_file_is_archived(tmp_path, plan):
+    inputs = _inputs(tmp_path)
+    older = inputs / "434337_南阿蘇村_第1版.csv"
+    newer = inputs / "434337_南阿蘇村_第2版.csv"
+    shutil.copy(FIX / "bad" / "434337_value_not_number.csv", older)
+    shutil.copy(GOOD, newer)
+    _age(older, t=OLD - 100)
+    _age(newer)
+    settings = load_settings()
+    received = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    by = {r.name: r for r in received}
+    assert by[older.name].status == "superseded" and by[newer.name].status == ""
+    archived = sorted(p.name for p in (tmp_path / "archive" / "2024").iterdir())
+    assert f"{by[older.name].sha256}.csv" in archived and f"{by[newer.name].sha256}.csv" in archived
+    assert all(p.suffix in (".csv", ".json") for p in (tmp_path / "archive" / "2024").iterdir())
+
+
+def test_archive_is_never_overwritten_or_deleted(tmp_path, plan):
+    inputs = _inputs(tmp_path)
+    f = inputs / "434337_南阿蘇村.csv"
+    shutil.copy(GOOD, f)
+    _age(f)
+    settings = load_settings()
+    (rec,) = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    stored = tmp_path / "archive" / "2024" / f"{rec.sha256}.csv"
+    assert stored.read_bytes() == GOOD.read_bytes()
+    assert not os.access(stored, os.W_OK) or os.geteuid() == 0  # read-only (root may still write)
+    assert stored.stat().st_mode & 0o222 == 0
+    before = stored.stat().st_mtime_ns
+    f.write_bytes(b"changed")  # the clerk replaces the file; the old content stays archived
+    _age(f)
+    (rec2,) = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    assert rec2.sha256 != rec.sha256 and stored.stat().st_mtime_ns == before
+    assert stored.read_bytes() == GOOD.read_bytes()
+
+
+def test_discover_ignores_office_lock_files_and_subfolders(tmp_path, plan):
+    inputs = _inputs(tmp_path)
+    (inputs / "~$434337_南阿蘇村.xlsx").write_bytes(b"lock")
+    (inputs / ".DS_Store").write_bytes(b"x")
+    (inputs / "old").mkdir()
+    assert discover(tmp_path / "inputs", 2024, plan, max_bytes=10**6, settle_seconds=0) == []
