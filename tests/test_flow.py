@@ -1,0 +1,125 @@
+"""The real Prefect flow end to end on the shipped synthetic sample set, into tmp_path."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+ROOT = Path(__file__).resolve().parents[1]
+CSVS = ["kpi_attainment.csv", "budget_execution.csv", "rollup.csv", "submissions.csv", "kpi_history.csv",
+        "budget_history.csv"]
+
+
+@pytest.fixture(scope="session")
+def prefect_backend():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory, prefect_backend):
+    from flows.yearly_report import yearly_report
+
+    tmp = tmp_path_factory.mktemp("flow")
+    inputs = tmp / "inputs"
+    shutil.copytree(ROOT / "inputs", inputs)
+    old = time.time() - 3600
+    for p in inputs.rglob("*"):
+        os.utime(p, (old, old))
+    out = tmp / "outputs"
+    summary = yearly_report(fiscal_year=2024, inputs=inputs, outputs=out, archive=tmp / "archive")
+    first = {name: (out / "2024" / name).read_bytes() for name in CSVS}
+    summary2 = yearly_report(fiscal_year=2024, inputs=inputs, outputs=out, archive=tmp / "archive")
+    return {"tmp": tmp, "out": out / "2024", "summary": summary, "summary2": summary2, "first": first}
+
+
+def read_csv(path: Path) -> list[dict]:
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf"), f"{path.name} must be UTF-8 with BOM"
+    return list(csv.DictReader(io.StringIO(data[3:].decode("utf-8"))))
+
+
+def test_outputs_exist(sample_run):
+    out = sample_run["out"]
+    for name in CSVS + ["report_2024.docx"]:
+        assert (out / name).is_file(), name
+    assert len(list((out / "municipalities").glob("*.docx"))) == 20
+    assert len(list((out / "feedback").glob("*.txt"))) == 21  # 20 members + the non-member file
+
+
+def test_reruns_give_identical_csvs(sample_run):
+    for name in CSVS:
+        assert (sample_run["out"] / name).read_bytes() == sample_run["first"][name], name
+
+
+def test_submission_statuses_match_the_faulty_files(sample_run):
+    rows = {r["file"]: r for r in read_csv(sample_run["out"] / "submissions.csv")}
+    assert rows["434281_高森町_合成データ.csv"]["status"] == "rejected"
+    assert "3.12.2" in rows["434281_高森町_合成データ.csv"]["errors"]
+    assert rows["433641_玉東町_合成データ.csv"]["status"] == "rejected"
+    assert "約40" in rows["433641_玉東町_合成データ.csv"]["errors"]
+    assert rows["434442_甲佐町_合成データ.csv"]["status"] == "accepted_with_warnings"
+    assert rows["439999_テスト町_合成データ.csv"]["status"] == "rejected"
+    others = [r for f, r in rows.items() if f not in (
+        "434281_高森町_合成データ.csv", "433641_玉東町_合成データ.csv", "434442_甲佐町_合成データ.csv",
+        "439999_テスト町_合成データ.csv")]
+    assert len(others) == 17 and {r["status"] for r in others} == {"accepted"}
+    for r in rows.values():
+        assert len(r["sha256"]) == 64
+
+
+def test_rejected_files_contribute_nothing(sample_run):
+    kpi = {r["kpi_id"]: r for r in read_csv(sample_run["out"] / "kpi_attainment.csv")}
+    assert kpi["births"]["reporters_expected"] == "20" and kpi["births"]["reporters_received"] == "18"
+    assert kpi["births"]["provisional"] == "true"
+    assert kpi["port_teu"]["reporters_received"] == "1" and kpi["port_teu"]["rating"] in "ABCD"
+    budget = {r["initiative_id"]: r for r in read_csv(sample_run["out"] / "budget_execution.csv")}
+    assert int(budget["3.12.2"]["participants_reported"]) <= 3  # 高森町's refused row is not counted
+
+
+def test_kpi_values_equal_the_sum_of_accepted_files(sample_run, plan):
+    from vision_report.intake import decode
+
+    total = 0.0
+    for f in (sample_run["tmp"] / "inputs" / "2024").iterdir():
+        if f.name.startswith(("434281_", "433641_", "439999_")) or f.suffix != ".csv":
+            continue
+        text, _ = decode(f.read_bytes())
+        for row in csv.reader(io.StringIO(text)):
+            if row[1] == "startups":
+                total += float(row[3].replace(",", "").translate(str.maketrans("０１２３４５６７８９，", "0123456789,")).replace(",", ""))
+    xlsx = [f for f in (sample_run["tmp"] / "inputs" / "2024").iterdir() if f.suffix == ".xlsx"]
+    from openpyxl import load_workbook
+
+    for f in xlsx:
+        for row in load_workbook(f, read_only=True).worksheets[0].iter_rows(values_only=True):
+            if row[1] == "startups":
+                total += float(str(row[3]).replace(",", ""))
+    kpi = {r["kpi_id"]: r for r in read_csv(sample_run["out"] / "kpi_attainment.csv")}
+    assert float(kpi["startups"]["actual"]) == pytest.approx(total)
+
+
+def test_history_covers_every_year_with_inputs(sample_run):
+    rows = read_csv(sample_run["out"] / "kpi_history.csv")
+    assert list(rows[0])[-4:] == ["2021", "2022", "2023", "2024"]
+    assert all(r["2021"] for r in rows)  # every KPI was reported in FY2021 (all files accepted that year)
+
+
+def test_feedback_tells_what_to_fix(sample_run):
+    text = (sample_run["out"] / "feedback" / "433641_玉東町.txt").read_bytes().decode("utf-8-sig")
+    assert "差戻し" in text and "約40" in text and "行目" in text and "\r\n" in text
+    ok = (sample_run["out"] / "feedback" / "431001_熊本市.txt").read_bytes().decode("utf-8-sig")
+    assert "受理" in ok and "差戻し" not in ok
+
+
+def test_run_summary(sample_run):
+    s = sample_run["summary"]
+    assert s["fiscal_year"] == 2024 and s["statuses"]["rejected"] == 3
+    assert sample_run["summary2"]["statuses"] == s["statuses"]
