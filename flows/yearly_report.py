@@ -44,8 +44,9 @@ def read_submissions(received: list[Received]) -> pd.DataFrame:
 
 @task(name="validate_submissions", cache_policy=NONE)
 def validate_submissions(received: list[Received], raw: pd.DataFrame, plan: Plan, fiscal_year: int,
-                         settings: Settings) -> pd.DataFrame:
-    prepared, _stats = pipeline.validate(received, raw, plan, fiscal_year, settings, settings.root / "expectations")
+                         settings: Settings, docs_dir: Path | None = None) -> pd.DataFrame:
+    prepared, _stats = pipeline.validate(received, raw, plan, fiscal_year, settings, settings.root / "expectations",
+                                         docs_dir)
     counts = pd.Series([r.status for r in received]).value_counts().to_dict() if received else {}
     print(f"{fiscal_year}年度: 検証結果 " + "、".join(f"{STATUS_JA.get(k, k)} {v}" for k, v in sorted(counts.items())))
     return prepared
@@ -100,7 +101,8 @@ def yearly_report(fiscal_year: int, inputs: Path | None = None, outputs: Path | 
             continue
         received = collect_submissions(settings, plan, fy, inputs, archive)
         raw = read_submissions(received)
-        prepared = validate_submissions(received, raw, plan, fy, settings)
+        docs = out_dir / "data_docs" if fy == fiscal_year else None
+        prepared = validate_submissions(received, raw, plan, fy, settings, docs)
         rows = pipeline.accepted_rows(prepared, received)
         per_year[fy] = compute_results(plan, fy, rows, settings)
         if fy == fiscal_year:

@@ -48,6 +48,7 @@ def read_csv(path: Path) -> list[dict]:
 
 def test_outputs_exist(sample_run):
     out = sample_run["out"]
+    assert (out / "data_docs" / "index.html").is_file()  # GX Data Docs of the run
     for name in CSVS + ["report_2024.docx"]:
         assert (out / name).is_file(), name
     assert len(list((out / "municipalities").glob("*.docx"))) == 20

@@ -54,13 +54,13 @@ def read_all(received: list[Received]) -> pd.DataFrame:
 
 
 def validate(received: list[Received], raw_rows: pd.DataFrame, plan: Plan, fiscal_year: int, settings: Settings,
-             expectations_dir: Path) -> tuple[pd.DataFrame, dict]:
+             expectations_dir: Path, docs_dir: Path | None = None) -> tuple[pd.DataFrame, dict]:
     """Run the GX suites over all rows of the year in one batch; attach issues; decide each file's status."""
     prepared = prepare_rows(raw_rows, plan, fiscal_year, units_of(settings))
     params = suite_parameters(plan, fiscal_year, settings.validation)
     by_id = {r.file_id: r for r in received}
     stats = {}
-    findings, stats["submission_rows"] = run_suite(expectations_dir, "submission_rows", prepared, params)
+    findings, stats["submission_rows"] = run_suite(expectations_dir, "submission_rows", prepared, params, docs_dir)
     issues = findings_to_issues(findings, prepared, expectations_dir, fiscal_year, params)
     read_ids = sorted(set(prepared["file_id"].astype(int)))
     files = pd.DataFrame({
@@ -69,7 +69,7 @@ def validate(received: list[Received], raw_rows: pd.DataFrame, plan: Plan, fisca
         "municipality_code": [by_id[i].municipality_code for i in read_ids],
     })
     cov = coverage(prepared, files, plan)
-    cov_findings, stats["submission_coverage"] = run_suite(expectations_dir, "submission_coverage", cov, params)
+    cov_findings, stats["submission_coverage"] = run_suite(expectations_dir, "submission_coverage", cov, params, docs_dir)
     for fid, lst in findings_to_issues(cov_findings, cov, expectations_dir, fiscal_year, params).items():
         issues.setdefault(fid, []).extend(lst)
     for fid, lst in issues.items():

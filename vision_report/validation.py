@@ -8,6 +8,7 @@ refused whole), warning = warning. Messages for people come from each expectatio
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -88,12 +89,18 @@ def run_suite(expectations_dir: Path, name: str, df: pd.DataFrame, parameters: d
     vd = ctx.validation_definitions.add_or_update(vd)
     if df.empty:
         return [], {"success": True, "statistics": {"evaluated_expectations": 0}}
-    result = vd.run(
-        batch_parameters={"dataframe": df},
-        expectation_parameters=parameters,
+    actions = []
+    if docs_dir is not None:
+        from great_expectations.checkpoint import UpdateDataDocsAction
+
+        actions.append(UpdateDataDocsAction(name="data_docs", site_names=[_docs_site(ctx, docs_dir)]))
+    checkpoint = ctx.checkpoints.add_or_update(gx.Checkpoint(
+        name=f"{name}_checkpoint", validation_definitions=[vd], actions=actions,
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_key"],
                        "return_unexpected_index_query": False},
-    )
+    ))
+    run = checkpoint.run(batch_parameters={"dataframe": df}, expectation_parameters=parameters)
+    result = next(iter(run.run_results.values()))
     findings: list[Finding] = []
     for r in result.results:
         cfg = r.expectation_config
@@ -107,6 +114,20 @@ def run_suite(expectations_dir: Path, name: str, df: pd.DataFrame, parameters: d
             key = item["row_key"] if isinstance(item, dict) else item
             findings.append(Finding(name, cfg.meta["rule"], sev, str(key)))
     return findings, result.describe_dict() if hasattr(result, "describe_dict") else {}
+
+
+def _docs_site(ctx, docs_dir: Path) -> str:
+    """A Data Docs site writing static HTML into ``docs_dir`` (one per folder, added once)."""
+    site_name = "run_" + hashlib.sha256(str(docs_dir.resolve()).encode()).hexdigest()[:12]
+    sites = ctx.get_config().data_docs_sites or {}
+    if site_name not in sites:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        ctx.add_data_docs_site(site_name=site_name, site_config={
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+        })
+    return site_name
 
 
 class _Row(dict):
