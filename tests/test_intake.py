@@ -49,7 +49,7 @@ def test_anything_else_is_an_error_never_a_zero(text, problem):
 
 def test_decode_utf8_bom_and_cp932():
     assert decode("区分".encode("utf-8-sig")) == ("区分", "UTF-8（BOM付き）")
-    assert decode("区分".encode("utf-8"))[1] == "UTF-8"
+    assert decode("区分".encode())[1] == "UTF-8"
     assert decode("区分".encode("cp932")) == ("区分", "Shift_JIS（CP932）")
     assert decode(b"\x81\x20\xff") is None
 

@@ -11,7 +11,7 @@ import random
 from pathlib import Path
 
 from .plan import Plan
-from .submission_templates import FIXED_TIME
+from .submission_templates import FIXED_TIME, stable_zip
 
 SYNTHETIC_NOTE = "合成データ（実在の数値ではありません）"
 HEADERS = {
@@ -109,7 +109,7 @@ def write_submission(path: Path, rows: list[dict], *, code: str, fiscal_year: in
         wb.properties.created = wb.properties.modified = FIXED_TIME
         buf = io.BytesIO()
         wb.save(buf)
-        path.write_bytes(buf.getvalue())
+        path.write_bytes(stable_zip(buf.getvalue()))
         return path
     buf = io.StringIO()
     csv.writer(buf, lineterminator=newline).writerows(table)

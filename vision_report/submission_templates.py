@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +26,25 @@ INSTRUCTIONS = [
     "7. 提出前に「vision-report check <ファイル> --fiscal-year <年度>」で確認できます。",
     "8. 保存したファイルを inputs/<年度>/ に置いてください（ファイル名の先頭の市町村コードは変えないでください）。",
 ]
+
+
+def stable_zip(data: bytes) -> bytes:
+    """Rewrite an .xlsx (a zip) with fixed entry times so the same content gives the same bytes."""
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 4, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>2024-04-01T00:00:00Z\g<2>", content)
+            dst.writestr(fixed, content)
+    return out.getvalue()
 
 
 def template_rows(plan: Plan, code: str, fiscal_year: int) -> list[list[str]]:
@@ -80,7 +100,7 @@ def template_xlsx(rows: list[list[str]]) -> bytes:
     wb.properties.creator = "vision-report"
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return stable_zip(buf.getvalue())
 
 
 def write_templates(plan: Plan, fiscal_year: int, out_dir: Path) -> list[Path]:
