@@ -13,6 +13,7 @@ from ..config import Settings
 from ..plan import Plan
 from ..textfmt import fmt_num, fmt_pct, wareki
 from .docxutil import add_table, new_document, save
+from .parallel import chunks, parallel_map
 
 STATUS_JA = {"accepted": "受理", "accepted_with_warnings": "受理（警告あり）", "rejected": "差戻し",
              "superseded": "差替え済み", "missing": "未提出", "pending": "保留"}
@@ -43,21 +44,20 @@ def region_report(plan: Plan, fiscal_year: int, results: dict[str, pd.DataFrame]
 
 
 def municipality_report(plan: Plan, fiscal_year: int, code: str, results: dict[str, pd.DataFrame],
-                        subs: pd.DataFrame, rows: pd.DataFrame):
+                        mine: pd.DataFrame, rows: pd.DataFrame):
+    """``mine``: this municipality's rows of submissions.csv; ``rows``: its accepted rows."""
     m = plan.municipality(code)
     doc = new_document()
     doc.add_heading(f"{m.name} {wareki(fiscal_year)}（{fiscal_year}年度）{plan.meta.alliance} 取組状況", level=0)
-    mine = subs[subs["municipality_code"] == code]
     doc.add_paragraph("提出状況: " + "、".join(f"{r.file or '—'}（{STATUS_JA.get(r.status, r.status)}）"
                                             for r in mine.itertuples()))
-    spend = {r.item_id: r.value for r in rows[(rows["municipality_code"] == code) &
-                                              (rows["kind"] == "expenditure")].itertuples()}
+    spend = {r.item_id: r.value for r in rows[rows["kind"] == "expenditure"].itertuples()}
     b = results["budget_execution"].set_index("initiative_id")
     doc.add_heading("参加している取組と支出（千円）", level=1)
     add_table(doc, ["取組", "名称", "本市町村の支出", "圏域の計画", "圏域の実績"],
               [[i.id, i.name, fmt_num(spend.get(i.id)), fmt_num(b.loc[i.id, "planned_thousand_yen"]),
                 fmt_num(b.loc[i.id, "actual_thousand_yen"])] for i in plan.initiatives_of(code)], numeric={2, 3, 4})
-    vals = {r.item_id: r.value for r in rows[(rows["municipality_code"] == code) & (rows["kind"] == "kpi")].itertuples()}
+    vals = {r.item_id: r.value for r in rows[rows["kind"] == "kpi"].itertuples()}
     k = results["kpi_attainment"].set_index("kpi_id")
     doc.add_heading("報告しているKPIと圏域に占める割合", level=1)
     out = []
@@ -70,10 +70,24 @@ def municipality_report(plan: Plan, fiscal_year: int, code: str, results: dict[s
     return doc
 
 
+def _render_chunk(args) -> list[str]:
+    plan, fiscal_year, out_dir, results, jobs = args
+    written = []
+    for code, name, mine, rows in jobs:
+        doc = municipality_report(plan, fiscal_year, code, results, mine, rows)
+        written.append(str(save(doc, out_dir / "municipalities" / f"{code}_{name}.docx")))
+    return written
+
+
 def write_reports(settings: Settings, plan: Plan, fiscal_year: int, out_dir: Path, results: dict[str, pd.DataFrame],
                   subs: pd.DataFrame, year) -> list[Path]:
     written = [save(region_report(plan, fiscal_year, results, subs), out_dir / f"report_{fiscal_year}.docx")]
-    for m in plan.municipalities:
-        doc = municipality_report(plan, fiscal_year, m.code, results, subs, year.accepted_rows)
-        written.append(save(doc, out_dir / "municipalities" / f"{m.code}_{m.name}.docx"))
+    subs_by = dict(tuple(subs.groupby("municipality_code", sort=False)))
+    rows_by = dict(tuple(year.accepted_rows.groupby("municipality_code", sort=False)))
+    empty_rows = year.accepted_rows.iloc[0:0]
+    jobs = [(m.code, m.name, subs_by.get(m.code, subs.iloc[0:0]), rows_by.get(m.code, empty_rows))
+            for m in plan.municipalities]
+    for path in parallel_map(_render_chunk, [(plan, fiscal_year, out_dir, results, chunk)
+                                             for chunk in chunks(jobs, settings)]):
+        written += [Path(p) for p in path]
     return written

@@ -1,0 +1,97 @@
+"""Benchmark: the yearly run at 20 and at 1,741 submissions against a plain pandas + python-docx baseline.
+
+    python bench/run.py [--repeat 3] [--sizes 20 1741] [--out bench/results.md]
+
+Each measurement is a whole process (`/usr/bin/time`): wall time, peak RSS, CPU%. Medians of --repeat runs.
+Marginal cost per submission = (median at the large size - median at the small size) / (difference in
+submissions). Fixed cost = median at the small size - small size x marginal cost. Not a test: this machine
+is noisy, compare ratios, not absolute seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def timed(cmd: list[str], env: dict) -> dict:
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        r = subprocess.run(["/usr/bin/time", "-f", "%e %M %P", "-o", tf.name, *cmd], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"{cmd} failed: {r.stderr[-2000:]}")
+        wall, rss_kb, cpu = tf.read().split()
+    return {"wall": float(wall), "rss_mb": int(rss_kb) / 1024, "cpu": int(cpu.rstrip("%"))}
+
+
+def median(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--sizes", type=int, nargs=2, default=[20, 1741])
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT / "bench"))
+    from make_scaled import build
+
+    work = Path(tempfile.mkdtemp(prefix="vision-bench-"))
+    env = {**os.environ, "PREFECT_HOME": str(work / "prefect"), "DO_NOT_TRACK": "1",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+    results: dict[str, dict[int, list[dict]]] = {"ours": {}, "baseline": {}}
+    empty = [timed([str(BIN / "python"), str(ROOT / "bench" / "empty_flow.py")], env) for _ in range(args.repeat)]
+    for n in args.sizes:
+        proj = build(n, work / f"p{n}")
+        for rep in range(args.repeat):
+            out = work / f"out{n}-{rep}"
+            results["ours"].setdefault(n, []).append(timed(
+                [str(BIN / "vision-report"), "--root", str(proj), "run", "--fiscal-year", "2024",
+                 "--outputs", str(out / "ours"), "--archive", str(out / "archive")], env))
+            results["baseline"].setdefault(n, []).append(timed(
+                [str(BIN / "python"), str(ROOT / "bench" / "baseline.py"), "--root", str(proj), "--out",
+                 str(out / "baseline")], env))
+            shutil.rmtree(out)
+            print(n, rep, results["ours"][n][-1], results["baseline"][n][-1], flush=True)
+    small, large = args.sizes
+    lines = ["# ベンチマーク結果 / benchmark", "",
+             f"`python bench/run.py --repeat {args.repeat} --sizes {small} {large}`、{os.cpu_count()} コア。"
+             f"各値は {args.repeat} 回の中央値（プロセス全体）。", "",
+             "| 対象 | 提出数 | 実行時間 (s) | ピークRSS (MB) | CPU (%) |", "|---|---:|---:|---:|---:|"]
+    lines.append(f"| 空の Prefect フロー | 0 | {median(empty, 'wall'):.2f} | {median(empty, 'rss_mb'):.0f} | "
+                 f"{median(empty, 'cpu'):.0f} |")
+    for who, label in (("ours", "vision-report run"), ("baseline", "素の pandas + python-docx")):
+        for n in args.sizes:
+            runs = results[who][n]
+            lines.append(f"| {label} | {n} | {median(runs, 'wall'):.2f} | {median(runs, 'rss_mb'):.0f} | "
+                         f"{median(runs, 'cpu'):.0f} |")
+    marg = {w: (median(results[w][large], "wall") - median(results[w][small], "wall")) / (large - small)
+            for w in results}
+    fixed = {w: median(results[w][small], "wall") - small * marg[w] for w in results}
+    lines += ["", "| 指標 | vision-report | 素の基準 | 比 | 目標 |", "|---|---:|---:|---:|---|",
+              f"| 1提出あたりの限界コスト (ms) | {marg['ours'] * 1000:.1f} | {marg['baseline'] * 1000:.1f} | "
+              f"{marg['ours'] / marg['baseline']:.2f} | ≤ 1.5 |",
+              f"| 固定コスト (s) | {fixed['ours']:.2f} | {fixed['baseline']:.2f} | — | ≤ 空のフロー "
+              f"{median(empty, 'wall'):.2f} + 2 = {median(empty, 'wall') + 2:.2f} |",
+              f"| {large} 提出のピークRSS (MB) | {median(results['ours'][large], 'rss_mb'):.0f} | "
+              f"{median(results['baseline'][large], 'rss_mb'):.0f} | — | ≤ 1024 |",
+              f"| {large} 提出の CPU 使用率 (%) | {median(results['ours'][large], 'cpu'):.0f} | "
+              f"{median(results['baseline'][large], 'cpu'):.0f} | — | 2コアとも使用（> 100%） |"]
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
