@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
+
+CSVS = ["kpi_attainment.csv", "budget_execution.csv", "rollup.csv", "submissions.csv", "kpi_history.csv",
+        "budget_history.csv"]
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -29,3 +34,30 @@ def plan():
     from vision_report.plan import load_plan
 
     return load_plan(load_settings(ROOT).plan_dir)
+
+
+@pytest.fixture(scope="session")
+def prefect_backend():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory, prefect_backend):
+    from flows.yearly_report import yearly_report
+
+    tmp = tmp_path_factory.mktemp("flow")
+    inputs = tmp / "inputs"
+    shutil.copytree(ROOT / "inputs", inputs)
+    old = time.time() - 3600
+    for p in inputs.rglob("*"):
+        os.utime(p, (old, old))
+    out = tmp / "outputs"
+    summary = yearly_report(fiscal_year=2024, inputs=inputs, outputs=out, archive=tmp / "archive")
+    first = {name: (out / "2024" / name).read_bytes() for name in CSVS}
+    summary2 = yearly_report(fiscal_year=2024, inputs=inputs, outputs=out, archive=tmp / "archive")
+    return {"tmp": tmp, "out": out / "2024", "summary": summary, "summary2": summary2, "first": first}
+
+

@@ -126,3 +126,18 @@ def test_plan_summary_command_runs_as_a_program():
                          check=True).stdout
     assert "具体的取組: 70" in out and "計画事業費（千円）" in out
     assert "3.15  持続可能な地域公共交通網の形成 [3B]: 取組 3" in out
+
+
+def test_independent_transcription_agrees(plan):
+    """docs/xcheck/: a second, manual transcription of every ○ grid and budget (see docs/transcription.md)."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("compare_xcheck", root / "tools" / "compare_xcheck.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    files = sorted((root / "docs" / "xcheck").glob("*.csv"))
+    n, diffs = mod.compare(plan, files)
+    assert diffs == []
+    assert n == len(plan.initiatives), f"the cross-check covers {n} of {len(plan.initiatives)} initiatives"

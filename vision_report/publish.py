@@ -11,7 +11,7 @@ from .feedback import feedback_text
 from .outputs import history_tables, write_csv, write_feedback_text
 from .pipeline import ACCEPTED, YearData, submissions_table
 from .plan import Plan
-from .reports import basic
+from .reports import ReportData, write_reports
 from .textfmt import fmt_num
 
 CSV_FILES = ("kpi_attainment", "budget_execution", "rollup")
@@ -63,5 +63,10 @@ def write_year_outputs(settings: Settings, plan: Plan, fiscal_year: int, out_dir
     for name, df in history_tables(plan, per_year).items():
         written.append(write_csv(out_dir / f"{name}.csv", df))
     written += write_feedback(settings, plan, fiscal_year, out_dir, year)
-    written += basic.write_reports(settings, plan, fiscal_year, out_dir, results, subs, year)
+    print(f"報告書（圏域・市町村別 {len(plan.municipalities)} 件）を作成しています…")
+    data = ReportData(settings=settings, plan=plan, fiscal_year=fiscal_year, results=results, subs=subs,
+                      accepted_rows=year.accepted_rows, per_year=per_year)
+    issues = {r.name: [("エラー: " if i.severity == "error" else "警告: ") + (f"{i.row}行目 " if i.row else "") + i.message
+                       for i in r.issues] for r in year.received}
+    written += write_reports(data, out_dir, issues)
     return written

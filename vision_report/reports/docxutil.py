@@ -1,8 +1,10 @@
-"""python-docx helpers: A4, East Asian fonts on styles, tables filled row by row, atomic save."""
+"""python-docx helpers: the style template, tables filled row by row, fields (TOC, page numbers), atomic save."""
 
 from __future__ import annotations
 
+import copy
 import io
+from functools import lru_cache
 from pathlib import Path
 
 from docx import Document
@@ -14,34 +16,93 @@ from docx.shared import Mm, Pt
 
 from ..atomic import write_bytes
 
-FONT_LATIN = "Yu Mincho"
-FONT_EA = "游明朝"
-FONT_HEAD_EA = "游ゴシック"
+HEADER_FILL = "DCE6F1"
+SUBTLE_FILL = "F2F2F2"
 
 
-def set_east_asian(style, latin: str, east_asian: str) -> None:
-    style.font.name = latin
-    rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.append(fonts)
-    for attr in ("w:ascii", "w:hAnsi"):
-        fonts.set(qn(attr), latin)
-    fonts.set(qn("w:eastAsia"), east_asian)
+@lru_cache(maxsize=4)
+def _template_bytes(path: str) -> bytes:
+    return Path(path).read_bytes()
 
 
-def new_document() -> Document:
-    doc = Document()
-    sec = doc.sections[0]
-    sec.page_width, sec.page_height = Mm(210), Mm(297)
-    sec.left_margin = sec.right_margin = Mm(20)
-    sec.top_margin = sec.bottom_margin = Mm(20)
-    set_east_asian(doc.styles["Normal"], FONT_LATIN, FONT_EA)
-    doc.styles["Normal"].font.size = Pt(10.5)
-    for name in ("Title", "Heading 1", "Heading 2", "Heading 3"):
-        set_east_asian(doc.styles[name], "Yu Gothic", FONT_HEAD_EA)
-    return doc
+def new_document(template: Path | None = None):
+    """A document with the styles of templates/report_style.docx (or python-docx's default)."""
+    if template is not None and template.is_file():
+        return Document(io.BytesIO(_template_bytes(str(template))))
+    return Document()
+
+
+def _fld(run, instr: str, placeholder: str = "") -> None:
+    """A complex field (TOC, PAGE) inside ``run``; Word fills it in (LibreOffice too, for PAGE)."""
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    begin.set(qn("w:dirty"), "true")
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instr} "
+    sep = OxmlElement("w:fldChar")
+    sep.set(qn("w:fldCharType"), "separate")
+    shown = OxmlElement("w:t")
+    shown.text = placeholder
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    for el in (begin, text, sep, shown, end):
+        run._r.append(el)
+
+
+def add_toc(doc, entries: list[str], note: str) -> None:
+    """A TOC field whose shown result lists the headings (Word rebuilds it with page numbers on opening)."""
+    first = doc.add_paragraph()
+    run = first.add_run()
+    for tag, attrs, text in (("w:fldChar", {"w:fldCharType": "begin", "w:dirty": "true"}, None),
+                             ("w:instrText", {"xml:space": "preserve"}, ' TOC \\o "1-2" \\h \\z \\u '),
+                             ("w:fldChar", {"w:fldCharType": "separate"}, None)):
+        el = OxmlElement(tag)
+        for k, v in attrs.items():
+            el.set(qn(k), v)
+        if text:
+            el.text = text
+        run._r.append(el)
+    first.add_run(note)
+    for entry in entries:
+        doc.add_paragraph(entry)
+    last = doc.add_paragraph()
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    last.add_run()._r.append(end)
+    settings = doc.settings.element
+    upd = settings.find(qn("w:updateFields"))
+    if upd is None:
+        upd = OxmlElement("w:updateFields")
+        settings.append(upd)
+    upd.set(qn("w:val"), "true")  # Word offers to update the TOC and page numbers on opening
+
+
+def keep_together(table) -> None:
+    """Keep a small table on one page together with what follows it."""
+    for row in table.rows:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
+
+
+def page_number_footer(section, prefix: str = "") -> None:
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if prefix:
+        p.add_run(prefix)
+    run = p.add_run()
+    _fld(run, "PAGE", "1")
+    run.font.size = Pt(9)
+
+
+def shade(cell, fill: str) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tcpr.append(shd)
 
 
 def repeat_header(row) -> None:
@@ -51,30 +112,101 @@ def repeat_header(row) -> None:
     trpr.append(el)
 
 
-def add_table(doc, header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), widths=None):
-    """A grid table with a repeated header row; numeric columns right-aligned. Filled row by row."""
-    table = doc.add_table(rows=1, cols=len(header))
+def cant_split(row) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:cantSplit")
+    el.set(qn("w:val"), "true")
+    trpr.append(el)
+
+
+def _set_widths(table, widths_mm: list[float]) -> None:
+    table.autofit = False
+    tbl = table._tbl
+    grid = tbl.tblGrid
+    for gc, w in zip(grid.findall(qn("w:gridCol")), widths_mm, strict=False):
+        gc.set(qn("w:w"), str(int(Mm(w).twips)))
+    tblpr = tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblpr.append(layout)
+
+
+def _style_or_none(doc, name: str):
+    try:
+        return doc.styles[name]
+    except KeyError:
+        return None
+
+
+def _put(cell, text: str, style, align=None, bold: bool = False) -> None:
+    p = cell.paragraphs[0]
+    if style is not None:
+        p.style = style
+    run = p.add_run(text)
+    if bold:
+        run.bold = True
+    if align is not None:
+        p.alignment = align
+
+
+def add_table(doc, header: list[str], rows: list[list[str]], *, widths: list[float], numeric=frozenset(),
+              center=frozenset(), header_rows: int = 1, fills: dict[int, str] | None = None,
+              bold_rows=frozenset()):
+    """A grid table, header repeated on every page, numbers right-aligned; filled row by row
+    (never ``Table.cell()``, which rebuilds the grid on every call)."""
+    table = doc.add_table(rows=0, cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    hdr = table.rows[0]
-    repeat_header(hdr)
-    for cell, text in zip(hdr.cells, header, strict=True):
-        cell.text = text
-        p = cell.paragraphs[0]
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        for r in p.runs:
-            r.bold = True
-    for values in rows:
-        cells = table.add_row().cells
-        for j, (cell, text) in enumerate(zip(cells, values, strict=True)):
-            cell.text = text
-            if j in numeric:
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    if widths:
-        for row in table.rows:
-            for cell, w in zip(row.cells, widths, strict=False):
-                cell.width = Mm(w)
+    _set_widths(table, widths)
+    head_style = _style_or_none(doc, "表見出し")
+    body_style = _style_or_none(doc, "表本文")
+    row = table.add_row()
+    repeat_header(row)
+    cant_split(row)
+    for cell, text, w in zip(row.cells, header, widths, strict=True):
+        cell.width = Mm(w)
+        shade(cell, HEADER_FILL)
+        _put(cell, text, head_style, WD_ALIGN_PARAGRAPH.CENTER, bold=head_style is None)
+    for k, values in enumerate(rows):
+        row = table.add_row()
+        cant_split(row)
+        fill = (fills or {}).get(k)
+        for j, (cell, text, w) in enumerate(zip(row.cells, values, widths, strict=True)):
+            cell.width = Mm(w)
+            align = WD_ALIGN_PARAGRAPH.RIGHT if j in numeric else (WD_ALIGN_PARAGRAPH.CENTER if j in center else None)
+            _put(cell, text, body_style, align, bold=k in bold_rows)
+            if fill:
+                shade(cell, fill)
     return table
+
+
+def merge_column(table, col: int, first: int, last: int) -> None:
+    """Merge rows first..last of column ``col`` (vertical merge); the first cell keeps its text."""
+    table.rows[first].cells[col].merge(table.rows[last].cells[col])
+
+
+def add_note(doc, text: str):
+    style = _style_or_none(doc, "注記")
+    p = doc.add_paragraph(style=style) if style is not None else doc.add_paragraph()
+    p.add_run(text)
+    return p
+
+
+def add_picture(doc, png: bytes, width_mm: float, caption: str | None = None) -> None:
+    doc.add_picture(io.BytesIO(png), width=Mm(width_mm))
+    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if caption:
+        style = _style_or_none(doc, "Caption")
+        p = doc.add_paragraph(caption, style=style) if style is not None else doc.add_paragraph(caption)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def page_break(doc) -> None:
+    doc.add_page_break()
+
+
+def clone(el):
+    return copy.deepcopy(el)
 
 
 def save(doc, path: Path) -> Path:

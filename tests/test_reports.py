@@ -1,0 +1,132 @@
+"""Word reports: structure (python-docx), template contract (jinja2), rendering (LibreOffice -> PDF)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from docx import Document
+from jinja2 import meta
+
+from vision_report.textfmt import fmt_pct
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def out(sample_run):
+    return sample_run["out"]
+
+
+def _paragraphs(doc) -> list[str]:
+    return [p.text for p in doc.paragraphs]
+
+
+def _tables_text(doc) -> list[list[list[str]]]:
+    return [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+
+
+def test_region_report_has_every_pillar_area_and_initiative(out, plan):
+    doc = Document(out / "report_2024.docx")
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    for pillar in plan.pillars:
+        assert f"{pillar.id} {pillar.name}" in headings
+    for area in plan.areas:
+        assert f"{area.circled} {area.name}" in headings, area.id
+    body = "\n".join(_paragraphs(doc))
+    for ini in plan.initiatives:
+        assert f"{ini.label} {ini.name}（{ini.id}）" in body, ini.id
+    assert "4 進行管理" in headings and "はじめに" in headings
+    assert "合成データ" in body  # the sample set is marked as synthetic in the report itself
+
+
+def test_region_report_kpi_table_equals_csv(out, plan):
+    doc = Document(out / "report_2024.docx")
+    rows = list(csv.DictReader(io.StringIO((out / "kpi_attainment.csv").read_bytes()[3:].decode("utf-8"))))
+    by_name = {f"{r['kpi_name']}（{r['unit']}）": r for r in rows}
+    management = next(t for t in _tables_text(doc) if t[0][:2] == ["取組内容", "KPI"])
+    assert len(management) == 1 + len(plan.kpis)
+    for line in management[1:]:
+        r = by_name[line[1]]
+        if r["attainment_pct"]:
+            assert abs(float(line[5].rstrip("%").replace(",", "")) - float(r["attainment_pct"])) <= 0.051
+        else:
+            assert line[5] == fmt_pct(None)
+        assert line[7].startswith(r["rating"] if r["rating"] != "-" else "－")
+
+
+def test_grid_equals_plan_participation(out, plan):
+    doc = Document(out / "report_2024.docx")
+    grids = [t for t in _tables_text(doc) if t and t[0][0].startswith("関係市町村") and t[0][1] == "熊本市"]
+    assert len(grids) == len(plan.initiatives)
+    names = [m.name for m in plan.municipalities]
+    for grid, ini in zip(grids, plan.initiatives, strict=True):
+        assert grid[0][1:] == names[:10] and grid[2][1:] == names[10:]
+        marks = grid[1][1:] + grid[3][1:]
+        got = {m.code for m, mark in zip(plan.municipalities, marks, strict=True) if mark == "○"}
+        assert got == set(ini.participants), ini.id
+
+
+def test_municipality_reports_and_summary(out, plan):
+    for m in plan.municipalities:
+        doc = Document(out / "municipalities" / f"{m.code}_{m.name}.docx")
+        text = "\n".join(_paragraphs(doc))
+        assert m.name in text
+        tables = _tables_text(doc)
+        initiatives = next(t for t in tables if t[0][:2] == ["取組", "名称"])
+        assert [r[0] for r in initiatives[1:]] == [i.id for i in plan.initiatives_of(m.code)]
+    summary = Document(out / "report_2024_概要版.docx")
+    assert "概要版" in summary.paragraphs[0].text
+
+
+def test_every_template_variable_is_supplied(out, plan):
+    """A contract test: no variable a jinja2 template uses goes unsupplied by the code."""
+    import pandas as pd
+
+    from vision_report.config import load_settings
+    from vision_report.reports.context import ReportData
+    from vision_report.textfmt import jinja_env
+
+    env = jinja_env(ROOT / "templates")
+
+    data = ReportData(settings=load_settings(ROOT), plan=plan, fiscal_year=2024,
+                      results={"kpi_attainment": pd.read_csv(out / "kpi_attainment.csv", encoding="utf-8-sig"),
+                               "budget_execution": pd.read_csv(out / "budget_execution.csv", encoding="utf-8-sig",
+                                                               dtype={"initiative_id": str}),
+                               "rollup": pd.read_csv(out / "rollup.csv", encoding="utf-8-sig", dtype={"id": str})},
+                      subs=pd.read_csv(out / "submissions.csv", encoding="utf-8-sig", dtype=str), accepted_rows=None,
+                      per_year={})
+    supplied = set(data.text_context())
+    for t in sorted((ROOT / "templates" / "report").glob("*.j2")):
+        used = meta.find_undeclared_variables(env.parse(t.read_text(encoding="utf-8")))
+        assert used <= supplied, (t.name, used - supplied)
+    feedback_used = meta.find_undeclared_variables(env.parse((ROOT / "templates" / "feedback.txt.j2").read_text("utf-8")))
+    import inspect
+
+    from vision_report import feedback
+
+    src = inspect.getsource(feedback.feedback_text)
+    for name in feedback_used:
+        assert f'"{name}"' in src, name
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice and poppler-utils are installed by .ci/run")
+def test_region_report_renders_to_pdf_with_japanese_text(out, tmp_path):
+    src = tmp_path / "report.docx"
+    shutil.copy(out / "report_2024.docx", src)
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
+                   check=True, capture_output=True, timeout=300)
+    pdf = tmp_path / "report.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    for phrase in ("熊本連携中枢都市圏ビジョン", "進捗状況報告書", "圏域全体の経済成長のけん引", "関係市町村",
+                   "持続可能な地域公共交通網の形成", "進行管理"):
+        assert phrase in text, phrase
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert 20 <= pages <= 80, pages

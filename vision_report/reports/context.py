@@ -1,0 +1,98 @@
+"""Everything the Word reports show, gathered once per run (plain data; no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from ..config import Settings
+from ..plan import Plan
+from ..textfmt import jinja_env
+
+STATUS_JA = {"accepted": "受理", "accepted_with_warnings": "受理（警告あり）", "rejected": "差戻し",
+             "superseded": "差替え済み", "missing": "未提出", "pending": "保留（書込み中）"}
+SYNTHETIC_MARK = "合成データ"
+
+
+@dataclass
+class ReportData:
+    settings: Settings
+    plan: Plan
+    fiscal_year: int
+    results: dict[str, pd.DataFrame]
+    subs: pd.DataFrame
+    accepted_rows: pd.DataFrame
+    per_year: dict[int, dict[str, pd.DataFrame]]
+    issued: str = ""
+    synthetic: bool = False
+    kpi: pd.DataFrame = field(init=False)
+    budget: pd.DataFrame = field(init=False)
+    rollup: pd.DataFrame = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.kpi = self.results["kpi_attainment"].set_index("kpi_id", drop=False)
+        self.budget = self.results["budget_execution"].set_index("initiative_id", drop=False)
+        self.rollup = self.results["rollup"].set_index("id", drop=False)
+        if not self.issued:
+            now = datetime.now(ZoneInfo("Asia/Tokyo"))
+            self.issued = f"{now.year}年{now.month}月"
+        files = " ".join(str(f) for f in self.subs["file"].fillna(""))
+        self.synthetic = self.synthetic or SYNTHETIC_MARK in files
+
+    @property
+    def templates(self) -> Path:
+        return self.settings.root / "templates"
+
+    @property
+    def style_template(self) -> Path:
+        return self.templates / "report_style.docx"
+
+    def years(self) -> list[int]:
+        return sorted(self.per_year)
+
+    def kpi_values(self, kpi_id: str) -> dict[int, float | None]:
+        out = {}
+        for y, res in self.per_year.items():
+            row = res["kpi_attainment"].set_index("kpi_id").loc[kpi_id]
+            out[y] = None if pd.isna(row["actual"]) else float(row["actual"])
+        return out
+
+    def spend_by_year(self, initiative_id: str) -> dict[int, float | None]:
+        out = {}
+        for y, res in self.per_year.items():
+            row = res["budget_execution"].set_index("initiative_id").loc[initiative_id]
+            out[y] = None if pd.isna(row["actual_thousand_yen"]) else float(row["actual_thousand_yen"])
+        return out
+
+    def counts(self) -> dict[str, int]:
+        members = self.subs[self.subs["municipality_code"].isin([m.code for m in self.plan.municipalities])]
+        latest = members[members["status"] != "superseded"]
+        st = latest.groupby("municipality_code")["status"].first()
+        return {
+            "accepted": int(st.isin(["accepted", "accepted_with_warnings"]).sum()),
+            "rejected": int((st == "rejected").sum()),
+            "missing": int((st == "missing").sum()),
+            "pending": int((st == "pending").sum()),
+        }
+
+    def text(self, name: str, **extra) -> list[str]:
+        """Render templates/report/<name>.txt.j2; one paragraph per non-empty line."""
+        ctx = self.text_context() | extra
+        out = jinja_env(self.templates).get_template(f"report/{name}.txt.j2").render(**ctx)
+        return [ln for ln in out.splitlines() if ln.strip()]
+
+    def text_context(self) -> dict:
+        m = self.plan.meta
+        c = self.counts()
+        return {
+            "plan_title": m.title, "revision": m.revision, "alliance": m.alliance, "office": m.office or "",
+            "fiscal_year": self.fiscal_year, "issued": self.issued, "n_members": len(self.plan.municipalities),
+            "n_initiatives": len(self.plan.initiatives), "n_kpis": len(self.plan.kpis),
+            "first_fy": m.first_fiscal_year, "last_fy": m.last_fiscal_year, "period_note": m.period_note or "",
+            "n_accepted": c["accepted"], "n_rejected": c["rejected"], "n_missing": c["missing"],
+            "progress": self.settings.ratings.progress, "attainment": self.settings.ratings.attainment,
+        }

@@ -1,0 +1,287 @@
+"""The region's yearly progress report (report_<FY>.docx) in the vision's own layout."""
+
+from __future__ import annotations
+
+import pandas as pd
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+
+from ..plan import Initiative, Kpi, PolicyArea
+from ..textfmt import fmt_num, fmt_pct, fmt_signed, is_missing
+from . import charts
+from .context import STATUS_JA, ReportData
+from .docxutil import (
+    SUBTLE_FILL,
+    add_note,
+    add_picture,
+    add_table,
+    add_toc,
+    keep_together,
+    merge_column,
+    new_document,
+    page_number_footer,
+)
+
+KPI_HEADER = ["KPI", "現状値（年）", "目標値（2025年度）", "実績値", "達成率", "進捗率", "評価", "出典"]
+KPI_WIDTHS = [46, 22, 24, 20, 14, 14, 10, 20]
+PAGE_WIDTH_MM = 170
+
+
+def kpi_value(k: Kpi, v) -> str:
+    return fmt_signed(v) if k.allow_negative else fmt_num(v)
+
+
+def rating_text(row) -> str:
+    r = str(row["rating"])
+    return f"{r}（暫定）" if bool(row["provisional"]) and r != "-" else ("－" if r == "-" else r)
+
+
+def kpi_rows(data: ReportData, kpis: list[Kpi]) -> list[list[str]]:
+    out = []
+    for k in kpis:
+        r = data.kpi.loc[k.id]
+        baseline = k.baseline_label or f"{kpi_value(k, k.baseline)}（{k.baseline_year}）"
+        target = k.target_label or kpi_value(k, k.target)
+        out.append([f"{k.name}（{k.unit}）", baseline, target, kpi_value(k, r["actual"]), fmt_pct(r["attainment_pct"]),
+                    fmt_pct(r["progress_pct"]), rating_text(r), k.source or "—"])
+    return out
+
+
+def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
+    add_table(doc, KPI_HEADER, kpi_rows(data, kpis), widths=KPI_WIDTHS, numeric={1, 2, 3, 4, 5}, center={6})
+    reasons = [f"{k.name}: {data.kpi.loc[k.id, 'rating_reason']}" for k in kpis if data.kpi.loc[k.id, "rating_reason"]]
+    notes = [f"{k.name}: {k.notes}" for k in kpis if k.notes]
+    for line in reasons + notes:
+        add_note(doc, "※ " + line)
+
+
+def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
+    years = list(range(data.plan.meta.first_fiscal_year, data.fiscal_year + 1))
+    panels = [{"name": k.name, "unit": k.unit, "baseline": k.baseline, "baseline_year": k.baseline_year,
+               "target": k.target, "values": data.kpi_values(k.id)} for k in kpis]
+    png = charts.kpi_trends(panels, years, cols=2 if len(kpis) > 1 else 1)
+    add_picture(doc, png, PAGE_WIDTH_MM if len(kpis) > 1 else 100, caption)
+
+
+def grid_table(doc, data: ReportData, ini: Initiative) -> None:
+    """関係市町村: two rows of ten names, each with its row of ○ (as the vision prints it)."""
+    munis = data.plan.municipalities
+    rows = []
+    for half in (munis[:10], munis[10:20]):
+        rows.append([m.name for m in half])
+        rows.append(["○" if m.code in ini.participants else "" for m in half])
+    rows = [r + [""] * (10 - len(r)) for r in rows]
+    labelled = [["関係市町村" if k == 0 else ""] + r for k, r in enumerate(rows)]
+    table = add_table(doc, ["関係市町村"] + [""] * 10, labelled,
+                      widths=[18] + [15.2] * 10, center=set(range(1, 11)), fills={0: SUBTLE_FILL, 2: SUBTLE_FILL})
+    table.rows[0]._tr.getparent().remove(table.rows[0]._tr)  # no separate header row for the grid
+    merge_column(table, 0, 0, 3)
+    keep_together(table)
+
+
+def budget_table(doc, data: ReportData, ini: Initiative) -> None:
+    years = list(data.plan.meta.fiscal_years)
+    spend = data.spend_by_year(ini.id)
+    plan_row = ["計画"] + [fmt_num(v) if isinstance(v, int) else (v or "—") for v in ini.budget.years.values()]
+    total = ini.budget.total
+    plan_row.append(fmt_num(total) if isinstance(total, int) else (total or "—"))
+    act = [spend.get(y) if y <= data.fiscal_year else None for y in years]
+    act_row = ["実績"] + [fmt_num(v) if v is not None else ("—" if y <= data.fiscal_year else "") for v, y in
+                          zip(act, years, strict=True)]
+    done = [v for v in act if v is not None]
+    act_row.append(fmt_num(sum(done)) if done else "—")
+    exe_row = ["執行率"]
+    for y, v in zip(years, act, strict=True):
+        p = ini.budget.planned(y)
+        exe_row.append(fmt_pct(v / p * 100) if v is not None and isinstance(p, int) and p > 0 else
+                       ("" if y > data.fiscal_year else "—"))
+    exe_row.append("")
+    table = add_table(doc, ["事業費（千円）"] + [f"{y}年度" for y in years] + ["合計"], [plan_row, act_row, exe_row],
+                      widths=[26] + [20] * len(years) + [24], numeric=set(range(1, len(years) + 2)), center={0})
+    keep_together(table)
+
+
+def status_line(data: ReportData, ini: Initiative) -> str:
+    b = data.budget.loc[ini.id]
+    parts = [f"実施 {int(b['n_implemented'])}", f"一部実施 {int(b['n_partial'])}",
+             f"未実施 {int(b['n_not_implemented'])}", f"完了 {int(b['n_completed'])}"]
+    done = "（全参加市町村が実施・完了）" if bool(b["implemented_by_all"]) else ""
+    return (f"{data.fiscal_year}年度の実施状況: " + "・".join(parts) +
+            f"（報告 {int(b['participants_reported'])}/{int(b['participants_expected'])} 市町村）{done}")
+
+
+def short(text: str | None, limit: int = 150) -> str:
+    if not text:
+        return "—"
+    t = " ".join(text.split())
+    return t if len(t) <= limit else t[: limit - 1] + "…"
+
+
+def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
+    p = doc.add_paragraph()
+    p.paragraph_format.keep_with_next = True
+    p.paragraph_format.space_before = Pt(8)
+    run = p.add_run(f"{ini.label} {ini.name}")
+    run.bold = True
+    p.add_run(f"（{ini.id}）").font.size = Pt(8)
+    grid_table(doc, data, ini)
+    d = doc.add_paragraph()
+    d.paragraph_format.keep_with_next = True
+    d.add_run("事業内容: ").bold = True
+    d.add_run(short(ini.description))
+    budget_table(doc, data, ini)
+    add_note(doc, status_line(data, ini))
+
+
+def area_kpis(data: ReportData, area: PolicyArea) -> tuple[list[Kpi], str | None]:
+    own = [k for k in data.plan.kpis if k.measures == area.id]
+    if own:
+        return own, None
+    for node in data.plan.parent_nodes(area.id):
+        inherited = [k for k in data.plan.kpis if k.measures == node]
+        if inherited:
+            label = f"小分野{node[-1]}「{data.plan.node_name(node)}」" if not node.isdigit() else \
+                f"柱{node}「{data.plan.node_name(node)}」"
+            return inherited, label
+    return [], None
+
+
+def add_area(doc, data: ReportData, area: PolicyArea) -> None:
+    label = f"【{data.plan.subfield(area.subfield).name}】" if area.subfield else ""
+    doc.add_heading(f"{area.circled} {area.name}", level=3)
+    if area.agreement.field_label or label:
+        add_note(doc, f"{label}{area.agreement.field_label or ''}")
+    kpis, inherited = area_kpis(data, area)
+    if kpis:
+        line = "、".join(
+            f"{k.name} {kpi_value(k, data.kpi.loc[k.id, 'actual'])}{k.unit}"
+            f"（達成率 {fmt_pct(data.kpi.loc[k.id, 'attainment_pct'])}・評価 {rating_text(data.kpi.loc[k.id])}）"
+            for k in kpis)
+        prefix = f"KPI（{inherited}のKPIを表示）: " if inherited else "KPI: "
+        p = doc.add_paragraph()
+        p.add_run(prefix).bold = True
+        p.add_run(line)
+    for ini in data.plan.area_initiatives(area.id):
+        add_initiative(doc, data, ini)
+
+
+def add_pillar(doc, data: ReportData, pillar) -> None:
+    plan = data.plan
+    doc.add_heading(f"{pillar.id} {pillar.name}", level=1)
+    doc.add_heading("(1) 取組の方向性", level=2)
+    for para in (pillar.direction or "").split("\n"):
+        if para.strip():
+            doc.add_paragraph(para.strip())
+    rows = [[f"{plan.area(a).circled} {plan.area(a).name}", short(plan.area(a).direction, 220)] for a in pillar.area_ids]
+    add_table(doc, ["項目", "内容"], rows, widths=[50, 120])
+    doc.add_heading("(2) KPI", level=2)
+    kpis = [k for k in plan.kpis if k.measures == str(pillar.id) or k.measures in pillar.subfield_ids
+            or k.measures in pillar.area_ids]
+    add_kpi_table(doc, data, kpis)
+    add_trend(doc, data, kpis, f"図 柱{pillar.id}のKPIの推移（{plan.meta.first_fiscal_year}〜{data.fiscal_year}年度）")
+    doc.add_heading("(3) 具体的取組", level=2)
+    current_sub = None
+    for a in pillar.area_ids:
+        area = plan.area(a)
+        if area.subfield and area.subfield != current_sub:
+            current_sub = area.subfield
+            sub = plan.subfield(area.subfield)
+            p = doc.add_paragraph()
+            p.paragraph_format.keep_with_next = True
+            p.add_run(f"《{sub.name}に係る政策分野》").bold = True
+        add_area(doc, data, area)
+
+
+def add_overview(doc, data: ReportData) -> None:
+    plan = data.plan
+    doc.add_heading("はじめに", level=1)
+    for line in data.text("overview"):
+        doc.add_paragraph(line)
+    doc.add_heading("構成市町村", level=2)
+    rows = [[m.name, m.code, fmt_num(m.population), fmt_num(m.households), fmt_num(m.area_km2, 2)]
+            for m in plan.municipalities]
+    rows.append(["圏域合計", "", fmt_num(sum(m.population or 0 for m in plan.municipalities)),
+                 fmt_num(sum(m.households or 0 for m in plan.municipalities)),
+                 fmt_num(sum(m.area_km2 or 0 for m in plan.municipalities), 2)])
+    add_table(doc, ["市町村", "団体コード", "人口（人）", "世帯数", "面積（km²）"], rows, widths=[34, 26, 36, 36, 36],
+              numeric={2, 3, 4}, center={1}, bold_rows={len(rows) - 1})
+    add_note(doc, f"※ 人口・世帯数・面積はビジョン記載の基本データ（{plan.meta.population_as_of or ''}）")
+    doc.add_heading(f"{data.fiscal_year}年度の実績の提出状況", level=2)
+    srows = []
+    for r in data.subs.itertuples():
+        srows.append([r.municipality_name or "（構成市町村外）", r.file or "—", r.received_at or "—",
+                      STATUS_JA.get(r.status, r.status), str(r.error_count), str(r.warning_count)])
+    add_table(doc, ["市町村", "ファイル", "受付日時", "状態", "エラー", "警告"], srows,
+              widths=[22, 62, 34, 28, 12, 12], numeric={4, 5}, center={3})
+    doc.add_heading("評価の方法", level=2)
+    for line in data.text("method"):
+        add_note(doc, line)
+
+
+def add_management(doc, data: ReportData) -> None:
+    plan = data.plan
+    doc.add_heading("4 進行管理", level=1)
+    doc.add_heading("(1) 施策ごとのKPIの達成状況", level=2)
+    rows = []
+    for k in plan.kpis:
+        r = data.kpi.loc[k.id]
+        rows.append([f"{k.measures} {plan.node_name(k.measures)}", f"{k.name}（{k.unit}）",
+                     k.baseline_label or f"{kpi_value(k, k.baseline)}（{k.baseline_year}）",
+                     k.target_label or kpi_value(k, k.target), kpi_value(k, r["actual"]), fmt_pct(r["attainment_pct"]),
+                     fmt_pct(r["progress_pct"]), rating_text(r)])
+    add_table(doc, ["取組内容", "KPI", "現状値", "目標値", "実績値", "達成率", "進捗率", "評価"], rows,
+              widths=[34, 44, 20, 20, 18, 12, 12, 10], numeric={2, 3, 4, 5, 6}, center={7})
+    doc.add_heading("(2) 柱・小分野ごとの事業費と評価", level=2)
+    roll = data.rollup
+    brows, labels, planned, actual = [], [], [], []
+    for _, r in roll[roll["level"].isin(["pillar", "subfield"])].iterrows():
+        name = f"{'柱' if r['level'] == 'pillar' else '小分野'}{r['id']} {r['name']}"
+        brows.append([name, fmt_num(r["planned_thousand_yen"]), fmt_num(r["actual_thousand_yen"]),
+                      fmt_pct(r["execution_pct"]), f"{int(r['initiatives_implemented'])}/{int(r['initiatives'])}",
+                      f"A{r['rating_A']} B{r['rating_B']} C{r['rating_C']} D{r['rating_D']}"
+                      + (f" －{r['rating_none']}" if r["rating_none"] else ""),
+                      fmt_pct(r["kpi_attainment_mean"])])
+        if r["level"] == "pillar":
+            labels.append(f"柱{r['id']}")
+            planned.append(0 if is_missing(r["planned_thousand_yen"]) else r["planned_thousand_yen"])
+            actual.append(0 if is_missing(r["actual_thousand_yen"]) else r["actual_thousand_yen"])
+    add_table(doc, ["区分", "計画（千円）", "実績（千円）", "執行率", "全参加市町村が実施", "KPIの評価", "平均達成率"], brows,
+              widths=[46, 24, 24, 14, 22, 26, 14], numeric={1, 2, 3, 6}, center={4, 5})
+    add_picture(doc, charts.execution_bars(labels, planned, actual), 140,
+                f"図 柱ごとの事業費（{data.fiscal_year}年度、千円）")
+
+
+def build_region_report(data: ReportData):
+    doc = new_document(data.style_template)
+    page_number_footer(doc.sections[0])
+    cover = data.text("cover")
+    for _ in range(6):
+        doc.add_paragraph()
+    doc.add_paragraph(cover[0], style="Title").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(cover[1], style="Subtitle").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for _ in range(8):
+        doc.add_paragraph()
+    for line in cover[2:]:
+        doc.add_paragraph(line, style="表紙")
+    if data.synthetic:
+        doc.add_paragraph()
+        p = doc.add_paragraph(style="表紙")
+        run = p.add_run("※ この報告書はサンプル（合成データ）から作成したもので、実在の数値ではありません。")
+        run.bold = True
+        run.font.size = Pt(11)
+    doc.add_page_break()
+    p = doc.add_paragraph("目次", style="Subtitle")
+    headings = ["はじめに"]
+    for pl in data.plan.pillars:
+        headings += [f"{pl.id} {pl.name}", "　(1) 取組の方向性", "　(2) KPI", "　(3) 具体的取組"]
+    headings += ["4 進行管理", "　(1) 施策ごとのKPIの達成状況", "　(2) 柱・小分野ごとの事業費と評価"]
+    add_toc(doc, headings, "（Wordで開くと目次とページ番号が更新されます）")
+    add_overview(doc, data)
+    for pillar in data.plan.pillars:
+        add_pillar(doc, data, pillar)
+    add_management(doc, data)
+    return doc
+
+
+def pd_missing(x) -> bool:
+    return x is None or (isinstance(x, float) and pd.isna(x))
