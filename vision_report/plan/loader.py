@@ -303,7 +303,7 @@ class _Loader:
                 id=kid, name=str(k.get("name")), measures=node, unit=str(k.get("unit")), baseline=baseline,
                 baseline_year=baseline_year, target=target, direction=direction, reporters=reporters,
                 reporters_all=rep_all, source=k.get("source"), notes=k.get("notes"),
-                baseline_label=k.get("baseline_label"), target_label=k.get("target_label"),
+                baseline_year_label=k.get("baseline_year_label"), target_label=k.get("target_label"),
                 allow_negative=bool(k.get("allow_negative", False)), source_line=k.get("source_line"),
             ))
         for key, c in Counter(k.id for k in out).items():

@@ -118,7 +118,7 @@ class Kpi:
     reporters_all: bool
     source: str | None = None
     notes: str | None = None
-    baseline_label: str | None = None
+    baseline_year_label: str | None = None
     target_label: str | None = None
     allow_negative: bool = False
     source_line: int | None = None

@@ -129,6 +129,13 @@ def _set_widths(table, widths_mm: list[float]) -> None:
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     tblpr.append(layout)
+    margins = OxmlElement("w:tblCellMar")  # narrower cell padding than Word's default 1.9 mm
+    for side in ("left", "right"):
+        m = OxmlElement(f"w:{side}")
+        m.set(qn("w:w"), "57")
+        m.set(qn("w:type"), "dxa")
+        margins.append(m)
+    tblpr.append(margins)
 
 
 def _style_or_none(doc, name: str):
@@ -195,6 +202,7 @@ def add_note(doc, text: str):
 def add_picture(doc, png: bytes, width_mm: float, caption: str | None = None) -> None:
     doc.add_picture(io.BytesIO(png), width=Mm(width_mm))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.paragraphs[-1].paragraph_format.keep_with_next = caption is not None
     if caption:
         style = _style_or_none(doc, "Caption")
         p = doc.add_paragraph(caption, style=style) if style is not None else doc.add_paragraph(caption)

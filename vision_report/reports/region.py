@@ -23,7 +23,7 @@ from .docxutil import (
 )
 
 KPI_HEADER = ["KPI", "現状値（年）", "目標値（2025年度）", "実績値", "達成率", "進捗率", "評価", "出典"]
-KPI_WIDTHS = [46, 22, 24, 20, 14, 14, 10, 20]
+KPI_WIDTHS = [36, 25, 27, 21, 15, 16, 10, 20]
 PAGE_WIDTH_MM = 170
 
 
@@ -33,16 +33,22 @@ def kpi_value(k: Kpi, v) -> str:
 
 def rating_text(row) -> str:
     r = str(row["rating"])
-    return f"{r}（暫定）" if bool(row["provisional"]) and r != "-" else ("－" if r == "-" else r)
+    return f"{r}\n暫定" if bool(row["provisional"]) and r != "-" else ("－" if r == "-" else r)
+
+
+def baseline_text(k: Kpi) -> str:
+    return f"{kpi_value(k, k.baseline)}\n（{k.baseline_year_label or k.baseline_year}）"
+
+
+def target_text(k: Kpi) -> str:
+    return (k.target_label or kpi_value(k, k.target)).replace("（", "\n（").replace("【", "\n【")
 
 
 def kpi_rows(data: ReportData, kpis: list[Kpi]) -> list[list[str]]:
     out = []
     for k in kpis:
         r = data.kpi.loc[k.id]
-        baseline = k.baseline_label or f"{kpi_value(k, k.baseline)}（{k.baseline_year}）"
-        target = k.target_label or kpi_value(k, k.target)
-        out.append([f"{k.name}（{k.unit}）", baseline, target, kpi_value(k, r["actual"]), fmt_pct(r["attainment_pct"]),
+        out.append([f"{k.name}（{k.unit}）", baseline_text(k), target_text(k), kpi_value(k, r["actual"]), fmt_pct(r["attainment_pct"]),
                     fmt_pct(r["progress_pct"]), rating_text(r), k.source or "—"])
     return out
 
@@ -226,11 +232,10 @@ def add_management(doc, data: ReportData) -> None:
     for k in plan.kpis:
         r = data.kpi.loc[k.id]
         rows.append([f"{k.measures} {plan.node_name(k.measures)}", f"{k.name}（{k.unit}）",
-                     k.baseline_label or f"{kpi_value(k, k.baseline)}（{k.baseline_year}）",
-                     k.target_label or kpi_value(k, k.target), kpi_value(k, r["actual"]), fmt_pct(r["attainment_pct"]),
+                     baseline_text(k), target_text(k), kpi_value(k, r["actual"]), fmt_pct(r["attainment_pct"]),
                      fmt_pct(r["progress_pct"]), rating_text(r)])
     add_table(doc, ["取組内容", "KPI", "現状値", "目標値", "実績値", "達成率", "進捗率", "評価"], rows,
-              widths=[34, 44, 20, 20, 18, 12, 12, 10], numeric={2, 3, 4, 5, 6}, center={7})
+              widths=[30, 42, 22, 22, 18, 12, 14, 10], numeric={2, 3, 4, 5, 6}, center={7})
     doc.add_heading("(2) 柱・小分野ごとの事業費と評価", level=2)
     roll = data.rollup
     brows, labels, planned, actual = [], [], [], []

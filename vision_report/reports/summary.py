@@ -8,7 +8,7 @@ from ..textfmt import fmt_num, fmt_pct, is_missing, wareki
 from . import charts
 from .context import ReportData
 from .docxutil import add_note, add_picture, add_table, new_document, page_number_footer
-from .region import kpi_value, rating_text
+from .region import kpi_value, rating_text, target_text
 
 
 def build_summary(data: ReportData):
@@ -57,7 +57,7 @@ def build_summary(data: ReportData):
     krows = []
     for k in plan.kpis:
         r = data.kpi.loc[k.id]
-        krows.append([f"{k.name}（{k.unit}）", k.target_label or kpi_value(k, k.target), kpi_value(k, r["actual"]),
+        krows.append([f"{k.name}（{k.unit}）", target_text(k), kpi_value(k, r["actual"]),
                       fmt_pct(r["attainment_pct"]), fmt_pct(r["progress_pct"]), rating_text(r)])
     add_table(doc, ["KPI", "目標値（2025年度）", "実績値", "達成率", "進捗率", "評価"], krows,
               widths=[74, 30, 22, 15, 15, 14], numeric={1, 2, 3, 4}, center={5})
