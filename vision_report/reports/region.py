@@ -31,9 +31,13 @@ def kpi_value(k: Kpi, v) -> str:
     return fmt_signed(v) if k.allow_negative else fmt_num(v)
 
 
-def rating_text(row) -> str:
+def rating_text(row, inline: bool = False) -> str:
     r = str(row["rating"])
-    return f"{r}\n暫定" if bool(row["provisional"]) and r != "-" else ("－" if r == "-" else r)
+    if r == "-":
+        return "－"
+    if bool(row["provisional"]):
+        return f"{r}（暫定）" if inline else f"{r}\n暫定"
+    return r
 
 
 def baseline_text(k: Kpi) -> str:
@@ -161,7 +165,7 @@ def add_area(doc, data: ReportData, area: PolicyArea) -> None:
     if kpis:
         line = "、".join(
             f"{k.name} {kpi_value(k, data.kpi.loc[k.id, 'actual'])}{k.unit}"
-            f"（達成率 {fmt_pct(data.kpi.loc[k.id, 'attainment_pct'])}・評価 {rating_text(data.kpi.loc[k.id])}）"
+            f"（達成率 {fmt_pct(data.kpi.loc[k.id, 'attainment_pct'])}・評価 {rating_text(data.kpi.loc[k.id], inline=True)}）"
             for k in kpis)
         prefix = f"KPI（{inherited}のKPIを表示）: " if inherited else "KPI: "
         p = doc.add_paragraph()
