@@ -182,8 +182,15 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
     for para in (pillar.direction or "").split("\n"):
         if para.strip():
             doc.add_paragraph(para.strip())
-    rows = [[f"{plan.area(a).circled} {plan.area(a).name}", short(plan.area(a).direction, 220)] for a in pillar.area_ids]
-    add_table(doc, ["項目", "内容"], rows, widths=[50, 120])
+    rows, fills, current = [], {}, None
+    for a in pillar.area_ids:
+        area = plan.area(a)
+        if area.subfield and area.subfield != current:  # 《…に係る政策分野》 as the vision groups them
+            current = area.subfield
+            fills[len(rows)] = SUBTLE_FILL
+            rows.append([f"《{plan.subfield(current).name}に係る政策分野》", ""])
+        rows.append([f"{area.circled} {area.name}", short(area.direction, 220)])
+    add_table(doc, ["項目", "内容"], rows, widths=[50, 120], fills=fills)
     doc.add_heading("(2) KPI", level=2)
     kpis = [k for k in plan.kpis if k.measures == str(pillar.id) or k.measures in pillar.subfield_ids
             or k.measures in pillar.area_ids]
