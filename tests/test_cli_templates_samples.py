@@ -110,3 +110,34 @@ def test_committed_samples_are_what_the_generator_makes(tmp_path, plan):
         committed = ROOT / "inputs" / p.relative_to(tmp_path)
         assert committed.read_bytes() == p.read_bytes(), committed
     assert len(made) == sum(1 for p in (ROOT / "inputs").rglob("*") if p.is_file() and p.name != "README.md")
+
+
+def test_reminders_list_who_must_resubmit(capsys):
+    assert main(["reminders", "--fiscal-year", "2024"]) == 0
+    out = capsys.readouterr().out
+    assert "提出期限 2025年06月30日" in out
+    assert "要再提出（差戻し）" in out and "玉東町（433641）" in out and "高森町（434281）" in out
+    assert "熊本市" not in out.split("提出状況")[1]  # accepted members are not listed
+
+
+def test_timeliness_against_the_deadline_in_japan_time():
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from vision_report.pipeline import timeliness
+
+    jst = ZoneInfo("Asia/Tokyo")
+    deadline = date(2025, 6, 30)
+    assert timeliness(datetime(2025, 6, 30, 23, 59, tzinfo=jst).timestamp(), deadline) == "on_time"
+    assert timeliness(datetime(2025, 7, 1, 0, 0, tzinfo=jst).timestamp(), deadline) == "late"
+    assert timeliness(None, deadline) == ""
+
+
+def test_deadline_is_configurable(tmp_path):
+    from datetime import date
+
+    from vision_report.config import Deadlines
+
+    assert Deadlines().for_year(2024) == date(2025, 6, 30)
+    assert Deadlines(years={2024: "2025-07-15"}).for_year(2024) == date(2025, 7, 15)
+    assert Deadlines(default="{next_year}-05-31").for_year(2023) == date(2024, 5, 31)

@@ -53,3 +53,15 @@ def create_once(path: Path, data: bytes, *, mode: int = 0o444) -> bool:
         return True
     finally:
         os.unlink(tmp)
+
+
+def remove_stale_temps(folder: Path) -> int:
+    """Delete temp files left by a killed writer (ours only: hidden names ending in .tmp). Call under the run lock."""
+    n = 0
+    if not folder.is_dir():
+        return 0
+    for p in folder.rglob(".*.tmp"):
+        if p.is_file() and not p.is_symlink():
+            p.unlink()
+            n += 1
+    return n

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from .audit import YearBusy
 from .config import ConfigError, load_settings
 from .plan import PlanError, load_plan
 from .plan.export import plan_summary, plan_to_dict
@@ -47,9 +48,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         summary = yearly_report(fiscal_year=args.fiscal_year, inputs=Path(args.inputs) if args.inputs else None,
                                 outputs=Path(args.outputs) if args.outputs else None, root=settings.root,
-                                archive=Path(args.archive) if args.archive else None)
+                                archive=Path(args.archive) if args.archive else None, wait_seconds=args.wait)
     except (ConfigError, PlanError):
         raise
+    except YearBusy as exc:
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 3
     except Exception as exc:  # noqa: BLE001 - the run could not complete: say so, exit non-zero
         print(f"エラー: {args.fiscal_year}年度の集計を完了できませんでした（{type(exc).__name__}: {exc}）", file=sys.stderr)
         return 1
@@ -58,6 +62,26 @@ def cmd_run(args: argparse.Namespace) -> int:
               "superseded": "差替え済み", "missing": "未提出", "pending": "保留"}
     print("提出状況: " + "、".join(f"{labels.get(k, k)} {v}" for k, v in sorted(counts.items())))
     print(f"出力: {summary['outputs']}（{summary['files']} ファイル、{summary['seconds']} 秒）")
+    return 0
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from .audit import lock_year, unlock_year, year_lock
+
+    settings = load_settings(Path(args.root) if args.root else None)
+    archive = Path(args.archive) if args.archive else settings.archive
+    if args.command == "lock":
+        if year_lock(archive, args.fiscal_year):
+            print(f"{args.fiscal_year}年度はすでに確定（ロック）されています。")
+            return 0
+        info = lock_year(archive, args.fiscal_year, args.reason or "")
+        print(f"{args.fiscal_year}年度を確定（ロック）しました（{info['locked_at']}）。以後に届いたファイルは保管・一覧されますが、"
+              "公表済みの出力は unlock するまで変わりません。")
+    else:
+        if unlock_year(archive, args.fiscal_year, args.reason or ""):
+            print(f"{args.fiscal_year}年度のロックを解除しました。次の run で集計し直します。")
+        else:
+            print(f"{args.fiscal_year}年度はロックされていません。")
     return 0
 
 
@@ -104,6 +128,38 @@ def cmd_templates(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reminders(args: argparse.Namespace) -> int:
+    """Who has not submitted, or must resubmit, for a fiscal year (a read-only look at inputs/<FY>/)."""
+    from . import pipeline
+
+    settings, plan = _settings_and_plan(args)
+    inputs = Path(args.inputs) if args.inputs else settings.inputs
+    received = pipeline.collect(settings, plan, args.fiscal_year, inputs, None)
+    raw = pipeline.read_all(received)
+    pipeline.validate(received, raw, plan, args.fiscal_year, settings, settings.root / "expectations")
+    deadline = settings.deadlines.for_year(args.fiscal_year)
+    subs = pipeline.submissions_table(plan, received, deadline)
+    members = subs[subs["municipality_code"].isin([m.code for m in plan.municipalities])]
+    current = members[members["status"] != "superseded"]
+    todo = {"missing": "未提出", "rejected": "要再提出（差戻し）", "pending": "確認中（書込み中）"}
+    print(f"{plan.meta.title} {args.fiscal_year}年度 提出状況（提出期限 {deadline:%Y年%m月%d日}）")
+    n = 0
+    for status, label in todo.items():
+        rows = current[current["status"] == status]
+        for r in rows.itertuples():
+            n += 1
+            extra = f" — {r.file}: {r.errors[:120]}" if status == "rejected" else (f" — {r.file}" if r.file else "")
+            print(f"  {label:<10} {r.municipality_name}（{r.municipality_code}）{extra}")
+    late = current[(current["timeliness"] == "late") & current["status"].isin(["accepted", "accepted_with_warnings"])]
+    for r in late.itertuples():
+        print(f"  期限後受理   {r.municipality_name}（{r.municipality_code}） — {r.file}（{r.received_at}）")
+    if n == 0:
+        print("  督促が必要な市町村はありません。")
+    else:
+        print(f"督促が必要な市町村: {n}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="vision-report",
@@ -117,7 +173,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inputs", help="提出ファイルのフォルダ（既定: inputs）")
     p.add_argument("--outputs", help="出力先フォルダ（既定: outputs）")
     p.add_argument("--archive", help="受領ファイルの保管先（既定: archive）")
+    p.add_argument("--wait", type=float, default=0.0,
+                   help="同じ年度の集計が実行中のとき、終わるまで待つ秒数（既定: 待たずに終了）")
     p.set_defaults(func=cmd_run)
+
+    for name, text in (("lock", "年度を確定（ロック）する: 以後のファイルは保管・一覧のみ"),
+                       ("unlock", "年度のロックを解除する")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--fiscal-year", type=int, required=True, help="年度（例: 2024）")
+        p.add_argument("--reason", help="理由（監査ログに記録）")
+        p.add_argument("--archive", help="保管先（既定: archive）")
+        p.set_defaults(func=cmd_lock)
 
     p = sub.add_parser("check", help="提出前に1ファイルを検査する（集計はしない）")
     p.add_argument("file", help="検査するファイル（.csv / .xlsx）")
@@ -128,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fiscal-year", type=int, required=True, help="年度（例: 2025）")
     p.add_argument("--out", help="出力先フォルダ（既定: outputs/<年度>/templates）")
     p.set_defaults(func=cmd_templates)
+
+    p = sub.add_parser("reminders", help="未提出・要再提出の市町村を一覧にする（督促用）")
+    p.add_argument("--fiscal-year", type=int, required=True, help="年度（例: 2024）")
+    p.add_argument("--inputs", help="提出ファイルのフォルダ（既定: inputs）")
+    p.set_defaults(func=cmd_reminders)
 
     p = sub.add_parser("plan", help="ビジョン（計画データ）を表示する")
     p.add_argument("--json", action="store_true", help="計画全体をJSONで標準出力へ")

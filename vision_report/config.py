@@ -46,6 +46,22 @@ class ValidationSettings:
 
 
 @dataclass(frozen=True)
+class Deadlines:
+    default: str = "{next_year}-06-30"
+    years: dict[int, str] = field(default_factory=dict)
+
+    def for_year(self, fiscal_year: int):
+        """The last day to submit for ``fiscal_year`` (a date, end of day in Japan time)."""
+        from datetime import date
+
+        text = self.years.get(fiscal_year) or self.default.format(next_year=fiscal_year + 1, year=fiscal_year)
+        try:
+            return date.fromisoformat(str(text))
+        except ValueError as exc:
+            raise ConfigError(f"設定 deadlines の日付 {text!r} を読めません（例: 2025-06-30）") from exc
+
+
+@dataclass(frozen=True)
 class Settings:
     root: Path
     plan_dir: Path
@@ -55,6 +71,7 @@ class Settings:
     ratings: RatingThresholds
     validation: ValidationSettings
     prefect_home: Path
+    deadlines: Deadlines = field(default_factory=Deadlines)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -90,5 +107,7 @@ def load_settings(root: Path | None = None, config_path: Path | None = None) -> 
         ratings=RatingThresholds(_thresholds(ratings, "progress"), _thresholds(ratings, "attainment")),
         validation=ValidationSettings(**v),
         prefect_home=root / (raw.get("prefect", {}) or {}).get("home", ".prefect"),
+        deadlines=Deadlines(default=str((raw.get("deadlines") or {}).get("default", "{next_year}-06-30")),
+                            years={int(k): str(v) for k, v in ((raw.get("deadlines") or {}).get("years") or {}).items()}),
         raw=raw,
     )

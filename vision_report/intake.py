@@ -62,6 +62,7 @@ class Received:
     sha256: str | None = None
     archived_as: str | None = None
     archived_path: Path | None = None
+    newly_archived: bool = False
     status: str = ""  # decided later: accepted / accepted_with_warnings / rejected / superseded / pending
     encoding: str | None = None
     issues: list[Issue] = field(default_factory=list)
@@ -165,12 +166,13 @@ def archive(rec: Received, archive_dir: Path) -> None:
     suffix = Path(rec.name).suffix.lower()[:8]
     target = dest_dir / f"{rec.sha256}{suffix}"
     if spooled:
-        create_once(target, buf.getvalue())
+        rec.newly_archived = create_once(target, buf.getvalue())
     else:
         if not target.exists():
             os.chmod(tmp, 0o444)
             try:
                 os.link(tmp, target)
+                rec.newly_archived = True
             except FileExistsError:
                 pass
         os.unlink(tmp)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .atomic import remove_stale_temps
 from .config import Settings
 from .intake import ROW_COLUMNS, Issue, Received, archive, choose_latest, discover, read_submission
 from .normalize import UnitSystem, load_units
@@ -35,15 +36,23 @@ def units_of(settings: Settings) -> UnitSystem:
     return load_units(settings.root / "config" / "units.yaml")
 
 
-def collect(settings: Settings, plan: Plan, fiscal_year: int, inputs_dir: Path, archive_dir: Path,
+def collect(settings: Settings, plan: Plan, fiscal_year: int, inputs_dir: Path, archive_dir: Path | None,
             now: float | None = None) -> list[Received]:
-    """Find, pick the newest per municipality, archive every received file by content hash."""
+    """Find, pick the newest per municipality, archive every received file by content hash.
+
+    ``archive_dir=None`` is a read-only look (reminders): nothing is archived, files are read in place.
+    """
     v = settings.validation
     received = discover(inputs_dir, fiscal_year, plan, max_bytes=v.max_file_bytes,
                         settle_seconds=v.settle_seconds, now=now)
     choose_latest(received)
+    if archive_dir is not None:
+        remove_stale_temps(archive_dir / str(fiscal_year))
     for rec in received:
-        archive(rec, archive_dir)
+        if archive_dir is not None:
+            archive(rec, archive_dir)
+        elif not any(i.rule in ("symlink", "not_a_file") for i in rec.issues):
+            rec.archived_path = rec.path
     return received
 
 
@@ -125,8 +134,19 @@ def _issue_text(issues: list[Issue]) -> str:
     return " / ".join(parts)
 
 
-def submissions_table(plan: Plan, received: list[Received]) -> pd.DataFrame:
-    """One row per file received and per member that sent none (CONTRACT §5)."""
+def timeliness(mtime: float | None, deadline) -> str:
+    """on_time / late by the file's modification time against the deadline (end of that day, Japan time)."""
+    if mtime is None or deadline is None:
+        return ""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    end = datetime.combine(deadline + timedelta(days=1), time(0), ZoneInfo("Asia/Tokyo")).timestamp()
+    return "on_time" if mtime < end else "late"
+
+
+def submissions_table(plan: Plan, received: list[Received], deadline=None) -> pd.DataFrame:
+    """One row per file received and per member that sent none (CONTRACT §5), with its timeliness."""
     order = {m.code: k for k, m in enumerate(plan.municipalities)}
     recs = sorted(received, key=lambda r: (order.get(r.municipality_code or "", len(order)), r.name))
     sent = {r.municipality_code for r in received}
@@ -141,14 +161,16 @@ def submissions_table(plan: Plan, received: list[Received]) -> pd.DataFrame:
             "warnings": _issue_text([i for i in r.issues if i.severity == "warning"]),
             "error_count": sum(1 for i in r.issues if i.severity == "error"),
             "warning_count": sum(1 for i in r.issues if i.severity == "warning"),
-            "received_at": jst(r.mtime) if r.mtime else "", "size_bytes": r.size if r.size is not None else "",
+            "received_at": jst(r.mtime) if r.mtime else "", "timeliness": timeliness(r.mtime, deadline),
+            "deadline": deadline.isoformat() if deadline else "", "size_bytes": r.size if r.size is not None else "",
             "encoding": r.encoding or "", "archived_as": r.archived_as or "",
         })
     for m in plan.municipalities:
         if m.code not in sent:
             rows.append({"municipality_code": m.code, "municipality_name": m.name, "file": "", "sha256": "",
                          "status": "missing", "errors": "", "warnings": "", "error_count": 0, "warning_count": 0,
-                         "received_at": "", "size_bytes": "", "encoding": "", "archived_as": ""})
+                         "received_at": "", "timeliness": "missing", "deadline": deadline.isoformat() if deadline else "",
+                         "size_bytes": "", "encoding": "", "archived_as": ""})
     df = pd.DataFrame(rows)
     df["_o"] = df["municipality_code"].map(lambda c: order.get(c, len(order)))
     return df.sort_values(["_o", "file"], kind="stable").drop(columns="_o").reset_index(drop=True)

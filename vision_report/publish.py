@@ -8,6 +8,7 @@ import pandas as pd
 
 from .config import Settings
 from .feedback import feedback_text
+from .atomic import remove_stale_temps
 from .outputs import history_tables, write_csv, write_feedback_text
 from .pipeline import ACCEPTED, YearData, submissions_table
 from .plan import Plan
@@ -57,8 +58,9 @@ def write_feedback(settings: Settings, plan: Plan, fiscal_year: int, out_dir: Pa
 def write_year_outputs(settings: Settings, plan: Plan, fiscal_year: int, out_dir: Path, year: YearData,
                        results: dict[str, pd.DataFrame], per_year: dict[int, dict[str, pd.DataFrame]]) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(out_dir)  # a run killed mid-way left these; the run lock keeps other runs out
     written = [write_csv(out_dir / f"{name}.csv", results[name]) for name in CSV_FILES]
-    subs = submissions_table(plan, year.received)
+    subs = submissions_table(plan, year.received, settings.deadlines.for_year(fiscal_year))
     written.append(write_csv(out_dir / "submissions.csv", subs))
     for name, df in history_tables(plan, per_year).items():
         written.append(write_csv(out_dir / f"{name}.csv", df))

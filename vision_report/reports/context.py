@@ -15,6 +15,7 @@ from ..textfmt import jinja_env
 
 STATUS_JA = {"accepted": "受理", "accepted_with_warnings": "受理（警告あり）", "rejected": "差戻し",
              "superseded": "差替え済み", "missing": "未提出", "pending": "保留（書込み中）"}
+TIMELINESS_JA = {"on_time": "期限内", "late": "期限後", "missing": "未提出"}
 SYNTHETIC_MARK = "合成データ"
 
 

@@ -9,7 +9,7 @@ from docx.shared import Pt
 
 from ..plan import Plan
 from ..textfmt import fmt_num, fmt_pct, fmt_signed, wareki
-from .context import STATUS_JA, ReportData
+from .context import STATUS_JA, TIMELINESS_JA, ReportData
 from .docxutil import add_note, add_table, new_document, page_number_footer, save
 from .parallel import chunks, parallel_map
 
@@ -36,10 +36,10 @@ def build_municipality_report(plan: Plan, fiscal_year: int, code: str, kpi: pd.D
                       f"{len(plan.initiatives_of(code))}の取組に参加し、{len(plan.kpis_reported_by(code))}のKPIの実績を報告します。")
 
     doc.add_heading("提出状況", level=2)
-    srows = [[r.file or "—", r.received_at or "—", STATUS_JA.get(r.status, r.status), str(r.error_count),
-              str(r.warning_count)] for r in mine.itertuples()]
-    add_table(doc, ["ファイル", "受付日時", "状態", "エラー", "警告"], srows, widths=[70, 36, 34, 15, 15],
-              numeric={3, 4}, center={2})
+    srows = [[r.file or "—", r.received_at or "—", TIMELINESS_JA.get(r.timeliness, ""), STATUS_JA.get(r.status, r.status),
+              str(r.error_count), str(r.warning_count)] for r in mine.itertuples()]
+    add_table(doc, ["ファイル", "受付日時", "期限", "状態", "エラー", "警告"], srows, widths=[62, 32, 14, 32, 15, 15],
+              numeric={4, 5}, center={2, 3})
     for f, lines in issues.items():
         for line in lines:
             add_note(doc, f"※ {f}: {line}")

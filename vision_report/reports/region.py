@@ -9,7 +9,7 @@ from docx.shared import Pt
 from ..plan import Initiative, Kpi, PolicyArea
 from ..textfmt import fmt_num, fmt_pct, fmt_signed, is_missing
 from . import charts
-from .context import STATUS_JA, ReportData
+from .context import STATUS_JA, TIMELINESS_JA, ReportData
 from .docxutil import (
     SUBTLE_FILL,
     add_note,
@@ -227,9 +227,13 @@ def add_overview(doc, data: ReportData) -> None:
     srows = []
     for r in data.subs.itertuples():
         srows.append([r.municipality_name or "（構成市町村外）", r.file or "—", r.received_at or "—",
-                      STATUS_JA.get(r.status, r.status), str(r.error_count), str(r.warning_count)])
-    add_table(doc, ["市町村", "ファイル", "受付日時", "状態", "エラー", "警告"], srows,
-              widths=[22, 62, 34, 28, 12, 12], numeric={4, 5}, center={3})
+                      TIMELINESS_JA.get(r.timeliness, ""), STATUS_JA.get(r.status, r.status), str(r.error_count),
+                      str(r.warning_count)])
+    deadline = next((d for d in data.subs["deadline"] if d), "")
+    if deadline:
+        add_note(doc, f"提出期限: {deadline.replace('-', '年', 1).replace('-', '月', 1)}日")
+    add_table(doc, ["市町村", "ファイル", "受付日時", "期限", "状態", "エラー", "警告"], srows,
+              widths=[20, 56, 32, 14, 26, 11, 11], numeric={5, 6}, center={3, 4})
     doc.add_heading("評価の方法", level=2)
     for line in data.text("method"):
         add_note(doc, line)

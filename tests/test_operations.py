@@ -1,0 +1,120 @@
+"""Running it for real: year lock and audit log, one run per year at a time, crash then rerun."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import CSVS
+
+from vision_report import audit
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
+
+
+def _old(*paths: Path, age: float = 3600) -> None:
+    t = time.time() - age
+    for p in paths:
+        os.utime(p, (t, t))
+
+
+def test_second_run_of_the_same_year_is_refused_or_waits(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from vision_report.audit import run_lock\n"
+        f"with run_lock(Path({str(tmp_path)!r}), 2024):\n"
+        "    print('held', flush=True); time.sleep(3)\n")], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(audit.YearBusy, match="2024年度の集計が別に実行中です"):
+        with audit.run_lock(tmp_path, 2024):
+            pass
+    with audit.run_lock(tmp_path, 2023):  # another year is not blocked
+        pass
+    start = time.monotonic()
+    with audit.run_lock(tmp_path, 2024, wait_seconds=30):  # waits until the holder is done
+        waited = time.monotonic() - start
+    holder.wait(timeout=30)
+    assert waited > 0.5
+
+
+def test_lock_audit_and_unlock(tmp_path, prefect_backend):
+    from flows.yearly_report import yearly_report
+
+    inputs = tmp_path / "inputs" / "2024"
+    inputs.mkdir(parents=True)
+    first = inputs / "431001_熊本市.csv"
+    shutil.copy(ROOT / "inputs" / "2024" / "431001_熊本市_合成データ.csv", first)
+    _old(first)
+    kw = {"fiscal_year": 2024, "inputs": tmp_path / "inputs", "outputs": tmp_path / "out",
+          "archive": tmp_path / "archive"}
+    yearly_report(**kw)
+    published = {n: (tmp_path / "out" / "2024" / n).read_bytes() for n in CSVS}
+    audit.lock_year(tmp_path / "archive", 2024, "議会報告済み")
+    late = inputs / "434337_南阿蘇村.csv"
+    shutil.copy(FIX / "good" / "434337_南阿蘇村.csv", late)
+    _old(late, age=5)  # arrives after the lock
+    summary = yearly_report(**kw)
+    assert summary["locked"] is True
+    assert {n: (tmp_path / "out" / "2024" / n).read_bytes() for n in CSVS} == published  # nothing changed
+    after = (tmp_path / "out" / "2024" / "after_lock" / "submissions.csv").read_text(encoding="utf-8-sig")
+    assert "434337_南阿蘇村.csv" in after
+    assert any(p.suffix == ".csv" for p in (tmp_path / "archive" / "2024").iterdir())
+    log = audit.read_log(tmp_path / "archive")
+    events = [e["event"] for e in log]
+    assert events[:2] == ["run_started", "file_received"] and "lock" in events
+    received = [e for e in log if e["event"] == "file_received"]
+    assert {e["file"] for e in received} == {"431001_熊本市.csv", "434337_南阿蘇村.csv"}
+    assert all(len(e["sha256"]) == 64 and e["size"] > 0 for e in received)
+    assert any(e["event"] == "file_checked" and e["status"] == "accepted" for e in log)
+    assert audit.unlock_year(tmp_path / "archive", 2024, "差替え")
+    yearly_report(**kw)
+    subs = (tmp_path / "out" / "2024" / "submissions.csv").read_text(encoding="utf-8-sig")
+    assert "434337_南阿蘇村.csv" in subs  # counted again after unlock
+    events = [e["event"] for e in audit.read_log(tmp_path / "archive")]
+    assert events.count("run_finished") == 3 and "unlock" in events
+    lines = (tmp_path / "archive" / audit.AUDIT_FILE).read_text(encoding="utf-8").splitlines()
+    assert lines[: len(log)] == [__import__("json").dumps(e, ensure_ascii=False, sort_keys=True) for e in log]
+
+
+def _run(proj: Path, out: Path, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([str(Path(sys.executable).parent / "vision-report"), "--root", str(proj), "run",
+                             "--fiscal-year", "2024", "--outputs", str(out), "--archive", str(proj / "archive")],
+                            env=env, cwd=proj, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def test_killed_run_then_rerun_gives_the_uninterrupted_outputs(tmp_path):
+    proj = tmp_path / "proj"
+    for part in ("config", "plans", "expectations", "templates", "inputs"):
+        shutil.copytree(ROOT / part, proj / part)
+    for p in (proj / "inputs").rglob("*"):
+        _old(p)
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING"}
+    clean = _run(proj, tmp_path / "clean", env)
+    assert clean.wait(timeout=600) == 0, clean.stderr.read()
+    victim = _run(proj, tmp_path / "crash", env)
+    target = tmp_path / "crash" / "2024"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and not (target / "feedback").is_dir():
+        time.sleep(0.2)
+    time.sleep(0.5)  # in the middle of writing feedback and reports
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait(timeout=60)
+    # what a reader could see right after the crash: only whole files
+    for p in target.rglob("*.csv"):
+        data = p.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf") and data.endswith(b"\n"), p
+    rerun = _run(proj, tmp_path / "crash", env)
+    assert rerun.wait(timeout=600) == 0, rerun.stderr.read()
+    for name in CSVS:
+        assert (target / name).read_bytes() == (tmp_path / "clean" / "2024" / name).read_bytes(), name
+    crash_files = sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file() and "data_docs" not in p.parts)
+    clean_files = sorted(p.relative_to(tmp_path / "clean" / "2024") for p in (tmp_path / "clean" / "2024").rglob("*")
+                         if p.is_file() and "data_docs" not in p.parts)
+    assert crash_files == clean_files  # no stale temp files, nothing missing

@@ -1,0 +1,105 @@
+"""Append-only audit log (JSON lines), year locks after publication, and one run per fiscal year at a time."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import getpass
+import json
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+AUDIT_FILE = "audit.jsonl"
+
+
+class YearBusy(Exception):
+    """Another run for the same fiscal year holds the lock (message in Japanese)."""
+
+
+def _now() -> str:
+    return datetime.now(ZoneInfo("Asia/Tokyo")).isoformat(timespec="seconds")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "unknown"
+
+
+def record(archive_dir: Path, event: str, **details) -> None:
+    """Append one event. O_APPEND writes of one line are atomic; nothing is ever rewritten."""
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"time": _now(), "event": event, "user": _user(), **details}, ensure_ascii=False,
+                      sort_keys=True, default=str) + "\n"
+    fd = os.open(archive_dir / AUDIT_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_log(archive_dir: Path) -> list[dict]:
+    path = archive_dir / AUDIT_FILE
+    if not path.exists():
+        return []
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def _lock_path(archive_dir: Path, fiscal_year: int) -> Path:
+    return archive_dir / "locks" / f"{fiscal_year}.json"
+
+
+def year_lock(archive_dir: Path, fiscal_year: int) -> dict | None:
+    """The lock record of a published year, or None if the year is open."""
+    p = _lock_path(archive_dir, fiscal_year)
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+
+
+def lock_year(archive_dir: Path, fiscal_year: int, reason: str = "") -> dict:
+    p = _lock_path(archive_dir, fiscal_year)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    info = {"fiscal_year": fiscal_year, "locked_at": _now(), "locked_epoch": time.time(), "by": _user(),
+            "reason": reason}
+    tmp = p.with_suffix(".tmp")
+    tmp.write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, p)
+    record(archive_dir, "lock", fiscal_year=fiscal_year, reason=reason)
+    return info
+
+
+def unlock_year(archive_dir: Path, fiscal_year: int, reason: str = "") -> bool:
+    p = _lock_path(archive_dir, fiscal_year)
+    if not p.exists():
+        return False
+    p.unlink()
+    record(archive_dir, "unlock", fiscal_year=fiscal_year, reason=reason)
+    return True
+
+
+@contextlib.contextmanager
+def run_lock(archive_dir: Path, fiscal_year: int, wait_seconds: float = 0.0):
+    """Only one run per fiscal year at a time (an OS file lock: released even if the process is killed)."""
+    d = archive_dir / "locks"
+    d.mkdir(parents=True, exist_ok=True)
+    fd = os.open(d / f"{fiscal_year}.run", os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise YearBusy(f"{fiscal_year}年度の集計が別に実行中です。終わってから実行してください"
+                                   f"（待つ場合は --wait 秒数 を指定）。") from None
+                time.sleep(0.5)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
