@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from .atomic import remove_stale_temps
 from .config import Settings
 from .feedback import feedback_text
-from .atomic import remove_stale_temps
 from .outputs import history_tables, write_csv, write_feedback_text
 from .pipeline import ACCEPTED, YearData, submissions_table
 from .plan import Plan

@@ -148,7 +148,8 @@ def _style_or_none(doc, name: str):
 def _put(cell, text: str, style, align=None, bold: bool = False) -> None:
     p = cell.paragraphs[0]
     if style is not None:
-        p.style = style
+        # set the style id directly: python-docx's ``p.style = …`` scans every style of the document per call
+        p._p.style = style.style_id
     run = p.add_run(text)
     if bold:
         run.bold = True
