@@ -55,19 +55,18 @@ class ReportData:
     def years(self) -> list[int]:
         return sorted(self.per_year)
 
-    def kpi_values(self, kpi_id: str) -> dict[int, float | None]:
+    def _by_year(self, table: str, key_col: str, key: str, value_col: str) -> dict[int, float | None]:
         out = {}
         for y, res in self.per_year.items():
-            row = res["kpi_attainment"].set_index("kpi_id").loc[kpi_id]
-            out[y] = None if pd.isna(row["actual"]) else float(row["actual"])
+            v = res[table].set_index(key_col).loc[key, value_col]
+            out[y] = None if pd.isna(v) else float(v)
         return out
 
+    def kpi_values(self, kpi_id: str) -> dict[int, float | None]:
+        return self._by_year("kpi_attainment", "kpi_id", kpi_id, "actual")
+
     def spend_by_year(self, initiative_id: str) -> dict[int, float | None]:
-        out = {}
-        for y, res in self.per_year.items():
-            row = res["budget_execution"].set_index("initiative_id").loc[initiative_id]
-            out[y] = None if pd.isna(row["actual_thousand_yen"]) else float(row["actual_thousand_yen"])
-        return out
+        return self._by_year("budget_execution", "initiative_id", initiative_id, "actual_thousand_yen")
 
     def counts(self) -> dict[str, int]:
         members = self.subs[self.subs["municipality_code"].isin([m.code for m in self.plan.municipalities])]
