@@ -175,16 +175,26 @@ def add_table(doc, header: list[str], rows: list[list[str]], *, widths: list[flo
         cell.width = Mm(w)
         shade(cell, HEADER_FILL)
         _put(cell, text, head_style, WD_ALIGN_PARAGRAPH.CENTER, bold=head_style is None)
+    proto = None  # a plain body row, copied as XML for the next plain rows (python-docx per cell is slow)
     for k, values in enumerate(rows):
+        fill = (fills or {}).get(k)
+        plain = not fill and k not in bold_rows and not any("\n" in v for v in values)
+        if plain and proto is not None:
+            tr = copy.deepcopy(proto)
+            for t, text in zip(tr.iter(qn("w:t")), values, strict=True):
+                t.text = text
+            table._tbl.append(tr)
+            continue
         row = table.add_row()
         cant_split(row)
-        fill = (fills or {}).get(k)
         for j, (cell, text, w) in enumerate(zip(row.cells, values, widths, strict=True)):
             cell.width = Mm(w)
             align = WD_ALIGN_PARAGRAPH.RIGHT if j in numeric else (WD_ALIGN_PARAGRAPH.CENTER if j in center else None)
             _put(cell, text, body_style, align, bold=k in bold_rows)
             if fill:
                 shade(cell, fill)
+        if plain and proto is None and all(len(list(tc.iter(qn("w:t")))) == 1 for tc in row._tr.tc_lst):
+            proto = copy.deepcopy(row._tr)
     return table
 
 
