@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from docx.shared import Pt
 
 from ..plan import Plan
 from ..textfmt import fmt_num, fmt_pct, fmt_signed, wareki
@@ -71,10 +70,8 @@ def build_municipality_report(plan: Plan, fiscal_year: int, code: str, kpi: pd.D
                       "－" if r["rating"] == "-" else str(r["rating"])])
     add_table(doc, ["KPI", "本市町村の値", "圏域の値", "割合", "圏域の評価"], krows, widths=[78, 26, 26, 20, 20],
               numeric={1, 2, 3}, center={4})
-    add_note(doc, "※ 割合は、圏域の値（受理した提出の合計）に占める本市町村の値。社会増減数は負の値があるため割合が100%を超えることがある。")
-    p = doc.add_paragraph()
-    p.paragraph_format.space_before = Pt(12)
-    p.add_run(f"問合せ先: {plan.meta.office or ''}")
+    add_note(doc, "※ 割合は、圏域の値（受理した提出の合計）に占める本市町村の値。社会増減数は負の値があるため割合が100%を超えることがある。"
+                  f"　問合せ先: {plan.meta.office or ''}")
     return doc
 
 
