@@ -112,12 +112,27 @@ def test_committed_samples_are_what_the_generator_makes(tmp_path, plan):
     assert len(made) == sum(1 for p in (ROOT / "inputs").rglob("*") if p.is_file() and p.name != "README.md")
 
 
-def test_reminders_list_who_must_resubmit(capsys):
-    assert main(["reminders", "--fiscal-year", "2024"]) == 0
+def test_reminders_list_who_must_resubmit(tmp_path, capsys):
+    import shutil
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    inputs = tmp_path / "inputs"
+    shutil.copytree(ROOT / "inputs" / "2024", inputs / "2024")
+    on_time = datetime(2025, 6, 1, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo")).timestamp()
+    late = datetime(2025, 7, 2, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo")).timestamp()
+    for p in (inputs / "2024").iterdir():
+        t = late if p.name.startswith("432067_") else on_time
+        os.utime(p, (t, t))
+    (inputs / "2024" / "434477_山都町_合成データ.csv").unlink()  # one member has not submitted
+    assert main(["reminders", "--fiscal-year", "2024", "--inputs", str(inputs)]) == 0
     out = capsys.readouterr().out
     assert "提出期限 2025年06月30日" in out
     assert "要再提出（差戻し）" in out and "玉東町（433641）" in out and "高森町（434281）" in out
-    assert "熊本市" not in out.split("提出状況")[1]  # accepted members are not listed
+    assert "未提出" in out and "山都町（434477）" in out
+    assert "期限後受理" in out and "玉名市（432067）" in out
+    assert "熊本市" not in out.split("提出状況")[1]  # accepted on time: not listed
+    assert "督促が必要な市町村: 3" in out
 
 
 def test_timeliness_against_the_deadline_in_japan_time():
