@@ -118,3 +118,31 @@ def test_killed_run_then_rerun_gives_the_uninterrupted_outputs(tmp_path):
     clean_files = sorted(p.relative_to(tmp_path / "clean" / "2024") for p in (tmp_path / "clean" / "2024").rglob("*")
                          if p.is_file() and "data_docs" not in p.parts)
     assert crash_files == clean_files  # no stale temp files, nothing missing
+
+
+def test_watch_gives_feedback_within_seconds_of_a_drop(tmp_path, plan):
+    import threading
+
+    from vision_report.config import load_settings
+    from vision_report.watch import watch
+
+    settings = load_settings(ROOT)
+    inputs, outputs, archive = tmp_path / "inputs", tmp_path / "outputs", tmp_path / "archive"
+    (inputs / "2024").mkdir(parents=True)
+    results: list[tuple[str, str]] = []
+    t = threading.Thread(target=watch, args=(settings, plan, 2024, inputs, outputs, archive),
+                         kwargs={"interval": 0.2, "stop_after": 12, "on_result": lambda n, s: results.append((n, s))})
+    t.start()
+    time.sleep(0.5)
+    dropped = time.monotonic()
+    shutil.copy(FIX / "bad" / "434337_value_not_number.csv", inputs / "2024" / "434337_南阿蘇村.csv")
+    feedback = outputs / "2024" / "feedback" / "434337_南阿蘇村.txt"
+    while not feedback.exists() and time.monotonic() - dropped < 25:
+        time.sleep(0.1)
+    assert feedback.exists(), "no feedback within 25 s"
+    text = feedback.read_bytes().decode("utf-8-sig")
+    assert "差戻し" in text and "約500" in text
+    t.join(timeout=40)
+    assert results == [("434337_南阿蘇村.csv", "rejected")]  # checked once, after it settled
+    events = [e["event"] for e in audit.read_log(archive)]
+    assert events == ["file_received", "file_checked"]

@@ -160,6 +160,24 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    from .watch import watch
+
+    settings, plan = _settings_and_plan(args)
+    inputs = Path(args.inputs) if args.inputs else settings.inputs
+    outputs = Path(args.outputs) if args.outputs else settings.outputs
+    labels = {"accepted": "受理", "accepted_with_warnings": "受理（警告あり）", "rejected": "差戻し"}
+    print(f"{inputs / str(args.fiscal_year)} を監視しています（Ctrl+C で終了）。届いたファイルはすぐに検査し、"
+          f"{outputs / str(args.fiscal_year) / 'feedback'} にフィードバックを書きます。", flush=True)
+    try:
+        watch(settings, plan, args.fiscal_year, inputs, outputs, settings.archive, interval=args.interval,
+              stop_after=args.stop_after,
+              on_result=lambda name, status: print(f"{name}: {labels.get(status, status)}", flush=True))
+    except KeyboardInterrupt:
+        print("監視を終了しました。")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="vision-report",
@@ -199,6 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fiscal-year", type=int, required=True, help="年度（例: 2024）")
     p.add_argument("--inputs", help="提出ファイルのフォルダ（既定: inputs）")
     p.set_defaults(func=cmd_reminders)
+
+    p = sub.add_parser("watch", help="inputs/<年度>/ を監視し、届いたファイルをすぐに検査してフィードバックを書く")
+    p.add_argument("--fiscal-year", type=int, required=True, help="年度（例: 2025）")
+    p.add_argument("--inputs", help="提出ファイルのフォルダ（既定: inputs）")
+    p.add_argument("--outputs", help="出力先フォルダ（既定: outputs）")
+    p.add_argument("--interval", type=float, default=1.0, help="確認の間隔（秒）")
+    p.add_argument("--stop-after", type=float, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("plan", help="ビジョン（計画データ）を表示する")
     p.add_argument("--json", action="store_true", help="計画全体をJSONで標準出力へ")

@@ -1,0 +1,87 @@
+"""Validate files as soon as they land in inputs/<FY>/ (`vision-report watch`): the clerk gets feedback
+within seconds. Polls the folder (no extra dependency); a file is taken once it has not changed for
+``settle_seconds`` (debounce: Excel writes in several steps). Every file is archived and audited; the
+yearly figures are left to `vision-report run`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from . import audit, pipeline
+from .config import Settings
+from .feedback import feedback_text
+from .intake import inspect_file
+from .outputs import write_feedback_text
+from .plan import Plan
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outputs: Path, archive: Path) -> str:
+    """Archive, validate and write feedback for one received file; returns its status."""
+    rec = inspect_file(path, fiscal_year, plan, max_bytes=settings.validation.max_file_bytes)
+    from .intake import archive as archive_file
+
+    archive_file(rec, archive)
+    if rec.newly_archived:
+        audit.record(archive, "file_received", fiscal_year=fiscal_year, file=rec.name, sha256=rec.sha256,
+                     size=rec.size, via="watch")
+    raw = pipeline.read_all([rec])
+    pipeline.validate([rec], raw, plan, fiscal_year, settings, settings.root / "expectations")
+    code = rec.municipality_code or "不明"
+    name = plan.municipality(code).name if plan.has_municipality(code) else Path(rec.name).stem
+    text = feedback_text(plan, fiscal_year, settings.root / "templates", code=code, name=name, rec=rec,
+                         status=rec.status)
+    stem = f"{code}_{name}" if plan.has_municipality(code) else Path(rec.name).stem
+    write_feedback_text(outputs / str(fiscal_year) / "feedback" / f"{stem}.txt", text)
+    audit.record(archive, "file_checked", fiscal_year=fiscal_year, file=rec.name, sha256=rec.sha256,
+                 status=rec.status, via="watch")
+    return rec.status
+
+
+def watch(settings: Settings, plan: Plan, fiscal_year: int, inputs: Path, outputs: Path, archive: Path, *,
+          interval: float = 1.0, stop_after: float | None = None,
+          on_result: Callable[[str, str], None] | None = None) -> int:
+    """Poll inputs/<FY>/ until interrupted (or ``stop_after`` seconds); returns how many files were checked."""
+    folder = inputs / str(fiscal_year)
+    folder.mkdir(parents=True, exist_ok=True)
+    done: dict[str, tuple[int, int]] = {}
+    seen: dict[str, tuple[tuple[int, int], float]] = {}
+    for p in folder.iterdir():  # what is already there was handled by earlier runs
+        sig = _signature(p)
+        if sig:
+            done[p.name] = sig
+    started = time.monotonic()
+    checked = 0
+    while stop_after is None or time.monotonic() - started < stop_after:
+        now = time.monotonic()
+        for p in sorted(folder.iterdir()):
+            if p.name.startswith((".", "~$")) or p.is_dir():
+                continue
+            sig = _signature(p)
+            if sig is None or done.get(p.name) == sig:
+                continue
+            last = seen.get(p.name)
+            if last is None or last[0] != sig:
+                seen[p.name] = (sig, now)  # new or still changing: wait for it to settle
+                continue
+            if now - last[1] < settings.validation.settle_seconds:
+                continue
+            status = check_one(settings, plan, fiscal_year, p, outputs, archive)
+            done[p.name] = sig
+            seen.pop(p.name, None)
+            checked += 1
+            if on_result:
+                on_result(p.name, status)
+        time.sleep(interval)
+    return checked
