@@ -170,5 +170,21 @@ def locked_year(settings: Settings, plan: Plan, fiscal_year: int, inputs: Path, 
             "statuses": subs["status"].value_counts().to_dict(), "seconds": round(time.monotonic() - started, 1)}
 
 
+def previous_fiscal_year(today) -> int:
+    """The fiscal year whose books have just closed: after 出納整理期間 (May 31) of year Y it is Y-1."""
+    return today.year - 1 if today.month >= 6 else today.year - 2
+
+
+@flow(name="vision-report-previous-year", log_prints=True)
+def previous_year_report(root: Path | None = None) -> dict:
+    """For the yearly schedule (prefect.yaml): run the fiscal year that has just closed."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    fy = previous_fiscal_year(datetime.now(ZoneInfo("Asia/Tokyo")).date())
+    print(f"定期実行: {fy}年度の集計を行います")
+    return yearly_report(fiscal_year=fy, root=root)
+
+
 if __name__ == "__main__":
     yearly_report(int(sys.argv[1]) if len(sys.argv) > 1 else 2024)

@@ -146,3 +146,26 @@ def test_watch_gives_feedback_within_seconds_of_a_drop(tmp_path, plan):
     assert results == [("434337_南阿蘇村.csv", "rejected")]  # checked once, after it settled
     events = [e["event"] for e in audit.read_log(archive)]
     assert events == ["file_received", "file_checked"]
+
+
+def test_deployments_point_at_real_flows_and_a_valid_schedule():
+    import importlib
+    from datetime import date
+
+    import yaml
+    from prefect.client.schemas.schedules import CronSchedule
+
+    from flows.yearly_report import previous_fiscal_year
+
+    cfg = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    names = {d["name"] for d in cfg["deployments"]}
+    assert {"yearly", "on-demand"} <= names
+    for d in cfg["deployments"]:
+        path, func = d["entrypoint"].split(":")
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        assert hasattr(getattr(module, func), "fn"), d["entrypoint"]  # a Prefect flow
+        for s in d.get("schedules", []):
+            CronSchedule(cron=s["cron"], timezone=s["timezone"])  # raises if the cron line is invalid
+            assert s["timezone"] == "Asia/Tokyo"
+    assert previous_fiscal_year(date(2026, 6, 1)) == 2025  # after 出納整理期間 (May 31)
+    assert previous_fiscal_year(date(2026, 5, 31)) == 2024
