@@ -178,6 +178,28 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import time as _time
+
+    from . import serve
+
+    settings = load_settings(Path(args.root) if args.root else None)
+    database = args.database or os.environ.get("VISION_REPORT_DATABASE")
+    home = Path(os.environ.get("PREFECT_HOME", settings.prefect_home))
+    procs = serve.start(settings.root, home, port=args.port, database=database, worker=not args.no_worker)
+    print(f"準備ができました。Prefect の画面: http://127.0.0.1:{args.port}  （Ctrl+C で停止）", flush=True)
+    try:
+        while all(p.poll() is None for p in procs):
+            _time.sleep(1)
+        print("エラー: Prefect のサーバーまたはワーカーが停止しました。", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("停止しています…")
+        return 0
+    finally:
+        serve.stop(procs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="vision-report",
@@ -225,6 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=1.0, help="確認の間隔（秒）")
     p.add_argument("--stop-after", type=float, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("serve", help="Prefect サーバー・ワークプール・デプロイ・ワーカーを起動する（定期実行の運用）")
+    p.add_argument("--port", type=int, default=4200, help="サーバーのポート（既定: 4200）")
+    p.add_argument("--database", help="PostgreSQL の接続先（例: postgresql://prefect@127.0.0.1:5432/prefect）。"
+                                      "省略時は環境変数 VISION_REPORT_DATABASE、それもなければ SQLite")
+    p.add_argument("--no-worker", action="store_true", help="ワーカーを起動しない（別のマシンで起動する場合）")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("plan", help="ビジョン（計画データ）を表示する")
     p.add_argument("--json", action="store_true", help="計画全体をJSONで標準出力へ")
