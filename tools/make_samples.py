@@ -1,6 +1,9 @@
-"""Regenerate the SYNTHETIC sample submissions in inputs/ (not real figures).
+"""Regenerate the SYNTHETIC sample submissions in inputs/ (not real figures) and inputs/README.md.
 
     python tools/make_samples.py [--out inputs] [--years 2021 2022 2023 2024] [--seed 20240301]
+
+The output is byte-for-byte the same for the same plan, years and seed. Files already in the year folders that the
+generator does not make are left alone (they may be real submissions) and listed.
 """
 
 from __future__ import annotations
@@ -11,24 +14,30 @@ from pathlib import Path
 
 from vision_report.config import load_settings
 from vision_report.plan import load_plan
-from vision_report.samples import make_sample_set
+from vision_report.samples import FAULTY, make_sample_set
 
-# Fixed modification times (per year) so that "newest file wins" is reproducible after a copy.
-MTIME_BASE = 1_717_200_000  # 2024-06-01 JST
+# Fixed modification times so that "newest file wins" is reproducible after a copy.
+MTIME_BASE = 1_717_200_000  # 2024-06-01 09:00 JST
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", default="inputs")
-    ap.add_argument("--years", type=int, nargs="+", default=[2021, 2022, 2023, 2024])
-    ap.add_argument("--seed", type=int, default=20240301)
-    args = ap.parse_args()
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="inputs", help="folder for <FY>/ (default: inputs)")
+    ap.add_argument("--years", type=int, nargs="+", default=[2021, 2022, 2023, 2024], help="fiscal years")
+    ap.add_argument("--seed", type=int, default=20240301, help="random seed (same seed, same bytes)")
+    args = ap.parse_args(argv)
     settings = load_settings()
     plan = load_plan(settings.plan_dir)
-    paths = make_sample_set(plan, Path(args.out), args.years, args.seed)
+    out = Path(args.out)
+    paths = make_sample_set(plan, out, sorted(set(args.years)), args.seed)
     for p in paths:
         os.utime(p, (MTIME_BASE, MTIME_BASE))
-    print(f"{len(paths)} files (synthetic) in {args.out}")
+    made = set(paths)
+    others = sorted(p for fy in set(args.years) for p in (out / str(fy)).iterdir() if p.is_file() and p not in made)
+    print(f"{len(paths)} files (synthetic, not real figures) in {out}; "
+          f"deliberately faulty in FY{max(args.years)}: {', '.join(FAULTY)}")
+    for p in others:
+        print(f"note: {p} was not made by this generator and was left as it is")
     return 0
 
 

@@ -1,6 +1,14 @@
 """Synthetic sample submissions (NOT real figures): plausible values in the formats clerks really send.
 
-Used by tools/make_samples.py (the committed demo set in inputs/) and by the benchmark.
+Used by tools/make_samples.py (the committed demo set in inputs/) and by the benchmark (bench/make_scaled.py).
+Everything here is deterministic: the same plan, years and seed give the same bytes.
+
+- :func:`synthetic_rows` makes one municipality's rows for a fiscal year (contract column names, canonical units).
+- :func:`write_submission` writes rows the way a clerk's Excel would: CSV in CP932 / UTF-8 (with or without BOM),
+  Japanese or English headers, ``1,234`` / ``１，２３４`` / ``▲120`` / ``△120`` / ``+4,771``, 千円 / 円 / 百万円,
+  or an .xlsx with numeric cells.
+- :func:`make_sample_set` makes the demo set: every member, every year, a few deliberately faulty files in the last
+  year, and inputs/README.md describing it.
 """
 
 from __future__ import annotations
@@ -10,18 +18,47 @@ import io
 import random
 from pathlib import Path
 
+from .atomic import write_bytes
 from .plan import Plan
 from .submission_templates import FIXED_TIME, stable_zip
 
 SYNTHETIC_NOTE = "合成データ（実在の数値ではありません）"
+SYNTHETIC_MARK = "合成データ"
+COLUMNS = ["kind", "id", "name", "value", "unit", "status", "note", "municipality", "fiscal_year"]
 HEADERS = {
     "ja": ["区分", "ID", "項目名", "実績値", "単位", "実施状況", "備考", "市町村コード", "年度"],
-    "en": ["kind", "id", "name", "value", "unit", "status", "note", "municipality", "fiscal_year"],
+    "en": COLUMNS,
 }
 KIND_LABELS = {"ja": {"expenditure": "事業費", "kpi": "KPI"}, "en": {"expenditure": "expenditure", "kpi": "kpi"}}
-FULLWIDTH = str.maketrans("0123456789,", "０１２３４５６７８９，")
+FULLWIDTH = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
+NUMBER_STYLES = ("plain", "comma", "fullwidth", "triangle", "white_triangle", "signed")
+MONEY_FACTORS = {"千円": 1, "円": 1000, "百万円": 0.001}  # value in 千円 × factor = value in that unit
+STATUS_WEIGHTS = {"実施": 86, "一部実施": 8, "未実施": 4, "完了": 2}
+
+# (encoding, headers, number_style, newline, money_unit), chosen per municipality by its position in the plan
+STYLES = [
+    ("cp932", "ja", "comma", "\r\n", "千円"),
+    ("utf-8-sig", "ja", "comma", "\r\n", "千円"),
+    ("cp932", "ja", "fullwidth", "\r\n", "千円"),
+    ("utf-8", "en", "plain", "\n", "千円"),
+    ("cp932", "ja", "triangle", "\r\n", "円"),
+    ("utf-8-sig", "ja", "white_triangle", "\r\n", "千円"),
+]
+# Demo set only: a municipality that reports its expenditure in 百万円 (with decimals) instead of 千円.
+MONEY_UNIT_OVERRIDES = {"432148": "百万円"}  # 阿蘇市
+NON_MEMBER = ("439999", "テスト町")
+
+# Deliberately faulty files of the demo set (last year only): file name -> (defect, expected outcome)
+FAULTY = {
+    "434281_高森町_合成データ.csv": ("高森町が関係市町村でない取組 3.12.2（消防業務の広域化）の事業費の行がある", "差戻し"),
+    "433641_玉東町_合成データ.csv": ("KPI births（圏域出生数）の実績値が「約40」（数値でない）", "差戻し"),
+    "434442_甲佐町_合成データ.csv": ("取組 3.13.3 の事業費を千円の欄に円で入力（2,350,000。想定の約1,000倍）",
+                                "受理（警告あり）"),
+    f"{NON_MEMBER[0]}_{NON_MEMBER[1]}_合成データ.csv": ("構成市町村でない市町村コード 439999（ファイル名）", "差戻し"),
+}
 
 
+# -- values ---------------------------------------------------------------------------------------------------------
 def _trend(kpi, fiscal_year: int, rng: random.Random) -> float:
     """Regional value moving from the baseline toward the target, with noise."""
     span = max(2025 - kpi.baseline_year, 1)
@@ -31,149 +68,283 @@ def _trend(kpi, fiscal_year: int, rng: random.Random) -> float:
 
 
 def synthetic_rows(plan: Plan, code: str, fiscal_year: int, rng: random.Random) -> list[dict]:
-    """One municipality's rows (English column names, values in canonical units, numbers as floats)."""
+    """One municipality's rows for a fiscal year: a dict per row with the contract's English column names.
+
+    ``value`` is a float in the canonical unit (千円 for expenditure, the KPI's unit); ``municipality`` and
+    ``fiscal_year`` are filled. The first row's note marks the data as synthetic. The core city spends 80–105% of
+    the plan; the others mostly nothing (the plan's 費用負担 puts most costs on the core city); KPIs move from the
+    baseline toward the target, region-wide KPIs split by population share.
+    """
     population = {m.code: m.population or 0 for m in plan.municipalities}
     total_pop = sum(population.values()) or 1
     core = plan.meta.core_municipality
+    fy = str(fiscal_year)
     rows = []
     for ini in plan.initiatives_of(code):
         planned = ini.budget.planned(fiscal_year)
         if code == core:
             if isinstance(planned, int) and planned > 0:
-                value = round(planned * rng.uniform(0.80, 1.02))
+                value = round(planned * rng.uniform(0.80, 1.05))
             elif isinstance(planned, int):
                 value = 0
-            else:
+            else:  # blank or 未定 in the plan: a small amount, or nothing
                 value = round(rng.choice([0, 0, 500, 1200, 3000]) * rng.uniform(0.8, 1.2))
         elif isinstance(planned, int) and planned > 0 and rng.random() < 0.25:
             # a neighbour's own small share (publicity, travel), well inside the plan
             value = round(planned / len(ini.participants) * rng.uniform(0.05, 0.3))
         else:
             value = 0
-        status = rng.choices(["実施", "一部実施", "未実施", "完了"], weights=[86, 8, 4, 2])[0]
+        status = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
         rows.append({"kind": "expenditure", "id": ini.id, "name": ini.name, "value": float(value), "unit": "千円",
-                     "status": status, "note": ""})
+                     "status": status, "note": "", "municipality": code, "fiscal_year": fy})
     for kpi in plan.kpis_reported_by(code):
         regional = _trend(kpi, fiscal_year, rng)
         if kpi.reporters_all:
             share = population.get(code, 0) / total_pop
             value = regional * share * rng.uniform(0.9, 1.1)
-            if kpi.allow_negative and code != core and rng.random() < 0.3:
+            if kpi.allow_negative and code != core and rng.random() < 0.3:  # some small towns lose people
                 value = -abs(value) * rng.uniform(0.1, 0.5)
         else:
             value = regional
         rows.append({"kind": "kpi", "id": kpi.id, "name": kpi.name, "value": float(round(value)), "unit": kpi.unit,
-                     "status": "", "note": ""})
+                     "status": "", "note": "", "municipality": code, "fiscal_year": fy})
     if rows:
         rows[0]["note"] = SYNTHETIC_NOTE
     return rows
 
 
+# -- formats --------------------------------------------------------------------------------------------------------
 def format_number(value: float | str, style: str) -> str:
-    """plain '1234' | comma '1,234' | fullwidth '１，２３４' | triangle '▲120' for negatives, '+4,771' for positives."""
-    if isinstance(value, str):  # a deliberately broken value is written as it is
+    """A number as a clerk types it.
+
+    plain ``1234`` | comma ``1,234`` | fullwidth ``１，２３４`` (negatives ``▲１２０``) | triangle ``▲120`` |
+    white_triangle ``△120`` | signed ``+4,771`` / ``-120``. Up to 3 decimals are kept (``1.234`` 百万円).
+    A str (a deliberately broken value) is written as it is.
+    """
+    if isinstance(value, str):
         return value
-    v = int(round(value))
-    text = f"{abs(v):,}" if style in ("comma", "fullwidth", "triangle", "signed") else str(abs(v))
+    if style not in NUMBER_STYLES:
+        raise ValueError(f"unknown number style {style!r}")
+    v = round(float(value), 3)
+    grouped = style != "plain"
+    text = f"{abs(v):,.3f}" if grouped else f"{abs(v):.3f}"
+    text = text.rstrip("0").rstrip(".")
     if style == "fullwidth":
         text = text.translate(FULLWIDTH)
     if v < 0:
-        text = ("▲" if style in ("triangle", "fullwidth") else "-") + text
+        text = {"triangle": "▲", "fullwidth": "▲", "white_triangle": "△"}.get(style, "-") + text
     elif style == "signed" and v > 0:
         text = "+" + text
     return text
 
 
-def write_submission(path: Path, rows: list[dict], *, code: str, fiscal_year: int, encoding: str = "utf-8-sig",
-                     headers: str = "ja", number_style: str = "comma", newline: str = "\r\n",
-                     money_unit: str = "千円") -> Path:
-    """Write rows as a clerk would: CSV in the given encoding, or .xlsx when ``path`` ends with .xlsx."""
-    factor = {"千円": 1, "円": 1000, "百万円": 0.001}[money_unit]
-    table = [HEADERS[headers]]
+def _xlsx_number_format(style: str, value: float) -> str:
+    if style == "plain" or value != int(value):
+        return "General"
+    return {"triangle": "#,##0;▲#,##0", "white_triangle": "#,##0;△#,##0", "signed": "+#,##0;-#,##0;0"}.get(
+        style, "#,##0")
+
+
+def write_submission(path: Path, rows: list[dict], *, code: str | None = None, fiscal_year: int | str | None = None,
+                     encoding: str = "utf-8-sig", headers: str = "ja", number_style: str = "comma",
+                     newline: str = "\r\n", money_unit: str = "千円") -> Path:
+    """Write ``rows`` (as from :func:`synthetic_rows`) the way a clerk would; atomically; returns ``path``.
+
+    CSV in ``encoding`` (``cp932``, ``utf-8-sig``, ``utf-8``) with ``newline``, or an .xlsx (first sheet, numeric
+    cells with a matching number format) when ``path`` ends with .xlsx. ``headers``: "ja" or "en" (also the kind
+    labels: 事業費/KPI or expenditure/kpi). ``money_unit``: expenditure written in 千円, 円 (×1000) or 百万円 (÷1000).
+    ``code`` and ``fiscal_year`` override the rows' municipality and fiscal_year columns (e.g. a non-member code).
+    net_migration in the "comma" style is written with a sign (``+4,771``), as the vision prints it.
+    """
+    if headers not in HEADERS:
+        raise ValueError(f"headers must be 'ja' or 'en', not {headers!r}")
+    factor = MONEY_FACTORS[money_unit]
+    table: list[list] = [list(HEADERS[headers])]
+    styles: list[str] = []
     for r in rows:
         value, unit = r["value"], r["unit"]
         if r["kind"] == "expenditure" and money_unit != "千円" and not isinstance(value, str):
-            value, unit = value * factor, money_unit
+            value, unit = round(value * factor, 6), money_unit
         style = "signed" if r["id"] == "net_migration" and number_style == "comma" else number_style
-        table.append([KIND_LABELS[headers][r["kind"]], r["id"], r["name"], format_number(value, style), unit,
-                      r["status"], r["note"], code, str(fiscal_year)])
-    path.parent.mkdir(parents=True, exist_ok=True)
+        muni = code if code is not None else r.get("municipality", "")
+        year = fiscal_year if fiscal_year is not None else r.get("fiscal_year", "")
+        table.append([KIND_LABELS[headers][r["kind"]], r["id"], r["name"], value, unit, r.get("status", ""),
+                      r.get("note", ""), str(muni), str(year)])
+        styles.append(style)
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "提出データ"
-        for row in table:
-            ws.append(row)
-        wb.properties.created = wb.properties.modified = FIXED_TIME
-        buf = io.BytesIO()
-        wb.save(buf)
-        path.write_bytes(stable_zip(buf.getvalue()))
-        return path
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator=newline).writerows(table)
-    path.write_bytes(buf.getvalue().encode(encoding))
+        data = _xlsx_bytes(table, styles)
+    else:
+        for row, style in zip(table[1:], styles, strict=True):
+            row[3] = format_number(row[3], style)
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator=newline).writerows(table)
+        data = buf.getvalue().encode(encoding)
+    write_bytes(path, data)
     return path
 
 
-STYLES = [  # (encoding, headers, number_style, newline, money_unit), chosen per municipality
-    ("cp932", "ja", "comma", "\r\n", "千円"),
-    ("utf-8-sig", "ja", "comma", "\r\n", "千円"),
-    ("cp932", "ja", "fullwidth", "\r\n", "千円"),
-    ("utf-8", "en", "plain", "\n", "千円"),
-    ("cp932", "ja", "triangle", "\r\n", "円"),
-    ("utf-8-sig", "ja", "triangle", "\r\n", "千円"),
-]
+def _xlsx_bytes(table: list[list], styles: list[str]) -> bytes:
+    """An .xlsx as Excel saves it: header in bold, numbers as numbers (with the clerk's display format)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "提出データ"
+    ws.append(table[0])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row, style in zip(table[1:], styles, strict=True):
+        cells = [c if c != "" else None for c in row]
+        value = row[3]
+        if not isinstance(value, str):
+            cells[3] = int(value) if float(value).is_integer() else float(value)
+        if str(row[8]).isdigit():
+            cells[8] = int(row[8])  # Excel keeps a typed year as a number
+        ws.append(cells)
+        if not isinstance(value, str):
+            ws.cell(row=ws.max_row, column=4).number_format = _xlsx_number_format(style, float(value))
+    ws.freeze_panes = "A2"
+    for col, width in zip("ABCDEFGHI", (9, 9, 50, 14, 9, 10, 30, 12, 7), strict=True):
+        ws.column_dimensions[col].width = width
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    buf = io.BytesIO()
+    wb.save(buf)
+    return stable_zip(buf.getvalue())
 
 
-# Deliberately faulty files of the demo set (FY2024 only): file name -> (defect, expected outcome)
-FAULTY = {
-    "434281_高森町_合成データ.csv": ("取組 3.12.2（高森町は関係市町村でない）の事業費の行がある", "差戻し"),
-    "433641_玉東町_合成データ.csv": ("KPI births の実績値が「約40」（数値でない）", "差戻し"),
-    "434442_甲佐町_合成データ.csv": ("取組 3.13.3 の事業費を千円の欄に円で入力（約1,000倍）", "受理（警告あり）"),
-    "439999_テスト町_合成データ.csv": ("構成市町村でない市町村コード", "差戻し"),
-}
+# -- the demo set ---------------------------------------------------------------------------------------------------
+def style_of(plan: Plan, code: str) -> tuple[str, str, str, str, str]:
+    """(encoding, headers, number_style, newline, money_unit) of a member in the demo set."""
+    k = [m.code for m in plan.municipalities].index(code)
+    encoding, headers, number_style, newline, money = STYLES[k % len(STYLES)]
+    return encoding, headers, number_style, newline, MONEY_UNIT_OVERRIDES.get(code, money)
+
+
+def xlsx_member(plan: Plan, fiscal_year: int) -> str | None:
+    """The member that sends an .xlsx instead of a CSV that year (never the core city, never a faulty file)."""
+    k = fiscal_year % len(plan.municipalities)
+    m = plan.municipalities[k]
+    if m.code == plan.meta.core_municipality or f"{m.code}_{m.name}_{SYNTHETIC_MARK}.csv" in FAULTY:
+        return None
+    return m.code
 
 
 def make_sample_set(plan: Plan, out: Path, years: list[int], seed: int = 20240301) -> list[Path]:
-    """The committed demo set: every member, every year; a few faulty files in the last year."""
+    """The demo set: every member, every year; a few faulty files in the last year; also writes out/README.md.
+
+    Returns the submission files written (not the README).
+    """
     written = []
     last = max(years)
     for fy in years:
-        for k, m in enumerate(plan.municipalities):
+        xlsx_code = xlsx_member(plan, fy)
+        for m in plan.municipalities:
             rng = random.Random(f"{seed}-{fy}-{m.code}")
             rows = synthetic_rows(plan, m.code, fy, rng)
-            name = f"{m.code}_{m.name}_合成データ"
-            if fy == last and name + ".csv" in FAULTY:
+            name = f"{m.code}_{m.name}_{SYNTHETIC_MARK}"
+            faulty = fy == last and name + ".csv" in FAULTY
+            if faulty:
                 rows = _break(plan, m.code, rows)
-            encoding, headers, number_style, newline, money = STYLES[k % len(STYLES)]
-            suffix = ".xlsx" if k == (fy % len(plan.municipalities)) and m.code != plan.meta.core_municipality \
-                else ".csv"
-            if fy == last and name + ".csv" in FAULTY:
-                suffix = ".csv"
-            written.append(write_submission(out / str(fy) / f"{name}{suffix}", rows, code=m.code, fiscal_year=fy,
-                                            encoding=encoding, headers=headers, number_style=number_style,
-                                            newline=newline, money_unit=money))
-    rng = random.Random(f"{seed}-nonmember")
-    rows = synthetic_rows(plan, plan.municipalities[-1].code, last, rng)
-    written.append(write_submission(out / str(last) / "439999_テスト町_合成データ.csv", rows, code="439999",
+            encoding, headers, number_style, newline, money = style_of(plan, m.code)
+            suffix = ".xlsx" if m.code == xlsx_code and not faulty else ".csv"
+            written.append(write_submission(out / str(fy) / f"{name}{suffix}", rows, encoding=encoding,
+                                            headers=headers, number_style=number_style, newline=newline,
+                                            money_unit=money))
+    code, town = NON_MEMBER
+    rows = synthetic_rows(plan, plan.municipalities[-1].code, last, random.Random(f"{seed}-nonmember"))
+    written.append(write_submission(out / str(last) / f"{code}_{town}_{SYNTHETIC_MARK}.csv", rows, code=code,
                                     fiscal_year=last))
+    write_bytes(out / "README.md", readme_text(plan, years, seed).encode("utf-8"))
     return written
 
 
 def _break(plan: Plan, code: str, rows: list[dict]) -> list[dict]:
+    """Put the one documented defect (FAULTY) into a member's rows."""
     if code == "434281":  # 高森町: expenditure for an initiative it is not part of
         ini = plan.initiative("3.12.2")
+        assert code not in ini.participants
         rows.append({"kind": "expenditure", "id": ini.id, "name": ini.name, "value": 120.0, "unit": "千円",
-                     "status": "実施", "note": ""})
+                     "status": "実施", "note": "", "municipality": code, "fiscal_year": rows[0]["fiscal_year"]})
     elif code == "433641":  # 玉東町: a value that is not a number
         for r in rows:
             if r["id"] == "births":
                 r["value"] = "約40"
-    elif code == "434442":  # 甲佐町: yen typed into a thousand-yen column
+    elif code == "434442":  # 甲佐町: yen typed into a thousand-yen column (no note: the clerk did not notice)
         for r in rows:
             if r["id"] == "3.13.3":
                 r["value"] = 2_350_000.0
-                r["note"] = "円で入力（誤り）"
     return rows
+
+
+_ENCODING_JA = {"cp932": "Shift_JIS（CP932）", "utf-8-sig": "UTF-8（BOM付き）", "utf-8": "UTF-8（BOMなし）"}
+_STYLE_JA = {"plain": "1234・-120", "comma": "1,234・+4,771（社会増減数）", "fullwidth": "全角（１，２３４・▲１２０）",
+             "triangle": "1,234・▲120", "white_triangle": "1,234・△120", "signed": "+1,234・-120"}
+
+
+def readme_text(plan: Plan, years: list[int], seed: int) -> str:
+    """inputs/README.md: the set is synthetic, how it was made, the formats per member, the faulty files."""
+    last = max(years)
+    xlsx = {fy: xlsx_member(plan, fy) for fy in years}
+    lines = [
+        "# 提出ファイル（サンプルは合成データです）",
+        "",
+        "**このフォルダのファイルはすべて合成データ（サンプル）であり、実在の数値ではありません。**",
+        "熊本連携中枢都市圏の市町村・取組・KPIは実在のビジョンのものですが、実績値・事業費・実施状況はすべて乱数で作ったものです。",
+        "ファイル名の「合成データ」と、各ファイル1行目の備考「合成データ（実在の数値ではありません）」がその印です"
+        "（報告書にも合成データである旨が表示されます）。",
+        "",
+        f"`python tools/make_samples.py --years {' '.join(map(str, years))} --seed {seed}` で同じものを作り直せます"
+        "（乱数の種を固定しているので、何度実行してもバイト単位で同じ内容になります）。",
+        "",
+        "## 置き方",
+        "",
+        "- `inputs/<年度>/<市町村コード>_<任意>.csv`（または `.xlsx`）。例: `inputs/2024/431001_熊本市.csv`",
+        "- 同じ市町村のファイルが複数あるときは、更新日時の新しいものを使い、ほかは「差替え済み」として記録します。",
+        "- 受け付けたファイルはすべて `archive/<年度>/` に SHA-256 の名前で保管され、削除・上書きされません。",
+        "- 記入用のひな形は `vision-report templates --fiscal-year <年度>` で作れます。",
+        "",
+        f"## サンプルの作り（{years[0]}〜{last}年度、全{len(plan.municipalities)}市町村）",
+        "",
+        "- KPI: 現状値から目標値に向かって年度ごとに近づく推移に揺らぎを加えた値。全市町村の合計で測るKPIは、"
+        "圏域の値を人口（municipalities.csv の人口）の比で按分（社会増減数は小さな町村で一部マイナス）。"
+        "熊本市だけが報告するKPIは熊本市の値。",
+        "- 事業費: 熊本市はその年度の計画事業費の80〜105%（計画が0なら0、空欄・未定なら少額か0）。"
+        "ほかの市町村は多くが0で、一部が少額（ビジョンの費用負担で、多くの取組の費用は熊本市が負担するため）。",
+        "- 実施状況: 多くが「実施」、一部「一部実施」、少し「未実施」、まれに「完了」。",
+        "",
+        "## 市町村ごとの書式",
+        "",
+        "Excel の利用者が実際に作るファイルに合わせ、市町村ごとに書式を変えています。",
+        "",
+        "| 市町村 | 文字コード | 改行 | 見出し | 数値の書き方 | 事業費の単位 | Excel（.xlsx）の年度 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m in plan.municipalities:
+        encoding, headers, number_style, newline, money = style_of(plan, m.code)
+        xl = "、".join(str(fy) for fy in years if xlsx[fy] == m.code) or "—"
+        head = "英語（kind, id, …; expenditure/kpi）" if headers == "en" else "日本語（区分, ID, …; 事業費/KPI）"
+        money_ja = {"千円": "千円", "円": "円（×1,000）", "百万円": "百万円（÷1,000、小数あり）"}[money]
+        lines.append(f"| {m.code} {m.name} | {_ENCODING_JA[encoding]} | {'CRLF' if newline == chr(13) + chr(10) else 'LF'}"
+                     f" | {head} | {_STYLE_JA[number_style]} | {money_ja} | {xl} |")
+    lines += [
+        "",
+        "`.xlsx` のファイルは CSV と同じ列を1枚目のシートに持ち、実績値は数値のセル（表示形式 `#,##0` など）です。",
+        "",
+        f"## わざと誤りを入れたファイル（{last}年度のみ）",
+        "",
+        "差戻しと警告がどう表示されるかを示すため、次のファイルにはそれぞれ1つだけ誤りを入れています。"
+        "差戻しにするのは小さな町村のファイルで、熊本市のファイルはすべて正しいものです。",
+        "",
+        "| ファイル | 誤り | 結果 |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{name}` | {defect} | {outcome} |" for name, (defect, outcome) in FAULTY.items()]
+    rejected_members = sum(1 for n, (_d, o) in FAULTY.items() if o == "差戻し" and plan.has_municipality(n[:6]))
+    n = len(plan.municipalities)
+    lines += [
+        "",
+        f"このため{last}年度は、全市町村の合計で測るKPIが「暫定（{n}市町村中{n - rejected_members}市町村の合計）」になります。",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,10 +1,16 @@
-"""Pre-filled submission files per municipality (`vision-report templates`): CSV and .xlsx."""
+"""Pre-filled submission files per municipality (`vision-report templates`): CSV and .xlsx.
+
+One pair per member: ``<code>_<name>_<FY>年度.csv`` (UTF-8 with BOM, CRLF, Japanese headers) and the same rows as
+``.xlsx`` (drop-downs for 区分 and 実施状況, numeric 実績値 cells, a 記入方法 sheet). Files are written atomically and
+their bytes depend only on the plan and the fiscal year (no timestamps), so re-running gives identical files.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -13,43 +19,57 @@ from .normalize import STATUSES
 from .plan import Plan
 
 HEADER = ["区分", "ID", "項目名", "実績値", "単位", "実施状況", "備考", "市町村コード", "年度"]
-FIXED_TIME = datetime(2024, 4, 1, 0, 0, 0)
+KIND_EXPENDITURE, KIND_KPI = "事業費", "KPI"
+FIXED_TIME = datetime(2024, 4, 1, 0, 0, 0)  # workbook created/modified and zip entry times: same input, same bytes
+_ZIP_TIME = (2024, 4, 1, 0, 0, 0)
+SHEET_DATA, SHEET_HELP = "提出データ", "記入方法"
+COLUMN_WIDTHS = (9, 9, 62, 15, 10, 11, 32, 13, 8)
+INPUT_FILL = "FFF2CC"  # light yellow: the cells the municipality fills in
+HEADER_FILL = "DDEBF7"
+NUMBER_FORMAT_EXPENDITURE = "#,##0;▲#,##0"  # 千円, whole numbers as in the vision's tables
+NUMBER_FORMAT_KPI = "General"  # KPIs may have decimals (千人/年): show what was typed
+
 INSTRUCTIONS = [
-    "熊本連携中枢都市圏ビジョン 実績提出ファイルの記入方法",
-    "",
-    "1. 「実績値」列に、その年度の実績を入力してください。ほかの列（区分・ID・項目名・単位・市町村コード・年度）は変更しないでください。",
-    "2. 事業費は、その取組に貴市町村が支出した額を千円単位で入力します（円で入力する場合は単位を「円」に変えてください）。支出がなければ 0 と入力します。",
-    "3. 実施状況は、事業費の行について「実施・一部実施・未実施・完了」から選んでください。",
-    "4. マイナスは ▲120 や △120、-120 のどれでも構いません。桁区切りのコンマや全角数字も読み取ります。",
-    "5. 数式は使わず、値を入力してください（数式が入ったファイルは差し戻しになります）。",
-    "6. 行を増やしたり、同じIDの行を2つ作ったりしないでください。",
-    "7. 提出前に「vision-report check <ファイル> --fiscal-year <年度>」で確認できます。",
-    "8. 保存したファイルを inputs/<年度>/ に置いてください（ファイル名の先頭の市町村コードは変えないでください）。",
+    "1. 黄色のセル（実績値・実施状況・備考）だけに入力してください。区分・ID・項目名・単位・市町村コード・年度は変更しないでください"
+    "（IDと区分で取組・KPIを判別します）。",
+    "2. 1行に1項目です。行を追加・削除したり、同じIDの行を2つ作ったりしないでください。並べ替えは構いません。",
+    "3. 事業費（区分「事業費」）は、その取組に貴市町村が支出した額を千円単位で入力します。"
+    "支出がなければ空欄にせず 0 と入力してください。円や百万円で入力する場合は、単位の列を「円」「百万円」に書き換えてください。",
+    "4. KPI（区分「KPI」）は、単位の列の単位（人、件/年、百万円など）で、その年度の実績を入力します。"
+    "千人で把握している場合は単位を「千人」に書き換えても構いません。",
+    "5. マイナスは -120、▲120、△120 のどれでも構いません（社会増減数など）。桁区切りのコンマ（1,234）や全角数字も読み取ります。",
+    "6. 「約500」「500以上」のような数値でない入力や空欄は差し戻しになります。実績が把握できない場合は担当課にご相談ください。",
+    "7. 実施状況は、事業費の行について「実施」「一部実施」「未実施」「完了」から選んでください（KPIの行は空欄のままで構いません）。",
+    "8. 数式は使わず、値を入力してください（数式が入ったファイルは差し戻しになります）。",
+    "9. 保存は Excel（.xlsx）のままでも、CSV（.csv）でも構いません。ファイル名の先頭の市町村コード（6桁）は変えないでください。",
+    "10. 提出前に「vision-report check <ファイル> --fiscal-year <年度>」で確認できます。"
+    "保存したファイルは inputs/<年度>/ に置いてください。",
 ]
 
 
 def stable_zip(data: bytes) -> bytes:
     """Rewrite an .xlsx (a zip) with fixed entry times so the same content gives the same bytes."""
-    import zipfile
-
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 4, 1, 0, 0, 0))
+            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
             content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here whatever we set
+                stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
                 content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>2024-04-01T00:00:00Z\g<2>", content)
+                                 rb"\g<1>" + stamp + rb"\g<2>", content)
             dst.writestr(fixed, content)
     return out.getvalue()
 
 
 def template_rows(plan: Plan, code: str, fiscal_year: int) -> list[list[str]]:
-    rows = [["事業費", i.id, i.name, "", "千円", "", "", code, str(fiscal_year)] for i in plan.initiatives_of(code)]
-    rows += [["KPI", k.id, k.name, "", k.unit, "", "", code, str(fiscal_year)] for k in plan.kpis_reported_by(code)]
+    """事業費 rows for the initiatives ``code`` takes part in, then the KPIs it reports; values empty."""
+    fy = str(fiscal_year)
+    rows = [[KIND_EXPENDITURE, i.id, i.name, "", "千円", "", "", code, fy] for i in plan.initiatives_of(code)]
+    rows += [[KIND_KPI, k.id, k.name, "", k.unit, "", "", code, fy] for k in plan.kpis_reported_by(code)]
     return rows
 
 
@@ -61,55 +81,88 @@ def template_csv(rows: list[list[str]]) -> bytes:
     return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
 
 
-def template_xlsx(rows: list[list[str]]) -> bytes:
+def template_xlsx(rows: list[list[str]], *, title: str = "") -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "提出データ"
+    ws.title = SHEET_DATA
     ws.append(HEADER)
     for r in rows:
         ws.append(r)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.alignment = Alignment(horizontal="center")
     ws.freeze_panes = "A2"
-    for col, width in zip("ABCDEFGHI", (8, 9, 60, 14, 9, 11, 30, 13, 7), strict=True):
+    for col, width in zip("ABCDEFGHI", COLUMN_WIDTHS, strict=True):
         ws.column_dimensions[col].width = width
     n = len(rows) + 1
+    n_exp = sum(1 for r in rows if r[0] == KIND_EXPENDITURE)
     status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
-                            errorTitle="実施状況", error="実施・一部実施・未実施・完了 から選んでください")
-    kind = DataValidation(type="list", formula1='"事業費,KPI"', allow_blank=False)
+                            showErrorMessage=True, errorTitle="実施状況",
+                            error="実施・一部実施・未実施・完了 から選んでください。",
+                            showInputMessage=True, promptTitle="実施状況", prompt="一覧から選んでください。")
+    kind = DataValidation(type="list", formula1=f'"{KIND_EXPENDITURE},{KIND_KPI}"', allow_blank=False,
+                          showErrorMessage=True, errorTitle="区分", error="区分は変更しないでください（事業費・KPI）。")
     ws.add_data_validation(status)
     ws.add_data_validation(kind)
-    n_exp = sum(1 for r in rows if r[0] == "事業費")
     if n_exp:
         status.add(f"F2:F{n_exp + 1}")
-    kind.add(f"A2:A{n}")
-    for row in ws.iter_rows(min_row=2, min_col=4, max_col=4):
-        for c in row:
-            c.number_format = "#,##0.###;▲#,##0.###"
-    help_ws = wb.create_sheet("記入方法")
+    if rows:
+        kind.add(f"A2:A{n}")
+    fill = PatternFill("solid", fgColor=INPUT_FILL)
+    for i, r in enumerate(rows, start=2):
+        value = ws.cell(row=i, column=4)
+        value.value = None  # an empty cell, not an empty text: Excel then takes what is typed as a number
+        value.number_format = NUMBER_FORMAT_EXPENDITURE if r[0] == KIND_EXPENDITURE else NUMBER_FORMAT_KPI
+        value.fill = fill
+        ws.cell(row=i, column=7).fill = fill
+        if r[0] == KIND_EXPENDITURE:
+            ws.cell(row=i, column=6).fill = fill
+        for col in (6, 7):
+            if not ws.cell(row=i, column=col).value:
+                ws.cell(row=i, column=col).value = None
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+
+    help_ws = wb.create_sheet(SHEET_HELP)
+    help_ws.append([title or "実績提出ファイルの記入方法"])
+    help_ws["A1"].font = Font(bold=True, size=12)
+    help_ws.append([])
     for line in INSTRUCTIONS:
         help_ws.append([line])
     help_ws.column_dimensions["A"].width = 120
+    for row in help_ws.iter_rows(min_row=3):
+        for c in row:
+            c.alignment = Alignment(wrap_text=True, vertical="top")
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "vision-report"
+    wb.properties.lastModifiedBy = "vision-report"
     buf = io.BytesIO()
     wb.save(buf)
     return stable_zip(buf.getvalue())
 
 
+def template_name(code: str, name: str, fiscal_year: int) -> str:
+    return f"{code}_{name}_{fiscal_year}年度"
+
+
 def write_templates(plan: Plan, fiscal_year: int, out_dir: Path) -> list[Path]:
+    """One pre-filled .csv and .xlsx per member municipality into ``out_dir``; returns the paths written."""
     written = []
     for m in plan.municipalities:
         rows = template_rows(plan, m.code, fiscal_year)
-        stem = f"{m.code}_{m.name}_{fiscal_year}年度"
-        for suffix, data in ((".csv", template_csv(rows)), (".xlsx", template_xlsx(rows))):
+        stem = template_name(m.code, m.name, fiscal_year)
+        title = f"{m.name}（{m.code}） {fiscal_year}年度 実績提出ファイルの記入方法（{plan.meta.title}）"
+        for suffix, data in ((".csv", template_csv(rows)), (".xlsx", template_xlsx(rows, title=title))):
             path = out_dir / f"{stem}{suffix}"
-            write_bytes(path, data)
+            write_bytes(path, data)  # temp file beside it, then os.replace
             written.append(path)
     return written
