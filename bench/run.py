@@ -1,6 +1,7 @@
 """Benchmark: the yearly run at 20 and at 1,741 submissions against a plain pandas + python-docx baseline.
 
     python bench/run.py [--repeat 3] [--sizes 20 1741] [--out bench/results.md]
+    python bench/run.py --scaleout [--repeat 3]      # rendering with 1 worker process vs all cores
 
 Each measurement is a whole process (`/usr/bin/time`): wall time, peak RSS, CPU%. Medians of --repeat runs.
 Marginal cost per submission = (median at the large size - median at the small size) / (difference in
@@ -41,10 +42,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sizes", type=int, nargs=2, default=[20, 1741])
-    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="default: bench/results.md (bench/results_scaleout.md with --scaleout)")
     ap.add_argument("--scaleout", action="store_true",
                     help="only the large size, rendering with 1 worker process and with all cores (scale-out gain)")
     args = ap.parse_args()
+    if args.out is None:
+        args.out = ROOT / "bench" / ("results_scaleout.md" if args.scaleout else "results.md")
     if args.scaleout:
         return scaleout(args)
     sys.path.insert(0, str(ROOT / "bench"))

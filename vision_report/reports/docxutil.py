@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import io
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.table import Table
 
 from ..atomic import write_bytes
 
@@ -21,15 +23,21 @@ SUBTLE_FILL = "F2F2F2"
 
 
 @lru_cache(maxsize=4)
-def _template_bytes(path: str) -> bytes:
+def _template_bytes(path: str, mtime_ns: int, size: int) -> bytes:
     return Path(path).read_bytes()
 
 
 def new_document(template: Path | None = None):
     """A document with the styles of templates/report_style.docx (or python-docx's default)."""
     if template is not None and template.is_file():
-        return Document(io.BytesIO(_template_bytes(str(template))))
-    return Document()
+        st = template.stat()  # a template restyled while `vision-report watch` runs is read again
+        data = _template_bytes(str(template), st.st_mtime_ns, st.st_size)
+        doc = Document(io.BytesIO(data))
+        doc._vr_template_key = (str(template), st.st_mtime_ns, st.st_size)  # same styles, same table XML
+        return doc
+    doc = Document()
+    doc._vr_template_key = "python-docx default"
+    return doc
 
 
 def _fld(run, instr: str, placeholder: str = "") -> None:
@@ -159,9 +167,74 @@ def _put(cell, text: str, style, align=None, bold: bool = False) -> None:
 
 def add_table(doc, header: list[str], rows: list[list[str]], *, widths: list[float], numeric=frozenset(),
               center=frozenset(), header_rows: int = 1, fills: dict[int, str] | None = None,
-              bold_rows=frozenset()):
-    """A grid table, header repeated on every page, numbers right-aligned; filled row by row
-    (never ``Table.cell()``, which rebuilds the grid on every call)."""
+              bold_rows=frozenset(), finish: Callable | None = None):
+    """A grid table, header repeated on every page, numbers right-aligned.
+
+    ``finish(table)`` may restyle the built table (merge cells, keep it on one page). A table of a layout seen
+    before (same styles template, header, widths, alignment, fills, bold rows, row lengths and ``finish``) is a
+    copy of the first one's XML with only the cell texts replaced: python-docx costs milliseconds per cell, a copy
+    does not. The result is the same XML either way. Texts with a line break or a tab always take python-docx.
+    """
+    template_key = getattr(doc, "_vr_template_key", None)
+    if template_key is None or any("\n" in v or "\t" in v for r in rows for v in r):
+        return _build_table(doc, header, rows, widths=widths, numeric=numeric, center=center, fills=fills,
+                            bold_rows=bold_rows, finish=finish)
+    key = (template_key, tuple(header), tuple(widths), frozenset(numeric), frozenset(center), header_rows,
+           tuple(sorted((fills or {}).items())), frozenset(bold_rows), tuple(len(r) for r in rows), finish)
+    proto = _TABLE_PROTOS.get(key)
+    if proto is None:
+        # build once with a marker in every body cell, note where each marker ended up, keep the XML
+        table = _build_table(doc, header, [[_MARK] * len(r) for r in rows], widths=widths, numeric=numeric,
+                             center=center, fills=fills, bold_rows=bold_rows, finish=None)
+        tbl = table._tbl
+        marks = [t for t in tbl.iter(qn("w:t")) if t.text == _MARK]  # cell order, before finish moves any
+        if finish is not None:
+            finish(table)
+        paths = [_index_path(tbl, t) for t in marks]  # None: ``finish`` dropped that cell's text
+        tbl.getparent().remove(tbl)
+        if len(_TABLE_PROTOS) >= _TABLE_PROTO_LIMIT:
+            _TABLE_PROTOS.clear()
+        proto = _TABLE_PROTOS[key] = (tbl, paths)
+    tbl = copy.deepcopy(proto[0])
+    empty = []
+    for path, text in zip(proto[1], (v for r in rows for v in r), strict=True):
+        if path is None:
+            continue
+        t = tbl
+        for i in path:
+            t = t[i]
+        if text:
+            t.text = text
+            if text != text.strip():
+                t.set(qn("xml:space"), "preserve")
+        else:
+            empty.append(t)  # python-docx writes a run without w:t for an empty text
+    for t in empty:
+        t.getparent().remove(t)
+    doc._body._element._insert_tbl(tbl)
+    return Table(tbl, doc._body)
+
+
+_MARK = "\u2063#\u2063"  # never in a report's text
+_TABLE_PROTOS: dict[tuple, tuple] = {}
+_TABLE_PROTO_LIMIT = 256
+
+
+def _index_path(root, el) -> tuple[int, ...] | None:
+    path = []
+    while el is not root:
+        parent = el.getparent()
+        if parent is None:
+            return None
+        path.append(parent.index(el))
+        el = parent
+    return tuple(reversed(path))
+
+
+def _build_table(doc, header: list[str], rows: list[list[str]], *, widths: list[float], numeric=frozenset(),
+                 center=frozenset(), fills: dict[int, str] | None = None, bold_rows=frozenset(),
+                 finish: Callable | None = None):
+    """The python-docx way, filled row by row (never ``Table.cell()``, which rebuilds the grid on every call)."""
     table = doc.add_table(rows=0, cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -175,7 +248,7 @@ def add_table(doc, header: list[str], rows: list[list[str]], *, widths: list[flo
         cell.width = Mm(w)
         shade(cell, HEADER_FILL)
         _put(cell, text, head_style, WD_ALIGN_PARAGRAPH.CENTER, bold=head_style is None)
-    proto = None  # a plain body row, copied as XML for the next plain rows (python-docx per cell is slow)
+    proto = None  # a plain body row, copied as XML for the next plain rows
     for k, values in enumerate(rows):
         fill = (fills or {}).get(k)
         plain = not fill and k not in bold_rows and not any("\n" in v for v in values)
@@ -195,11 +268,18 @@ def add_table(doc, header: list[str], rows: list[list[str]], *, widths: list[flo
                 shade(cell, fill)
         if plain and proto is None and all(len(list(tc.iter(qn("w:t")))) == 1 for tc in row._tr.tc_lst):
             proto = copy.deepcopy(row._tr)
+    if finish is not None:
+        finish(table)
     return table
 
 
 def merge_column(table, col: int, first: int, last: int) -> None:
-    """Merge rows first..last of column ``col`` (vertical merge); the first cell keeps its text."""
+    """Merge rows first..last of column ``col`` (vertical merge); the first cell's text is the merged cell's, the
+    others' is dropped."""
+    for row in table.rows[first + 1:last + 1]:
+        for p in row.cells[col].paragraphs:  # dropped, not carried into the merged cell as extra lines
+            for r in list(p._p.r_lst):
+                p._p.remove(r)
     table.rows[first].cells[col].merge(table.rows[last].cells[col])
 
 

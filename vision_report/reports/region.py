@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
@@ -82,10 +83,14 @@ def grid_table(doc, data: ReportData, ini: Initiative) -> None:
         rows.append(["○" if m.code in ini.participants else "" for m in half])
     rows = [r + [""] * (10 - len(r)) for r in rows]
     labelled = [["関係市町村" if k == 0 else ""] + r for k, r in enumerate(rows)]
-    table = add_table(doc, ["関係市町村"] + [""] * 10, labelled,
-                      widths=[18] + [15.2] * 10, center=set(range(1, 11)), fills={0: SUBTLE_FILL, 2: SUBTLE_FILL})
+    add_table(doc, ["関係市町村"] + [""] * 10, labelled, widths=[18] + [15.2] * 10, center=set(range(1, 11)),
+              fills={0: SUBTLE_FILL, 2: SUBTLE_FILL}, finish=_finish_grid)
+
+
+def _finish_grid(table) -> None:
     table.rows[0]._tr.getparent().remove(table.rows[0]._tr)  # no separate header row for the grid
     merge_column(table, 0, 0, 3)
+    table.rows[0].cells[0].vertical_alignment = WD_ALIGN_VERTICAL.CENTER
     keep_together(table)
 
 
@@ -106,9 +111,9 @@ def budget_table(doc, data: ReportData, ini: Initiative) -> None:
         exe_row.append(fmt_pct(v / p * 100) if v is not None and isinstance(p, int) and p > 0 else
                        ("" if y > data.fiscal_year else "—"))
     exe_row.append("")
-    table = add_table(doc, ["事業費（千円）"] + [f"{y}年度" for y in years] + ["合計"], [plan_row, act_row, exe_row],
-                      widths=[26] + [20] * len(years) + [24], numeric=set(range(1, len(years) + 2)), center={0})
-    keep_together(table)
+    add_table(doc, ["事業費（千円）"] + [f"{y}年度" for y in years] + ["合計"], [plan_row, act_row, exe_row],
+              widths=[26] + [20] * len(years) + [24], numeric=set(range(1, len(years) + 2)), center={0},
+              finish=keep_together)
 
 
 def status_line(data: ReportData, ini: Initiative) -> str:
