@@ -255,7 +255,7 @@ def add_management(doc, data: ReportData) -> None:
                      baseline_text(k), target_text(k), kpi_value(k, r["actual"]), fmt_pct(r["attainment_pct"]),
                      fmt_pct(r["progress_pct"]), rating_text(r)])
     add_table(doc, ["取組内容", "KPI", "現状値", "目標値", "実績値", "達成率", "進捗率", "評価"], rows,
-              widths=[30, 42, 22, 22, 18, 12, 14, 10], numeric={2, 3, 4, 5, 6}, center={7})
+              widths=[28, 38, 22, 22, 18, 14, 17, 11], numeric={2, 3, 4, 5, 6}, center={7})
     doc.add_heading("(2) 柱・小分野ごとの事業費と評価", level=2)
     roll = data.rollup
     brows, labels, planned, actual = [], [], [], []

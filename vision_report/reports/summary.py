@@ -51,7 +51,7 @@ def build_summary(data: ReportData):
         counts.append({"A": r["rating_A"], "B": r["rating_B"], "C": r["rating_C"], "D": r["rating_D"],
                        "-": r["rating_none"]})
     add_table(doc, ["柱", "KPI", "評価の内訳", "平均達成率", "計画（千円）", "実績（千円）", "執行率", "全参加市町村が実施"],
-              rows, widths=[50, 10, 26, 16, 20, 20, 12, 16], numeric={3, 4, 5, 6}, center={1, 2, 7})
+              rows, widths=[46, 10, 24, 16, 20, 20, 15, 19], numeric={3, 4, 5, 6}, center={1, 2, 7})
     add_picture(doc, charts.rating_bars(labels, counts), 120, "図 柱ごとのKPIの評価")
     doc.add_heading("KPIの達成状況", level=2)
     krows = []
@@ -60,7 +60,7 @@ def build_summary(data: ReportData):
         krows.append([f"{k.name}（{k.unit}）", target_text(k), kpi_value(k, r["actual"]),
                       fmt_pct(r["attainment_pct"]), fmt_pct(r["progress_pct"]), rating_text(r)])
     add_table(doc, ["KPI", "目標値（2025年度）", "実績値", "達成率", "進捗率", "評価"], krows,
-              widths=[74, 30, 22, 15, 15, 14], numeric={1, 2, 3, 4}, center={5})
+              widths=[70, 30, 22, 15, 18, 15], numeric={1, 2, 3, 4}, center={5})
     subs = roll[roll["level"] == "subfield"]
     labels = [f"柱{r['id']}" if r["level"] == "pillar" else f"小分野{r['id']}" for _, r in
               roll[roll["level"].isin(["pillar", "subfield"])].iterrows()]
