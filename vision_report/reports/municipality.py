@@ -56,7 +56,7 @@ def build_municipality_report(plan: Plan, fiscal_year: int, code: str, kpi: pd.D
         irows.append([ini.id, ini.name, fmt_num(v), st or "—", fmt_num(b["planned_thousand_yen"]),
                       fmt_num(b["actual_thousand_yen"]), fmt_pct(b["execution_pct"])])
     add_table(doc, ["取組", "名称", "本市町村の支出", "実施状況", "圏域の計画", "圏域の実績", "執行率"], irows,
-              widths=[15, 59, 20, 16, 22, 22, 16], numeric={2, 4, 5, 6}, center={0, 3})
+              widths=[15, 55, 20, 16, 22, 22, 20], numeric={2, 4, 5, 6}, center={0, 3})
     add_note(doc, f"※ 金額は千円。本市町村の支出の合計 {fmt_num(total)} 千円。圏域の計画・実績は取組全体（全参加市町村）の額。")
 
     doc.add_heading("報告しているKPIと圏域に占める割合", level=2)
