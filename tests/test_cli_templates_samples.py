@@ -30,6 +30,15 @@ def test_check_refuses_a_bad_file_with_row_and_column(capsys):
     assert "差し戻し" in out and "行目「実績値」" in out and "約500" in out
 
 
+def test_a_fiscal_year_outside_the_plan_is_refused_before_anything_runs(tmp_path, capsys):
+    out = tmp_path / "outputs"
+    assert main(["run", "--fiscal-year", "2019", "--outputs", str(out), "--archive", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert "2019年度" in err and "計画期間（2021〜2025年度）の外" in err
+    assert not out.exists() and not (tmp_path / "a").exists()  # no flow, no archive, no outputs
+    assert main(["check", str(FIX / "good" / "434337_南阿蘇村.csv"), "--fiscal-year", "2027"]) == 2
+
+
 def test_check_does_not_archive(tmp_path, capsys):
     before = set((ROOT / "archive").rglob("*")) if (ROOT / "archive").exists() else set()
     main(["check", str(FIX / "good" / "434337_南阿蘇村.csv"), "--fiscal-year", "2024"])

@@ -262,9 +262,24 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _check_fiscal_year(args: argparse.Namespace) -> None:
+    """A fiscal year outside the plan is a usage error, said before anything starts (exit 2)."""
+    fy = getattr(args, "fiscal_year", None)
+    if fy is None:
+        return
+    _settings, plan = _settings_and_plan(args)
+    first, last = plan.meta.first_fiscal_year, plan.meta.last_fiscal_year
+    if not first <= fy <= last + 1:
+        raise ConfigError(f"{fy}年度は{plan.meta.title}の計画期間（{first}〜{last}年度）の外です。"
+                          f"--fiscal-year には {first}〜{last + 1} の年度を指定してください"
+                          f"（計画期間の翌年度 {last + 1} 年度は、計画期間の後の実績を確かめるために指定できます。"
+                          "その年度の計画事業費はありません）。")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _check_fiscal_year(args)
         return args.func(args)
     except (ConfigError, PlanError) as exc:
         print(f"エラー: {exc}", file=sys.stderr)
