@@ -176,7 +176,7 @@ def add_table(doc, header: list[str], rows: list[list[str]], *, widths: list[flo
     does not. The result is the same XML either way. Texts with a line break or a tab always take python-docx.
     """
     template_key = getattr(doc, "_vr_template_key", None)
-    if template_key is None or any("\n" in v or "\t" in v for r in rows for v in r):
+    if template_key is None or any(_special(v) for r in rows for v in r):
         return _build_table(doc, header, rows, widths=widths, numeric=numeric, center=center, fills=fills,
                             bold_rows=bold_rows, finish=finish)
     key = (template_key, tuple(header), tuple(widths), frozenset(numeric), frozenset(center), header_rows,
@@ -215,6 +215,11 @@ def add_table(doc, header: list[str], rows: list[list[str]], *, widths: list[flo
     return Table(tbl, doc._body)
 
 
+def _special(text: str) -> bool:
+    """python-docx turns a line break or tab into its own element: such a text cannot go into a copied w:t."""
+    return "\n" in text or "\t" in text
+
+
 _MARK = "\u2063#\u2063"  # never in a report's text
 _TABLE_PROTOS: dict[tuple, tuple] = {}
 _TABLE_PROTO_LIMIT = 256
@@ -251,7 +256,7 @@ def _build_table(doc, header: list[str], rows: list[list[str]], *, widths: list[
     proto = None  # a plain body row, copied as XML for the next plain rows
     for k, values in enumerate(rows):
         fill = (fills or {}).get(k)
-        plain = not fill and k not in bold_rows and not any("\n" in v for v in values)
+        plain = not fill and k not in bold_rows and not any(_special(v) for v in values)
         if plain and proto is not None:
             tr = copy.deepcopy(proto)
             for t, text in zip(tr.iter(qn("w:t")), values, strict=True):
