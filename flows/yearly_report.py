@@ -113,8 +113,9 @@ def _run_year(settings: Settings, fiscal_year: int, inputs: Path | None, outputs
     inputs = Path(inputs) if inputs else settings.inputs
     out_dir = (Path(outputs) if outputs else settings.outputs) / str(fiscal_year)
     plan = load_plan_task(settings)
-    if not plan.meta.first_fiscal_year <= fiscal_year <= plan.meta.last_fiscal_year + 1:
-        raise ValueError(f"{fiscal_year}年度は計画期間（{plan.meta.first_fiscal_year}〜{plan.meta.last_fiscal_year}年度）の外です")
+    problem = plan.meta.fiscal_year_problem(fiscal_year)
+    if problem:  # a deployment run is not checked by the command line
+        raise ValueError(problem)
 
     lock = audit.year_lock(archive, fiscal_year)
     if lock is not None:

@@ -40,6 +40,11 @@ def test_meta(plan):
     assert plan.meta.core_municipality == "431001"
 
 
+def test_fiscal_years_accepted_are_the_period_and_the_year_after(plan):
+    assert [fy for fy in range(2018, 2030) if plan.meta.fiscal_year_problem(fy) is None] == list(range(2021, 2027))
+    assert "計画期間（2021〜2025年度）の外" in plan.meta.fiscal_year_problem(2020)
+
+
 def test_municipalities_in_vision_order(plan):
     assert [(m.code, m.name) for m in plan.municipalities] == CONTRACT_MUNICIPALITIES
     assert sum(m.population for m in plan.municipalities) == 1_268_400  # 圏域合計 of the base-data table

@@ -268,12 +268,9 @@ def _check_fiscal_year(args: argparse.Namespace) -> None:
     if fy is None:
         return
     _settings, plan = _settings_and_plan(args)
-    first, last = plan.meta.first_fiscal_year, plan.meta.last_fiscal_year
-    if not first <= fy <= last + 1:
-        raise ConfigError(f"{fy}年度は{plan.meta.title}の計画期間（{first}〜{last}年度）の外です。"
-                          f"--fiscal-year には {first}〜{last + 1} の年度を指定してください"
-                          f"（計画期間の翌年度 {last + 1} 年度は、計画期間の後の実績を確かめるために指定できます。"
-                          "その年度の計画事業費はありません）。")
+    problem = plan.meta.fiscal_year_problem(fy)
+    if problem:
+        raise ConfigError(problem)
 
 
 def main(argv: list[str] | None = None) -> int:

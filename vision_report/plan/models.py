@@ -141,6 +141,19 @@ class PlanMeta:
     def fiscal_years(self) -> tuple[int, ...]:
         return tuple(range(self.first_fiscal_year, self.last_fiscal_year + 1))
 
+    def fiscal_year_problem(self, fiscal_year: int) -> str | None:
+        """Why ``fiscal_year`` cannot be run or checked against this plan (Japanese), or None.
+
+        The year after the period is accepted: results can still be checked then, without planned budgets.
+        """
+        first, last = self.first_fiscal_year, self.last_fiscal_year
+        if first <= fiscal_year <= last + 1:
+            return None
+        return (f"{fiscal_year}年度は{self.title}の計画期間（{first}〜{last}年度）の外です。"
+                f"--fiscal-year には {first}〜{last + 1} の年度を指定してください"
+                f"（計画期間の翌年度 {last + 1} 年度は、計画期間の後の実績を確かめるために指定できます。"
+                "その年度の計画事業費はありません）。")
+
 
 @dataclass(frozen=True)
 class Plan:
