@@ -24,7 +24,9 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 }
 HEADER_JA = {"kind": "区分", "id": "ID", "name": "項目名", "value": "実績値", "unit": "単位", "status": "実施状況",
              "note": "備考", "municipality": "市町村コード", "fiscal_year": "年度"}
+COLUMNS = tuple(HEADER_JA)  # a submission's columns, in the order of the templates
 REQUIRED_COLUMNS = ("kind", "id", "value", "unit")
+KIND_JA = {"expenditure": "事業費", "kpi": "KPI"}  # 区分 as the templates write it
 KINDS = {"expenditure": "expenditure", "事業費": "expenditure", "kpi": "kpi"}
 STATUSES = ("実施", "一部実施", "未実施", "完了")
 

@@ -19,17 +19,14 @@ import random
 from pathlib import Path
 
 from .atomic import write_bytes
+from .normalize import COLUMNS, KIND_JA
 from .plan import Plan
-from .submission_templates import FIXED_TIME, stable_zip
+from .submission_templates import FIXED_TIME, HEADER, stable_zip
 
 SYNTHETIC_NOTE = "合成データ（実在の数値ではありません）"
 SYNTHETIC_MARK = "合成データ"
-COLUMNS = ["kind", "id", "name", "value", "unit", "status", "note", "municipality", "fiscal_year"]
-HEADERS = {
-    "ja": ["区分", "ID", "項目名", "実績値", "単位", "実施状況", "備考", "市町村コード", "年度"],
-    "en": COLUMNS,
-}
-KIND_LABELS = {"ja": {"expenditure": "事業費", "kpi": "KPI"}, "en": {"expenditure": "expenditure", "kpi": "kpi"}}
+HEADERS = {"ja": HEADER, "en": list(COLUMNS)}
+KIND_LABELS = {"ja": KIND_JA, "en": {"expenditure": "expenditure", "kpi": "kpi"}}
 FULLWIDTH = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
 NUMBER_STYLES = ("plain", "comma", "fullwidth", "triangle", "white_triangle", "signed")
 MONEY_FACTORS = {"千円": 1, "円": 1000, "百万円": 0.001}  # value in 千円 × factor = value in that unit

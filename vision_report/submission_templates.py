@@ -15,11 +15,11 @@ from datetime import datetime
 from pathlib import Path
 
 from .atomic import write_bytes
-from .normalize import STATUSES
+from .normalize import COLUMNS, HEADER_JA, KIND_JA, STATUSES
 from .plan import Plan
 
-HEADER = ["区分", "ID", "項目名", "実績値", "単位", "実施状況", "備考", "市町村コード", "年度"]
-KIND_EXPENDITURE, KIND_KPI = "事業費", "KPI"
+HEADER = [HEADER_JA[c] for c in COLUMNS]
+KIND_EXPENDITURE, KIND_KPI = KIND_JA["expenditure"], KIND_JA["kpi"]
 FIXED_TIME = datetime(2024, 4, 1, 0, 0, 0)  # workbook created/modified and zip entry times: same input, same bytes
 _ZIP_TIME = (2024, 4, 1, 0, 0, 0)
 SHEET_DATA, SHEET_HELP = "提出データ", "記入方法"
