@@ -19,8 +19,17 @@ from docx import Document
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-HEAD = {"区分": "kind", "ID": "id", "項目名": "name", "実績値": "value", "単位": "unit", "実施状況": "status",
-        "備考": "note", "市町村コード": "municipality", "年度": "fiscal_year"}
+HEAD = {
+    "区分": "kind",
+    "ID": "id",
+    "項目名": "name",
+    "実績値": "value",
+    "単位": "unit",
+    "実施状況": "status",
+    "備考": "note",
+    "市町村コード": "municipality",
+    "年度": "fiscal_year",
+}
 
 
 def number(s: str) -> float | None:

@@ -52,7 +52,7 @@ def build(members: int, out: Path, seed: int = 1) -> Path:
     meta = yaml.safe_load((plan_dir / "plan.yaml").read_text(encoding="utf-8"))
     meta.pop("municipality_totals", None)
     (plan_dir / "plan.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
-    names = [ln.split(",")[1] for ln in lines[1: members + 1]]
+    names = [ln.split(",")[1] for ln in lines[1 : members + 1]]
     for pf in sorted((plan_dir / "pillars").glob("*.yaml")):
         doc = yaml.safe_load(pf.read_text(encoding="utf-8"))
         for a in doc["areas"]:
@@ -64,9 +64,17 @@ def build(members: int, out: Path, seed: int = 1) -> Path:
     for n, m in enumerate(plan.municipalities):
         rows = synthetic_rows(plan, m.code, 2024, random.Random(f"{seed}-{m.code}"))
         encoding, headers, number_style, newline, money = STYLES[n % len(STYLES)]
-        p = write_submission(inputs / f"{m.code}_{m.name}.csv", rows, code=m.code, fiscal_year=2024,
-                             encoding=encoding, headers=headers, number_style=number_style, newline=newline,
-                             money_unit=money)
+        p = write_submission(
+            inputs / f"{m.code}_{m.name}.csv",
+            rows,
+            code=m.code,
+            fiscal_year=2024,
+            encoding=encoding,
+            headers=headers,
+            number_style=number_style,
+            newline=newline,
+            money_unit=money,
+        )
         os.utime(p, (1_717_200_000, 1_717_200_000))
     return out
 

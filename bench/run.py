@@ -26,8 +26,13 @@ BIN = Path(sys.executable).parent
 
 def timed(cmd: list[str], env: dict) -> dict:
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
-        r = subprocess.run(["/usr/bin/time", "-f", "%e %M %P", "-o", tf.name, *cmd], env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        r = subprocess.run(
+            ["/usr/bin/time", "-f", "%e %M %P", "-o", tf.name, *cmd],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         if r.returncode != 0:
             raise RuntimeError(f"{cmd} failed: {r.stderr[-2000:]}")
         wall, rss_kb, cpu = tf.read().split()
@@ -42,10 +47,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sizes", type=int, nargs=2, default=[20, 1741])
-    ap.add_argument("--out", type=Path, default=None,
-                    help="default: bench/results.md (bench/results_scaleout.md with --scaleout)")
-    ap.add_argument("--scaleout", action="store_true",
-                    help="only the large size, rendering with 1 worker process and with all cores (scale-out gain)")
+    ap.add_argument(
+        "--out", type=Path, default=None, help="default: bench/results.md (bench/results_scaleout.md with --scaleout)"
+    )
+    ap.add_argument(
+        "--scaleout",
+        action="store_true",
+        help="only the large size, rendering with 1 worker process and with all cores (scale-out gain)",
+    )
     args = ap.parse_args()
     if args.out is None:
         args.out = ROOT / "bench" / ("results_scaleout.md" if args.scaleout else "results.md")
@@ -55,46 +64,89 @@ def main() -> int:
     from make_scaled import build
 
     work = Path(tempfile.mkdtemp(prefix="vision-bench-"))
-    env = {**os.environ, "PREFECT_HOME": str(work / "prefect"), "DO_NOT_TRACK": "1",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(work / "prefect"),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
     results: dict[str, dict[int, list[dict]]] = {"ours": {}, "baseline": {}}
     empty = [timed([str(BIN / "python"), str(ROOT / "bench" / "empty_flow.py")], env) for _ in range(args.repeat)]
     for n in args.sizes:
         proj = build(n, work / f"p{n}")
         for rep in range(args.repeat):
             out = work / f"out{n}-{rep}"
-            results["ours"].setdefault(n, []).append(timed(
-                [str(BIN / "vision-report"), "--root", str(proj), "run", "--fiscal-year", "2024",
-                 "--outputs", str(out / "ours"), "--archive", str(out / "archive")], env))
-            results["baseline"].setdefault(n, []).append(timed(
-                [str(BIN / "python"), str(ROOT / "bench" / "baseline.py"), "--root", str(proj), "--out",
-                 str(out / "baseline")], env))
+            results["ours"].setdefault(n, []).append(
+                timed(
+                    [
+                        str(BIN / "vision-report"),
+                        "--root",
+                        str(proj),
+                        "run",
+                        "--fiscal-year",
+                        "2024",
+                        "--outputs",
+                        str(out / "ours"),
+                        "--archive",
+                        str(out / "archive"),
+                    ],
+                    env,
+                )
+            )
+            results["baseline"].setdefault(n, []).append(
+                timed(
+                    [
+                        str(BIN / "python"),
+                        str(ROOT / "bench" / "baseline.py"),
+                        "--root",
+                        str(proj),
+                        "--out",
+                        str(out / "baseline"),
+                    ],
+                    env,
+                )
+            )
             shutil.rmtree(out)
             print(n, rep, results["ours"][n][-1], results["baseline"][n][-1], flush=True)
     small, large = args.sizes
-    lines = ["# ベンチマーク結果 / benchmark", "",
-             f"`python bench/run.py --repeat {args.repeat} --sizes {small} {large}`、{os.cpu_count()} コア。"
-             f"各値は {args.repeat} 回の中央値（プロセス全体）。", "",
-             "| 対象 | 提出数 | 実行時間 (s) | ピークRSS (MB) | CPU (%) |", "|---|---:|---:|---:|---:|"]
-    lines.append(f"| 空の Prefect フロー | 0 | {median(empty, 'wall'):.2f} | {median(empty, 'rss_mb'):.0f} | "
-                 f"{median(empty, 'cpu'):.0f} |")
+    lines = [
+        "# ベンチマーク結果 / benchmark",
+        "",
+        f"`python bench/run.py --repeat {args.repeat} --sizes {small} {large}`、{os.cpu_count()} コア。"
+        f"各値は {args.repeat} 回の中央値（プロセス全体）。",
+        "",
+        "| 対象 | 提出数 | 実行時間 (s) | ピークRSS (MB) | CPU (%) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines.append(
+        f"| 空の Prefect フロー | 0 | {median(empty, 'wall'):.2f} | {median(empty, 'rss_mb'):.0f} | "
+        f"{median(empty, 'cpu'):.0f} |"
+    )
     for who, label in (("ours", "vision-report run"), ("baseline", "素の pandas + python-docx")):
         for n in args.sizes:
             runs = results[who][n]
-            lines.append(f"| {label} | {n} | {median(runs, 'wall'):.2f} | {median(runs, 'rss_mb'):.0f} | "
-                         f"{median(runs, 'cpu'):.0f} |")
-    marg = {w: (median(results[w][large], "wall") - median(results[w][small], "wall")) / (large - small)
-            for w in results}
+            lines.append(
+                f"| {label} | {n} | {median(runs, 'wall'):.2f} | {median(runs, 'rss_mb'):.0f} | "
+                f"{median(runs, 'cpu'):.0f} |"
+            )
+    marg = {
+        w: (median(results[w][large], "wall") - median(results[w][small], "wall")) / (large - small) for w in results
+    }
     fixed = {w: median(results[w][small], "wall") - small * marg[w] for w in results}
-    lines += ["", "| 指標 | vision-report | 素の基準 | 比 | 目標 |", "|---|---:|---:|---:|---|",
-              f"| 1提出あたりの限界コスト (ms) | {marg['ours'] * 1000:.1f} | {marg['baseline'] * 1000:.1f} | "
-              f"{marg['ours'] / marg['baseline']:.2f} | ≤ 1.5 |",
-              f"| 固定コスト (s) | {fixed['ours']:.2f} | {fixed['baseline']:.2f} | — | ≤ 空のフロー "
-              f"{median(empty, 'wall'):.2f} + 2 = {median(empty, 'wall') + 2:.2f} |",
-              f"| {large} 提出のピークRSS (MB) | {median(results['ours'][large], 'rss_mb'):.0f} | "
-              f"{median(results['baseline'][large], 'rss_mb'):.0f} | — | ≤ 1024 |",
-              f"| {large} 提出の CPU 使用率 (%) | {median(results['ours'][large], 'cpu'):.0f} | "
-              f"{median(results['baseline'][large], 'cpu'):.0f} | — | 2コアとも使用（> 100%） |"]
+    lines += [
+        "",
+        "| 指標 | vision-report | 素の基準 | 比 | 目標 |",
+        "|---|---:|---:|---:|---|",
+        f"| 1提出あたりの限界コスト (ms) | {marg['ours'] * 1000:.1f} | {marg['baseline'] * 1000:.1f} | "
+        f"{marg['ours'] / marg['baseline']:.2f} | ≤ 1.5 |",
+        f"| 固定コスト (s) | {fixed['ours']:.2f} | {fixed['baseline']:.2f} | — | ≤ 空のフロー "
+        f"{median(empty, 'wall'):.2f} + 2 = {median(empty, 'wall') + 2:.2f} |",
+        f"| {large} 提出のピークRSS (MB) | {median(results['ours'][large], 'rss_mb'):.0f} | "
+        f"{median(results['baseline'][large], 'rss_mb'):.0f} | — | ≤ 1024 |",
+        f"| {large} 提出の CPU 使用率 (%) | {median(results['ours'][large], 'cpu'):.0f} | "
+        f"{median(results['baseline'][large], 'cpu'):.0f} | — | 2コアとも使用（> 100%） |",
+    ]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     shutil.rmtree(work, ignore_errors=True)
@@ -112,16 +164,39 @@ def scaleout(args) -> int:
     runs: dict[int, list[dict]] = {}
     for rep in range(args.repeat):
         for workers in (1, os.cpu_count() or 1):
-            env = {**os.environ, "PREFECT_HOME": str(work / "prefect"), "DO_NOT_TRACK": "1",
-                   "PREFECT_LOGGING_LEVEL": "WARNING", "VISION_REPORT_WORKERS": str(workers)}
+            env = {
+                **os.environ,
+                "PREFECT_HOME": str(work / "prefect"),
+                "DO_NOT_TRACK": "1",
+                "PREFECT_LOGGING_LEVEL": "WARNING",
+                "VISION_REPORT_WORKERS": str(workers),
+            }
             out = work / f"out-{workers}-{rep}"
-            runs.setdefault(workers, []).append(timed(
-                [str(BIN / "vision-report"), "--root", str(proj), "run", "--fiscal-year", "2024", "--outputs",
-                 str(out), "--archive", str(out / "archive")], env))
+            runs.setdefault(workers, []).append(
+                timed(
+                    [
+                        str(BIN / "vision-report"),
+                        "--root",
+                        str(proj),
+                        "run",
+                        "--fiscal-year",
+                        "2024",
+                        "--outputs",
+                        str(out),
+                        "--archive",
+                        str(out / "archive"),
+                    ],
+                    env,
+                )
+            )
             shutil.rmtree(out)
             print(workers, rep, runs[workers][-1], flush=True)
-    lines = [f"# スケールアウト（報告書作成のプロセス並列） / {n} 提出、{os.cpu_count()} コア、{args.repeat} 回の中央値", "",
-             "| ワーカー数 | 実行時間 (s) | CPU (%) | ピークRSS (MB, 最大の1プロセス) |", "|---:|---:|---:|---:|"]
+    lines = [
+        f"# スケールアウト（報告書作成のプロセス並列） / {n} 提出、{os.cpu_count()} コア、{args.repeat} 回の中央値",
+        "",
+        "| ワーカー数 | 実行時間 (s) | CPU (%) | ピークRSS (MB, 最大の1プロセス) |",
+        "|---:|---:|---:|---:|",
+    ]
     for w, r in runs.items():
         lines.append(f"| {w} | {median(r, 'wall'):.1f} | {median(r, 'cpu'):.0f} | {median(r, 'rss_mb'):.0f} |")
     one, many = median(runs[1], "wall"), median(runs[max(runs)], "wall")

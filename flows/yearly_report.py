@@ -22,8 +22,14 @@ from vision_report.plan import Plan, load_plan
 from vision_report.publish import write_year_outputs
 from vision_report.textfmt import fmt_pct, jst
 
-STATUS_JA = {"accepted": "受理", "accepted_with_warnings": "受理（警告あり）", "rejected": "差戻し",
-             "superseded": "差替え済み", "missing": "未提出", "pending": "保留（書込み中）"}
+STATUS_JA = {
+    "accepted": "受理",
+    "accepted_with_warnings": "受理（警告あり）",
+    "rejected": "差戻し",
+    "superseded": "差替え済み",
+    "missing": "未提出",
+    "pending": "保留（書込み中）",
+}
 
 
 @task(name="load_plan", cache_policy=NONE)
@@ -32,12 +38,21 @@ def load_plan_task(settings: Settings) -> Plan:
 
 
 @task(name="collect_submissions", retries=2, retry_delay_seconds=2, cache_policy=NONE)
-def collect_submissions(settings: Settings, plan: Plan, fiscal_year: int, inputs: Path, archive: Path) -> list[Received]:
+def collect_submissions(
+    settings: Settings, plan: Plan, fiscal_year: int, inputs: Path, archive: Path
+) -> list[Received]:
     received = pipeline.collect(settings, plan, fiscal_year, inputs, archive)
     for r in received:
         if r.newly_archived:
-            audit.record(archive, "file_received", fiscal_year=fiscal_year, file=r.name, sha256=r.sha256,
-                         size=r.size, modified=jst(r.mtime) if r.mtime else None)
+            audit.record(
+                archive,
+                "file_received",
+                fiscal_year=fiscal_year,
+                file=r.name,
+                sha256=r.sha256,
+                size=r.size,
+                modified=jst(r.mtime) if r.mtime else None,
+            )
     print(f"{fiscal_year}年度: {len(received)} ファイルを受付・保管しました（{archive}）")
     return received
 
@@ -48,10 +63,17 @@ def read_submissions(received: list[Received]) -> pd.DataFrame:
 
 
 @task(name="validate_submissions", cache_policy=NONE)
-def validate_submissions(received: list[Received], raw: pd.DataFrame, plan: Plan, fiscal_year: int,
-                         settings: Settings, docs_dir: Path | None = None) -> pd.DataFrame:
-    prepared, _stats = pipeline.validate(received, raw, plan, fiscal_year, settings, settings.root / "expectations",
-                                         docs_dir)
+def validate_submissions(
+    received: list[Received],
+    raw: pd.DataFrame,
+    plan: Plan,
+    fiscal_year: int,
+    settings: Settings,
+    docs_dir: Path | None = None,
+) -> pd.DataFrame:
+    prepared, _stats = pipeline.validate(
+        received, raw, plan, fiscal_year, settings, settings.root / "expectations", docs_dir
+    )
     counts = pd.Series([r.status for r in received]).value_counts().to_dict() if received else {}
     print(f"{fiscal_year}年度: 検証結果 " + "、".join(f"{STATUS_JA.get(k, k)} {v}" for k, v in sorted(counts.items())))
     return prepared
@@ -63,8 +85,15 @@ def compute_results(plan: Plan, fiscal_year: int, rows: pd.DataFrame, settings: 
 
 
 @task(name="write_outputs", retries=2, retry_delay_seconds=2, cache_policy=NONE)
-def write_outputs(settings: Settings, plan: Plan, fiscal_year: int, out_dir: Path, year: pipeline.YearData,
-                  results: dict[str, pd.DataFrame], history: dict[int, dict[str, pd.DataFrame]]) -> list[Path]:
+def write_outputs(
+    settings: Settings,
+    plan: Plan,
+    fiscal_year: int,
+    out_dir: Path,
+    year: pipeline.YearData,
+    results: dict[str, pd.DataFrame],
+    history: dict[int, dict[str, pd.DataFrame]],
+) -> list[Path]:
     return write_year_outputs(settings, plan, fiscal_year, out_dir, year, results, history)
 
 
@@ -72,23 +101,43 @@ def write_outputs(settings: Settings, plan: Plan, fiscal_year: int, out_dir: Pat
 def publish_artifacts(plan: Plan, fiscal_year: int, subs: pd.DataFrame, kpi: pd.DataFrame) -> None:
     create_table_artifact(
         key=f"submissions-fy{fiscal_year}",
-        table=[{"市町村": f"{r.municipality_name}（{r.municipality_code}）", "ファイル": r.file,
-                "状態": STATUS_JA.get(r.status, r.status), "エラー": r.error_count, "警告": r.warning_count}
-               for r in subs.itertuples()],
+        table=[
+            {
+                "市町村": f"{r.municipality_name}（{r.municipality_code}）",
+                "ファイル": r.file,
+                "状態": STATUS_JA.get(r.status, r.status),
+                "エラー": r.error_count,
+                "警告": r.warning_count,
+            }
+            for r in subs.itertuples()
+        ],
         description=f"{plan.meta.title} {fiscal_year}年度 提出状況",
     )
-    lines = [f"# {plan.meta.title} {fiscal_year}年度 KPIの状況", "",
-             "| KPI | 実績値 | 達成率 | 進捗率 | 評価 |", "|---|---:|---:|---:|:-:|"]
+    lines = [
+        f"# {plan.meta.title} {fiscal_year}年度 KPIの状況",
+        "",
+        "| KPI | 実績値 | 達成率 | 進捗率 | 評価 |",
+        "|---|---:|---:|---:|:-:|",
+    ]
     for r in kpi.itertuples():
         actual = "—" if pd.isna(r.actual) else f"{r.actual:,.0f} {r.unit}"
-        lines.append(f"| {r.kpi_name} | {actual} | {fmt_pct(r.attainment_pct)} | {fmt_pct(r.progress_pct)} | {r.rating} |")
-    create_markdown_artifact(key=f"kpi-fy{fiscal_year}", markdown="\n".join(lines),
-                             description=f"{fiscal_year}年度 KPI達成率")
+        lines.append(
+            f"| {r.kpi_name} | {actual} | {fmt_pct(r.attainment_pct)} | {fmt_pct(r.progress_pct)} | {r.rating} |"
+        )
+    create_markdown_artifact(
+        key=f"kpi-fy{fiscal_year}", markdown="\n".join(lines), description=f"{fiscal_year}年度 KPI達成率"
+    )
 
 
 @flow(name="vision-report-yearly", flow_run_name="fy{fiscal_year}", log_prints=True)
-def yearly_report(fiscal_year: int, inputs: Path | None = None, outputs: Path | None = None,
-                  root: Path | None = None, archive: Path | None = None, wait_seconds: float = 0.0) -> dict:
+def yearly_report(
+    fiscal_year: int,
+    inputs: Path | None = None,
+    outputs: Path | None = None,
+    root: Path | None = None,
+    archive: Path | None = None,
+    wait_seconds: float = 0.0,
+) -> dict:
     """One fiscal year: every submission received is archived, validated, and reported.
 
     One run per fiscal year at a time; a year locked after publication only archives and lists new files.
@@ -102,13 +151,17 @@ def yearly_report(fiscal_year: int, inputs: Path | None = None, outputs: Path | 
         except BaseException as exc:
             audit.record(archive, "run_failed", fiscal_year=fiscal_year, error=f"{type(exc).__name__}: {exc}")
             raise
-        audit.record(archive, "run_finished", fiscal_year=fiscal_year, statuses=summary["statuses"],
-                     locked=summary.get("locked", False))
+        audit.record(
+            archive,
+            "run_finished",
+            fiscal_year=fiscal_year,
+            statuses=summary["statuses"],
+            locked=summary.get("locked", False),
+        )
         return summary
 
 
-def _run_year(settings: Settings, fiscal_year: int, inputs: Path | None, outputs: Path | None,
-              archive: Path) -> dict:
+def _run_year(settings: Settings, fiscal_year: int, inputs: Path | None, outputs: Path | None, archive: Path) -> dict:
     started = time.monotonic()
     inputs = Path(inputs) if inputs else settings.inputs
     out_dir = (Path(outputs) if outputs else settings.outputs) / str(fiscal_year)
@@ -132,9 +185,16 @@ def _run_year(settings: Settings, fiscal_year: int, inputs: Path | None, outputs
         rows = pipeline.accepted_rows(prepared, received)
         if fy == fiscal_year:
             for r in received:
-                audit.record(archive, "file_checked", fiscal_year=fy, file=r.name, sha256=r.sha256, status=r.status,
-                             errors=sum(1 for i in r.issues if i.severity == "error"),
-                             warnings=sum(1 for i in r.issues if i.severity == "warning"))
+                audit.record(
+                    archive,
+                    "file_checked",
+                    fiscal_year=fy,
+                    file=r.name,
+                    sha256=r.sha256,
+                    status=r.status,
+                    errors=sum(1 for i in r.issues if i.severity == "error"),
+                    warnings=sum(1 for i in r.issues if i.severity == "warning"),
+                )
         per_year[fy] = compute_results(plan, fy, rows, settings)
         if fy == fiscal_year:
             year_data = pipeline.YearData(fy, received, prepared, rows)
@@ -154,8 +214,16 @@ def _run_year(settings: Settings, fiscal_year: int, inputs: Path | None, outputs
     return summary
 
 
-def locked_year(settings: Settings, plan: Plan, fiscal_year: int, inputs: Path, archive: Path, out_dir: Path,
-                lock: dict, started: float) -> dict:
+def locked_year(
+    settings: Settings,
+    plan: Plan,
+    fiscal_year: int,
+    inputs: Path,
+    archive: Path,
+    out_dir: Path,
+    lock: dict,
+    started: float,
+) -> dict:
     """A published year: archive and list what arrived, change none of the published outputs."""
     received = collect_submissions(settings, plan, fiscal_year, inputs, archive)
     raw = read_submissions(received)
@@ -165,10 +233,18 @@ def locked_year(settings: Settings, plan: Plan, fiscal_year: int, inputs: Path, 
     subs["after_lock"] = [after.get(f, False) for f in subs["file"]]
     write_csv(out_dir / "after_lock" / "submissions.csv", subs)
     late = subs[subs["after_lock"]]
-    print(f"{fiscal_year}年度は {lock['locked_at']} に確定（ロック）されています。公表済みの出力は変更しません。"
-          f"ロック後に届いたファイル: {len(late)} 件（{out_dir / 'after_lock' / 'submissions.csv'}）")
-    return {"fiscal_year": fiscal_year, "outputs": str(out_dir / "after_lock"), "files": 1, "locked": True,
-            "statuses": subs["status"].value_counts().to_dict(), "seconds": round(time.monotonic() - started, 1)}
+    print(
+        f"{fiscal_year}年度は {lock['locked_at']} に確定（ロック）されています。公表済みの出力は変更しません。"
+        f"ロック後に届いたファイル: {len(late)} 件（{out_dir / 'after_lock' / 'submissions.csv'}）"
+    )
+    return {
+        "fiscal_year": fiscal_year,
+        "outputs": str(out_dir / "after_lock"),
+        "files": 1,
+        "locked": True,
+        "statuses": subs["status"].value_counts().to_dict(),
+        "seconds": round(time.monotonic() - started, 1),
+    }
 
 
 def previous_fiscal_year(today) -> int:

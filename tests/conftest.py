@@ -10,8 +10,14 @@ from pathlib import Path
 
 import pytest
 
-CSVS = ["kpi_attainment.csv", "budget_execution.csv", "rollup.csv", "submissions.csv", "kpi_history.csv",
-        "budget_history.csv"]
+CSVS = [
+    "kpi_attainment.csv",
+    "budget_execution.csv",
+    "rollup.csv",
+    "submissions.csv",
+    "kpi_history.csv",
+    "budget_history.csv",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -59,5 +65,3 @@ def sample_run(tmp_path_factory, prefect_backend):
     first = {name: (out / "2024" / name).read_bytes() for name in CSVS}
     summary2 = yearly_report(fiscal_year=2024, inputs=inputs, outputs=out, archive=tmp / "archive")
     return {"tmp": tmp, "out": out / "2024", "summary": summary, "summary2": summary2, "first": first}
-
-

@@ -29,95 +29,152 @@ def rows(*items) -> pd.DataFrame:
 
 def kpi(kpi_id, direction, baseline, target, reporters=(K,)):
     """A one-KPI table as plan_kpi_table makes it, and its reporters."""
-    table = pd.DataFrame({"kpi_id": [kpi_id], "kpi_name": ["指標"], "unit": ["人"], "baseline": [float(baseline)],
-                          "target": [float(target)], "direction": [direction], "measures": ["1"],
-                          "reporters_expected": [len(reporters)]})
+    table = pd.DataFrame(
+        {
+            "kpi_id": [kpi_id],
+            "kpi_name": ["指標"],
+            "unit": ["人"],
+            "baseline": [float(baseline)],
+            "target": [float(target)],
+            "direction": [direction],
+            "measures": ["1"],
+            "reporters_expected": [len(reporters)],
+        }
+    )
     return table, {kpi_id: tuple(reporters)}
 
 
-def one_kpi_expected(direction, baseline, target, actual, attainment, progress, rating, *, expected=1, received=1,
-                     reason="", provisional=False) -> pd.DataFrame:
-    return pd.DataFrame({
-        "kpi_id": ["x"], "kpi_name": ["指標"], "unit": ["人"], "baseline": [float(baseline)], "target": [float(target)],
-        "actual": [float(actual)], "attainment_pct": [float(attainment)], "progress_pct": [float(progress)],
-        "rating": [rating], "reporters_expected": [expected], "reporters_received": [received],
-        "direction": [direction], "measures": ["1"], "rating_reason": [reason], "provisional": [provisional],
-    })
+def one_kpi_expected(
+    direction,
+    baseline,
+    target,
+    actual,
+    attainment,
+    progress,
+    rating,
+    *,
+    expected=1,
+    received=1,
+    reason="",
+    provisional=False,
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "kpi_id": ["x"],
+            "kpi_name": ["指標"],
+            "unit": ["人"],
+            "baseline": [float(baseline)],
+            "target": [float(target)],
+            "actual": [float(actual)],
+            "attainment_pct": [float(attainment)],
+            "progress_pct": [float(progress)],
+            "rating": [rating],
+            "reporters_expected": [expected],
+            "reporters_received": [received],
+            "direction": [direction],
+            "measures": ["1"],
+            "rating_reason": [reason],
+            "provisional": [provisional],
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------------------ plan tables
 
+
 def test_plan_kpi_table():
-    expected = pd.DataFrame({
-        "kpi_id": ["k_up", "k_keep", "k_down"], "kpi_name": ["増やす指標", "維持する指標", "減らす指標"],
-        "unit": ["人", "件", "件"], "baseline": [100.0, 50.0, 80.0], "target": [200.0, 40.0, 40.0],
-        "direction": ["increase", "at_least", "decrease"], "measures": ["1", "2A", "2.1"],
-        "reporters_expected": [3, 1, 2],
-    })
+    expected = pd.DataFrame(
+        {
+            "kpi_id": ["k_up", "k_keep", "k_down"],
+            "kpi_name": ["増やす指標", "維持する指標", "減らす指標"],
+            "unit": ["人", "件", "件"],
+            "baseline": [100.0, 50.0, 80.0],
+            "target": [200.0, 40.0, 40.0],
+            "direction": ["increase", "at_least", "decrease"],
+            "measures": ["1", "2A", "2.1"],
+            "reporters_expected": [3, 1, 2],
+        }
+    )
     assert_frame_equal(compute.plan_kpi_table(TINY), expected)
 
 
-@pytest.mark.parametrize("fy, planned, notes", [
-    (2021, [10.0, 0.0, NAN, 1.0], ["", "", "計画額の記載なし", ""]),  # a printed 0 is a plan of 0
-    (2022, [20.0, NAN, NAN, 1.0], ["", "計画額の記載なし", "計画額の記載なし", ""]),  # blank cell
-    (2024, [40.0, 5.0, NAN, 1.0], ["", "", "計画額の記載なし", ""]),  # 2.1.1 prints only a total
-    (2025, [50.0, NAN, NAN, 1.0], ["", "未定", "計画額の記載なし", ""]),
-    (2026, [NAN, NAN, NAN, NAN], ["計画額の記載なし"] * 4),  # outside the plan period
-])
+@pytest.mark.parametrize(
+    "fy, planned, notes",
+    [
+        (2021, [10.0, 0.0, NAN, 1.0], ["", "", "計画額の記載なし", ""]),  # a printed 0 is a plan of 0
+        (2022, [20.0, NAN, NAN, 1.0], ["", "計画額の記載なし", "計画額の記載なし", ""]),  # blank cell
+        (2024, [40.0, 5.0, NAN, 1.0], ["", "", "計画額の記載なし", ""]),  # 2.1.1 prints only a total
+        (2025, [50.0, NAN, NAN, 1.0], ["", "未定", "計画額の記載なし", ""]),
+        (2026, [NAN, NAN, NAN, NAN], ["計画額の記載なし"] * 4),  # outside the plan period
+    ],
+)
 def test_plan_initiative_table(fy, planned, notes):
-    expected = pd.DataFrame({
-        "initiative_id": ["1.1.1", "1.1.2", "2.1.1", "2.2.1"],
-        "initiative_name": ["産業支援", "未定のある事業", "救急", "後見"],
-        "area_id": ["1.1", "1.1", "2.1", "2.2"], "pillar": [1, 1, 2, 2], "subfield": [None, None, "2A", "2A"],
-        "planned_thousand_yen": planned, "plan_note": notes, "participants_expected": [3, 1, 2, 2],
-    })
+    expected = pd.DataFrame(
+        {
+            "initiative_id": ["1.1.1", "1.1.2", "2.1.1", "2.2.1"],
+            "initiative_name": ["産業支援", "未定のある事業", "救急", "後見"],
+            "area_id": ["1.1", "1.1", "2.1", "2.2"],
+            "pillar": [1, 1, 2, 2],
+            "subfield": [None, None, "2A", "2A"],
+            "planned_thousand_yen": planned,
+            "plan_note": notes,
+            "participants_expected": [3, 1, 2, 2],
+        }
+    )
     assert_frame_equal(compute.plan_initiative_table(TINY, fy), expected)
 
 
 # ------------------------------------------------------------------------------------------------ KPI attainment
 
-@pytest.mark.parametrize("direction, baseline, target, actual, attainment, progress, rating", [
-    # increase: attainment = actual / target, rated by progress (A ≥ 100, B ≥ 50, C ≥ 0, D < 0)
-    ("increase", 100, 200, 250, 125.0, 150.0, "A"),
-    ("increase", 100, 200, 200, 100.0, 100.0, "A"),
-    ("increase", 100, 200, 199, 99.5, 99.0, "B"),
-    ("increase", 100, 200, 150, 75.0, 50.0, "B"),
-    ("increase", 100, 200, 149, 74.5, 49.0, "C"),
-    ("increase", 100, 200, 100, 50.0, 0.0, "C"),
-    ("increase", 100, 200, 99, 49.5, -1.0, "D"),
-    ("increase", 100, 200, 0, 0.0, -100.0, "D"),  # zero actual
-    ("increase", 100, 200, -50, -25.0, -150.0, "D"),  # negative actual
-    ("increase", 1076, 1190, 1133, 1133 / 1190 * 100, 50.0, "B"),  # startups, the shipped KPI's numbers
-    # decrease: attainment = target / actual, progress with the same formula (both differences negative)
-    ("decrease", 80, 40, 30, 400 / 3, 125.0, "A"),
-    ("decrease", 80, 40, 40, 100.0, 100.0, "A"),
-    ("decrease", 80, 40, 60, 200 / 3, 50.0, "B"),
-    ("decrease", 80, 40, 61, 4000 / 61, 47.5, "C"),
-    ("decrease", 80, 40, 80, 50.0, 0.0, "C"),
-    ("decrease", 80, 40, 100, 40.0, -50.0, "D"),
-    # at_least: rated by attainment (A ≥ 100, B ≥ 80, C ≥ 50, D < 50), no progress
-    ("at_least", 50, 40, 60, 150.0, NAN, "A"),
-    ("at_least", 50, 40, 40, 100.0, NAN, "A"),
-    ("at_least", 50, 40, 39.9, 99.75, NAN, "B"),
-    ("at_least", 50, 40, 32, 80.0, NAN, "B"),
-    ("at_least", 50, 40, 31.9, 79.75, NAN, "C"),
-    ("at_least", 50, 40, 20, 50.0, NAN, "C"),
-    ("at_least", 50, 40, 19.9, 49.75, NAN, "D"),
-    ("at_least", 50, 40, 0, 0.0, NAN, "D"),
-    ("at_least", 4771, 2000, -300, -15.0, NAN, "D"),  # negative net migration: negative attainment
-])
+
+@pytest.mark.parametrize(
+    "direction, baseline, target, actual, attainment, progress, rating",
+    [
+        # increase: attainment = actual / target, rated by progress (A ≥ 100, B ≥ 50, C ≥ 0, D < 0)
+        ("increase", 100, 200, 250, 125.0, 150.0, "A"),
+        ("increase", 100, 200, 200, 100.0, 100.0, "A"),
+        ("increase", 100, 200, 199, 99.5, 99.0, "B"),
+        ("increase", 100, 200, 150, 75.0, 50.0, "B"),
+        ("increase", 100, 200, 149, 74.5, 49.0, "C"),
+        ("increase", 100, 200, 100, 50.0, 0.0, "C"),
+        ("increase", 100, 200, 99, 49.5, -1.0, "D"),
+        ("increase", 100, 200, 0, 0.0, -100.0, "D"),  # zero actual
+        ("increase", 100, 200, -50, -25.0, -150.0, "D"),  # negative actual
+        ("increase", 1076, 1190, 1133, 1133 / 1190 * 100, 50.0, "B"),  # startups, the shipped KPI's numbers
+        # decrease: attainment = target / actual, progress with the same formula (both differences negative)
+        ("decrease", 80, 40, 30, 400 / 3, 125.0, "A"),
+        ("decrease", 80, 40, 40, 100.0, 100.0, "A"),
+        ("decrease", 80, 40, 60, 200 / 3, 50.0, "B"),
+        ("decrease", 80, 40, 61, 4000 / 61, 47.5, "C"),
+        ("decrease", 80, 40, 80, 50.0, 0.0, "C"),
+        ("decrease", 80, 40, 100, 40.0, -50.0, "D"),
+        # at_least: rated by attainment (A ≥ 100, B ≥ 80, C ≥ 50, D < 50), no progress
+        ("at_least", 50, 40, 60, 150.0, NAN, "A"),
+        ("at_least", 50, 40, 40, 100.0, NAN, "A"),
+        ("at_least", 50, 40, 39.9, 99.75, NAN, "B"),
+        ("at_least", 50, 40, 32, 80.0, NAN, "B"),
+        ("at_least", 50, 40, 31.9, 79.75, NAN, "C"),
+        ("at_least", 50, 40, 20, 50.0, NAN, "C"),
+        ("at_least", 50, 40, 19.9, 49.75, NAN, "D"),
+        ("at_least", 50, 40, 0, 0.0, NAN, "D"),
+        ("at_least", 4771, 2000, -300, -15.0, NAN, "D"),  # negative net migration: negative attainment
+    ],
+)
 def test_kpi_directions_and_boundaries(direction, baseline, target, actual, attainment, progress, rating):
     table, rep = kpi("x", direction, baseline, target)
     got = compute.kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
     assert_frame_equal(got, one_kpi_expected(direction, baseline, target, actual, attainment, progress, rating))
 
 
-@pytest.mark.parametrize("direction, baseline, target, actual, field, boundary, rating", [
-    # exactly on a boundary in decimal arithmetic, a hair below it in binary floating point
-    ("at_least", 5, 5.65, 4.52, "attainment_pct", 80, "B"),  # 4.52 / 5.65 * 100 = 79.99999999999999
-    ("increase", 0.1, 0.4, 0.25, "progress_pct", 50, "B"),  # 49.999999999999986
-    ("increase", 1.1, 1.3, 1.2, "progress_pct", 50, "B"),  # 49.99999999999994
-])
+@pytest.mark.parametrize(
+    "direction, baseline, target, actual, field, boundary, rating",
+    [
+        # exactly on a boundary in decimal arithmetic, a hair below it in binary floating point
+        ("at_least", 5, 5.65, 4.52, "attainment_pct", 80, "B"),  # 4.52 / 5.65 * 100 = 79.99999999999999
+        ("increase", 0.1, 0.4, 0.25, "progress_pct", 50, "B"),  # 49.999999999999986
+        ("increase", 1.1, 1.3, 1.2, "progress_pct", 50, "B"),  # 49.99999999999994
+    ],
+)
 def test_boundary_is_not_lost_to_float_noise(direction, baseline, target, actual, field, boundary, rating):
     table, rep = kpi("x", direction, baseline, target)
     got = compute.kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
@@ -126,23 +183,33 @@ def test_boundary_is_not_lost_to_float_noise(direction, baseline, target, actual
     assert got.loc[0, "rating"] == rating
 
 
-@pytest.mark.parametrize("thresholds, direction, actual, rating", [
-    # STRICT: progress A 120 / B 90 / C 60, attainment A 110 / B 100 / C 90; KPI 100 -> 200 or at least 40
-    (STRICT, "increase", 220, "A"), (STRICT, "increase", 219, "B"), (STRICT, "increase", 200, "B"),
-    (STRICT, "increase", 190, "B"), (STRICT, "increase", 189, "C"), (STRICT, "increase", 160, "C"),
-    (STRICT, "increase", 159, "D"),
-    (STRICT, "at_least", 44, "A"), (STRICT, "at_least", 43.9, "B"), (STRICT, "at_least", 40, "B"),
-    (STRICT, "at_least", 36, "C"), (STRICT, "at_least", 35.9, "D"),
-    # C below zero: a small fall is still C
-    (RatingThresholds({"A": 100, "B": 50, "C": -20}, T.attainment), "increase", 80, "C"),
-    (RatingThresholds({"A": 100, "B": 50, "C": -20}, T.attainment), "increase", 79, "D"),
-    # A = B: no B band
-    (RatingThresholds({"A": 100, "B": 100, "C": 0}, T.attainment), "increase", 200, "A"),
-    (RatingThresholds({"A": 100, "B": 100, "C": 0}, T.attainment), "increase", 199, "C"),
-    # progress thresholds do not apply to at_least, attainment thresholds do not apply to increase
-    (RatingThresholds({"A": 1000, "B": 900, "C": 800}, T.attainment), "at_least", 40, "A"),
-    (RatingThresholds(T.progress, {"A": 1000, "B": 900, "C": 800}), "increase", 200, "A"),
-])
+@pytest.mark.parametrize(
+    "thresholds, direction, actual, rating",
+    [
+        # STRICT: progress A 120 / B 90 / C 60, attainment A 110 / B 100 / C 90; KPI 100 -> 200 or at least 40
+        (STRICT, "increase", 220, "A"),
+        (STRICT, "increase", 219, "B"),
+        (STRICT, "increase", 200, "B"),
+        (STRICT, "increase", 190, "B"),
+        (STRICT, "increase", 189, "C"),
+        (STRICT, "increase", 160, "C"),
+        (STRICT, "increase", 159, "D"),
+        (STRICT, "at_least", 44, "A"),
+        (STRICT, "at_least", 43.9, "B"),
+        (STRICT, "at_least", 40, "B"),
+        (STRICT, "at_least", 36, "C"),
+        (STRICT, "at_least", 35.9, "D"),
+        # C below zero: a small fall is still C
+        (RatingThresholds({"A": 100, "B": 50, "C": -20}, T.attainment), "increase", 80, "C"),
+        (RatingThresholds({"A": 100, "B": 50, "C": -20}, T.attainment), "increase", 79, "D"),
+        # A = B: no B band
+        (RatingThresholds({"A": 100, "B": 100, "C": 0}, T.attainment), "increase", 200, "A"),
+        (RatingThresholds({"A": 100, "B": 100, "C": 0}, T.attainment), "increase", 199, "C"),
+        # progress thresholds do not apply to at_least, attainment thresholds do not apply to increase
+        (RatingThresholds({"A": 1000, "B": 900, "C": 800}, T.attainment), "at_least", 40, "A"),
+        (RatingThresholds(T.progress, {"A": 1000, "B": 900, "C": 800}), "increase", 200, "A"),
+    ],
+)
 def test_thresholds_come_from_configuration(thresholds, direction, actual, rating):
     table, rep = kpi("x", direction, 100 if direction == "increase" else 50, 200 if direction == "increase" else 40)
     got = compute.kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, thresholds)
@@ -150,37 +217,62 @@ def test_thresholds_come_from_configuration(thresholds, direction, actual, ratin
 
 
 def test_kpi_sum_over_reporters_partial_and_missing():
-    table = pd.DataFrame({
-        "kpi_id": ["all", "core", "none", "neg"], "kpi_name": ["a", "b", "c", "d"], "unit": ["人"] * 4,
-        "baseline": [10.0, 10.0, 10.0, 4771.0], "target": [20.0, 20.0, 20.0, 2000.0],
-        "direction": ["increase", "increase", "increase", "at_least"],
-        "measures": ["1", "1", "1", "3"], "reporters_expected": [3, 1, 3, 3],
-    })
+    table = pd.DataFrame(
+        {
+            "kpi_id": ["all", "core", "none", "neg"],
+            "kpi_name": ["a", "b", "c", "d"],
+            "unit": ["人"] * 4,
+            "baseline": [10.0, 10.0, 10.0, 4771.0],
+            "target": [20.0, 20.0, 20.0, 2000.0],
+            "direction": ["increase", "increase", "increase", "at_least"],
+            "measures": ["1", "1", "1", "3"],
+            "reporters_expected": [3, 1, 3, 3],
+        }
+    )
     rep = {"all": (K, M2, M3), "core": (K,), "none": (K, M2, M3), "neg": (K, M2, M3)}
-    got = compute.kpi_attainment(table, rows(
-        (K, "kpi", "all", 8), (M2, "kpi", "all", 4),  # M3 missing: provisional
-        (K, "kpi", "core", 15), (M2, "kpi", "core", 99),  # M2 is not a reporter of "core": ignored
-        (K, "expenditure", "none", 5),  # an expenditure row with the same id is not a KPI value
-        (K, "kpi", "neg", 1500), (M2, "kpi", "neg", -700), (M3, "kpi", "neg", -1000),  # negative sum
-    ), rep, T)
-    expected = pd.DataFrame({
-        "kpi_id": ["all", "core", "none", "neg"], "kpi_name": ["a", "b", "c", "d"], "unit": ["人"] * 4,
-        "baseline": [10.0, 10.0, 10.0, 4771.0], "target": [20.0, 20.0, 20.0, 2000.0],
-        "actual": [12.0, 15.0, NAN, -200.0], "attainment_pct": [60.0, 75.0, NAN, -10.0],
-        "progress_pct": [20.0, 50.0, NAN, NAN], "rating": ["C", "B", "-", "D"],
-        "reporters_expected": [3, 1, 3, 3], "reporters_received": [2, 1, 0, 3],
-        "direction": ["increase", "increase", "increase", "at_least"], "measures": ["1", "1", "1", "3"],
-        "rating_reason": ["暫定: 3市町村中2市町村の合計", "", "報告なし（0/3市町村）", ""],
-        "provisional": [True, False, False, False],
-    })
+    got = compute.kpi_attainment(
+        table,
+        rows(
+            (K, "kpi", "all", 8),
+            (M2, "kpi", "all", 4),  # M3 missing: provisional
+            (K, "kpi", "core", 15),
+            (M2, "kpi", "core", 99),  # M2 is not a reporter of "core": ignored
+            (K, "expenditure", "none", 5),  # an expenditure row with the same id is not a KPI value
+            (K, "kpi", "neg", 1500),
+            (M2, "kpi", "neg", -700),
+            (M3, "kpi", "neg", -1000),  # negative sum
+        ),
+        rep,
+        T,
+    )
+    expected = pd.DataFrame(
+        {
+            "kpi_id": ["all", "core", "none", "neg"],
+            "kpi_name": ["a", "b", "c", "d"],
+            "unit": ["人"] * 4,
+            "baseline": [10.0, 10.0, 10.0, 4771.0],
+            "target": [20.0, 20.0, 20.0, 2000.0],
+            "actual": [12.0, 15.0, NAN, -200.0],
+            "attainment_pct": [60.0, 75.0, NAN, -10.0],
+            "progress_pct": [20.0, 50.0, NAN, NAN],
+            "rating": ["C", "B", "-", "D"],
+            "reporters_expected": [3, 1, 3, 3],
+            "reporters_received": [2, 1, 0, 3],
+            "direction": ["increase", "increase", "increase", "at_least"],
+            "measures": ["1", "1", "1", "3"],
+            "rating_reason": ["暫定: 3市町村中2市町村の合計", "", "報告なし（0/3市町村）", ""],
+            "provisional": [True, False, False, False],
+        }
+    )
     assert_frame_equal(got, expected)
 
 
 def test_kpi_with_no_rows_at_all():
     table, rep = kpi("x", "at_least", 50, 40, reporters=(K, M2))
     empty = pd.DataFrame(columns=["municipality_code", "kind", "item_id", "value", "status"])
-    expected = one_kpi_expected("at_least", 50, 40, NAN, NAN, NAN, "-", expected=2, received=0,
-                                reason="報告なし（0/2市町村）")
+    expected = one_kpi_expected(
+        "at_least", 50, 40, NAN, NAN, NAN, "-", expected=2, received=0, reason="報告なし（0/2市町村）"
+    )
     assert_frame_equal(compute.kpi_attainment(table, empty, rep, T), expected)
     assert_frame_equal(compute.kpi_attainment(table, pd.DataFrame(), rep, T), expected)
 
@@ -188,79 +280,126 @@ def test_kpi_with_no_rows_at_all():
 def test_kpi_decrease_with_zero_actual_has_no_attainment_but_is_rated_by_progress():
     table, rep = kpi("x", "decrease", 80, 40)
     got = compute.kpi_attainment(table, rows((K, "kpi", "x", 0)), rep, T)
-    expected = one_kpi_expected("decrease", 80, 40, 0, NAN, 200.0, "A",
-                                reason="実績値が0のため達成率を計算できません")
+    expected = one_kpi_expected("decrease", 80, 40, 0, NAN, 200.0, "A", reason="実績値が0のため達成率を計算できません")
     assert_frame_equal(got, expected)
 
 
 def test_kpi_reasons_are_combined_when_provisional_and_zero():
     table, rep = kpi("x", "decrease", 80, 40, reporters=(K, M2))
     got = compute.kpi_attainment(table, rows((K, "kpi", "x", 0)), rep, T)
-    expected = one_kpi_expected("decrease", 80, 40, 0, NAN, 200.0, "A", expected=2, received=1, provisional=True,
-                                reason="暫定: 2市町村中1市町村の合計／実績値が0のため達成率を計算できません")
+    expected = one_kpi_expected(
+        "decrease",
+        80,
+        40,
+        0,
+        NAN,
+        200.0,
+        "A",
+        expected=2,
+        received=1,
+        provisional=True,
+        reason="暫定: 2市町村中1市町村の合計／実績値が0のため達成率を計算できません",
+    )
     assert_frame_equal(got, expected)
 
 
-@pytest.mark.parametrize("direction, baseline, target, actual, attainment, progress, rating, reason", [
-    ("at_least", 5, 0, 3, NAN, NAN, "-", "目標値が0のため達成率を計算できません"),
-    ("increase", 100, 100, 120, 120.0, NAN, "-", "目標値が基準値と同じため進捗率を計算できません"),
-])
+@pytest.mark.parametrize(
+    "direction, baseline, target, actual, attainment, progress, rating, reason",
+    [
+        ("at_least", 5, 0, 3, NAN, NAN, "-", "目標値が0のため達成率を計算できません"),
+        ("increase", 100, 100, 120, 120.0, NAN, "-", "目標値が基準値と同じため進捗率を計算できません"),
+    ],
+)
 def test_kpi_that_cannot_be_rated_says_why(direction, baseline, target, actual, attainment, progress, rating, reason):
     table, rep = kpi("x", direction, baseline, target)
     got = compute.kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
-    assert_frame_equal(got, one_kpi_expected(direction, baseline, target, actual, attainment, progress, rating,
-                                             reason=reason))
+    assert_frame_equal(
+        got, one_kpi_expected(direction, baseline, target, actual, attainment, progress, rating, reason=reason)
+    )
 
 
 # ------------------------------------------------------------------------------------------------ budget execution
 
+
 def test_budget_execution_fy2024_partial_and_missing_reports():
     init = compute.plan_initiative_table(TINY, 2024)  # planned 40, 5, blank, 1
-    got = compute.budget_execution(init, rows(
-        (K, "expenditure", "1.1.1", 30, "実施"), (M2, "expenditure", "1.1.1", 10, "完了"),  # M3 sent nothing
-        # 1.1.2: nobody reported
-        (K, "expenditure", "2.1.1", 3, "実施"), (M2, "expenditure", "2.1.1", 4, "完了"),  # plan blank
-        (K, "expenditure", "2.2.1", 2, "一部実施"), (M3, "expenditure", "2.2.1", 0, "未実施"),
-        (K, "kpi", "1.1.2", 5),  # a KPI row is not spend
-    ))
-    expected = pd.DataFrame({
-        "initiative_id": ["1.1.1", "1.1.2", "2.1.1", "2.2.1"],
-        "initiative_name": ["産業支援", "未定のある事業", "救急", "後見"],
-        "planned_thousand_yen": [40.0, 5.0, NAN, 1.0],
-        "actual_thousand_yen": [40.0, NAN, 7.0, 2.0],
-        "execution_pct": [100.0, NAN, NAN, 200.0],
-        "participants_expected": [3, 1, 2, 2], "participants_reported": [2, 0, 2, 2],
-        "area_id": ["1.1", "1.1", "2.1", "2.2"], "pillar": [1, 1, 2, 2], "subfield": [None, None, "2A", "2A"],
-        "plan_note": ["", "", "計画額の記載なし", ""],
-        "n_implemented": [1, 0, 1, 0], "n_partial": [0, 0, 0, 1], "n_not_implemented": [0, 0, 0, 1],
-        "n_completed": [1, 0, 1, 0], "implemented_by_all": [False, False, True, False],
-    })
+    got = compute.budget_execution(
+        init,
+        rows(
+            (K, "expenditure", "1.1.1", 30, "実施"),
+            (M2, "expenditure", "1.1.1", 10, "完了"),  # M3 sent nothing
+            # 1.1.2: nobody reported
+            (K, "expenditure", "2.1.1", 3, "実施"),
+            (M2, "expenditure", "2.1.1", 4, "完了"),  # plan blank
+            (K, "expenditure", "2.2.1", 2, "一部実施"),
+            (M3, "expenditure", "2.2.1", 0, "未実施"),
+            (K, "kpi", "1.1.2", 5),  # a KPI row is not spend
+        ),
+    )
+    expected = pd.DataFrame(
+        {
+            "initiative_id": ["1.1.1", "1.1.2", "2.1.1", "2.2.1"],
+            "initiative_name": ["産業支援", "未定のある事業", "救急", "後見"],
+            "planned_thousand_yen": [40.0, 5.0, NAN, 1.0],
+            "actual_thousand_yen": [40.0, NAN, 7.0, 2.0],
+            "execution_pct": [100.0, NAN, NAN, 200.0],
+            "participants_expected": [3, 1, 2, 2],
+            "participants_reported": [2, 0, 2, 2],
+            "area_id": ["1.1", "1.1", "2.1", "2.2"],
+            "pillar": [1, 1, 2, 2],
+            "subfield": [None, None, "2A", "2A"],
+            "plan_note": ["", "", "計画額の記載なし", ""],
+            "n_implemented": [1, 0, 1, 0],
+            "n_partial": [0, 0, 0, 1],
+            "n_not_implemented": [0, 0, 0, 1],
+            "n_completed": [1, 0, 1, 0],
+            "implemented_by_all": [False, False, True, False],
+        }
+    )
     assert_frame_equal(got, expected)
 
 
-@pytest.mark.parametrize("fy, initiative, items, planned, actual, execution, reported, note, implemented", [
-    (2025, "1.1.2", [(K, 7, "完了")], NAN, 7.0, NAN, 1, "未定", True),  # plan 未定
-    (2022, "1.1.2", [(K, 7, "実施")], NAN, 7.0, NAN, 1, "計画額の記載なし", True),  # plan blank
-    (2021, "1.1.2", [(K, 3, "実施")], 0.0, 3.0, NAN, 1, "", True),  # plan 0: no percentage
-    (2021, "1.1.2", [(K, 0, "未実施")], 0.0, 0.0, NAN, 1, "", False),
-    (2024, "1.1.1", [(K, 0, "未実施"), (M2, 0, "未実施"), (M3, 0, "未実施")], 40.0, 0.0, 0.0, 3, "", False),
-    (2024, "1.1.1", [(K, 10, "実施"), (M2, 20, "実施"), (M3, 2, "完了")], 40.0, 32.0, 80.0, 3, "", True),
-    (2024, "1.1.1", [(K, 10, "実施"), (M2, 20, "実施"), (M3, 2, "一部実施")], 40.0, 32.0, 80.0, 3, "", False),
-    (2024, "1.1.1", [(K, 10, "実施"), (M2, 20, "実施"), (M3, 2, None)], 40.0, 32.0, 80.0, 3, "", False),
-    (2024, "1.1.1", [(K, 10, "実施"), (M2, 20, "実施")], 40.0, 30.0, 75.0, 2, "", False),  # partial reporting
-    (2023, "1.1.1", [(K, 45, "実施")], 30.0, 45.0, 150.0, 1, "", False),
-    (2024, "1.1.1", [], 40.0, NAN, NAN, 0, "", False),  # nobody reported
-])
+@pytest.mark.parametrize(
+    "fy, initiative, items, planned, actual, execution, reported, note, implemented",
+    [
+        (2025, "1.1.2", [(K, 7, "完了")], NAN, 7.0, NAN, 1, "未定", True),  # plan 未定
+        (2022, "1.1.2", [(K, 7, "実施")], NAN, 7.0, NAN, 1, "計画額の記載なし", True),  # plan blank
+        (2021, "1.1.2", [(K, 3, "実施")], 0.0, 3.0, NAN, 1, "", True),  # plan 0: no percentage
+        (2021, "1.1.2", [(K, 0, "未実施")], 0.0, 0.0, NAN, 1, "", False),
+        (2024, "1.1.1", [(K, 0, "未実施"), (M2, 0, "未実施"), (M3, 0, "未実施")], 40.0, 0.0, 0.0, 3, "", False),
+        (2024, "1.1.1", [(K, 10, "実施"), (M2, 20, "実施"), (M3, 2, "完了")], 40.0, 32.0, 80.0, 3, "", True),
+        (2024, "1.1.1", [(K, 10, "実施"), (M2, 20, "実施"), (M3, 2, "一部実施")], 40.0, 32.0, 80.0, 3, "", False),
+        (2024, "1.1.1", [(K, 10, "実施"), (M2, 20, "実施"), (M3, 2, None)], 40.0, 32.0, 80.0, 3, "", False),
+        (2024, "1.1.1", [(K, 10, "実施"), (M2, 20, "実施")], 40.0, 30.0, 75.0, 2, "", False),  # partial reporting
+        (2023, "1.1.1", [(K, 45, "実施")], 30.0, 45.0, 150.0, 1, "", False),
+        (2024, "1.1.1", [], 40.0, NAN, NAN, 0, "", False),  # nobody reported
+    ],
+)
 def test_budget_execution_cases(fy, initiative, items, planned, actual, execution, reported, note, implemented):
     init = compute.plan_initiative_table(TINY, fy)
     got = compute.budget_execution(init, rows(*[(c, "expenditure", initiative, v, s) for c, v, s in items]))
-    row = got.set_index("initiative_id").loc[[initiative],
-                                             ["planned_thousand_yen", "actual_thousand_yen", "execution_pct",
-                                              "participants_reported", "plan_note", "implemented_by_all"]]
-    expected = pd.DataFrame({"planned_thousand_yen": [planned], "actual_thousand_yen": [actual],
-                             "execution_pct": [execution], "participants_reported": [reported],
-                             "plan_note": [note], "implemented_by_all": [implemented]},
-                            index=pd.Index([initiative], name="initiative_id"))
+    row = got.set_index("initiative_id").loc[
+        [initiative],
+        [
+            "planned_thousand_yen",
+            "actual_thousand_yen",
+            "execution_pct",
+            "participants_reported",
+            "plan_note",
+            "implemented_by_all",
+        ],
+    ]
+    expected = pd.DataFrame(
+        {
+            "planned_thousand_yen": [planned],
+            "actual_thousand_yen": [actual],
+            "execution_pct": [execution],
+            "participants_reported": [reported],
+            "plan_note": [note],
+            "implemented_by_all": [implemented],
+        },
+        index=pd.Index([initiative], name="initiative_id"),
+    )
     assert_frame_equal(row, expected)
 
 
@@ -272,8 +411,14 @@ def test_budget_execution_with_no_rows_at_all():
 
 
 def test_results_ignore_row_order_and_do_not_modify_inputs():
-    r = rows((M3, "expenditure", "1.1.1", 5, "実施"), (K, "kpi", "k_up", 150), (K, "expenditure", "1.1.1", 30, "実施"),
-             (M2, "kpi", "k_up", 10), (K, "expenditure", "2.2.1", 1, "完了"), (K, "kpi", "k_down", 60))
+    r = rows(
+        (M3, "expenditure", "1.1.1", 5, "実施"),
+        (K, "kpi", "k_up", 150),
+        (K, "expenditure", "1.1.1", 30, "実施"),
+        (M2, "kpi", "k_up", 10),
+        (K, "expenditure", "2.2.1", 1, "完了"),
+        (K, "kpi", "k_down", 60),
+    )
     kpis, init = compute.plan_kpi_table(TINY), compute.plan_initiative_table(TINY, 2024)
     before = (r.copy(), kpis.copy(), init.copy())
     rep = {k.id: k.reporters for k in TINY.kpis}
@@ -289,50 +434,84 @@ def test_results_ignore_row_order_and_do_not_modify_inputs():
 
 # ------------------------------------------------------------------------------------------------ roll-up
 
+
 def test_rollup_tiny_plan():
     kpis = compute.plan_kpi_table(TINY)
     rep = {k.id: k.reporters for k in TINY.kpis}
-    r = rows((K, "kpi", "k_up", 150), (M2, "kpi", "k_up", 0), (M3, "kpi", "k_up", 0),  # progress 50, att 75 -> B
-             (K, "kpi", "k_keep", 20),  # at_least: attainment 50 -> C; k_down: nobody -> "-"
-             (K, "expenditure", "1.1.1", 40, "実施"), (M2, "expenditure", "1.1.1", 0, "実施"),
-             (M3, "expenditure", "1.1.1", 0, "実施"),  # 1.1.2 (plan 5): nobody
-             (M2, "expenditure", "2.1.1", 3, "一部実施"),  # plan blank
-             (K, "expenditure", "2.2.1", 2, "実施"), (M3, "expenditure", "2.2.1", 0, "完了"))
+    r = rows(
+        (K, "kpi", "k_up", 150),
+        (M2, "kpi", "k_up", 0),
+        (M3, "kpi", "k_up", 0),  # progress 50, att 75 -> B
+        (K, "kpi", "k_keep", 20),  # at_least: attainment 50 -> C; k_down: nobody -> "-"
+        (K, "expenditure", "1.1.1", 40, "実施"),
+        (M2, "expenditure", "1.1.1", 0, "実施"),
+        (M3, "expenditure", "1.1.1", 0, "実施"),  # 1.1.2 (plan 5): nobody
+        (M2, "expenditure", "2.1.1", 3, "一部実施"),  # plan blank
+        (K, "expenditure", "2.2.1", 2, "実施"),
+        (M3, "expenditure", "2.2.1", 0, "完了"),
+    )
     k = compute.kpi_attainment(kpis, r, rep, T)
     b = compute.budget_execution(compute.plan_initiative_table(TINY, 2024), r)
     got = compute.rollup(TINY, k, b)
-    expected = pd.DataFrame({
-        "level": ["pillar", "area", "pillar", "subfield", "area", "area"],
-        "id": ["1", "1.1", "2", "2A", "2.1", "2.2"],
-        "name": ["経済", "産業", "生活", "生活機能", "医療", "福祉"],
-        "kpi_ids": ["k_up", "k_up", "k_keep;k_down", "k_keep;k_down", "k_down", "k_keep"],
-        "kpi_inherited": [False, True, False, False, False, True],  # 1.1 from pillar 1, 2.2 from sub-field 2A
-        "kpi_attainment_mean": [75.0, 75.0, 50.0, 50.0, NAN, 50.0],
-        "rating_A": [0] * 6, "rating_B": [1, 1, 0, 0, 0, 0], "rating_C": [0, 0, 1, 1, 0, 1],
-        "rating_D": [0] * 6, "rating_none": [0, 0, 1, 1, 1, 0],
-        "planned_thousand_yen": [45.0, 45.0, 1.0, 1.0, NAN, 1.0],
-        "actual_thousand_yen": [40.0, 40.0, 5.0, 5.0, 3.0, 2.0],
-        "execution_pct": [40 / 45 * 100, 40 / 45 * 100, 500.0, 500.0, NAN, 200.0],
-        "initiatives": [2, 2, 2, 2, 1, 1], "initiatives_implemented": [1, 1, 1, 1, 0, 1],
-    })
+    expected = pd.DataFrame(
+        {
+            "level": ["pillar", "area", "pillar", "subfield", "area", "area"],
+            "id": ["1", "1.1", "2", "2A", "2.1", "2.2"],
+            "name": ["経済", "産業", "生活", "生活機能", "医療", "福祉"],
+            "kpi_ids": ["k_up", "k_up", "k_keep;k_down", "k_keep;k_down", "k_down", "k_keep"],
+            "kpi_inherited": [False, True, False, False, False, True],  # 1.1 from pillar 1, 2.2 from sub-field 2A
+            "kpi_attainment_mean": [75.0, 75.0, 50.0, 50.0, NAN, 50.0],
+            "rating_A": [0] * 6,
+            "rating_B": [1, 1, 0, 0, 0, 0],
+            "rating_C": [0, 0, 1, 1, 0, 1],
+            "rating_D": [0] * 6,
+            "rating_none": [0, 0, 1, 1, 1, 0],
+            "planned_thousand_yen": [45.0, 45.0, 1.0, 1.0, NAN, 1.0],
+            "actual_thousand_yen": [40.0, 40.0, 5.0, 5.0, 3.0, 2.0],
+            "execution_pct": [40 / 45 * 100, 40 / 45 * 100, 500.0, 500.0, NAN, 200.0],
+            "initiatives": [2, 2, 2, 2, 1, 1],
+            "initiatives_implemented": [1, 1, 1, 1, 0, 1],
+        }
+    )
     assert_frame_equal(got, expected)
 
 
 def test_rollup_means_and_counts_over_several_kpis():
     kpis = compute.plan_kpi_table(TINY)
     rep = {k.id: k.reporters for k in TINY.kpis}
-    r = rows((K, "kpi", "k_keep", 44),  # attainment 110 -> A
-             (K, "kpi", "k_down", 100))  # attainment 40, progress -50 -> D
-    got = compute.rollup(TINY, compute.kpi_attainment(kpis, r, rep, T),
-                         compute.budget_execution(compute.plan_initiative_table(TINY, 2024), r))
-    got = got.set_index("id").loc[["1", "2", "2.1", "2.2"],
-                                  ["kpi_attainment_mean", "rating_A", "rating_D", "rating_none",
-                                   "actual_thousand_yen", "execution_pct", "initiatives_implemented"]]
-    expected = pd.DataFrame({
-        "kpi_attainment_mean": [NAN, 75.0, 40.0, 110.0], "rating_A": [0, 1, 0, 1], "rating_D": [0, 1, 1, 0],
-        "rating_none": [1, 0, 0, 0], "actual_thousand_yen": [NAN] * 4, "execution_pct": [NAN] * 4,
-        "initiatives_implemented": [0, 0, 0, 0],
-    }, index=pd.Index(["1", "2", "2.1", "2.2"], name="id"))
+    r = rows(
+        (K, "kpi", "k_keep", 44),  # attainment 110 -> A
+        (K, "kpi", "k_down", 100),
+    )  # attainment 40, progress -50 -> D
+    got = compute.rollup(
+        TINY,
+        compute.kpi_attainment(kpis, r, rep, T),
+        compute.budget_execution(compute.plan_initiative_table(TINY, 2024), r),
+    )
+    got = got.set_index("id").loc[
+        ["1", "2", "2.1", "2.2"],
+        [
+            "kpi_attainment_mean",
+            "rating_A",
+            "rating_D",
+            "rating_none",
+            "actual_thousand_yen",
+            "execution_pct",
+            "initiatives_implemented",
+        ],
+    ]
+    expected = pd.DataFrame(
+        {
+            "kpi_attainment_mean": [NAN, 75.0, 40.0, 110.0],
+            "rating_A": [0, 1, 0, 1],
+            "rating_D": [0, 1, 1, 0],
+            "rating_none": [1, 0, 0, 0],
+            "actual_thousand_yen": [NAN] * 4,
+            "execution_pct": [NAN] * 4,
+            "initiatives_implemented": [0, 0, 0, 0],
+        },
+        index=pd.Index(["1", "2", "2.1", "2.2"], name="id"),
+    )
     assert_frame_equal(got, expected)
 
 
@@ -342,24 +521,31 @@ def _with_measures(**measures):
     return dataclasses.replace(TINY, kpis=kpis, _index={})
 
 
-@pytest.mark.parametrize("measures, kpi_ids, inherited", [
-    # the tiny plan as shipped: 1.1 inherits its pillar's, 2.2 its sub-field's
-    ({"k_up": "1", "k_keep": "2A", "k_down": "2.1"},
-     ["k_up", "k_up", "k_keep;k_down", "k_keep;k_down", "k_down", "k_keep"],
-     [False, True, False, False, False, True]),
-    # sub-field without a KPI of its own: its areas skip it and inherit the pillar's
-    ({"k_up": "1", "k_keep": "2", "k_down": "2.1"},
-     ["k_up", "k_up", "k_keep;k_down", "k_down", "k_down", "k_keep"],
-     [False, True, False, False, False, True]),
-    # nothing at or below a sub-field: it shows its pillar's too
-    ({"k_up": "1", "k_keep": "2", "k_down": "1.1"},
-     ["k_up;k_down", "k_down", "k_keep", "k_keep", "k_keep", "k_keep"],
-     [False, False, False, True, True, True]),
-    # nothing anywhere above: empty, and not marked inherited
-    ({"k_down": "2.1"},
-     ["", "", "k_down", "k_down", "k_down", ""],
-     [False, False, False, False, False, False]),
-])
+@pytest.mark.parametrize(
+    "measures, kpi_ids, inherited",
+    [
+        # the tiny plan as shipped: 1.1 inherits its pillar's, 2.2 its sub-field's
+        (
+            {"k_up": "1", "k_keep": "2A", "k_down": "2.1"},
+            ["k_up", "k_up", "k_keep;k_down", "k_keep;k_down", "k_down", "k_keep"],
+            [False, True, False, False, False, True],
+        ),
+        # sub-field without a KPI of its own: its areas skip it and inherit the pillar's
+        (
+            {"k_up": "1", "k_keep": "2", "k_down": "2.1"},
+            ["k_up", "k_up", "k_keep;k_down", "k_down", "k_down", "k_keep"],
+            [False, True, False, False, False, True],
+        ),
+        # nothing at or below a sub-field: it shows its pillar's too
+        (
+            {"k_up": "1", "k_keep": "2", "k_down": "1.1"},
+            ["k_up;k_down", "k_down", "k_keep", "k_keep", "k_keep", "k_keep"],
+            [False, False, False, True, True, True],
+        ),
+        # nothing anywhere above: empty, and not marked inherited
+        ({"k_down": "2.1"}, ["", "", "k_down", "k_down", "k_down", ""], [False, False, False, False, False, False]),
+    ],
+)
 def test_rollup_kpi_inheritance(measures, kpi_ids, inherited):
     p = _with_measures(**measures)
     k = compute.kpi_attainment(compute.plan_kpi_table(p), rows(), {x.id: x.reporters for x in p.kpis}, T)
@@ -379,9 +565,13 @@ def test_rollup_execution_counts_spend_on_unplanned_initiatives():
     assert (p1["planned_thousand_yen"], p1["actual_thousand_yen"], p1["execution_pct"]) == (50.0, 50.0, 100.0)
 
 
-SHIPPED_ORDER = (["1", "1.1", "1.2", "1.3", "2", "2.1", "2.2", "2.3", "3", "3A"]
-                 + [f"3.{n}" for n in range(1, 15)] + ["3B"] + [f"3.{n}" for n in range(15, 21)]
-                 + ["3C", "3.21", "3.22"])
+SHIPPED_ORDER = (
+    ["1", "1.1", "1.2", "1.3", "2", "2.1", "2.2", "2.3", "3", "3A"]
+    + [f"3.{n}" for n in range(1, 15)]
+    + ["3B"]
+    + [f"3.{n}" for n in range(15, 21)]
+    + ["3C", "3.21", "3.22"]
+)
 
 
 @pytest.mark.parametrize("fy", [2021, 2022, 2023, 2024, 2025])
@@ -392,18 +582,20 @@ def test_rollup_shipped_plan_order_and_totals(plan, fy):
     got = compute.rollup(plan, k, compute.budget_execution(compute.plan_initiative_table(plan, fy), r))
     assert got["level"].value_counts().to_dict() == {"area": 28, "pillar": 3, "subfield": 3}
     assert got["id"].tolist() == SHIPPED_ORDER
-    assert got["level"].tolist() == [("pillar" if x.isdigit() else "subfield" if x[-1].isalpha() else "area")
-                                     for x in SHIPPED_ORDER]
+    assert got["level"].tolist() == [
+        ("pillar" if x.isdigit() else "subfield" if x[-1].isalpha() else "area") for x in SHIPPED_ORDER
+    ]
     g = got.set_index("id")
-    for node, inits in ([(str(p.id), [i for i in plan.initiatives if plan.area(i.area_id).pillar == p.id])
-                         for p in plan.pillars]
-                        + [(s.id, [i for i in plan.initiatives if i.area_id in s.area_ids]) for s in plan.subfields]):
+    for node, inits in [
+        (str(p.id), [i for i in plan.initiatives if plan.area(i.area_id).pillar == p.id]) for p in plan.pillars
+    ] + [(s.id, [i for i in plan.initiatives if i.area_id in s.area_ids]) for s in plan.subfields]:
         planned = [i.budget.planned(fy) for i in inits]
         assert g.loc[node, "planned_thousand_yen"] == sum(v for v in planned if isinstance(v, int))
         assert g.loc[node, "actual_thousand_yen"] == sum(len(i.participants) for i in inits)
         assert g.loc[node, "initiatives"] == g.loc[node, "initiatives_implemented"] == len(inits)
     assert g.loc[["1", "2", "3"], "planned_thousand_yen"].sum() == sum(
-        v for i in plan.initiatives if isinstance(v := i.budget.planned(fy), int))
+        v for i in plan.initiatives if isinstance(v := i.budget.planned(fy), int)
+    )
     assert g.loc["3", "kpi_ids"] == "net_migration;births;facility_mutual_use;transit_riders;new_initiatives"
     assert g.loc["3", "rating_none"] == 5 and g.loc["1", "kpi_ids"] == "gdp;startups;agri_sales;port_teu"
     assert g.loc["3.5", "kpi_inherited"] and g.loc["3.5", "kpi_ids"] == "facility_mutual_use"
@@ -413,17 +605,25 @@ def test_rollup_shipped_plan_order_and_totals(plan, fy):
 
 # ------------------------------------------------------------------------------------------------ history
 
+
 def test_history_wide_table():
     y1 = pd.DataFrame({"kpi_id": ["a", "b", "gone"], "actual": [1.0, 2.0, 9.0], "rating": ["A", "B", "C"]})
     y2 = pd.DataFrame({"kpi_id": ["b", "a"], "actual": [NAN, 3.0], "rating": ["-", "A"]})
     y3 = pd.DataFrame({"kpi_id": ["a", "b", "new"], "actual": [4.0, 5.0, 6.0], "rating": ["A", "D", "C"]})
     got = compute.history({2023: y3, 2021: y1, 2022: y2}, "kpi_id", "actual")
-    expected = pd.DataFrame({"kpi_id": ["a", "b", "new", "gone"], "2021": [1.0, 2.0, NAN, 9.0],
-                             "2022": [3.0, NAN, NAN, NAN], "2023": [4.0, 5.0, 6.0, NAN]})
+    expected = pd.DataFrame(
+        {
+            "kpi_id": ["a", "b", "new", "gone"],
+            "2021": [1.0, 2.0, NAN, 9.0],
+            "2022": [3.0, NAN, NAN, NAN],
+            "2023": [4.0, 5.0, 6.0, NAN],
+        }
+    )
     assert_frame_equal(got, expected)
     got = compute.history({2021: y1, 2022: y2}, "kpi_id", "rating")
-    assert_frame_equal(got, pd.DataFrame({"kpi_id": ["b", "a", "gone"], "2021": ["B", "A", "C"],
-                                          "2022": ["-", "A", NAN]}))
+    assert_frame_equal(
+        got, pd.DataFrame({"kpi_id": ["b", "a", "gone"], "2021": ["B", "A", "C"], "2022": ["-", "A", NAN]})
+    )
 
 
 def test_history_empty():

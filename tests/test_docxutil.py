@@ -51,8 +51,12 @@ def test_copied_grid_keeps_the_merged_label_and_each_circle_in_its_cell():
     names = [f"市{i}" for i in range(10)]
     first = [["関係市町村"] + names, [""] + ["○"] * 10, [""] + names, [""] + [""] * 10]
     rows = [["関係市町村"] + names, [""] + ["○", ""] * 5, [""] + names, [""] + ["", "○"] * 5]
-    kw = {"widths": [18] + [15.2] * 10, "center": set(range(1, 11)), "fills": {0: "F2F2F2", 2: "F2F2F2"},
-          "finish": _finish_grid}
+    kw = {
+        "widths": [18] + [15.2] * 10,
+        "center": set(range(1, 11)),
+        "fills": {0: "F2F2F2", 2: "F2F2F2"},
+        "finish": _finish_grid,
+    }
     _, table = _by_copy(["関係市町村"] + [""] * 10, first, rows, **kw)
     assert _plain(_xml(table._tbl)) == _plain(_by_python_docx(["関係市町村"] + [""] * 10, rows, **kw))
     got = [[c.text for c in r.cells] for r in table.rows]

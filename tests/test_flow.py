@@ -40,9 +40,17 @@ def test_submission_statuses_match_the_faulty_files(sample_run):
     assert "約40" in rows["433641_玉東町_合成データ.csv"]["errors"]
     assert rows["434442_甲佐町_合成データ.csv"]["status"] == "accepted_with_warnings"
     assert rows["439999_テスト町_合成データ.csv"]["status"] == "rejected"
-    others = [r for f, r in rows.items() if f not in (
-        "434281_高森町_合成データ.csv", "433641_玉東町_合成データ.csv", "434442_甲佐町_合成データ.csv",
-        "439999_テスト町_合成データ.csv")]
+    others = [
+        r
+        for f, r in rows.items()
+        if f
+        not in (
+            "434281_高森町_合成データ.csv",
+            "433641_玉東町_合成データ.csv",
+            "434442_甲佐町_合成データ.csv",
+            "439999_テスト町_合成データ.csv",
+        )
+    ]
     assert len(others) == 17 and {r["status"] for r in others} == {"accepted"}
     for r in rows.values():
         assert len(r["sha256"]) == 64
@@ -67,7 +75,12 @@ def test_kpi_values_equal_the_sum_of_accepted_files(sample_run, plan):
         text, _ = decode(f.read_bytes())
         for row in csv.reader(io.StringIO(text)):
             if row[1] == "startups":
-                total += float(row[3].replace(",", "").translate(str.maketrans("０１２３４５６７８９，", "0123456789,")).replace(",", ""))
+                total += float(
+                    row[3]
+                    .replace(",", "")
+                    .translate(str.maketrans("０１２３４５６７８９，", "0123456789,"))
+                    .replace(",", "")
+                )
     xlsx = [f for f in (sample_run["tmp"] / "inputs" / "2024").iterdir() if f.suffix == ".xlsx"]
     from openpyxl import load_workbook
 

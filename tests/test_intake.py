@@ -30,18 +30,38 @@ def _age(*paths: Path, t: float = OLD) -> None:
         os.utime(p, (t, t), follow_symlinks=False)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("1,234", 1234), ("１２３４", 1234), ("▲120", -120), ("△120", -120), ("+4,771", 4771), ("  12 ", 12),
-    ("１，２３４", 1234), ("-5", -5), ("1.5", 1.5), ("\u300012\u3000", 12),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1,234", 1234),
+        ("１２３４", 1234),
+        ("▲120", -120),
+        ("△120", -120),
+        ("+4,771", 4771),
+        ("  12 ", 12),
+        ("１，２３４", 1234),
+        ("-5", -5),
+        ("1.5", 1.5),
+        ("\u300012\u3000", 12),
+    ],
+)
 def test_numbers_as_people_type_them(text, expected):
     assert parse_number(text).value == expected and parse_number(text).problem == ""
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("約500", "not_number"), ("12,34", "not_number"), ("", "empty"), ("   ", "empty"), ("=SUM(A1:A9)", "formula"),
-    ("1,234千円", "not_number"), ("▲-1", "not_number"), ("一二三", "not_number"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("約500", "not_number"),
+        ("12,34", "not_number"),
+        ("", "empty"),
+        ("   ", "empty"),
+        ("=SUM(A1:A9)", "formula"),
+        ("1,234千円", "not_number"),
+        ("▲-1", "not_number"),
+        ("一二三", "not_number"),
+    ],
+)
 def test_anything_else_is_an_error_never_a_zero(text, problem):
     r = parse_number(text)
     assert r.value is None and r.problem == problem

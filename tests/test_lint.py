@@ -16,6 +16,7 @@ def test_ruff_clean():
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
     if not Path(ruff).exists():
         pytest.skip("ruff is not installed (pip install -e '.[dev]')")
-    r = subprocess.run([ruff, "check", "vision_report", "flows", "tests", "tools", "bench"], cwd=ROOT,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [ruff, "check", "vision_report", "flows", "tests", "tools", "bench"], cwd=ROOT, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stdout + r.stderr

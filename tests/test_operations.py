@@ -26,10 +26,20 @@ def _old(*paths: Path, age: float = 3600) -> None:
 
 
 def test_second_run_of_the_same_year_is_refused_or_waits(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from vision_report.audit import run_lock\n"
-        f"with run_lock(Path({str(tmp_path)!r}), 2024):\n"
-        "    print('held', flush=True); time.sleep(3)\n")], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from pathlib import Path; from vision_report.audit import run_lock\n"
+                f"with run_lock(Path({str(tmp_path)!r}), 2024):\n"
+                "    print('held', flush=True); time.sleep(3)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     assert holder.stdout.readline().strip() == "held"
     with pytest.raises(audit.YearBusy, match="2024年度の集計が別に実行中です"):
         with audit.run_lock(tmp_path, 2024):
@@ -51,8 +61,12 @@ def test_lock_audit_and_unlock(tmp_path, prefect_backend):
     first = inputs / "431001_熊本市.csv"
     shutil.copy(ROOT / "inputs" / "2024" / "431001_熊本市_合成データ.csv", first)
     _old(first)
-    kw = {"fiscal_year": 2024, "inputs": tmp_path / "inputs", "outputs": tmp_path / "out",
-          "archive": tmp_path / "archive"}
+    kw = {
+        "fiscal_year": 2024,
+        "inputs": tmp_path / "inputs",
+        "outputs": tmp_path / "out",
+        "archive": tmp_path / "archive",
+    }
     yearly_report(**kw)
     published = {n: (tmp_path / "out" / "2024" / n).read_bytes() for n in CSVS}
     audit.lock_year(tmp_path / "archive", 2024, "議会報告済み")
@@ -83,10 +97,26 @@ def test_lock_audit_and_unlock(tmp_path, prefect_backend):
 
 
 def _run(proj: Path, out: Path, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([str(Path(sys.executable).parent / "vision-report"), "--root", str(proj), "run",
-                             "--fiscal-year", "2024", "--outputs", str(out), "--archive", str(proj / "archive")],
-                            env=env, cwd=proj, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "vision-report"),
+            "--root",
+            str(proj),
+            "run",
+            "--fiscal-year",
+            "2024",
+            "--outputs",
+            str(out),
+            "--archive",
+            str(proj / "archive"),
+        ],
+        env=env,
+        cwd=proj,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def test_killed_run_then_rerun_gives_the_uninterrupted_outputs(tmp_path):
@@ -115,8 +145,11 @@ def test_killed_run_then_rerun_gives_the_uninterrupted_outputs(tmp_path):
     for name in CSVS:
         assert (target / name).read_bytes() == (tmp_path / "clean" / "2024" / name).read_bytes(), name
     crash_files = sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file() and "data_docs" not in p.parts)
-    clean_files = sorted(p.relative_to(tmp_path / "clean" / "2024") for p in (tmp_path / "clean" / "2024").rglob("*")
-                         if p.is_file() and "data_docs" not in p.parts)
+    clean_files = sorted(
+        p.relative_to(tmp_path / "clean" / "2024")
+        for p in (tmp_path / "clean" / "2024").rglob("*")
+        if p.is_file() and "data_docs" not in p.parts
+    )
     assert crash_files == clean_files  # no stale temp files, nothing missing
 
 
@@ -130,8 +163,11 @@ def test_watch_gives_feedback_within_seconds_of_a_drop(tmp_path, plan):
     inputs, outputs, archive = tmp_path / "inputs", tmp_path / "outputs", tmp_path / "archive"
     (inputs / "2024").mkdir(parents=True)
     results: list[tuple[str, str]] = []
-    t = threading.Thread(target=watch, args=(settings, plan, 2024, inputs, outputs, archive),
-                         kwargs={"interval": 0.2, "stop_after": 12, "on_result": lambda n, s: results.append((n, s))})
+    t = threading.Thread(
+        target=watch,
+        args=(settings, plan, 2024, inputs, outputs, archive),
+        kwargs={"interval": 0.2, "stop_after": 12, "on_result": lambda n, s: results.append((n, s))},
+    )
     t.start()
     time.sleep(0.5)
     dropped = time.monotonic()

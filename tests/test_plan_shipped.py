@@ -10,10 +10,26 @@ from vision_report.cli import main as cli_main
 from vision_report.plan.export import plan_to_dict
 
 CONTRACT_MUNICIPALITIES = [
-    ("431001", "熊本市"), ("432067", "玉名市"), ("432083", "山鹿市"), ("432105", "菊池市"), ("432113", "宇土市"),
-    ("432130", "宇城市"), ("432148", "阿蘇市"), ("432164", "合志市"), ("433489", "美里町"), ("433641", "玉東町"),
-    ("434035", "大津町"), ("434043", "菊陽町"), ("434281", "高森町"), ("434329", "西原村"), ("434337", "南阿蘇村"),
-    ("434418", "御船町"), ("434426", "嘉島町"), ("434434", "益城町"), ("434442", "甲佐町"), ("434477", "山都町"),
+    ("431001", "熊本市"),
+    ("432067", "玉名市"),
+    ("432083", "山鹿市"),
+    ("432105", "菊池市"),
+    ("432113", "宇土市"),
+    ("432130", "宇城市"),
+    ("432148", "阿蘇市"),
+    ("432164", "合志市"),
+    ("433489", "美里町"),
+    ("433641", "玉東町"),
+    ("434035", "大津町"),
+    ("434043", "菊陽町"),
+    ("434281", "高森町"),
+    ("434329", "西原村"),
+    ("434337", "南阿蘇村"),
+    ("434418", "御船町"),
+    ("434426", "嘉島町"),
+    ("434434", "益城町"),
+    ("434442", "甲佐町"),
+    ("434477", "山都町"),
 ]
 
 # CONTRACT §1 KPI table: id -> (unit, baseline, baseline_year, target, direction, measures, reporters)
@@ -103,7 +119,13 @@ def test_kpis_match_contract(plan):
     for k in plan.kpis:
         unit, baseline, year, target, direction, measures, reporters = CONTRACT_KPIS[k.id]
         assert (k.unit, k.baseline, k.baseline_year, k.target, k.direction, k.measures) == (
-            unit, baseline, year, target, direction, measures), k.id
+            unit,
+            baseline,
+            year,
+            target,
+            direction,
+            measures,
+        ), k.id
         assert (list(k.reporters) if not k.reporters_all else "all") == reporters, k.id
         assert plan.node_exists(k.measures)
 
@@ -127,8 +149,9 @@ def test_plan_json_round_trips(plan, capsys):
 
 
 def test_plan_summary_command_runs_as_a_program():
-    out = subprocess.run([sys.executable, "-m", "vision_report.cli", "plan"], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "vision_report.cli", "plan"], capture_output=True, text=True, check=True
+    ).stdout
     assert "具体的取組: 70" in out and "計画事業費（千円）" in out
     assert "3.15  持続可能な地域公共交通網の形成 [3B]: 取組 3" in out
 

@@ -93,18 +93,28 @@ def test_every_template_variable_is_supplied(out, plan):
 
     env = jinja_env(ROOT / "templates")
 
-    data = ReportData(settings=load_settings(ROOT), plan=plan, fiscal_year=2024,
-                      results={"kpi_attainment": pd.read_csv(out / "kpi_attainment.csv", encoding="utf-8-sig"),
-                               "budget_execution": pd.read_csv(out / "budget_execution.csv", encoding="utf-8-sig",
-                                                               dtype={"initiative_id": str}),
-                               "rollup": pd.read_csv(out / "rollup.csv", encoding="utf-8-sig", dtype={"id": str})},
-                      subs=pd.read_csv(out / "submissions.csv", encoding="utf-8-sig", dtype=str), accepted_rows=None,
-                      per_year={})
+    data = ReportData(
+        settings=load_settings(ROOT),
+        plan=plan,
+        fiscal_year=2024,
+        results={
+            "kpi_attainment": pd.read_csv(out / "kpi_attainment.csv", encoding="utf-8-sig"),
+            "budget_execution": pd.read_csv(
+                out / "budget_execution.csv", encoding="utf-8-sig", dtype={"initiative_id": str}
+            ),
+            "rollup": pd.read_csv(out / "rollup.csv", encoding="utf-8-sig", dtype={"id": str}),
+        },
+        subs=pd.read_csv(out / "submissions.csv", encoding="utf-8-sig", dtype=str),
+        accepted_rows=None,
+        per_year={},
+    )
     supplied = set(data.text_context())
     for t in sorted((ROOT / "templates" / "report").glob("*.j2")):
         used = meta.find_undeclared_variables(env.parse(t.read_text(encoding="utf-8")))
         assert used <= supplied, (t.name, used - supplied)
-    feedback_used = meta.find_undeclared_variables(env.parse((ROOT / "templates" / "feedback.txt.j2").read_text("utf-8")))
+    feedback_used = meta.find_undeclared_variables(
+        env.parse((ROOT / "templates" / "feedback.txt.j2").read_text("utf-8"))
+    )
     import inspect
 
     from vision_report import feedback
@@ -114,18 +124,29 @@ def test_every_template_variable_is_supplied(out, plan):
         assert f'"{name}"' in src, name
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-                    reason="LibreOffice and poppler-utils are installed by .ci/run")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice and poppler-utils are installed by .ci/run",
+)
 def test_region_report_renders_to_pdf_with_japanese_text(out, tmp_path):
     src = tmp_path / "report.docx"
     shutil.copy(out / "report_2024.docx", src)
-    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     pdf = tmp_path / "report.pdf"
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
-                          text=True).stdout
-    for phrase in ("熊本連携中枢都市圏ビジョン", "進捗状況報告書", "圏域全体の経済成長のけん引", "関係市町村",
-                   "持続可能な地域公共交通網の形成", "進行管理"):
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    for phrase in (
+        "熊本連携中枢都市圏ビジョン",
+        "進捗状況報告書",
+        "圏域全体の経済成長のけん引",
+        "関係市町村",
+        "持続可能な地域公共交通網の形成",
+        "進行管理",
+    ):
         assert phrase in text, phrase
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))

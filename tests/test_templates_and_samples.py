@@ -159,12 +159,22 @@ def test_a_filled_xlsx_template_is_accepted(tmp_path, plan, capsys):
 
 
 # -- number formats -------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("value", "style", "text"), [
-    (1234.0, "plain", "1234"), (1234.0, "comma", "1,234"), (1234.0, "fullwidth", "１，２３４"),
-    (-120.0, "triangle", "▲120"), (-120.0, "white_triangle", "△120"), (-120.0, "fullwidth", "▲１２０"),
-    (4771.0, "signed", "+4,771"), (-120.0, "plain", "-120"), (1.234, "comma", "1.234"), (0.0, "signed", "0"),
-    ("約40", "comma", "約40"),
-])
+@pytest.mark.parametrize(
+    ("value", "style", "text"),
+    [
+        (1234.0, "plain", "1234"),
+        (1234.0, "comma", "1,234"),
+        (1234.0, "fullwidth", "１，２３４"),
+        (-120.0, "triangle", "▲120"),
+        (-120.0, "white_triangle", "△120"),
+        (-120.0, "fullwidth", "▲１２０"),
+        (4771.0, "signed", "+4,771"),
+        (-120.0, "plain", "-120"),
+        (1.234, "comma", "1.234"),
+        (0.0, "signed", "0"),
+        ("約40", "comma", "約40"),
+    ],
+)
 def test_format_number(value, style, text):
     assert format_number(value, style) == text
 
@@ -184,8 +194,9 @@ def test_synthetic_rows_follow_the_plan(plan):
     assert [r["id"] for r in rows if r["kind"] == "expenditure"] == [i.id for i in plan.initiatives_of(code)]
     assert [r["id"] for r in rows if r["kind"] == "kpi"] == [k.id for k in plan.kpis_reported_by(code)]
     assert rows[0]["note"] == SYNTHETIC_NOTE
-    assert all(set(r) == {"kind", "id", "name", "value", "unit", "status", "note", "municipality", "fiscal_year"}
-               for r in rows)
+    assert all(
+        set(r) == {"kind", "id", "name", "value", "unit", "status", "note", "municipality", "fiscal_year"} for r in rows
+    )
     assert all(r["municipality"] == code and r["fiscal_year"] == "2024" for r in rows)
     assert all(r["value"] >= 0 for r in rows if r["kind"] == "expenditure")
     assert {r["status"] for r in rows if r["kind"] == "expenditure"} <= {"実施", "一部実施", "未実施", "完了"}
@@ -208,8 +219,12 @@ def test_core_city_spends_near_the_plan(plan):
 def test_region_wide_kpis_sum_to_a_plausible_regional_figure(plan):
     for kpi_id in ("births", "startups", "gdp"):
         kpi = plan.kpi(kpi_id)
-        total = sum(r["value"] for m in plan.municipalities
-                    for r in synthetic_rows(plan, m.code, 2024, random.Random(f"s-{m.code}")) if r["id"] == kpi_id)
+        total = sum(
+            r["value"]
+            for m in plan.municipalities
+            for r in synthetic_rows(plan, m.code, 2024, random.Random(f"s-{m.code}"))
+            if r["id"] == kpi_id
+        )
         low, high = sorted((kpi.baseline, kpi.target))
         assert 0.85 * low <= total <= 1.15 * high, (kpi_id, total)
 
@@ -325,8 +340,15 @@ def test_every_style_encodes_the_same_values(tmp_path, plan, settings, style, su
             r["value"] = -321.0  # exercise the negative forms
     encoding, headers, number_style, newline, money = STYLES[style]
     for money_unit in {money, "百万円"}:
-        path = write_submission(tmp_path / f"{code}_{style}_{money_unit}{suffix}", rows, encoding=encoding,
-                                headers=headers, number_style=number_style, newline=newline, money_unit=money_unit)
+        path = write_submission(
+            tmp_path / f"{code}_{style}_{money_unit}{suffix}",
+            rows,
+            encoding=encoding,
+            headers=headers,
+            number_style=number_style,
+            newline=newline,
+            money_unit=money_unit,
+        )
         rec = inspect_file(path, 2024, plan, max_bytes=10**7)
         rec.archived_path = path
         prepared = prepare_rows(read_submission(rec), plan, 2024, units_of(settings))

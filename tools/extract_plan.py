@@ -19,10 +19,30 @@ from pathlib import Path
 import yaml
 
 MUNICIPALITY_NAMES = [
-    "熊本市", "玉名市", "山鹿市", "菊池市", "宇土市", "宇城市", "阿蘇市", "合志市", "美里町", "玉東町",
-    "大津町", "菊陽町", "高森町", "西原村", "南阿蘇村", "御船町", "嘉島町", "益城町", "甲佐町", "山都町",
+    "熊本市",
+    "玉名市",
+    "山鹿市",
+    "菊池市",
+    "宇土市",
+    "宇城市",
+    "阿蘇市",
+    "合志市",
+    "美里町",
+    "玉東町",
+    "大津町",
+    "菊陽町",
+    "高森町",
+    "西原村",
+    "南阿蘇村",
+    "御船町",
+    "嘉島町",
+    "益城町",
+    "甲佐町",
+    "山都町",
 ]
-PILLAR_RE = re.compile(r"^([123]) (圏域全体の経済成長のけん引|高次の都市機能の集積・強化|圏域全体の生活関連機能サービスの向上)\s*$")
+PILLAR_RE = re.compile(
+    r"^([123]) (圏域全体の経済成長のけん引|高次の都市機能の集積・強化|圏域全体の生活関連機能サービスの向上)\s*$"
+)
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳㉑㉒"
 AREA_RE = re.compile(rf"^(?:[{CIRCLED}]|\(\d+\))\s*(.+?)\s*$")
 INIT_RE = re.compile(r"^([アイウエオカキ]) (.+?)\s*$")
@@ -86,7 +106,7 @@ class Extractor:
         name_rows = [(n, cells) for n, cells in rows if any(c.strip() in MUNICIPALITY_NAMES for c in cells)]
         for idx, (n, cells) in enumerate(name_rows):
             names = [c.strip() for c in cells if c.strip() in MUNICIPALITY_NAMES]
-            expected = MUNICIPALITY_NAMES[idx * 10:(idx + 1) * 10]
+            expected = MUNICIPALITY_NAMES[idx * 10 : (idx + 1) * 10]
             if names != expected:
                 self.flag(n + 1, where, f"name row {idx + 1} reads {names}")
             following = [r for r in rows if r[0] == n + 1]
@@ -148,7 +168,11 @@ class Extractor:
                 clean = False
                 self.flag(hline + 1, where, f"sum {sum(five)} != total {budget['total']}")
         if not clean:
-            self.flag(hline + 1, where, f"figures do not line up with the header: header={hcells} figures={figures} read={budget}")
+            self.flag(
+                hline + 1,
+                where,
+                f"figures do not line up with the header: header={hcells} figures={figures} read={budget}",
+            )
         return budget
 
     # -- initiative ---------------------------------------------------------
@@ -171,7 +195,16 @@ class Extractor:
                 key = "事業費"
             if key.startswith("関係市町村の役割"):
                 key = "役割分担"
-            if key in ("事業内容", "役割分担", "費用負担", "経費負担", "スケジュール", "事業費", "国・県補助制度等", "効果"):
+            if key in (
+                "事業内容",
+                "役割分担",
+                "費用負担",
+                "経費負担",
+                "スケジュール",
+                "事業費",
+                "国・県補助制度等",
+                "効果",
+            ):
                 current = key
                 fields.setdefault(current, []).append((n, rest))
             elif ln.startswith("<p>関係市町村の役割分担</p>"):
@@ -238,7 +271,7 @@ class Extractor:
         head = next(i for i in range(start, end) if L[i].startswith("(1) 取組の方向性"))
         table = next(i for i in range(head, end) if L[i].startswith("項目\t内容"))
         kpi = next(i for i in range(table, end) if L[i].startswith("(2) KPI"))
-        intro = "\n".join(ln.strip() for ln in L[head + 1:table] if ln.strip())
+        intro = "\n".join(ln.strip() for ln in L[head + 1 : table] if ln.strip())
         rows = []
         for n in range(table + 1, kpi):
             ln = L[n]
@@ -267,7 +300,7 @@ class Extractor:
             heads = []
             for i in range(concrete + 1, pe):
                 if AREA_RE.match(L[i]) and "\t" not in L[i]:
-                    nxt = [x for x in L[i + 1:i + 8] if x.strip()]
+                    nxt = [x for x in L[i + 1 : i + 8] if x.strip()]
                     if nxt and nxt[0].startswith("[連携協約]"):
                         heads.append(i)
             areas = []
@@ -275,8 +308,11 @@ class Extractor:
                 he = heads[a_idx + 1] if a_idx + 1 < len(heads) else pe
                 aid = f"{pnum}.{a_idx + 1}"
                 aname = AREA_RE.match(L[hs]).group(1)
-                init_heads = [i for i in range(hs, he) if INIT_RE.match(L[i])
-                              and any(x.startswith("関係市町村\t") for x in L[i + 1:i + 4])]
+                init_heads = [
+                    i
+                    for i in range(hs, he)
+                    if INIT_RE.match(L[i]) and any(x.startswith("関係市町村\t") for x in L[i + 1 : i + 4])
+                ]
                 first = init_heads[0] if init_heads else he
                 area = {"id": aid, "name": aname, "source_line": hs + 1, **self.parse_agreement(hs, first)}
                 areas.append(area)
@@ -293,8 +329,15 @@ class Extractor:
                 area["direction"] = dtext
                 if squash(dname) != squash(area["name"]):
                     self.flag(n + 1, area["id"], f"direction row names {dname!r}, area heading {area['name']!r}")
-            pillars.append({"id": str(pnum), "name": PILLAR_RE.match(L[ps]).group(2), "source_line": ps + 1,
-                            "direction": intro, "areas": areas})
+            pillars.append(
+                {
+                    "id": str(pnum),
+                    "name": PILLAR_RE.match(L[ps]).group(2),
+                    "source_line": ps + 1,
+                    "direction": intro,
+                    "areas": areas,
+                }
+            )
         return {"pillars": pillars, "initiatives": initiatives}
 
 

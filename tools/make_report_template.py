@@ -23,8 +23,9 @@ MINCHO = ("Yu Mincho", "游明朝")
 GOTHIC = ("Yu Gothic", "游ゴシック")
 
 
-def fonts(style, latin_ea: tuple[str, str], size: float | None = None, bold: bool | None = None,
-          color: RGBColor | None = None) -> None:
+def fonts(
+    style, latin_ea: tuple[str, str], size: float | None = None, bold: bool | None = None, color: RGBColor | None = None
+) -> None:
     latin, ea = latin_ea
     style.font.name = latin
     rpr = style.element.get_or_add_rPr()

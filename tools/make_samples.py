@@ -34,8 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         os.utime(p, (MTIME_BASE, MTIME_BASE))
     made = set(paths)
     others = sorted(p for fy in set(args.years) for p in (out / str(fy)).iterdir() if p.is_file() and p not in made)
-    print(f"{len(paths)} files (synthetic, not real figures) in {out}; "
-          f"deliberately faulty in FY{max(args.years)}: {', '.join(FAULTY)}")
+    print(
+        f"{len(paths)} files (synthetic, not real figures) in {out}; "
+        f"deliberately faulty in FY{max(args.years)}: {', '.join(FAULTY)}"
+    )
     for p in others:
         print(f"note: {p} was not made by this generator and was left as it is")
     return 0

@@ -33,8 +33,15 @@ def _user() -> str:
 def record(archive_dir: Path, event: str, **details) -> None:
     """Append one event. O_APPEND writes of one line are atomic; nothing is ever rewritten."""
     archive_dir.mkdir(parents=True, exist_ok=True)
-    line = json.dumps({"time": _now(), "event": event, "user": _user(), **details}, ensure_ascii=False,
-                      sort_keys=True, default=str) + "\n"
+    line = (
+        json.dumps(
+            {"time": _now(), "event": event, "user": _user(), **details},
+            ensure_ascii=False,
+            sort_keys=True,
+            default=str,
+        )
+        + "\n"
+    )
     fd = os.open(archive_dir / AUDIT_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, line.encode("utf-8"))
@@ -63,8 +70,13 @@ def year_lock(archive_dir: Path, fiscal_year: int) -> dict | None:
 def lock_year(archive_dir: Path, fiscal_year: int, reason: str = "") -> dict:
     p = _lock_path(archive_dir, fiscal_year)
     p.parent.mkdir(parents=True, exist_ok=True)
-    info = {"fiscal_year": fiscal_year, "locked_at": _now(), "locked_epoch": time.time(), "by": _user(),
-            "reason": reason}
+    info = {
+        "fiscal_year": fiscal_year,
+        "locked_at": _now(),
+        "locked_epoch": time.time(),
+        "by": _user(),
+        "reason": reason,
+    }
     tmp = p.with_suffix(".tmp")
     tmp.write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, p)
@@ -95,8 +107,10 @@ def run_lock(archive_dir: Path, fiscal_year: int, wait_seconds: float = 0.0):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise YearBusy(f"{fiscal_year}年度の集計が別に実行中です。終わってから実行してください"
-                                   f"（待つ場合は --wait 秒数 を指定）。") from None
+                    raise YearBusy(
+                        f"{fiscal_year}年度の集計が別に実行中です。終わってから実行してください"
+                        f"（待つ場合は --wait 秒数 を指定）。"
+                    ) from None
                 time.sleep(0.5)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())

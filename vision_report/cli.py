@@ -46,20 +46,34 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     print(f"{args.fiscal_year}年度の集計を開始します（Prefect フロー vision-report-yearly）", flush=True)
     try:
-        summary = yearly_report(fiscal_year=args.fiscal_year, inputs=Path(args.inputs) if args.inputs else None,
-                                outputs=Path(args.outputs) if args.outputs else None, root=settings.root,
-                                archive=Path(args.archive) if args.archive else None, wait_seconds=args.wait)
+        summary = yearly_report(
+            fiscal_year=args.fiscal_year,
+            inputs=Path(args.inputs) if args.inputs else None,
+            outputs=Path(args.outputs) if args.outputs else None,
+            root=settings.root,
+            archive=Path(args.archive) if args.archive else None,
+            wait_seconds=args.wait,
+        )
     except (ConfigError, PlanError):
         raise
     except YearBusy as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 3
     except Exception as exc:  # noqa: BLE001 - the run could not complete: say so, exit non-zero
-        print(f"エラー: {args.fiscal_year}年度の集計を完了できませんでした（{type(exc).__name__}: {exc}）", file=sys.stderr)
+        print(
+            f"エラー: {args.fiscal_year}年度の集計を完了できませんでした（{type(exc).__name__}: {exc}）",
+            file=sys.stderr,
+        )
         return 1
     counts = summary["statuses"]
-    labels = {"accepted": "受理", "accepted_with_warnings": "受理（警告あり）", "rejected": "差戻し",
-              "superseded": "差替え済み", "missing": "未提出", "pending": "保留"}
+    labels = {
+        "accepted": "受理",
+        "accepted_with_warnings": "受理（警告あり）",
+        "rejected": "差戻し",
+        "superseded": "差替え済み",
+        "missing": "未提出",
+        "pending": "保留",
+    }
     print("提出状況: " + "、".join(f"{labels.get(k, k)} {v}" for k, v in sorted(counts.items())))
     print(f"出力: {summary['outputs']}（{summary['files']} ファイル、{summary['seconds']} 秒）")
     return 0
@@ -75,8 +89,10 @@ def cmd_lock(args: argparse.Namespace) -> int:
             print(f"{args.fiscal_year}年度はすでに確定（ロック）されています。")
             return 0
         info = lock_year(archive, args.fiscal_year, args.reason or "")
-        print(f"{args.fiscal_year}年度を確定（ロック）しました（{info['locked_at']}）。以後に届いたファイルは保管・一覧されますが、"
-              "公表済みの出力は unlock するまで変わりません。")
+        print(
+            f"{args.fiscal_year}年度を確定（ロック）しました（{info['locked_at']}）。以後に届いたファイルは保管・一覧されますが、"
+            "公表済みの出力は unlock するまで変わりません。"
+        )
     else:
         if unlock_year(archive, args.fiscal_year, args.reason or ""):
             print(f"{args.fiscal_year}年度のロックを解除しました。次の run で集計し直します。")
@@ -167,12 +183,23 @@ def cmd_watch(args: argparse.Namespace) -> int:
     inputs = Path(args.inputs) if args.inputs else settings.inputs
     outputs = Path(args.outputs) if args.outputs else settings.outputs
     labels = {"accepted": "受理", "accepted_with_warnings": "受理（警告あり）", "rejected": "差戻し"}
-    print(f"{inputs / str(args.fiscal_year)} を監視しています（Ctrl+C で終了）。届いたファイルはすぐに検査し、"
-          f"{outputs / str(args.fiscal_year) / 'feedback'} にフィードバックを書きます。", flush=True)
+    print(
+        f"{inputs / str(args.fiscal_year)} を監視しています（Ctrl+C で終了）。届いたファイルはすぐに検査し、"
+        f"{outputs / str(args.fiscal_year) / 'feedback'} にフィードバックを書きます。",
+        flush=True,
+    )
     try:
-        watch(settings, plan, args.fiscal_year, inputs, outputs, settings.archive, interval=args.interval,
-              stop_after=args.stop_after,
-              on_result=lambda name, status: print(f"{name}: {labels.get(status, status)}", flush=True))
+        watch(
+            settings,
+            plan,
+            args.fiscal_year,
+            inputs,
+            outputs,
+            settings.archive,
+            interval=args.interval,
+            stop_after=args.stop_after,
+            on_result=lambda name, status: print(f"{name}: {labels.get(status, status)}", flush=True),
+        )
     except KeyboardInterrupt:
         print("監視を終了しました。")
     return 0
@@ -213,12 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inputs", help="提出ファイルのフォルダ（既定: inputs）")
     p.add_argument("--outputs", help="出力先フォルダ（既定: outputs）")
     p.add_argument("--archive", help="受領ファイルの保管先（既定: archive）")
-    p.add_argument("--wait", type=float, default=0.0,
-                   help="同じ年度の集計が実行中のとき、終わるまで待つ秒数（既定: 待たずに終了）")
+    p.add_argument(
+        "--wait", type=float, default=0.0, help="同じ年度の集計が実行中のとき、終わるまで待つ秒数（既定: 待たずに終了）"
+    )
     p.set_defaults(func=cmd_run)
 
-    for name, text in (("lock", "年度を確定（ロック）する: 以後のファイルは保管・一覧のみ"),
-                       ("unlock", "年度のロックを解除する")):
+    for name, text in (
+        ("lock", "年度を確定（ロック）する: 以後のファイルは保管・一覧のみ"),
+        ("unlock", "年度のロックを解除する"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--fiscal-year", type=int, required=True, help="年度（例: 2024）")
         p.add_argument("--reason", help="理由（監査ログに記録）")
@@ -250,8 +280,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="Prefect サーバー・ワークプール・デプロイ・ワーカーを起動する（定期実行の運用）")
     p.add_argument("--port", type=int, default=4200, help="サーバーのポート（既定: 4200）")
-    p.add_argument("--database", help="PostgreSQL の接続先（例: postgresql://prefect@127.0.0.1:5432/prefect）。"
-                                      "省略時は環境変数 VISION_REPORT_DATABASE、それもなければ SQLite")
+    p.add_argument(
+        "--database",
+        help="PostgreSQL の接続先（例: postgresql://prefect@127.0.0.1:5432/prefect）。"
+        "省略時は環境変数 VISION_REPORT_DATABASE、それもなければ SQLite",
+    )
     p.add_argument("--no-worker", action="store_true", help="ワーカーを起動しない（別のマシンで起動する場合）")
     p.set_defaults(func=cmd_serve)
 

@@ -22,25 +22,81 @@ import pandas as pd
 from .config import RatingThresholds
 from .plan import Plan
 
-KPI_COLUMNS = ["kpi_id", "kpi_name", "unit", "baseline", "target", "actual", "attainment_pct", "progress_pct",
-               "rating", "reporters_expected", "reporters_received",
-               # extra columns (not in CONTRACT §5's kpi_attainment.csv list)
-               "direction", "measures", "rating_reason", "provisional"]
-BUDGET_COLUMNS = ["initiative_id", "initiative_name", "planned_thousand_yen", "actual_thousand_yen", "execution_pct",
-                  "participants_expected", "participants_reported",
-                  # extra columns
-                  "area_id", "pillar", "subfield", "plan_note",
-                  "n_implemented", "n_partial", "n_not_implemented", "n_completed", "implemented_by_all"]
-ROLLUP_COLUMNS = ["level", "id", "name", "kpi_ids", "kpi_inherited", "kpi_attainment_mean", "rating_A", "rating_B",
-                  "rating_C", "rating_D", "rating_none", "planned_thousand_yen", "actual_thousand_yen",
-                  "execution_pct", "initiatives", "initiatives_implemented"]
+KPI_COLUMNS = [
+    "kpi_id",
+    "kpi_name",
+    "unit",
+    "baseline",
+    "target",
+    "actual",
+    "attainment_pct",
+    "progress_pct",
+    "rating",
+    "reporters_expected",
+    "reporters_received",
+    # extra columns (not in CONTRACT §5's kpi_attainment.csv list)
+    "direction",
+    "measures",
+    "rating_reason",
+    "provisional",
+]
+BUDGET_COLUMNS = [
+    "initiative_id",
+    "initiative_name",
+    "planned_thousand_yen",
+    "actual_thousand_yen",
+    "execution_pct",
+    "participants_expected",
+    "participants_reported",
+    # extra columns
+    "area_id",
+    "pillar",
+    "subfield",
+    "plan_note",
+    "n_implemented",
+    "n_partial",
+    "n_not_implemented",
+    "n_completed",
+    "implemented_by_all",
+]
+ROLLUP_COLUMNS = [
+    "level",
+    "id",
+    "name",
+    "kpi_ids",
+    "kpi_inherited",
+    "kpi_attainment_mean",
+    "rating_A",
+    "rating_B",
+    "rating_C",
+    "rating_D",
+    "rating_none",
+    "planned_thousand_yen",
+    "actual_thousand_yen",
+    "execution_pct",
+    "initiatives",
+    "initiatives_implemented",
+]
 KPI_PLAN_COLUMNS = ["kpi_id", "kpi_name", "unit", "baseline", "target", "direction", "measures", "reporters_expected"]
-INITIATIVE_PLAN_COLUMNS = ["initiative_id", "initiative_name", "area_id", "pillar", "subfield", "planned_thousand_yen",
-                           "plan_note", "participants_expected"]
+INITIATIVE_PLAN_COLUMNS = [
+    "initiative_id",
+    "initiative_name",
+    "area_id",
+    "pillar",
+    "subfield",
+    "planned_thousand_yen",
+    "plan_note",
+    "participants_expected",
+]
 ROW_COLUMNS = ["municipality_code", "kind", "item_id", "value", "status"]
 
 # 実施状況 -> count column of budget_execution
-STATUS_COLUMNS = {"実施": "n_implemented", "一部実施": "n_partial", "未実施": "n_not_implemented", "完了": "n_completed"}
+STATUS_COLUMNS = {
+    "実施": "n_implemented",
+    "一部実施": "n_partial",
+    "未実施": "n_not_implemented",
+    "完了": "n_completed",
+}
 DONE_STATUSES = ("実施", "完了")
 GRADES = ("A", "B", "C", "D")
 NO_RATING = "-"
@@ -53,11 +109,14 @@ NOTE_BLANK = "計画額の記載なし"
 
 # --------------------------------------------------------------------------------------------------- plan tables
 
+
 def plan_kpi_table(plan: Plan) -> pd.DataFrame:
     """The plan's KPIs, one row each in plan order."""
     return pd.DataFrame(
-        [[k.id, k.name, k.unit, float(k.baseline), float(k.target), k.direction, k.measures, len(k.reporters)]
-         for k in plan.kpis],
+        [
+            [k.id, k.name, k.unit, float(k.baseline), float(k.target), k.direction, k.measures, len(k.reporters)]
+            for k in plan.kpis
+        ],
         columns=KPI_PLAN_COLUMNS,
     ).astype({"baseline": "float64", "target": "float64", "reporters_expected": "int64"})
 
@@ -78,10 +137,12 @@ def plan_initiative_table(plan: Plan, fiscal_year: int) -> pd.DataFrame:
         area = plan.area(i.area_id)
         records.append([i.id, i.name, i.area_id, area.pillar, area.subfield, planned, note, len(i.participants)])
     return pd.DataFrame(records, columns=INITIATIVE_PLAN_COLUMNS).astype(
-        {"pillar": "int64", "planned_thousand_yen": "float64", "participants_expected": "int64"})
+        {"pillar": "int64", "planned_thousand_yen": "float64", "participants_expected": "int64"}
+    )
 
 
 # --------------------------------------------------------------------------------------------------- helpers
+
 
 def _rows(rows: pd.DataFrame | None, kind: str) -> pd.DataFrame:
     """The rows of one kind, tolerating an empty frame without columns and a missing status column."""
@@ -128,8 +189,10 @@ def rate(direction: str, attainment_pct: float, progress_pct: float, thresholds:
 
 # --------------------------------------------------------------------------------------------------- KPIs
 
-def kpi_attainment(kpis: pd.DataFrame, rows: pd.DataFrame, reporters: dict[str, tuple[str, ...]],
-                   thresholds: RatingThresholds) -> pd.DataFrame:
+
+def kpi_attainment(
+    kpis: pd.DataFrame, rows: pd.DataFrame, reporters: dict[str, tuple[str, ...]], thresholds: RatingThresholds
+) -> pd.DataFrame:
     """達成率・進捗率・評価 per KPI (CONTRACT §4), one row per row of ``kpis`` in the same order.
 
     actual is the sum of the values sent by the KPI's expected reporters (rows of anyone else are ignored).
@@ -167,16 +230,41 @@ def kpi_attainment(kpis: pd.DataFrame, rows: pd.DataFrame, reporters: dict[str, 
         rating = rate(k.direction, attainment, progress, thresholds)
         if rating == NO_RATING and not reasons:
             reasons.append("評価に必要な値がありません")
-        records.append([k.kpi_id, k.kpi_name, k.unit, baseline, target, actual, attainment, progress, rating,
-                        n_expected, n_received, k.direction, k.measures, "／".join(reasons),
-                        0 < n_received < n_expected])
+        records.append(
+            [
+                k.kpi_id,
+                k.kpi_name,
+                k.unit,
+                baseline,
+                target,
+                actual,
+                attainment,
+                progress,
+                rating,
+                n_expected,
+                n_received,
+                k.direction,
+                k.measures,
+                "／".join(reasons),
+                0 < n_received < n_expected,
+            ]
+        )
     return pd.DataFrame(records, columns=KPI_COLUMNS).astype(
-        {"baseline": "float64", "target": "float64", "actual": "float64", "attainment_pct": "float64",
-         "progress_pct": "float64", "reporters_expected": "int64", "reporters_received": "int64",
-         "provisional": "bool"})
+        {
+            "baseline": "float64",
+            "target": "float64",
+            "actual": "float64",
+            "attainment_pct": "float64",
+            "progress_pct": "float64",
+            "reporters_expected": "int64",
+            "reporters_received": "int64",
+            "provisional": "bool",
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------------- budget
+
 
 def budget_execution(initiatives: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """執行率 per initiative (CONTRACT §4), one row per row of ``initiatives`` in the same order.
@@ -202,16 +290,41 @@ def budget_execution(initiatives: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFr
                     if status in DONE_STATUSES:
                         done.add(code)
         expected = int(i.participants_expected)
-        records.append([i.initiative_id, i.initiative_name, planned, actual, _pct(actual, planned), expected,
-                        reported, i.area_id, i.pillar, i.subfield, i.plan_note, *counts.values(),
-                        expected > 0 and len(done) >= expected])
+        records.append(
+            [
+                i.initiative_id,
+                i.initiative_name,
+                planned,
+                actual,
+                _pct(actual, planned),
+                expected,
+                reported,
+                i.area_id,
+                i.pillar,
+                i.subfield,
+                i.plan_note,
+                *counts.values(),
+                expected > 0 and len(done) >= expected,
+            ]
+        )
     return pd.DataFrame(records, columns=BUDGET_COLUMNS).astype(
-        {"planned_thousand_yen": "float64", "actual_thousand_yen": "float64", "execution_pct": "float64",
-         "participants_expected": "int64", "participants_reported": "int64", "n_implemented": "int64",
-         "n_partial": "int64", "n_not_implemented": "int64", "n_completed": "int64", "implemented_by_all": "bool"})
+        {
+            "planned_thousand_yen": "float64",
+            "actual_thousand_yen": "float64",
+            "execution_pct": "float64",
+            "participants_expected": "int64",
+            "participants_reported": "int64",
+            "n_implemented": "int64",
+            "n_partial": "int64",
+            "n_not_implemented": "int64",
+            "n_completed": "int64",
+            "implemented_by_all": "bool",
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------------- roll-up
+
 
 def _rollup_nodes(plan: Plan) -> list[tuple[str, str, str, tuple[str, ...], tuple[str, ...]]]:
     """(level, id, name, node ids at or below, initiative ids below) in document order: each pillar, then its
@@ -277,18 +390,43 @@ def rollup(plan: Plan, kpi_result: pd.DataFrame, budget_result: pd.DataFrame) ->
         b = bres.reindex(list(inits))
         planned = _sum_or_nan(b["planned_thousand_yen"])
         actual = _sum_or_nan(b["actual_thousand_yen"])
-        records.append([level, nid, name, ";".join(kids), inherited, float(att.mean()) if len(att) else np.nan,
-                        *(ratings.count(g) for g in GRADES), sum(1 for r in ratings if r not in GRADES),
-                        planned, actual, _pct(actual, planned), len(inits),
-                        int(b["implemented_by_all"].eq(True).sum())])
+        records.append(
+            [
+                level,
+                nid,
+                name,
+                ";".join(kids),
+                inherited,
+                float(att.mean()) if len(att) else np.nan,
+                *(ratings.count(g) for g in GRADES),
+                sum(1 for r in ratings if r not in GRADES),
+                planned,
+                actual,
+                _pct(actual, planned),
+                len(inits),
+                int(b["implemented_by_all"].eq(True).sum()),
+            ]
+        )
     return pd.DataFrame(records, columns=ROLLUP_COLUMNS).astype(
-        {"kpi_inherited": "bool", "kpi_attainment_mean": "float64", "rating_A": "int64", "rating_B": "int64",
-         "rating_C": "int64", "rating_D": "int64", "rating_none": "int64", "planned_thousand_yen": "float64",
-         "actual_thousand_yen": "float64", "execution_pct": "float64", "initiatives": "int64",
-         "initiatives_implemented": "int64"})
+        {
+            "kpi_inherited": "bool",
+            "kpi_attainment_mean": "float64",
+            "rating_A": "int64",
+            "rating_B": "int64",
+            "rating_C": "int64",
+            "rating_D": "int64",
+            "rating_none": "int64",
+            "planned_thousand_yen": "float64",
+            "actual_thousand_yen": "float64",
+            "execution_pct": "float64",
+            "initiatives": "int64",
+            "initiatives_implemented": "int64",
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------------- history
+
 
 def history(per_year: dict[int, pd.DataFrame], key: str, value: str) -> pd.DataFrame:
     """Wide table: ``key``, then one column per fiscal year ("2021", "2022", … ascending) holding ``value``.

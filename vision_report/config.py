@@ -107,7 +107,9 @@ def load_settings(root: Path | None = None, config_path: Path | None = None) -> 
         ratings=RatingThresholds(_thresholds(ratings, "progress"), _thresholds(ratings, "attainment")),
         validation=ValidationSettings(**v),
         prefect_home=root / (raw.get("prefect", {}) or {}).get("home", ".prefect"),
-        deadlines=Deadlines(default=str((raw.get("deadlines") or {}).get("default", "{next_year}-06-30")),
-                            years={int(k): str(v) for k, v in ((raw.get("deadlines") or {}).get("years") or {}).items()}),
+        deadlines=Deadlines(
+            default=str((raw.get("deadlines") or {}).get("default", "{next_year}-06-30")),
+            years={int(k): str(v) for k, v in ((raw.get("deadlines") or {}).get("years") or {}).items()},
+        ),
         raw=raw,
     )

@@ -45,26 +45,40 @@ def _item(i: Issue) -> FeedbackItem:
     return FeedbackItem(where, i.message, i.value, i.expected)
 
 
-def feedback_text(plan: Plan, fiscal_year: int, templates_dir: Path, *, code: str, name: str,
-                  rec: Received | None, status: str, accepted_summary: list[str] | None = None,
-                  other_files: list[Received] | None = None) -> str:
+def feedback_text(
+    plan: Plan,
+    fiscal_year: int,
+    templates_dir: Path,
+    *,
+    code: str,
+    name: str,
+    rec: Received | None,
+    status: str,
+    accepted_summary: list[str] | None = None,
+    other_files: list[Received] | None = None,
+) -> str:
     issues = sorted(rec.issues if rec else [], key=lambda i: (i.row or 0, i.column or "", i.rule))
     to_submit = []
     if status in ("missing", "rejected") and plan.has_municipality(code):
         to_submit = [f"事業費 {i.id} {i.name}（千円）" for i in plan.initiatives_of(code)]
         to_submit += [f"KPI {k.id} {k.name}（{k.unit}）" for k in plan.kpis_reported_by(code)]
     ctx = {
-        "plan_title": plan.meta.title, "fiscal_year": fiscal_year, "office": plan.meta.office or "",
-        "municipality_name": name, "municipality_code": code,
+        "plan_title": plan.meta.title,
+        "fiscal_year": fiscal_year,
+        "office": plan.meta.office or "",
+        "municipality_name": name,
+        "municipality_code": code,
         "file": rec.name if rec else None,
         "received_at": jst(rec.mtime) if rec and rec.mtime else "",
         "sha256": rec.sha256 if rec else None,
-        "status_label": STATUS_LABELS[status], "status_explanation": STATUS_EXPLANATIONS[status],
+        "status_label": STATUS_LABELS[status],
+        "status_explanation": STATUS_EXPLANATIONS[status],
         "errors": [_item(i) for i in issues if i.severity == "error"],
         "warnings": [_item(i) for i in issues if i.severity == "warning"],
         "accepted_summary": accepted_summary or [],
-        "other_files": [{"file": o.name, "status_label": STATUS_LABELS.get(o.status, o.status)}
-                        for o in (other_files or [])],
+        "other_files": [
+            {"file": o.name, "status_label": STATUS_LABELS.get(o.status, o.status)} for o in (other_files or [])
+        ],
         "to_submit": to_submit,
     }
     return jinja_env(templates_dir).get_template("feedback.txt.j2").render(**ctx)

@@ -29,8 +29,21 @@ ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 CHUNK = 1 << 20
 
 ROW_COLUMNS = [
-    "file_id", "file", "row", "municipality_code", "kind_raw", "item_id", "name", "value_raw", "unit", "status",
-    "note", "municipality_col", "fiscal_year_col", "formula_columns", "control_columns",
+    "file_id",
+    "file",
+    "row",
+    "municipality_code",
+    "kind_raw",
+    "item_id",
+    "name",
+    "value_raw",
+    "unit",
+    "status",
+    "note",
+    "municipality_col",
+    "fiscal_year_col",
+    "formula_columns",
+    "control_columns",
 ]
 
 
@@ -83,8 +96,9 @@ class Received:
         return self.status not in ("pending",) and not self.has_errors
 
 
-def discover(inputs_dir: Path, fiscal_year: int, plan: Plan, *, max_bytes: int, settle_seconds: float,
-             now: float | None = None) -> list[Received]:
+def discover(
+    inputs_dir: Path, fiscal_year: int, plan: Plan, *, max_bytes: int, settle_seconds: float, now: float | None = None
+) -> list[Received]:
     """List ``inputs/<FY>/``: every regular file is a submission; symbolic links are never followed."""
     folder = inputs_dir / str(fiscal_year)
     found: list[Received] = []
@@ -96,39 +110,81 @@ def discover(inputs_dir: Path, fiscal_year: int, plan: Plan, *, max_bytes: int, 
             continue
         if entry.is_dir(follow_symlinks=False):
             continue
-        found.append(inspect_file(Path(entry.path), fiscal_year, plan, file_id=len(found), max_bytes=max_bytes,
-                                  settle_seconds=settle_seconds, now=now))
+        found.append(
+            inspect_file(
+                Path(entry.path),
+                fiscal_year,
+                plan,
+                file_id=len(found),
+                max_bytes=max_bytes,
+                settle_seconds=settle_seconds,
+                now=now,
+            )
+        )
     return found
 
 
-def inspect_file(path: Path, fiscal_year: int, plan: Plan, *, file_id: int = 0, max_bytes: int,
-                 settle_seconds: float = 0.0, now: float | None = None) -> Received:
+def inspect_file(
+    path: Path,
+    fiscal_year: int,
+    plan: Plan,
+    *,
+    file_id: int = 0,
+    max_bytes: int,
+    settle_seconds: float = 0.0,
+    now: float | None = None,
+) -> Received:
     """File-level checks that need no reading: link, type, name, size, still being written."""
     now = time.time() if now is None else now
     name = path.name
     st = os.lstat(path)
     m = CODE_PREFIX_RE.match(name)
-    rec = Received(file_id=file_id, name=name, path=path, fiscal_year=fiscal_year,
-                   municipality_code=m.group(1) if m else None, size=st.st_size, mtime=st.st_mtime)
+    rec = Received(
+        file_id=file_id,
+        name=name,
+        path=path,
+        fiscal_year=fiscal_year,
+        municipality_code=m.group(1) if m else None,
+        size=st.st_size,
+        mtime=st.st_mtime,
+    )
     if stat.S_ISLNK(st.st_mode):
-        rec.error("symlink", "シンボリックリンクは受け付けません（リンク先は読みません）。ファイルそのものを置いてください。")
+        rec.error(
+            "symlink", "シンボリックリンクは受け付けません（リンク先は読みません）。ファイルそのものを置いてください。"
+        )
         return rec
     if not stat.S_ISREG(st.st_mode):
         rec.error("not_a_file", "通常のファイルではありません。")
         return rec
     if not NAME_RE.match(name):
         if not name.lower().endswith(ACCEPTED_SUFFIXES):
-            rec.error("file_type", "CSV（.csv）またはExcel（.xlsx）のファイルを提出してください。",
-                      value=Path(name).suffix or "（拡張子なし）", expected=".csv または .xlsx")
+            rec.error(
+                "file_type",
+                "CSV（.csv）またはExcel（.xlsx）のファイルを提出してください。",
+                value=Path(name).suffix or "（拡張子なし）",
+                expected=".csv または .xlsx",
+            )
         if not m:
-            rec.error("file_name", "ファイル名の先頭に6桁の市町村コードがありません。",
-                      value=name, expected="<市町村コード>_<任意>.csv（例: 431001_熊本市.csv）")
+            rec.error(
+                "file_name",
+                "ファイル名の先頭に6桁の市町村コードがありません。",
+                value=name,
+                expected="<市町村コード>_<任意>.csv（例: 431001_熊本市.csv）",
+            )
     if m and not plan.has_municipality(m.group(1)):
-        rec.error("unknown_municipality", f"ファイル名の市町村コード {m.group(1)} は構成市町村のコードではありません。",
-                  value=m.group(1), expected="構成市町村の6桁の全国地方公共団体コード（例: 431001）")
+        rec.error(
+            "unknown_municipality",
+            f"ファイル名の市町村コード {m.group(1)} は構成市町村のコードではありません。",
+            value=m.group(1),
+            expected="構成市町村の6桁の全国地方公共団体コード（例: 431001）",
+        )
     if st.st_size > max_bytes:
-        rec.error("too_large", f"ファイルが大きすぎます（{st.st_size:,} バイト、上限 {max_bytes:,} バイト）。読み込まずに差し戻します。",
-                  value=f"{st.st_size:,} バイト", expected=f"{max_bytes:,} バイト以下")
+        rec.error(
+            "too_large",
+            f"ファイルが大きすぎます（{st.st_size:,} バイト、上限 {max_bytes:,} バイト）。読み込まずに差し戻します。",
+            value=f"{st.st_size:,} バイト",
+            expected=f"{max_bytes:,} バイト以下",
+        )
     if now - st.st_mtime < settle_seconds:
         rec.status = "pending"
     return rec
@@ -158,7 +214,7 @@ def archive(rec: Received, archive_dir: Path) -> None:
     dest_dir.mkdir(parents=True, exist_ok=True)
     tmp = dest_dir / f".incoming-{os.getpid()}-{rec.file_id}.tmp"
     fd = os.open(rec.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as src, (open(os.devnull, "wb") if spooled else open(tmp, "wb")) as spill:
+    with os.fdopen(fd, "rb") as src, open(os.devnull, "wb") if spooled else open(tmp, "wb") as spill:
         while chunk := src.read(CHUNK):
             h.update(chunk)
             (buf if spooled else spill).write(chunk)
@@ -177,12 +233,18 @@ def archive(rec: Received, archive_dir: Path) -> None:
                 pass
         os.unlink(tmp)
     receipt = {
-        "file": rec.name, "sha256": rec.sha256, "size": rec.size, "fiscal_year": rec.fiscal_year,
+        "file": rec.name,
+        "sha256": rec.sha256,
+        "size": rec.size,
+        "fiscal_year": rec.fiscal_year,
         "municipality_code": rec.municipality_code,
         "modified": datetime.fromtimestamp(rec.mtime or 0, UTC).isoformat(timespec="seconds"),
     }
-    create_once(dest_dir / f"{rec.sha256}.json",
-                (json.dumps(receipt, ensure_ascii=False, indent=1) + "\n").encode("utf-8"), mode=0o444)
+    create_once(
+        dest_dir / f"{rec.sha256}.json",
+        (json.dumps(receipt, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
+        mode=0o444,
+    )
     rec.archived_as = str(target.relative_to(archive_dir))
     rec.archived_path = target
 
@@ -233,8 +295,11 @@ def read_table(rec: Received, data: bytes) -> list[list[str]] | None:
             return None
     decoded = decode(data)
     if decoded is None:
-        rec.error("encoding", "文字コードを判別できません。UTF-8 または Shift_JIS（Excelの「CSV（コンマ区切り）」）で保存してください。",
-                  expected="UTF-8 または Shift_JIS")
+        rec.error(
+            "encoding",
+            "文字コードを判別できません。UTF-8 または Shift_JIS（Excelの「CSV（コンマ区切り）」）で保存してください。",
+            expected="UTF-8 または Shift_JIS",
+        )
         return None
     text, rec.encoding = decoded
     if "\x00" in text:
@@ -262,8 +327,12 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
         canon = nz.canonical_header(h)
         if canon is None:
             if h.strip():
-                rec.warn("unknown_column", f"見出し「{h.strip()}」は使わない列です（無視します）。", row=header_idx + 1,
-                         column=h.strip())
+                rec.warn(
+                    "unknown_column",
+                    f"見出し「{h.strip()}」は使わない列です（無視します）。",
+                    row=header_idx + 1,
+                    column=h.strip(),
+                )
             continue
         if canon in colmap.values():
             rec.error("duplicate_column", f"見出し「{h.strip()}」が2回あります。", row=header_idx + 1, column=h.strip())
@@ -272,9 +341,13 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
     missing = [c for c in nz.REQUIRED_COLUMNS if c not in colmap.values()]
     if missing:
         names = "、".join(f"「{nz.HEADER_JA[c]}」（{c}）" for c in missing)
-        rec.error("missing_column", f"必須の列 {names} がありません。", row=header_idx + 1,
-                  value="、".join(h.strip() for h in header if h.strip()) or "（空）",
-                  expected="区分・ID・実績値・単位の列（日本語または英語の見出し）")
+        rec.error(
+            "missing_column",
+            f"必須の列 {names} がありません。",
+            row=header_idx + 1,
+            value="、".join(h.strip() for h in header if h.strip()) or "（空）",
+            expected="区分・ID・実績値・単位の列（日本語または英語の見出し）",
+        )
         return empty
     records = []
     for i in range(header_idx + 1, len(table)):
@@ -284,15 +357,25 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
         r = {canon: (cells[j] if j < len(cells) else "") for j, canon in colmap.items()}
         formulas = [nz.HEADER_JA[c] for c, v in r.items() if c != "value" and nz.is_formula(v)]
         controls = [nz.HEADER_JA[c] for c, v in r.items() if nz.has_control_chars(v)]
-        records.append({
-            "file_id": rec.file_id, "file": rec.name, "row": i + 1, "municipality_code": rec.municipality_code,
-            "kind_raw": r.get("kind", ""), "item_id": nz.nfkc(r.get("id", "")).strip(" \t\u3000"),
-            "name": nz.strip_control_chars(r.get("name", "")).strip(), "value_raw": r.get("value", ""),
-            "unit": r.get("unit", ""), "status": nz.nfkc(r.get("status", "")).strip(" \t\u3000"),
-            "note": nz.strip_control_chars(r.get("note", "")).strip(), "municipality_col": r.get("municipality", ""),
-            "fiscal_year_col": r.get("fiscal_year", ""), "formula_columns": "、".join(formulas),
-            "control_columns": "、".join(controls),
-        })
+        records.append(
+            {
+                "file_id": rec.file_id,
+                "file": rec.name,
+                "row": i + 1,
+                "municipality_code": rec.municipality_code,
+                "kind_raw": r.get("kind", ""),
+                "item_id": nz.nfkc(r.get("id", "")).strip(" \t\u3000"),
+                "name": nz.strip_control_chars(r.get("name", "")).strip(),
+                "value_raw": r.get("value", ""),
+                "unit": r.get("unit", ""),
+                "status": nz.nfkc(r.get("status", "")).strip(" \t\u3000"),
+                "note": nz.strip_control_chars(r.get("note", "")).strip(),
+                "municipality_col": r.get("municipality", ""),
+                "fiscal_year_col": r.get("fiscal_year", ""),
+                "formula_columns": "、".join(formulas),
+                "control_columns": "、".join(controls),
+            }
+        )
     if not records:
         rec.error("no_rows", "見出し行だけでデータ行がありません。", row=header_idx + 1)
         return empty

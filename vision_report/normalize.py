@@ -22,8 +22,17 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "municipality": ("municipality", "市町村コード"),
     "fiscal_year": ("fiscal_year", "年度"),
 }
-HEADER_JA = {"kind": "区分", "id": "ID", "name": "項目名", "value": "実績値", "unit": "単位", "status": "実施状況",
-             "note": "備考", "municipality": "市町村コード", "fiscal_year": "年度"}
+HEADER_JA = {
+    "kind": "区分",
+    "id": "ID",
+    "name": "項目名",
+    "value": "実績値",
+    "unit": "単位",
+    "status": "実施状況",
+    "note": "備考",
+    "municipality": "市町村コード",
+    "fiscal_year": "年度",
+}
 COLUMNS = tuple(HEADER_JA)  # a submission's columns, in the order of the templates
 REQUIRED_COLUMNS = ("kind", "id", "value", "unit")
 KIND_JA = {"expenditure": "事業費", "kpi": "KPI"}  # 区分 as the templates write it
@@ -129,8 +138,8 @@ class UnitSystem:
             return None
         # longest prefix first so that 百万円 is not read as 百 + 万円
         for prefix in sorted(self.prefixes, key=len, reverse=True):
-            if main.startswith(prefix) and main[len(prefix):] in self.bases:
-                return self.prefixes[prefix], main[len(prefix):], period or None
+            if main.startswith(prefix) and main[len(prefix) :] in self.bases:
+                return self.prefixes[prefix], main[len(prefix) :], period or None
         return None
 
     def factor(self, given: str, expected: str) -> float | None:

@@ -50,9 +50,11 @@ def history_tables(plan, per_year: dict[int, dict[str, pd.DataFrame]]) -> dict[s
     kpi_meta = per_year[years[-1]]["kpi_attainment"][["kpi_id", "kpi_name", "unit", "baseline", "target"]]
     kpi = kpi_meta.merge(kpi, on="kpi_id", how="left")
     bud = compute.history({y: per_year[y]["budget_execution"] for y in years}, "initiative_id", "actual_thousand_yen")
-    plan_cols = pd.DataFrame({
-        "initiative_id": [i.id for i in plan.initiatives],
-        "initiative_name": [i.name for i in plan.initiatives],
-    })
+    plan_cols = pd.DataFrame(
+        {
+            "initiative_id": [i.id for i in plan.initiatives],
+            "initiative_name": [i.name for i in plan.initiatives],
+        }
+    )
     bud = plan_cols.merge(bud, on="initiative_id", how="left")
     return {"kpi_history": kpi, "budget_history": bud}

@@ -36,15 +36,22 @@ def units_of(settings: Settings) -> UnitSystem:
     return load_units(settings.root / "config" / "units.yaml")
 
 
-def collect(settings: Settings, plan: Plan, fiscal_year: int, inputs_dir: Path, archive_dir: Path | None,
-            now: float | None = None) -> list[Received]:
+def collect(
+    settings: Settings,
+    plan: Plan,
+    fiscal_year: int,
+    inputs_dir: Path,
+    archive_dir: Path | None,
+    now: float | None = None,
+) -> list[Received]:
     """Find, pick the newest per municipality, archive every received file by content hash.
 
     ``archive_dir=None`` is a read-only look (reminders): nothing is archived, files are read in place.
     """
     v = settings.validation
-    received = discover(inputs_dir, fiscal_year, plan, max_bytes=v.max_file_bytes,
-                        settle_seconds=v.settle_seconds, now=now)
+    received = discover(
+        inputs_dir, fiscal_year, plan, max_bytes=v.max_file_bytes, settle_seconds=v.settle_seconds, now=now
+    )
     choose_latest(received)
     if archive_dir is not None:
         remove_stale_temps(archive_dir / str(fiscal_year))
@@ -62,8 +69,15 @@ def read_all(received: list[Received]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ROW_COLUMNS)
 
 
-def validate(received: list[Received], raw_rows: pd.DataFrame, plan: Plan, fiscal_year: int, settings: Settings,
-             expectations_dir: Path, docs_dir: Path | None = None) -> tuple[pd.DataFrame, dict]:
+def validate(
+    received: list[Received],
+    raw_rows: pd.DataFrame,
+    plan: Plan,
+    fiscal_year: int,
+    settings: Settings,
+    expectations_dir: Path,
+    docs_dir: Path | None = None,
+) -> tuple[pd.DataFrame, dict]:
     """Run the GX suites over all rows of the year in one batch; attach issues; decide each file's status."""
     prepared = prepare_rows(raw_rows, plan, fiscal_year, units_of(settings))
     params = suite_parameters(plan, fiscal_year, settings.validation)
@@ -72,13 +86,17 @@ def validate(received: list[Received], raw_rows: pd.DataFrame, plan: Plan, fisca
     findings, stats["submission_rows"] = run_suite(expectations_dir, "submission_rows", prepared, params, docs_dir)
     issues = findings_to_issues(findings, prepared, expectations_dir, fiscal_year, params)
     read_ids = sorted(set(prepared["file_id"].astype(int)))
-    files = pd.DataFrame({
-        "file_id": read_ids,
-        "file": [by_id[i].name for i in read_ids],
-        "municipality_code": [by_id[i].municipality_code for i in read_ids],
-    })
+    files = pd.DataFrame(
+        {
+            "file_id": read_ids,
+            "file": [by_id[i].name for i in read_ids],
+            "municipality_code": [by_id[i].municipality_code for i in read_ids],
+        }
+    )
     cov = coverage(prepared, files, plan)
-    cov_findings, stats["submission_coverage"] = run_suite(expectations_dir, "submission_coverage", cov, params, docs_dir)
+    cov_findings, stats["submission_coverage"] = run_suite(
+        expectations_dir, "submission_coverage", cov, params, docs_dir
+    )
     for fid, lst in findings_to_issues(cov_findings, cov, expectations_dir, fiscal_year, params).items():
         issues.setdefault(fid, []).extend(lst)
     for fid, lst in issues.items():
@@ -107,8 +125,9 @@ def accepted_rows(prepared: pd.DataFrame, received: list[Received]) -> pd.DataFr
     return out.reset_index(drop=True)
 
 
-def process_year(settings: Settings, plan: Plan, fiscal_year: int, inputs_dir: Path, archive_dir: Path,
-                 now: float | None = None) -> YearData:
+def process_year(
+    settings: Settings, plan: Plan, fiscal_year: int, inputs_dir: Path, archive_dir: Path, now: float | None = None
+) -> YearData:
     received = collect(settings, plan, fiscal_year, inputs_dir, archive_dir, now)
     raw = read_all(received)
     prepared, stats = validate(received, raw, plan, fiscal_year, settings, settings.root / "expectations")
@@ -153,24 +172,46 @@ def submissions_table(plan: Plan, received: list[Received], deadline=None) -> pd
     rows = []
     for r in recs:
         code = r.municipality_code or ""
-        rows.append({
-            "municipality_code": code,
-            "municipality_name": plan.municipality(code).name if plan.has_municipality(code) else "",
-            "file": r.name, "sha256": r.sha256 or "", "status": r.status,
-            "errors": _issue_text([i for i in r.issues if i.severity == "error"]),
-            "warnings": _issue_text([i for i in r.issues if i.severity == "warning"]),
-            "error_count": sum(1 for i in r.issues if i.severity == "error"),
-            "warning_count": sum(1 for i in r.issues if i.severity == "warning"),
-            "received_at": jst(r.mtime) if r.mtime else "", "timeliness": timeliness(r.mtime, deadline),
-            "deadline": deadline.isoformat() if deadline else "", "size_bytes": r.size if r.size is not None else "",
-            "encoding": r.encoding or "", "archived_as": r.archived_as or "",
-        })
+        rows.append(
+            {
+                "municipality_code": code,
+                "municipality_name": plan.municipality(code).name if plan.has_municipality(code) else "",
+                "file": r.name,
+                "sha256": r.sha256 or "",
+                "status": r.status,
+                "errors": _issue_text([i for i in r.issues if i.severity == "error"]),
+                "warnings": _issue_text([i for i in r.issues if i.severity == "warning"]),
+                "error_count": sum(1 for i in r.issues if i.severity == "error"),
+                "warning_count": sum(1 for i in r.issues if i.severity == "warning"),
+                "received_at": jst(r.mtime) if r.mtime else "",
+                "timeliness": timeliness(r.mtime, deadline),
+                "deadline": deadline.isoformat() if deadline else "",
+                "size_bytes": r.size if r.size is not None else "",
+                "encoding": r.encoding or "",
+                "archived_as": r.archived_as or "",
+            }
+        )
     for m in plan.municipalities:
         if m.code not in sent:
-            rows.append({"municipality_code": m.code, "municipality_name": m.name, "file": "", "sha256": "",
-                         "status": "missing", "errors": "", "warnings": "", "error_count": 0, "warning_count": 0,
-                         "received_at": "", "timeliness": "missing", "deadline": deadline.isoformat() if deadline else "",
-                         "size_bytes": "", "encoding": "", "archived_as": ""})
+            rows.append(
+                {
+                    "municipality_code": m.code,
+                    "municipality_name": m.name,
+                    "file": "",
+                    "sha256": "",
+                    "status": "missing",
+                    "errors": "",
+                    "warnings": "",
+                    "error_count": 0,
+                    "warning_count": 0,
+                    "received_at": "",
+                    "timeliness": "missing",
+                    "deadline": deadline.isoformat() if deadline else "",
+                    "size_bytes": "",
+                    "encoding": "",
+                    "archived_as": "",
+                }
+            )
     df = pd.DataFrame(rows)
     df["_o"] = df["municipality_code"].map(lambda c: order.get(c, len(order)))
     return df.sort_values(["_o", "file"], kind="stable").drop(columns="_o").reset_index(drop=True)

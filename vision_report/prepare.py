@@ -82,14 +82,18 @@ def prepare_rows(rows: pd.DataFrame, plan: Plan, fiscal_year: int, units: nz.Uni
         df["budget_ratio"] = np.where(is_exp & (planned > 0), df["value"] / planned, np.nan)
         share = np.where(is_exp, planned / np.where(participants > 0, participants, np.nan), expected_size)
         ratio = np.abs(df["value"].to_numpy()) / share
-        df["magnitude_log10"] = np.where((ratio > 0) & np.isfinite(ratio), np.log10(np.where(ratio > 0, ratio, 1)),
-                                         np.nan)
+        df["magnitude_log10"] = np.where(
+            (ratio > 0) & np.isfinite(ratio), np.log10(np.where(ratio > 0, ratio, 1)), np.nan
+        )
     df["municipality_col_norm"] = [nz.parse_code(v) for v in df["municipality_col"]]
     df["municipality_check"] = (df["municipality_col_norm"] == "") | (
-        df["municipality_col_norm"] == df["municipality_code"].astype(str))
+        df["municipality_col_norm"] == df["municipality_code"].astype(str)
+    )
     fy = [nz.parse_fiscal_year(v) if str(v).strip() else None for v in df["fiscal_year_col"]]
-    df["fiscal_year_col_norm"] = [str(v) if v is not None else ("" if not str(raw).strip() else nz.nfkc(raw).strip())
-                                  for v, raw in zip(fy, df["fiscal_year_col"], strict=True)]
+    df["fiscal_year_col_norm"] = [
+        str(v) if v is not None else ("" if not str(raw).strip() else nz.nfkc(raw).strip())
+        for v, raw in zip(fy, df["fiscal_year_col"], strict=True)
+    ]
     df["name_matches"] = [
         (not given) or (not pn) or _norm_name(given) == _norm_name(pn)
         for given, pn in zip(df["name"], df["plan_name"], strict=True)
@@ -111,8 +115,7 @@ def coverage(prepared: pd.DataFrame, files: pd.DataFrame, plan: Plan) -> pd.Data
             out.append((fid, fname, code, "expenditure", ini.id, ini.name, (fid, "expenditure", ini.id) in present))
         for kpi in plan.kpis_reported_by(code):
             out.append((fid, fname, code, "kpi", kpi.id, kpi.name, (fid, "kpi", kpi.id) in present))
-    df = pd.DataFrame(out, columns=["file_id", "file", "municipality_code", "kind", "item_id", "item_name",
-                                    "received"])
+    df = pd.DataFrame(out, columns=["file_id", "file", "municipality_code", "kind", "item_id", "item_name", "received"])
     df["row_key"] = df["file_id"].astype(str) + ":" + df["kind"] + ":" + df["item_id"]
     return df
 

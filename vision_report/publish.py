@@ -26,7 +26,9 @@ def _accepted_summary(rows: pd.DataFrame, file_id: int) -> list[str]:
     if len(exp):
         out.append(f"事業費 {len(exp)} 件（合計 {fmt_num(exp['value'].sum())} 千円）")
     if len(kpi):
-        out.append(f"KPI {len(kpi)} 件（" + "、".join(f"{r.item_id} {fmt_num(r.value)}" for r in kpi.itertuples()) + "）")
+        out.append(
+            f"KPI {len(kpi)} 件（" + "、".join(f"{r.item_id} {fmt_num(r.value)}" for r in kpi.itertuples()) + "）"
+        )
     return out
 
 
@@ -42,8 +44,17 @@ def write_feedback(settings: Settings, plan: Plan, fiscal_year: int, out_dir: Pa
         main = next((r for r in reversed(recs) if r.status not in ("superseded",)), None)
         status = main.status if main else "missing"
         summary = _accepted_summary(year.rows, main.file_id) if main and main.status in ACCEPTED else []
-        text = feedback_text(plan, fiscal_year, templates, code=m.code, name=m.name, rec=main, status=status,
-                             accepted_summary=summary, other_files=[r for r in recs if r is not main])
+        text = feedback_text(
+            plan,
+            fiscal_year,
+            templates,
+            code=m.code,
+            name=m.name,
+            rec=main,
+            status=status,
+            accepted_summary=summary,
+            other_files=[r for r in recs if r is not main],
+        )
         written.append(write_feedback_text(out_dir / "feedback" / f"{m.code}_{m.name}.txt", text))
     for code, recs in sorted(by_code.items()):
         if plan.has_municipality(code):
@@ -55,8 +66,15 @@ def write_feedback(settings: Settings, plan: Plan, fiscal_year: int, out_dir: Pa
     return written
 
 
-def write_year_outputs(settings: Settings, plan: Plan, fiscal_year: int, out_dir: Path, year: YearData,
-                       results: dict[str, pd.DataFrame], per_year: dict[int, dict[str, pd.DataFrame]]) -> list[Path]:
+def write_year_outputs(
+    settings: Settings,
+    plan: Plan,
+    fiscal_year: int,
+    out_dir: Path,
+    year: YearData,
+    results: dict[str, pd.DataFrame],
+    per_year: dict[int, dict[str, pd.DataFrame]],
+) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(out_dir)  # a run killed mid-way left these; the run lock keeps other runs out
     written = [write_csv(out_dir / f"{name}.csv", results[name]) for name in CSV_FILES]
@@ -66,9 +84,21 @@ def write_year_outputs(settings: Settings, plan: Plan, fiscal_year: int, out_dir
         written.append(write_csv(out_dir / f"{name}.csv", df))
     written += write_feedback(settings, plan, fiscal_year, out_dir, year)
     print(f"報告書（圏域・市町村別 {len(plan.municipalities)} 件）を作成しています…")
-    data = ReportData(settings=settings, plan=plan, fiscal_year=fiscal_year, results=results, subs=subs,
-                      accepted_rows=year.accepted_rows, per_year=per_year)
-    issues = {r.name: [("エラー: " if i.severity == "error" else "警告: ") + (f"{i.row}行目 " if i.row else "") + i.message
-                       for i in r.issues] for r in year.received}
+    data = ReportData(
+        settings=settings,
+        plan=plan,
+        fiscal_year=fiscal_year,
+        results=results,
+        subs=subs,
+        accepted_rows=year.accepted_rows,
+        per_year=per_year,
+    )
+    issues = {
+        r.name: [
+            ("エラー: " if i.severity == "error" else "警告: ") + (f"{i.row}行目 " if i.row else "") + i.message
+            for i in r.issues
+        ]
+        for r in year.received
+    }
     written += write_reports(data, out_dir, issues)
     return written

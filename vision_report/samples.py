@@ -47,10 +47,15 @@ NON_MEMBER = ("439999", "テスト町")
 
 # Deliberately faulty files of the demo set (last year only): file name -> (defect, expected outcome)
 FAULTY = {
-    "434281_高森町_合成データ.csv": ("高森町が関係市町村でない取組 3.12.2（消防業務の広域化）の事業費の行がある", "差戻し"),
+    "434281_高森町_合成データ.csv": (
+        "高森町が関係市町村でない取組 3.12.2（消防業務の広域化）の事業費の行がある",
+        "差戻し",
+    ),
     "433641_玉東町_合成データ.csv": ("KPI births（圏域出生数）の実績値が「約40」（数値でない）", "差戻し"),
-    "434442_甲佐町_合成データ.csv": ("取組 3.13.3 の事業費を千円の欄に円で入力（2,350,000。想定の約1,000倍）",
-                                "受理（警告あり）"),
+    "434442_甲佐町_合成データ.csv": (
+        "取組 3.13.3 の事業費を千円の欄に円で入力（2,350,000。想定の約1,000倍）",
+        "受理（警告あり）",
+    ),
     f"{NON_MEMBER[0]}_{NON_MEMBER[1]}_合成データ.csv": ("構成市町村でない市町村コード 439999（ファイル名）", "差戻し"),
 }
 
@@ -92,8 +97,19 @@ def synthetic_rows(plan: Plan, code: str, fiscal_year: int, rng: random.Random) 
         else:
             value = 0
         status = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
-        rows.append({"kind": "expenditure", "id": ini.id, "name": ini.name, "value": float(value), "unit": "千円",
-                     "status": status, "note": "", "municipality": code, "fiscal_year": fy})
+        rows.append(
+            {
+                "kind": "expenditure",
+                "id": ini.id,
+                "name": ini.name,
+                "value": float(value),
+                "unit": "千円",
+                "status": status,
+                "note": "",
+                "municipality": code,
+                "fiscal_year": fy,
+            }
+        )
     for kpi in plan.kpis_reported_by(code):
         regional = _trend(kpi, fiscal_year, rng)
         if kpi.reporters_all:
@@ -103,8 +119,19 @@ def synthetic_rows(plan: Plan, code: str, fiscal_year: int, rng: random.Random) 
                 value = -abs(value) * rng.uniform(0.1, 0.5)
         else:
             value = regional
-        rows.append({"kind": "kpi", "id": kpi.id, "name": kpi.name, "value": float(round(value)), "unit": kpi.unit,
-                     "status": "", "note": "", "municipality": code, "fiscal_year": fy})
+        rows.append(
+            {
+                "kind": "kpi",
+                "id": kpi.id,
+                "name": kpi.name,
+                "value": float(round(value)),
+                "unit": kpi.unit,
+                "status": "",
+                "note": "",
+                "municipality": code,
+                "fiscal_year": fy,
+            }
+        )
     if rows:
         rows[0]["note"] = SYNTHETIC_NOTE
     return rows
@@ -139,12 +166,22 @@ def _xlsx_number_format(style: str, value: float) -> str:
     if style == "plain" or value != int(value):
         return "General"
     return {"triangle": "#,##0;▲#,##0", "white_triangle": "#,##0;△#,##0", "signed": "+#,##0;-#,##0;0"}.get(
-        style, "#,##0")
+        style, "#,##0"
+    )
 
 
-def write_submission(path: Path, rows: list[dict], *, code: str | None = None, fiscal_year: int | str | None = None,
-                     encoding: str = "utf-8-sig", headers: str = "ja", number_style: str = "comma",
-                     newline: str = "\r\n", money_unit: str = "千円") -> Path:
+def write_submission(
+    path: Path,
+    rows: list[dict],
+    *,
+    code: str | None = None,
+    fiscal_year: int | str | None = None,
+    encoding: str = "utf-8-sig",
+    headers: str = "ja",
+    number_style: str = "comma",
+    newline: str = "\r\n",
+    money_unit: str = "千円",
+) -> Path:
     """Write ``rows`` (as from :func:`synthetic_rows`) the way a clerk would; atomically; returns ``path``.
 
     CSV in ``encoding`` (``cp932``, ``utf-8-sig``, ``utf-8``) with ``newline``, or an .xlsx (first sheet, numeric
@@ -165,8 +202,19 @@ def write_submission(path: Path, rows: list[dict], *, code: str | None = None, f
         style = "signed" if r["id"] == "net_migration" and number_style == "comma" else number_style
         muni = code if code is not None else r.get("municipality", "")
         year = fiscal_year if fiscal_year is not None else r.get("fiscal_year", "")
-        table.append([KIND_LABELS[headers][r["kind"]], r["id"], r["name"], value, unit, r.get("status", ""),
-                      r.get("note", ""), str(muni), str(year)])
+        table.append(
+            [
+                KIND_LABELS[headers][r["kind"]],
+                r["id"],
+                r["name"],
+                value,
+                unit,
+                r.get("status", ""),
+                r.get("note", ""),
+                str(muni),
+                str(year),
+            ]
+        )
         styles.append(style)
     if path.suffix.lower() == ".xlsx":
         data = _xlsx_bytes(table, styles)
@@ -245,13 +293,22 @@ def make_sample_set(plan: Plan, out: Path, years: list[int], seed: int = 2024030
                 rows = _break(plan, m.code, rows)
             encoding, headers, number_style, newline, money = style_of(plan, m.code)
             suffix = ".xlsx" if m.code == xlsx_code and not faulty else ".csv"
-            written.append(write_submission(out / str(fy) / f"{name}{suffix}", rows, encoding=encoding,
-                                            headers=headers, number_style=number_style, newline=newline,
-                                            money_unit=money))
+            written.append(
+                write_submission(
+                    out / str(fy) / f"{name}{suffix}",
+                    rows,
+                    encoding=encoding,
+                    headers=headers,
+                    number_style=number_style,
+                    newline=newline,
+                    money_unit=money,
+                )
+            )
     code, town = NON_MEMBER
     rows = synthetic_rows(plan, plan.municipalities[-1].code, last, random.Random(f"{seed}-nonmember"))
-    written.append(write_submission(out / str(last) / f"{code}_{town}_{SYNTHETIC_MARK}.csv", rows, code=code,
-                                    fiscal_year=last))
+    written.append(
+        write_submission(out / str(last) / f"{code}_{town}_{SYNTHETIC_MARK}.csv", rows, code=code, fiscal_year=last)
+    )
     write_bytes(out / "README.md", readme_text(plan, years, seed).encode("utf-8"))
     return written
 
@@ -261,8 +318,19 @@ def _break(plan: Plan, code: str, rows: list[dict]) -> list[dict]:
     if code == "434281":  # 高森町: expenditure for an initiative it is not part of
         ini = plan.initiative("3.12.2")
         assert code not in ini.participants
-        rows.append({"kind": "expenditure", "id": ini.id, "name": ini.name, "value": 120.0, "unit": "千円",
-                     "status": "実施", "note": "", "municipality": code, "fiscal_year": rows[0]["fiscal_year"]})
+        rows.append(
+            {
+                "kind": "expenditure",
+                "id": ini.id,
+                "name": ini.name,
+                "value": 120.0,
+                "unit": "千円",
+                "status": "実施",
+                "note": "",
+                "municipality": code,
+                "fiscal_year": rows[0]["fiscal_year"],
+            }
+        )
     elif code == "433641":  # 玉東町: a value that is not a number
         for r in rows:
             if r["id"] == "births":
@@ -275,8 +343,14 @@ def _break(plan: Plan, code: str, rows: list[dict]) -> list[dict]:
 
 
 _ENCODING_JA = {"cp932": "Shift_JIS（CP932）", "utf-8-sig": "UTF-8（BOM付き）", "utf-8": "UTF-8（BOMなし）"}
-_STYLE_JA = {"plain": "1234・-120", "comma": "1,234・+4,771（社会増減数）", "fullwidth": "全角（１，２３４・▲１２０）",
-             "triangle": "1,234・▲120", "white_triangle": "1,234・△120", "signed": "+1,234・-120"}
+_STYLE_JA = {
+    "plain": "1234・-120",
+    "comma": "1,234・+4,771（社会増減数）",
+    "fullwidth": "全角（１，２３４・▲１２０）",
+    "triangle": "1,234・▲120",
+    "white_triangle": "1,234・△120",
+    "signed": "+1,234・-120",
+}
 
 
 def readme_text(plan: Plan, years: list[int], seed: int) -> str:
@@ -322,8 +396,10 @@ def readme_text(plan: Plan, years: list[int], seed: int) -> str:
         xl = "、".join(str(fy) for fy in years if xlsx[fy] == m.code) or "—"
         head = "英語（kind, id, …; expenditure/kpi）" if headers == "en" else "日本語（区分, ID, …; 事業費/KPI）"
         money_ja = {"千円": "千円", "円": "円（×1,000）", "百万円": "百万円（÷1,000、小数あり）"}[money]
-        lines.append(f"| {m.code} {m.name} | {_ENCODING_JA[encoding]} | {'CRLF' if newline == chr(13) + chr(10) else 'LF'}"
-                     f" | {head} | {_STYLE_JA[number_style]} | {money_ja} | {xl} |")
+        lines.append(
+            f"| {m.code} {m.name} | {_ENCODING_JA[encoding]} | {'CRLF' if newline == chr(13) + chr(10) else 'LF'}"
+            f" | {head} | {_STYLE_JA[number_style]} | {money_ja} | {xl} |"
+        )
     lines += [
         "",
         "`.xlsx` のファイルは CSV と同じ列を1枚目のシートに持ち、実績値は数値のセル（表示形式 `#,##0` など）です。",

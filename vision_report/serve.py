@@ -21,13 +21,19 @@ def _prefect() -> str:
 
 
 def server_env(root: Path, prefect_home: Path, port: int, database: str | None) -> dict[str, str]:
-    env = {**os.environ, "PREFECT_HOME": str(prefect_home), "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "VISION_REPORT_HOME": str(root),
-           "PREFECT_UI_ENABLED": os.environ.get("PREFECT_UI_ENABLED", "true")}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(prefect_home),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "VISION_REPORT_HOME": str(root),
+        "PREFECT_UI_ENABLED": os.environ.get("PREFECT_UI_ENABLED", "true"),
+    }
     if database:
         url = database
         if url.startswith("postgresql://"):
-            url = "postgresql+asyncpg://" + url[len("postgresql://"):]
+            url = "postgresql+asyncpg://" + url[len("postgresql://") :]
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = url
     return env
 
@@ -45,28 +51,51 @@ def wait_healthy(port: int, timeout: float = 120.0) -> None:
     raise TimeoutError(f"Prefect サーバーが {timeout:.0f} 秒以内に起動しませんでした（ポート {port}）")
 
 
-def start(root: Path, prefect_home: Path, *, port: int = 4200, database: str | None = None, worker: bool = True,
-          log=print) -> list[subprocess.Popen]:
+def start(
+    root: Path, prefect_home: Path, *, port: int = 4200, database: str | None = None, worker: bool = True, log=print
+) -> list[subprocess.Popen]:
     """Start the server, create the work pool, deploy prefect.yaml and start a worker; returns the processes."""
     env = server_env(root, prefect_home, port, database)
     prefect_home.mkdir(parents=True, exist_ok=True)
     procs = []
-    log(f"Prefect サーバーを起動しています（http://127.0.0.1:{port}、データベース: "
-        f"{'PostgreSQL' if database else 'SQLite（' + str(prefect_home) + '）'}）…")
-    procs.append(subprocess.Popen([_prefect(), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                                  env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  start_new_session=True))
+    log(
+        f"Prefect サーバーを起動しています（http://127.0.0.1:{port}、データベース: "
+        f"{'PostgreSQL' if database else 'SQLite（' + str(prefect_home) + '）'}）…"
+    )
+    procs.append(
+        subprocess.Popen(
+            [_prefect(), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    )
     try:
         wait_healthy(port)
-        subprocess.run([_prefect(), "work-pool", "create", POOL, "--type", "process", "--overwrite"], env=env,
-                       cwd=root, check=True, capture_output=True)
+        subprocess.run(
+            [_prefect(), "work-pool", "create", POOL, "--type", "process", "--overwrite"],
+            env=env,
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
         log(f"ワークプール {POOL} を作成しました。prefect.yaml のデプロイを登録しています…")
-        subprocess.run([_prefect(), "--no-prompt", "deploy", "--all"], env=env, cwd=root, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [_prefect(), "--no-prompt", "deploy", "--all"], env=env, cwd=root, check=True, capture_output=True
+        )
         if worker:
-            procs.append(subprocess.Popen([_prefect(), "worker", "start", "--pool", POOL], env=env, cwd=root,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                          start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    [_prefect(), "worker", "start", "--pool", POOL],
+                    env=env,
+                    cwd=root,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
             log("ワーカーを起動しました。")
     except BaseException:
         stop(procs)

@@ -59,8 +59,9 @@ def stable_zip(data: bytes) -> bytes:
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here whatever we set
                 stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>" + stamp + rb"\g<2>", content)
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", content
+                )
             dst.writestr(fixed, content)
     return out.getvalue()
 
@@ -101,12 +102,25 @@ def template_xlsx(rows: list[list[str]], *, title: str = "") -> bytes:
         ws.column_dimensions[col].width = width
     n = len(rows) + 1
     n_exp = sum(1 for r in rows if r[0] == KIND_EXPENDITURE)
-    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
-                            showErrorMessage=True, errorTitle="実施状況",
-                            error="実施・一部実施・未実施・完了 から選んでください。",
-                            showInputMessage=True, promptTitle="実施状況", prompt="一覧から選んでください。")
-    kind = DataValidation(type="list", formula1=f'"{KIND_EXPENDITURE},{KIND_KPI}"', allow_blank=False,
-                          showErrorMessage=True, errorTitle="区分", error="区分は変更しないでください（事業費・KPI）。")
+    status = DataValidation(
+        type="list",
+        formula1='"' + ",".join(STATUSES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="実施状況",
+        error="実施・一部実施・未実施・完了 から選んでください。",
+        showInputMessage=True,
+        promptTitle="実施状況",
+        prompt="一覧から選んでください。",
+    )
+    kind = DataValidation(
+        type="list",
+        formula1=f'"{KIND_EXPENDITURE},{KIND_KPI}"',
+        allow_blank=False,
+        showErrorMessage=True,
+        errorTitle="区分",
+        error="区分は変更しないでください（事業費・KPI）。",
+    )
     ws.add_data_validation(status)
     ws.add_data_validation(kind)
     if n_exp:

@@ -61,8 +61,9 @@ def _context():
     return ctx
 
 
-def run_suite(expectations_dir: Path, name: str, df: pd.DataFrame, parameters: dict,
-              docs_dir: Path | None = None) -> tuple[list[Finding], dict]:
+def run_suite(
+    expectations_dir: Path, name: str, df: pd.DataFrame, parameters: dict, docs_dir: Path | None = None
+) -> tuple[list[Finding], dict]:
     """Validate ``df`` (must have a unique ``row_key`` column) against suite ``name``."""
     import great_expectations as gx
     from great_expectations.core import ExpectationSuite
@@ -94,19 +95,28 @@ def run_suite(expectations_dir: Path, name: str, df: pd.DataFrame, parameters: d
         from great_expectations.checkpoint import UpdateDataDocsAction
 
         actions.append(UpdateDataDocsAction(name="data_docs", site_names=[_docs_site(ctx, docs_dir)]))
-    checkpoint = ctx.checkpoints.add_or_update(gx.Checkpoint(
-        name=f"{name}_checkpoint", validation_definitions=[vd], actions=actions,
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_key"],
-                       "return_unexpected_index_query": False},
-    ))
+    checkpoint = ctx.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"{name}_checkpoint",
+            validation_definitions=[vd],
+            actions=actions,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": ["row_key"],
+                "return_unexpected_index_query": False,
+            },
+        )
+    )
     run = checkpoint.run(batch_parameters={"dataframe": df}, expectation_parameters=parameters)
     result = next(iter(run.run_results.values()))
     findings: list[Finding] = []
     for r in result.results:
         cfg = r.expectation_config
         if r.exception_info and r.exception_info.get("raised_exception"):
-            raise RuntimeError(f"GX expectation {cfg.type} ({cfg.meta.get('rule')}) failed to run: "
-                               f"{r.exception_info.get('exception_message')}")
+            raise RuntimeError(
+                f"GX expectation {cfg.type} ({cfg.meta.get('rule')}) failed to run: "
+                f"{r.exception_info.get('exception_message')}"
+            )
         if r.success:
             continue
         sev = getattr(cfg.severity, "value", cfg.severity) or "critical"
@@ -122,11 +132,14 @@ def _docs_site(ctx, docs_dir: Path) -> str:
     sites = ctx.get_config().data_docs_sites or {}
     if site_name not in sites:
         docs_dir.mkdir(parents=True, exist_ok=True)
-        ctx.add_data_docs_site(site_name=site_name, site_config={
-            "class_name": "SiteBuilder",
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-        })
+        ctx.add_data_docs_site(
+            site_name=site_name,
+            site_config={
+                "class_name": "SiteBuilder",
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            },
+        )
     return site_name
 
 
@@ -141,16 +154,20 @@ def _row_fields(row: dict, fiscal_year: int) -> _Row:
     r["value_fmt"] = fmt_num(row.get("value"))
     r["planned_fmt"] = fmt_num(row.get("planned_thousand_yen"))
     mag = row.get("magnitude_log10")
-    r["magnitude_ratio"] = fmt_num(10 ** mag) if isinstance(mag, float) and not math.isnan(mag) and mag >= 0 \
-        else (f"1/{fmt_num(10 ** -mag)}" if isinstance(mag, float) and not math.isnan(mag) else "")
+    r["magnitude_ratio"] = (
+        fmt_num(10**mag)
+        if isinstance(mag, float) and not math.isnan(mag) and mag >= 0
+        else (f"1/{fmt_num(10**-mag)}" if isinstance(mag, float) and not math.isnan(mag) else "")
+    )
     r["expected_fmt"] = fmt_num(row.get("expected_size"))
     r["kind_ja"] = KIND_JA.get(row.get("kind", ""), row.get("kind", ""))
     r["folder_fiscal_year"] = str(fiscal_year)
     return r
 
 
-def findings_to_issues(findings: list[Finding], table: pd.DataFrame, expectations_dir: Path, fiscal_year: int,
-                       parameters: dict) -> dict[int, list[Issue]]:
+def findings_to_issues(
+    findings: list[Finding], table: pd.DataFrame, expectations_dir: Path, fiscal_year: int, parameters: dict
+) -> dict[int, list[Issue]]:
     """Japanese issues per file_id, from the meta of each expectation and the failing row's values."""
     metas: dict[tuple[str, str, str], dict] = {}
     for suite in {f.suite for f in findings}:
@@ -187,9 +204,13 @@ def findings_to_issues(findings: list[Finding], table: pd.DataFrame, expectation
         meta = metas[(suite, rule, severity)]
         items = "、".join(f"{r.get('item_id', '')} {r.get('item_name', '')}".strip() for r in rows)
         fields = _Row(count=len(rows), items=items)
-        out.setdefault(fid, []).append(Issue(
-            severity="error" if severity == "critical" else "warning", rule=rule, file=str(rows[0]["file"]),
-            message=str(meta["message_ja"]).format_map(fields),
-            expected=str(meta["expected_ja"]).format_map(fields) if meta.get("expected_ja") else None,
-        ))
+        out.setdefault(fid, []).append(
+            Issue(
+                severity="error" if severity == "critical" else "warning",
+                rule=rule,
+                file=str(rows[0]["file"]),
+                message=str(meta["message_ja"]).format_map(fields),
+                expected=str(meta["expected_ja"]).format_map(fields) if meta.get("expected_ja") else None,
+            )
+        )
     return out

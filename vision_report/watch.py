@@ -34,24 +34,48 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
 
     archive_file(rec, archive)
     if rec.newly_archived:
-        audit.record(archive, "file_received", fiscal_year=fiscal_year, file=rec.name, sha256=rec.sha256,
-                     size=rec.size, via="watch")
+        audit.record(
+            archive,
+            "file_received",
+            fiscal_year=fiscal_year,
+            file=rec.name,
+            sha256=rec.sha256,
+            size=rec.size,
+            via="watch",
+        )
     raw = pipeline.read_all([rec])
     pipeline.validate([rec], raw, plan, fiscal_year, settings, settings.root / "expectations")
     code = rec.municipality_code or "不明"
     name = plan.municipality(code).name if plan.has_municipality(code) else Path(rec.name).stem
-    text = feedback_text(plan, fiscal_year, settings.root / "templates", code=code, name=name, rec=rec,
-                         status=rec.status)
+    text = feedback_text(
+        plan, fiscal_year, settings.root / "templates", code=code, name=name, rec=rec, status=rec.status
+    )
     stem = f"{code}_{name}" if plan.has_municipality(code) else Path(rec.name).stem
     write_feedback_text(outputs / str(fiscal_year) / "feedback" / f"{stem}.txt", text)
-    audit.record(archive, "file_checked", fiscal_year=fiscal_year, file=rec.name, sha256=rec.sha256,
-                 status=rec.status, via="watch")
+    audit.record(
+        archive,
+        "file_checked",
+        fiscal_year=fiscal_year,
+        file=rec.name,
+        sha256=rec.sha256,
+        status=rec.status,
+        via="watch",
+    )
     return rec.status
 
 
-def watch(settings: Settings, plan: Plan, fiscal_year: int, inputs: Path, outputs: Path, archive: Path, *,
-          interval: float = 1.0, stop_after: float | None = None,
-          on_result: Callable[[str, str], None] | None = None) -> int:
+def watch(
+    settings: Settings,
+    plan: Plan,
+    fiscal_year: int,
+    inputs: Path,
+    outputs: Path,
+    archive: Path,
+    *,
+    interval: float = 1.0,
+    stop_after: float | None = None,
+    on_result: Callable[[str, str], None] | None = None,
+) -> int:
     """Poll inputs/<FY>/ until interrupted (or ``stop_after`` seconds); returns how many files were checked."""
     folder = inputs / str(fiscal_year)
     folder.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,16 @@ from .loader import PlanError, check_digit_ok, load_plan
 from .models import UNDECIDED, Budget, Initiative, Kpi, Municipality, Pillar, Plan, PolicyArea, Subfield
 
 __all__ = [
-    "UNDECIDED", "Budget", "Initiative", "Kpi", "Municipality", "Pillar", "Plan", "PlanError", "PolicyArea",
-    "Subfield", "check_digit_ok", "load_plan",
+    "UNDECIDED",
+    "Budget",
+    "Initiative",
+    "Kpi",
+    "Municipality",
+    "Pillar",
+    "Plan",
+    "PlanError",
+    "PolicyArea",
+    "Subfield",
+    "check_digit_ok",
+    "load_plan",
 ]

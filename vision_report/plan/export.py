@@ -15,36 +15,63 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     m = plan.meta
     return {
         "plan": {
-            "id": m.id, "title": m.title, "alliance": m.alliance, "revision": m.revision,
+            "id": m.id,
+            "title": m.title,
+            "alliance": m.alliance,
+            "revision": m.revision,
             "period": {"first_fiscal_year": m.first_fiscal_year, "last_fiscal_year": m.last_fiscal_year},
             "core_municipality": m.core_municipality,
         },
         "municipalities": [
-            {"code": x.code, "name": x.name, "population": x.population, "households": x.households,
-             "area_km2": x.area_km2}
+            {
+                "code": x.code,
+                "name": x.name,
+                "population": x.population,
+                "households": x.households,
+                "area_km2": x.area_km2,
+            }
             for x in plan.municipalities
         ],
         "pillars": [
             {"id": p.id, "name": p.name, "areas": list(p.area_ids), "subfields": list(p.subfield_ids)}
             for p in plan.pillars
         ],
-        "subfields": [{"id": s.id, "pillar": s.pillar, "name": s.name, "areas": list(s.area_ids)} for s in plan.subfields],
+        "subfields": [
+            {"id": s.id, "pillar": s.pillar, "name": s.name, "areas": list(s.area_ids)} for s in plan.subfields
+        ],
         "policy_areas": [
-            {"id": a.id, "name": a.name, "subfield": a.subfield, "pillar": a.pillar,
-             "field_label": a.agreement.field_label}
+            {
+                "id": a.id,
+                "name": a.name,
+                "subfield": a.subfield,
+                "pillar": a.pillar,
+                "field_label": a.agreement.field_label,
+            }
             for a in plan.areas
         ],
         "initiatives": [
             {
-                "id": i.id, "name": i.name, "area": i.area_id, "participants": list(i.participants),
+                "id": i.id,
+                "name": i.name,
+                "area": i.area_id,
+                "participants": list(i.participants),
                 "budget": {**{str(y): v for y, v in i.budget.years.items()}, "total": i.budget.total},
             }
             for i in plan.initiatives
         ],
         "kpis": [
-            {"id": k.id, "name": k.name, "unit": k.unit, "baseline": _num(k.baseline), "baseline_year": k.baseline_year,
-             "target": _num(k.target), "direction": k.direction, "measures": k.measures,
-             "reporters": "all" if k.reporters_all else list(k.reporters), "source": k.source}
+            {
+                "id": k.id,
+                "name": k.name,
+                "unit": k.unit,
+                "baseline": _num(k.baseline),
+                "baseline_year": k.baseline_year,
+                "target": _num(k.target),
+                "direction": k.direction,
+                "measures": k.measures,
+                "reporters": "all" if k.reporters_all else list(k.reporters),
+                "source": k.source,
+            }
             for k in plan.kpis
         ],
     }
@@ -75,8 +102,10 @@ def plan_summary(plan: Plan) -> str:
             area = plan.area(a)
             ka = [k.id for k in plan.kpis if k.measures == a]
             sub = f" [{area.subfield}]" if area.subfield else ""
-            lines.append(f"  {area.id:<5} {area.name}{sub}: 取組 {len(area.initiative_ids)}"
-                         + (f" / KPI: {', '.join(ka)}" if ka else ""))
+            lines.append(
+                f"  {area.id:<5} {area.name}{sub}: 取組 {len(area.initiative_ids)}"
+                + (f" / KPI: {', '.join(ka)}" if ka else "")
+            )
     for s in plan.subfields:
         ks = [k.id for k in plan.kpis if k.measures == s.id]
         lines.append(f"小分野 {s.id} {s.name}（{s.area_ids[0]}〜{s.area_ids[-1]}）KPI: {', '.join(ks) or 'なし'}")

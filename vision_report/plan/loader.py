@@ -82,19 +82,28 @@ class _Loader:
                 code = (row.get("code") or "").strip()
                 name = (row.get("name") or "").strip()
                 if not check_digit_ok(code):
-                    self.problem(f"{rel} {n}行目", f"市町村コード {code!r} は6桁の全国地方公共団体コードではありません（検査数字が合いません）")
+                    self.problem(
+                        f"{rel} {n}行目",
+                        f"市町村コード {code!r} は6桁の全国地方公共団体コードではありません（検査数字が合いません）",
+                    )
                 if not name:
                     self.problem(f"{rel} {n}行目", "市町村名が空です")
                 try:
-                    out.append(Municipality(
-                        code=code, name=name,
-                        population=int(row["population"]) if row.get("population") else None,
-                        households=int(row["households"]) if row.get("households") else None,
-                        area_km2=float(row["area_km2"]) if row.get("area_km2") else None,
-                    ))
+                    out.append(
+                        Municipality(
+                            code=code,
+                            name=name,
+                            population=int(row["population"]) if row.get("population") else None,
+                            households=int(row["households"]) if row.get("households") else None,
+                            area_km2=float(row["area_km2"]) if row.get("area_km2") else None,
+                        )
+                    )
                 except ValueError as exc:
                     self.problem(f"{rel} {n}行目", f"数値が読めません（{exc}）")
-        for what, counter in (("市町村コード", Counter(m.code for m in out)), ("市町村名", Counter(m.name for m in out))):
+        for what, counter in (
+            ("市町村コード", Counter(m.code for m in out)),
+            ("市町村名", Counter(m.name for m in out)),
+        ):
             for key, c in counter.items():
                 if c > 1:
                     self.problem(rel, f"{what} {key} が{c}回出てきます（重複）")
@@ -163,16 +172,23 @@ class _Loader:
         try:
             period = meta_raw["period"]
             meta = PlanMeta(
-                id=str(meta_raw["id"]), title=meta_raw["title"], alliance=meta_raw["alliance"],
-                revision=meta_raw["revision"], first_fiscal_year=int(period["first_fiscal_year"]),
+                id=str(meta_raw["id"]),
+                title=meta_raw["title"],
+                alliance=meta_raw["alliance"],
+                revision=meta_raw["revision"],
+                first_fiscal_year=int(period["first_fiscal_year"]),
                 last_fiscal_year=int(period["last_fiscal_year"]),
-                core_municipality=str(meta_raw["core_municipality"]), office=meta_raw.get("office"),
-                period_note=period.get("note"), population_as_of=meta_raw.get("population_as_of"),
+                core_municipality=str(meta_raw["core_municipality"]),
+                office=meta_raw.get("office"),
+                period_note=period.get("note"),
+                population_as_of=meta_raw.get("population_as_of"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanError([f"plan.yaml: 必須項目がありません・読めません（{exc}）"] + self.problems) from exc
         if meta.core_municipality not in order:
-            self.problem("plan.yaml", f"中心市 core_municipality {meta.core_municipality} が municipalities.csv にありません")
+            self.problem(
+                "plan.yaml", f"中心市 core_municipality {meta.core_municipality} が municipalities.csv にありません"
+            )
         totals = meta_raw.get("municipality_totals") or {}
         for key in ("population", "households", "area_km2"):
             if key in totals:
@@ -210,7 +226,10 @@ class _Loader:
                 if aid != f"{pid}.{a_pos}":
                     self.problem(where, f"政策分野の番号は文書の順に {pid}.{a_pos} のはずです")
                 if subfield_of_area.get(aid) != (a.get("subfield") and f"{pid}{a.get('subfield')}"):
-                    self.problem(where, f"小分野 {a.get('subfield')!r} が plan.yaml の範囲（{subfield_of_area.get(aid)}）と合いません")
+                    self.problem(
+                        where,
+                        f"小分野 {a.get('subfield')!r} が plan.yaml の範囲（{subfield_of_area.get(aid)}）と合いません",
+                    )
                 ag = a.get("agreement") or {}
                 init_ids = []
                 inits = a.get("initiatives") or []
@@ -222,38 +241,67 @@ class _Loader:
                     if iid != f"{aid}.{i_pos}":
                         self.problem(iwhere, f"取組の番号は文書の順に {aid}.{i_pos} のはずです")
                     roles = i.get("roles") or {}
-                    initiatives.append(Initiative(
-                        id=iid, area_id=aid, number=i_pos, name=str(i.get("name") or ""),
-                        participants=self.participants(i.get("participants"), iwhere, by_name, order),
-                        budget=self.budget(i.get("budget"), iwhere, years),
-                        description=i.get("description"), role_kumamoto=roles.get("kumamoto"),
-                        role_neighbours=roles.get("neighbours"), cost_sharing=i.get("cost_sharing"),
-                        schedule=tuple(i.get("schedule") or ()), subsidies=i.get("subsidies"),
-                        effects=i.get("effects"), source_line=i.get("source_line"),
-                    ))
+                    initiatives.append(
+                        Initiative(
+                            id=iid,
+                            area_id=aid,
+                            number=i_pos,
+                            name=str(i.get("name") or ""),
+                            participants=self.participants(i.get("participants"), iwhere, by_name, order),
+                            budget=self.budget(i.get("budget"), iwhere, years),
+                            description=i.get("description"),
+                            role_kumamoto=roles.get("kumamoto"),
+                            role_neighbours=roles.get("neighbours"),
+                            cost_sharing=i.get("cost_sharing"),
+                            schedule=tuple(i.get("schedule") or ()),
+                            subsidies=i.get("subsidies"),
+                            effects=i.get("effects"),
+                            source_line=i.get("source_line"),
+                        )
+                    )
                     if not i.get("name"):
                         self.problem(iwhere, "取組名（name）が空です")
                     init_ids.append(iid)
-                areas.append(PolicyArea(
-                    id=aid, pillar=pid, number=a_pos, name=str(a.get("name") or ""),
-                    subfield=subfield_of_area.get(aid), direction=a.get("direction"),
-                    agreement=Agreement(content=ag.get("content"), role_kumamoto=ag.get("role_kumamoto"),
-                                        role_neighbours=ag.get("role_neighbours"), field_label=ag.get("field_label")),
-                    initiative_ids=tuple(init_ids), source_line=a.get("source_line"),
-                ))
+                areas.append(
+                    PolicyArea(
+                        id=aid,
+                        pillar=pid,
+                        number=a_pos,
+                        name=str(a.get("name") or ""),
+                        subfield=subfield_of_area.get(aid),
+                        direction=a.get("direction"),
+                        agreement=Agreement(
+                            content=ag.get("content"),
+                            role_kumamoto=ag.get("role_kumamoto"),
+                            role_neighbours=ag.get("role_neighbours"),
+                            field_label=ag.get("field_label"),
+                        ),
+                        initiative_ids=tuple(init_ids),
+                        source_line=a.get("source_line"),
+                    )
+                )
                 area_ids.append(aid)
-            pillars.append(Pillar(
-                id=pid, name=str(raw.get("name")), direction=raw.get("direction"), area_ids=tuple(area_ids),
-                subfield_ids=tuple(s[0] for s in subfields_tmp if s[1] == pid), source_line=raw.get("source_line"),
-            ))
+            pillars.append(
+                Pillar(
+                    id=pid,
+                    name=str(raw.get("name")),
+                    direction=raw.get("direction"),
+                    area_ids=tuple(area_ids),
+                    subfield_ids=tuple(s[0] for s in subfields_tmp if s[1] == pid),
+                    source_line=raw.get("source_line"),
+                )
+            )
         known_areas = {a.id for a in areas}
         for sid, _p, _l, _n, ids in subfields_tmp:
             missing = [a for a in ids if a not in known_areas]
             if missing:
                 self.problem("plan.yaml", f"小分野 {sid} の政策分野 {', '.join(missing)} がありません")
         subfields = [Subfield(id=s[0], pillar=s[1], letter=s[2], name=s[3], area_ids=s[4]) for s in subfields_tmp]
-        for what, ids in (("柱", [str(p.id) for p in pillars]), ("政策分野", [a.id for a in areas]),
-                          ("取組", [i.id for i in initiatives])):
+        for what, ids in (
+            ("柱", [str(p.id) for p in pillars]),
+            ("政策分野", [a.id for a in areas]),
+            ("取組", [i.id for i in initiatives]),
+        ):
             for key, c in Counter(ids).items():
                 if c > 1:
                     self.problem("計画データ", f"{what} {key} が{c}回出てきます（重複）")
@@ -262,8 +310,15 @@ class _Loader:
         kpis = self.kpis(nodes, order)
         if self.problems:
             raise PlanError(self.problems)
-        return Plan(meta=meta, municipalities=tuple(munis), pillars=tuple(pillars), subfields=tuple(subfields),
-                    areas=tuple(areas), initiatives=tuple(initiatives), kpis=tuple(kpis))
+        return Plan(
+            meta=meta,
+            municipalities=tuple(munis),
+            pillars=tuple(pillars),
+            subfields=tuple(subfields),
+            areas=tuple(areas),
+            initiatives=tuple(initiatives),
+            kpis=tuple(kpis),
+        )
 
     def kpis(self, nodes: set[str], order: dict[str, int]) -> list[Kpi]:
         rel = "kpis.yaml"
@@ -274,10 +329,14 @@ class _Loader:
             where = f"{rel} KPI {kid}"
             node = str(k.get("measures"))
             if node not in nodes:
-                self.problem(where, f"測る対象 measures {node!r} は計画に存在しません（柱・政策分野・小分野のいずれか）")
+                self.problem(
+                    where, f"測る対象 measures {node!r} は計画に存在しません（柱・政策分野・小分野のいずれか）"
+                )
             direction = k.get("direction")
             if direction not in DIRECTIONS:
-                self.problem(where, f"direction {direction!r} は increase / decrease / at_least のいずれかにしてください")
+                self.problem(
+                    where, f"direction {direction!r} は increase / decrease / at_least のいずれかにしてください"
+                )
             rep = k.get("reporters")
             if rep == "all":
                 reporters, rep_all = tuple(order), True
@@ -285,7 +344,10 @@ class _Loader:
                 bad = [str(r) for r in rep if str(r) not in order]
                 if bad:
                     self.problem(where, f"報告市町村 {', '.join(bad)} は構成市町村にありません")
-                reporters, rep_all = tuple(sorted((str(r) for r in rep if str(r) in order), key=order.__getitem__)), False
+                reporters, rep_all = (
+                    tuple(sorted((str(r) for r in rep if str(r) in order), key=order.__getitem__)),
+                    False,
+                )
             else:
                 self.problem(where, "reporters は all か市町村コードの一覧にしてください")
                 reporters, rep_all = (), False
@@ -299,13 +361,26 @@ class _Loader:
                 self.problem(where, "現状値と目標値が同じため進捗率を計算できません")
             if not k.get("unit"):
                 self.problem(where, "単位（unit）が空です")
-            out.append(Kpi(
-                id=kid, name=str(k.get("name")), measures=node, unit=str(k.get("unit")), baseline=baseline,
-                baseline_year=baseline_year, target=target, direction=direction, reporters=reporters,
-                reporters_all=rep_all, source=k.get("source"), notes=k.get("notes"),
-                baseline_year_label=k.get("baseline_year_label"), target_label=k.get("target_label"),
-                allow_negative=bool(k.get("allow_negative", False)), source_line=k.get("source_line"),
-            ))
+            out.append(
+                Kpi(
+                    id=kid,
+                    name=str(k.get("name")),
+                    measures=node,
+                    unit=str(k.get("unit")),
+                    baseline=baseline,
+                    baseline_year=baseline_year,
+                    target=target,
+                    direction=direction,
+                    reporters=reporters,
+                    reporters_all=rep_all,
+                    source=k.get("source"),
+                    notes=k.get("notes"),
+                    baseline_year_label=k.get("baseline_year_label"),
+                    target_label=k.get("target_label"),
+                    allow_negative=bool(k.get("allow_negative", False)),
+                    source_line=k.get("source_line"),
+                )
+            )
         for key, c in Counter(k.id for k in out).items():
             if c > 1:
                 self.problem(rel, f"KPI {key} が{c}回出てきます（重複）")

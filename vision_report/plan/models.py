@@ -149,10 +149,12 @@ class PlanMeta:
         first, last = self.first_fiscal_year, self.last_fiscal_year
         if first <= fiscal_year <= last + 1:
             return None
-        return (f"{fiscal_year}年度は{self.title}の計画期間（{first}〜{last}年度）の外です。"
-                f"--fiscal-year には {first}〜{last + 1} の年度を指定してください"
-                f"（計画期間の翌年度 {last + 1} 年度は、計画期間の後の実績を確かめるために指定できます。"
-                "その年度の計画事業費はありません）。")
+        return (
+            f"{fiscal_year}年度は{self.title}の計画期間（{first}〜{last}年度）の外です。"
+            f"--fiscal-year には {first}〜{last + 1} の年度を指定してください"
+            f"（計画期間の翌年度 {last + 1} 年度は、計画期間の後の実績を確かめるために指定できます。"
+            "その年度の計画事業費はありません）。"
+        )
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,13 @@ def kpi_trends(kpis: list[dict], years: list[int], *, cols: int = 2) -> bytes:
         xs = [y for y in years if k["values"].get(y) is not None]
         ys = [k["values"][y] for y in xs]
         ax.axhline(k["target"], color=ORANGE, linestyle="--", linewidth=1.2, label=f"目標 {_fmt(k['target'])}")
-        ax.axhline(k["baseline"], color=GREY, linestyle=":", linewidth=1.0,
-                   label=f"現状値 {_fmt(k['baseline'])}（{k['baseline_year']}）")
+        ax.axhline(
+            k["baseline"],
+            color=GREY,
+            linestyle=":",
+            linewidth=1.0,
+            label=f"現状値 {_fmt(k['baseline'])}（{k['baseline_year']}）",
+        )
         if xs:
             ax.plot(xs, ys, marker="o", color=NAVY, linewidth=1.8, label="実績")
             for x, y in zip(xs, ys, strict=True):

@@ -13,8 +13,14 @@ from ..config import Settings
 from ..plan import Plan
 from ..textfmt import jinja_env
 
-STATUS_JA = {"accepted": "受理", "accepted_with_warnings": "受理（警告あり）", "rejected": "差戻し",
-             "superseded": "差替え済み", "missing": "未提出", "pending": "保留（書込み中）"}
+STATUS_JA = {
+    "accepted": "受理",
+    "accepted_with_warnings": "受理（警告あり）",
+    "rejected": "差戻し",
+    "superseded": "差替え済み",
+    "missing": "未提出",
+    "pending": "保留（書込み中）",
+}
 TIMELINESS_JA = {"on_time": "期限内", "late": "期限後", "missing": "未提出"}
 SYNTHETIC_MARK = "合成データ"
 
@@ -89,10 +95,21 @@ class ReportData:
         m = self.plan.meta
         c = self.counts()
         return {
-            "plan_title": m.title, "revision": m.revision, "alliance": m.alliance, "office": m.office or "",
-            "fiscal_year": self.fiscal_year, "issued": self.issued, "n_members": len(self.plan.municipalities),
-            "n_initiatives": len(self.plan.initiatives), "n_kpis": len(self.plan.kpis),
-            "first_fy": m.first_fiscal_year, "last_fy": m.last_fiscal_year, "period_note": m.period_note or "",
-            "n_accepted": c["accepted"], "n_rejected": c["rejected"], "n_missing": c["missing"],
-            "progress": self.settings.ratings.progress, "attainment": self.settings.ratings.attainment,
+            "plan_title": m.title,
+            "revision": m.revision,
+            "alliance": m.alliance,
+            "office": m.office or "",
+            "fiscal_year": self.fiscal_year,
+            "issued": self.issued,
+            "n_members": len(self.plan.municipalities),
+            "n_initiatives": len(self.plan.initiatives),
+            "n_kpis": len(self.plan.kpis),
+            "first_fy": m.first_fiscal_year,
+            "last_fy": m.last_fiscal_year,
+            "period_note": m.period_note or "",
+            "n_accepted": c["accepted"],
+            "n_rejected": c["rejected"],
+            "n_missing": c["missing"],
+            "progress": self.settings.ratings.progress,
+            "attainment": self.settings.ratings.attainment,
         }

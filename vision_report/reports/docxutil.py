@@ -62,9 +62,11 @@ def add_toc(doc, entries: list[str], note: str) -> None:
     """A TOC field whose shown result lists the headings (Word rebuilds it with page numbers on opening)."""
     first = doc.add_paragraph()
     run = first.add_run()
-    for tag, attrs, text in (("w:fldChar", {"w:fldCharType": "begin", "w:dirty": "true"}, None),
-                             ("w:instrText", {"xml:space": "preserve"}, ' TOC \\o "1-2" \\h \\z \\u '),
-                             ("w:fldChar", {"w:fldCharType": "separate"}, None)):
+    for tag, attrs, text in (
+        ("w:fldChar", {"w:fldCharType": "begin", "w:dirty": "true"}, None),
+        ("w:instrText", {"xml:space": "preserve"}, ' TOC \\o "1-2" \\h \\z \\u '),
+        ("w:fldChar", {"w:fldCharType": "separate"}, None),
+    ):
         el = OxmlElement(tag)
         for k, v in attrs.items():
             el.set(qn(k), v)
@@ -165,9 +167,19 @@ def _put(cell, text: str, style, align=None, bold: bool = False) -> None:
         p.alignment = align
 
 
-def add_table(doc, header: list[str], rows: list[list[str]], *, widths: list[float], numeric=frozenset(),
-              center=frozenset(), header_rows: int = 1, fills: dict[int, str] | None = None,
-              bold_rows=frozenset(), finish: Callable | None = None):
+def add_table(
+    doc,
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    widths: list[float],
+    numeric=frozenset(),
+    center=frozenset(),
+    header_rows: int = 1,
+    fills: dict[int, str] | None = None,
+    bold_rows=frozenset(),
+    finish: Callable | None = None,
+):
     """A grid table, header repeated on every page, numbers right-aligned.
 
     ``finish(table)`` may restyle the built table (merge cells, keep it on one page). A table of a layout seen
@@ -177,15 +189,43 @@ def add_table(doc, header: list[str], rows: list[list[str]], *, widths: list[flo
     """
     template_key = getattr(doc, "_vr_template_key", None)
     if template_key is None or any(_special(v) for r in rows for v in r):
-        return _build_table(doc, header, rows, widths=widths, numeric=numeric, center=center, fills=fills,
-                            bold_rows=bold_rows, finish=finish)
-    key = (template_key, tuple(header), tuple(widths), frozenset(numeric), frozenset(center), header_rows,
-           tuple(sorted((fills or {}).items())), frozenset(bold_rows), tuple(len(r) for r in rows), finish)
+        return _build_table(
+            doc,
+            header,
+            rows,
+            widths=widths,
+            numeric=numeric,
+            center=center,
+            fills=fills,
+            bold_rows=bold_rows,
+            finish=finish,
+        )
+    key = (
+        template_key,
+        tuple(header),
+        tuple(widths),
+        frozenset(numeric),
+        frozenset(center),
+        header_rows,
+        tuple(sorted((fills or {}).items())),
+        frozenset(bold_rows),
+        tuple(len(r) for r in rows),
+        finish,
+    )
     proto = _TABLE_PROTOS.get(key)
     if proto is None:
         # build once with a marker in every body cell, note where each marker ended up, keep the XML
-        table = _build_table(doc, header, [[_MARK] * len(r) for r in rows], widths=widths, numeric=numeric,
-                             center=center, fills=fills, bold_rows=bold_rows, finish=None)
+        table = _build_table(
+            doc,
+            header,
+            [[_MARK] * len(r) for r in rows],
+            widths=widths,
+            numeric=numeric,
+            center=center,
+            fills=fills,
+            bold_rows=bold_rows,
+            finish=None,
+        )
         tbl = table._tbl
         marks = [t for t in tbl.iter(qn("w:t")) if t.text == _MARK]  # cell order, before finish moves any
         if finish is not None:
@@ -236,9 +276,18 @@ def _index_path(root, el) -> tuple[int, ...] | None:
     return tuple(reversed(path))
 
 
-def _build_table(doc, header: list[str], rows: list[list[str]], *, widths: list[float], numeric=frozenset(),
-                 center=frozenset(), fills: dict[int, str] | None = None, bold_rows=frozenset(),
-                 finish: Callable | None = None):
+def _build_table(
+    doc,
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    widths: list[float],
+    numeric=frozenset(),
+    center=frozenset(),
+    fills: dict[int, str] | None = None,
+    bold_rows=frozenset(),
+    finish: Callable | None = None,
+):
     """The python-docx way, filled row by row (never ``Table.cell()``, which rebuilds the grid on every call)."""
     table = doc.add_table(rows=0, cols=len(header))
     table.style = "Table Grid"
@@ -281,7 +330,7 @@ def _build_table(doc, header: list[str], rows: list[list[str]], *, widths: list[
 def merge_column(table, col: int, first: int, last: int) -> None:
     """Merge rows first..last of column ``col`` (vertical merge); the first cell's text is the merged cell's, the
     others' is dropped."""
-    for row in table.rows[first + 1:last + 1]:
+    for row in table.rows[first + 1 : last + 1]:
         for p in row.cells[col].paragraphs:  # dropped, not carried into the merged cell as extra lines
             for r in list(p._p.r_lst):
                 p._p.remove(r)

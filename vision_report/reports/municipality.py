@@ -18,9 +18,18 @@ def _value(kpi, v) -> str:
     return fmt_signed(v) if kpi.allow_negative else fmt_num(v)
 
 
-def build_municipality_report(plan: Plan, fiscal_year: int, code: str, kpi: pd.DataFrame, budget: pd.DataFrame,
-                              mine: pd.DataFrame, rows: pd.DataFrame, issues: dict[str, list[str]],
-                              template: Path | None, synthetic: bool):
+def build_municipality_report(
+    plan: Plan,
+    fiscal_year: int,
+    code: str,
+    kpi: pd.DataFrame,
+    budget: pd.DataFrame,
+    mine: pd.DataFrame,
+    rows: pd.DataFrame,
+    issues: dict[str, list[str]],
+    template: Path | None,
+    synthetic: bool,
+):
     """``mine``: this municipality's rows of submissions.csv; ``rows``: its accepted rows;
     ``issues``: file -> Japanese error/warning lines."""
     m = plan.municipality(code)
@@ -32,14 +41,31 @@ def build_municipality_report(plan: Plan, fiscal_year: int, code: str, kpi: pd.D
         p = doc.add_paragraph()
         r = p.add_run("※ サンプル（合成データ）から作成したもので、実在の数値ではありません。")
         r.bold = True
-    doc.add_paragraph(f"{m.name}（団体コード {m.code}、人口 {fmt_num(m.population)} 人）は、ビジョンの{len(plan.initiatives)}の具体的取組のうち"
-                      f"{len(plan.initiatives_of(code))}の取組に参加し、{len(plan.kpis_reported_by(code))}のKPIの実績を報告します。")
+    doc.add_paragraph(
+        f"{m.name}（団体コード {m.code}、人口 {fmt_num(m.population)} 人）は、ビジョンの{len(plan.initiatives)}の具体的取組のうち"
+        f"{len(plan.initiatives_of(code))}の取組に参加し、{len(plan.kpis_reported_by(code))}のKPIの実績を報告します。"
+    )
 
     doc.add_heading("提出状況", level=2)
-    srows = [[r.file or "—", r.received_at or "—", TIMELINESS_JA.get(r.timeliness, ""), STATUS_JA.get(r.status, r.status),
-              str(r.error_count), str(r.warning_count)] for r in mine.itertuples()]
-    add_table(doc, ["ファイル", "受付日時", "期限", "状態", "エラー", "警告"], srows, widths=[62, 32, 14, 32, 15, 15],
-              numeric={4, 5}, center={2, 3})
+    srows = [
+        [
+            r.file or "—",
+            r.received_at or "—",
+            TIMELINESS_JA.get(r.timeliness, ""),
+            STATUS_JA.get(r.status, r.status),
+            str(r.error_count),
+            str(r.warning_count),
+        ]
+        for r in mine.itertuples()
+    ]
+    add_table(
+        doc,
+        ["ファイル", "受付日時", "期限", "状態", "エラー", "警告"],
+        srows,
+        widths=[62, 32, 14, 32, 15, 15],
+        numeric={4, 5},
+        center={2, 3},
+    )
     for f, lines in issues.items():
         for line in lines:
             add_note(doc, f"※ {f}: {line}")
@@ -53,11 +79,29 @@ def build_municipality_report(plan: Plan, fiscal_year: int, code: str, kpi: pd.D
         v = spend["value"].get(ini.id) if len(spend) else None
         st = spend["status"].get(ini.id) if len(spend) else None
         total += v or 0
-        irows.append([ini.id, ini.name, fmt_num(v), st or "—", fmt_num(b["planned_thousand_yen"]),
-                      fmt_num(b["actual_thousand_yen"]), fmt_pct(b["execution_pct"])])
-    add_table(doc, ["取組", "名称", "本市町村の支出", "実施状況", "圏域の計画", "圏域の実績", "執行率"], irows,
-              widths=[15, 55, 20, 16, 22, 22, 20], numeric={2, 4, 5, 6}, center={0, 3})
-    add_note(doc, f"※ 金額は千円。本市町村の支出の合計 {fmt_num(total)} 千円。圏域の計画・実績は取組全体（全参加市町村）の額。")
+        irows.append(
+            [
+                ini.id,
+                ini.name,
+                fmt_num(v),
+                st or "—",
+                fmt_num(b["planned_thousand_yen"]),
+                fmt_num(b["actual_thousand_yen"]),
+                fmt_pct(b["execution_pct"]),
+            ]
+        )
+    add_table(
+        doc,
+        ["取組", "名称", "本市町村の支出", "実施状況", "圏域の計画", "圏域の実績", "執行率"],
+        irows,
+        widths=[15, 55, 20, 16, 22, 22, 20],
+        numeric={2, 4, 5, 6},
+        center={0, 3},
+    )
+    add_note(
+        doc,
+        f"※ 金額は千円。本市町村の支出の合計 {fmt_num(total)} 千円。圏域の計画・実績は取組全体（全参加市町村）の額。",
+    )
 
     doc.add_heading("報告しているKPIと圏域に占める割合", level=2)
     vals = rows[rows["kind"] == "kpi"].set_index("item_id")["value"] if len(rows) else pd.Series(dtype=float)
@@ -67,12 +111,28 @@ def build_municipality_report(plan: Plan, fiscal_year: int, code: str, kpi: pd.D
         v = vals.get(k.id)
         region = r["actual"]
         share = v / region * 100 if v is not None and pd.notna(region) and region else None
-        krows.append([f"{k.name}（{k.unit}）", _value(k, v), _value(k, region), fmt_pct(share),
-                      "－" if r["rating"] == "-" else str(r["rating"])])
-    add_table(doc, ["KPI", "本市町村の値", "圏域の値", "割合", "圏域の評価"], krows, widths=[78, 26, 26, 20, 20],
-              numeric={1, 2, 3}, center={4})
-    add_note(doc, "※ 割合は、圏域の値（受理した提出の合計）に占める本市町村の値。社会増減数は負の値があるため割合が100%を超えることがある。"
-                  f"　問合せ先: {plan.meta.office or ''}")
+        krows.append(
+            [
+                f"{k.name}（{k.unit}）",
+                _value(k, v),
+                _value(k, region),
+                fmt_pct(share),
+                "－" if r["rating"] == "-" else str(r["rating"]),
+            ]
+        )
+    add_table(
+        doc,
+        ["KPI", "本市町村の値", "圏域の値", "割合", "圏域の評価"],
+        krows,
+        widths=[78, 26, 26, 20, 20],
+        numeric={1, 2, 3},
+        center={4},
+    )
+    add_note(
+        doc,
+        "※ 割合は、圏域の値（受理した提出の合計）に占める本市町村の値。社会増減数は負の値があるため割合が100%を超えることがある。"
+        f"　問合せ先: {plan.meta.office or ''}",
+    )
     return doc
 
 
@@ -85,8 +145,9 @@ def _render_chunk(args) -> list[str]:
     gc.freeze()
     try:
         for code, name, mine, rows, issues in jobs:
-            doc = build_municipality_report(plan, fiscal_year, code, kpi, budget, mine, rows, issues, template,
-                                            synthetic)
+            doc = build_municipality_report(
+                plan, fiscal_year, code, kpi, budget, mine, rows, issues, template, synthetic
+            )
             written.append(str(save(doc, out_dir / "municipalities" / f"{code}_{name}.docx")))
             del doc
             gc.collect()
@@ -106,8 +167,10 @@ def write_municipality_reports(data: ReportData, out_dir: Path, issues_by_file: 
         issues = {f: issues_by_file[f] for f in mine["file"] if f in issues_by_file}
         jobs.append((m.code, m.name, mine, rows_by.get(m.code, empty_rows), issues))
     written = []
-    args = [(plan, data.fiscal_year, out_dir, data.kpi, data.budget, data.style_template, data.synthetic, chunk)
-            for chunk in chunks(jobs)]
+    args = [
+        (plan, data.fiscal_year, out_dir, data.kpi, data.budget, data.style_template, data.synthetic, chunk)
+        for chunk in chunks(jobs)
+    ]
     for paths in parallel_map(_render_chunk, args):
         written += [Path(p) for p in paths]
     return written

@@ -23,7 +23,7 @@ def chunks(jobs: list, settings=None) -> list[list]:
     if len(jobs) < SERIAL_BELOW or n == 1:
         return [jobs]
     size = max(1, len(jobs) // (n * 4))
-    return [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
 
 def parallel_map(fn: Callable, args: Iterable) -> list:

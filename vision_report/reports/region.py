@@ -53,8 +53,18 @@ def kpi_rows(data: ReportData, kpis: list[Kpi]) -> list[list[str]]:
     out = []
     for k in kpis:
         r = data.kpi.loc[k.id]
-        out.append([f"{k.name}（{k.unit}）", baseline_text(k), target_text(k), kpi_value(k, r["actual"]), fmt_pct(r["attainment_pct"]),
-                    fmt_pct(r["progress_pct"]), rating_text(r), k.source or "—"])
+        out.append(
+            [
+                f"{k.name}（{k.unit}）",
+                baseline_text(k),
+                target_text(k),
+                kpi_value(k, r["actual"]),
+                fmt_pct(r["attainment_pct"]),
+                fmt_pct(r["progress_pct"]),
+                rating_text(r),
+                k.source or "—",
+            ]
+        )
     return out
 
 
@@ -68,8 +78,17 @@ def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
 
 def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
     years = list(range(data.plan.meta.first_fiscal_year, data.fiscal_year + 1))
-    panels = [{"name": k.name, "unit": k.unit, "baseline": k.baseline, "baseline_year": k.baseline_year,
-               "target": k.target, "values": data.kpi_values(k.id)} for k in kpis]
+    panels = [
+        {
+            "name": k.name,
+            "unit": k.unit,
+            "baseline": k.baseline,
+            "baseline_year": k.baseline_year,
+            "target": k.target,
+            "values": data.kpi_values(k.id),
+        }
+        for k in kpis
+    ]
     png = charts.kpi_trends(panels, years, cols=2 if len(kpis) > 1 else 1)
     add_picture(doc, png, PAGE_WIDTH_MM if len(kpis) > 1 else 100, caption)
 
@@ -83,8 +102,15 @@ def grid_table(doc, data: ReportData, ini: Initiative) -> None:
         rows.append(["○" if m.code in ini.participants else "" for m in half])
     rows = [r + [""] * (10 - len(r)) for r in rows]
     labelled = [["関係市町村" if k == 0 else ""] + r for k, r in enumerate(rows)]
-    add_table(doc, ["関係市町村"] + [""] * 10, labelled, widths=[18] + [15.2] * 10, center=set(range(1, 11)),
-              fills={0: SUBTLE_FILL, 2: SUBTLE_FILL}, finish=_finish_grid)
+    add_table(
+        doc,
+        ["関係市町村"] + [""] * 10,
+        labelled,
+        widths=[18] + [15.2] * 10,
+        center=set(range(1, 11)),
+        fills={0: SUBTLE_FILL, 2: SUBTLE_FILL},
+        finish=_finish_grid,
+    )
 
 
 def _finish_grid(table) -> None:
@@ -101,28 +127,45 @@ def budget_table(doc, data: ReportData, ini: Initiative) -> None:
     total = ini.budget.total
     plan_row.append(fmt_num(total) if isinstance(total, int) else (total or "—"))
     act = [spend.get(y) if y <= data.fiscal_year else None for y in years]
-    act_row = ["実績"] + [fmt_num(v) if v is not None else ("—" if y <= data.fiscal_year else "") for v, y in
-                          zip(act, years, strict=True)]
+    act_row = ["実績"] + [
+        fmt_num(v) if v is not None else ("—" if y <= data.fiscal_year else "") for v, y in zip(act, years, strict=True)
+    ]
     done = [v for v in act if v is not None]
     act_row.append(fmt_num(sum(done)) if done else "—")
     exe_row = ["執行率"]
     for y, v in zip(years, act, strict=True):
         p = ini.budget.planned(y)
-        exe_row.append(fmt_pct(v / p * 100) if v is not None and isinstance(p, int) and p > 0 else
-                       ("" if y > data.fiscal_year else "—"))
+        exe_row.append(
+            fmt_pct(v / p * 100)
+            if v is not None and isinstance(p, int) and p > 0
+            else ("" if y > data.fiscal_year else "—")
+        )
     exe_row.append("")
-    add_table(doc, ["事業費（千円）"] + [f"{y}年度" for y in years] + ["合計"], [plan_row, act_row, exe_row],
-              widths=[26] + [20] * len(years) + [24], numeric=set(range(1, len(years) + 2)), center={0},
-              finish=keep_together)
+    add_table(
+        doc,
+        ["事業費（千円）"] + [f"{y}年度" for y in years] + ["合計"],
+        [plan_row, act_row, exe_row],
+        widths=[26] + [20] * len(years) + [24],
+        numeric=set(range(1, len(years) + 2)),
+        center={0},
+        finish=keep_together,
+    )
 
 
 def status_line(data: ReportData, ini: Initiative) -> str:
     b = data.budget.loc[ini.id]
-    parts = [f"実施 {int(b['n_implemented'])}", f"一部実施 {int(b['n_partial'])}",
-             f"未実施 {int(b['n_not_implemented'])}", f"完了 {int(b['n_completed'])}"]
+    parts = [
+        f"実施 {int(b['n_implemented'])}",
+        f"一部実施 {int(b['n_partial'])}",
+        f"未実施 {int(b['n_not_implemented'])}",
+        f"完了 {int(b['n_completed'])}",
+    ]
     done = "（全参加市町村が実施・完了）" if bool(b["implemented_by_all"]) else ""
-    return (f"{data.fiscal_year}年度の実施状況: " + "・".join(parts) +
-            f"（報告 {int(b['participants_reported'])}/{int(b['participants_expected'])} 市町村）{done}")
+    return (
+        f"{data.fiscal_year}年度の実施状況: "
+        + "・".join(parts)
+        + f"（報告 {int(b['participants_reported'])}/{int(b['participants_expected'])} 市町村）{done}"
+    )
 
 
 def short(text: str | None, limit: int = 150) -> str:
@@ -155,8 +198,11 @@ def area_kpis(data: ReportData, area: PolicyArea) -> tuple[list[Kpi], str | None
     for node in data.plan.parent_nodes(area.id):
         inherited = [k for k in data.plan.kpis if k.measures == node]
         if inherited:
-            label = f"小分野{node[-1]}「{data.plan.node_name(node)}」" if not node.isdigit() else \
-                f"柱{node}「{data.plan.node_name(node)}」"
+            label = (
+                f"小分野{node[-1]}「{data.plan.node_name(node)}」"
+                if not node.isdigit()
+                else f"柱{node}「{data.plan.node_name(node)}」"
+            )
             return inherited, label
     return [], None
 
@@ -171,7 +217,8 @@ def add_area(doc, data: ReportData, area: PolicyArea) -> None:
         line = "、".join(
             f"{k.name} {kpi_value(k, data.kpi.loc[k.id, 'actual'])}{k.unit}"
             f"（達成率 {fmt_pct(data.kpi.loc[k.id, 'attainment_pct'])}・評価 {rating_text(data.kpi.loc[k.id], inline=True)}）"
-            for k in kpis)
+            for k in kpis
+        )
         prefix = f"KPI（{inherited}のKPIを表示）: " if inherited else "KPI: "
         p = doc.add_paragraph()
         p.add_run(prefix).bold = True
@@ -197,8 +244,11 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
         rows.append([f"{area.circled} {area.name}", short(area.direction, 220)])
     add_table(doc, ["項目", "内容"], rows, widths=[50, 120], fills=fills)
     doc.add_heading("(2) KPI", level=2)
-    kpis = [k for k in plan.kpis if k.measures == str(pillar.id) or k.measures in pillar.subfield_ids
-            or k.measures in pillar.area_ids]
+    kpis = [
+        k
+        for k in plan.kpis
+        if k.measures == str(pillar.id) or k.measures in pillar.subfield_ids or k.measures in pillar.area_ids
+    ]
     add_kpi_table(doc, data, kpis)
     add_trend(doc, data, kpis, f"図 柱{pillar.id}のKPIの推移（{plan.meta.first_fiscal_year}〜{data.fiscal_year}年度）")
     doc.add_heading("(3) 具体的取組", level=2)
@@ -220,25 +270,54 @@ def add_overview(doc, data: ReportData) -> None:
     for line in data.text("overview"):
         doc.add_paragraph(line)
     doc.add_heading("構成市町村", level=2)
-    rows = [[m.name, m.code, fmt_num(m.population), fmt_num(m.households), fmt_num(m.area_km2, 2)]
-            for m in plan.municipalities]
-    rows.append(["圏域合計", "", fmt_num(sum(m.population or 0 for m in plan.municipalities)),
-                 fmt_num(sum(m.households or 0 for m in plan.municipalities)),
-                 fmt_num(sum(m.area_km2 or 0 for m in plan.municipalities), 2)])
-    add_table(doc, ["市町村", "団体コード", "人口（人）", "世帯数", "面積（km²）"], rows, widths=[34, 26, 36, 36, 36],
-              numeric={2, 3, 4}, center={1}, bold_rows={len(rows) - 1})
+    rows = [
+        [m.name, m.code, fmt_num(m.population), fmt_num(m.households), fmt_num(m.area_km2, 2)]
+        for m in plan.municipalities
+    ]
+    rows.append(
+        [
+            "圏域合計",
+            "",
+            fmt_num(sum(m.population or 0 for m in plan.municipalities)),
+            fmt_num(sum(m.households or 0 for m in plan.municipalities)),
+            fmt_num(sum(m.area_km2 or 0 for m in plan.municipalities), 2),
+        ]
+    )
+    add_table(
+        doc,
+        ["市町村", "団体コード", "人口（人）", "世帯数", "面積（km²）"],
+        rows,
+        widths=[34, 26, 36, 36, 36],
+        numeric={2, 3, 4},
+        center={1},
+        bold_rows={len(rows) - 1},
+    )
     add_note(doc, f"※ 人口・世帯数・面積はビジョン記載の基本データ（{plan.meta.population_as_of or ''}）")
     doc.add_heading(f"{data.fiscal_year}年度の実績の提出状況", level=2)
     srows = []
     for r in data.subs.itertuples():
-        srows.append([r.municipality_name or "（構成市町村外）", r.file or "—", r.received_at or "—",
-                      TIMELINESS_JA.get(r.timeliness, ""), STATUS_JA.get(r.status, r.status), str(r.error_count),
-                      str(r.warning_count)])
+        srows.append(
+            [
+                r.municipality_name or "（構成市町村外）",
+                r.file or "—",
+                r.received_at or "—",
+                TIMELINESS_JA.get(r.timeliness, ""),
+                STATUS_JA.get(r.status, r.status),
+                str(r.error_count),
+                str(r.warning_count),
+            ]
+        )
     deadline = next((d for d in data.subs["deadline"] if d), "")
     if deadline:
         add_note(doc, f"提出期限: {deadline.replace('-', '年', 1).replace('-', '月', 1)}日")
-    add_table(doc, ["市町村", "ファイル", "受付日時", "期限", "状態", "エラー", "警告"], srows,
-              widths=[20, 56, 32, 14, 26, 11, 11], numeric={5, 6}, center={3, 4})
+    add_table(
+        doc,
+        ["市町村", "ファイル", "受付日時", "期限", "状態", "エラー", "警告"],
+        srows,
+        widths=[20, 56, 32, 14, 26, 11, 11],
+        numeric={5, 6},
+        center={3, 4},
+    )
     doc.add_heading("評価の方法", level=2)
     for line in data.text("method"):
         add_note(doc, line)
@@ -251,29 +330,58 @@ def add_management(doc, data: ReportData) -> None:
     rows = []
     for k in plan.kpis:
         r = data.kpi.loc[k.id]
-        rows.append([f"{k.measures} {plan.node_name(k.measures)}", f"{k.name}（{k.unit}）",
-                     baseline_text(k), target_text(k), kpi_value(k, r["actual"]), fmt_pct(r["attainment_pct"]),
-                     fmt_pct(r["progress_pct"]), rating_text(r)])
-    add_table(doc, ["取組内容", "KPI", "現状値", "目標値", "実績値", "達成率", "進捗率", "評価"], rows,
-              widths=[28, 38, 22, 22, 18, 14, 17, 11], numeric={2, 3, 4, 5, 6}, center={7})
+        rows.append(
+            [
+                f"{k.measures} {plan.node_name(k.measures)}",
+                f"{k.name}（{k.unit}）",
+                baseline_text(k),
+                target_text(k),
+                kpi_value(k, r["actual"]),
+                fmt_pct(r["attainment_pct"]),
+                fmt_pct(r["progress_pct"]),
+                rating_text(r),
+            ]
+        )
+    add_table(
+        doc,
+        ["取組内容", "KPI", "現状値", "目標値", "実績値", "達成率", "進捗率", "評価"],
+        rows,
+        widths=[28, 38, 22, 22, 18, 14, 17, 11],
+        numeric={2, 3, 4, 5, 6},
+        center={7},
+    )
     doc.add_heading("(2) 柱・小分野ごとの事業費と評価", level=2)
     roll = data.rollup
     brows, labels, planned, actual = [], [], [], []
     for _, r in roll[roll["level"].isin(["pillar", "subfield"])].iterrows():
         name = f"{'柱' if r['level'] == 'pillar' else '小分野'}{r['id']} {r['name']}"
-        brows.append([name, fmt_num(r["planned_thousand_yen"]), fmt_num(r["actual_thousand_yen"]),
-                      fmt_pct(r["execution_pct"]), f"{int(r['initiatives_implemented'])}/{int(r['initiatives'])}",
-                      f"A{r['rating_A']} B{r['rating_B']} C{r['rating_C']} D{r['rating_D']}"
-                      + (f" －{r['rating_none']}" if r["rating_none"] else ""),
-                      fmt_pct(r["kpi_attainment_mean"])])
+        brows.append(
+            [
+                name,
+                fmt_num(r["planned_thousand_yen"]),
+                fmt_num(r["actual_thousand_yen"]),
+                fmt_pct(r["execution_pct"]),
+                f"{int(r['initiatives_implemented'])}/{int(r['initiatives'])}",
+                f"A{r['rating_A']} B{r['rating_B']} C{r['rating_C']} D{r['rating_D']}"
+                + (f" －{r['rating_none']}" if r["rating_none"] else ""),
+                fmt_pct(r["kpi_attainment_mean"]),
+            ]
+        )
         if r["level"] == "pillar":
             labels.append(f"柱{r['id']}")
             planned.append(0 if is_missing(r["planned_thousand_yen"]) else r["planned_thousand_yen"])
             actual.append(0 if is_missing(r["actual_thousand_yen"]) else r["actual_thousand_yen"])
-    add_table(doc, ["区分", "計画（千円）", "実績（千円）", "執行率", "全参加市町村が実施", "KPIの評価", "平均達成率"], brows,
-              widths=[46, 24, 24, 14, 22, 26, 14], numeric={1, 2, 3, 6}, center={4, 5})
-    add_picture(doc, charts.execution_bars(labels, planned, actual), 140,
-                f"図 柱ごとの事業費（{data.fiscal_year}年度、千円）")
+    add_table(
+        doc,
+        ["区分", "計画（千円）", "実績（千円）", "執行率", "全参加市町村が実施", "KPIの評価", "平均達成率"],
+        brows,
+        widths=[46, 24, 24, 14, 22, 26, 14],
+        numeric={1, 2, 3, 6},
+        center={4, 5},
+    )
+    add_picture(
+        doc, charts.execution_bars(labels, planned, actual), 140, f"図 柱ごとの事業費（{data.fiscal_year}年度、千円）"
+    )
 
 
 def build_region_report(data: ReportData):

@@ -35,40 +35,80 @@ def build_summary(data: ReportData):
         f"事業費（{len(plan.initiatives)}取組）: 計画 {fmt_num(planned)} 千円に対し実績 {fmt_num(actual)} 千円"
         f"（執行率 {fmt_pct(actual / planned * 100 if planned else None)}）。",
     ]:
-        p = doc.add_paragraph(style="List Bullet") if "List Bullet" in [s.name for s in doc.styles] else doc.add_paragraph()
+        p = (
+            doc.add_paragraph(style="List Bullet")
+            if "List Bullet" in [s.name for s in doc.styles]
+            else doc.add_paragraph()
+        )
         p.add_run(line)
     doc.add_heading("3つの柱の状況", level=2)
     rows = []
     labels, counts = [], []
     for _, r in pillars.iterrows():
-        rows.append([f"{r['id']} {r['name']}", str(len(r["kpi_ids"].split(";")) if r["kpi_ids"] else 0),
-                     f"A{r['rating_A']} B{r['rating_B']} C{r['rating_C']} D{r['rating_D']}"
-                     + (f" －{r['rating_none']}" if r["rating_none"] else ""),
-                     fmt_pct(r["kpi_attainment_mean"]), fmt_num(r["planned_thousand_yen"]),
-                     fmt_num(r["actual_thousand_yen"]), fmt_pct(r["execution_pct"]),
-                     f"{int(r['initiatives_implemented'])}/{int(r['initiatives'])}"])
+        rows.append(
+            [
+                f"{r['id']} {r['name']}",
+                str(len(r["kpi_ids"].split(";")) if r["kpi_ids"] else 0),
+                f"A{r['rating_A']} B{r['rating_B']} C{r['rating_C']} D{r['rating_D']}"
+                + (f" －{r['rating_none']}" if r["rating_none"] else ""),
+                fmt_pct(r["kpi_attainment_mean"]),
+                fmt_num(r["planned_thousand_yen"]),
+                fmt_num(r["actual_thousand_yen"]),
+                fmt_pct(r["execution_pct"]),
+                f"{int(r['initiatives_implemented'])}/{int(r['initiatives'])}",
+            ]
+        )
         labels.append(f"柱{r['id']}")
-        counts.append({"A": r["rating_A"], "B": r["rating_B"], "C": r["rating_C"], "D": r["rating_D"],
-                       "-": r["rating_none"]})
-    add_table(doc, ["柱", "KPI", "評価の内訳", "平均達成率", "計画（千円）", "実績（千円）", "執行率", "全参加市町村が実施"],
-              rows, widths=[46, 10, 24, 16, 20, 20, 15, 19], numeric={3, 4, 5, 6}, center={1, 2, 7})
+        counts.append(
+            {"A": r["rating_A"], "B": r["rating_B"], "C": r["rating_C"], "D": r["rating_D"], "-": r["rating_none"]}
+        )
+    add_table(
+        doc,
+        ["柱", "KPI", "評価の内訳", "平均達成率", "計画（千円）", "実績（千円）", "執行率", "全参加市町村が実施"],
+        rows,
+        widths=[46, 10, 24, 16, 20, 20, 15, 19],
+        numeric={3, 4, 5, 6},
+        center={1, 2, 7},
+    )
     add_picture(doc, charts.rating_bars(labels, counts), 120, "図 柱ごとのKPIの評価")
     doc.add_heading("KPIの達成状況", level=2)
     krows = []
     for k in plan.kpis:
         r = data.kpi.loc[k.id]
-        krows.append([f"{k.name}（{k.unit}）", target_text(k), kpi_value(k, r["actual"]),
-                      fmt_pct(r["attainment_pct"]), fmt_pct(r["progress_pct"]), rating_text(r)])
-    add_table(doc, ["KPI", "目標値（2025年度）", "実績値", "達成率", "進捗率", "評価"], krows,
-              widths=[70, 30, 22, 15, 18, 15], numeric={1, 2, 3, 4}, center={5})
+        krows.append(
+            [
+                f"{k.name}（{k.unit}）",
+                target_text(k),
+                kpi_value(k, r["actual"]),
+                fmt_pct(r["attainment_pct"]),
+                fmt_pct(r["progress_pct"]),
+                rating_text(r),
+            ]
+        )
+    add_table(
+        doc,
+        ["KPI", "目標値（2025年度）", "実績値", "達成率", "進捗率", "評価"],
+        krows,
+        widths=[70, 30, 22, 15, 18, 15],
+        numeric={1, 2, 3, 4},
+        center={5},
+    )
     subs = roll[roll["level"] == "subfield"]
-    labels = [f"柱{r['id']}" if r["level"] == "pillar" else f"小分野{r['id']}" for _, r in
-              roll[roll["level"].isin(["pillar", "subfield"])].iterrows()]
+    labels = [
+        f"柱{r['id']}" if r["level"] == "pillar" else f"小分野{r['id']}"
+        for _, r in roll[roll["level"].isin(["pillar", "subfield"])].iterrows()
+    ]
     sel = roll[roll["level"].isin(["pillar", "subfield"])]
-    add_picture(doc, charts.execution_bars(
-        labels, [0 if is_missing(v) else v for v in sel["planned_thousand_yen"]],
-        [0 if is_missing(v) else v for v in sel["actual_thousand_yen"]]), 120,
-        f"図 柱・小分野ごとの事業費（{fy}年度）")
+    add_picture(
+        doc,
+        charts.execution_bars(
+            labels,
+            [0 if is_missing(v) else v for v in sel["planned_thousand_yen"]],
+            [0 if is_missing(v) else v for v in sel["actual_thousand_yen"]],
+        ),
+        120,
+        f"図 柱・小分野ごとの事業費（{fy}年度）",
+    )
     if len(subs):
         add_note(doc, "※ 小分野: " + "、".join(f"{r['id']} {r['name']}" for _, r in subs.iterrows()))
     p = doc.add_paragraph()
