@@ -1,6 +1,8 @@
-"""The yearly Prefect flow: collect submissions, validate (Great Expectations), compute, write outputs.
+"""The yearly Prefect flow: collect submissions, screen them (Great Expectations), compute, write outputs.
 
-Run it with `vision-report run --fiscal-year 2024` (or `python -m flows.yearly_report 2024`).
+Run it with `vision-report run --fiscal-year 2024` (or `python -m flows.yearly_report 2024`). The flow is wiring
+only: every file it writes and every audit record it makes happens inside a task, and no task changes the
+objects it is given, so a retried task gives the same result and the same audit trail.
 """
 
 from __future__ import annotations
@@ -13,23 +15,27 @@ import pandas as pd
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.runtime import flow_run
 
-from vision_report import audit, pipeline
+from vision_report import audit, screening
+from vision_report.compute import compute_year
 from vision_report.config import Settings, load_settings
 from vision_report.intake import Received
-from vision_report.outputs import write_csv
 from vision_report.plan import Plan, load_plan
-from vision_report.publish import write_year_outputs
+from vision_report.screening import Screening, submissions_table
 from vision_report.textfmt import fmt_pct, jst
+from vision_report.vocabulary import Severity, status_counts_text, status_label
+from vision_report.writers import write_csv
+from vision_report.year_outputs import write_year_outputs
 
-STATUS_JA = {
-    "accepted": "受理",
-    "accepted_with_warnings": "受理（警告あり）",
-    "rejected": "差戻し",
-    "superseded": "差替え済み",
-    "missing": "未提出",
-    "pending": "保留（書込み中）",
-}
+
+def _run_id() -> str:
+    return str(flow_run.id or "local")
+
+
+@task(name="record_run_event", retries=2, retry_delay_seconds=1, cache_policy=NONE)
+def record_run_event(archive: Path, event: str, fiscal_year: int, run_id: str, **details) -> None:
+    audit.record_once(archive, [(event, {"fiscal_year": fiscal_year, "run_id": run_id}, details)])
 
 
 @task(name="load_plan", cache_policy=NONE)
@@ -41,47 +47,55 @@ def load_plan_task(settings: Settings) -> Plan:
 def collect_submissions(
     settings: Settings, plan: Plan, fiscal_year: int, inputs: Path, archive: Path
 ) -> list[Received]:
-    received = pipeline.collect(settings, plan, fiscal_year, inputs, archive)
-    for r in received:
-        if r.newly_archived:
-            audit.record(
-                archive,
+    """Find and archive what arrived; each receipt is audited once (a retry records nothing twice)."""
+    received = screening.collect(settings, plan, fiscal_year, inputs, archive)
+    audit.record_once(
+        archive,
+        [
+            (
                 "file_received",
-                fiscal_year=fiscal_year,
-                file=r.name,
-                sha256=r.sha256,
-                size=r.size,
-                modified=jst(r.mtime) if r.mtime else None,
+                {"fiscal_year": fiscal_year, "file": r.name, "sha256": r.sha256},
+                {"size": r.size, "modified": jst(r.mtime) if r.mtime else None},
             )
+            for r in received
+            if r.sha256
+        ],
+    )
     print(f"{fiscal_year}年度: {len(received)} ファイルを受付・保管しました（{archive}）")
     return received
 
 
-@task(name="read_submissions", retries=2, retry_delay_seconds=2, cache_policy=NONE)
-def read_submissions(received: list[Received]) -> pd.DataFrame:
-    return pipeline.read_all(received)
+@task(name="screen_submissions", retries=2, retry_delay_seconds=2, cache_policy=NONE)
+def screen_submissions(
+    received: list[Received], plan: Plan, fiscal_year: int, settings: Settings, docs_dir: Path | None = None
+) -> Screening:
+    year = screening.screen(received, plan, fiscal_year, settings, docs_dir)
+    print(f"{fiscal_year}年度: 検証結果 {status_counts_text(year.status_counts()) or 'ファイルなし'}")
+    return year
 
 
-@task(name="validate_submissions", cache_policy=NONE)
-def validate_submissions(
-    received: list[Received],
-    raw: pd.DataFrame,
-    plan: Plan,
-    fiscal_year: int,
-    settings: Settings,
-    docs_dir: Path | None = None,
-) -> pd.DataFrame:
-    prepared, _stats = pipeline.validate(
-        received, raw, plan, fiscal_year, settings, settings.root / "expectations", docs_dir
+@task(name="record_decisions", retries=2, retry_delay_seconds=1, cache_policy=NONE)
+def record_decisions(archive: Path, year: Screening, run_id: str) -> None:
+    audit.record_once(
+        archive,
+        [
+            (
+                "file_checked",
+                {"fiscal_year": year.fiscal_year, "run_id": run_id, "file": r.name, "sha256": r.sha256},
+                {
+                    "status": r.status,
+                    "errors": sum(1 for i in r.issues if i.severity == Severity.ERROR),
+                    "warnings": sum(1 for i in r.issues if i.severity == Severity.WARNING),
+                },
+            )
+            for r in year.received
+        ],
     )
-    counts = pd.Series([r.status for r in received]).value_counts().to_dict() if received else {}
-    print(f"{fiscal_year}年度: 検証結果 " + "、".join(f"{STATUS_JA.get(k, k)} {v}" for k, v in sorted(counts.items())))
-    return prepared
 
 
 @task(name="compute_results", cache_policy=NONE)
 def compute_results(plan: Plan, fiscal_year: int, rows: pd.DataFrame, settings: Settings) -> dict[str, pd.DataFrame]:
-    return pipeline.compute_year(plan, fiscal_year, rows, settings)
+    return compute_year(plan, fiscal_year, rows, settings)
 
 
 @task(name="write_outputs", retries=2, retry_delay_seconds=2, cache_policy=NONE)
@@ -90,11 +104,22 @@ def write_outputs(
     plan: Plan,
     fiscal_year: int,
     out_dir: Path,
-    year: pipeline.YearData,
+    year: Screening,
     results: dict[str, pd.DataFrame],
     history: dict[int, dict[str, pd.DataFrame]],
 ) -> list[Path]:
     return write_year_outputs(settings, plan, fiscal_year, out_dir, year, results, history)
+
+
+@task(name="write_after_lock_list", retries=2, retry_delay_seconds=2, cache_policy=NONE)
+def write_after_lock_list(path: Path, subs: pd.DataFrame) -> Path:
+    return write_csv(path, subs)
+
+
+def _first_reasons(r, n: int = 2) -> str:
+    text = r.errors if r.errors else r.warnings
+    parts = [p for p in str(text).split(" / ") if p]
+    return " / ".join(parts[:n]) + (f" …ほか {len(parts) - n} 件" if len(parts) > n else "")
 
 
 @task(name="publish_artifacts", cache_policy=NONE)
@@ -105,9 +130,10 @@ def publish_artifacts(plan: Plan, fiscal_year: int, subs: pd.DataFrame, kpi: pd.
             {
                 "市町村": f"{r.municipality_name}（{r.municipality_code}）",
                 "ファイル": r.file,
-                "状態": STATUS_JA.get(r.status, r.status),
+                "状態": status_label(r.status),
                 "エラー": r.error_count,
                 "警告": r.warning_count,
+                "主な理由": _first_reasons(r),
             }
             for r in subs.itertuples()
         ],
@@ -144,24 +170,28 @@ def yearly_report(
     """
     settings = load_settings(root)
     archive = Path(archive) if archive else settings.archive
+    run_id = _run_id()
     with audit.run_lock(archive, fiscal_year, wait_seconds):
-        audit.record(archive, "run_started", fiscal_year=fiscal_year)
+        record_run_event(archive, "run_started", fiscal_year, run_id)
         try:
-            summary = _run_year(settings, fiscal_year, inputs, outputs, archive)
+            summary = _run_year(settings, fiscal_year, inputs, outputs, archive, run_id)
         except BaseException as exc:
-            audit.record(archive, "run_failed", fiscal_year=fiscal_year, error=f"{type(exc).__name__}: {exc}")
+            record_run_event(archive, "run_failed", fiscal_year, run_id, error=f"{type(exc).__name__}: {exc}")
             raise
-        audit.record(
+        record_run_event(
             archive,
             "run_finished",
-            fiscal_year=fiscal_year,
+            fiscal_year,
+            run_id,
             statuses=summary["statuses"],
             locked=summary.get("locked", False),
         )
         return summary
 
 
-def _run_year(settings: Settings, fiscal_year: int, inputs: Path | None, outputs: Path | None, archive: Path) -> dict:
+def _run_year(
+    settings: Settings, fiscal_year: int, inputs: Path | None, outputs: Path | None, archive: Path, run_id: str
+) -> dict:
     started = time.monotonic()
     inputs = Path(inputs) if inputs else settings.inputs
     out_dir = (Path(outputs) if outputs else settings.outputs) / str(fiscal_year)
@@ -174,34 +204,21 @@ def _run_year(settings: Settings, fiscal_year: int, inputs: Path | None, outputs
     if lock is not None:
         return locked_year(settings, plan, fiscal_year, inputs, archive, out_dir, lock, started)
     per_year: dict[int, dict[str, pd.DataFrame]] = {}
-    year_data: pipeline.YearData | None = None
+    this_year: Screening | None = None
     for fy in range(plan.meta.first_fiscal_year, fiscal_year + 1):
         if fy != fiscal_year and not (inputs / str(fy)).is_dir():
             continue
         received = collect_submissions(settings, plan, fy, inputs, archive)
-        raw = read_submissions(received)
         docs = out_dir / "data_docs" if fy == fiscal_year else None
-        prepared = validate_submissions(received, raw, plan, fy, settings, docs)
-        rows = pipeline.accepted_rows(prepared, received)
+        year = screen_submissions(received, plan, fy, settings, docs)
+        per_year[fy] = compute_results(plan, fy, year.accepted_rows, settings)
         if fy == fiscal_year:
-            for r in received:
-                audit.record(
-                    archive,
-                    "file_checked",
-                    fiscal_year=fy,
-                    file=r.name,
-                    sha256=r.sha256,
-                    status=r.status,
-                    errors=sum(1 for i in r.issues if i.severity == "error"),
-                    warnings=sum(1 for i in r.issues if i.severity == "warning"),
-                )
-        per_year[fy] = compute_results(plan, fy, rows, settings)
-        if fy == fiscal_year:
-            year_data = pipeline.YearData(fy, received, prepared, rows)
-    assert year_data is not None
+            record_decisions(archive, year, run_id)
+            this_year = year
+    assert this_year is not None
     results = per_year[fiscal_year]
-    written = write_outputs(settings, plan, fiscal_year, out_dir, year_data, results, per_year)
-    subs = pipeline.submissions_table(plan, year_data.received, settings.deadlines.for_year(fiscal_year))
+    written = write_outputs(settings, plan, fiscal_year, out_dir, this_year, results, per_year)
+    subs = submissions_table(plan, this_year.received, settings.deadlines.for_year(fiscal_year))
     publish_artifacts(plan, fiscal_year, subs, results["kpi_attainment"])
     summary = {
         "fiscal_year": fiscal_year,
@@ -226,16 +243,15 @@ def locked_year(
 ) -> dict:
     """A published year: archive and list what arrived, change none of the published outputs."""
     received = collect_submissions(settings, plan, fiscal_year, inputs, archive)
-    raw = read_submissions(received)
-    validate_submissions(received, raw, plan, fiscal_year, settings)
-    subs = pipeline.submissions_table(plan, received, settings.deadlines.for_year(fiscal_year))
-    after = {r.name: bool(r.mtime and r.mtime >= lock["locked_epoch"]) for r in received}
+    year = screen_submissions(received, plan, fiscal_year, settings)
+    subs = submissions_table(plan, year.received, settings.deadlines.for_year(fiscal_year))
+    after = {r.name: bool(r.mtime and r.mtime >= lock["locked_epoch"]) for r in year.received}
     subs["after_lock"] = [after.get(f, False) for f in subs["file"]]
-    write_csv(out_dir / "after_lock" / "submissions.csv", subs)
+    path = write_after_lock_list(out_dir / "after_lock" / "submissions.csv", subs)
     late = subs[subs["after_lock"]]
     print(
         f"{fiscal_year}年度は {lock['locked_at']} に確定（ロック）されています。公表済みの出力は変更しません。"
-        f"ロック後に届いたファイル: {len(late)} 件（{out_dir / 'after_lock' / 'submissions.csv'}）"
+        f"ロック後に届いたファイル: {len(late)} 件（{path}）"
     )
     return {
         "fiscal_year": fiscal_year,

@@ -27,7 +27,8 @@ def test_check_accepts_a_good_file(capsys):
 def test_check_refuses_a_bad_file_with_row_and_column(capsys):
     assert main(["check", str(FIX / "bad" / "434337_value_not_number.csv"), "--fiscal-year", "2024"]) == 1
     out = capsys.readouterr().out
-    assert "差し戻し" in out and "行目「実績値」" in out and "約500" in out
+    assert "  65行目・「実績値」列：実績値「約500」を数値として読めません。\n      入力されていた値: 約500\n" in out
+    assert "このファイルは差し戻しになります（エラー 1 件）" in out
 
 
 def test_a_fiscal_year_outside_the_plan_is_refused_before_anything_runs(tmp_path, capsys):
@@ -148,7 +149,7 @@ def test_timeliness_against_the_deadline_in_japan_time():
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
-    from vision_report.pipeline import timeliness
+    from vision_report.screening import timeliness
 
     jst = ZoneInfo("Asia/Tokyo")
     deadline = date(2025, 6, 30)

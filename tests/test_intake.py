@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vision_report import pipeline
+from vision_report.screening import collect, screen, submissions_table
 from vision_report.config import load_settings
 from vision_report.intake import decode, discover
 from vision_report.normalize import parse_number
@@ -83,12 +83,11 @@ def test_symlink_outside_inputs_is_never_followed(tmp_path, plan):
     link.symlink_to(secret)
     _age(secret, link)
     settings = load_settings()
-    received = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    received = collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
     (rec,) = received
     assert [i.rule for i in rec.issues] == ["symlink"] and rec.sha256 is None
     assert not (tmp_path / "archive" / "2024").exists() or not any((tmp_path / "archive" / "2024").iterdir())
-    raw = pipeline.read_all(received)
-    pipeline.validate(received, raw, plan, 2024, settings, settings.root / "expectations")
+    (rec,) = screen(received, plan, 2024, settings).received
     assert rec.status == "rejected"
 
 
@@ -106,10 +105,8 @@ def test_oversized_file_is_refused_without_being_read(tmp_path, plan, monkeypatc
 
     real = intake.read_table
     monkeypatch.setattr(intake, "read_table", lambda rec, data: read.append(rec.name) or real(rec, data))
-    received = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
-    raw = pipeline.read_all(received)
-    pipeline.validate(received, raw, plan, 2024, settings, settings.root / "expectations")
-    by = {r.name: r for r in received}
+    received = collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    by = {r.name: r for r in screen(received, plan, 2024, settings).received}
     assert "too_large" in {i.rule for i in by[big.name].issues} and by[big.name].status == "rejected"
     assert big.name not in read  # never read into memory for parsing
     assert by[big.name].sha256  # but archived (streamed), nothing received is lost
@@ -121,9 +118,9 @@ def test_file_still_being_written_waits_for_the_next_run(tmp_path, plan):
     fresh = inputs / "434337_南阿蘇村.csv"
     shutil.copy(GOOD, fresh)  # modified just now
     settings = load_settings()
-    received = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    received = collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
     assert [r.status for r in received] == ["pending"]
-    assert pipeline.submissions_table(plan, received).set_index("file").loc[fresh.name, "status"] == "pending"
+    assert submissions_table(plan, received).set_index("file").loc[fresh.name, "status"] == "pending"
 
 
 def test_newest_file_wins_and_every_file_is_archived(tmp_path, plan):
@@ -135,7 +132,7 @@ def test_newest_file_wins_and_every_file_is_archived(tmp_path, plan):
     _age(older, t=OLD - 100)
     _age(newer)
     settings = load_settings()
-    received = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    received = collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
     by = {r.name: r for r in received}
     assert by[older.name].status == "superseded" and by[newer.name].status == ""
     archived = sorted(p.name for p in (tmp_path / "archive" / "2024").iterdir())
@@ -149,7 +146,7 @@ def test_archive_is_never_overwritten_or_deleted(tmp_path, plan):
     shutil.copy(GOOD, f)
     _age(f)
     settings = load_settings()
-    (rec,) = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    (rec,) = collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
     stored = tmp_path / "archive" / "2024" / f"{rec.sha256}.csv"
     assert stored.read_bytes() == GOOD.read_bytes()
     assert not os.access(stored, os.W_OK) or os.geteuid() == 0  # read-only (root may still write)
@@ -157,7 +154,7 @@ def test_archive_is_never_overwritten_or_deleted(tmp_path, plan):
     before = stored.stat().st_mtime_ns
     f.write_bytes(b"changed")  # the clerk replaces the file; the old content stays archived
     _age(f)
-    (rec2,) = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    (rec2,) = collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
     assert rec2.sha256 != rec.sha256 and stored.stat().st_mtime_ns == before
     assert stored.read_bytes() == GOOD.read_bytes()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from vision_report import pipeline
+from vision_report.screening import screen
 from vision_report.config import load_settings
 from vision_report.intake import archive, discover
 
@@ -69,9 +69,8 @@ def batch(tmp_path_factory, plan):
     received = discover(tmp / "inputs", 2024, plan, max_bytes=v.max_file_bytes, settle_seconds=v.settle_seconds)
     for r in received:
         archive(r, tmp / "archive")
-    raw = pipeline.read_all(received)
-    prepared, _ = pipeline.validate(received, raw, plan, 2024, settings, settings.root / "expectations")
-    return {r.name: r for r in received}, prepared
+    year = screen(received, plan, 2024, settings)
+    return {r.name: r for r in year.received}, year.rows
 
 
 def test_fixture_list_is_complete():

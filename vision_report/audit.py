@@ -50,6 +50,35 @@ def record(archive_dir: Path, event: str, **details) -> None:
         os.close(fd)
 
 
+def record_once(archive_dir: Path, events: list[tuple[str, dict, dict]]) -> int:
+    """Append each (event, key, details) unless the log already holds that event with the same key fields.
+
+    This is what makes a retried task leave the same audit trail as one that did not fail: the key names the
+    fact (e.g. this file, with this hash, received for this year), so recording it again changes nothing.
+    Returns how many events were appended.
+    """
+    log = read_log(archive_dir)
+    index: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+
+    def fingerprint(fields: tuple[str, ...], values: dict) -> str:
+        return json.dumps([values.get(f) for f in fields], ensure_ascii=False, default=str)
+
+    appended = 0
+    for event, key, details in events:
+        fields = tuple(sorted(key))
+        known = index.get((event, fields))
+        if known is None:
+            known = {fingerprint(fields, e) for e in log if e.get("event") == event}
+            index[(event, fields)] = known
+        fp = fingerprint(fields, json.loads(json.dumps(key, ensure_ascii=False, default=str)))
+        if fp in known:
+            continue
+        record(archive_dir, event, **key, **details)
+        known.add(fp)
+        appended += 1
+    return appended
+
+
 def read_log(archive_dir: Path) -> list[dict]:
     path = archive_dir / AUDIT_FILE
     if not path.exists():

@@ -1,4 +1,4 @@
-"""`vision-report` command line (CONTRACT §6). Messages for users are in Japanese."""
+"""`vision-report` command line (docs/interface.md §6). Messages for users are in Japanese."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .audit import YearBusy
 from .config import ConfigError, load_settings
 from .plan import PlanError, load_plan
 from .plan.export import plan_summary, plan_to_dict
+from .vocabulary import status_counts_text, status_label
 
 
 def _settings_and_plan(args: argparse.Namespace):
@@ -36,6 +37,9 @@ def _prefect_environment(settings) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    # Prefect's default (20 s) is too short for the temporary server on a busy 2-core machine or on first start
+    # (database migrations); a run that waits longer is better than one that fails.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 
@@ -65,16 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    counts = summary["statuses"]
-    labels = {
-        "accepted": "受理",
-        "accepted_with_warnings": "受理（警告あり）",
-        "rejected": "差戻し",
-        "superseded": "差替え済み",
-        "missing": "未提出",
-        "pending": "保留",
-    }
-    print("提出状況: " + "、".join(f"{labels.get(k, k)} {v}" for k, v in sorted(counts.items())))
+    print("提出状況: " + status_counts_text(summary["statuses"]))
     print(f"出力: {summary['outputs']}（{summary['files']} ファイル、{summary['seconds']} 秒）")
     return 0
 
@@ -102,8 +97,9 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from . import pipeline
     from .intake import inspect_file
+    from .screening import screen
+    from .vocabulary import Severity, located_message, severity_label
 
     settings, plan = _settings_and_plan(args)
     path = Path(args.file)
@@ -112,25 +108,26 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 2
     rec = inspect_file(path, args.fiscal_year, plan, max_bytes=settings.validation.max_file_bytes)
     rec.archived_path = path  # nothing is archived: the file has not been submitted yet
-    raw = pipeline.read_all([rec])
-    pipeline.validate([rec], raw, plan, args.fiscal_year, settings, settings.root / "expectations")
-    errors = [i for i in rec.issues if i.severity == "error"]
-    warnings = [i for i in rec.issues if i.severity == "warning"]
-    for title, items in (("エラー（修正が必要）", errors), ("警告（確認してください）", warnings)):
+    year = screen([rec], plan, args.fiscal_year, settings)
+    (rec,) = year.received
+    errors = [i for i in rec.issues if i.severity == Severity.ERROR]
+    warnings = [i for i in rec.issues if i.severity == Severity.WARNING]
+    for severity, items in ((Severity.ERROR, errors), (Severity.WARNING, warnings)):
         if items:
-            print(f"■ {title} {len(items)} 件")
+            print(f"■ {severity_label(severity, 'long')}（{severity_label(severity)} {len(items)} 件）")
             for i in sorted(items, key=lambda i: (i.row or 0, i.column or "")):
-                where = "".join([f"{i.row}行目" if i.row else "", f"「{i.column}」" if i.column else ""])
-                print(f"  {where}{': ' if where else ''}{i.message}")
+                print(f"  {located_message(i)}")
                 if i.value:
-                    print(f"      入力値: {i.value}")
+                    print(f"      入力されていた値: {i.value}")
                 if i.expected:
                     print(f"      正しい形: {i.expected}")
     if errors:
-        print(f"このファイルは差し戻しになります（エラー {len(errors)} 件）。修正してから提出してください。")
+        print(
+            f"このファイルは差し戻しになります（{severity_label(Severity.ERROR)} {len(errors)} 件）。修正してから提出してください。"
+        )
         return 1
-    n = len(raw)
-    print(f"このファイルは受け付けられます（{n} 行" + (f"、警告 {len(warnings)} 件" if warnings else "") + "）。")
+    extra = f"、{severity_label(Severity.WARNING)} {len(warnings)} 件" if warnings else ""
+    print(f"このファイルは受け付けられます（{len(year.rows)} 行{extra}）。")
     return 0
 
 
@@ -146,29 +143,30 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 def cmd_reminders(args: argparse.Namespace) -> int:
     """Who has not submitted, or must resubmit, for a fiscal year (a read-only look at inputs/<FY>/)."""
-    from . import pipeline
+    from .screening import collect, screen, submissions_table
+    from .vocabulary import ACCEPTED_STATUSES, Status, reminder_label
 
     settings, plan = _settings_and_plan(args)
     inputs = Path(args.inputs) if args.inputs else settings.inputs
-    received = pipeline.collect(settings, plan, args.fiscal_year, inputs, None)
-    raw = pipeline.read_all(received)
-    pipeline.validate(received, raw, plan, args.fiscal_year, settings, settings.root / "expectations")
+    year = screen(collect(settings, plan, args.fiscal_year, inputs, None), plan, args.fiscal_year, settings)
     deadline = settings.deadlines.for_year(args.fiscal_year)
-    subs = pipeline.submissions_table(plan, received, deadline)
+    subs = submissions_table(plan, year.received, deadline)
     members = subs[subs["municipality_code"].isin([m.code for m in plan.municipalities])]
-    current = members[members["status"] != "superseded"]
-    todo = {"missing": "未提出", "rejected": "要再提出（差戻し）", "pending": "確認中（書込み中）"}
+    current = members[~members["status"].isin([Status.SUPERSEDED, Status.NOT_SUBMISSION])]
     print(f"{plan.meta.title} {args.fiscal_year}年度 提出状況（提出期限 {deadline:%Y年%m月%d日}）")
     n = 0
-    for status, label in todo.items():
-        rows = current[current["status"] == status]
-        for r in rows.itertuples():
+    for status in (Status.MISSING, Status.REJECTED, Status.PENDING):
+        for r in current[current["status"] == status].itertuples():
             n += 1
-            extra = f" — {r.file}: {r.errors[:120]}" if status == "rejected" else (f" — {r.file}" if r.file else "")
-            print(f"  {label:<10} {r.municipality_name}（{r.municipality_code}）{extra}")
-    late = current[(current["timeliness"] == "late") & current["status"].isin(["accepted", "accepted_with_warnings"])]
+            extra = (
+                f" — {r.file}: {r.errors[:120]}" if status == Status.REJECTED else (f" — {r.file}" if r.file else "")
+            )
+            print(f"  {reminder_label(status.value):<10} {r.municipality_name}（{r.municipality_code}）{extra}")
+    late = current[(current["timeliness"] == "late") & current["status"].isin(list(ACCEPTED_STATUSES))]
     for r in late.itertuples():
-        print(f"  期限後受理   {r.municipality_name}（{r.municipality_code}） — {r.file}（{r.received_at}）")
+        print(
+            f"  {reminder_label('late'):<10} {r.municipality_name}（{r.municipality_code}） — {r.file}（{r.received_at}）"
+        )
     if n == 0:
         print("  督促が必要な市町村はありません。")
     else:
@@ -182,7 +180,6 @@ def cmd_watch(args: argparse.Namespace) -> int:
     settings, plan = _settings_and_plan(args)
     inputs = Path(args.inputs) if args.inputs else settings.inputs
     outputs = Path(args.outputs) if args.outputs else settings.outputs
-    labels = {"accepted": "受理", "accepted_with_warnings": "受理（警告あり）", "rejected": "差戻し"}
     print(
         f"{inputs / str(args.fiscal_year)} を監視しています（Ctrl+C で終了）。届いたファイルはすぐに検査し、"
         f"{outputs / str(args.fiscal_year) / 'feedback'} にフィードバックを書きます。",
@@ -198,7 +195,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
             settings.archive,
             interval=args.interval,
             stop_after=args.stop_after,
-            on_result=lambda name, status: print(f"{name}: {labels.get(status, status)}", flush=True),
+            on_result=lambda name, status: print(f"{name}: {status_label(status)}", flush=True),
         )
     except KeyboardInterrupt:
         print("監視を終了しました。")
@@ -265,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="出力先フォルダ（既定: outputs/<年度>/templates）")
     p.set_defaults(func=cmd_templates)
 
-    p = sub.add_parser("reminders", help="未提出・要再提出の市町村を一覧にする（督促用）")
+    p = sub.add_parser("reminders", help="提出のない市町村と再提出が必要な市町村を一覧にする（督促用）")
     p.add_argument("--fiscal-year", type=int, required=True, help="年度（例: 2024）")
     p.add_argument("--inputs", help="提出ファイルのフォルダ（既定: inputs）")
     p.set_defaults(func=cmd_reminders)

@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .config import RatingThresholds
+from .config import RatingThresholds, Settings
 from .plan import Plan
 
 KPI_COLUMNS = [
@@ -444,3 +444,27 @@ def history(per_year: dict[int, pd.DataFrame], key: str, value: str) -> pd.DataF
     for y in years:
         out[str(y)] = out[key].map(per_year[y].set_index(key)[value])
     return out
+
+
+def history_tables(plan: Plan, per_year: dict[int, dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """KPI actuals and initiative spend FY(first)..FY, one column per year."""
+    years = sorted(per_year)
+    kpi = history({y: per_year[y]["kpi_attainment"] for y in years}, "kpi_id", "actual")
+    kpi_meta = per_year[years[-1]]["kpi_attainment"][["kpi_id", "kpi_name", "unit", "baseline", "target"]]
+    kpi = kpi_meta.merge(kpi, on="kpi_id", how="left")
+    bud = history({y: per_year[y]["budget_execution"] for y in years}, "initiative_id", "actual_thousand_yen")
+    plan_cols = pd.DataFrame(
+        {
+            "initiative_id": [i.id for i in plan.initiatives],
+            "initiative_name": [i.name for i in plan.initiatives],
+        }
+    )
+    bud = plan_cols.merge(bud, on="initiative_id", how="left")
+    return {"kpi_history": kpi, "budget_history": bud}
+
+
+def compute_year(plan: Plan, fiscal_year: int, rows: pd.DataFrame, settings: Settings) -> dict[str, pd.DataFrame]:
+    """Every table of one fiscal year from its accepted rows: kpi_attainment, budget_execution, rollup."""
+    kpi = kpi_attainment(plan_kpi_table(plan), rows, {k.id: k.reporters for k in plan.kpis}, settings.ratings)
+    budget = budget_execution(plan_initiative_table(plan, fiscal_year), rows)
+    return {"kpi_attainment": kpi, "budget_execution": budget, "rollup": rollup(plan, kpi, budget)}

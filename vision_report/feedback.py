@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .intake import Issue, Received
 from .plan import Plan
 from .textfmt import jinja_env, jst
-
-STATUS_LABELS = {
-    "accepted": "受理",
-    "accepted_with_warnings": "受理（警告あり）",
-    "rejected": "差戻し",
-    "superseded": "差替え済み（新しいファイルを使用）",
-    "missing": "未提出",
-    "pending": "保留（書込み中のため次回処理）",
-}
-STATUS_EXPLANATIONS = {
-    "accepted": "すべての行を受け付けました。ありがとうございました。",
-    "accepted_with_warnings": "受け付けましたが、確認をお願いする点があります。誤りがあれば修正したファイルを再提出してください。",
-    "rejected": "エラーがあるため、このファイルの値は一切使用していません。下記を修正して、ファイル全体を再提出してください。",
-    "superseded": "同じ市町村の新しいファイルが提出されたため、このファイルは使用していません。",
-    "missing": "この年度のファイルが届いていません。",
-    "pending": "ファイルが書込み中（更新直後）だったため、今回は処理していません。次回の実行で処理します。",
-}
+from .vocabulary import (
+    ACCEPTED_STATUSES,
+    Severity,
+    Status,
+    kind_labels,
+    labels,
+    location,
+    severity_label,
+    status_label,
+)
 
 
 @dataclass(frozen=True)
@@ -36,13 +30,8 @@ class FeedbackItem:
 
 
 def _item(i: Issue) -> FeedbackItem:
-    parts = []
-    if i.row is not None:
-        parts.append(f"{i.row}行目")
-    if i.column:
-        parts.append(f"「{i.column}」列")
-    where = "・".join(parts) + ": " if parts else ""
-    return FeedbackItem(where, i.message, i.value, i.expected)
+    where = location(i.row, i.column)
+    return FeedbackItem(where + labels()["location"]["separator"] if where else "", i.message, i.value, i.expected)
 
 
 def feedback_text(
@@ -59,9 +48,10 @@ def feedback_text(
 ) -> str:
     issues = sorted(rec.issues if rec else [], key=lambda i: (i.row or 0, i.column or "", i.rule))
     to_submit = []
-    if status in ("missing", "rejected") and plan.has_municipality(code):
-        to_submit = [f"事業費 {i.id} {i.name}（千円）" for i in plan.initiatives_of(code)]
-        to_submit += [f"KPI {k.id} {k.name}（{k.unit}）" for k in plan.kpis_reported_by(code)]
+    kinds = kind_labels()
+    if status in (Status.MISSING, Status.REJECTED) and plan.has_municipality(code):
+        to_submit = [f"{kinds['expenditure']} {i.id} {i.name}（千円）" for i in plan.initiatives_of(code)]
+        to_submit += [f"{kinds['kpi']} {k.id} {k.name}（{k.unit}）" for k in plan.kpis_reported_by(code)]
     ctx = {
         "plan_title": plan.meta.title,
         "fiscal_year": fiscal_year,
@@ -71,14 +61,80 @@ def feedback_text(
         "file": rec.name if rec else None,
         "received_at": jst(rec.mtime) if rec and rec.mtime else "",
         "sha256": rec.sha256 if rec else None,
-        "status_label": STATUS_LABELS[status],
-        "status_explanation": STATUS_EXPLANATIONS[status],
-        "errors": [_item(i) for i in issues if i.severity == "error"],
-        "warnings": [_item(i) for i in issues if i.severity == "warning"],
+        "status_label": status_label(status, "long"),
+        "status_explanation": status_label(status, "explanation"),
+        "errors": [_item(i) for i in issues if i.severity == Severity.ERROR],
+        "warnings": [_item(i) for i in issues if i.severity == Severity.WARNING],
+        "error_label": severity_label(Severity.ERROR),
+        "error_heading": severity_label(Severity.ERROR, "long"),
+        "warning_label": severity_label(Severity.WARNING),
+        "warning_heading": severity_label(Severity.WARNING, "long"),
         "accepted_summary": accepted_summary or [],
-        "other_files": [
-            {"file": o.name, "status_label": STATUS_LABELS.get(o.status, o.status)} for o in (other_files or [])
-        ],
+        "other_files": [{"file": o.name, "status_label": status_label(o.status, "long")} for o in (other_files or [])],
         "to_submit": to_submit,
     }
     return jinja_env(templates_dir).get_template("feedback.txt.j2").render(**ctx)
+
+
+def feedback_file_name(plan: Plan, code: str | None, sha256: str | None) -> str:
+    """feedback/<code>_<name>.txt from the plan's member list, never from the name of the file received.
+
+    A file that names no member gets <code>_構成市町村外 (or 不明) and the start of its content hash.
+    """
+    if code and plan.has_municipality(code):
+        return f"{code}_{plan.municipality(code).name}.txt"
+    return f"{code or '不明'}_構成市町村外_{(sha256 or 'nohash')[:12]}.txt"
+
+
+def accepted_summary(rows, file_id: int) -> list[str]:
+    """What was taken from an accepted file: counts and totals, for its feedback."""
+    from .textfmt import fmt_num
+
+    kinds = kind_labels()
+    mine = rows[rows["file_id"] == file_id]
+    exp = mine[mine["kind"] == "expenditure"]
+    kpi = mine[mine["kind"] == "kpi"]
+    out = []
+    if len(exp):
+        out.append(f"{kinds['expenditure']} {len(exp)} 件（合計 {fmt_num(exp['value'].sum())} 千円）")
+    if len(kpi):
+        out.append(
+            f"{kinds['kpi']} {len(kpi)} 件（"
+            + "、".join(f"{r.item_id} {fmt_num(r.value)}" for r in kpi.itertuples())
+            + "）"
+        )
+    return out
+
+
+def feedbacks(plan: Plan, fiscal_year: int, templates_dir: Path, screening) -> dict[str, str]:
+    """Feedback text per feedback file name: every member of the plan, and every file from a non-member."""
+    out: dict[str, str] = {}
+    by_code: dict[str, list[Received]] = {}
+    for r in screening.received:
+        by_code.setdefault(r.municipality_code or "", []).append(r)
+    for m in plan.municipalities:
+        recs = sorted(by_code.get(m.code, []), key=lambda r: (r.mtime or 0, r.name))
+        candidates = [r for r in recs if r.status not in (Status.SUPERSEDED, Status.NOT_SUBMISSION)]
+        main = candidates[-1] if candidates else None
+        status = main.status if main else Status.MISSING.value
+        summary = accepted_summary(screening.rows, main.file_id) if main and main.status in ACCEPTED_STATUSES else []
+        out[feedback_file_name(plan, m.code, None)] = feedback_text(
+            plan,
+            fiscal_year,
+            templates_dir,
+            code=m.code,
+            name=m.name,
+            rec=main,
+            status=status,
+            accepted_summary=summary,
+            other_files=[r for r in recs if r is not main],
+        )
+    for code, recs in sorted(by_code.items()):
+        if plan.has_municipality(code):
+            continue
+        for r in recs:
+            key = r.sha256 or hashlib.sha256(r.name.encode("utf-8")).hexdigest()
+            out[feedback_file_name(plan, code, key)] = feedback_text(
+                plan, fiscal_year, templates_dir, code=code or "不明", name="構成市町村外", rec=r, status=r.status
+            )
+    return out

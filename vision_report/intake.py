@@ -1,6 +1,7 @@
 """Intake: find the submissions of a fiscal year, archive them by content hash, read them into rows.
 
-I/O lives here (and only here, with outputs.py); everything returned is plain data.
+Reads the file system (inputs/<FY>/) and writes the archive; the writers of outputs are in writers.py,
+year_outputs.py and reports/. Everything returned is plain data.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pandas as pd
 from . import normalize as nz
 from .atomic import create_once
 from .plan import Plan
+from .vocabulary import Severity, Status
 
 NAME_RE = re.compile(r"^(\d{6})_.+\.(csv|xlsx)$", re.IGNORECASE)
 CODE_PREFIX_RE = re.compile(r"^(\d{6})_")
@@ -51,7 +53,7 @@ ROW_COLUMNS = [
 class Issue:
     """One finding about a submission, for people (Japanese)."""
 
-    severity: str  # "error" | "warning"
+    severity: Severity
     rule: str
     file: str
     message: str
@@ -76,24 +78,19 @@ class Received:
     archived_as: str | None = None
     archived_path: Path | None = None
     newly_archived: bool = False
-    status: str = ""  # decided later: accepted / accepted_with_warnings / rejected / superseded / pending
+    status: str = ""  # a vocabulary.Status value, decided by screening.screen (pending/superseded before)
     encoding: str | None = None
     issues: list[Issue] = field(default_factory=list)
 
     def error(self, rule: str, message: str, **kw) -> None:
-        self.issues.append(Issue("error", rule, self.name, message, **kw))
+        self.issues.append(Issue(Severity.ERROR, rule, self.name, message, **kw))
 
     def warn(self, rule: str, message: str, **kw) -> None:
-        self.issues.append(Issue("warning", rule, self.name, message, **kw))
+        self.issues.append(Issue(Severity.WARNING, rule, self.name, message, **kw))
 
     @property
     def has_errors(self) -> bool:
-        return any(i.severity == "error" for i in self.issues)
-
-    @property
-    def readable(self) -> bool:
-        """Candidate to be read: not refused on sight and not still being written."""
-        return self.status not in ("pending",) and not self.has_errors
+        return any(i.severity == Severity.ERROR for i in self.issues)
 
 
 def discover(
@@ -186,7 +183,7 @@ def inspect_file(
             expected=f"{max_bytes:,} バイト以下",
         )
     if now - st.st_mtime < settle_seconds:
-        rec.status = "pending"
+        rec.status = Status.PENDING.value
     return rec
 
 
@@ -194,18 +191,18 @@ def choose_latest(received: list[Received]) -> None:
     """Newest file (by modification time, then name) per municipality wins; the others are superseded."""
     by_code: dict[str, list[Received]] = {}
     for r in received:
-        if r.status == "pending" or r.municipality_code is None or any(i.rule == "symlink" for i in r.issues):
+        if r.status == Status.PENDING or r.municipality_code is None or any(i.rule == "symlink" for i in r.issues):
             continue
         by_code.setdefault(r.municipality_code, []).append(r)
     for recs in by_code.values():
         recs.sort(key=lambda r: (r.mtime or 0.0, r.name))
         for r in recs[:-1]:
-            r.status = "superseded"
+            r.status = Status.SUPERSEDED.value
 
 
 def archive(rec: Received, archive_dir: Path) -> None:
     """Copy the file into ``archive/<FY>/<sha256><ext>`` (streamed; never overwritten) and record its receipt."""
-    if any(i.rule in ("symlink", "not_a_file") for i in rec.issues) or rec.status == "pending":
+    if any(i.rule in ("symlink", "not_a_file") for i in rec.issues) or rec.status == Status.PENDING:
         return
     h = hashlib.sha256()
     buf = io.BytesIO()

@@ -35,8 +35,6 @@ HEADER_JA = {
 }
 COLUMNS = tuple(HEADER_JA)  # a submission's columns, in the order of the templates
 REQUIRED_COLUMNS = ("kind", "id", "value", "unit")
-KIND_JA = {"expenditure": "事業費", "kpi": "KPI"}  # 区分 as the templates write it
-KINDS = {"expenditure": "expenditure", "事業費": "expenditure", "kpi": "kpi"}
 STATUSES = ("実施", "一部実施", "未実施", "完了")
 
 _NUMBER_RE = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
@@ -57,8 +55,12 @@ def canonical_header(header: str) -> str | None:
 
 
 def canonical_kind(kind: str) -> str | None:
+    """区分 -> "expenditure" / "kpi": the English key (any case) or its label in templates/labels.yaml."""
+    from .vocabulary import kind_labels
+
     k = nfkc(kind).strip(_WS)
-    return KINDS.get(k) or KINDS.get(k.lower())
+    known = {key: key for key in kind_labels()} | {nfkc(label): key for key, label in kind_labels().items()}
+    return known.get(k) or known.get(k.lower())
 
 
 def is_formula(cell: str) -> bool:

@@ -19,14 +19,15 @@ import random
 from pathlib import Path
 
 from .atomic import write_bytes
-from .normalize import COLUMNS, KIND_JA
+from .normalize import COLUMNS
 from .plan import Plan
 from .submission_templates import FIXED_TIME, HEADER, stable_zip
+from .vocabulary import Status, kind_labels, status_label, synthetic
 
-SYNTHETIC_NOTE = "合成データ（実在の数値ではありません）"
-SYNTHETIC_MARK = "合成データ"
+SYNTHETIC_NOTE = synthetic("note")
+SYNTHETIC_MARK = synthetic("mark")
 HEADERS = {"ja": HEADER, "en": list(COLUMNS)}
-KIND_LABELS = {"ja": KIND_JA, "en": {"expenditure": "expenditure", "kpi": "kpi"}}
+KIND_LABELS = {"ja": kind_labels(), "en": {"expenditure": "expenditure", "kpi": "kpi"}}
 FULLWIDTH = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
 NUMBER_STYLES = ("plain", "comma", "fullwidth", "triangle", "white_triangle", "signed")
 MONEY_FACTORS = {"千円": 1, "円": 1000, "百万円": 0.001}  # value in 千円 × factor = value in that unit
@@ -45,18 +46,21 @@ STYLES = [
 MONEY_UNIT_OVERRIDES = {"432148": "百万円"}  # 阿蘇市
 NON_MEMBER = ("439999", "テスト町")
 
-# Deliberately faulty files of the demo set (last year only): file name -> (defect, expected outcome)
+# Deliberately faulty files of the demo set (last year only): file name -> (defect, expected status)
 FAULTY = {
     "434281_高森町_合成データ.csv": (
         "高森町が関係市町村でない取組 3.12.2（消防業務の広域化）の事業費の行がある",
-        "差戻し",
+        Status.REJECTED,
     ),
-    "433641_玉東町_合成データ.csv": ("KPI births（圏域出生数）の実績値が「約40」（数値でない）", "差戻し"),
+    "433641_玉東町_合成データ.csv": ("KPI births（圏域出生数）の実績値が「約40」（数値でない）", Status.REJECTED),
     "434442_甲佐町_合成データ.csv": (
         "取組 3.13.3 の事業費を千円の欄に円で入力（2,350,000。想定の約1,000倍）",
-        "受理（警告あり）",
+        Status.ACCEPTED_WITH_WARNINGS,
     ),
-    f"{NON_MEMBER[0]}_{NON_MEMBER[1]}_合成データ.csv": ("構成市町村でない市町村コード 439999（ファイル名）", "差戻し"),
+    f"{NON_MEMBER[0]}_{NON_MEMBER[1]}_合成データ.csv": (
+        "構成市町村でない市町村コード 439999（ファイル名）",
+        Status.REJECTED,
+    ),
 }
 
 
@@ -371,7 +375,7 @@ def readme_text(plan: Plan, years: list[int], seed: int) -> str:
         "## 置き方",
         "",
         "- `inputs/<年度>/<市町村コード>_<任意>.csv`（または `.xlsx`）。例: `inputs/2024/431001_熊本市.csv`",
-        "- 同じ市町村のファイルが複数あるときは、更新日時の新しいものを使い、ほかは「差替え済み」として記録します。",
+        f"- 同じ市町村のファイルが複数あるときは、更新日時の新しいものを使い、ほかは「{status_label(Status.SUPERSEDED)}」として記録します。",
         "- 受け付けたファイルはすべて `archive/<年度>/` に SHA-256 の名前で保管され、削除・上書きされません。",
         "- 記入用のひな形は `vision-report templates --fiscal-year <年度>` で作れます。",
         "",
@@ -406,14 +410,14 @@ def readme_text(plan: Plan, years: list[int], seed: int) -> str:
         "",
         f"## わざと誤りを入れたファイル（{last}年度のみ）",
         "",
-        "差戻しと警告がどう表示されるかを示すため、次のファイルにはそれぞれ1つだけ誤りを入れています。"
-        "差戻しにするのは小さな町村のファイルで、熊本市のファイルはすべて正しいものです。",
+        f"{status_label(Status.REJECTED)}と警告がどう表示されるかを示すため、次のファイルにはそれぞれ1つだけ誤りを入れています。"
+        f"{status_label(Status.REJECTED)}にするのは小さな町村のファイルで、熊本市のファイルはすべて正しいものです。",
         "",
         "| ファイル | 誤り | 結果 |",
         "|---|---|---|",
     ]
-    lines += [f"| `{name}` | {defect} | {outcome} |" for name, (defect, outcome) in FAULTY.items()]
-    rejected_members = sum(1 for n, (_d, o) in FAULTY.items() if o == "差戻し" and plan.has_municipality(n[:6]))
+    lines += [f"| `{name}` | {defect} | {status_label(outcome)} |" for name, (defect, outcome) in FAULTY.items()]
+    rejected_members = sum(1 for n, (_d, o) in FAULTY.items() if o == Status.REJECTED and plan.has_municipality(n[:6]))
     n = len(plan.municipalities)
     lines += [
         "",

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .intake import Issue
 from .textfmt import fmt_num
+from .vocabulary import Severity, kind_labels
 
 SUITES = ("submission_rows", "submission_coverage")
 VALUE_PROBLEMS_JA = {
@@ -28,7 +29,6 @@ VALUE_PROBLEMS_JA = {
     "formula": "実績値に数式が入力されています。",
     "not_number": "実績値「{value_raw}」を数値として読めません。",
 }
-KIND_JA = {"expenditure": "事業費", "kpi": "KPI"}
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def _row_fields(row: dict, fiscal_year: int) -> _Row:
         else (f"1/{fmt_num(10**-mag)}" if isinstance(mag, float) and not math.isnan(mag) else "")
     )
     r["expected_fmt"] = fmt_num(row.get("expected_size"))
-    r["kind_ja"] = KIND_JA.get(row.get("kind", ""), row.get("kind", ""))
+    r["kind_ja"] = kind_labels().get(row.get("kind", ""), row.get("kind", ""))
     r["folder_fiscal_year"] = str(fiscal_year)
     return r
 
@@ -190,7 +190,7 @@ def findings_to_issues(
         fields.update({k: v for k, v in parameters.items() if not isinstance(v, list)})
         value_col = meta.get("value_column") or "value_raw"
         issue = Issue(
-            severity="error" if f.severity == "critical" else "warning",
+            severity=Severity.ERROR if f.severity == "critical" else Severity.WARNING,
             rule=f.rule,
             file=str(row["file"]),
             row=int(row["row"]) if "row" in row and str(row.get("row", "")).isdigit() else None,
@@ -206,7 +206,7 @@ def findings_to_issues(
         fields = _Row(count=len(rows), items=items)
         out.setdefault(fid, []).append(
             Issue(
-                severity="error" if severity == "critical" else "warning",
+                severity=Severity.ERROR if severity == "critical" else Severity.WARNING,
                 rule=rule,
                 file=str(rows[0]["file"]),
                 message=str(meta["message_ja"]).format_map(fields),

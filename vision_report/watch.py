@@ -6,17 +6,20 @@ yearly figures are left to `vision-report run`.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import audit, pipeline
+from . import audit
 from .config import Settings
-from .feedback import feedback_text
+from .feedback import feedback_file_name, feedback_text
+from .intake import archive as archive_file
 from .intake import inspect_file
-from .outputs import write_feedback_text
 from .plan import Plan
+from .screening import screen
+from .writers import write_feedback_text
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -28,30 +31,34 @@ def _signature(path: Path) -> tuple[int, int] | None:
 
 
 def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outputs: Path, archive: Path) -> str:
-    """Archive, validate and write feedback for one received file; returns its status."""
+    """Archive, screen and write feedback for one received file; returns its status."""
     rec = inspect_file(path, fiscal_year, plan, max_bytes=settings.validation.max_file_bytes)
-    from .intake import archive as archive_file
-
     archive_file(rec, archive)
-    if rec.newly_archived:
-        audit.record(
+    if rec.sha256:
+        audit.record_once(
             archive,
-            "file_received",
-            fiscal_year=fiscal_year,
-            file=rec.name,
-            sha256=rec.sha256,
-            size=rec.size,
-            via="watch",
+            [
+                (
+                    "file_received",
+                    {"fiscal_year": fiscal_year, "file": rec.name, "sha256": rec.sha256},
+                    {"size": rec.size, "via": "watch"},
+                )
+            ],
         )
-    raw = pipeline.read_all([rec])
-    pipeline.validate([rec], raw, plan, fiscal_year, settings, settings.root / "expectations")
-    code = rec.municipality_code or "不明"
-    name = plan.municipality(code).name if plan.has_municipality(code) else Path(rec.name).stem
+    (rec,) = screen([rec], plan, fiscal_year, settings).received
+    code = rec.municipality_code
+    member = code is not None and plan.has_municipality(code)
     text = feedback_text(
-        plan, fiscal_year, settings.root / "templates", code=code, name=name, rec=rec, status=rec.status
+        plan,
+        fiscal_year,
+        settings.root / "templates",
+        code=code or "不明",
+        name=plan.municipality(code).name if member and code else "構成市町村外",
+        rec=rec,
+        status=rec.status,
     )
-    stem = f"{code}_{name}" if plan.has_municipality(code) else Path(rec.name).stem
-    write_feedback_text(outputs / str(fiscal_year) / "feedback" / f"{stem}.txt", text)
+    key = rec.sha256 or hashlib.sha256(rec.name.encode("utf-8")).hexdigest()
+    write_feedback_text(outputs / str(fiscal_year) / "feedback" / feedback_file_name(plan, code, key), text)
     audit.record(
         archive,
         "file_checked",

@@ -1,4 +1,4 @@
-"""Everything the Word reports show, gathered once per run (plain data; no I/O)."""
+"""Everything the Word reports show, gathered once per run, and the report texts rendered from templates/."""
 
 from __future__ import annotations
 
@@ -11,18 +11,10 @@ import pandas as pd
 
 from ..config import Settings
 from ..plan import Plan
+from ..screening import member_statuses
 from ..textfmt import jinja_env
-
-STATUS_JA = {
-    "accepted": "受理",
-    "accepted_with_warnings": "受理（警告あり）",
-    "rejected": "差戻し",
-    "superseded": "差替え済み",
-    "missing": "未提出",
-    "pending": "保留（書込み中）",
-}
-TIMELINESS_JA = {"on_time": "期限内", "late": "期限後", "missing": "未提出"}
-SYNTHETIC_MARK = "合成データ"
+from ..vocabulary import ACCEPTED_STATUSES, Status, status_label
+from ..vocabulary import synthetic as synthetic_label
 
 
 @dataclass
@@ -48,7 +40,7 @@ class ReportData:
             now = datetime.now(ZoneInfo("Asia/Tokyo"))
             self.issued = f"{now.year}年{now.month}月"
         files = " ".join(str(f) for f in self.subs["file"].fillna(""))
-        self.synthetic = self.synthetic or SYNTHETIC_MARK in files
+        self.synthetic = self.synthetic or synthetic_label("mark") in files
 
     @property
     def templates(self) -> Path:
@@ -75,14 +67,12 @@ class ReportData:
         return self._by_year("budget_execution", "initiative_id", initiative_id, "actual_thousand_yen")
 
     def counts(self) -> dict[str, int]:
-        members = self.subs[self.subs["municipality_code"].isin([m.code for m in self.plan.municipalities])]
-        latest = members[members["status"] != "superseded"]
-        st = latest.groupby("municipality_code")["status"].first()
+        st = member_statuses(self.plan, self.subs)
         return {
-            "accepted": int(st.isin(["accepted", "accepted_with_warnings"]).sum()),
-            "rejected": int((st == "rejected").sum()),
-            "missing": int((st == "missing").sum()),
-            "pending": int((st == "pending").sum()),
+            "accepted": int(st.isin(list(ACCEPTED_STATUSES)).sum()),
+            "rejected": int((st == Status.REJECTED).sum()),
+            "missing": int((st == Status.MISSING).sum()),
+            "pending": int((st == Status.PENDING).sum()),
         }
 
     def text(self, name: str, **extra) -> list[str]:
@@ -110,6 +100,7 @@ class ReportData:
             "n_accepted": c["accepted"],
             "n_rejected": c["rejected"],
             "n_missing": c["missing"],
+            "status": {st.value: status_label(st) for st in Status},
             "progress": self.settings.ratings.progress,
             "attainment": self.settings.ratings.attainment,
         }

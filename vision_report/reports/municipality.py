@@ -9,7 +9,9 @@ import pandas as pd
 
 from ..plan import Plan
 from ..textfmt import fmt_num, fmt_pct, fmt_signed, wareki
-from .context import STATUS_JA, TIMELINESS_JA, ReportData
+from ..vocabulary import status_label, timeliness_label
+from ..vocabulary import synthetic as synthetic_label
+from .context import ReportData
 from .docxutil import add_note, add_table, new_document, page_number_footer, save
 from .parallel import chunks, parallel_map
 
@@ -39,7 +41,7 @@ def build_municipality_report(
     doc.add_paragraph(f"{plan.meta.title} {wareki(fiscal_year)}（{fiscal_year}年度）", style="Subtitle")
     if synthetic:
         p = doc.add_paragraph()
-        r = p.add_run("※ サンプル（合成データ）から作成したもので、実在の数値ではありません。")
+        r = p.add_run(synthetic_label("banner_short"))
         r.bold = True
     doc.add_paragraph(
         f"{m.name}（団体コード {m.code}、人口 {fmt_num(m.population)} 人）は、ビジョンの{len(plan.initiatives)}の具体的取組のうち"
@@ -51,8 +53,8 @@ def build_municipality_report(
         [
             r.file or "—",
             r.received_at or "—",
-            TIMELINESS_JA.get(r.timeliness, ""),
-            STATUS_JA.get(r.status, r.status),
+            timeliness_label(r.timeliness),
+            status_label(r.status),
             str(r.error_count),
             str(r.warning_count),
         ]

@@ -9,8 +9,10 @@ from docx.shared import Pt
 
 from ..plan import Initiative, Kpi, PolicyArea
 from ..textfmt import fmt_num, fmt_pct, fmt_signed, is_missing
+from ..vocabulary import status_label, timeliness_label
+from ..vocabulary import synthetic as synthetic_label
 from . import charts
-from .context import STATUS_JA, TIMELINESS_JA, ReportData
+from .context import ReportData
 from .docxutil import (
     SUBTLE_FILL,
     add_note,
@@ -301,8 +303,8 @@ def add_overview(doc, data: ReportData) -> None:
                 r.municipality_name or "（構成市町村外）",
                 r.file or "—",
                 r.received_at or "—",
-                TIMELINESS_JA.get(r.timeliness, ""),
-                STATUS_JA.get(r.status, r.status),
+                timeliness_label(r.timeliness),
+                status_label(r.status),
                 str(r.error_count),
                 str(r.warning_count),
             ]
@@ -399,7 +401,7 @@ def build_region_report(data: ReportData):
     if data.synthetic:
         doc.add_paragraph()
         p = doc.add_paragraph(style="表紙")
-        run = p.add_run("※ この報告書はサンプル（合成データ）から作成したもので、実在の数値ではありません。")
+        run = p.add_run(synthetic_label("banner"))
         run.bold = True
         run.font.size = Pt(11)
     doc.add_page_break()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from docx.shared import Pt
 
 from ..textfmt import fmt_num, fmt_pct, is_missing, wareki
+from ..vocabulary import Status, status_label
+from ..vocabulary import synthetic as synthetic_label
 from . import charts
 from .context import ReportData
 from .docxutil import add_note, add_picture, add_table, new_document, page_number_footer
@@ -19,7 +21,7 @@ def build_summary(data: ReportData):
     doc.add_paragraph(f"{plan.meta.alliance}　{data.issued}", style="Subtitle")
     if data.synthetic:
         p = doc.add_paragraph()
-        p.add_run("※ サンプル（合成データ）から作成したもので、実在の数値ではありません。").bold = True
+        p.add_run(synthetic_label("banner_short")).bold = True
     c = data.counts()
     ratings = data.kpi["rating"].tolist()
     roll = data.rollup
@@ -29,7 +31,7 @@ def build_summary(data: ReportData):
     doc.add_heading("ポイント", level=2)
     for line in [
         f"実績の提出: 構成{len(plan.municipalities)}市町村のうち {c['accepted']} 市町村を受理"
-        f"（差戻し {c['rejected']}・未提出 {c['missing']}）。",
+        f"（{status_label(Status.REJECTED)} {c['rejected']}・{status_label(Status.MISSING)} {c['missing']}）。",
         f"KPI（{len(plan.kpis)}指標）の評価: A {ratings.count('A')}・B {ratings.count('B')}・C {ratings.count('C')}・"
         f"D {ratings.count('D')}" + (f"・評価なし {ratings.count('-')}" if "-" in ratings else "") + "。",
         f"事業費（{len(plan.initiatives)}取組）: 計画 {fmt_num(planned)} 千円に対し実績 {fmt_num(actual)} 千円"

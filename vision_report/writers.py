@@ -1,4 +1,4 @@
-"""Writing outputs: CSV (UTF-8 with BOM, deterministic), feedback texts. Every write is atomic."""
+"""Low-level writers of output files: CSV (UTF-8 with BOM, deterministic) and feedback text. Every write is atomic."""
 
 from __future__ import annotations
 
@@ -39,22 +39,3 @@ def write_feedback_text(path: Path, text: str) -> Path:
     """Plain text for Windows Notepad and Excel users: UTF-8 with BOM, CRLF."""
     write_text(path, "\ufeff" + text, newline="\r\n")
     return path
-
-
-def history_tables(plan, per_year: dict[int, dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
-    """KPI actuals and initiative spend FY(first)..FY, one column per year."""
-    from . import compute
-
-    years = sorted(per_year)
-    kpi = compute.history({y: per_year[y]["kpi_attainment"] for y in years}, "kpi_id", "actual")
-    kpi_meta = per_year[years[-1]]["kpi_attainment"][["kpi_id", "kpi_name", "unit", "baseline", "target"]]
-    kpi = kpi_meta.merge(kpi, on="kpi_id", how="left")
-    bud = compute.history({y: per_year[y]["budget_execution"] for y in years}, "initiative_id", "actual_thousand_yen")
-    plan_cols = pd.DataFrame(
-        {
-            "initiative_id": [i.id for i in plan.initiatives],
-            "initiative_name": [i.name for i in plan.initiatives],
-        }
-    )
-    bud = plan_cols.merge(bud, on="initiative_id", how="left")
-    return {"kpi_history": kpi, "budget_history": bud}
