@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from vision_report.screening import collect, screen, submissions_table
 from vision_report.config import load_settings
 from vision_report.intake import decode, discover
 from vision_report.normalize import parse_number
+from vision_report.screening import collect, screen, submissions_table
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
 GOOD = FIX / "good" / "434337_南阿蘇村.csv"

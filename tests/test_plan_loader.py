@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -49,8 +50,8 @@ def test_loader_refuses(tmp_path: Path, broken: str):
         load_plan(overlay(tmp_path, broken))
     problems = info.value.problems
     assert any(expected in p for p in problems), problems
-    # every message names the file (and item) to fix
-    assert all(p.split(":")[0] for p in problems)
+    # every message starts with the file to fix (then the item, where there is one), then a colon
+    assert all(re.match(r"^[\w/*.-]+\.(yaml|csv)( [^:]+)?: \S", p) for p in problems), problems
 
 
 def test_missing_plan_folder(tmp_path: Path):

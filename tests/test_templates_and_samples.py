@@ -331,8 +331,8 @@ def test_the_sample_set_validates_as_documented(settings, plan):
 def test_every_style_encodes_the_same_values(tmp_path, plan, settings, style, suffix):
     """Whatever the encoding, headers, number style or money unit, the system reads back the generator's values."""
     from vision_report.intake import inspect_file, read_submission
-    from vision_report.screening import units_of
     from vision_report.prepare import prepare_rows
+    from vision_report.screening import units_of
 
     code = plan.meta.core_municipality  # has every KPI and many non-zero expenditures
     rows = synthetic_rows(plan, code, 2024, random.Random(3))

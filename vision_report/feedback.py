@@ -46,6 +46,32 @@ def feedback_text(
     accepted_summary: list[str] | None = None,
     other_files: list[Received] | None = None,
 ) -> str:
+    """templates/feedback.txt.j2 rendered for one submitter."""
+    ctx = feedback_context(
+        plan,
+        fiscal_year,
+        code=code,
+        name=name,
+        rec=rec,
+        status=status,
+        accepted_summary=accepted_summary,
+        other_files=other_files,
+    )
+    return jinja_env(templates_dir).get_template("feedback.txt.j2").render(**ctx)
+
+
+def feedback_context(
+    plan: Plan,
+    fiscal_year: int,
+    *,
+    code: str,
+    name: str,
+    rec: Received | None,
+    status: str,
+    accepted_summary: list[str] | None = None,
+    other_files: list[Received] | None = None,
+) -> dict:
+    """Every variable templates/feedback.txt.j2 may use."""
     issues = sorted(rec.issues if rec else [], key=lambda i: (i.row or 0, i.column or "", i.rule))
     to_submit = []
     kinds = kind_labels()
@@ -73,7 +99,7 @@ def feedback_text(
         "other_files": [{"file": o.name, "status_label": status_label(o.status, "long")} for o in (other_files or [])],
         "to_submit": to_submit,
     }
-    return jinja_env(templates_dir).get_template("feedback.txt.j2").render(**ctx)
+    return ctx
 
 
 def feedback_file_name(plan: Plan, code: str | None, sha256: str | None) -> str:

@@ -42,9 +42,14 @@ LabelForm = Literal["short", "long", "explanation"]
 
 
 class Located(Protocol):
-    row: int | None
-    column: str | None
-    message: str
+    @property
+    def row(self) -> int | None: ...
+
+    @property
+    def column(self) -> str | None: ...
+
+    @property
+    def message(self) -> str: ...
 
 
 class LabelsError(Exception):
@@ -116,7 +121,8 @@ def timeliness_label(timeliness: str, root: Path | None = None) -> str:
     return str(labels(root)["timeliness"].get(timeliness, "")) if timeliness else ""
 
 
-def reminder_label(key: Literal["missing", "rejected", "pending", "late"], root: Path | None = None) -> str:
+def reminder_label(key: str, root: Path | None = None) -> str:
+    """How `vision-report reminders` names missing / rejected / pending / late."""
     return str(labels(root)["reminder"][key])
 
 

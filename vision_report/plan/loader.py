@@ -304,7 +304,7 @@ class _Loader:
         ):
             for key, c in Counter(ids).items():
                 if c > 1:
-                    self.problem("計画データ", f"{what} {key} が{c}回出てきます（重複）")
+                    self.problem("pillars/*.yaml", f"{what} {key} が{c}回出てきます（重複）")
 
         nodes = {str(p.id) for p in pillars} | known_areas | {s.id for s in subfields}
         kpis = self.kpis(nodes, order)
