@@ -29,8 +29,22 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "population": x.population,
                 "households": x.households,
                 "area_km2": x.area_km2,
+                **_membership(plan, x.code),
             }
             for x in plan.municipalities
+        ],
+        "amendments": [
+            {
+                "id": a.id,
+                "date": a.date.isoformat(),
+                "title": a.title,
+                "source": a.source,
+                "members_added": [
+                    {"code": m.code, "name": m.name, "joined": m.joined.isoformat(), "initiatives": list(m.initiatives)}
+                    for m in a.members_added
+                ],
+            }
+            for a in plan.amendments
         ],
         "pillars": [
             {"id": p.id, "name": p.name, "areas": list(p.area_ids), "subfields": list(p.subfield_ids)}
@@ -74,6 +88,19 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             }
             for k in plan.kpis
         ],
+    }
+
+
+def _membership(plan: Plan, code: str) -> dict:
+    """joined / left (ISO dates or None), the fiscal years it reports, whether the KPI basis includes it."""
+    ms = plan.membership(code)
+    return {
+        "joined": ms.joined.isoformat() if ms.joined else None,
+        "left": ms.left.isoformat() if ms.left else None,
+        "first_fiscal_year": ms.first_fiscal_year,
+        "last_fiscal_year": ms.last_fiscal_year,
+        "added_by_amendment": ms.amendment,
+        "basis": ms.amendment is None,
     }
 
 
