@@ -89,3 +89,13 @@ def test_broken_plans_configuration(tmp_path, plans_yaml, message):
 def test_copy_of_the_shipped_config_loads(tmp_path):
     shutil.copytree(ROOT / "config", tmp_path / "config")
     assert load_settings(tmp_path).plan_dir_for(2024) == tmp_path / "plans" / "kumamoto-2024-03"
+
+
+def test_final_evaluation_rule_comes_from_configuration(tmp_path):
+    assert load_settings(ROOT).final_evaluation.achieved_if == {"increase": ">=", "at_least": ">=", "decrease": "<="}
+    root = project(tmp_path, "plans:\n  - {from: 2021, to: 2025, plan: plans/kumamoto-2024-03}")
+    cfg = root / "config" / "vision-report.yaml"
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(text.replace('decrease: "<="}', 'decrease: "=="}'), encoding="utf-8")
+    with pytest.raises(ConfigError, match="設定 final_evaluation.achieved_if には increase・decrease・at_least"):
+        load_settings(root)

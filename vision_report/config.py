@@ -62,6 +62,26 @@ class Deadlines:
 
 
 @dataclass(frozen=True)
+class FinalEvaluation:
+    """計画期間の総括: when a KPI counts as 達成 — direction -> ">=" (final value ≥ target) or "<=" (≤ target)."""
+
+    achieved_if: dict[str, str] = field(default_factory=lambda: {"increase": ">=", "at_least": ">=", "decrease": "<="})
+
+
+def _final_evaluation(raw: Any) -> FinalEvaluation:
+    if raw is None:
+        return FinalEvaluation()
+    rules = raw.get("achieved_if") if isinstance(raw, dict) else None
+    directions = {"increase", "decrease", "at_least"}
+    if not isinstance(rules, dict) or set(rules) != directions or not set(rules.values()) <= {">=", "<="}:
+        raise ConfigError(
+            '設定 final_evaluation.achieved_if には increase・decrease・at_least のそれぞれに ">="（最終値が目標値以上で達成）'
+            f'か "<="（以下で達成）を指定してください（現在: {rules!r}）'
+        )
+    return FinalEvaluation(achieved_if={k: str(v) for k, v in rules.items()})
+
+
+@dataclass(frozen=True)
 class PlanRange:
     """One entry of ``plans:``: the plan folder used for fiscal years first..last (last None = open-ended)."""
 
@@ -94,6 +114,7 @@ class Settings:
     deadlines: Deadlines = field(default_factory=Deadlines)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     plans: tuple[PlanRange, ...] = ()
+    final_evaluation: FinalEvaluation = field(default_factory=FinalEvaluation)
 
     def plan_dir_for(self, fiscal_year: int) -> Path:
         """The plan folder that covers ``fiscal_year`` (config ``plans:``); ConfigError (Japanese) when none does."""
@@ -192,6 +213,7 @@ def load_settings(root: Path | None = None, config_path: Path | None = None) -> 
         root=root,
         plan_dir=plans[-1].plan_dir,
         plans=plans,
+        final_evaluation=_final_evaluation(raw.get("final_evaluation")),
         inputs=root / paths.get("inputs", "inputs"),
         outputs=root / paths.get("outputs", "outputs"),
         archive=root / paths.get("archive", "archive"),
