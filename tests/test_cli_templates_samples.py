@@ -48,7 +48,10 @@ def test_check_does_not_archive(tmp_path, capsys):
 
 def test_templates_rows_follow_participation(tmp_path, plan):
     paths = write_templates(plan, 2025, tmp_path)
-    assert len(paths) == 40
+    assert len(paths) == 2 * 24  # the members of FY2025 (20 in the vision + 4 added on 2025-03-27)
+    assert len(write_templates(plan, 2021, tmp_path / "2021")) == 2 * 18  # 山鹿市・玉名市 not members yet
+    arao = list(csv.reader(io.StringIO((tmp_path / "432041_荒尾市_2025年度.csv").read_bytes()[3:].decode("utf-8"))))
+    assert [r[0] for r in arao[1:]] == ["KPI"] * 6  # no initiative recorded yet: the region-wide KPIs only
     csv_path = tmp_path / "434337_南阿蘇村_2025年度.csv"
     data = csv_path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
@@ -114,7 +117,7 @@ def test_synthetic_rows_cover_participation(plan):
 
 
 def test_committed_samples_are_what_the_generator_makes(tmp_path, plan):
-    made = make_sample_set(plan, tmp_path, [2021, 2022, 2023, 2024])
+    made = make_sample_set(plan, tmp_path, [2021, 2022, 2023, 2024, 2025], faulty_year=2024)
     for p in made:
         committed = ROOT / "inputs" / p.relative_to(tmp_path)
         assert committed.read_bytes() == p.read_bytes(), committed
