@@ -376,3 +376,20 @@ def test_every_style_encodes_the_same_values(tmp_path, plan, settings, style, su
             data = path.read_bytes()
             assert data.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-sig")
             assert (b"\r\n" in data) == (newline == "\r\n")
+
+
+def test_generator_works_for_the_small_test_plan(tmp_path, settings):
+    """The second plan (FY2026–2030, 7 members, one added by an amendment): every member of each year, all valid."""
+    from vision_report import pipeline
+    from vision_report.plan import load_plan
+
+    small = load_plan(ROOT / "tests" / "fixtures" / "plan_small")
+    years = list(small.meta.fiscal_years)
+    made = make_sample_set(small, tmp_path, years, faulty_year=years[-1])
+    for fy in years:
+        codes = {p.name[:6] for p in made if p.parent.name == str(fy)} - {NON_MEMBER[0]}
+        assert codes == {m.code for m in small.members(fy)}, fy
+    assert [len(small.members(fy)) for fy in years] == [5, 6, 7, 7, 7]
+    recs = pipeline.collect(settings, small, 2028, tmp_path, None, now=time.time() + 3600)
+    pipeline.validate(recs, pipeline.read_all(recs), small, 2028, settings, settings.root / "expectations")
+    assert {r.name[:6]: r.status for r in recs} == {m.code: "accepted" for m in small.members(2028)}
