@@ -162,6 +162,7 @@ def test_plan_summary_command_runs_as_a_program():
     ).stdout
     assert "具体的取組: 70" in out and "計画事業費（千円）" in out
     assert "3.15  持続可能な地域公共交通網の形成 [3B]: 取組 3" in out
+    assert "2021年度: 18市町村" in out and "2025年度: 24市町村" in out and "改定 2025-03-27" in out
 
 
 def test_independent_transcription_agrees(plan):

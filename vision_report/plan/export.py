@@ -119,8 +119,14 @@ def plan_summary(plan: Plan) -> str:
         f"計画期間: {years[0]}〜{years[-1]}年度 / 構成市町村: {len(plan.municipalities)} / "
         f"柱: {len(plan.pillars)} / 政策分野: {len(plan.areas)} / 具体的取組: {len(plan.initiatives)} / KPI: {len(plan.kpis)}",
         "",
-        "■ 柱・政策分野ごとの取組数とKPI",
+        f"■ 年度ごとの構成市町村（KPIの目標値の基準: 計画に載っている{len(plan.basis_members)}市町村）",
     ]
+    for fy in years:
+        lines.append(f"  {fy}年度: {len(plan.members(fy))}市町村")
+    for amendment in plan.amendments:
+        added = "、".join(f"{x.name}（{x.code}）" for x in amendment.members_added) or "なし"
+        lines.append(f"  改定 {amendment.date.isoformat()} {amendment.title}: 加入 {added}（出典: {amendment.source}）")
+    lines += ["", "■ 柱・政策分野ごとの取組数とKPI"]
     for p in plan.pillars:
         kp = [k.id for k in plan.kpis if k.measures == str(p.id)]
         n_init = sum(len(plan.area(a).initiative_ids) for a in p.area_ids)
