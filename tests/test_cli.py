@@ -46,6 +46,14 @@ def test_check_does_not_archive_or_audit(tmp_path, capsys):
     assert sorted(p.name for p in proj.iterdir()) == ["config", "expectations", "plans", "templates"]
 
 
+def test_templates_follow_the_years_members(tmp_path, plan):
+    assert len(write_templates(plan, 2025, tmp_path)) == 2 * 24  # 20 in the vision + 4 added on 2025-03-27
+    assert len(write_templates(plan, 2021, tmp_path / "2021")) == 2 * 18  # 山鹿市・玉名市 not members yet
+    arao = list(csv.reader(io.StringIO((tmp_path / "432041_荒尾市_2025年度.csv").read_bytes()[3:].decode("utf-8"))))
+    assert [r[0] for r in arao[1:]] == ["KPI"] * 6  # no initiative recorded yet: the region-wide KPIs only
+    assert [r[1] for r in arao[1:]] == [k.id for k in plan.kpis if k.reporters_all]
+
+
 def test_a_filled_template_is_accepted(tmp_path, plan, capsys):
     write_templates(plan, 2024, tmp_path)
     src = (tmp_path / "434337_南阿蘇村_2024年度.csv").read_bytes()[3:].decode("utf-8")

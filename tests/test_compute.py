@@ -75,6 +75,13 @@ def one_kpi_expected(
             "measures": ["1"],
             "rating_reason": [reason],
             "provisional": [provisional],
+            # without all_reporters the year's reporters are the basis: the all-members columns repeat the basis
+            "basis": ["all_members"],
+            "actual_all_members": [float(actual)],
+            "reporters_expected_all": [expected],
+            "reporters_received_all": [received],
+            "provisional_all_members": [provisional],
+            "basis_note": [""],
         }
     )
 
@@ -93,6 +100,7 @@ def test_plan_kpi_table():
             "direction": ["increase", "at_least", "decrease"],
             "measures": ["1", "2A", "2.1"],
             "reporters_expected": [3, 1, 2],
+            "baseline_year": [2020, 2020, 2020],
         }
     )
     assert_frame_equal(compute.plan_kpi_table(TINY), expected)
@@ -262,6 +270,12 @@ def test_kpi_sum_over_reporters_partial_and_missing():
             "measures": ["1", "1", "1", "3"],
             "rating_reason": ["暫定: 3市町村中2市町村の合計", "", "報告なし（0/3市町村）", ""],
             "provisional": [True, False, False, False],
+            "basis": ["all_members"] * 4,
+            "actual_all_members": [12.0, 15.0, NAN, -200.0],
+            "reporters_expected_all": [3, 1, 3, 3],
+            "reporters_received_all": [2, 1, 0, 3],
+            "provisional_all_members": [True, False, False, False],
+            "basis_note": [""] * 4,
         }
     )
     assert_frame_equal(got, expected)
@@ -628,3 +642,275 @@ def test_history_wide_table():
 
 def test_history_empty():
     assert compute.history({}, "kpi_id", "actual").columns.tolist() == ["kpi_id"]
+
+
+# ------------------------------------------------------------------------------------------------ same basis (issue 10)
+
+SMALL = load_plan(Path(__file__).resolve().parent / "fixtures" / "plan_small")
+M4, ADDED = "432105", "433683"  # 菊池市 (a basis member) and 長洲町 (added by the small plan's amendment, FY2028)
+
+
+def test_year_aware_plan_tables():
+    # small plan: 南関町 (433675) reports from FY2027, 長洲町 (433683, amendment) from FY2028
+    assert compute.plan_kpi_table(SMALL)["reporters_expected"].tolist() == [7, 1, 1, 7, 2]  # anyone, any year
+    assert compute.plan_kpi_table(SMALL, 2026)["reporters_expected"].tolist() == [5, 1, 1, 5, 2]
+    assert compute.plan_kpi_table(SMALL, 2028)["reporters_expected"].tolist() == [6, 1, 1, 6, 2]  # basis: not 長洲町
+    t = compute.plan_initiative_table(SMALL, 2026).set_index("initiative_id")["participants_expected"]
+    assert t.to_dict() == {"1.1.1": 5, "1.1.2": 2, "1.2.1": 3, "2.1.1": 5, "2.2.1": 1, "2.3.1": 3}
+    t = compute.plan_initiative_table(SMALL, 2028).set_index("initiative_id")["participants_expected"]
+    assert t.to_dict() == {"1.1.1": 6, "1.1.2": 2, "1.2.1": 3, "2.1.1": 6, "2.2.1": 2, "2.3.1": 4}
+
+
+def test_kpi_reporter_sets():
+    basis, everyone = compute.kpi_reporter_sets(SMALL, 2028)
+    assert everyone["jobs"] == ("431001", "432067", "432083", "432105", "432041", "433675", "433683")
+    assert basis["jobs"] == everyone["jobs"][:-1]
+    assert basis["bus_riders"] == everyone["bus_riders"] == ("431001", "432067")
+
+
+def test_kpi_attainment_on_the_plan_basis_with_all_members_beside_it():
+    """FY2028 of the small plan: 長洲町 reports jobs and births but is not in the basis the targets were set on."""
+    kpis = compute.plan_kpi_table(SMALL, 2028).iloc[[0, 1, 3]].reset_index(drop=True)  # jobs, visitors, births
+    basis, everyone = compute.kpi_reporter_sets(SMALL, 2028)
+    basis_codes = basis["jobs"]
+    r = rows(
+        *[(c, "kpi", "jobs", 900) for c in basis_codes],  # 6 × 900 = 5400: progress 40 -> C
+        (ADDED, "kpi", "jobs", 300),
+        (K, "kpi", "visitors", 1100),
+        *[(c, "kpi", "births", 1300) for c in basis_codes[:-1]],  # 南関町 missing: provisional, 5 × 1300 = 6500
+        (ADDED, "kpi", "births", 100),
+    )
+    got = compute.kpi_attainment(kpis, r, basis, T, all_reporters=everyone)
+    expected = pd.DataFrame(
+        {
+            "kpi_id": ["jobs", "visitors", "births"],
+            "kpi_name": ["圏域内の新規雇用者数", "観光入込客数", "圏域出生数"],
+            "unit": ["人/年", "千人", "人"],
+            "baseline": [5000.0, 900.0, 8000.0],
+            "target": [6000.0, 1100.0, 8000.0],
+            "actual": [5400.0, 1100.0, 6500.0],
+            "attainment_pct": [90.0, 100.0, 81.25],
+            "progress_pct": [40.0, 100.0, NAN],
+            "rating": ["C", "A", "B"],
+            "reporters_expected": [6, 1, 6],
+            "reporters_received": [6, 1, 5],
+            "direction": ["increase", "increase", "at_least"],
+            "measures": ["1", "1.2", "2"],
+            "rating_reason": ["", "", "暫定: 6市町村中5市町村の合計"],
+            "provisional": [False, False, True],
+            "basis": ["plan_basis", "all_members", "plan_basis"],
+            "actual_all_members": [5700.0, 1100.0, 6600.0],
+            "reporters_expected_all": [7, 1, 7],
+            "reporters_received_all": [7, 1, 6],
+            "provisional_all_members": [False, False, True],
+            "basis_note": [
+                "計画の基準（6市町村）で評価。この年度の全構成市町村（7市町村）の合計を併記",
+                "",
+                "計画の基準（6市町村）で評価。この年度の全構成市町村（7市町村）の合計を併記",
+            ],
+        }
+    )
+    assert_frame_equal(got, expected)
+    # the CONTRACT §5 columns come first, unchanged in name and order; the new ones are at the end
+    assert compute.KPI_COLUMNS[:11] == [
+        "kpi_id",
+        "kpi_name",
+        "unit",
+        "baseline",
+        "target",
+        "actual",
+        "attainment_pct",
+        "progress_pct",
+        "rating",
+        "reporters_expected",
+        "reporters_received",
+    ]
+
+
+def test_shipped_plan_fy2025_basis_is_the_vision_20(plan):
+    basis, everyone = compute.kpi_reporter_sets(plan, 2025)
+    r = rows(*[(c, "kpi", "births", 500) for c in everyone["births"]])
+    got = compute.kpi_attainment(compute.plan_kpi_table(plan, 2025), r, basis, T, all_reporters=everyone)
+    births = got.set_index("kpi_id").loc["births"]
+    assert (births["actual"], births["reporters_expected"], births["basis"]) == (10000.0, 20, "plan_basis")
+    assert (births["actual_all_members"], births["reporters_expected_all"]) == (12000.0, 24)
+    assert got.set_index("kpi_id").loc["agri_sales", "basis"] == "all_members"  # 熊本市 only, either way
+    fy2021 = compute.kpi_attainment(
+        compute.plan_kpi_table(plan, 2021), r, *compute.kpi_reporter_sets(plan, 2021)[:1], T
+    )
+    assert fy2021.set_index("kpi_id").loc["births", "reporters_expected"] == 18  # 山鹿市・玉名市 not yet members
+
+
+def test_year_over_year_compares_the_same_municipalities():
+    prev = rows((K, "kpi", "a", 100), (M2, "kpi", "a", 50), (M3, "kpi", "a", 10), (K, "kpi", "b", 5))
+    cur = rows(
+        (K, "kpi", "a", 110),
+        (M2, "kpi", "a", 40),  # M3 rejected this year: left out of the comparison
+        (M4, "kpi", "a", 30),  # a new member: left out too
+        (K, "kpi", "b", 0),
+        (K, "kpi", "c", 7),  # new KPI: nothing to compare with
+        (K, "expenditure", "a", 999, "実施"),  # not a KPI value
+    )
+    got = compute.year_over_year(prev, cur, 2024, 2025)
+    expected = pd.DataFrame(
+        {
+            "item_id": ["a", "b", "c"],
+            "previous_year": [2024] * 3,
+            "fiscal_year": [2025] * 3,
+            "municipalities_compared": [2, 1, 0],
+            "previous_value": [150.0, 5.0, NAN],
+            "value": [150.0, 0.0, NAN],
+            "change": [0.0, -5.0, NAN],
+            "change_pct": [0.0, -100.0, NAN],
+            "previous_value_all": [160.0, 5.0, NAN],
+            "value_all": [180.0, 0.0, 7.0],
+            "municipalities_previous": [3, 1, 0],
+            "municipalities_current": [3, 1, 1],
+            "same_set": [False, True, False],
+        }
+    )
+    assert_frame_equal(got, expected)
+    # the all-members figures would show a rise of 20 that is only a change of who reported
+    assert got.loc[0, "value_all"] - got.loc[0, "previous_value_all"] == 20.0
+
+
+def test_year_over_year_change_from_zero_and_items_in_given_order():
+    got = compute.year_over_year(rows((K, "kpi", "a", 0)), rows((K, "kpi", "a", 5)), 2021, 2022, items=["z", "a"])
+    assert got["item_id"].tolist() == ["z", "a"]
+    assert got.loc[1, "change"] == 5.0 and np.isnan(got.loc[1, "change_pct"])  # no percentage from 0
+    assert got.loc[0, "municipalities_compared"] == 0 and np.isnan(got.loc[0, "value_all"])
+
+
+def test_year_over_year_series():
+    per_year = {
+        2023: rows((K, "kpi", "a", 1), (M2, "kpi", "a", 1)),
+        2021: rows((K, "kpi", "a", 4)),
+        2022: rows((K, "kpi", "a", 2), (M2, "kpi", "a", 9)),
+    }
+    got = compute.year_over_year_series(per_year)
+    assert got[["previous_year", "fiscal_year"]].values.tolist() == [[2021, 2022], [2022, 2023]]
+    assert got["municipalities_compared"].tolist() == [1, 2]
+    assert got["change"].tolist() == [-2.0, -9.0]
+    assert compute.year_over_year_series({2021: rows()}).empty
+
+
+# ------------------------------------------------------------------------------------------------ 計画期間の総括
+
+RULES = {"increase": ">=", "at_least": ">=", "decrease": "<="}
+
+
+def _year(actual, provisional):
+    """kpi_attainment-like frame of the tiny plan's three KPIs (k_up, k_keep, k_down)."""
+    return pd.DataFrame({"kpi_id": ["k_up", "k_keep", "k_down"], "actual": actual, "provisional": provisional})
+
+
+def test_period_kpi_summary_baseline_each_year_final_and_achieved():
+    per_year = {
+        2023: _year([190.0, 41.0, NAN], [False, False, False]),
+        2021: _year([120.0, 45.0, 70.0], [False, False, False]),
+        2022: _year([150.0, NAN, 50.0], [True, False, False]),
+    }
+    got = compute.period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES)
+    expected = pd.DataFrame(
+        {
+            "kpi_id": ["k_up", "k_keep", "k_down"],
+            "kpi_name": ["増やす指標", "維持する指標", "減らす指標"],
+            "unit": ["人", "件", "件"],
+            "direction": ["increase", "at_least", "decrease"],
+            "baseline": [100.0, 50.0, 80.0],
+            "baseline_year": [2020, 2020, 2020],
+            "2021": [120.0, 45.0, 70.0],
+            "2022": [150.0, NAN, 50.0],
+            "2023": [190.0, 41.0, NAN],
+            "final_value": [190.0, 41.0, 50.0],  # k_down: FY2023 missing, the newest value is FY2022's
+            "final_value_year": pd.array([2023, 2023, 2022], dtype="Int64"),
+            "final_provisional": [False, False, False],
+            "target": [200.0, 40.0, 40.0],
+            "rule": ["最終値 ≥ 目標値", "最終値 ≥ 目標値", "最終値 ≤ 目標値"],
+            "achieved": ["未達成", "達成", "未達成"],
+            "provisional_years": ["2022", "", ""],
+        }
+    )
+    assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    "final, rules, achieved",
+    [
+        (200.0, RULES, "達成"),  # exactly on the target counts
+        (199.0, RULES, "未達成"),
+        (250.0, {**RULES, "increase": "<="}, "未達成"),  # the rule is configuration
+        (NAN, RULES, "-"),
+    ],
+)
+def test_period_kpi_summary_rule(final, rules, achieved):
+    per_year = {2025: _year([final, 40.0, 40.0], [True, False, False])}
+    got = compute.period_kpi_summary(compute.plan_kpi_table(TINY), per_year, rules).set_index("kpi_id")
+    assert got.loc["k_up", "achieved"] == achieved
+    assert got.loc["k_down", "achieved"] == got.loc["k_keep", "achieved"] == "達成"
+    assert bool(got.loc["k_up", "final_provisional"]) == (achieved != "-")
+
+
+def _budget_year(fy, items):
+    """budget_execution of the tiny plan for ``fy`` from (code, initiative, value, status) tuples."""
+    return compute.budget_execution(
+        compute.plan_initiative_table(TINY, fy), rows(*[(c, "expenditure", i, v, s) for c, i, v, s in items])
+    )
+
+
+def test_period_budget_and_rollup_plan_vs_actual():
+    every = [(K, "1.1.1", 10, "実施"), (M2, "1.1.1", 0, "実施"), (M3, "1.1.1", 0, "完了")]
+    per_year = {
+        2021: _budget_year(2021, [*every, (K, "1.1.2", 0, "実施"), (K, "2.2.1", 1, "実施"), (M3, "2.2.1", 0, "実施")]),
+        2022: _budget_year(
+            2022, [*every, (K, "2.1.1", 5, "実施"), (K, "2.2.1", 1, "実施"), (M3, "2.2.1", 0, "未実施")]
+        ),
+        2023: _budget_year(
+            2023, [*every, (K, "1.1.2", 6, "一部実施"), (K, "2.2.1", 2, "実施"), (M3, "2.2.1", 0, "実施")]
+        ),
+    }
+    got = compute.period_budget(TINY, per_year, 2021, 2023)
+    expected = pd.DataFrame(
+        {
+            "initiative_id": ["1.1.1", "1.1.2", "2.1.1", "2.2.1"],
+            "initiative_name": ["産業支援", "未定のある事業", "救急", "後見"],
+            "area_id": ["1.1", "1.1", "2.1", "2.2"],
+            "pillar": [1, 1, 2, 2],
+            "subfield": [None, None, "2A", "2A"],
+            "planned_thousand_yen": [60.0, 5.0, NAN, 3.0],  # 1.1.2: 0 + blank + 5; 2.1.1 prints only a total
+            "planned_years": [3, 2, 0, 3],
+            "plan_note": ["", "記載なし: 2022", "記載なし: 2021, 2022, 2023", ""],
+            "actual_thousand_yen": [30.0, 6.0, 5.0, 4.0],
+            "execution_pct": [50.0, 120.0, NAN, 4 / 3 * 100],
+            "years": [3, 3, 3, 3],
+            "years_reported": [3, 2, 1, 3],
+            "years_implemented": [3, 1, 0, 2],
+            "carried_out_as_planned": [True, False, False, False],
+        }
+    )
+    assert_frame_equal(got, expected)
+    roll = compute.period_rollup(TINY, got)
+    expected_roll = pd.DataFrame(
+        {
+            "level": ["pillar", "area", "pillar", "subfield", "area", "area"],
+            "id": ["1", "1.1", "2", "2A", "2.1", "2.2"],
+            "name": ["経済", "産業", "生活", "生活機能", "医療", "福祉"],
+            "planned_thousand_yen": [65.0, 65.0, 3.0, 3.0, NAN, 3.0],
+            "actual_thousand_yen": [36.0, 36.0, 9.0, 9.0, 5.0, 4.0],
+            "execution_pct": [36 / 65 * 100, 36 / 65 * 100, 300.0, 300.0, NAN, 4 / 3 * 100],
+            "initiatives": [2, 2, 2, 2, 1, 1],
+            "initiatives_as_planned": [1, 1, 0, 0, 0, 0],
+        }
+    )
+    assert_frame_equal(roll, expected_roll)
+
+
+def test_period_budget_whole_period_with_a_year_not_run_and_undecided():
+    """To date through FY2025 with FY2024 not run: that year counts as not carried out; 未定 is named."""
+    every = [(K, "1.1.1", 10, "実施"), (M2, "1.1.1", 0, "実施"), (M3, "1.1.1", 0, "実施")]
+    per_year = {fy: _budget_year(fy, every) for fy in (2021, 2022, 2023, 2025)}
+    got = compute.period_budget(TINY, per_year, 2021, 2025).set_index("initiative_id")
+    assert got.loc["1.1.1", "planned_thousand_yen"] == 150.0 and got.loc["1.1.1", "actual_thousand_yen"] == 40.0
+    assert (got.loc["1.1.1", "years_implemented"], got.loc["1.1.1", "carried_out_as_planned"]) == (4, False)
+    assert got.loc["1.1.2", "plan_note"] == "未定: 2025／記載なし: 2022"
+    assert got.loc["1.1.2", "planned_thousand_yen"] == 10.0 and np.isnan(got.loc["1.1.2", "actual_thousand_yen"])

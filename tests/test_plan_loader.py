@@ -57,3 +57,56 @@ def test_loader_refuses(tmp_path: Path, broken: str):
 def test_missing_plan_folder(tmp_path: Path):
     with pytest.raises(PlanError, match="計画フォルダ"):
         load_plan(tmp_path / "nowhere")
+
+
+# -- membership over time and amendments (issue 10) ----------------------------------------------------------------
+def test_plan_without_membership_dates_has_every_member_every_year():
+    plan = load_plan(FIX / "plan_tiny")
+    assert plan.amendments == () and plan.basis_members == plan.municipalities
+    assert all(plan.members(fy) == plan.municipalities for fy in (1990, 2021, 2099))
+    assert plan.membership_problem("432067", 2021) is None
+
+
+def test_small_plan_loads_with_its_amendment():
+    """The second test plan: 7 members (one added by an amendment), two pillars, FY2026–FY2030."""
+    plan = load_plan(FIX / "plan_small")
+    assert plan.meta.fiscal_years == (2026, 2027, 2028, 2029, 2030)
+    assert [p.id for p in plan.pillars] == [1, 2] and [s.id for s in plan.subfields] == ["2A", "2B"]
+    assert len(plan.municipalities) == 7 and len(plan.basis_members) == 6
+    assert [len(plan.members(fy)) for fy in plan.meta.fiscal_years] == [5, 6, 7, 7, 7]
+    assert plan.membership("433675").first_fiscal_year == 2027  # joined 2026-09-01
+    assert [a.id for a in plan.amendments] == ["2028-03-27-nagasu"]
+    # the amendment's participation joins the ○ grid in plan order; the year-aware view drops non-members
+    assert plan.initiative("2.3.1").participants == ("431001", "432067", "432041", "433683")
+    assert plan.participants("2.3.1", 2027) == ("431001", "432067", "432041")
+    assert [i.id for i in plan.initiatives_of("433683", 2028)] == ["2.3.1"]
+    assert plan.initiatives_of("433683", 2027) == ()
+    # a region-wide KPI is reported by every member of the year; a fixed list stays fixed
+    assert plan.kpi_reporters("jobs", 2028)[-1] == "433683" and len(plan.kpi_reporters("jobs", 2026)) == 5
+    assert "433683" not in plan.kpi_basis_reporters("jobs", 2028)
+    assert plan.kpi_reporters("bus_riders", 2028) == ("431001", "432067")
+    assert [k.id for k in plan.kpis_reported_by("433683", 2028)] == ["jobs", "births"]
+
+
+def test_amendments_apply_in_date_order(tmp_path: Path):
+    """A later amendment may give initiatives to a member an earlier one added; file names do not matter."""
+    target = overlay(tmp_path, "membership_bad_date")  # any overlay: replace its municipalities below
+    shutil.copy(FIX / "plan_tiny" / "municipalities.csv", target / "municipalities.csv")
+    (target / "amendments").mkdir()
+    (target / "amendments" / "a_later.yaml").write_text(
+        "id: second\ndate: 2026-04-01\ntitle: 2番目\nsource: 出典\n"
+        "members_added:\n  - {code: '433675', name: 南関町, joined: 2026-04-01, initiatives: ['2.1.1']}\n",
+        encoding="utf-8",
+    )
+    (target / "amendments" / "z_earlier.yaml").write_text(
+        "id: first\ndate: 2025-03-27\ntitle: 1番目\nsource: 出典\n"
+        "members_added:\n  - {code: '432041', name: 荒尾市, joined: 2025-03-27, first_fiscal_year: 2026}\n",
+        encoding="utf-8",
+    )
+    plan = load_plan(target)
+    assert [a.id for a in plan.amendments] == ["first", "second"]
+    assert [m.code for m in plan.municipalities][-2:] == ["432041", "433675"]
+    assert plan.membership("432041").first_fiscal_year == 2026  # the coordinator's choice wins over the default
+    assert plan.membership("433675").first_fiscal_year == 2026  # joined on April 1: that year
+    assert plan.initiative("2.1.1").participants == ("431001", "432067", "433675")
+    assert plan.kpi("k_up").reporters[-2:] == ("432041", "433675")  # reporters: all includes added members

@@ -61,9 +61,14 @@ def test_fiscal_years_accepted_are_the_period_and_the_year_after(plan):
     assert "計画期間（2021〜2025年度）の外" in plan.meta.fiscal_year_problem(2020)
 
 
+# CONTRACT §1 "Membership changes over time": added by the 2025-03-27 amendment, after the vision's 20
+ADDED_2025 = [("432041", "荒尾市"), ("433675", "南関町"), ("433683", "長洲町"), ("433691", "和水町")]
+
+
 def test_municipalities_in_vision_order(plan):
-    assert [(m.code, m.name) for m in plan.municipalities] == CONTRACT_MUNICIPALITIES
-    assert sum(m.population for m in plan.municipalities) == 1_268_400  # 圏域合計 of the base-data table
+    assert [(m.code, m.name) for m in plan.basis_members] == CONTRACT_MUNICIPALITIES
+    assert [(m.code, m.name) for m in plan.municipalities] == CONTRACT_MUNICIPALITIES + ADDED_2025
+    assert sum(m.population for m in plan.basis_members) == 1_268_400  # 圏域合計 of the base-data table
 
 
 def test_structure_counts(plan):
@@ -134,7 +139,10 @@ def test_plan_json_round_trips(plan, capsys):
     assert cli_main(["plan", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data == json.loads(json.dumps(plan_to_dict(plan), ensure_ascii=False))
-    assert [(m["code"], m["name"]) for m in data["municipalities"]] == CONTRACT_MUNICIPALITIES
+    assert [(m["code"], m["name"]) for m in data["municipalities"]] == CONTRACT_MUNICIPALITIES + ADDED_2025
+    assert [m["code"] for m in data["municipalities"] if m["basis"]] == [c for c, _n in CONTRACT_MUNICIPALITIES]
+    assert data["municipalities"][-1]["added_by_amendment"] == "2025-03-27-members"
+    assert data["amendments"][0]["date"] == "2025-03-27" and len(data["amendments"][0]["members_added"]) == 4
     assert {"id", "name", "subfield"} <= set(data["policy_areas"][0])
     by_id = {i["id"]: i for i in data["initiatives"]}
     assert len(by_id) == 70
@@ -154,6 +162,7 @@ def test_plan_summary_command_runs_as_a_program():
     ).stdout
     assert "具体的取組: 70" in out and "計画事業費（千円）" in out
     assert "3.15  持続可能な地域公共交通網の形成 [3B]: 取組 3" in out
+    assert "2021年度: 18市町村" in out and "2025年度: 24市町村" in out and "改定 2025-03-27" in out
 
 
 def test_independent_transcription_agrees(plan):
@@ -169,3 +178,60 @@ def test_independent_transcription_agrees(plan):
     n, diffs = mod.compare(plan, files)
     assert diffs == []
     assert n == len(plan.initiatives), f"the independent transcription covers {n} of {len(plan.initiatives)}"
+
+
+# -- membership over time (CONTRACT §1) ------------------------------------------------------------------------------
+def test_first_fiscal_year_of_each_member(plan):
+    first = {m.code: plan.membership(m.code).first_fiscal_year for m in plan.municipalities}
+    assert first["432105"] == 2019  # 菊池市 2019-03-28
+    assert first["432083"] == 2022  # 山鹿市 2022-03-28
+    assert first["432067"] == 2024  # 玉名市 2023-10-24
+    assert [first[c] for c, _n in ADDED_2025] == [2025] * 4  # 2025-03-27
+    others = set(first) - {"432105", "432083", "432067"} - {c for c, _n in ADDED_2025}
+    assert len(others) == 17 and {first[c] for c in others} == {2016}  # formed 2016-03-30
+    assert all(plan.membership(m.code).left is None for m in plan.municipalities)
+
+
+def test_members_by_fiscal_year(plan):
+    assert [len(plan.members(fy)) for fy in range(2021, 2027)] == [18, 19, 19, 20, 24, 24]
+    fy2021 = {m.code for m in plan.members(2021)}
+    assert "432083" not in fy2021 and "432067" not in fy2021 and "432105" in fy2021
+    assert [m.code for m in plan.members(2025)] == [m.code for m in plan.municipalities]  # plan order
+    assert plan.is_member("432041", 2025) and not plan.is_member("432041", 2024)
+    assert not plan.is_member("439999", 2025)
+
+
+def test_membership_problem_texts(plan):
+    assert (
+        plan.membership_problem("432041", 2024)
+        == "荒尾市（432041）は2025年度から報告する構成市町村です（2025年3月27日加入）。"
+    )
+    assert (
+        plan.membership_problem("432067", 2023)
+        == "玉名市（432067）は2024年度から報告する構成市町村です（2023年10月24日加入）。"
+    )
+    assert plan.membership_problem("432041", 2025) is None
+    assert (
+        plan.membership_problem("439999", 2025)
+        == "市町村コード 439999 は熊本連携中枢都市圏の構成市町村ではありません。"
+    )
+
+
+def test_the_2025_amendment(plan):
+    (a,) = plan.amendments
+    assert (a.id, a.date.isoformat()) == ("2025-03-27-members", "2025-03-27")
+    assert "荒尾市" in a.source and "連携協約" in a.source
+    assert [(m.code, m.name) for m in a.members_added] == ADDED_2025
+    assert all(m.initiatives == () for m in a.members_added)  # not in the vision: none shipped
+    for code, _name in ADDED_2025:
+        assert plan.initiatives_of(code, 2025) == ()
+        region_wide = [k.id for k in plan.kpis if k.reporters_all]
+        assert [k.id for k in plan.kpis_reported_by(code, 2025)] == region_wide
+        assert plan.kpis_reported_by(code, 2024) == ()
+
+
+def test_kpi_reporters_by_year_and_basis(plan):
+    assert len(plan.kpi_reporters("births", 2025)) == 24 and len(plan.kpi_basis_reporters("births", 2025)) == 20
+    assert len(plan.kpi_reporters("births", 2021)) == len(plan.kpi_basis_reporters("births", 2021)) == 18
+    assert plan.kpi_reporters("agri_sales", 2025) == plan.kpi_basis_reporters("agri_sales", 2025) == ("431001",)
+    assert len(plan.participants("1.1.1", 2021)) == 18 and len(plan.participants("1.1.1", 2025)) == 20

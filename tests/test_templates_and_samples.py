@@ -28,7 +28,8 @@ from vision_report.submission_templates import HEADER, write_templates
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTIAL = ("434337", "南阿蘇村")  # takes part in some initiatives only, reports only the region-wide KPIs
-YEARS = [2021, 2022, 2023, 2024]
+YEARS = [2021, 2022, 2023, 2024, 2025]
+FAULTY_YEAR = 2024  # the year with the deliberately faulty files (tools/make_samples.py --faulty-year)
 
 
 @pytest.fixture(scope="module")
@@ -230,8 +231,8 @@ def test_region_wide_kpis_sum_to_a_plausible_regional_figure(plan):
 
 
 def test_generator_is_byte_for_byte_deterministic(tmp_path, plan):
-    a = make_sample_set(plan, tmp_path / "a", YEARS)
-    b = make_sample_set(plan, tmp_path / "b", YEARS)
+    a = make_sample_set(plan, tmp_path / "a", YEARS, faulty_year=FAULTY_YEAR)
+    b = make_sample_set(plan, tmp_path / "b", YEARS, faulty_year=FAULTY_YEAR)
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
     assert files_a == files_b and Path("README.md") in files_a
@@ -243,16 +244,33 @@ def test_generator_is_byte_for_byte_deterministic(tmp_path, plan):
 
 
 def test_every_file_is_named_for_a_member_and_marked_synthetic(tmp_path, plan):
-    made = make_sample_set(plan, tmp_path, YEARS)
-    members = {m.code for m in plan.municipalities}
+    made = make_sample_set(plan, tmp_path, YEARS, faulty_year=FAULTY_YEAR)
     for p in made:
         assert re.fullmatch(r"\d{6}_.+_合成データ\.(csv|xlsx)", p.name), p.name
-        assert p.name[:6] in members or (p.name[:6] == NON_MEMBER[0] and p.name in FAULTY), p.name
+        fy = int(p.parent.name)
+        assert plan.is_member(p.name[:6], fy) or (p.name[:6] == NON_MEMBER[0] and p.name in FAULTY), p.name
     for fy in YEARS:
         year = [p for p in made if p.parent.name == str(fy)]
-        assert {p.name[:6] for p in year} >= members  # every member every year
+        members = {m.code for m in plan.members(fy)}
+        assert {p.name[:6] for p in year} - {NON_MEMBER[0]} == members  # every member of that year, nobody else
         assert sum(p.suffix == ".xlsx" for p in year) == 1  # one member per year sends Excel
-    assert set(FAULTY) <= {p.name for p in made if p.parent.name == "2024"}  # defects: see the validation test
+    assert set(FAULTY) <= {p.name for p in made if p.parent.name == str(FAULTY_YEAR)}  # see the validation test
+
+
+def test_samples_follow_membership(tmp_path, plan):
+    """山鹿市 sends from FY2022, 玉名市 from FY2024; FY2025 has 24 members, the four new ones with KPI rows only."""
+    made = make_sample_set(plan, tmp_path, YEARS, faulty_year=FAULTY_YEAR)
+    codes = {fy: sorted(p.name[:6] for p in made if p.parent.name == str(fy)) for fy in YEARS}
+    assert [len(set(codes[fy]) - {NON_MEMBER[0]}) for fy in YEARS] == [18, 19, 19, 20, 24]
+    assert "432083" not in codes[2021] and "432083" in codes[2022]
+    assert "432067" not in codes[2023] and "432067" in codes[2024]
+    region_wide = [k.id for k in plan.kpis if k.reporters_all]
+    for code in ("432041", "433675", "433683", "433691"):
+        assert code not in codes[2024] and code in codes[2025]
+        rows = synthetic_rows(plan, code, 2025, random.Random(1))
+        assert [r["kind"] for r in rows] == ["kpi"] * len(region_wide)
+        assert [r["id"] for r in rows] == region_wide and rows[0]["note"] == SYNTHETIC_NOTE
+    assert synthetic_rows(plan, "432067", 2023, random.Random(1)) == []  # not a member yet
 
 
 def test_formats_vary_by_member(plan):
@@ -267,7 +285,7 @@ def test_formats_vary_by_member(plan):
 
 
 def test_committed_samples_are_the_generators_output(tmp_path, plan):
-    made = make_sample_set(plan, tmp_path, YEARS)
+    made = make_sample_set(plan, tmp_path, YEARS, faulty_year=FAULTY_YEAR)
     committed = sorted(p.relative_to(ROOT / "inputs") for p in (ROOT / "inputs").rglob("*") if p.is_file())
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert committed == generated and len(made) == len(generated) - 1
@@ -304,7 +322,7 @@ def test_readme_says_synthetic_and_lists_existing_faulty_files():
 
 
 def test_the_sample_set_validates_as_documented(settings, plan):
-    """FY2021–2023 are all accepted without warnings; in FY2024 exactly the listed files deviate, as listed."""
+    """FY2021–2023 and FY2025 are all accepted without warnings; in FY2024 exactly the listed files deviate."""
     from vision_report.screening import collect, screen
     from vision_report.vocabulary import Status, status_label
 
@@ -314,9 +332,9 @@ def test_the_sample_set_validates_as_documented(settings, plan):
         found = collect(settings, plan, fy, ROOT / "inputs", None, now=time.time() + 3600)
         recs = screen(found, plan, fy, settings).received
         got = {r.name: r.status for r in recs}
-        want = {name: expected.get(name, "accepted") if fy == 2024 else "accepted" for name in got}
+        want = {name: expected.get(name, "accepted") if fy == FAULTY_YEAR else "accepted" for name in got}
         assert got == want, fy
-        if fy == 2024:
+        if fy == FAULTY_YEAR:
             issues = {r.name: {i.rule for i in r.issues} for r in recs}
             assert issues["434281_高森町_合成データ.csv"] == {"not_participant"}
             assert issues["433641_玉東町_合成データ.csv"] == {"value_not_number"}
@@ -359,3 +377,20 @@ def test_every_style_encodes_the_same_values(tmp_path, plan, settings, style, su
             data = path.read_bytes()
             assert data.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-sig")
             assert (b"\r\n" in data) == (newline == "\r\n")
+
+
+def test_generator_works_for_the_small_test_plan(tmp_path, settings):
+    """The second plan (FY2026–2030, 7 members, one added by an amendment): every member of each year, all valid."""
+    from vision_report import pipeline
+    from vision_report.plan import load_plan
+
+    small = load_plan(ROOT / "tests" / "fixtures" / "plan_small")
+    years = list(small.meta.fiscal_years)
+    made = make_sample_set(small, tmp_path, years, faulty_year=years[-1])
+    for fy in years:
+        codes = {p.name[:6] for p in made if p.parent.name == str(fy)} - {NON_MEMBER[0]}
+        assert codes == {m.code for m in small.members(fy)}, fy
+    assert [len(small.members(fy)) for fy in years] == [5, 6, 7, 7, 7]
+    recs = pipeline.collect(settings, small, 2028, tmp_path, None, now=time.time() + 3600)
+    pipeline.validate(recs, pipeline.read_all(recs), small, 2028, settings, settings.root / "expectations")
+    assert {r.name[:6]: r.status for r in recs} == {m.code: "accepted" for m in small.members(2028)}

@@ -29,7 +29,7 @@ def _num(v: str):
 
 
 def compare(plan: Plan, files: list[Path]) -> tuple[int, list[str]]:
-    order = [m.code for m in plan.municipalities]
+    order = [m.code for m in plan.basis_members]  # the vision's own ○ grid (members added later are not in it)
     diffs: list[str] = []
     n = 0
     for f in files:

@@ -1,6 +1,9 @@
 """Regenerate the SYNTHETIC sample submissions in inputs/ (not real figures) and inputs/README.md.
 
-    python tools/make_samples.py [--out inputs] [--years 2021 2022 2023 2024] [--seed 20240301]
+    python tools/make_samples.py [--out inputs] [--years 2021 2022 2023 2024 2025] [--seed 20240301]
+                                 [--faulty-year 2024]
+
+Each year has the members of that year (the plan's membership and amendments).
 
 The output is byte-for-byte the same for the same plan, years and seed. Files already in the year folders that the
 generator does not make are left alone (they may be real submissions) and listed.
@@ -23,20 +26,21 @@ MTIME_BASE = 1_717_200_000  # 2024-06-01 09:00 JST
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="inputs", help="folder for <FY>/ (default: inputs)")
-    ap.add_argument("--years", type=int, nargs="+", default=[2021, 2022, 2023, 2024], help="fiscal years")
+    ap.add_argument("--years", type=int, nargs="+", default=[2021, 2022, 2023, 2024, 2025], help="fiscal years")
     ap.add_argument("--seed", type=int, default=20240301, help="random seed (same seed, same bytes)")
+    ap.add_argument("--faulty-year", type=int, default=2024, help="the year with the deliberately faulty files")
     args = ap.parse_args(argv)
     settings = load_settings()
     plan = load_plan(settings.plan_dir)
     out = Path(args.out)
-    paths = make_sample_set(plan, out, sorted(set(args.years)), args.seed)
+    paths = make_sample_set(plan, out, sorted(set(args.years)), args.seed, faulty_year=args.faulty_year)
     for p in paths:
         os.utime(p, (MTIME_BASE, MTIME_BASE))
     made = set(paths)
     others = sorted(p for fy in set(args.years) for p in (out / str(fy)).iterdir() if p.is_file() and p not in made)
     print(
         f"{len(paths)} files (synthetic, not real figures) in {out}; "
-        f"deliberately faulty in FY{max(args.years)}: {', '.join(FAULTY)}"
+        f"deliberately faulty in FY{args.faulty_year}: {', '.join(FAULTY)}"
     )
     for p in others:
         print(f"note: {p} was not made by this generator and was left as it is")

@@ -39,7 +39,19 @@ KPI_COLUMNS = [
     "measures",
     "rating_reason",
     "provisional",
+    # same-basis columns (issue 10): the columns above are computed on the basis the target was set for (the plan's
+    # own members); these give the value over all of the year's members beside it
+    "basis",
+    "actual_all_members",
+    "reporters_expected_all",
+    "reporters_received_all",
+    "provisional_all_members",
+    "basis_note",
 ]
+# basis: the actual above is the sum over the plan's basis members, which differ from the year's reporters
+BASIS_PLAN = "plan_basis"
+# basis: the plan's basis and the year's reporters are the same municipalities (one figure for both)
+BASIS_ALL = "all_members"
 BUDGET_COLUMNS = [
     "initiative_id",
     "initiative_name",
@@ -77,7 +89,17 @@ ROLLUP_COLUMNS = [
     "initiatives",
     "initiatives_implemented",
 ]
-KPI_PLAN_COLUMNS = ["kpi_id", "kpi_name", "unit", "baseline", "target", "direction", "measures", "reporters_expected"]
+KPI_PLAN_COLUMNS = [
+    "kpi_id",
+    "kpi_name",
+    "unit",
+    "baseline",
+    "target",
+    "direction",
+    "measures",
+    "reporters_expected",
+    "baseline_year",
+]
 INITIATIVE_PLAN_COLUMNS = [
     "initiative_id",
     "initiative_name",
@@ -110,19 +132,36 @@ NOTE_BLANK = "計画額の記載なし"
 # --------------------------------------------------------------------------------------------------- plan tables
 
 
-def plan_kpi_table(plan: Plan) -> pd.DataFrame:
-    """The plan's KPIs, one row each in plan order."""
-    return pd.DataFrame(
-        [
-            [k.id, k.name, k.unit, float(k.baseline), float(k.target), k.direction, k.measures, len(k.reporters)]
-            for k in plan.kpis
-        ],
-        columns=KPI_PLAN_COLUMNS,
-    ).astype({"baseline": "float64", "target": "float64", "reporters_expected": "int64"})
+def plan_kpi_table(plan: Plan, fiscal_year: int | None = None) -> pd.DataFrame:
+    """The plan's KPIs, one row each in plan order.
+
+    reporters_expected: without a fiscal year, every municipality of the plan that reports the KPI in some year;
+    with one, the expected reporters of that year on the plan's basis (``Plan.kpi_basis_reporters``).
+    """
+    records = []
+    for k in plan.kpis:
+        n = len(k.reporters) if fiscal_year is None else len(plan.kpi_basis_reporters(k.id, fiscal_year))
+        records.append(
+            [k.id, k.name, k.unit, float(k.baseline), float(k.target), k.direction, k.measures, n, k.baseline_year]
+        )
+    return pd.DataFrame(records, columns=KPI_PLAN_COLUMNS).astype(
+        {"baseline": "float64", "target": "float64", "reporters_expected": "int64", "baseline_year": "int64"}
+    )
+
+
+def kpi_reporter_sets(plan: Plan, fiscal_year: int) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """(basis, all) expected reporters per KPI id for ``fiscal_year``: the arguments ``reporters`` and
+    ``all_reporters`` of :func:`kpi_attainment`. basis = the year's reporters that are among the plan's basis
+    members (the set the baseline and target were set for); all = every reporter of that year."""
+    basis = {k.id: plan.kpi_basis_reporters(k.id, fiscal_year) for k in plan.kpis}
+    everyone = {k.id: plan.kpi_reporters(k.id, fiscal_year) for k in plan.kpis}
+    return basis, everyone
 
 
 def plan_initiative_table(plan: Plan, fiscal_year: int) -> pd.DataFrame:
     """The plan's initiatives with the budget planned for ``fiscal_year`` (千円), in plan order.
+
+    participants_expected counts the participants that are members in ``fiscal_year`` (``Plan.participants``).
 
     planned_thousand_yen is NaN where the plan prints 未定 (plan_note "未定") or nothing for that year
     (plan_note "計画額の記載なし", e.g. only a total is printed); plan_note is "" where a number is printed.
@@ -135,7 +174,8 @@ def plan_initiative_table(plan: Plan, fiscal_year: int) -> pd.DataFrame:
         else:
             planned, note = np.nan, (NOTE_UNDECIDED if p == NOTE_UNDECIDED else NOTE_BLANK)
         area = plan.area(i.area_id)
-        records.append([i.id, i.name, i.area_id, area.pillar, area.subfield, planned, note, len(i.participants)])
+        n = len(plan.participants(i.id, fiscal_year))
+        records.append([i.id, i.name, i.area_id, area.pillar, area.subfield, planned, note, n])
     return pd.DataFrame(records, columns=INITIATIVE_PLAN_COLUMNS).astype(
         {"pillar": "int64", "planned_thousand_yen": "float64", "participants_expected": "int64"}
     )
@@ -191,14 +231,24 @@ def rate(direction: str, attainment_pct: float, progress_pct: float, thresholds:
 
 
 def kpi_attainment(
-    kpis: pd.DataFrame, rows: pd.DataFrame, reporters: dict[str, tuple[str, ...]], thresholds: RatingThresholds
+    kpis: pd.DataFrame,
+    rows: pd.DataFrame,
+    reporters: dict[str, tuple[str, ...]],
+    thresholds: RatingThresholds,
+    *,
+    all_reporters: dict[str, tuple[str, ...]] | None = None,
 ) -> pd.DataFrame:
     """達成率・進捗率・評価 per KPI (CONTRACT §4), one row per row of ``kpis`` in the same order.
 
-    actual is the sum of the values sent by the KPI's expected reporters (rows of anyone else are ignored).
-    Nobody sent a value: actual, percentages NaN, rating "-". Some but not all did: rated on the partial sum,
-    provisional=True and the reason says how many. reporters_expected counts ``reporters[kpi_id]``.
+    ``reporters`` are the expected reporters on the basis the target was set for (``kpi_reporter_sets``): actual is
+    the sum of the values they sent (rows of anyone else are ignored), and attainment, progress and the rating are
+    computed on it. Nobody sent a value: actual, percentages NaN, rating "-". Some but not all did: rated on the
+    partial sum, provisional=True and the reason says how many. reporters_expected counts ``reporters[kpi_id]``.
     decrease with actual 0: attainment NaN (target / 0) but still rated by progress, as CONTRACT §4 says.
+
+    ``all_reporters`` (default: the same as ``reporters``) are every expected reporter of the year: actual_all_members
+    sums what they sent, with its own counts and provisional flag. basis is "all_members" when both sets are the
+    same municipalities, else "plan_basis", and basis_note then says so in Japanese.
     """
     kpi_rows = _rows(rows, "kpi")
     records = []
@@ -206,6 +256,15 @@ def kpi_attainment(
         expected = tuple(dict.fromkeys(reporters.get(k.kpi_id, ())))
         mine = kpi_rows[(kpi_rows["item_id"] == k.kpi_id) & kpi_rows["municipality_code"].isin(expected)]
         n_expected, n_received = len(expected), int(mine["municipality_code"].nunique())
+        everyone = expected if all_reporters is None else tuple(dict.fromkeys(all_reporters.get(k.kpi_id, ())))
+        theirs = kpi_rows[(kpi_rows["item_id"] == k.kpi_id) & kpi_rows["municipality_code"].isin(everyone)]
+        n_all, n_all_received = len(everyone), int(theirs["municipality_code"].nunique())
+        same = set(everyone) == set(expected)
+        basis_note = (
+            ""
+            if same
+            else f"計画の基準（{n_expected}市町村）で評価。この年度の全構成市町村（{n_all}市町村）の合計を併記"
+        )
         baseline, target = float(k.baseline), float(k.target)
         reasons: list[str] = []
         actual = attainment = progress = np.nan
@@ -247,6 +306,12 @@ def kpi_attainment(
                 k.measures,
                 "／".join(reasons),
                 0 < n_received < n_expected,
+                BASIS_ALL if same else BASIS_PLAN,
+                _sum_or_nan(theirs["value"]) if n_all_received else np.nan,
+                n_all,
+                n_all_received,
+                0 < n_all_received < n_all,
+                basis_note,
             ]
         )
     return pd.DataFrame(records, columns=KPI_COLUMNS).astype(
@@ -259,6 +324,10 @@ def kpi_attainment(
             "reporters_expected": "int64",
             "reporters_received": "int64",
             "provisional": "bool",
+            "actual_all_members": "float64",
+            "reporters_expected_all": "int64",
+            "reporters_received_all": "int64",
+            "provisional_all_members": "bool",
         }
     )
 
@@ -465,6 +534,331 @@ def history_tables(plan: Plan, per_year: dict[int, dict[str, pd.DataFrame]]) -> 
 
 def compute_year(plan: Plan, fiscal_year: int, rows: pd.DataFrame, settings: Settings) -> dict[str, pd.DataFrame]:
     """Every table of one fiscal year from its accepted rows: kpi_attainment, budget_execution, rollup."""
-    kpi = kpi_attainment(plan_kpi_table(plan), rows, {k.id: k.reporters for k in plan.kpis}, settings.ratings)
+    basis, everyone = kpi_reporter_sets(plan, fiscal_year)
+    kpi = kpi_attainment(plan_kpi_table(plan, fiscal_year), rows, basis, settings.ratings, all_reporters=everyone)
     budget = budget_execution(plan_initiative_table(plan, fiscal_year), rows)
     return {"kpi_attainment": kpi, "budget_execution": budget, "rollup": rollup(plan, kpi, budget)}
+
+
+# --------------------------------------------------------------------------------------------------- same basis
+
+
+YOY_COLUMNS = [
+    "item_id",
+    "previous_year",
+    "fiscal_year",
+    "municipalities_compared",
+    "previous_value",
+    "value",
+    "change",
+    "change_pct",
+    "previous_value_all",
+    "value_all",
+    "municipalities_previous",
+    "municipalities_current",
+    "same_set",
+]
+
+
+def year_over_year(
+    previous_rows: pd.DataFrame,
+    current_rows: pd.DataFrame,
+    previous_year: int,
+    fiscal_year: int,
+    *,
+    kind: str = "kpi",
+    items: list[str] | None = None,
+) -> pd.DataFrame:
+    """The change of each item from ``previous_year`` to ``fiscal_year`` over the SAME municipalities.
+
+    Inputs are the accepted rows of each year (as for :func:`kpi_attainment`). For each item (``items`` in that
+    order, default: the items of either year, current year's first, in order of appearance) the municipalities
+    compared are those with a value for it in both years; previous_value / value are their sums and change =
+    value − previous_value, change_pct = change / |previous_value| × 100 (NaN when previous_value is 0 or nobody is
+    in both years). previous_value_all / value_all are the sums over everyone who sent a value that year, with their
+    counts; same_set is True when both years have exactly the compared municipalities (nothing was left out).
+    """
+    prev, cur = _rows(previous_rows, kind), _rows(current_rows, kind)
+    if items is None:
+        items = list(dict.fromkeys([*cur["item_id"], *prev["item_id"]]))
+    records = []
+    for item in items:
+        p = prev[prev["item_id"] == item].groupby("municipality_code", sort=False)["value"].sum()
+        c = cur[cur["item_id"] == item].groupby("municipality_code", sort=False)["value"].sum()
+        common = [code for code in c.index if code in p.index]
+        before = float(p[common].sum()) if common else np.nan
+        after = float(c[common].sum()) if common else np.nan
+        change = after - before if common else np.nan
+        pct = change / abs(before) * 100 if common and before != 0 else np.nan
+        records.append(
+            [
+                item,
+                previous_year,
+                fiscal_year,
+                len(common),
+                before,
+                after,
+                change,
+                pct,
+                float(p.sum()) if len(p) else np.nan,
+                float(c.sum()) if len(c) else np.nan,
+                len(p),
+                len(c),
+                len(common) == len(p) == len(c),
+            ]
+        )
+    return pd.DataFrame(records, columns=YOY_COLUMNS).astype(
+        {
+            "previous_year": "int64",
+            "fiscal_year": "int64",
+            "municipalities_compared": "int64",
+            "previous_value": "float64",
+            "value": "float64",
+            "change": "float64",
+            "change_pct": "float64",
+            "previous_value_all": "float64",
+            "value_all": "float64",
+            "municipalities_previous": "int64",
+            "municipalities_current": "int64",
+            "same_set": "bool",
+        }
+    )
+
+
+def year_over_year_series(
+    per_year_rows: dict[int, pd.DataFrame], *, kind: str = "kpi", items: list[str] | None = None
+) -> pd.DataFrame:
+    """:func:`year_over_year` for each pair of consecutive fiscal years present in ``per_year_rows`` (ascending),
+    stacked; items in the order given (default: every item of any year, newest year's first)."""
+    years = sorted(per_year_rows)
+    if items is None:
+        items = list(
+            dict.fromkeys(i for y in reversed(years) for i in _rows(per_year_rows[y], kind)["item_id"].tolist())
+        )
+    frames = [
+        year_over_year(per_year_rows[a], per_year_rows[b], a, b, kind=kind, items=items)
+        for a, b in zip(years, years[1:], strict=False)
+    ]
+    if not frames:
+        return year_over_year(pd.DataFrame(), pd.DataFrame(), 0, 0, kind=kind, items=[])
+    return pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------------- 計画期間の総括
+
+ACHIEVED = "達成"
+NOT_ACHIEVED = "未達成"
+RULE_TEXT = {">=": "最終値 ≥ 目標値", "<=": "最終値 ≤ 目標値"}
+
+
+def period_kpi_summary(kpis: pd.DataFrame, per_year: dict[int, pd.DataFrame], rules: dict[str, str]) -> pd.DataFrame:
+    """Every KPI from its baseline through each fiscal year to the final value, and 達成/未達成 against the target.
+
+    ``kpis``: :func:`plan_kpi_table`; ``per_year``: fiscal year -> :func:`kpi_attainment` of that year (its actual
+    and provisional columns, i.e. on the plan's basis); ``rules``: direction -> ">=" or "<=" (configuration
+    ``final_evaluation.achieved_if``). One column per fiscal year ("2021", …). The final value is the newest year's
+    actual that is not missing (final_value_year says which; for other than the plan's last year this is the figure
+    to date); achieved is 達成 when ``final_value <rule> target``, else 未達成, "-" without any value.
+    final_provisional is that year's provisional flag; provisional_years lists every provisional year (";").
+    """
+    years = sorted(per_year)
+    indexed = {y: per_year[y].set_index("kpi_id") for y in years}
+    records = []
+    for k in kpis.itertuples(index=False):
+        values = {}
+        provisional = []
+        for y in years:
+            t = indexed[y]
+            values[y] = float(t.at[k.kpi_id, "actual"]) if k.kpi_id in t.index else np.nan
+            if k.kpi_id in t.index and bool(t.at[k.kpi_id, "provisional"]):
+                provisional.append(str(y))
+        have = [y for y in years if not _is_nan(values[y])]
+        rule = rules.get(k.direction)
+        if rule not in RULE_TEXT:
+            raise ValueError(f"no final_evaluation rule for direction {k.direction!r}")
+        if have:
+            final_year = have[-1]
+            final = values[final_year]
+            ok = final >= k.target if rule == ">=" else final <= k.target
+            achieved = ACHIEVED if ok else NOT_ACHIEVED
+            final_provisional = str(final_year) in provisional
+        else:
+            final_year, final, achieved, final_provisional = None, np.nan, NO_RATING, False
+        records.append(
+            [
+                k.kpi_id,
+                k.kpi_name,
+                k.unit,
+                k.direction,
+                float(k.baseline),
+                int(k.baseline_year),
+                *values.values(),
+                final,
+                final_year,
+                final_provisional,
+                float(k.target),
+                RULE_TEXT[rule],
+                achieved,
+                ";".join(provisional),
+            ]
+        )
+    columns = [
+        "kpi_id",
+        "kpi_name",
+        "unit",
+        "direction",
+        "baseline",
+        "baseline_year",
+        *(str(y) for y in years),
+        "final_value",
+        "final_value_year",
+        "final_provisional",
+        "target",
+        "rule",
+        "achieved",
+        "provisional_years",
+    ]
+    return pd.DataFrame(records, columns=columns).astype(
+        {
+            "baseline": "float64",
+            "baseline_year": "int64",
+            **{str(y): "float64" for y in years},
+            "final_value": "float64",
+            "final_value_year": "Int64",
+            "final_provisional": "bool",
+            "target": "float64",
+        }
+    )
+
+
+PERIOD_BUDGET_COLUMNS = [
+    "initiative_id",
+    "initiative_name",
+    "area_id",
+    "pillar",
+    "subfield",
+    "planned_thousand_yen",
+    "planned_years",
+    "plan_note",
+    "actual_thousand_yen",
+    "execution_pct",
+    "years",
+    "years_reported",
+    "years_implemented",
+    "carried_out_as_planned",
+]
+
+
+def period_budget(plan: Plan, per_year: dict[int, pd.DataFrame], first_year: int, last_year: int) -> pd.DataFrame:
+    """Budget plan vs actual per initiative over fiscal years ``first_year``..``last_year`` (the plan period, or the
+    period to date), in plan order.
+
+    ``per_year``: fiscal year -> :func:`budget_execution` of that year (years not run are missing and count as not
+    reported). planned_thousand_yen sums the amounts the plan prints for those years (planned_years of them;
+    plan_note lists the others as "未定: 2028, 2029" / "記載なし: 2021"); actual sums what was reported (NaN if
+    nothing); execution_pct = actual / planned × 100 (NaN if planned is 0 or NaN). years_implemented counts the
+    years in which every expected participant reported 実施 or 完了; carried_out_as_planned (計画どおり実施) is True
+    when that holds in every year of the range.
+    """
+    years = list(range(first_year, last_year + 1))
+    indexed = {y: per_year[y].set_index("initiative_id") for y in years if y in per_year}
+    records = []
+    for i in plan.initiatives:
+        printed = {y: i.budget.planned(y) for y in years}
+        numbers = [v for v in printed.values() if isinstance(v, int)]
+        undecided = [str(y) for y, v in printed.items() if v == NOTE_UNDECIDED]
+        blank = [str(y) for y, v in printed.items() if v is None]
+        note = "／".join(
+            part
+            for part in (
+                f"{NOTE_UNDECIDED}: {', '.join(undecided)}" if undecided else "",
+                f"記載なし: {', '.join(blank)}" if blank else "",
+            )
+            if part
+        )
+        planned = float(sum(numbers)) if numbers else np.nan
+        actuals, reported, implemented = [], 0, 0
+        for t in indexed.values():
+            if i.id not in t.index:
+                continue
+            a = t.at[i.id, "actual_thousand_yen"]
+            if not _is_nan(a):
+                actuals.append(float(a))
+            reported += int(t.at[i.id, "participants_reported"] > 0)
+            implemented += bool(t.at[i.id, "implemented_by_all"])
+        actual = float(sum(actuals)) if actuals else np.nan
+        area = plan.area(i.area_id)
+        records.append(
+            [
+                i.id,
+                i.name,
+                i.area_id,
+                area.pillar,
+                area.subfield,
+                planned,
+                len(numbers),
+                note,
+                actual,
+                _pct(actual, planned),
+                len(years),
+                reported,
+                implemented,
+                implemented == len(years),
+            ]
+        )
+    return pd.DataFrame(records, columns=PERIOD_BUDGET_COLUMNS).astype(
+        {
+            "pillar": "int64",
+            "planned_thousand_yen": "float64",
+            "planned_years": "int64",
+            "actual_thousand_yen": "float64",
+            "execution_pct": "float64",
+            "years": "int64",
+            "years_reported": "int64",
+            "years_implemented": "int64",
+            "carried_out_as_planned": "bool",
+        }
+    )
+
+
+PERIOD_ROLLUP_COLUMNS = [
+    "level",
+    "id",
+    "name",
+    "planned_thousand_yen",
+    "actual_thousand_yen",
+    "execution_pct",
+    "initiatives",
+    "initiatives_as_planned",
+]
+
+
+def period_rollup(plan: Plan, period: pd.DataFrame) -> pd.DataFrame:
+    """:func:`period_budget` summed per pillar, sub-field and policy area (the order of :func:`rollup`), with how many
+    initiatives were carried out as planned; NaN-skipping sums as in :func:`rollup`."""
+    by_id = period.set_index("initiative_id")
+    records = []
+    for level, nid, name, _scope, inits in _rollup_nodes(plan):
+        b = by_id.reindex(list(inits))
+        planned, actual = _sum_or_nan(b["planned_thousand_yen"]), _sum_or_nan(b["actual_thousand_yen"])
+        records.append(
+            [
+                level,
+                nid,
+                name,
+                planned,
+                actual,
+                _pct(actual, planned),
+                len(inits),
+                int(b["carried_out_as_planned"].eq(True).sum()),
+            ]
+        )
+    return pd.DataFrame(records, columns=PERIOD_ROLLUP_COLUMNS).astype(
+        {
+            "planned_thousand_yen": "float64",
+            "actual_thousand_yen": "float64",
+            "execution_pct": "float64",
+            "initiatives": "int64",
+            "initiatives_as_planned": "int64",
+        }
+    )

@@ -62,9 +62,49 @@ class Deadlines:
 
 
 @dataclass(frozen=True)
+class FinalEvaluation:
+    """計画期間の総括: when a KPI counts as 達成 — direction -> ">=" (final value ≥ target) or "<=" (≤ target)."""
+
+    achieved_if: dict[str, str] = field(default_factory=lambda: {"increase": ">=", "at_least": ">=", "decrease": "<="})
+
+
+def _final_evaluation(raw: Any) -> FinalEvaluation:
+    if raw is None:
+        return FinalEvaluation()
+    rules = raw.get("achieved_if") if isinstance(raw, dict) else None
+    directions = {"increase", "decrease", "at_least"}
+    if not isinstance(rules, dict) or set(rules) != directions or not set(rules.values()) <= {">=", "<="}:
+        raise ConfigError(
+            '設定 final_evaluation.achieved_if には increase・decrease・at_least のそれぞれに ">="（最終値が目標値以上で達成）'
+            f'か "<="（以下で達成）を指定してください（現在: {rules!r}）'
+        )
+    return FinalEvaluation(achieved_if={k: str(v) for k, v in rules.items()})
+
+
+@dataclass(frozen=True)
+class PlanRange:
+    """One entry of ``plans:``: the plan folder used for fiscal years first..last (last None = open-ended)."""
+
+    first_fiscal_year: int | None
+    last_fiscal_year: int | None
+    plan_dir: Path
+
+    def covers(self, fiscal_year: int) -> bool:
+        return (self.first_fiscal_year is None or fiscal_year >= self.first_fiscal_year) and (
+            self.last_fiscal_year is None or fiscal_year <= self.last_fiscal_year
+        )
+
+    @property
+    def label(self) -> str:
+        first = f"{self.first_fiscal_year}年度" if self.first_fiscal_year is not None else ""
+        last = f"{self.last_fiscal_year}年度" if self.last_fiscal_year is not None else ""
+        return f"{first}〜{last}" if first != last else first
+
+
+@dataclass(frozen=True)
 class Settings:
     root: Path
-    plan_dir: Path
+    plan_dir: Path  # the plan of the newest range (the one used when no fiscal year is given)
     inputs: Path
     outputs: Path
     archive: Path
@@ -73,6 +113,76 @@ class Settings:
     prefect_home: Path
     deadlines: Deadlines = field(default_factory=Deadlines)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    plans: tuple[PlanRange, ...] = ()
+    final_evaluation: FinalEvaluation = field(default_factory=FinalEvaluation)
+
+    def plan_dir_for(self, fiscal_year: int) -> Path:
+        """The plan folder that covers ``fiscal_year`` (config ``plans:``); ConfigError (Japanese) when none does."""
+        ranges = self.plans or (PlanRange(None, None, self.plan_dir),)
+        for r in ranges:
+            if r.covers(fiscal_year):
+                return r.plan_dir
+        known = "、".join(f"{r.label}（{_rel(r.plan_dir, self.root)}）" for r in ranges)
+        raise ConfigError(
+            f"{fiscal_year}年度を対象とする計画がありません（設定済み: {known}）。"
+            f"config/vision-report.yaml の plans: に {fiscal_year}年度を含む計画のフォルダを追加してください"
+            f"（例: - {{from: {fiscal_year}, to: {fiscal_year + 4}, plan: plans/<新しい計画のフォルダ>}}）。"
+        )
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _fiscal_year(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2999:
+        raise ConfigError(f"設定 {where} の年度 {value!r} は4桁の年度（例: 2021）にしてください")
+    return value
+
+
+def _plan_ranges(raw: dict[str, Any], root: Path) -> tuple[PlanRange, ...]:
+    """``plans:`` (a list of {from, to, plan}) or the older single ``plan:`` (every fiscal year); checked."""
+    if "plans" in raw and "plan" in raw:
+        raise ConfigError(
+            "設定 plan: と plans: の両方があります。plans:（年度の範囲ごとの計画フォルダの一覧）だけにしてください。"
+        )
+    if "plans" not in raw:
+        return (PlanRange(None, None, root / raw.get("plan", "plans/kumamoto-2024-03")),)
+    items = raw["plans"]
+    if not isinstance(items, list) or not items:
+        raise ConfigError(
+            "設定 plans: には年度の範囲と計画フォルダの一覧を書いてください"
+            "（例: - {from: 2021, to: 2025, plan: plans/kumamoto-2024-03}）"
+        )
+    out = []
+    for n, item in enumerate(items, start=1):
+        where = f"plans: の{n}番目"
+        if not isinstance(item, dict) or not item.get("plan"):
+            raise ConfigError(f"設定 {where} に計画フォルダ plan: がありません（例: plan: plans/kumamoto-2024-03）")
+        unknown = set(item) - {"from", "to", "plan"}
+        if unknown:
+            raise ConfigError(
+                f"設定 {where} に不明な項目があります: {', '.join(sorted(unknown))}（from・to・plan のみ）"
+            )
+        first, last = _fiscal_year(item.get("from"), where), _fiscal_year(item.get("to"), where)
+        if first is not None and last is not None and first > last:
+            raise ConfigError(f"設定 {where} の年度の範囲 from: {first} 〜 to: {last} が逆です")
+        out.append(PlanRange(first, last, root / str(item["plan"])))
+    for a_pos, a in enumerate(out):
+        for b in out[a_pos + 1 :]:
+            lo = max(x for x in (a.first_fiscal_year, b.first_fiscal_year, -(10**9)) if x is not None)
+            hi = min(x for x in (a.last_fiscal_year, b.last_fiscal_year, 10**9) if x is not None)
+            if lo <= hi:
+                raise ConfigError(
+                    f"設定 plans: の年度の範囲が重なっています（{a.label} と {b.label}）。"
+                    "1つの年度には1つの計画だけを割り当ててください。"
+                )
+    return tuple(sorted(out, key=lambda r: (r.first_fiscal_year is not None, r.first_fiscal_year or 0)))
 
 
 def _thresholds(raw: dict[str, Any], key: str) -> dict[str, float]:
@@ -101,9 +211,12 @@ def load_settings(root: Path | None = None, config_path: Path | None = None) -> 
     unknown = set(v) - set(known)
     if unknown:
         raise ConfigError(f"設定 validation に不明な項目があります: {', '.join(sorted(unknown))}")
+    plans = _plan_ranges(raw, root)
     return Settings(
         root=root,
-        plan_dir=root / raw.get("plan", "plans/kumamoto-2024-03"),
+        plan_dir=plans[-1].plan_dir,
+        plans=plans,
+        final_evaluation=_final_evaluation(raw.get("final_evaluation")),
         inputs=root / paths.get("inputs", "inputs"),
         outputs=root / paths.get("outputs", "outputs"),
         archive=root / paths.get("archive", "archive"),

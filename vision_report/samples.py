@@ -7,8 +7,9 @@ Everything here is deterministic: the same plan, years and seed give the same by
 - :func:`write_submission` writes rows the way a clerk's Excel would: CSV in CP932 / UTF-8 (with or without BOM),
   Japanese or English headers, ``1,234`` / ``１，２３４`` / ``▲120`` / ``△120`` / ``+4,771``, 千円 / 円 / 百万円,
   or an .xlsx with numeric cells.
-- :func:`make_sample_set` makes the demo set: every member, every year, a few deliberately faulty files in the last
-  year, and inputs/README.md describing it.
+- :func:`make_sample_set` makes the demo set: every member of each fiscal year (membership over time: a municipality
+  sends files only for the years it is a member), a few deliberately faulty files in one year, and inputs/README.md
+  describing it.
 """
 
 from __future__ import annotations
@@ -65,9 +66,9 @@ FAULTY = {
 
 
 # -- values ---------------------------------------------------------------------------------------------------------
-def _trend(kpi, fiscal_year: int, rng: random.Random) -> float:
-    """Regional value moving from the baseline toward the target, with noise."""
-    span = max(2025 - kpi.baseline_year, 1)
+def _trend(kpi, fiscal_year: int, rng: random.Random, target_year: int) -> float:
+    """Regional value moving from the baseline toward the target (reached around ``target_year``), with noise."""
+    span = max(target_year - kpi.baseline_year, 1)
     step = (fiscal_year - kpi.baseline_year) / span
     value = kpi.baseline + (kpi.target - kpi.baseline) * step * rng.uniform(0.55, 1.05)
     return value * rng.uniform(0.98, 1.02)
@@ -79,14 +80,16 @@ def synthetic_rows(plan: Plan, code: str, fiscal_year: int, rng: random.Random) 
     ``value`` is a float in the canonical unit (千円 for expenditure, the KPI's unit); ``municipality`` and
     ``fiscal_year`` are filled. The first row's note marks the data as synthetic. The core city spends 80–105% of
     the plan; the others mostly nothing (the plan's 費用負担 puts most costs on the core city); KPIs move from the
-    baseline toward the target, region-wide KPIs split by population share.
+    baseline toward the target, region-wide KPIs split by population share of the plan's basis members (a member
+    added later, without a population in the plan, gets the basis members' median: synthetic). A municipality that
+    is not a member in ``fiscal_year`` has no rows.
     """
-    population = {m.code: m.population or 0 for m in plan.municipalities}
-    total_pop = sum(population.values()) or 1
+    population = sample_populations(plan)
+    total_pop = sum(population[m.code] for m in plan.basis_members) or 1
     core = plan.meta.core_municipality
     fy = str(fiscal_year)
     rows = []
-    for ini in plan.initiatives_of(code):
+    for ini in plan.initiatives_of(code, fiscal_year):
         planned = ini.budget.planned(fiscal_year)
         if code == core:
             if isinstance(planned, int) and planned > 0:
@@ -114,8 +117,8 @@ def synthetic_rows(plan: Plan, code: str, fiscal_year: int, rng: random.Random) 
                 "fiscal_year": fy,
             }
         )
-    for kpi in plan.kpis_reported_by(code):
-        regional = _trend(kpi, fiscal_year, rng)
+    for kpi in plan.kpis_reported_by(code, fiscal_year):
+        regional = _trend(kpi, fiscal_year, rng, plan.meta.last_fiscal_year)
         if kpi.reporters_all:
             share = population.get(code, 0) / total_pop
             value = regional * share * rng.uniform(0.9, 1.1)
@@ -139,6 +142,14 @@ def synthetic_rows(plan: Plan, code: str, fiscal_year: int, rng: random.Random) 
     if rows:
         rows[0]["note"] = SYNTHETIC_NOTE
     return rows
+
+
+def sample_populations(plan: Plan) -> dict[str, int]:
+    """Population per member for splitting region-wide KPIs: the plan's figure, else the median of the basis
+    members' (members added by an amendment may have none in the plan)."""
+    known = sorted(m.population for m in plan.basis_members if m.population)
+    median = known[len(known) // 2] if known else 1
+    return {m.code: m.population or median for m in plan.municipalities}
 
 
 # -- formats --------------------------------------------------------------------------------------------------------
@@ -271,24 +282,31 @@ def style_of(plan: Plan, code: str) -> tuple[str, str, str, str, str]:
 
 
 def xlsx_member(plan: Plan, fiscal_year: int) -> str | None:
-    """The member that sends an .xlsx instead of a CSV that year (never the core city, never a faulty file)."""
-    k = fiscal_year % len(plan.municipalities)
-    m = plan.municipalities[k]
-    if m.code == plan.meta.core_municipality or f"{m.code}_{m.name}_{SYNTHETIC_MARK}.csv" in FAULTY:
-        return None
-    return m.code
+    """The member that sends an .xlsx instead of a CSV that year: the year's members taken in turn (fiscal year
+    modulo their number), skipping the core city and the members with a faulty file; None if there is none."""
+    members = plan.members(fiscal_year)
+    for k in range(len(members)):
+        m = members[(fiscal_year + k) % len(members)]
+        if m.code != plan.meta.core_municipality and f"{m.code}_{m.name}_{SYNTHETIC_MARK}.csv" not in FAULTY:
+            return m.code
+    return None
 
 
-def make_sample_set(plan: Plan, out: Path, years: list[int], seed: int = 20240301) -> list[Path]:
-    """The demo set: every member, every year; a few faulty files in the last year; also writes out/README.md.
+def make_sample_set(
+    plan: Plan, out: Path, years: list[int], seed: int = 20240301, faulty_year: int | None = None
+) -> list[Path]:
+    """The demo set: every member of each year (``Plan.members``); the faulty files (FAULTY) in ``faulty_year``
+    (default: the last year); also writes out/README.md.
 
     Returns the submission files written (not the README).
     """
     written = []
-    last = max(years)
+    last = max(years) if faulty_year is None else faulty_year
+    if last not in years:
+        raise ValueError(f"faulty_year {last} is not one of the years {years}")
     for fy in years:
         xlsx_code = xlsx_member(plan, fy)
-        for m in plan.municipalities:
+        for m in plan.members(fy):
             rng = random.Random(f"{seed}-{fy}-{m.code}")
             rows = synthetic_rows(plan, m.code, fy, rng)
             name = f"{m.code}_{m.name}_{SYNTHETIC_MARK}"
@@ -309,11 +327,11 @@ def make_sample_set(plan: Plan, out: Path, years: list[int], seed: int = 2024030
                 )
             )
     code, town = NON_MEMBER
-    rows = synthetic_rows(plan, plan.municipalities[-1].code, last, random.Random(f"{seed}-nonmember"))
+    rows = synthetic_rows(plan, plan.basis_members[-1].code, last, random.Random(f"{seed}-nonmember"))
     written.append(
         write_submission(out / str(last) / f"{code}_{town}_{SYNTHETIC_MARK}.csv", rows, code=code, fiscal_year=last)
     )
-    write_bytes(out / "README.md", readme_text(plan, years, seed).encode("utf-8"))
+    write_bytes(out / "README.md", readme_text(plan, years, seed, faulty_year=last).encode("utf-8"))
     return written
 
 
@@ -357,9 +375,10 @@ _STYLE_JA = {
 }
 
 
-def readme_text(plan: Plan, years: list[int], seed: int) -> str:
-    """inputs/README.md: the set is synthetic, how it was made, the formats per member, the faulty files."""
-    last = max(years)
+def readme_text(plan: Plan, years: list[int], seed: int, faulty_year: int | None = None) -> str:
+    """inputs/README.md: the set is synthetic, how it was made, who is a member which year, the formats per member,
+    the faulty files (in ``faulty_year``, default the last year)."""
+    last = max(years) if faulty_year is None else faulty_year
     xlsx = {fy: xlsx_member(plan, fy) for fy in years}
     lines = [
         "# 提出ファイル（サンプルは合成データです）",
@@ -369,7 +388,8 @@ def readme_text(plan: Plan, years: list[int], seed: int) -> str:
         "ファイル名の「合成データ」と、各ファイル1行目の備考「合成データ（実在の数値ではありません）」がその印です"
         "（報告書にも合成データである旨が表示されます）。",
         "",
-        f"`python tools/make_samples.py --years {' '.join(map(str, years))} --seed {seed}` で同じものを作り直せます"
+        f"`python tools/make_samples.py --years {' '.join(map(str, years))} --seed {seed} --faulty-year {last}`"
+        " で同じものを作り直せます"
         "（乱数の種を固定しているので、何度実行してもバイト単位で同じ内容になります）。",
         "",
         "## 置き方",
@@ -379,14 +399,34 @@ def readme_text(plan: Plan, years: list[int], seed: int) -> str:
         "- 受け付けたファイルはすべて `archive/<年度>/` に SHA-256 の名前で保管され、削除・上書きされません。",
         "- 記入用のひな形は `vision-report templates --fiscal-year <年度>` で作れます。",
         "",
-        f"## サンプルの作り（{years[0]}〜{last}年度、全{len(plan.municipalities)}市町村）",
+        f"## サンプルの作り（{years[0]}〜{max(years)}年度）",
         "",
+        "- 市町村: その年度の構成市町村だけがファイルを出します（加入の翌年度から。計画の municipalities.csv の"
+        " joined・first_fiscal_year と amendments/ による）。",
         "- KPI: 現状値から目標値に向かって年度ごとに近づく推移に揺らぎを加えた値。全市町村の合計で測るKPIは、"
         "圏域の値を人口（municipalities.csv の人口）の比で按分（社会増減数は小さな町村で一部マイナス）。"
-        "熊本市だけが報告するKPIは熊本市の値。",
+        "熊本市だけが報告するKPIは熊本市の値。計画の改定（amendments/）で加わった市町村は人口の記載がないため、"
+        "按分にはビジョンの構成市町村の人口の中央値を使います（その分だけ全構成市町村の合計が基準の合計より大きくなる）。",
+        "- 改定で加わった市町村で参加する取組が記録されていないもの（2025年度の4市町）は、"
+        "全市町村が報告するKPIの行だけを出します。",
         "- 事業費: 熊本市はその年度の計画事業費の80〜105%（計画が0なら0、空欄・未定なら少額か0）。"
         "ほかの市町村は多くが0で、一部が少額（ビジョンの費用負担で、多くの取組の費用は熊本市が負担するため）。",
         "- 実施状況: 多くが「実施」、一部「一部実施」、少し「未実施」、まれに「完了」。",
+        "",
+        "## 年度ごとの構成市町村",
+        "",
+        "| 年度 | 市町村数 | 前年度からの変化 |",
+        "|---|---|---|",
+    ]
+    before: set[str] | None = None
+    for fy in years:
+        now = [m.code for m in plan.members(fy)]
+        joined = [plan.municipality(c).name for c in now if before is not None and c not in before]
+        left = [m.name for m in plan.municipalities if before is not None and m.code in before and m.code not in now]
+        change = "、".join([*(f"{n} 加入" for n in joined), *(f"{n} 脱退" for n in left)]) or "—"
+        lines.append(f"| {fy} | {len(now)} | {change} |")
+        before = set(now)
+    lines += [
         "",
         "## 市町村ごとの書式",
         "",
@@ -396,6 +436,8 @@ def readme_text(plan: Plan, years: list[int], seed: int) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for m in plan.municipalities:
+        if not any(plan.is_member(m.code, fy) for fy in years):
+            continue
         encoding, headers, number_style, newline, money = style_of(plan, m.code)
         xl = "、".join(str(fy) for fy in years if xlsx[fy] == m.code) or "—"
         head = "英語（kind, id, …; expenditure/kpi）" if headers == "en" else "日本語（区分, ID, …; 事業費/KPI）"
@@ -417,8 +459,8 @@ def readme_text(plan: Plan, years: list[int], seed: int) -> str:
         "|---|---|---|",
     ]
     lines += [f"| `{name}` | {defect} | {status_label(outcome)} |" for name, (defect, outcome) in FAULTY.items()]
-    rejected_members = sum(1 for n, (_d, o) in FAULTY.items() if o == Status.REJECTED and plan.has_municipality(n[:6]))
-    n = len(plan.municipalities)
+    rejected_members = sum(1 for n, (_d, o) in FAULTY.items() if o == Status.REJECTED and plan.is_member(n[:6], last))
+    n = len(plan.members(last))
     lines += [
         "",
         f"このため{last}年度は、全市町村の合計で測るKPIが「暫定（{n}市町村中{n - rejected_members}市町村の合計）」になります。",

@@ -68,10 +68,12 @@ def stable_zip(data: bytes) -> bytes:
 
 
 def template_rows(plan: Plan, code: str, fiscal_year: int) -> list[list[str]]:
-    """事業費 rows for the initiatives ``code`` takes part in, then the KPIs it reports; values empty."""
+    """事業費 rows for the initiatives ``code`` takes part in that year, then the KPIs it reports; values empty.
+    No rows for a municipality that is not a member in ``fiscal_year``."""
     fy = str(fiscal_year)
-    rows = [[KIND_EXPENDITURE, i.id, i.name, "", "千円", "", "", code, fy] for i in plan.initiatives_of(code)]
-    rows += [[KIND_KPI, k.id, k.name, "", k.unit, "", "", code, fy] for k in plan.kpis_reported_by(code)]
+    initiatives, kpis = plan.initiatives_of(code, fiscal_year), plan.kpis_reported_by(code, fiscal_year)
+    rows = [[KIND_EXPENDITURE, i.id, i.name, "", "千円", "", "", code, fy] for i in initiatives]
+    rows += [[KIND_KPI, k.id, k.name, "", k.unit, "", "", code, fy] for k in kpis]
     return rows
 
 
@@ -170,9 +172,10 @@ def template_name(code: str, name: str, fiscal_year: int) -> str:
 
 
 def write_templates(plan: Plan, fiscal_year: int, out_dir: Path) -> list[Path]:
-    """One pre-filled .csv and .xlsx per member municipality into ``out_dir``; returns the paths written."""
+    """One pre-filled .csv and .xlsx per member of ``fiscal_year`` (``Plan.members``) into ``out_dir``; returns the
+    paths written."""
     written = []
-    for m in plan.municipalities:
+    for m in plan.members(fiscal_year):
         rows = template_rows(plan, m.code, fiscal_year)
         stem = template_name(m.code, m.name, fiscal_year)
         title = f"{m.name}（{m.code}） {fiscal_year}年度 実績提出ファイルの記入方法（{plan.meta.title}）"

@@ -29,8 +29,22 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "population": x.population,
                 "households": x.households,
                 "area_km2": x.area_km2,
+                **_membership(plan, x.code),
             }
             for x in plan.municipalities
+        ],
+        "amendments": [
+            {
+                "id": a.id,
+                "date": a.date.isoformat(),
+                "title": a.title,
+                "source": a.source,
+                "members_added": [
+                    {"code": m.code, "name": m.name, "joined": m.joined.isoformat(), "initiatives": list(m.initiatives)}
+                    for m in a.members_added
+                ],
+            }
+            for a in plan.amendments
         ],
         "pillars": [
             {"id": p.id, "name": p.name, "areas": list(p.area_ids), "subfields": list(p.subfield_ids)}
@@ -77,6 +91,19 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _membership(plan: Plan, code: str) -> dict:
+    """joined / left (ISO dates or None), the fiscal years it reports, whether the KPI basis includes it."""
+    ms = plan.membership(code)
+    return {
+        "joined": ms.joined.isoformat() if ms.joined else None,
+        "left": ms.left.isoformat() if ms.left else None,
+        "first_fiscal_year": ms.first_fiscal_year,
+        "last_fiscal_year": ms.last_fiscal_year,
+        "added_by_amendment": ms.amendment,
+        "basis": ms.amendment is None,
+    }
+
+
 def _sum_planned(values: list) -> tuple[int, bool]:
     """Sum of printed figures; the flag says whether some were blank or 未定."""
     s = sum(v for v in values if isinstance(v, int))
@@ -92,8 +119,14 @@ def plan_summary(plan: Plan) -> str:
         f"計画期間: {years[0]}〜{years[-1]}年度 / 構成市町村: {len(plan.municipalities)} / "
         f"柱: {len(plan.pillars)} / 政策分野: {len(plan.areas)} / 具体的取組: {len(plan.initiatives)} / KPI: {len(plan.kpis)}",
         "",
-        "■ 柱・政策分野ごとの取組数とKPI",
+        f"■ 年度ごとの構成市町村（KPIの目標値の基準: 計画に載っている{len(plan.basis_members)}市町村）",
     ]
+    for fy in years:
+        lines.append(f"  {fy}年度: {len(plan.members(fy))}市町村")
+    for amendment in plan.amendments:
+        added = "、".join(f"{x.name}（{x.code}）" for x in amendment.members_added) or "なし"
+        lines.append(f"  改定 {amendment.date.isoformat()} {amendment.title}: 加入 {added}（出典: {amendment.source}）")
+    lines += ["", "■ 柱・政策分野ごとの取組数とKPI"]
     for p in plan.pillars:
         kp = [k.id for k in plan.kpis if k.measures == str(p.id)]
         n_init = sum(len(plan.area(a).initiative_ids) for a in p.area_ids)

@@ -7,8 +7,10 @@ so that a coordinator who edited the data by hand can fix all of it in one go.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +20,22 @@ from .models import (
     DIRECTIONS,
     UNDECIDED,
     Agreement,
+    Amendment,
     Budget,
     BudgetValue,
     Initiative,
     Kpi,
+    MemberAddition,
+    Membership,
     Municipality,
     Pillar,
     Plan,
     PlanMeta,
     PolicyArea,
     Subfield,
+    first_fiscal_year_after,
+    fiscal_year_of,
+    last_full_fiscal_year_before,
 )
 
 AREA_RANGE_RE = re.compile(r"^(\d+)\.(\d+)-(\d+)\.(\d+)$")
@@ -54,6 +62,7 @@ class _Loader:
     def __init__(self, plan_dir: Path):
         self.dir = plan_dir
         self.problems: list[str] = []
+        self._amendment_members: list[tuple[MemberAddition, Municipality, Membership]] = []
 
     def problem(self, where: str, msg: str) -> None:
         self.problems.append(f"{where}: {msg}")
@@ -70,13 +79,52 @@ class _Loader:
             return None
 
     # -- pieces ---------------------------------------------------------------
-    def municipalities(self) -> list[Municipality]:
+    def date_value(self, raw: Any, where: str, what: str) -> date | None:
+        """A YYYY-MM-DD date (YAML gives a date, CSV a string); None when blank; a problem when unreadable."""
+        if raw is None or raw == "":
+            return None
+        if isinstance(raw, date):
+            return raw
+        try:
+            return date.fromisoformat(str(raw).strip())
+        except ValueError:
+            self.problem(where, f"{what} {raw!r} は YYYY-MM-DD の日付にしてください（例: 2025-03-27）")
+            return None
+
+    def membership(self, row: dict, code: str, where: str, amendment: str | None = None) -> Membership:
+        """joined / left / first_fiscal_year of one member, resolved and checked."""
+        joined = self.date_value(row.get("joined"), where, "加入日 joined")
+        left = self.date_value(row.get("left"), where, "脱退日 left")
+        first: int | None = None
+        fiscal_year_raw = row.get("first_fiscal_year")
+        if fiscal_year_raw not in (None, ""):
+            try:
+                first = int(str(fiscal_year_raw).strip())
+            except ValueError:
+                self.problem(where, f"報告開始年度 first_fiscal_year {fiscal_year_raw!r} は4桁の年度にしてください")
+                first = None
+            if first is not None and joined is not None and first < fiscal_year_of(joined):
+                self.problem(
+                    where,
+                    f"報告開始年度 first_fiscal_year {first} は加入日 {joined} を含む{fiscal_year_of(joined)}年度より前です",
+                )
+        else:
+            first = first_fiscal_year_after(joined) if joined else None
+        if joined and left and left < joined:
+            self.problem(where, f"脱退日 left {left} が加入日 joined {joined} より前です")
+        last = last_full_fiscal_year_before(left) if left else None
+        return Membership(
+            code=code, joined=joined, left=left, first_fiscal_year=first, last_fiscal_year=last, amendment=amendment
+        )
+
+    def municipalities(self) -> tuple[list[Municipality], dict[str, Membership]]:
         rel = "municipalities.csv"
         path = self.dir / rel
         if not path.is_file():
             self.problem(rel, "ファイルがありません")
-            return []
+            return [], {}
         out = []
+        memberships: dict[str, Membership] = {}
         with path.open(encoding="utf-8-sig", newline="") as f:
             for n, row in enumerate(csv.DictReader(f), start=2):
                 code = (row.get("code") or "").strip()
@@ -88,6 +136,8 @@ class _Loader:
                     )
                 if not name:
                     self.problem(f"{rel} {n}行目", "市町村名が空です")
+                if any(row.get(k) for k in ("joined", "left", "first_fiscal_year")):
+                    memberships[code] = self.membership(row, code, f"{rel} {n}行目（{name}）")
                 try:
                     out.append(
                         Municipality(
@@ -107,7 +157,102 @@ class _Loader:
             for key, c in counter.items():
                 if c > 1:
                     self.problem(rel, f"{what} {key} が{c}回出てきます（重複）")
-        return out
+        return out, memberships
+
+    def amendments(self, known: dict[str, str], initiative_ids: set[str]) -> list[Amendment]:
+        """amendments/*.yaml in date order (then id). ``known``: code -> name of the members so far; members added
+        by an earlier amendment are known to later ones."""
+        folder = self.dir / "amendments"
+        if not folder.is_dir():
+            return []
+        raw_items = []
+        for path in sorted(folder.glob("*.yaml")):
+            rel = f"amendments/{path.name}"
+            raw = self.read_yaml(rel)
+            if not isinstance(raw, dict):
+                if raw is not None:
+                    self.problem(rel, "改定の内容（id・date・title・source・members_added）を対応表で書いてください")
+                continue
+            missing = [k for k in ("id", "date", "title", "source") if not raw.get(k)]
+            if missing:
+                self.problem(rel, f"必須項目 {', '.join(missing)} がありません（出典と日付のない改定は受け付けません）")
+                continue
+            day = self.date_value(raw.get("date"), rel, "改定日 date")
+            if day is None:
+                continue
+            raw_items.append((day, str(raw["id"]), rel, raw))
+        for key, c in Counter(i[1] for i in raw_items).items():
+            if c > 1:
+                self.problem("amendments", f"改定の id {key} が{c}回出てきます（重複）")
+        out = []
+        known = dict(known)
+        for day, aid, rel, raw in sorted(raw_items, key=lambda t: (t[0], t[1])):
+            added = []
+            members = raw.get("members_added") or []
+            if not isinstance(members, list):
+                self.problem(rel, "members_added は加入した市町村の一覧にしてください")
+                members = []
+            for m in members:
+                if not isinstance(m, dict):
+                    self.problem(rel, f"members_added の {m!r} は code・name・joined を持つ対応表にしてください")
+                    continue
+                code, name = str(m.get("code") or "").strip(), str(m.get("name") or "").strip()
+                where = f"{rel} 加入市町村 {name or code}"
+                if not check_digit_ok(code):
+                    self.problem(
+                        where,
+                        f"市町村コード {code!r} は6桁の全国地方公共団体コードではありません（検査数字が合いません）",
+                    )
+                    continue
+                if code in known:
+                    self.problem(where, f"市町村コード {code}（{known[code]}）はすでに構成市町村です")
+                    continue
+                if not name:
+                    self.problem(where, "市町村名 name が空です")
+                joined = self.date_value(m.get("joined"), where, "加入日 joined")
+                if joined is None:
+                    if not m.get("joined"):
+                        self.problem(where, "加入日 joined がありません")
+                    continue
+                inits = m.get("initiatives") or []
+                if not isinstance(inits, list):
+                    self.problem(where, "initiatives は取組 ID の一覧にしてください（参加する取組がなければ []）")
+                    inits = []
+                bad = [str(i) for i in inits if str(i) not in initiative_ids]
+                if bad:
+                    self.problem(where, f"取組 {', '.join(bad)} は計画にありません")
+                population = m.get("population")
+                if population is not None and (isinstance(population, bool) or not isinstance(population, int)):
+                    self.problem(where, f"人口 population {population!r} は整数か空欄にしてください")
+                    population = None
+                known[code] = name
+                added.append(
+                    (
+                        MemberAddition(
+                            code=code,
+                            name=name,
+                            joined=joined,
+                            initiatives=tuple(dict.fromkeys(str(i) for i in inits if str(i) in initiative_ids)),
+                        ),
+                        Municipality(code=code, name=name, population=population),
+                        self.membership(m, code, where, amendment=aid),
+                    )
+                )
+            out.append(
+                (
+                    Amendment(
+                        id=aid,
+                        date=day,
+                        title=str(raw["title"]),
+                        source=str(raw["source"]),
+                        members_added=tuple(a[0] for a in added),
+                        file=rel,
+                    ),
+                    added,
+                )
+            )
+        self._amendment_members = [x for _a, added in out for x in added]
+        return [a for a, _added in out]
 
     def budget(self, raw: Any, where: str, years: tuple[int, ...]) -> Budget:
         raw = raw or {}
@@ -166,7 +311,7 @@ class _Loader:
     # -- whole ------------------------------------------------------------------
     def load(self) -> Plan:
         meta_raw = self.read_yaml("plan.yaml") or {}
-        munis = self.municipalities()
+        munis, memberships = self.municipalities()
         by_name = {m.name: m.code for m in munis}
         order = {m.code: i for i, m in enumerate(munis)}
         try:
@@ -306,6 +451,21 @@ class _Loader:
                 if c > 1:
                     self.problem("pillars/*.yaml", f"{what} {key} が{c}回出てきます（重複）")
 
+        # amendments: members added after the plan (appended in amendment order) and the initiatives they join
+        amendments = self.amendments({m.code: m.name for m in munis}, {i.id for i in initiatives})
+        for addition, muni, membership in self._amendment_members:
+            munis.append(muni)
+            memberships[muni.code] = membership
+            order[muni.code] = len(order)
+            if addition.initiatives:
+                initiatives = [
+                    dataclasses.replace(
+                        i, participants=tuple(sorted((*i.participants, muni.code), key=order.__getitem__))
+                    )
+                    if i.id in addition.initiatives and muni.code not in i.participants
+                    else i
+                    for i in initiatives
+                ]
         nodes = {str(p.id) for p in pillars} | known_areas | {s.id for s in subfields}
         kpis = self.kpis(nodes, order)
         if self.problems:
@@ -318,6 +478,8 @@ class _Loader:
             areas=tuple(areas),
             initiatives=tuple(initiatives),
             kpis=tuple(kpis),
+            memberships=memberships,
+            amendments=tuple(amendments),
         )
 
     def kpis(self, nodes: set[str], order: dict[str, int]) -> list[Kpi]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 UNDECIDED = "未定"
@@ -19,6 +20,71 @@ class Municipality:
     population: int | None = None
     households: int | None = None
     area_km2: float | None = None
+
+
+def fiscal_year_of(day: date) -> int:
+    """The fiscal year (年度, April–March) that contains ``day``: 2025-03-27 -> 2024, 2025-04-01 -> 2025."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def first_fiscal_year_after(day: date) -> int:
+    """The first fiscal year that starts (April 1) on or after ``day``: 2022-03-28 -> 2022, 2023-10-24 -> 2024."""
+    return day.year if day <= date(day.year, 4, 1) else day.year + 1
+
+
+def last_full_fiscal_year_before(day: date) -> int:
+    """The last fiscal year that ends (March 31) on or before ``day``: 2027-03-31 -> 2026, 2026-10-01 -> 2025."""
+    return day.year - 1 if day >= date(day.year, 3, 31) else day.year - 2
+
+
+def date_ja(day: date) -> str:
+    """2025-03-27 -> 2025年3月27日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class Membership:
+    """When a municipality belongs to the alliance and which fiscal years it reports.
+
+    ``first_fiscal_year`` / ``last_fiscal_year`` are resolved: a coordinator's value, else the first fiscal year that
+    starts on or after ``joined`` / the last one that ends on or before ``left``; None = open (a member from before
+    any fiscal year the project handles / still a member). ``amendment`` is the id of the plan amendment that added
+    the municipality, None for the members listed in the plan itself (the basis the KPI targets were set on).
+    """
+
+    code: str
+    joined: date | None = None
+    left: date | None = None
+    first_fiscal_year: int | None = None
+    last_fiscal_year: int | None = None
+    amendment: str | None = None
+
+    def reports_in(self, fiscal_year: int) -> bool:
+        if self.first_fiscal_year is not None and fiscal_year < self.first_fiscal_year:
+            return False
+        return self.last_fiscal_year is None or fiscal_year <= self.last_fiscal_year
+
+
+@dataclass(frozen=True)
+class MemberAddition:
+    """One municipality added by an amendment, and the initiatives it takes part in from then on."""
+
+    code: str
+    name: str
+    joined: date
+    initiatives: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """A change to the plan after it was adopted (plans/<plan>/amendments/*.yaml), e.g. members joining."""
+
+    id: str
+    date: date
+    title: str
+    source: str
+    members_added: tuple[MemberAddition, ...] = ()
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +232,9 @@ class Plan:
     areas: tuple[PolicyArea, ...]
     initiatives: tuple[Initiative, ...]
     kpis: tuple[Kpi, ...]
+    # code -> Membership; a municipality without an entry is a member in every fiscal year (plans without dates)
+    memberships: dict[str, Membership] = field(default_factory=dict)
+    amendments: tuple[Amendment, ...] = ()
     _index: dict[str, dict] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -215,11 +284,71 @@ class Plan:
             return self._index["subfield"][node].name
         return self._index["area"][node].name
 
-    def initiatives_of(self, code: str) -> tuple[Initiative, ...]:
+    # -- membership over time ----------------------------------------------------------------------------------
+    def membership(self, code: str) -> Membership:
+        """The membership record of a municipality the plan knows (an open one if the plan gives no dates)."""
+        self.municipality(code)  # KeyError for a code the plan does not know
+        return self.memberships.get(code) or Membership(code=code)
+
+    def is_member(self, code: str, fiscal_year: int) -> bool:
+        """True when ``code`` is a member that reports for ``fiscal_year``."""
+        return self.has_municipality(code) and self.membership(code).reports_in(fiscal_year)
+
+    def members(self, fiscal_year: int) -> tuple[Municipality, ...]:
+        """The members that report for ``fiscal_year``, in plan order."""
+        return tuple(m for m in self.municipalities if self.membership(m.code).reports_in(fiscal_year))
+
+    @property
+    def basis_members(self) -> tuple[Municipality, ...]:
+        """The members the KPI baselines and targets were set for: those listed in the plan itself (not added by an
+        amendment), in plan order."""
+        return tuple(m for m in self.municipalities if self.membership(m.code).amendment is None)
+
+    def is_basis_member(self, code: str) -> bool:
+        return self.has_municipality(code) and self.membership(code).amendment is None
+
+    def membership_problem(self, code: str, fiscal_year: int) -> str | None:
+        """Why ``code`` does not report for ``fiscal_year`` (Japanese, one sentence), or None when it does."""
+        if not self.has_municipality(code):
+            return f"市町村コード {code} は{self.meta.alliance}の構成市町村ではありません。"
+        ms = self.membership(code)
+        if ms.reports_in(fiscal_year):
+            return None
+        who = f"{self.municipality(code).name}（{code}）"
+        if ms.first_fiscal_year is not None and fiscal_year < ms.first_fiscal_year:
+            when = f"（{date_ja(ms.joined)}加入）" if ms.joined else ""
+            return f"{who}は{ms.first_fiscal_year}年度から報告する構成市町村です{when}。"
+        when = f"（{date_ja(ms.left)}脱退）" if ms.left else ""
+        return f"{who}は{ms.last_fiscal_year}年度まで報告した構成市町村です{when}。"
+
+    # -- who reports what -----------------------------------------------------------------------------------------
+    def initiatives_of(self, code: str, fiscal_year: int | None = None) -> tuple[Initiative, ...]:
+        """The initiatives ``code`` takes part in (○ in 関係市町村, plus those an amendment added); with a fiscal
+        year, none when it is not a member that year."""
+        if fiscal_year is not None and not self.is_member(code, fiscal_year):
+            return ()
         return tuple(i for i in self.initiatives if code in i.participants)
 
-    def kpis_reported_by(self, code: str) -> tuple[Kpi, ...]:
+    def kpis_reported_by(self, code: str, fiscal_year: int | None = None) -> tuple[Kpi, ...]:
+        """The KPIs ``code`` reports (every ``reporters: all`` KPI for any member; a fixed list stays fixed); with a
+        fiscal year, none when it is not a member that year."""
+        if fiscal_year is not None and not self.is_member(code, fiscal_year):
+            return ()
         return tuple(k for k in self.kpis if code in k.reporters)
+
+    def participants(self, initiative_id: str, fiscal_year: int) -> tuple[str, ...]:
+        """The initiative's participants that are members in ``fiscal_year``, in plan order."""
+        return tuple(c for c in self.initiative(initiative_id).participants if self.is_member(c, fiscal_year))
+
+    def kpi_reporters(self, kpi_id: str, fiscal_year: int) -> tuple[str, ...]:
+        """Who is expected to report the KPI for ``fiscal_year``: every member of that year for ``reporters: all``,
+        else the fixed list (those of it that are members that year), in plan order."""
+        return tuple(c for c in self.kpi(kpi_id).reporters if self.is_member(c, fiscal_year))
+
+    def kpi_basis_reporters(self, kpi_id: str, fiscal_year: int) -> tuple[str, ...]:
+        """The expected reporters of ``fiscal_year`` that belong to the basis (``basis_members``): the set whose sum
+        is compared with the baseline and the target."""
+        return tuple(c for c in self.kpi_reporters(kpi_id, fiscal_year) if self.is_basis_member(c))
 
     def area_initiatives(self, area_id: str) -> tuple[Initiative, ...]:
         return tuple(self.initiative(i) for i in self.area(area_id).initiative_ids)
