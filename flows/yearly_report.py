@@ -39,8 +39,9 @@ def record_run_event(archive: Path, event: str, fiscal_year: int, run_id: str, *
 
 
 @task(name="load_plan", cache_policy=NONE)
-def load_plan_task(settings: Settings) -> Plan:
-    return load_plan(settings.plan_dir)
+def load_plan_task(settings: Settings, fiscal_year: int) -> Plan:
+    """The plan configured for the fiscal year (config plans:), refused in Japanese if none covers it."""
+    return load_plan(settings.plan_dir_for(fiscal_year))
 
 
 @task(name="collect_submissions", retries=2, retry_delay_seconds=2, cache_policy=NONE)
@@ -195,7 +196,7 @@ def _run_year(
     started = time.monotonic()
     inputs = Path(inputs) if inputs else settings.inputs
     out_dir = (Path(outputs) if outputs else settings.outputs) / str(fiscal_year)
-    plan = load_plan_task(settings)
+    plan = load_plan_task(settings, fiscal_year)
     problem = plan.meta.fiscal_year_problem(fiscal_year)
     if problem:  # a deployment run is not checked by the command line
         raise ValueError(problem)
@@ -218,7 +219,7 @@ def _run_year(
     assert this_year is not None
     results = per_year[fiscal_year]
     written = write_outputs(settings, plan, fiscal_year, out_dir, this_year, results, per_year)
-    subs = submissions_table(plan, this_year.received, settings.deadlines.for_year(fiscal_year))
+    subs = submissions_table(plan, this_year.received, fiscal_year, settings.deadlines.for_year(fiscal_year))
     publish_artifacts(plan, fiscal_year, subs, results["kpi_attainment"])
     summary = {
         "fiscal_year": fiscal_year,
@@ -244,7 +245,7 @@ def locked_year(
     """A published year: archive and list what arrived, change none of the published outputs."""
     received = collect_submissions(settings, plan, fiscal_year, inputs, archive)
     year = screen_submissions(received, plan, fiscal_year, settings)
-    subs = submissions_table(plan, year.received, settings.deadlines.for_year(fiscal_year))
+    subs = submissions_table(plan, year.received, fiscal_year, settings.deadlines.for_year(fiscal_year))
     after = {r.name: bool(r.mtime and r.mtime >= lock["locked_epoch"]) for r in year.received}
     subs["after_lock"] = [after.get(f, False) for f in subs["file"]]
     path = write_after_lock_list(out_dir / "after_lock" / "submissions.csv", subs)

@@ -9,6 +9,8 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
+
 from vision_report.cli import main
 from vision_report.submission_templates import write_templates
 
@@ -28,13 +30,17 @@ def test_check_refuses_a_bad_file_with_row_and_column(capsys):
     assert "このファイルは差し戻しになります（エラー 1 件）" in out
 
 
-def test_a_fiscal_year_outside_the_plan_is_refused_before_anything_runs(tmp_path, capsys):
+@pytest.mark.parametrize("fiscal_year", [2019, 2026])
+def test_a_fiscal_year_no_plan_covers_is_refused_before_anything_runs(tmp_path, capsys, fiscal_year):
     out = tmp_path / "outputs"
-    assert main(["run", "--fiscal-year", "2019", "--outputs", str(out), "--archive", str(tmp_path / "a")]) == 2
+    args = ["run", "--fiscal-year", str(fiscal_year), "--outputs", str(out), "--archive", str(tmp_path / "a")]
+    assert main(args) == 2
     err = capsys.readouterr().err
-    assert "2019年度" in err and "計画期間（2021〜2025年度）の外" in err
+    assert err.startswith(f"エラー: {fiscal_year}年度を対象とする計画がありません（設定済み: 2021年度〜2025年度")
+    assert f"config/vision-report.yaml の plans: に {fiscal_year}年度を含む計画のフォルダを追加してください" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not out.exists() and not (tmp_path / "a").exists()  # no flow, no archive, no outputs
-    assert main(["check", str(FIX / "good" / "434337_南阿蘇村.csv"), "--fiscal-year", "2027"]) == 2
+    assert main(["check", str(FIX / "good" / "434337_南阿蘇村.csv"), "--fiscal-year", str(fiscal_year)]) == 2
 
 
 def test_check_does_not_archive_or_audit(tmp_path, capsys):

@@ -120,7 +120,7 @@ def test_file_still_being_written_waits_for_the_next_run(tmp_path, plan):
     settings = load_settings()
     received = collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
     assert [r.status for r in received] == ["pending"]
-    assert submissions_table(plan, received).set_index("file").loc[fresh.name, "status"] == "pending"
+    assert submissions_table(plan, received, 2024).set_index("file").loc[fresh.name, "status"] == "pending"
 
 
 def test_newest_file_wins_and_every_file_is_archived(tmp_path, plan):

@@ -16,8 +16,13 @@ from .vocabulary import status_counts_text, status_label
 
 
 def _settings_and_plan(args: argparse.Namespace):
+    """The settings and the plan that covers the command's fiscal year (the newest plan without one)."""
     settings = load_settings(Path(args.root) if args.root else None)
-    plan_dir = Path(args.plan) if getattr(args, "plan", None) else settings.plan_dir
+    fy = getattr(args, "fiscal_year", None)
+    if getattr(args, "plan", None):
+        plan_dir = Path(args.plan)
+    else:
+        plan_dir = settings.plan_dir_for(fy) if fy is not None else settings.plan_dir
     return settings, load_plan(plan_dir)
 
 
@@ -150,8 +155,8 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     inputs = Path(args.inputs) if args.inputs else settings.inputs
     year = screen(collect(settings, plan, args.fiscal_year, inputs, None), plan, args.fiscal_year, settings)
     deadline = settings.deadlines.for_year(args.fiscal_year)
-    subs = submissions_table(plan, year.received, deadline)
-    members = subs[subs["municipality_code"].isin([m.code for m in plan.municipalities])]
+    subs = submissions_table(plan, year.received, args.fiscal_year, deadline)
+    members = subs[subs["municipality_code"].isin([m.code for m in plan.members(args.fiscal_year)])]
     current = members[~members["status"].isin([Status.SUPERSEDED, Status.NOT_SUBMISSION])]
     print(f"{plan.meta.title} {args.fiscal_year}年度 提出状況（提出期限 {deadline:%Y年%m月%d日}）")
     n = 0

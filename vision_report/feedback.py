@@ -75,9 +75,9 @@ def feedback_context(
     issues = sorted(rec.issues if rec else [], key=lambda i: (i.row or 0, i.column or "", i.rule))
     to_submit = []
     kinds = kind_labels()
-    if status in (Status.MISSING, Status.REJECTED) and plan.has_municipality(code):
-        to_submit = [f"{kinds['expenditure']} {i.id} {i.name}（千円）" for i in plan.initiatives_of(code)]
-        to_submit += [f"{kinds['kpi']} {k.id} {k.name}（{k.unit}）" for k in plan.kpis_reported_by(code)]
+    if status in (Status.MISSING, Status.REJECTED) and plan.is_member(code, fiscal_year):
+        to_submit = [f"{kinds['expenditure']} {i.id} {i.name}（千円）" for i in plan.initiatives_of(code, fiscal_year)]
+        to_submit += [f"{kinds['kpi']} {k.id} {k.name}（{k.unit}）" for k in plan.kpis_reported_by(code, fiscal_year)]
     ctx = {
         "plan_title": plan.meta.title,
         "fiscal_year": fiscal_year,
@@ -107,7 +107,7 @@ def feedback_file_name(plan: Plan, code: str | None, sha256: str | None) -> str:
 
     A file that names no member gets <code>_構成市町村外 (or 不明) and the start of its content hash.
     """
-    if code and plan.has_municipality(code):
+    if code and plan.has_municipality(code):  # a member of another year keeps its own name
         return f"{code}_{plan.municipality(code).name}.txt"
     return f"{code or '不明'}_構成市町村外_{(sha256 or 'nohash')[:12]}.txt"
 
@@ -138,7 +138,9 @@ def feedbacks(plan: Plan, fiscal_year: int, templates_dir: Path, screening) -> d
     by_code: dict[str, list[Received]] = {}
     for r in screening.received:
         by_code.setdefault(r.municipality_code or "", []).append(r)
-    for m in plan.municipalities:
+    members = plan.members(fiscal_year)
+    member_codes = {m.code for m in members}
+    for m in members:
         recs = sorted(by_code.get(m.code, []), key=lambda r: (r.mtime or 0, r.name))
         candidates = [r for r in recs if r.status not in (Status.SUPERSEDED, Status.NOT_SUBMISSION)]
         main = candidates[-1] if candidates else None
@@ -156,7 +158,7 @@ def feedbacks(plan: Plan, fiscal_year: int, templates_dir: Path, screening) -> d
             other_files=[r for r in recs if r is not main],
         )
     for code, recs in sorted(by_code.items()):
-        if plan.has_municipality(code):
+        if code in member_codes:
             continue
         for r in recs:
             key = r.sha256 or hashlib.sha256(r.name.encode("utf-8")).hexdigest()

@@ -105,6 +105,15 @@ def screen(
     ``docs_dir``: where Great Expectations writes its Data Docs (HTML) for this validation, if anywhere.
     """
     mine = [copy.deepcopy(r) for r in received]
+    for r in mine:  # a member of the plan that is not a member in this fiscal year: refused before reading
+        code = r.municipality_code
+        if code and plan.has_municipality(code) and not plan.is_member(code, fiscal_year):
+            r.error(
+                "not_member_in_year",
+                plan.membership_problem(code, fiscal_year) or "",
+                value=code,
+                expected=f"{fiscal_year}年度の構成市町村の市町村コード",
+            )
     raw = _read_all(mine)
     prepared = prepare_rows(raw, plan, fiscal_year, units_of(settings))
     params = suite_parameters(plan, fiscal_year, settings.validation)
@@ -152,9 +161,9 @@ def timeliness(mtime: float | None, deadline: date | None) -> str:
 
 
 def submissions_table(
-    plan: Plan, received: tuple[Received, ...] | list[Received], deadline: date | None = None
+    plan: Plan, received: tuple[Received, ...] | list[Received], fiscal_year: int, deadline: date | None = None
 ) -> pd.DataFrame:
-    """One row per file received and per member that sent none (docs/interface.md §5), with its timeliness."""
+    """One row per file received and per member of the fiscal year that sent none (docs/interface.md §5)."""
     order = {m.code: k for k, m in enumerate(plan.municipalities)}
     recs = sorted(received, key=lambda r: (order.get(r.municipality_code or "", len(order)), r.name))
     sent = {r.municipality_code for r in received if r.status != Status.NOT_SUBMISSION}
@@ -181,7 +190,7 @@ def submissions_table(
                 "archived_as": r.archived_as or "",
             }
         )
-    for m in plan.municipalities:
+    for m in plan.members(fiscal_year):
         if m.code not in sent:
             rows.append(
                 {
@@ -207,8 +216,8 @@ def submissions_table(
     return df.sort_values(["_o", "file"], kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
-def member_statuses(plan: Plan, subs: pd.DataFrame) -> pd.Series:
+def member_statuses(plan: Plan, subs: pd.DataFrame, fiscal_year: int) -> pd.Series:
     """Each member's current status (its newest file's, or missing), indexed by municipality code."""
-    members = subs[subs["municipality_code"].isin([m.code for m in plan.municipalities])]
+    members = subs[subs["municipality_code"].isin([m.code for m in plan.members(fiscal_year)])]
     current = members[~members["status"].isin([Status.SUPERSEDED.value, Status.NOT_SUBMISSION.value])]
     return current.groupby("municipality_code", sort=False)["status"].first()

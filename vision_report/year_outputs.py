@@ -31,13 +31,13 @@ def write_year_outputs(
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(out_dir)  # a run killed mid-way left these; the run lock keeps other runs out
     written = [write_csv(out_dir / f"{name}.csv", results[name]) for name in CSV_FILES]
-    subs = submissions_table(plan, year.received, settings.deadlines.for_year(fiscal_year))
+    subs = submissions_table(plan, year.received, fiscal_year, settings.deadlines.for_year(fiscal_year))
     written.append(write_csv(out_dir / "submissions.csv", subs))
     for name, df in history_tables(plan, per_year).items():
         written.append(write_csv(out_dir / f"{name}.csv", df))
     for file_name, text in feedbacks(plan, fiscal_year, settings.root / "templates", year).items():
         written.append(write_feedback_text(out_dir / "feedback" / file_name, text))
-    print(f"報告書（圏域・市町村別 {len(plan.municipalities)} 件）を作成しています…")
+    print(f"報告書（圏域・市町村別 {len(plan.members(fiscal_year))} 件）を作成しています…")
     data = ReportData(
         settings=settings,
         plan=plan,

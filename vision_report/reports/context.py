@@ -67,7 +67,7 @@ class ReportData:
         return self._by_year("budget_execution", "initiative_id", initiative_id, "actual_thousand_yen")
 
     def counts(self) -> dict[str, int]:
-        st = member_statuses(self.plan, self.subs)
+        st = member_statuses(self.plan, self.subs, self.fiscal_year)
         return {
             "accepted": int(st.isin(list(ACCEPTED_STATUSES)).sum()),
             "rejected": int((st == Status.REJECTED).sum()),
@@ -91,7 +91,7 @@ class ReportData:
             "office": m.office or "",
             "fiscal_year": self.fiscal_year,
             "issued": self.issued,
-            "n_members": len(self.plan.municipalities),
+            "n_members": len(self.plan.members(self.fiscal_year)),
             "n_initiatives": len(self.plan.initiatives),
             "n_kpis": len(self.plan.kpis),
             "first_fy": m.first_fiscal_year,

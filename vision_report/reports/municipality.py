@@ -45,7 +45,7 @@ def build_municipality_report(
         r.bold = True
     doc.add_paragraph(
         f"{m.name}（団体コード {m.code}、人口 {fmt_num(m.population)} 人）は、ビジョンの{len(plan.initiatives)}の具体的取組のうち"
-        f"{len(plan.initiatives_of(code))}の取組に参加し、{len(plan.kpis_reported_by(code))}のKPIの実績を報告します。"
+        f"{len(plan.initiatives_of(code, fiscal_year))}の取組に参加し、{len(plan.kpis_reported_by(code, fiscal_year))}のKPIの実績を報告します。"
     )
 
     doc.add_heading("提出状況", level=2)
@@ -76,7 +76,7 @@ def build_municipality_report(
     doc.add_heading("参加している取組と支出", level=2)
     irows = []
     total = 0.0
-    for ini in plan.initiatives_of(code):
+    for ini in plan.initiatives_of(code, fiscal_year):
         b = budget.loc[ini.id]
         v = spend["value"].get(ini.id) if len(spend) else None
         st = spend["status"].get(ini.id) if len(spend) else None
@@ -108,7 +108,7 @@ def build_municipality_report(
     doc.add_heading("報告しているKPIと圏域に占める割合", level=2)
     vals = rows[rows["kind"] == "kpi"].set_index("item_id")["value"] if len(rows) else pd.Series(dtype=float)
     krows = []
-    for k in plan.kpis_reported_by(code):
+    for k in plan.kpis_reported_by(code, fiscal_year):
         r = kpi.loc[k.id]
         v = vals.get(k.id)
         region = r["actual"]
@@ -164,7 +164,7 @@ def write_municipality_reports(data: ReportData, out_dir: Path, issues_by_file: 
     rows_by = dict(tuple(data.accepted_rows.groupby("municipality_code", sort=False)))
     empty_rows = data.accepted_rows.iloc[0:0]
     jobs = []
-    for m in plan.municipalities:
+    for m in plan.members(data.fiscal_year):
         mine = subs_by.get(m.code, subs.iloc[0:0])
         issues = {f: issues_by_file[f] for f in mine["file"] if f in issues_by_file}
         jobs.append((m.code, m.name, mine, rows_by.get(m.code, empty_rows), issues))

@@ -30,7 +30,7 @@ def build_summary(data: ReportData):
     actual = pillars["actual_thousand_yen"].sum()
     doc.add_heading("ポイント", level=2)
     for line in [
-        f"実績の提出: 構成{len(plan.municipalities)}市町村のうち {c['accepted']} 市町村を受理"
+        f"実績の提出: 構成{len(plan.members(fy))}市町村のうち {c['accepted']} 市町村を受理"
         f"（{status_label(Status.REJECTED)} {c['rejected']}・{status_label(Status.MISSING)} {c['missing']}）。",
         f"KPI（{len(plan.kpis)}指標）の評価: A {ratings.count('A')}・B {ratings.count('B')}・C {ratings.count('C')}・"
         f"D {ratings.count('D')}" + (f"・評価なし {ratings.count('-')}" if "-" in ratings else "") + "。",
