@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -235,3 +236,139 @@ def test_kpi_reporters_by_year_and_basis(plan):
     assert len(plan.kpi_reporters("births", 2021)) == len(plan.kpi_basis_reporters("births", 2021)) == 18
     assert plan.kpi_reporters("agri_sales", 2025) == plan.kpi_basis_reporters("agri_sales", 2025) == ("431001",)
     assert len(plan.participants("1.1.1", 2021)) == 18 and len(plan.participants("1.1.1", 2025)) == 20
+
+
+# --- the plan's texts are the vision's words, without PDF-extraction artefacts (docs/transcription.md) ------------
+
+# Characters outside cp932 that the vision really prints (kept on purpose; see docs/transcription.md).
+CP932_ALLOWED = {"₂"}  # CO₂ (1.3.1 効果)
+# Half-width spaces the vision prints inside a text (proper names and a Latin phrase).
+SPACES_ALLOWED = ("一般社団法人 大学コンソーシアム熊本", "桜の馬場 城彩苑", "サミット in Kumamoto", " → ")
+# 国・県補助制度等: "2022～2026 地方創生推進交付金（国1/2）" (a period, a space, the subsidy)
+SUBSIDY_PERIOD = re.compile(r"^(\d{4}～(\d{4})?|\d{4}) (?=\S)", re.MULTILINE)
+# numbered items as the vision prints them: "1. 災害発生時における初動体制の強化" (3.12.2 効果)
+NUMBERED_ITEM = re.compile(r"^\d\. (?=\S)", re.MULTILINE)
+KNOWN_GARBLES = ("术", "圈", "曆", "收", "道道路", "バスター・ミナル", "知つて", "CO ₂", "I C T", "N P O")
+# Labels and markup of the vision's table cells: never inside a text (the cell's content belongs to its own field).
+CELL_LABELS = ("費用分担", "役割分担", "<熊本市>", "<近隣市町村>", "<近隣町村>", "<p>", "</p>", "<ul")
+COST_LABELS = ("費用負担", "経費負担")  # fine in a 費用負担 text, never in a role text
+LABEL_LINES = {"費用負担", "経費負担", "事業内容", "効果", "スケジュール", "国・県補助制度等", "関係市町村"}
+
+
+def _plan_texts(plan):
+    """(where, field, text) for every text the reports may print."""
+    for p in plan.pillars:
+        yield f"柱{p.id}", "direction", p.direction
+    for a in plan.areas:
+        yield a.id, "direction", a.direction
+        ag = a.agreement
+        for field in ("field_label", "content", "role_kumamoto", "role_neighbours"):
+            yield a.id, f"agreement.{field}", getattr(ag, field)
+    for i in plan.initiatives:
+        for field in (
+            "name",
+            "description",
+            "role_kumamoto",
+            "role_neighbours",
+            "cost_sharing",
+            "subsidies",
+            "effects",
+        ):
+            yield i.id, field, getattr(i, field)
+        for n, item in enumerate(i.schedule):
+            yield i.id, f"schedule[{n}]", item
+    for k in plan.kpis:
+        for field in ("name", "unit", "source", "notes", "baseline_year_label", "target_label"):
+            yield k.id, field, getattr(k, field)
+
+
+def test_texts_encode_in_cp932_except_the_allowed_symbols(plan):
+    bad = []
+    for where, field, text in _plan_texts(plan):
+        for ch in text or "":
+            try:
+                ch.encode("cp932")
+            except UnicodeEncodeError:
+                if ch not in CP932_ALLOWED:
+                    bad.append((where, field, ch, f"U+{ord(ch):04X}"))
+    assert bad == []
+
+
+def test_texts_have_no_known_garbles_or_spaced_letters(plan):
+    found = []
+    for where, field, text in _plan_texts(plan):
+        text = text or ""
+        found += [(where, field, g) for g in KNOWN_GARBLES if g in text]
+        found += [(where, field, m.group()) for m in re.finditer(r"(?<![A-Za-z])[A-Za-z] [A-Za-z](?![A-Za-z])", text)]
+    assert found == []
+
+
+def test_texts_have_no_stray_half_width_spaces_or_brackets(plan):
+    """A space inside a Japanese text is an extraction artefact (a cell or line break, a spaced word or number)."""
+    found = []
+    for where, field, text in _plan_texts(plan):
+        text = text or ""
+        if field == "subsidies":
+            text = SUBSIDY_PERIOD.sub("", text)
+        text = NUMBERED_ITEM.sub("", text)
+        for ok in SPACES_ALLOWED:
+            text = text.replace(ok, "")
+        for m in re.finditer(r".{0,6}[ ()].{0,6}", text):
+            found.append((where, field, m.group()))
+        if text != text.strip() or "\n\n" in text or any(line != line.strip() for line in text.split("\n")):
+            found.append((where, field, "空行・行頭行末の空白"))
+    assert found == []
+
+
+def test_no_neighbouring_cell_leaked_into_a_text(plan):
+    found = []
+    for where, field, text in _plan_texts(plan):
+        text = text or ""
+        found += [(where, field, label) for label in CELL_LABELS if label in text]
+        if "role" in field:
+            found += [(where, field, label) for label in COST_LABELS if label in text]
+        found += [(where, field, line) for line in text.split("\n") if line.strip() in LABEL_LINES]
+    assert found == []
+
+
+def test_lists_keep_one_item_per_line(plan):
+    """The vision's bullets (・), numbers (①, 1.) and headings ([取組例]) each start a line of their own."""
+    found = []
+    for where, field, text in _plan_texts(plan):
+        for line in (text or "").split("\n"):
+            if re.search(r"(\s|[。）])・", line):  # a second bullet on the same line
+                found.append((where, field, line[:30]))
+            if re.search(r".[②-⑳]", line) or re.search(r"\S\s*\d\. ", line):
+                found.append((where, field, line[:30]))
+            if re.search(r"\[[^\]]+\]", line) and not re.fullmatch(r"\[[^\]]+\]", line):
+                found.append((where, field, line[:30]))
+    assert found == []
+
+
+def test_schedule_items_are_words_not_arrows(plan):
+    found = [(i.id, item) for i in plan.initiatives for item in i.schedule if not re.search(r"[\w\u3040-\u9fff]", item)]
+    assert found == []
+    # items the extraction pushed into the 事業費 row are back in the schedule
+    assert plan.initiative("2.3.3").schedule == ("法律相談の実施",)
+    assert plan.initiative("3.20.2").schedule == ("連携事業の実施",)
+
+
+def test_cell_contents_in_their_own_fields(plan):
+    """Texts that the extraction put into the neighbouring cell are in the field the vision prints them in."""
+    assert plan.initiative("3.3.2").cost_sharing == (
+        "福祉有償運送に係る協議会の開催に要する費用は、人口割及び均等割により算出した額を関係市町村がそれぞれ負担する。"
+    )
+    assert plan.initiative("3.3.2").role_neighbours == "福祉有償運送に係る運営協議会の構成員として会議に参加する。"
+    assert (
+        plan.initiative("3.6.3").cost_sharing
+        == "講座等の開催に要する費用については、講座等を開催する市町村が負担する。"
+    )
+    for iid in ("3.11.1", "3.11.2"):
+        assert plan.initiative(iid).cost_sharing == "事業に要する費用負担は、別途協議する。", iid
+        assert plan.initiative(iid).role_neighbours == "・観光資源の素材発掘、磨き上げによる魅力の向上", iid
+    assert plan.initiative("3.11.1").description.split("\n")[2:] == [
+        "[取組例]",
+        "・歴史、文化、人物等の特定のテーマに基づく旅行商品の造成",
+        "・関連イベントの開催",
+        "・パンフレットやホームページによる周知広報",
+    ]

@@ -96,7 +96,7 @@ def test_summary_report_figures_equal_the_csvs(out, plan):
     accepted = sum(1 for s in current.values() if s.startswith("accepted"))
     rejected = sum(1 for s in current.values() if s == "rejected")
     missing = sum(1 for s in current.values() if s == "missing")
-    assert (accepted, rejected, missing) == (17, 2, 1)  # the sample set's documented outcome (inputs/README.md)
+    assert (accepted, rejected, missing) == (18, 2, 0)  # the sample set's documented outcome (inputs/README.md)
     assert (
         f"構成{len(plan.municipalities)}市町村のうち {accepted} 市町村を受理（差戻し {rejected}・未提出 {missing}）"
         in body

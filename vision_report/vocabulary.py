@@ -136,7 +136,7 @@ def synthetic(key: Literal["mark", "note", "banner", "banner_short"], root: Path
 
 
 def status_counts_text(counts: dict[str, int], root: Path | None = None) -> str:
-    """{"accepted": 17, "rejected": 3} -> "受理 17、差戻し 3" in the order of ``Status``."""
+    """Counts per status as one line, in the order of ``Status``, with the short labels (e.g. for stdout)."""
     return "、".join(f"{status_label(s, root=root)} {counts[s.value]}" for s in Status if counts.get(s.value))
 
 
