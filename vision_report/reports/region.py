@@ -385,7 +385,7 @@ def add_management(doc, data: ReportData) -> None:
 
 
 def build_region_report(data: ReportData):
-    doc = new_document(data.style_template)
+    doc = new_document(data.style_template, data.doc_props("進捗状況報告書"))
     page_number_footer(doc.sections[0])
     cover = data.text("cover")
     for _ in range(6):
