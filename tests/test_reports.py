@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from jinja2 import meta
 
 from vision_report.textfmt import fmt_pct
@@ -71,6 +74,49 @@ def test_grid_equals_plan_participation(out, plan):
         assert got == set(ini.participants), ini.id
 
 
+def _keeps_with_next(p) -> bool:
+    """keepNext set on the paragraph or by its style (headings)."""
+    if p.paragraph_format.keep_with_next is not None:
+        return bool(p.paragraph_format.keep_with_next)
+    style = p.style
+    while style is not None:
+        if style.paragraph_format.keep_with_next is not None:
+            return bool(style.paragraph_format.keep_with_next)
+        style = style.base_style
+    return False
+
+
+@pytest.mark.parametrize("name", ["report_2024.docx", "report_2024_概要版.docx", "municipalities/431001_熊本市.docx"])
+def test_page_flow(out, name):
+    """No row splits across pages; the header row repeats and stays with the first body row; the paragraph before
+    a table (heading, lead-in) stays with it; a ○ grid is kept together (every row but the last with the next)."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    doc = Document(out / name)
+    body = doc.element.body
+    grids = 0
+    for tbl in body.iterchildren(qn("w:tbl")):
+        table = Table(tbl, doc._body)
+        rows = tbl.findall(qn("w:tr"))
+        for tr in rows:
+            flag = tr.find(qn("w:trPr") + "/" + qn("w:cantSplit"))
+            assert flag is not None and flag.get(qn("w:val")) is None  # bare element: on (no "true")
+        prev = tbl.getprevious()
+        assert prev.tag == qn("w:p") and _keeps_with_next(Paragraph(prev, doc._body)), table.rows[0].cells[0].text
+        first = table.rows[0]
+        if first.cells[0].text == "関係市町村":
+            grids += 1
+            assert len(rows) == 4
+            for k, tr in enumerate(rows):  # the XML's own cells (row.cells repeats a merged cell in every row)
+                keeps = {Paragraph(p, None).paragraph_format.keep_with_next for p in tr.iter(qn("w:p"))}
+                assert keeps == ({True} if k < 3 else {None}), k
+        else:
+            assert first._tr.find(qn("w:trPr") + "/" + qn("w:tblHeader")) is not None
+            assert all(p.paragraph_format.keep_with_next for c in first.cells for p in c.paragraphs)
+    assert grids > 0 or name != "report_2024.docx"
+
+
 def test_municipality_reports_and_summary(out, plan):
     for m in plan.municipalities:
         doc = Document(out / "municipalities" / f"{m.code}_{m.name}.docx")
@@ -124,21 +170,48 @@ def test_every_template_variable_is_supplied(out, plan):
         assert f'"{name}"' in src, name
 
 
-@pytest.mark.skipif(
+needs_libreoffice = pytest.mark.skipif(
     shutil.which("soffice") is None or shutil.which("pdftotext") is None,
     reason="LibreOffice and poppler-utils are installed by .ci/run",
 )
-def test_region_report_renders_to_pdf_with_japanese_text(out, tmp_path):
-    src = tmp_path / "report.docx"
+
+
+@pytest.fixture(scope="module")
+def region_pdf(out, tmp_path_factory) -> Path:
+    """report_2024.docx rendered by LibreOffice (a profile of its own: a soffice already running with the default
+    profile would take the job and write nothing)."""
+    tmp = tmp_path_factory.mktemp("pdf")
+    src = tmp / "report.docx"
     shutil.copy(out / "report_2024.docx", src)
     subprocess.run(
-        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
+        [
+            "soffice",
+            f"-env:UserInstallation={(tmp / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp),
+            str(src),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    pdf = tmp_path / "report.pdf"
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return tmp / "report.pdf"
+
+
+def _pdf_text(pdf: Path, *args: str) -> str:
+    return subprocess.run(["pdftotext", *args, str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+@needs_libreoffice
+def test_region_report_renders_to_pdf_with_japanese_text(region_pdf):
+    text = _pdf_text(region_pdf, "-layout")
     for phrase in (
         "熊本連携中枢都市圏ビジョン",
         "進捗状況報告書",
@@ -148,6 +221,37 @@ def test_region_report_renders_to_pdf_with_japanese_text(out, tmp_path):
         "進行管理",
     ):
         assert phrase in text, phrase
-    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    info = subprocess.run(["pdfinfo", str(region_pdf)], check=True, capture_output=True, text=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert 20 <= pages <= 80, pages
+
+
+@needs_libreoffice
+def test_pillar3_kpi_table_shows_its_rows_in_the_pdf(out, plan, region_pdf):
+    """LibreOffice once dropped this table's rows (header row alone at a page end): each KPI of pillar 3 is in
+    the PDF twice, in the pillar's (2) KPI table and in 4 進行管理's table."""
+    flat = _flat(_pdf_text(region_pdf, "-raw"))
+    pillar3 = [k for k in plan.kpis if k.measures.startswith("3")]
+    assert len(pillar3) == 5
+    for k in pillar3:
+        assert flat.count(_flat(f"{k.name}（{k.unit}）")) == 2, k.id
+
+
+@needs_libreoffice
+def test_every_table_row_of_the_region_report_is_in_the_pdf(out, region_pdf):
+    """A row's first text (Latin letters left out: pdftotext may place a Latin run of a line elsewhere) occurs in
+    the PDF at least as often as in the document."""
+    flat = re.sub(r"[A-Za-z]", "", _flat(_pdf_text(region_pdf, "-raw")))
+    doc = Document(out / "report_2024.docx")
+    body = re.sub(r"[A-Za-z]", "", _flat("".join(t.text or "" for t in doc.element.body.iter(qn("w:t")))))
+    checked, missing = 0, []
+    for ti, table in enumerate(doc.tables):
+        for ri, row in enumerate(table.rows):
+            key = next((k for k in (re.sub(r"[A-Za-z]", "", _flat(c.text)) for c in row.cells) if len(k) >= 2), None)
+            if key is None:
+                continue
+            checked += 1
+            if flat.count(key) < body.count(key):
+                missing.append((ti, ri, key))
+    assert checked > 500
+    assert missing == []

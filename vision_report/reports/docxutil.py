@@ -139,12 +139,22 @@ def add_toc(doc, entries: list[str], note: str) -> None:
     upd.set(qn("w:val"), "true")  # Word offers to update the TOC and page numbers on opening
 
 
-def keep_together(table) -> None:
-    """Keep a small table on one page together with what follows it."""
-    for row in table.rows:
-        for cell in row.cells:
-            for p in cell.paragraphs:
-                p.paragraph_format.keep_with_next = True
+def keep_together(table, with_next: bool = False) -> None:
+    """Keep a small table on one page (every row with the next one); ``with_next``: with what follows it too."""
+    rows = table._tbl.tr_lst if with_next else table._tbl.tr_lst[:-1]
+    for tr in rows:  # the row's own cells: ``row.cells`` gives a vertically merged cell's first one instead
+        for p in tr.iter(qn("w:p")):
+            p.get_or_add_pPr().keepNext_val = True
+
+
+def keep_with_table(doc) -> None:
+    """The paragraph the next table follows (a heading, a caption, a lead-in) goes onto the table's page."""
+    body = doc.element.body
+    last = body[-1]
+    if last.tag == qn("w:sectPr"):
+        last = last.getprevious()
+    if last is not None and last.tag == qn("w:p"):
+        last.get_or_add_pPr().keepNext_val = True
 
 
 def page_number_footer(section, prefix: str = "") -> None:
@@ -280,7 +290,11 @@ def add_table(
     before (same styles template, header, widths, alignment, fills, bold rows, row lengths and ``finish``) is a
     copy of the first one's XML with only the cell texts replaced: python-docx costs milliseconds per cell, a copy
     does not. The result is the same XML either way. Texts with a line break or a tab always take python-docx.
+
+    Page flow: the paragraph before the table stays with it, no row splits across pages, the header row repeats
+    on every page and never stays behind alone.
     """
+    keep_with_table(doc)
     template_key = getattr(doc, "_vr_template_key", None)
     if template_key is None or any(_special(v) for r in rows for v in r):
         return _build_table(
@@ -396,6 +410,9 @@ def _build_table(
         cell.width = Mm(w)
         shade(cell, HEADER_FILL)
         _put(cell, text, head_style, WD_ALIGN_PARAGRAPH.CENTER, bold=head_style is None)
+        # the header row never ends a page alone: Word keeps it with the first body row. LibreOffice (7.4) needs
+        # it more: a table whose unsplittable header row is all that fits at a page end loses its body rows
+        cell.paragraphs[0].paragraph_format.keep_with_next = True
     proto = None  # a plain body row, copied as XML for the next plain rows
     for k, values in enumerate(rows):
         fill = (fills or {}).get(k)

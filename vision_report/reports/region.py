@@ -148,8 +148,12 @@ def budget_table(doc, data: ReportData, ini: Initiative) -> None:
         widths=[26] + [20] * len(years) + [24],
         numeric=set(range(1, len(years) + 2)),
         center={0},
-        finish=keep_together,
+        finish=_finish_budget,
     )
+
+
+def _finish_budget(table) -> None:
+    keep_together(table, with_next=True)  # with the 実施状況 line under it
 
 
 def status_line(data: ReportData, ini: Initiative) -> str:
@@ -210,8 +214,8 @@ def area_kpis(data: ReportData, area: PolicyArea) -> tuple[list[Kpi], str | None
 def add_area(doc, data: ReportData, area: PolicyArea) -> None:
     label = f"【{data.plan.subfield(area.subfield).name}】" if area.subfield else ""
     doc.add_heading(f"{area.circled} {area.name}", level=3)
-    if area.agreement.field_label or label:
-        add_note(doc, f"{label}{area.agreement.field_label or ''}")
+    if area.agreement.field_label or label:  # the lines under the heading go with the first initiative
+        add_note(doc, f"{label}{area.agreement.field_label or ''}").paragraph_format.keep_with_next = True
     kpis, inherited = area_kpis(data, area)
     if kpis:
         line = "、".join(
@@ -221,6 +225,7 @@ def add_area(doc, data: ReportData, area: PolicyArea) -> None:
         )
         prefix = f"KPI（{inherited}のKPIを表示）: " if inherited else "KPI: "
         p = doc.add_paragraph()
+        p.paragraph_format.keep_with_next = True
         p.add_run(prefix).bold = True
         p.add_run(line)
     for ini in data.plan.area_initiatives(area.id):
