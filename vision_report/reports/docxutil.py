@@ -7,7 +7,7 @@ import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -77,7 +77,7 @@ class DocProps:
 
 def set_properties(doc, props: DocProps) -> None:
     cp = doc.core_properties
-    stamp = datetime(props.issued.year, props.issued.month, props.issued.day)  # python-docx writes it with "Z"
+    stamp = datetime(props.issued.year, props.issued.month, props.issued.day, tzinfo=UTC)  # written with "Z"
     cp.title = props.title
     cp.subject = props.subject
     cp.author = props.author
