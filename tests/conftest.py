@@ -63,5 +63,13 @@ def sample_run(tmp_path_factory, prefect_backend):
     out = tmp / "outputs"
     summary = yearly_report(fiscal_year=2024, inputs=inputs, outputs=out, archive=tmp / "archive")
     first = {name: (out / "2024" / name).read_bytes() for name in CSVS}
+    first_docx = {p.relative_to(out / "2024").as_posix(): p.read_bytes() for p in sorted(out.rglob("*.docx"))}
     summary2 = yearly_report(fiscal_year=2024, inputs=inputs, outputs=out, archive=tmp / "archive")
-    return {"tmp": tmp, "out": out / "2024", "summary": summary, "summary2": summary2, "first": first}
+    return {
+        "tmp": tmp,
+        "out": out / "2024",
+        "summary": summary,
+        "summary2": summary2,
+        "first": first,
+        "first_docx": first_docx,
+    }

@@ -18,6 +18,12 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from vision_report.atomic import write_bytes
+from vision_report.config import load_settings
+from vision_report.plan import load_plan
+from vision_report.reports.context import issue_date
+from vision_report.reports.docxutil import DocProps, docx_bytes, drop_stale_parts, set_properties
+
 ROOT = Path(__file__).resolve().parents[1]
 MINCHO = ("Yu Mincho", "游明朝")
 GOTHIC = ("Yu Gothic", "游ゴシック")
@@ -74,14 +80,28 @@ def main() -> Path:
     s.base_style = st["Normal"]
     fonts(s, GOTHIC, 14, False, navy)
     s.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    lang = doc.styles.element.find(
+        qn("w:docDefaults") + "/" + qn("w:rPrDefault") + "/" + qn("w:rPr") + "/" + qn("w:lang")
+    )
+    lang.set(qn("w:val"), "ja-JP")  # python-docx's default document says en-US for every script
+    lang.set(qn("w:eastAsia"), "ja-JP")
     body = doc.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
             body.remove(child)
-    doc.core_properties.author = "vision-report"
-    doc.core_properties.title = "熊本連携中枢都市圏ビジョン 進捗状況報告書（書式）"
+    drop_stale_parts(doc)  # python-docx's stylesWithEffects disagrees with the styles above: Word would "repair"
+    meta = load_plan(load_settings(ROOT).plan_dir).meta
+    set_properties(
+        doc,
+        DocProps(
+            title=f"{meta.title} 進捗状況報告書（書式）",
+            author=meta.office or meta.alliance,
+            issued=issue_date(meta.revision),  # fixed: the same generator gives the same file
+            subject=meta.alliance,
+        ),
+    )
     out = ROOT / "templates" / "report_style.docx"
-    doc.save(out)
+    write_bytes(out, docx_bytes(doc))
     return out
 
 

@@ -102,6 +102,14 @@ class PlanRange:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """Layout choices of the Word reports a coordinator may change (config ``report:``)."""
+
+    grid_columns: int = 10  # 関係市町村: names per row of the ○ grid (the vision prints 10)
+    issued: str | None = None  # 発行年月 printed on the cover, e.g. "2026年7月"; default: from the newest file received
+
+
+@dataclass(frozen=True)
 class Settings:
     root: Path
     plan_dir: Path  # the plan of the newest range (the one used when no fiscal year is given)
@@ -112,8 +120,8 @@ class Settings:
     validation: ValidationSettings
     prefect_home: Path
     deadlines: Deadlines = field(default_factory=Deadlines)
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
     plans: tuple[PlanRange, ...] = ()
+    report: ReportSettings = field(default_factory=lambda: ReportSettings())
     final_evaluation: FinalEvaluation = field(default_factory=FinalEvaluation)
 
     def plan_dir_for(self, fiscal_year: int) -> Path:
@@ -128,6 +136,17 @@ class Settings:
             f"config/vision-report.yaml の plans: に {fiscal_year}年度を含む計画のフォルダを追加してください"
             f"（例: - {{from: {fiscal_year}, to: {fiscal_year + 4}, plan: plans/<新しい計画のフォルダ>}}）。"
         )
+
+
+def _report_settings(raw: dict[str, Any]) -> ReportSettings:
+    unknown = set(raw) - set(ReportSettings.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"設定 report に不明な項目があります: {', '.join(sorted(unknown))}")
+    cols = raw.get("grid_columns", 10)
+    if not isinstance(cols, int) or not 1 <= cols <= 30:
+        raise ConfigError(f"設定 report.grid_columns は 1〜30 の整数にしてください（現在: {cols!r}）")
+    issued = raw.get("issued")
+    return ReportSettings(grid_columns=cols, issued=str(issued) if issued else None)
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -227,5 +246,5 @@ def load_settings(root: Path | None = None, config_path: Path | None = None) -> 
             default=str((raw.get("deadlines") or {}).get("default", "{next_year}-06-30")),
             years={int(k): str(v) for k, v in ((raw.get("deadlines") or {}).get("years") or {}).items()},
         ),
-        raw=raw,
+        report=_report_settings(raw.get("report") or {}),
     )

@@ -19,6 +19,18 @@ from .writers import write_csv, write_feedback_text
 CSV_FILES = ("kpi_attainment", "budget_execution", "rollup")
 
 
+def issued_month(year: Screening) -> str:
+    """発行年月 for the cover when config report.issued is not set: the month (Japan time) of the newest file
+    received for the year, so that the same inputs give the same documents byte for byte; the current month
+    when nothing was received."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    times = [r.mtime for r in year.received if r.mtime]
+    when = datetime.fromtimestamp(max(times), ZoneInfo("Asia/Tokyo")) if times else datetime.now(ZoneInfo("Asia/Tokyo"))
+    return f"{when.year}年{when.month}月"
+
+
 def write_year_outputs(
     settings: Settings,
     plan: Plan,
@@ -39,6 +51,7 @@ def write_year_outputs(
         written.append(write_feedback_text(out_dir / "feedback" / file_name, text))
     print(f"報告書（圏域・市町村別 {len(plan.members(fiscal_year))} 件）を作成しています…")
     data = ReportData(
+        issued=settings.report.issued or issued_month(year),
         settings=settings,
         plan=plan,
         fiscal_year=fiscal_year,

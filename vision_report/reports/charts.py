@@ -12,6 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib_fontja  # noqa: E402,F401  (registers IPAexGothic for Japanese text)
 
+from ..textfmt import fmt_num  # noqa: E402
+
 NAVY = "#1F3A5F"
 ORANGE = "#D9822B"
 GREY = "#8C8C8C"
@@ -19,7 +21,8 @@ RATING_COLORS = {"A": "#2E7D32", "B": "#7CB342", "C": "#F9A825", "D": "#C62828",
 
 
 def _fmt(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
+    """A value printed on a chart, rounded as in the tables (四捨五入, ▲ for negatives)."""
+    return fmt_num(v) if abs(v) >= 100 else fmt_num(v, 1)
 
 
 def kpi_trends(kpis: list[dict], years: list[int], *, cols: int = 2) -> bytes:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,9 +13,18 @@ import pandas as pd
 from ..config import Settings
 from ..plan import Plan
 from ..screening import member_statuses
-from ..textfmt import jinja_env
+from ..textfmt import jinja_env, wareki
 from ..vocabulary import ACCEPTED_STATUSES, Status, status_label
 from ..vocabulary import synthetic as synthetic_label
+from .docxutil import DocProps
+
+
+def issue_date(issued: str) -> date:
+    """'2025年6月' -> 2025-06-01, '2025年6月30日' -> 2025-06-30; another wording -> today (Japan)."""
+    m = re.search(r"(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?", issued)
+    if m is None:
+        return datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    return date(int(m[1]), int(m[2]), int(m[3] or 1))
 
 
 @dataclass
@@ -27,6 +37,7 @@ class ReportData:
     accepted_rows: pd.DataFrame
     per_year: dict[int, dict[str, pd.DataFrame]]
     issued: str = ""
+    issued_on: date | None = None  # the documents' created/modified date; default: the first day of ``issued``
     synthetic: bool = False
     kpi: pd.DataFrame = field(init=False)
     budget: pd.DataFrame = field(init=False)
@@ -37,10 +48,22 @@ class ReportData:
         self.budget = self.results["budget_execution"].set_index("initiative_id", drop=False)
         self.rollup = self.results["rollup"].set_index("id", drop=False)
         if not self.issued:
-            now = datetime.now(ZoneInfo("Asia/Tokyo"))
-            self.issued = f"{now.year}年{now.month}月"
+            today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
+            self.issued = f"{today.year}年{today.month}月"
+        if self.issued_on is None:
+            self.issued_on = issue_date(self.issued)
         files = " ".join(str(f) for f in self.subs["file"].fillna(""))
         self.synthetic = self.synthetic or synthetic_label("mark") in files
+
+    def doc_props(self, kind: str = "") -> DocProps:
+        """Document properties of one report: ``kind`` is e.g. 進捗状況報告書 or 熊本市の取組状況."""
+        m = self.plan.meta
+        return DocProps(
+            title=f"{m.title} {wareki(self.fiscal_year)}（{self.fiscal_year}年度） {kind}".rstrip(),
+            author=m.office or m.alliance,
+            issued=self.issued_on or issue_date(self.issued),
+            subject=m.alliance,
+        )
 
     @property
     def templates(self) -> Path:

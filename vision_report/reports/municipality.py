@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ from ..textfmt import fmt_num, fmt_pct, fmt_signed, wareki
 from ..vocabulary import status_label, timeliness_label
 from ..vocabulary import synthetic as synthetic_label
 from .context import ReportData
-from .docxutil import add_note, add_table, new_document, page_number_footer, save
+from .docxutil import DocProps, add_note, add_table, new_document, page_number_footer, save
 from .parallel import chunks, parallel_map
 
 
@@ -31,11 +32,13 @@ def build_municipality_report(
     issues: dict[str, list[str]],
     template: Path | None,
     synthetic: bool,
+    props: DocProps | None = None,
 ):
     """``mine``: this municipality's rows of submissions.csv; ``rows``: its accepted rows;
-    ``issues``: file -> Japanese error/warning lines."""
+    ``issues``: file -> Japanese error/warning lines; ``props``: the document properties (the title names
+    the municipality)."""
     m = plan.municipality(code)
-    doc = new_document(template)
+    doc = new_document(template, props)
     page_number_footer(doc.sections[0])
     doc.add_paragraph(f"{m.name}の取組状況", style="Title")
     doc.add_paragraph(f"{plan.meta.title} {wareki(fiscal_year)}（{fiscal_year}年度）", style="Subtitle")
@@ -139,7 +142,7 @@ def build_municipality_report(
 
 
 def _render_chunk(args) -> list[str]:
-    plan, fiscal_year, out_dir, kpi, budget, template, synthetic, jobs = args
+    plan, fiscal_year, out_dir, kpi, budget, template, synthetic, props, jobs = args
     written = []
     # A python-docx Document is a web of reference cycles holding lxml trees (C memory the collector does not
     # see): left to the collector's own pace, 1,741 documents pile up to ~1.2 GB. Collect after each document;
@@ -148,7 +151,17 @@ def _render_chunk(args) -> list[str]:
     try:
         for code, name, mine, rows, issues in jobs:
             doc = build_municipality_report(
-                plan, fiscal_year, code, kpi, budget, mine, rows, issues, template, synthetic
+                plan,
+                fiscal_year,
+                code,
+                kpi,
+                budget,
+                mine,
+                rows,
+                issues,
+                template,
+                synthetic,
+                replace(props, title=f"{props.title} {name}の取組状況"),
             )
             written.append(str(save(doc, out_dir / "municipalities" / f"{code}_{name}.docx")))
             del doc
@@ -170,7 +183,17 @@ def write_municipality_reports(data: ReportData, out_dir: Path, issues_by_file: 
         jobs.append((m.code, m.name, mine, rows_by.get(m.code, empty_rows), issues))
     written = []
     args = [
-        (plan, data.fiscal_year, out_dir, data.kpi, data.budget, data.style_template, data.synthetic, chunk)
+        (
+            plan,
+            data.fiscal_year,
+            out_dir,
+            data.kpi,
+            data.budget,
+            data.style_template,
+            data.synthetic,
+            data.doc_props(),
+            chunk,
+        )
         for chunk in chunks(jobs)
     ]
     for paths in parallel_map(_render_chunk, args):

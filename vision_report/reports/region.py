@@ -96,28 +96,31 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
 
 
 def grid_table(doc, data: ReportData, ini: Initiative) -> None:
-    """関係市町村: two rows of ten names, each with its row of ○ (as the vision prints it)."""
-    munis = data.plan.municipalities
+    """関係市町村: every member of the year, rows of names (config report.grid_columns, 10 as the vision prints
+    them), each followed by its row of ○; however many members there are, none is dropped."""
+    munis = data.plan.members(data.fiscal_year)
+    per_row = data.settings.report.grid_columns
+    participants = set(data.plan.participants(ini.id, data.fiscal_year))
     rows = []
-    for half in (munis[:10], munis[10:20]):
-        rows.append([m.name for m in half])
-        rows.append(["○" if m.code in ini.participants else "" for m in half])
-    rows = [r + [""] * (10 - len(r)) for r in rows]
+    for start in range(0, len(munis), per_row):
+        part = munis[start : start + per_row]
+        rows.append([m.name for m in part] + [""] * (per_row - len(part)))
+        rows.append(["○" if m.code in participants else "" for m in part] + [""] * (per_row - len(part)))
     labelled = [["関係市町村" if k == 0 else ""] + r for k, r in enumerate(rows)]
     add_table(
         doc,
-        ["関係市町村"] + [""] * 10,
+        ["関係市町村"] + [""] * per_row,
         labelled,
-        widths=[18] + [15.2] * 10,
-        center=set(range(1, 11)),
-        fills={0: SUBTLE_FILL, 2: SUBTLE_FILL},
+        widths=[18] + [152 / per_row] * per_row,
+        center=set(range(1, per_row + 1)),
+        fills={k: SUBTLE_FILL for k in range(0, len(rows), 2)},
         finish=_finish_grid,
     )
 
 
 def _finish_grid(table) -> None:
     table.rows[0]._tr.getparent().remove(table.rows[0]._tr)  # no separate header row for the grid
-    merge_column(table, 0, 0, 3)
+    merge_column(table, 0, 0, len(table.rows) - 1)
     table.rows[0].cells[0].vertical_alignment = WD_ALIGN_VERTICAL.CENTER
     keep_together(table)
 
@@ -150,8 +153,12 @@ def budget_table(doc, data: ReportData, ini: Initiative) -> None:
         widths=[26] + [20] * len(years) + [24],
         numeric=set(range(1, len(years) + 2)),
         center={0},
-        finish=keep_together,
+        finish=_finish_budget,
     )
+
+
+def _finish_budget(table) -> None:
+    keep_together(table, with_next=True)  # with the 実施状況 line under it
 
 
 def status_line(data: ReportData, ini: Initiative) -> str:
@@ -212,8 +219,8 @@ def area_kpis(data: ReportData, area: PolicyArea) -> tuple[list[Kpi], str | None
 def add_area(doc, data: ReportData, area: PolicyArea) -> None:
     label = f"【{data.plan.subfield(area.subfield).name}】" if area.subfield else ""
     doc.add_heading(f"{area.circled} {area.name}", level=3)
-    if area.agreement.field_label or label:
-        add_note(doc, f"{label}{area.agreement.field_label or ''}")
+    if area.agreement.field_label or label:  # the lines under the heading go with the first initiative
+        add_note(doc, f"{label}{area.agreement.field_label or ''}").paragraph_format.keep_with_next = True
     kpis, inherited = area_kpis(data, area)
     if kpis:
         line = "、".join(
@@ -223,6 +230,7 @@ def add_area(doc, data: ReportData, area: PolicyArea) -> None:
         )
         prefix = f"KPI（{inherited}のKPIを表示）: " if inherited else "KPI: "
         p = doc.add_paragraph()
+        p.paragraph_format.keep_with_next = True
         p.add_run(prefix).bold = True
         p.add_run(line)
     for ini in data.plan.area_initiatives(area.id):
@@ -387,7 +395,7 @@ def add_management(doc, data: ReportData) -> None:
 
 
 def build_region_report(data: ReportData):
-    doc = new_document(data.style_template)
+    doc = new_document(data.style_template, data.doc_props("進捗状況報告書"))
     page_number_footer(doc.sections[0])
     cover = data.text("cover")
     for _ in range(6):

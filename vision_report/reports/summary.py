@@ -15,7 +15,7 @@ from .region import kpi_value, rating_text, target_text
 
 def build_summary(data: ReportData):
     plan, fy = data.plan, data.fiscal_year
-    doc = new_document(data.style_template)
+    doc = new_document(data.style_template, data.doc_props("進捗状況報告書【概要版】"))
     page_number_footer(doc.sections[0])
     doc.add_paragraph(f"{plan.meta.title} {wareki(fy)}（{fy}年度）進捗状況【概要版】", style="Title")
     doc.add_paragraph(f"{plan.meta.alliance}　{data.issued}", style="Subtitle")
