@@ -50,7 +50,7 @@ def collect(
     """
     v = settings.validation
     received = discover(
-        inputs_dir, fiscal_year, plan, max_bytes=v.max_file_bytes, settle_seconds=v.settle_seconds, now=now
+        inputs_dir, fiscal_year, plan, max_bytes=v.max_file_bytes, settle_seconds=v.settle_seconds, now=now, limits=v
     )
     choose_latest(received)
     if archive_dir is not None:
@@ -107,7 +107,7 @@ def validate(
 
 def decide_statuses(received: list[Received]) -> None:
     for r in received:
-        if r.status in ("pending", "superseded"):
+        if r.status in ("pending", "superseded", "not_submission"):
             continue
         if r.has_errors:
             r.status = "rejected"
