@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from vision_report import pipeline
-from vision_report.config import load_settings
-from vision_report.intake import decode, discover
-from vision_report.normalize import parse_number
+from vision_report.config import ValidationSettings, load_settings
+from vision_report.intake import Issue, archive, cap_issues, decode, discover, read_submission, submission_of
+from vision_report.normalize import load_units, parse_number
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
 GOOD = FIX / "good" / "434337_南阿蘇村.csv"
@@ -168,3 +168,96 @@ def test_discover_ignores_office_lock_files_and_subfolders(tmp_path, plan):
     (inputs / ".DS_Store").write_bytes(b"x")
     (inputs / "old").mkdir()
     assert discover(tmp_path / "inputs", 2024, plan, max_bytes=10**6, settle_seconds=0) == []
+
+
+def test_a_stray_file_never_supersedes_the_submission(tmp_path, plan):
+    inputs = _inputs(tmp_path)
+    sub = inputs / "432083_山鹿市.csv"
+    shutil.copy(GOOD, sub)
+    letter = inputs / "432083_山鹿市_送付状.pdf"
+    letter.write_bytes(b"%PDF-1.4 synthetic cover letter")
+    _age(sub, t=OLD - 100)
+    _age(letter)  # dropped after the CSV
+    settings = load_settings()
+    received = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    by = {r.name: r for r in received}
+    assert by[sub.name].status == "" and by[letter.name].status == "not_submission"
+    assert by[letter.name].sha256 and (tmp_path / "archive" / "2024" / f"{by[letter.name].sha256}.pdf").is_file()
+    raw = pipeline.read_all(received)
+    assert set(raw["file"]) == {sub.name}  # the PDF is never read
+    pipeline.validate(received, raw, plan, 2024, settings, settings.root / "expectations")
+    assert by[letter.name].status == "not_submission" and by[sub.name].status != "superseded"
+    assert submission_of(received) is by[sub.name]
+
+
+def test_a_symlink_named_like_a_members_file_never_stands_for_it(tmp_path, plan, monkeypatch):
+    inputs = _inputs(tmp_path)
+    real = inputs / "431001_熊本市.csv"
+    shutil.copy(GOOD, real)
+    link = inputs / "431001_熊本市_最新.csv"
+    link.symlink_to(real)
+    _age(real, t=OLD - 100)
+    _age(link)  # the link is "newer"
+    import vision_report.intake as intake
+
+    read = []
+    original = intake.read_table
+    monkeypatch.setattr(intake, "read_table", lambda rec, data: read.append(rec.name) or original(rec, data))
+    settings = load_settings()
+    received = pipeline.collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    raw = pipeline.read_all(received)
+    pipeline.validate(received, raw, plan, 2024, settings, settings.root / "expectations")
+    by = {r.name: r for r in received}
+    assert by[link.name].status == "rejected" and [i.rule for i in by[link.name].issues] == ["symlink"]
+    assert by[link.name].sha256 is None and read == [real.name]  # refused without being read
+    assert by[real.name].status != "superseded"
+    assert submission_of(received) is by[real.name]
+
+
+def test_row_limit_is_configurable_and_checked_before_validation(tmp_path, plan):
+    inputs = _inputs(tmp_path)
+    f = inputs / "434337_南阿蘇村.csv"
+    shutil.copy(GOOD, f)
+    _age(f)
+    limits = ValidationSettings(max_rows=10)
+    (rec,) = discover(tmp_path / "inputs", 2024, plan, max_bytes=10**6, settle_seconds=0, limits=limits)
+    archive(rec, tmp_path / "archive")
+    rows = read_submission(rec)
+    assert rows.empty
+    assert [(i.rule, i.value, i.expected) for i in rec.issues] == [
+        ("too_many_rows", "65 行", "10 行以下（取組・KPIごとに1行）")
+    ]
+
+
+def test_issues_are_capped_per_file_and_rule():
+    issues = [Issue("error", "a", "f.csv", f"a{k}", row=k) for k in range(5)]
+    issues += [Issue("warning", "b", "f.csv", "b", row=9), Issue("error", "a", "g.csv", "g", row=1)]
+    capped = cap_issues(issues, 2)
+    assert [(i.file, i.rule, i.row, i.message) for i in capped] == [
+        ("f.csv", "a", 0, "a0"),
+        ("f.csv", "a", 1, "a1"),
+        ("f.csv", "a", None, "…ほか 3 件（上と同じ種類のエラー。同じように確認・修正してください）"),
+        ("f.csv", "b", 9, "b"),
+        ("g.csv", "a", 1, "g"),
+    ]
+
+
+def test_count_units_come_from_the_configuration(root):
+    units = load_units(root / "config" / "units.yaml")
+    assert [units.is_count(u) for u in ("人", "件/年", "TEU", "人/日", "千人/年", "百万円", "千円")] == [
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+@pytest.mark.parametrize("name", ["４３１００１_熊本市.csv", "431001_熊本市.ＣＳＶ"])
+def test_full_width_file_names_are_read_after_nfkc(tmp_path, plan, name):
+    inputs = _inputs(tmp_path)
+    shutil.copy(GOOD, inputs / name)
+    (rec,) = discover(tmp_path / "inputs", 2024, plan, max_bytes=10**6, settle_seconds=0)
+    assert rec.municipality_code == "431001" and rec.issues == [] and rec.name == name

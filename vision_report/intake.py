@@ -305,7 +305,7 @@ def archive(rec: Received, archive_dir: Path) -> None:
             h.update(chunk)
             (buf if spooled else spill).write(chunk)
     rec.sha256 = h.hexdigest()
-    suffix = Path(rec.name).suffix.lower()[:8]
+    suffix = Path(nz.nfkc(rec.name)).suffix.lower()[:8]
     target = dest_dir / f"{rec.sha256}{suffix}"
     if spooled:
         rec.newly_archived = create_once(target, buf.getvalue())
