@@ -261,3 +261,21 @@ def test_full_width_file_names_are_read_after_nfkc(tmp_path, plan, name):
     shutil.copy(GOOD, inputs / name)
     (rec,) = discover(tmp_path / "inputs", 2024, plan, max_bytes=10**6, settle_seconds=0)
     assert rec.municipality_code == "431001" and rec.issues == [] and rec.name == name
+
+
+@pytest.mark.parametrize("write_only", [False, True])  # with the sheet's size as Excel writes it, and without
+def test_a_long_xlsx_is_refused_on_its_count(tmp_path, plan, write_only):
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=write_only)
+    ws = wb.create_sheet("提出データ") if write_only else wb.active
+    ws.append(["区分", "ID", "項目名", "実績値", "単位"])
+    for _ in range(30):  # a fill-down accident
+        ws.append(["KPI", "births", None, 61, "人"])
+    inputs = _inputs(tmp_path)
+    wb.save(inputs / "434337_南阿蘇村.xlsx")
+    limits = ValidationSettings(max_rows=10, header_search_rows=3)
+    (rec,) = discover(tmp_path / "inputs", 2024, plan, max_bytes=10**6, settle_seconds=0, limits=limits)
+    archive(rec, tmp_path / "archive")
+    assert read_submission(rec).empty
+    assert [(i.rule, i.value) for i in rec.issues] == [("too_many_rows", "30 行")]

@@ -445,6 +445,12 @@ def _read_xlsx(rec: Received, data: bytes) -> Table:
 
     search = rec.settings.header_search_rows
     keep = _keep_rows(rec)
+    unsized = _long_unsized_sheet(data, keep)
+    if unsized is not None:
+        # openpyxl would scan such a sheet whole just to size it: refuse on the count instead (Excel always
+        # writes the size, so this is a generated file)
+        rec.sheet = None
+        return Table([], nonblank=unsized)
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         with_header = []
@@ -463,6 +469,11 @@ def _read_xlsx(rec: Received, data: bytes) -> Table:
             )
         ws = wb[with_header[0]] if with_header else wb.worksheets[0]
         rec.sheet = ws.title
+        if (ws.max_row or 0) > keep:  # the sheet says it is long: count its rows with values without parsing cells
+            n = _count_rows_with_values(wb, ws)
+            if n > keep:
+                head = [[_cell_text(v) for v in row] for row in ws.iter_rows(max_row=search, values_only=True)]
+                return Table(head, nonblank=n)
         table = Table()
         n = 0
         for i, row in enumerate(ws.iter_rows(values_only=True)):
@@ -505,6 +516,49 @@ def _read_xlsx(rec: Received, data: bytes) -> Table:
     finally:
         wb.close()
     return table
+
+
+_ROW_RE = re.compile(rb"<row[ >].*?</row>|<row[^>]*/>", re.DOTALL)
+_VALUE_RE = re.compile(rb"<v>[^<]|<is>|<t[ >][^<]")
+
+
+def _count_xml_rows(f) -> int:
+    """Rows with at least one value in a worksheet part (a stream of its XML), without parsing cells: an
+    Excel fill-down of 200,000 rows is counted in a second or two."""
+    n = 0
+    tail = b""
+    while chunk := f.read(1 << 20):
+        buf = tail + chunk
+        last = 0
+        for m in _ROW_RE.finditer(buf):
+            if _VALUE_RE.search(m.group(0)):
+                n += 1
+            last = m.end()
+        tail = buf[last:]
+    return n
+
+
+def _count_rows_with_values(wb, ws) -> int:
+    with wb._archive.open(ws._worksheet_path) as f:  # openpyxl's read-only worksheet: its part in the zip
+        return _count_xml_rows(f)
+
+
+def _long_unsized_sheet(data: bytes, keep: int) -> int | None:
+    """The row count of a worksheet without a <dimension> (size) element and more than ``keep`` rows, if any."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for info in z.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            with z.open(info) as f:
+                if b"<dimension" in f.read(4096):
+                    continue
+            with z.open(info) as f:
+                n = _count_xml_rows(f)
+            if n > keep:
+                return n
+    return None
 
 
 def read_table(rec: Received, data: bytes) -> Table | None:
@@ -598,6 +652,16 @@ def _extra_fields_issue(rec: Received, i: int, cells: list[str], header: list[st
     )
 
 
+def _too_many_rows(rec: Received, data_rows: int, max_rows: int) -> None:
+    rec.error(
+        "too_many_rows",
+        f"データ行が {data_rows:,} 行あります（上限 {max_rows:,} 行）。検証せずに差し戻します。"
+        "Excelで行を下までコピーした（フィルダウン）など、余分な行がないか確認してください。",
+        value=f"{data_rows:,} 行",
+        expected=f"{max_rows:,} 行以下（取組・KPIごとに1行）",
+    )
+
+
 def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
     """Map headers (English or Japanese), keep every non-blank data row with its row number (as in the file).
 
@@ -608,6 +672,9 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
     lim = rec.settings
     tbl = table if isinstance(table, Table) else Table(table)
     empty = pd.DataFrame(columns=ROW_COLUMNS)
+    if not tbl and tbl.nonblank > lim.max_rows:  # counted, not read (a long sheet without its size)
+        _too_many_rows(rec, tbl.nonblank - 1, lim.max_rows)
+        return empty
     if not tbl or tbl.nonblank == 0:
         rec.error("empty", "ファイルが空です。見出し行とデータ行を入力してください。")
         return empty
@@ -617,13 +684,7 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
     header = tbl[header_idx]
     data_rows = tbl.nonblank - sum(1 for r in tbl[: header_idx + 1] if _nonblank(r))
     if data_rows > lim.max_rows:
-        rec.error(
-            "too_many_rows",
-            f"データ行が {data_rows:,} 行あります（上限 {lim.max_rows:,} 行）。検証せずに差し戻します。"
-            "Excelで行を下までコピーした（フィルダウン）など、余分な行がないか確認してください。",
-            value=f"{data_rows:,} 行",
-            expected=f"{lim.max_rows:,} 行以下（取組・KPIごとに1行）",
-        )
+        _too_many_rows(rec, data_rows, lim.max_rows)
         return empty
     colmap: dict[int, str] = {}
     unknown: list[str] = []
