@@ -66,6 +66,7 @@ EXPECTED = {
     "434337_warn_duplicate_note.csv": ("accepted_with_warnings", "duplicate_column"),
     "434337_warn_tab.csv": ("accepted_with_warnings", "separator"),
     "434337_warn_formula_saved.xlsx": ("accepted_with_warnings", "formula_value"),
+    "434337_warn_two_data_sheets.xlsx": ("accepted_with_warnings", "sheet"),
 }
 GOOD = [
     "434337_南阿蘇村.csv",
@@ -205,6 +206,13 @@ EXACT = {
         "実績値",
         "「実績値」は数式「=30+31」です。Excelに保存されていた計算結果「61」を使いました。",
         "=30+31",
+    ),
+    "434337_warn_two_data_sheets.xlsx": (
+        "sheet",
+        None,
+        None,
+        "見出し行のあるシートが 2 枚あります（「提出データ」・「提出データ (2)」）。最初のシート「提出データ」を読みました。",
+        "提出データ",
     ),
     "434337_formula_unsaved.xlsx": (
         "value_not_number",

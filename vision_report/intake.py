@@ -418,9 +418,6 @@ def _header_guess(rows: list[list[str]], search: int, first: int) -> int:
     return best
 
 
-SEPARATOR_NAMES = {";": "セミコロン（;）", "\t": "タブ"}
-
-
 def _sniff_delimiter(text: str, search: int) -> str | None:
     """The separator with which the header is found among the first rows: ',', tab or ';' (None if none)."""
     head = text[: 1 << 16].splitlines()[: max(search, 1)]
