@@ -236,7 +236,7 @@ def test_issues_are_capped_per_file_and_rule():
     assert [(i.file, i.rule, i.row, i.message) for i in capped] == [
         ("f.csv", "a", 0, "a0"),
         ("f.csv", "a", 1, "a1"),
-        ("f.csv", "a", None, "…ほか 3 件（上と同じ種類のエラー。同じように確認・修正してください）"),
+        ("f.csv", "a", None, "…ほか 3 件（同じ種類のエラーです。一覧には最初の 2 件だけを示しています）"),
         ("f.csv", "b", 9, "b"),
         ("g.csv", "a", 1, "g"),
     ]

@@ -291,7 +291,7 @@ def test_messages_are_capped_per_rule_and_file(batch):
     status = [i for i in rec.issues if i.rule == "invalid_status"]
     assert len(status) == 21
     assert [i.row for i in status[:20]] == list(range(2, 22))
-    assert status[-1].message == "…ほか 39 件（上と同じ種類のエラー。同じように確認・修正してください）"
+    assert status[-1].message == "…ほか 39 件（同じ種類のエラーです。一覧には最初の 20 件だけを示しています）"
     assert status[-1].severity == "error" and status[-1].row is None
 
 

@@ -280,7 +280,7 @@ def cap_issues(issues: list[Issue], limit: int) -> list[Issue]:
                     i.severity,
                     i.rule,
                     i.file,
-                    f"…ほか {counts[key] - limit:,} 件（上と同じ種類の{kind}。同じように確認・修正してください）",
+                    f"…ほか {counts[key] - limit:,} 件（同じ種類の{kind}です。一覧には最初の {limit:,} 件だけを示しています）",
                     column=i.column,
                 )
             )
