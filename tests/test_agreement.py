@@ -71,7 +71,7 @@ def test_every_placeholder_in_a_message_names_a_prepared_column():
     plan = load_plan(settings.plan_dir)
     prepared = prepare_rows(pd.DataFrame(columns=ROW_COLUMNS), plan, 2024, units_of(settings))
     files = pd.DataFrame({"file_id": pd.Series(dtype=int), "file": [], "municipality_code": []})
-    cov = coverage(prepared, files, plan)
+    cov = coverage(prepared, files, plan, 2024)
     params = {k for k, v in suite_parameters(plan, 2024, settings.validation).items() if not isinstance(v, list)}
     derived = set(_row_fields({}, 2024))
     columns = {"submission_rows": set(prepared.columns), "submission_coverage": set(cov.columns)}

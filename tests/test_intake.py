@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from vision_report.config import load_settings
-from vision_report.intake import decode, discover
-from vision_report.normalize import parse_number
+from vision_report.config import ValidationSettings, load_settings
+from vision_report.intake import Issue, archive, cap_issues, decode, discover, read_submission, submission_of
+from vision_report.normalize import load_units, parse_number
 from vision_report.screening import collect, screen, submissions_table
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
@@ -165,3 +165,117 @@ def test_discover_ignores_office_lock_files_and_subfolders(tmp_path, plan):
     (inputs / ".DS_Store").write_bytes(b"x")
     (inputs / "old").mkdir()
     assert discover(tmp_path / "inputs", 2024, plan, max_bytes=10**6, settle_seconds=0) == []
+
+
+def test_a_stray_file_never_supersedes_the_submission(tmp_path, plan):
+    inputs = _inputs(tmp_path)
+    sub = inputs / "432083_山鹿市.csv"
+    shutil.copy(GOOD, sub)
+    letter = inputs / "432083_山鹿市_送付状.pdf"
+    letter.write_bytes(b"%PDF-1.4 synthetic cover letter")
+    _age(sub, t=OLD - 100)
+    _age(letter)  # dropped after the CSV
+    settings = load_settings()
+    received = collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    by = {r.name: r for r in received}
+    assert by[sub.name].status == "" and by[letter.name].status == "not_submission"
+    assert by[letter.name].sha256 and (tmp_path / "archive" / "2024" / f"{by[letter.name].sha256}.pdf").is_file()
+    year = screen(received, plan, 2024, settings)
+    assert set(year.rows["file"]) == {sub.name}  # the PDF is never read
+    by = {r.name: r for r in year.received}
+    # the CSV is judged (南阿蘇村's rows under 山鹿市's name: refused for that), never superseded by the PDF
+    assert by[letter.name].status == "not_submission" and by[sub.name].status == "rejected"
+    assert submission_of(list(year.received)) is by[sub.name]
+    subs = submissions_table(plan, year.received, 2024).set_index("file")
+    assert subs.loc[letter.name, "status"] == "not_submission" and subs.loc[sub.name, "status"] == "rejected"
+    assert "432083" not in set(subs[subs["status"] == "missing"]["municipality_code"])
+
+
+def test_a_symlink_named_like_a_members_file_never_stands_for_it(tmp_path, plan, monkeypatch):
+    inputs = _inputs(tmp_path)
+    real = inputs / "431001_熊本市.csv"
+    shutil.copy(GOOD, real)
+    link = inputs / "431001_熊本市_最新.csv"
+    link.symlink_to(real)
+    _age(real, t=OLD - 100)
+    _age(link)  # the link is "newer"
+    import vision_report.intake as intake
+
+    read = []
+    original = intake.read_table
+    monkeypatch.setattr(intake, "read_table", lambda rec, data: read.append(rec.name) or original(rec, data))
+    settings = load_settings()
+    received = collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive")
+    year = screen(received, plan, 2024, settings)
+    by = {r.name: r for r in year.received}
+    assert by[link.name].status == "rejected" and [i.rule for i in by[link.name].issues] == ["symlink"]
+    assert by[link.name].sha256 is None and read == [real.name]  # refused without being read
+    assert by[real.name].status == "rejected"  # judged on its own rows (南阿蘇村's under 熊本市's name)
+    assert submission_of(list(year.received)) is by[real.name]
+
+
+def test_row_limit_is_configurable_and_checked_before_validation(tmp_path, plan):
+    inputs = _inputs(tmp_path)
+    f = inputs / "434337_南阿蘇村.csv"
+    shutil.copy(GOOD, f)
+    _age(f)
+    limits = ValidationSettings(max_rows=10)
+    (rec,) = discover(tmp_path / "inputs", 2024, plan, max_bytes=10**6, settle_seconds=0, limits=limits)
+    archive(rec, tmp_path / "archive")
+    rows = read_submission(rec)
+    assert rows.empty
+    assert [(i.rule, i.value, i.expected) for i in rec.issues] == [
+        ("too_many_rows", "65 行", "10 行以下（取組・KPIごとに1行）")
+    ]
+
+
+def test_issues_are_capped_per_file_and_rule():
+    issues = [Issue("error", "a", "f.csv", f"a{k}", row=k) for k in range(5)]
+    issues += [Issue("warning", "b", "f.csv", "b", row=9), Issue("error", "a", "g.csv", "g", row=1)]
+    capped = cap_issues(issues, 2)
+    assert [(i.file, i.rule, i.row, i.message) for i in capped] == [
+        ("f.csv", "a", 0, "a0"),
+        ("f.csv", "a", 1, "a1"),
+        ("f.csv", "a", None, "…ほか 3 件（同じ種類のエラーです。一覧には最初の 2 件だけを示しています）"),
+        ("f.csv", "b", 9, "b"),
+        ("g.csv", "a", 1, "g"),
+    ]
+
+
+def test_count_units_come_from_the_configuration(root):
+    units = load_units(root / "config" / "units.yaml")
+    assert [units.is_count(u) for u in ("人", "件/年", "TEU", "人/日", "千人/年", "百万円", "千円")] == [
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+@pytest.mark.parametrize("name", ["４３１００１_熊本市.csv", "431001_熊本市.ＣＳＶ"])
+def test_full_width_file_names_are_read_after_nfkc(tmp_path, plan, name):
+    inputs = _inputs(tmp_path)
+    shutil.copy(GOOD, inputs / name)
+    (rec,) = discover(tmp_path / "inputs", 2024, plan, max_bytes=10**6, settle_seconds=0)
+    assert rec.municipality_code == "431001" and rec.issues == [] and rec.name == name
+
+
+@pytest.mark.parametrize("write_only", [False, True])  # with the sheet's size as Excel writes it, and without
+def test_a_long_xlsx_is_refused_on_its_count(tmp_path, plan, write_only):
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=write_only)
+    ws = wb.create_sheet("提出データ") if write_only else wb.active
+    ws.append(["区分", "ID", "項目名", "実績値", "単位"])
+    for _ in range(30):  # a fill-down accident
+        ws.append(["KPI", "births", None, 61, "人"])
+    inputs = _inputs(tmp_path)
+    wb.save(inputs / "434337_南阿蘇村.xlsx")
+    limits = ValidationSettings(max_rows=10, header_search_rows=3)
+    (rec,) = discover(tmp_path / "inputs", 2024, plan, max_bytes=10**6, settle_seconds=0, limits=limits)
+    archive(rec, tmp_path / "archive")
+    assert read_submission(rec).empty
+    assert [(i.rule, i.value) for i in rec.issues] == [("too_many_rows", "30 行")]

@@ -381,7 +381,6 @@ def test_every_style_encodes_the_same_values(tmp_path, plan, settings, style, su
 
 def test_generator_works_for_the_small_test_plan(tmp_path, settings):
     """The second plan (FY2026–2030, 7 members, one added by an amendment): every member of each year, all valid."""
-    from vision_report import pipeline
     from vision_report.plan import load_plan
 
     small = load_plan(ROOT / "tests" / "fixtures" / "plan_small")
@@ -391,6 +390,9 @@ def test_generator_works_for_the_small_test_plan(tmp_path, settings):
         codes = {p.name[:6] for p in made if p.parent.name == str(fy)} - {NON_MEMBER[0]}
         assert codes == {m.code for m in small.members(fy)}, fy
     assert [len(small.members(fy)) for fy in years] == [5, 6, 7, 7, 7]
-    recs = pipeline.collect(settings, small, 2028, tmp_path, None, now=time.time() + 3600)
-    pipeline.validate(recs, pipeline.read_all(recs), small, 2028, settings, settings.root / "expectations")
+    from vision_report.screening import collect, screen
+
+    recs = screen(
+        collect(settings, small, 2028, tmp_path, None, now=time.time() + 3600), small, 2028, settings
+    ).received
     assert {r.name[:6]: r.status for r in recs} == {m.code: "accepted" for m in small.members(2028)}

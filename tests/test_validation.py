@@ -42,15 +42,40 @@ EXPECTED = {
     "434337_bad_encoding.csv": ("rejected", "encoding"),
     "南阿蘇村.csv": ("rejected", "file_name"),
     "439999_テスト町.csv": ("rejected", "unknown_municipality"),
-    "434337_南阿蘇村.txt": ("rejected", "file_type"),
+    "434337_南阿蘇村.txt": ("not_submission", "file_type"),
+    "434337_南阿蘇村_送付状.pdf": ("not_submission", "file_type"),
+    "434337_too_many_rows.csv": ("rejected", "too_many_rows"),
+    "434337_duplicate_value_column.csv": ("rejected", "duplicate_column"),
+    "434337_unquoted_thousands.csv": ("rejected", "extra_fields"),
+    "434337_semicolon.csv": ("rejected", "separator"),
+    "434337_formula_unsaved.xlsx": ("rejected", "value_not_number"),
+    "434337_formula_in_name.xlsx": ("rejected", "formula"),
+    "434337_date_formatted.xlsx": ("rejected", "value_not_number"),
+    "434337_date_in_csv.csv": ("rejected", "value_not_number"),
+    "434337_count_not_whole.csv": ("rejected", "count_not_whole"),
+    "434337_scaled_format.xlsx": ("rejected", "scaled_display"),
+    "434337_many_errors.csv": ("rejected", "invalid_status"),
+    "=1+2_@SUM(A1)_南阿蘇村.csv": ("rejected", "file_name"),
     "434337_warn_over_budget.csv": ("accepted_with_warnings", "over_budget"),
     "434337_warn_spend_without_plan.csv": ("accepted_with_warnings", "spend_without_plan"),
     "434337_warn_magnitude.csv": ("accepted_with_warnings", "magnitude_kpi"),
+    "434337_warn_magnitude_expenditure.csv": ("accepted_with_warnings", "magnitude_expenditure"),
     "434337_warn_name_mismatch.csv": ("accepted_with_warnings", "name_mismatch"),
     "434337_warn_missing_row.csv": ("accepted_with_warnings", "missing_row"),
     "434337_warn_control_chars.csv": ("accepted_with_warnings", "control_chars"),
+    "434337_warn_title_row.csv": ("accepted_with_warnings", "header_row"),
+    "434337_warn_duplicate_note.csv": ("accepted_with_warnings", "duplicate_column"),
+    "434337_warn_tab.csv": ("accepted_with_warnings", "separator"),
+    "434337_warn_formula_saved.xlsx": ("accepted_with_warnings", "formula_value"),
+    "434337_warn_two_data_sheets.xlsx": ("accepted_with_warnings", "sheet"),
 }
-GOOD = ["434337_南阿蘇村.csv", "434337_南阿蘇村_english.csv", "434337_南阿蘇村_sjis.csv"]
+GOOD = [
+    "434337_南阿蘇村.csv",
+    "434337_南阿蘇村_english.csv",
+    "434337_南阿蘇村_sjis.csv",
+    "４３４３３７_南阿蘇村_全角.csv",
+    "434337_南阿蘇村_記入方法が先.xlsx",
+]
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +91,9 @@ def batch(tmp_path_factory, plan):
         os.utime(f, (old, old))
     settings = load_settings()
     v = settings.validation
-    received = discover(tmp / "inputs", 2024, plan, max_bytes=v.max_file_bytes, settle_seconds=v.settle_seconds)
+    received = discover(
+        tmp / "inputs", 2024, plan, max_bytes=v.max_file_bytes, settle_seconds=v.settle_seconds, limits=v
+    )
     for r in received:
         archive(r, tmp / "archive")
     year = screen(received, plan, 2024, settings)
@@ -87,8 +114,10 @@ def test_each_rule_has_its_fixture(batch, name):
     assert rec.status == status, (rec.status, [(i.rule, i.message) for i in rec.issues])
     assert rule in rules, rules
     if status == "accepted_with_warnings":
-        # a warning fixture has exactly its own warning, nothing else
-        assert rules == {rule}, rules
+        # a warning fixture has exactly its own warning, nothing else — except that 1,000× one participant's
+        # share of an initiative is always above 1.5× the initiative's whole plan (fewer than 667 participants)
+        also = {"434337_warn_magnitude_expenditure.csv": {"over_budget"}}.get(name, set())
+        assert rules == {rule} | also, rules
     for i in rec.issues:  # every message is Japanese and says where
         assert i.file == name and i.message
         assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in i.message)
@@ -117,3 +146,170 @@ def test_values_are_normalised_and_converted(batch):
     assert sjis.loc["net_migration", "value"] == -12  # ▲12
     eng = prepared[prepared["file"] == "434337_南阿蘇村_english.csv"].set_index("item_id")
     assert eng.loc["gdp", "value"] == 52310
+
+
+# file -> (rule, row, column, message, value) of its first issue of that rule: what the clerk reads
+EXACT = {
+    "434337_too_many_rows.csv": (
+        "too_many_rows",
+        None,
+        None,
+        "データ行が 5,001 行あります（上限 5,000 行）。検証せずに差し戻します。"
+        "Excelで行を下までコピーした（フィルダウン）など、余分な行がないか確認してください。",
+        "5,001 行",
+    ),
+    "434337_warn_title_row.csv": (
+        "header_row",
+        3,
+        None,
+        "見出し行を 3 行目で見つけました（1〜2行目は表題などとして読み飛ばしました）。",
+        "区分、ID、項目名、実績値、単位、実施状況、備考、市町村コード、年度",
+    ),
+    "434337_warn_duplicate_note.csv": (
+        "duplicate_column",
+        1,
+        "備考",
+        "見出し「備考」が2回あります（7列目と10列目）。10列目の内容は1つ目の「備考」に続けて読みました。",
+        None,
+    ),
+    "434337_duplicate_value_column.csv": (
+        "duplicate_column",
+        1,
+        "実績値",
+        "必須の見出し「実績値」が2回あります（4列目と10列目）。どちらの値を使うか決められません。",
+        None,
+    ),
+    "434337_unquoted_thousands.csv": (
+        "extra_fields",
+        61,
+        None,
+        "この行は見出しより列が 1 個多くなっています（見出し 9 列）。実績値が「52」と「310」に分かれています。"
+        "桁区切りのカンマが引用符で囲まれていないため、52,310 が2つの列に分かれたと思われます。",
+        "52,310",
+    ),
+    "434337_semicolon.csv": (
+        "separator",
+        None,
+        None,
+        "区切り文字がセミコロン（;）になっています。カンマ（,）区切りのCSVとして保存し直してください"
+        "（Excelの「名前を付けて保存」で「CSV UTF-8（コンマ区切り）」または「CSV（コンマ区切り）」）。",
+        "セミコロン（;）",
+    ),
+    "434337_warn_tab.csv": (
+        "separator",
+        None,
+        None,
+        "区切り文字がタブになっています（タブ区切りとして読みました）。次回はカンマ（,）区切りのCSVで保存してください。",
+        "タブ",
+    ),
+    "434337_warn_formula_saved.xlsx": (
+        "formula_value",
+        65,
+        "実績値",
+        "「実績値」は数式「=30+31」です。Excelに保存されていた計算結果「61」を使いました。",
+        "=30+31",
+    ),
+    "434337_warn_two_data_sheets.xlsx": (
+        "sheet",
+        None,
+        None,
+        "見出し行のあるシートが 2 枚あります（「提出データ」・「提出データ (2)」）。最初のシート「提出データ」を読みました。",
+        "提出データ",
+    ),
+    "434337_formula_unsaved.xlsx": (
+        "value_not_number",
+        65,
+        "実績値",
+        "実績値に数式「=SUM(D60:D61)」が入力されています（計算結果が保存されていないため、値として読めません）。",
+        "=SUM(D60:D61)",
+    ),
+    "434337_formula_in_name.xlsx": (
+        "formula",
+        2,
+        "項目名",
+        '数式が入力されています（項目名: =Sheet2!B3&"（再掲）"）。',
+        '項目名: =Sheet2!B3&"（再掲）"',
+    ),
+    "434337_formula_in_note.csv": (
+        "formula",
+        2,
+        "備考",
+        '数式が入力されています（備考: =HYPERLINK("http://example.invalid","x")）。',
+        '備考: =HYPERLINK("http://example.invalid","x")',
+    ),
+    "434337_date_formatted.xlsx": (
+        "value_not_number",
+        65,
+        "実績値",
+        "実績値のセルが日付の書式になっています（「1900-03-01」と表示されます）。セルに入っている数値は 61 です。"
+        "セルの書式を「標準」または「数値」に戻し、値を確かめてください。",
+        "1900-03-01",
+    ),
+    "434337_date_in_csv.csv": (
+        "value_not_number",
+        65,
+        "実績値",
+        "実績値のセルが日付の書式になっています（「1900/3/1」と表示されます）。セルに入っている数値は 61 です。"
+        "セルの書式を「標準」または「数値」に戻し、値を確かめてください。",
+        "1900/3/1",
+    ),
+    "434337_count_not_whole.csv": (
+        "count_not_whole",
+        65,
+        "実績値",
+        "KPI births（圏域出生数）は数を数える指標なので、整数で入力してください（「5.315」と読みました）。"
+        "5,315 のつもりでは？（桁区切りに「.」を使っていませんか）",
+        "5.315",
+    ),
+    "434337_scaled_format.xlsx": (
+        "scaled_display",
+        9,
+        "実績値",
+        "実績値のセルは表示形式「#,##0,」で 1/1,000 に縮めて表示されています（画面の表示 1,433、セルの値 1,432,650）。"
+        "セルの値を単位「千円」で読むと、表示の 1,000 倍になります。",
+        "1432650",
+    ),
+    "434337_南阿蘇村_送付状.pdf": (
+        "file_type",
+        None,
+        None,
+        "CSV（.csv）・Excel（.xlsx）以外のファイルは提出ファイルとして扱いません（保管のみ。集計には使いません）。",
+        ".pdf",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXACT))
+def test_what_the_clerk_is_told(batch, name):
+    received, _ = batch
+    rule, row, column, message, value = EXACT[name]
+    issue = next(i for i in received[name].issues if i.rule == rule)
+    assert (issue.row, issue.column, issue.message, issue.value) == (row, column, message, value)
+
+
+def test_messages_are_capped_per_rule_and_file(batch):
+    received, _ = batch
+    rec = received["434337_many_errors.csv"]  # 59 expenditure rows with 実施状況「済」
+    status = [i for i in rec.issues if i.rule == "invalid_status"]
+    assert len(status) == 21
+    assert [i.row for i in status[:20]] == list(range(2, 22))
+    assert status[-1].message == "…ほか 39 件（同じ種類のエラーです。一覧には最初の 20 件だけを示しています）"
+    assert status[-1].severity == "error" and status[-1].row is None
+
+
+def test_what_is_read_from_the_accepted_clerk_files(batch):
+    received, prepared = batch
+    assert received["４３４３３７_南阿蘇村_全角.csv"].municipality_code == "434337"
+    assert received["434337_南阿蘇村_記入方法が先.xlsx"].sheet == "提出データ"  # not the 記入方法 sheet before it
+    assert received["434337_南阿蘇村_送付状.pdf"].sha256  # archived, though not a submission
+
+    def rows(name):
+        return prepared[prepared["file"] == name].set_index("item_id")
+
+    assert rows("434337_warn_formula_saved.xlsx").loc["births", "value"] == 61  # the saved result
+    assert rows("434337_warn_duplicate_note.csv").loc["1.1.1", "note"] == "合成データ（テスト用） / 追記（合成データ）"
+    title = rows("434337_warn_title_row.csv")
+    assert title.loc["1.1.1", "row"] == 4 and title.loc["gdp", "value"] == 52310  # rows as the file numbers them
+    assert rows("434337_warn_tab.csv").loc["net_migration", "value"] == -12
+    assert "434337_semicolon.csv" not in set(prepared["file"])  # refused before its rows were looked at
+    assert "434337_unquoted_thousands.csv" not in set(prepared["file"])

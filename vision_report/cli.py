@@ -111,7 +111,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not path.exists() and not path.is_symlink():
         print(f"エラー: ファイル {path} がありません", file=sys.stderr)
         return 2
-    rec = inspect_file(path, args.fiscal_year, plan, max_bytes=settings.validation.max_file_bytes)
+    rec = inspect_file(
+        path, args.fiscal_year, plan, max_bytes=settings.validation.max_file_bytes, limits=settings.validation
+    )
     rec.archived_path = path  # nothing is archived: the file has not been submitted yet
     year = screen([rec], plan, args.fiscal_year, settings)
     (rec,) = year.received

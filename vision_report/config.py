@@ -43,6 +43,9 @@ class ValidationSettings:
     magnitude_tolerance: float = 0.3
     max_file_bytes: int = 5_000_000
     settle_seconds: float = 2.0
+    max_rows: int = 5000  # data rows per file, checked right after reading (before validation)
+    max_messages_per_rule: int = 20  # issues per rule and file, then one "…ほか N 件"
+    header_search_rows: int = 10  # the header row is looked for among this many first rows (title rows above it)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .intake import Issue, Received
+from .intake import Issue, Received, submission_of
 from .plan import Plan
 from .textfmt import jinja_env, jst
 from .vocabulary import (
@@ -142,8 +142,7 @@ def feedbacks(plan: Plan, fiscal_year: int, templates_dir: Path, screening) -> d
     member_codes = {m.code for m in members}
     for m in members:
         recs = sorted(by_code.get(m.code, []), key=lambda r: (r.mtime or 0, r.name))
-        candidates = [r for r in recs if r.status not in (Status.SUPERSEDED, Status.NOT_SUBMISSION)]
-        main = candidates[-1] if candidates else None
+        main = submission_of(recs)  # never a symlink, a stray PDF or a superseded file
         status = main.status if main else Status.MISSING.value
         summary = accepted_summary(screening.rows, main.file_id) if main and main.status in ACCEPTED_STATUSES else []
         out[feedback_file_name(plan, m.code, None)] = feedback_text(

@@ -106,6 +106,27 @@ def parse_number(cell: str | None) -> ParsedNumber:
     return ParsedNumber(sign * float(t.replace(",", "")), "")
 
 
+_DATE_RE = re.compile(r"^(\d{4})[/\-.年](\d{1,2})[/\-.月](\d{1,2})日?(?:[ T]00:00(?::00)?)?$")
+
+
+def date_serial(cell: str) -> int | None:
+    """The number Excel holds behind a cell shown as a date (`1900/3/1` -> 61, Excel's serial), else None.
+
+    A number formatted as a date reaches a CSV as that date; the serial is what the clerk typed.
+    """
+    from datetime import date
+
+    m = _DATE_RE.match(nfkc(str(cell)).strip(_WS))
+    if not m:
+        return None
+    try:
+        d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+    serial = (d - date(1899, 12, 30)).days
+    return serial - 1 if serial < 61 else serial  # Excel counts a 1900-02-29 that never was
+
+
 def parse_fiscal_year(cell: str) -> int | None:
     """`2024`, `２０２４`, `2024年度`, `令和6年度`, `R6` -> 2024; None if unreadable."""
     t = nfkc(cell).strip(_WS).upper()
@@ -129,6 +150,7 @@ class UnitSystem:
     bases: tuple[str, ...]
     periods: tuple[str, ...]
     aliases: dict[str, str]
+    count_bases: tuple[str, ...] = ()  # units that count (人, 件, TEU): values must be whole in the base unit
 
     def split(self, unit: str) -> tuple[float, str, str | None] | None:
         """'千人/年' -> (1000, '人', '年'); None if not a known unit."""
@@ -153,6 +175,11 @@ class UnitSystem:
             return None
         return g[0] / e[0]
 
+    def is_count(self, unit: str) -> bool:
+        """A unit that counts things or people (its base in ``count_bases``), whatever its prefix or period."""
+        s = self.split(unit)
+        return s is not None and s[1] in self.count_bases
+
 
 @lru_cache(maxsize=8)
 def load_units(path: Path) -> UnitSystem:
@@ -162,4 +189,5 @@ def load_units(path: Path) -> UnitSystem:
         bases=tuple(raw["bases"]),
         periods=tuple(raw.get("periods", ())),
         aliases={str(k): str(v) for k, v in (raw.get("aliases") or {}).items()},
+        count_bases=tuple(str(b) for b in raw.get("count_bases") or ()),
     )

@@ -7,6 +7,7 @@ plan-derived parameters those suites take.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ import pandas as pd
 from . import normalize as nz
 from .config import ValidationSettings
 from .plan import Plan
+from .textfmt import fmt_num
 
 
 def _norm_name(s: str) -> str:
@@ -66,7 +68,14 @@ def prepare_rows(rows: pd.DataFrame, plan: Plan, fiscal_year: int, units: nz.Uni
     df["reporter_key"] = np.where(is_kpi, df["municipality_code"].astype(str) + "|" + df["item_id"], "")
 
     parsed = [nz.parse_number(v) for v in df["value_raw"]]
-    df["value_problem"] = [p.problem for p in parsed]
+    serials = [
+        str(s) if str(s) else (str(d) if p.problem == "not_number" and (d := nz.date_serial(v)) is not None else "")
+        for p, v, s in zip(parsed, df["value_raw"], df.get("value_date_serial", pd.Series([""] * n)), strict=True)
+    ]
+    df["value_date_serial"] = serials
+    df["value_problem"] = [
+        "date" if p.problem == "not_number" and s else p.problem for p, s in zip(parsed, serials, strict=True)
+    ]
     value_given = np.array([p.value if p.value is not None else np.nan for p in parsed], dtype=float)
     df["value_given"] = value_given
     factors = [
@@ -76,6 +85,18 @@ def prepare_rows(rows: pd.DataFrame, plan: Plan, fiscal_year: int, units: nz.Uni
     df["unit_factor"] = np.array([f if f is not None else np.nan for f in factors], dtype=float)
     df["value"] = value_given * df["unit_factor"].to_numpy()
     df["allow_negative"] = allow_negative
+    divisor = pd.to_numeric(df.get("value_display_divisor", pd.Series([""] * n)), errors="coerce").to_numpy()
+    prefix = np.array([(units.split(str(u)) or (1.0,))[0] for u in df["unit"]], dtype=float)
+    # `#,##0,` shows 1,432,650 as 1,433: with a unit like 千円 the clerk read the shown value, not the cell's
+    df["scaled_display_ok"] = ~((divisor > 1) & (prefix > 1) & (df["value_problem"] == "").to_numpy())
+    df["display_fmt"] = [
+        fmt_num(g / d) if d > 1 and not math.isnan(g) else "" for g, d in zip(value_given, divisor, strict=True)
+    ]
+    df["value_given_fmt"] = [fmt_num(g) for g in value_given]
+    df["display_divisor_fmt"] = [fmt_num(d) if d > 1 else "" for d in divisor]
+    whole, hints = _count_checks(df, units)
+    df["count_whole"] = whole
+    df["count_hint"] = hints
     df["expected_size"] = expected_size
     df["planned_thousand_yen"] = planned
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -95,13 +116,51 @@ def prepare_rows(rows: pd.DataFrame, plan: Plan, fiscal_year: int, units: nz.Uni
         for v, raw in zip(fy, df["fiscal_year_col"], strict=True)
     ]
     df["name_matches"] = [
-        (not given) or (not pn) or _norm_name(given) == _norm_name(pn)
+        (not given) or (not pn) or nz.is_formula(given) or _norm_name(given) == _norm_name(pn)
         for given, pn in zip(df["name"], df["plan_name"], strict=True)
     ]
     return df
 
 
-def coverage(prepared: pd.DataFrame, files: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+_THOUSANDS_AS_POINT_RE = re.compile(r"^[+\-▲△]?\d{1,3}\.\d{3}$")
+
+
+def _count_checks(df: pd.DataFrame, units: nz.UnitSystem) -> tuple[list[bool], list[str]]:
+    """Count KPIs (unit based on 人・件・TEU, config/units.yaml) must be whole numbers in their base unit.
+
+    Returns (whole, hint): ``hint`` names the likely meaning, e.g. 「5.315」 -> 5,315 のつもりでは？
+    """
+    whole: list[bool] = []
+    hints: list[str] = []
+    for kind, known, problem, given, unit, expected, raw in zip(
+        df["kind"],
+        df["item_known"],
+        df["value_problem"],
+        df["value_given"],
+        df["unit"],
+        df["expected_unit"],
+        df["value_raw"],
+        strict=True,
+    ):
+        split = units.split(str(unit)) if kind == "kpi" and known and problem == "" and expected else None
+        if split is None or not units.is_count(str(expected)) or math.isnan(given):
+            whole.append(True)
+            hints.append("")
+            continue
+        in_base = given * split[0]
+        ok = abs(in_base - round(in_base)) < 1e-6
+        whole.append(ok)
+        text = nz.nfkc(str(raw)).strip()
+        if ok:
+            hints.append("")
+        elif _THOUSANDS_AS_POINT_RE.match(text):
+            hints.append(f"{fmt_num(given * 1000)} のつもりでは？（桁区切りに「.」を使っていませんか）")
+        else:
+            hints.append(f"数を数える単位（{unit}）に小数は使えません。")
+    return whole, hints
+
+
+def coverage(prepared: pd.DataFrame, files: pd.DataFrame, plan: Plan, fiscal_year: int) -> pd.DataFrame:
     """One row per (readable file, item its municipality should report): was a row received?
 
     ``files``: file_id, file, municipality_code of the files whose rows were read.
@@ -111,9 +170,9 @@ def coverage(prepared: pd.DataFrame, files: pd.DataFrame, plan: Plan) -> pd.Data
     for fid, fname, code in zip(files["file_id"], files["file"], files["municipality_code"], strict=True):
         if not plan.has_municipality(code):
             continue
-        for ini in plan.initiatives_of(code):
+        for ini in plan.initiatives_of(code, fiscal_year):
             out.append((fid, fname, code, "expenditure", ini.id, ini.name, (fid, "expenditure", ini.id) in present))
-        for kpi in plan.kpis_reported_by(code):
+        for kpi in plan.kpis_reported_by(code, fiscal_year):
             out.append((fid, fname, code, "kpi", kpi.id, kpi.name, (fid, "kpi", kpi.id) in present))
     df = pd.DataFrame(out, columns=["file_id", "file", "municipality_code", "kind", "item_id", "item_name", "received"])
     df["row_key"] = df["file_id"].astype(str) + ":" + df["kind"] + ":" + df["item_id"]
@@ -135,4 +194,5 @@ def suite_parameters(plan: Plan, fiscal_year: int, settings: ValidationSettings)
         "budget_bound_factor": settings.budget_bound_factor,
         "magnitude_max_log10": math.log10(limit) - tol,
         "magnitude_min_log10": -(math.log10(limit) - tol),
+        "max_messages_per_rule": settings.max_messages_per_rule,
     }

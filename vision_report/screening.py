@@ -129,7 +129,7 @@ def screen(
             "municipality_code": [by_id[i].municipality_code for i in read_ids],
         }
     )
-    cov = coverage(prepared, files, plan)
+    cov = coverage(prepared, files, plan, fiscal_year)
     cov_findings, _ = run_suite(expectations, "submission_coverage", cov, params, docs_dir)
     for fid, lst in findings_to_issues(cov_findings, cov, expectations, fiscal_year, params).items():
         issues.setdefault(fid, []).extend(lst)

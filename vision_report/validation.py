@@ -19,15 +19,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from .intake import Issue
+from .intake import Issue, cap_issues
 from .textfmt import fmt_num
 from .vocabulary import Severity, kind_labels
 
 SUITES = ("submission_rows", "submission_coverage")
 VALUE_PROBLEMS_JA = {
     "empty": "実績値が空欄です。",
-    "formula": "実績値に数式が入力されています。",
+    "formula": "実績値に数式「{value_raw}」が入力されています（計算結果が保存されていないため、値として読めません）。",
     "not_number": "実績値「{value_raw}」を数値として読めません。",
+    "date": (
+        "実績値のセルが日付の書式になっています（「{value_raw}」と表示されます）。セルに入っている数値は "
+        "{value_date_serial} です。セルの書式を「標準」または「数値」に戻し、値を確かめてください。"
+    ),
 }
 
 
@@ -213,4 +217,5 @@ def findings_to_issues(
                 expected=str(meta["expected_ja"]).format_map(fields) if meta.get("expected_ja") else None,
             )
         )
-    return out
+    limit = int(parameters.get("max_messages_per_rule") or 0)
+    return {fid: cap_issues(lst, limit) for fid, lst in out.items()}

@@ -32,7 +32,9 @@ def _signature(path: Path) -> tuple[int, int] | None:
 
 def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outputs: Path, archive: Path) -> str:
     """Archive, screen and write feedback for one received file; returns its status."""
-    rec = inspect_file(path, fiscal_year, plan, max_bytes=settings.validation.max_file_bytes)
+    rec = inspect_file(
+        path, fiscal_year, plan, max_bytes=settings.validation.max_file_bytes, limits=settings.validation
+    )
     archive_file(rec, archive)
     if rec.sha256:
         audit.record_once(
