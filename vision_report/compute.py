@@ -862,3 +862,20 @@ def period_rollup(plan: Plan, period: pd.DataFrame) -> pd.DataFrame:
             "initiatives_as_planned": "int64",
         }
     )
+
+
+def compute_period(
+    plan: Plan, per_year: dict[int, dict[str, pd.DataFrame]], fiscal_year: int, settings: Settings
+) -> dict[str, pd.DataFrame]:
+    """計画期間の総括 (or the figures to date, before the plan's last year) from each year's tables:
+    period_kpi (every KPI from its baseline through each year to the final value, 達成/未達成), period_budget (plan vs
+    actual per initiative over the years to ``fiscal_year``) and period_rollup (per pillar, sub-field and area)."""
+    first = plan.meta.first_fiscal_year
+    years = {y: t for y, t in per_year.items() if first <= y <= fiscal_year}
+    kpi = period_kpi_summary(
+        plan_kpi_table(plan, fiscal_year),
+        {y: t["kpi_attainment"] for y, t in years.items()},
+        settings.final_evaluation.achieved_if,
+    )
+    budget = period_budget(plan, {y: t["budget_execution"] for y, t in years.items()}, first, fiscal_year)
+    return {"period_kpi": kpi, "period_budget": budget, "period_rollup": period_rollup(plan, budget)}

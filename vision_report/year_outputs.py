@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import remove_stale_temps
-from .compute import history_tables
+from .compute import compute_period, history_tables
 from .config import Settings
 from .feedback import feedbacks
 from .plan import Plan
@@ -47,6 +47,9 @@ def write_year_outputs(
     written.append(write_csv(out_dir / "submissions.csv", subs))
     for name, df in history_tables(plan, per_year).items():
         written.append(write_csv(out_dir / f"{name}.csv", df))
+    period = compute_period(plan, per_year, fiscal_year, settings)
+    for name, df in period.items():
+        written.append(write_csv(out_dir / f"{name}.csv", df))
     for file_name, text in feedbacks(plan, fiscal_year, settings.root / "templates", year).items():
         written.append(write_feedback_text(out_dir / "feedback" / file_name, text))
     print(f"報告書（圏域・市町村別 {len(plan.members(fiscal_year))} 件）を作成しています…")
@@ -55,7 +58,7 @@ def write_year_outputs(
         settings=settings,
         plan=plan,
         fiscal_year=fiscal_year,
-        results=results,
+        results={**results, **period},
         subs=subs,
         accepted_rows=year.accepted_rows,
         per_year=per_year,

@@ -26,9 +26,10 @@ def _fmt(v: float) -> str:
 
 
 def kpi_trends(kpis: list[dict], years: list[int], *, cols: int = 2) -> bytes:
-    """Small multiples: one panel per KPI with actuals FY..FY, the baseline and the FY2025 target.
+    """Small multiples: one panel per KPI with actuals FY..FY, the baseline and the plan's target.
 
-    kpis: dicts with name, unit, baseline, baseline_year, target, values {year: float|None}.
+    kpis: dicts with name, unit, baseline, baseline_year, target, values {year: float|None} and provisional (the
+    years whose value is provisional: drawn as hollow points, labelled 暫定).
     """
     n = len(kpis)
     cols = min(cols, n) or 1
@@ -48,9 +49,24 @@ def kpi_trends(kpis: list[dict], years: list[int], *, cols: int = 2) -> bytes:
             label=f"現状値 {_fmt(k['baseline'])}（{k['baseline_year']}）",
         )
         if xs:
-            ax.plot(xs, ys, marker="o", color=NAVY, linewidth=1.8, label="実績")
+            provisional = set(k.get("provisional") or ())
+            ax.plot(xs, ys, color=NAVY, linewidth=1.8)
+            final = [(x, y) for x, y in zip(xs, ys, strict=True) if x not in provisional]
+            tentative = [(x, y) for x, y in zip(xs, ys, strict=True) if x in provisional]
+            if final:
+                ax.plot(*zip(*final, strict=True), "o", color=NAVY, label="実績")
+            if tentative:  # hollow markers: not every expected reporter's file was accepted that year
+                ax.plot(
+                    *zip(*tentative, strict=True),
+                    "o",
+                    markerfacecolor="white",
+                    markeredgecolor=NAVY,
+                    markeredgewidth=1.5,
+                    label="暫定（報告が揃っていない年度）",
+                )
             for x, y in zip(xs, ys, strict=True):
-                ax.annotate(_fmt(y), (x, y), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7)
+                label = _fmt(y) + ("（暫定）" if x in provisional else "")
+                ax.annotate(label, (x, y), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7)
         else:
             ax.text(0.5, 0.5, "実績の報告なし", transform=ax.transAxes, ha="center", va="center", color=GREY)
         ax.set_xticks(years)

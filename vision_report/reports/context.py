@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import yaml
 
 from ..config import Settings
 from ..plan import Plan
@@ -25,6 +27,14 @@ def issue_date(issued: str) -> date:
     if m is None:
         return datetime.now(ZoneInfo("Asia/Tokyo")).date()
     return date(int(m[1]), int(m[2]), int(m[3] or 1))
+
+
+DIRECTION_JA = {"increase": "増加を目指す", "at_least": "水準の維持を目指す", "decrease": "減少を目指す"}
+
+
+@lru_cache(maxsize=4)
+def _headings(templates: Path) -> dict[str, str]:
+    return yaml.safe_load((templates / "report" / "headings.yaml").read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -86,6 +96,52 @@ class ReportData:
     def kpi_values(self, kpi_id: str) -> dict[int, float | None]:
         return self._by_year("kpi_attainment", "kpi_id", kpi_id, "actual")
 
+    def kpi_provisional_years(self, kpi_id: str) -> set[int]:
+        """Years whose value is provisional (not every expected reporter's file was accepted)."""
+        out = set()
+        for y, res in self.per_year.items():
+            t = res["kpi_attainment"].set_index("kpi_id")
+            if "provisional" in t.columns and kpi_id in t.index and bool(t.at[kpi_id, "provisional"]):
+                out.add(y)
+        return out
+
+    @property
+    def is_final_year(self) -> bool:
+        return self.fiscal_year >= self.plan.meta.last_fiscal_year
+
+    def heading(self, key: str, **values) -> str:
+        """A heading from templates/report/headings.yaml with its {placeholders} filled."""
+        m = self.plan.meta
+        base = {
+            "first": m.first_fiscal_year,
+            "last": m.last_fiscal_year,
+            "fy": self.fiscal_year,
+            "year": m.last_fiscal_year,
+            "number": len(self.plan.pillars) + 1,
+        }
+        return str(_headings(self.templates)[key]).format(**(base | values))
+
+    def period_context(self) -> dict:
+        """Figures the 計画期間の総括 text speaks of (zeros when the period tables are not part of the results)."""
+        from ..compute import ACHIEVED, NOT_ACHIEVED, RULE_TEXT
+
+        kpi = self.results.get("period_kpi")
+        budget = self.results.get("period_budget")
+        rules = self.settings.final_evaluation.achieved_if
+        rule_text = "、".join(
+            f"{DIRECTION_JA[d]}KPIは{RULE_TEXT[r]}で達成" for d, r in rules.items() if d in DIRECTION_JA
+        )
+        achieved = kpi["achieved"].tolist() if kpi is not None else []
+        return {
+            "final": self.is_final_year,
+            "rule_text": rule_text,
+            "n_basis": len(self.plan.basis_members),
+            "n_achieved": achieved.count(ACHIEVED),
+            "n_not_achieved": achieved.count(NOT_ACHIEVED),
+            "n_no_value": len(achieved) - achieved.count(ACHIEVED) - achieved.count(NOT_ACHIEVED),
+            "n_as_planned": int(budget["carried_out_as_planned"].eq(True).sum()) if budget is not None else 0,
+        }
+
     def spend_by_year(self, initiative_id: str) -> dict[int, float | None]:
         return self._by_year("budget_execution", "initiative_id", initiative_id, "actual_thousand_yen")
 
@@ -100,7 +156,7 @@ class ReportData:
 
     def text(self, name: str, **extra) -> list[str]:
         """Render templates/report/<name>.txt.j2; one paragraph per non-empty line."""
-        ctx = self.text_context() | extra
+        ctx = self.text_context() | self.period_context() | extra
         out = jinja_env(self.templates).get_template(f"report/{name}.txt.j2").render(**ctx)
         return [ln for ln in out.splitlines() if ln.strip()]
 

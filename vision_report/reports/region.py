@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
@@ -25,7 +24,7 @@ from .docxutil import (
     page_number_footer,
 )
 
-KPI_HEADER = ["KPI", "現状値（年）", "目標値（2025年度）", "実績値", "達成率", "進捗率", "評価", "出典"]
+KPI_HEADER = ["KPI", "現状値（年）", "{kpi_target}", "実績値", "達成率", "進捗率", "評価", "出典"]
 KPI_WIDTHS = [36, 25, 27, 21, 15, 16, 10, 20]
 PAGE_WIDTH_MM = 170
 
@@ -51,6 +50,20 @@ def target_text(k: Kpi) -> str:
     return (k.target_label or kpi_value(k, k.target)).replace("（", "\n（").replace("【", "\n【")
 
 
+def actual_text(data: ReportData, k: Kpi) -> str:
+    """The year's value on the basis the target was set on; the value of all the year's members beside it when
+    the year's members differ from that basis (e.g. 24 members against a 20-member target)."""
+    r = data.kpi.loc[k.id]
+    text = kpi_value(k, r["actual"])
+    if "actual_all_members" in r and int(r.get("reporters_expected_all", 0) or 0) > int(r["reporters_expected"] or 0):
+        text += f"\n（全{int(r['reporters_expected_all'])}市町村 {kpi_value(k, r['actual_all_members'])}）"
+    return text
+
+
+def kpi_header(data: ReportData) -> list[str]:
+    return [h.format(kpi_target=data.heading("kpi_target")) for h in KPI_HEADER]
+
+
 def kpi_rows(data: ReportData, kpis: list[Kpi]) -> list[list[str]]:
     out = []
     for k in kpis:
@@ -60,7 +73,7 @@ def kpi_rows(data: ReportData, kpis: list[Kpi]) -> list[list[str]]:
                 f"{k.name}（{k.unit}）",
                 baseline_text(k),
                 target_text(k),
-                kpi_value(k, r["actual"]),
+                actual_text(data, k),
                 fmt_pct(r["attainment_pct"]),
                 fmt_pct(r["progress_pct"]),
                 rating_text(r),
@@ -71,10 +84,11 @@ def kpi_rows(data: ReportData, kpis: list[Kpi]) -> list[list[str]]:
 
 
 def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
-    add_table(doc, KPI_HEADER, kpi_rows(data, kpis), widths=KPI_WIDTHS, numeric={1, 2, 3, 4, 5}, center={6})
+    add_table(doc, kpi_header(data), kpi_rows(data, kpis), widths=KPI_WIDTHS, numeric={1, 2, 3, 4, 5}, center={6})
     reasons = [f"{k.name}: {data.kpi.loc[k.id, 'rating_reason']}" for k in kpis if data.kpi.loc[k.id, "rating_reason"]]
     notes = [f"{k.name}: {k.notes}" for k in kpis if k.notes]
-    for line in reasons + notes:
+    basis = [str(data.kpi.loc[k.id, "basis_note"]) for k in kpis if "（全" in actual_text(data, k)]
+    for line in reasons + notes + sorted(set(basis)):
         add_note(doc, "※ " + line)
 
 
@@ -88,6 +102,7 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
             "baseline_year": k.baseline_year,
             "target": k.target,
             "values": data.kpi_values(k.id),
+            "provisional": data.kpi_provisional_years(k.id),
         }
         for k in kpis
     ]
@@ -240,7 +255,7 @@ def add_area(doc, data: ReportData, area: PolicyArea) -> None:
 def add_pillar(doc, data: ReportData, pillar) -> None:
     plan = data.plan
     doc.add_heading(f"{pillar.id} {pillar.name}", level=1)
-    doc.add_heading("(1) 取組の方向性", level=2)
+    doc.add_heading(data.heading("pillar_direction"), level=2)
     for para in (pillar.direction or "").split("\n"):
         if para.strip():
             doc.add_paragraph(para.strip())
@@ -253,7 +268,7 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
             rows.append([f"《{plan.subfield(current).name}に係る政策分野》", ""])
         rows.append([f"{area.circled} {area.name}", short(area.direction, 220)])
     add_table(doc, ["項目", "内容"], rows, widths=[50, 120], fills=fills)
-    doc.add_heading("(2) KPI", level=2)
+    doc.add_heading(data.heading("pillar_kpi"), level=2)
     kpis = [
         k
         for k in plan.kpis
@@ -261,7 +276,7 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
     ]
     add_kpi_table(doc, data, kpis)
     add_trend(doc, data, kpis, f"図 柱{pillar.id}のKPIの推移（{plan.meta.first_fiscal_year}〜{data.fiscal_year}年度）")
-    doc.add_heading("(3) 具体的取組", level=2)
+    doc.add_heading(data.heading("pillar_initiatives"), level=2)
     current_sub = None
     for a in pillar.area_ids:
         area = plan.area(a)
@@ -335,8 +350,8 @@ def add_overview(doc, data: ReportData) -> None:
 
 def add_management(doc, data: ReportData) -> None:
     plan = data.plan
-    doc.add_heading("4 進行管理", level=1)
-    doc.add_heading("(1) 施策ごとのKPIの達成状況", level=2)
+    doc.add_heading(data.heading("management"), level=1)
+    doc.add_heading(data.heading("management_kpi"), level=2)
     rows = []
     for k in plan.kpis:
         r = data.kpi.loc[k.id]
@@ -346,7 +361,7 @@ def add_management(doc, data: ReportData) -> None:
                 f"{k.name}（{k.unit}）",
                 baseline_text(k),
                 target_text(k),
-                kpi_value(k, r["actual"]),
+                actual_text(data, k),
                 fmt_pct(r["attainment_pct"]),
                 fmt_pct(r["progress_pct"]),
                 rating_text(r),
@@ -360,7 +375,7 @@ def add_management(doc, data: ReportData) -> None:
         numeric={2, 3, 4, 5, 6},
         center={7},
     )
-    doc.add_heading("(2) 柱・小分野ごとの事業費と評価", level=2)
+    doc.add_heading(data.heading("management_budget"), level=2)
     roll = data.rollup
     brows, labels, planned, actual = [], [], [], []
     for _, r in roll[roll["level"].isin(["pillar", "subfield"])].iterrows():
@@ -416,15 +431,118 @@ def build_region_report(data: ReportData):
     p = doc.add_paragraph("目次", style="Subtitle")
     headings = ["はじめに"]
     for pl in data.plan.pillars:
-        headings += [f"{pl.id} {pl.name}", "　(1) 取組の方向性", "　(2) KPI", "　(3) 具体的取組"]
-    headings += ["4 進行管理", "　(1) 施策ごとのKPIの達成状況", "　(2) 柱・小分野ごとの事業費と評価"]
+        headings += [f"{pl.id} {pl.name}"] + [
+            "　" + data.heading(k) for k in ("pillar_direction", "pillar_kpi", "pillar_initiatives")
+        ]
+    headings += [data.heading("management")] + ["　" + data.heading(k) for k in ("management_kpi", "management_budget")]
+    headings += [period_title(data)] + [
+        "　" + data.heading(k) for k in ("period_kpi", "period_budget", "period_initiatives")
+    ]
     add_toc(doc, headings, "（Wordで開くと目次とページ番号が更新されます）")
     add_overview(doc, data)
     for pillar in data.plan.pillars:
         add_pillar(doc, data, pillar)
     add_management(doc, data)
+    add_period(doc, data)
     return doc
 
 
-def pd_missing(x) -> bool:
-    return x is None or (isinstance(x, float) and pd.isna(x))
+def period_title(data: ReportData) -> str:
+    number = len(data.plan.pillars) + 2
+    return data.heading("period_final" if data.is_final_year else "period_to_date", number=number)
+
+
+def add_period(doc, data: ReportData) -> None:
+    """計画期間の総括 in the plan's last year; the same tables to date in the other years."""
+    plan = data.plan
+    kpi = data.results["period_kpi"]
+    budget = data.results["period_budget"]
+    roll = data.results["period_rollup"]
+    doc.add_heading(period_title(data), level=1)
+    for line in data.text("period"):
+        doc.add_paragraph(line)
+    doc.add_heading(data.heading("period_kpi"), level=2)
+    years = [c for c in kpi.columns if c.isdigit()]
+    rows = []
+    expected = {
+        y: data.per_year[int(y)]["kpi_attainment"].set_index("kpi_id")["reporters_expected"]
+        for y in years
+        if int(y) in data.per_year
+    }
+    partial = False
+    for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
+        provisional = set(str(r["provisional_years"]).split(";")) if r["provisional_years"] else set()
+        full = max((int(e[k.id]) for e in expected.values()), default=0)
+        values = []
+        for y in years:
+            short_basis = y in expected and int(expected[y][k.id]) < full  # a basis member had not joined yet
+            partial = partial or short_basis
+            values.append(kpi_value(k, r[y]) + ("*" if y in provisional else "") + ("†" if short_basis else ""))
+        rows.append([f"{k.name}（{k.unit}）", baseline_text(k), *values, target_text(k), str(r["achieved"])])
+    widths = [40, 20] + [round(90 / max(len(years), 1), 1)] * len(years) + [20, 14]
+    add_table(
+        doc,
+        ["KPI", "現状値（年）", *[f"{y}年度" for y in years], data.heading("kpi_target"), "判定"],
+        rows,
+        widths=widths,
+        numeric=set(range(1, 2 + len(years) + 1)),
+        center={2 + len(years) + 1},
+    )
+    add_note(doc, "※ * は暫定値（報告が揃っていない年度の値）。判定は各KPIの最も新しい年度の値による。")
+    if partial:
+        add_note(
+            doc,
+            f"※ † は、目標を設定した{len(plan.basis_members)}市町村のうち、その年度にまだ加入していなかった市町村を"
+            "除いた合計（前後の年度とは市町村の範囲が異なるため、増減の比較には注意）。",
+        )
+    doc.add_heading(data.heading("period_budget"), level=2)
+    rrows, fills = [], {}
+    for r in roll.itertuples(index=False):
+        if r.level == "pillar":
+            fills[len(rrows)] = SUBTLE_FILL
+            name = f"柱{r.id} {r.name}"
+        elif r.level == "subfield":
+            name = f"小分野{r.id} {r.name}"
+        else:
+            area = plan.area(str(r.id))
+            name = f"　{area.circled} {area.name}"
+        rrows.append(
+            [
+                name,
+                fmt_num(r.planned_thousand_yen),
+                fmt_num(r.actual_thousand_yen),
+                fmt_pct(r.execution_pct),
+                f"{r.initiatives_as_planned}/{r.initiatives}",
+            ]
+        )
+    add_table(
+        doc,
+        ["区分", "計画（千円）", "実績（千円）", "執行率", "計画どおり実施"],
+        rrows,
+        widths=[70, 28, 28, 18, 26],
+        numeric={1, 2, 3},
+        center={4},
+        fills=fills,
+    )
+    doc.add_heading(data.heading("period_initiatives"), level=2)
+    irows = [
+        [
+            r.initiative_id,
+            plan.initiative(r.initiative_id).name,
+            fmt_num(r.planned_thousand_yen),
+            fmt_num(r.actual_thousand_yen),
+            fmt_pct(r.execution_pct),
+            f"{r.years_implemented}/{r.years}",
+            "○" if r.carried_out_as_planned else "",
+        ]
+        for r in budget.itertuples(index=False)
+    ]
+    add_table(
+        doc,
+        ["取組", "名称", "計画（千円）", "実績（千円）", "執行率", "全参加市町村が実施した年度", "計画どおり"],
+        irows,
+        widths=[14, 56, 24, 24, 16, 22, 14],
+        numeric={2, 3, 4},
+        center={0, 5, 6},
+    )
+    add_note(doc, "※ 計画は計画書に金額の記載がある年度の合計（未定・記載なしの年度は含まない）。")

@@ -10,7 +10,7 @@ from ..vocabulary import synthetic as synthetic_label
 from . import charts
 from .context import ReportData
 from .docxutil import add_note, add_picture, add_table, new_document, page_number_footer
-from .region import kpi_value, rating_text, target_text
+from .region import actual_text, rating_text, target_text
 
 
 def build_summary(data: ReportData):
@@ -43,7 +43,7 @@ def build_summary(data: ReportData):
             else doc.add_paragraph()
         )
         p.add_run(line)
-    doc.add_heading("3つの柱の状況", level=2)
+    doc.add_heading(data.heading("summary_pillars"), level=2)
     rows = []
     labels, counts = [], []
     for _, r in pillars.iterrows():
@@ -81,7 +81,7 @@ def build_summary(data: ReportData):
             [
                 f"{k.name}（{k.unit}）",
                 target_text(k),
-                kpi_value(k, r["actual"]),
+                actual_text(data, k),
                 fmt_pct(r["attainment_pct"]),
                 fmt_pct(r["progress_pct"]),
                 rating_text(r),
@@ -89,7 +89,7 @@ def build_summary(data: ReportData):
         )
     add_table(
         doc,
-        ["KPI", "目標値（2025年度）", "実績値", "達成率", "進捗率", "評価"],
+        ["KPI", data.heading("kpi_target"), "実績値", "達成率", "進捗率", "評価"],
         krows,
         widths=[70, 30, 22, 15, 18, 15],
         numeric={1, 2, 3, 4},
@@ -113,7 +113,37 @@ def build_summary(data: ReportData):
     )
     if len(subs):
         add_note(doc, "※ 小分野: " + "、".join(f"{r['id']} {r['name']}" for _, r in subs.iterrows()))
+    add_period_summary(doc, data)
     p = doc.add_paragraph()
     p.paragraph_format.space_before = Pt(8)
     p.add_run(f"詳細は「{plan.meta.title} {wareki(fy)} 進捗状況報告書」を参照。問合せ先: {plan.meta.office or ''}")
     return doc
+
+
+def add_period_summary(doc, data: ReportData) -> None:
+    """計画期間の総括 at a glance (in other years: the period to date): the sentences and a table per pillar."""
+    if "period_rollup" not in data.results:
+        return
+    doc.add_heading(data.heading("summary_period_final" if data.is_final_year else "summary_period_to_date"), level=2)
+    for line in data.text("period"):
+        doc.add_paragraph(line)
+    roll = data.results["period_rollup"]
+    rows = [
+        [
+            f"柱{r.id} {r.name}",
+            fmt_num(r.planned_thousand_yen),
+            fmt_num(r.actual_thousand_yen),
+            fmt_pct(r.execution_pct),
+            f"{r.initiatives_as_planned}/{r.initiatives}",
+        ]
+        for r in roll.itertuples(index=False)
+        if r.level == "pillar"
+    ]
+    add_table(
+        doc,
+        ["柱", "計画（千円）", "実績（千円）", "執行率", "計画どおり実施"],
+        rows,
+        widths=[70, 28, 28, 18, 26],
+        numeric={1, 2, 3},
+        center={4},
+    )
