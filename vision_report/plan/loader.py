@@ -537,8 +537,8 @@ class _Loader:
                     reporters_all=rep_all,
                     source=k.get("source"),
                     notes=k.get("notes"),
-                    baseline_year_label=k.get("baseline_year_label"),
-                    target_label=k.get("target_label"),
+                    baseline_year_label=_text_or_none(k.get("baseline_year_label")),
+                    target_label=_text_or_none(k.get("target_label")),
                     allow_negative=bool(k.get("allow_negative", False)),
                     source_line=k.get("source_line"),
                 )
@@ -547,6 +547,11 @@ class _Loader:
             if c > 1:
                 self.problem(rel, f"KPI {key} が{c}回出てきます（重複）")
         return out
+
+
+def _text_or_none(value) -> str | None:
+    """A label printed as is: YAML may read 2019 as a number; the report prints it as text."""
+    return None if value is None else str(value)
 
 
 def load_plan(plan_dir: Path) -> Plan:
