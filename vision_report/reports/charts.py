@@ -96,7 +96,7 @@ def rating_bars(labels: list[str], counts: list[dict[str, int]]) -> bytes:
     ax.set_xlabel("KPIの数", fontsize=8)
     ax.tick_params(labelsize=8)
     ax.legend(ncol=5, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     fig.tight_layout()
     return _png(fig)
 

@@ -13,9 +13,9 @@ import pandas as pd
 import yaml
 
 from ..config import Settings
-from ..plan import Plan
+from ..plan import Kpi, Plan
 from ..screening import member_statuses
-from ..textfmt import jinja_env, wareki
+from ..textfmt import fmt_num, fmt_signed, jinja_env, wareki
 from ..vocabulary import ACCEPTED_STATUSES, Status, status_label
 from ..vocabulary import synthetic as synthetic_label
 from .docxutil import DocProps
@@ -27,6 +27,11 @@ def issue_date(issued: str) -> date:
     if m is None:
         return datetime.now(ZoneInfo("Asia/Tokyo")).date()
     return date(int(m[1]), int(m[2]), int(m[3] or 1))
+
+
+def kpi_value(k: Kpi, v) -> str:
+    """A KPI's value as the vision prints it: ▲ for negatives, and + for KPIs that may be negative (社会増減数)."""
+    return fmt_signed(v) if k.allow_negative else fmt_num(v)
 
 
 DIRECTION_JA = {"increase": "増加を目指す", "at_least": "水準の維持を目指す", "decrease": "減少を目指す"}

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import io
+import weakref
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -22,6 +24,8 @@ from docx.table import Table
 
 from ..atomic import write_bytes
 
+# The key of the table-copy cache per document: which template its styles (and so its table XML) came from.
+_TEMPLATE_KEYS: weakref.WeakKeyDictionary[Any, object] = weakref.WeakKeyDictionary()
 HEADER_FILL = "DCE6F1"
 SUBTLE_FILL = "F2F2F2"
 
@@ -38,10 +42,10 @@ def new_document(template: Path | None = None, props: DocProps | None = None):
         st = template.stat()  # a template restyled while `vision-report watch` runs is read again
         data = _template_bytes(str(template), st.st_mtime_ns, st.st_size)
         doc = Document(io.BytesIO(data))
-        doc._vr_template_key = (str(template), st.st_mtime_ns, st.st_size)  # same styles, same table XML
+        _TEMPLATE_KEYS[doc] = (str(template), st.st_mtime_ns, st.st_size)  # same styles, same table XML
     else:
         doc = Document()
-        doc._vr_template_key = "python-docx default"
+        _TEMPLATE_KEYS[doc] = "python-docx default"
     drop_stale_parts(doc)
     if props is not None:
         set_properties(doc, props)
@@ -236,7 +240,7 @@ def cant_split(row) -> None:
     _row_flag(row, "w:cantSplit")
 
 
-def _set_widths(table, widths_mm: list[float]) -> None:
+def _set_widths(table, widths_mm: Sequence[float]) -> None:
     table.autofit = False
     tbl = table._tbl
     grid = tbl.tblGrid
@@ -276,7 +280,7 @@ def add_table(
     header: list[str],
     rows: list[list[str]],
     *,
-    widths: list[float],
+    widths: Sequence[float],
     numeric=frozenset(),
     center=frozenset(),
     header_rows: int = 1,
@@ -295,7 +299,7 @@ def add_table(
     on every page and never stays behind alone.
     """
     keep_with_table(doc)
-    template_key = getattr(doc, "_vr_template_key", None)
+    template_key = _TEMPLATE_KEYS.get(doc)
     if template_key is None or any(_special(v) for r in rows for v in r):
         return _build_table(
             doc,
@@ -389,7 +393,7 @@ def _build_table(
     header: list[str],
     rows: list[list[str]],
     *,
-    widths: list[float],
+    widths: Sequence[float],
     numeric=frozenset(),
     center=frozenset(),
     fills: dict[int, str] | None = None,
@@ -463,14 +467,6 @@ def add_picture(doc, png: bytes, width_mm: float, caption: str | None = None) ->
         style = _style_or_none(doc, "Caption")
         p = doc.add_paragraph(caption, style=style) if style is not None else doc.add_paragraph(caption)
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-
-
-def page_break(doc) -> None:
-    doc.add_page_break()
-
-
-def clone(el):
-    return copy.deepcopy(el)
 
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry

@@ -9,16 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..plan import Plan
-from ..textfmt import fmt_num, fmt_pct, fmt_signed, wareki
+from ..textfmt import fmt_num, fmt_pct, wareki
 from ..vocabulary import status_label, timeliness_label
 from ..vocabulary import synthetic as synthetic_label
-from .context import ReportData
+from .context import ReportData, kpi_value
 from .docxutil import DocProps, add_note, add_table, new_document, page_number_footer, save
 from .parallel import chunks, parallel_map
-
-
-def _value(kpi, v) -> str:
-    return fmt_signed(v) if kpi.allow_negative else fmt_num(v)
 
 
 def build_municipality_report(
@@ -119,8 +115,8 @@ def build_municipality_report(
         krows.append(
             [
                 f"{k.name}（{k.unit}）",
-                _value(k, v),
-                _value(k, region),
+                kpi_value(k, v),
+                kpi_value(k, region),
                 fmt_pct(share),
                 "－" if r["rating"] == "-" else str(r["rating"]),
             ]

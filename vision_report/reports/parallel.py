@@ -17,7 +17,7 @@ def workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def chunks(jobs: list, settings=None) -> list[list]:
+def chunks(jobs: list) -> list[list]:
     """Serial for a small alliance; otherwise a few chunks per worker (keeps every core busy to the end)."""
     n = workers()
     if len(jobs) < SERIAL_BELOW or n == 1:

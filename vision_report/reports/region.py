@@ -7,11 +7,11 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
 from ..plan import Initiative, Kpi, PolicyArea
-from ..textfmt import fmt_num, fmt_pct, fmt_signed, is_missing
+from ..textfmt import fmt_num, fmt_pct, is_missing
 from ..vocabulary import status_label, timeliness_label
 from ..vocabulary import synthetic as synthetic_label
 from . import charts
-from .context import ReportData
+from .context import ReportData, kpi_value
 from .docxutil import (
     SUBTLE_FILL,
     add_note,
@@ -27,10 +27,6 @@ from .docxutil import (
 KPI_HEADER = ["KPI", "現状値（年）", "{kpi_target}", "実績値", "達成率", "進捗率", "評価", "出典"]
 KPI_WIDTHS = [36, 25, 27, 21, 15, 16, 10, 20]
 PAGE_WIDTH_MM = 170
-
-
-def kpi_value(k: Kpi, v) -> str:
-    return fmt_signed(v) if k.allow_negative else fmt_num(v)
 
 
 def rating_text(row, inline: bool = False) -> str:
@@ -259,7 +255,9 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
     for para in (pillar.direction or "").split("\n"):
         if para.strip():
             doc.add_paragraph(para.strip())
-    rows, fills, current = [], {}, None
+    rows: list[list[str]] = []
+    fills: dict[int, str] = {}
+    current = None
     for a in pillar.area_ids:
         area = plan.area(a)
         if area.subfield and area.subfield != current:  # 《…に係る政策分野》 as the vision groups them
@@ -496,7 +494,8 @@ def add_period(doc, data: ReportData) -> None:
             "除いた合計（前後の年度とは市町村の範囲が異なるため、増減の比較には注意）。",
         )
     doc.add_heading(data.heading("period_budget"), level=2)
-    rrows, fills = [], {}
+    rrows: list[list[str]] = []
+    fills = {}
     for r in roll.itertuples(index=False):
         if r.level == "pillar":
             fills[len(rrows)] = SUBTLE_FILL
