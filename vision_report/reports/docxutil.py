@@ -24,7 +24,8 @@ from docx.table import Table
 
 from ..atomic import write_bytes
 
-# The key of the table-copy cache per document: which template its styles (and so its table XML) came from.
+# The key of the table-copy cache per document (by its main part): which template its styles, and so its
+# table XML, came from.
 _TEMPLATE_KEYS: weakref.WeakKeyDictionary[Any, object] = weakref.WeakKeyDictionary()
 HEADER_FILL = "DCE6F1"
 SUBTLE_FILL = "F2F2F2"
@@ -42,10 +43,10 @@ def new_document(template: Path | None = None, props: DocProps | None = None):
         st = template.stat()  # a template restyled while `vision-report watch` runs is read again
         data = _template_bytes(str(template), st.st_mtime_ns, st.st_size)
         doc = Document(io.BytesIO(data))
-        _TEMPLATE_KEYS[doc] = (str(template), st.st_mtime_ns, st.st_size)  # same styles, same table XML
+        _TEMPLATE_KEYS[doc.part] = (str(template), st.st_mtime_ns, st.st_size)  # same styles, same table XML
     else:
         doc = Document()
-        _TEMPLATE_KEYS[doc] = "python-docx default"
+        _TEMPLATE_KEYS[doc.part] = "python-docx default"
     drop_stale_parts(doc)
     if props is not None:
         set_properties(doc, props)
@@ -299,7 +300,7 @@ def add_table(
     on every page and never stays behind alone.
     """
     keep_with_table(doc)
-    template_key = _TEMPLATE_KEYS.get(doc)
+    template_key = _TEMPLATE_KEYS.get(doc.part)
     if template_key is None or any(_special(v) for r in rows for v in r):
         return _build_table(
             doc,
