@@ -348,7 +348,7 @@ def budget_execution(initiatives: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFr
     for i in initiatives.itertuples(index=False):
         g = groups.get(i.initiative_id)
         reported = int(g["municipality_code"].nunique()) if g is not None else 0
-        actual = _sum_or_nan(g["value"]) if reported else np.nan
+        actual = _sum_or_nan(g["value"]) if g is not None and reported else np.nan
         planned = float(i.planned_thousand_yen)
         counts = dict.fromkeys(STATUS_COLUMNS.values(), 0)
         done: set[str] = set()

@@ -101,8 +101,8 @@ def prepare_rows(rows: pd.DataFrame, plan: Plan, fiscal_year: int, units: nz.Uni
     df["planned_thousand_yen"] = planned
     with np.errstate(divide="ignore", invalid="ignore"):
         df["budget_ratio"] = np.where(is_exp & (planned > 0), df["value"] / planned, np.nan)
-        share = np.where(is_exp, planned / np.where(participants > 0, participants, np.nan), expected_size)
-        ratio = np.abs(df["value"].to_numpy()) / share
+        typical = np.where(is_exp, planned / np.where(participants > 0, participants, np.nan), expected_size)
+        ratio = np.abs(df["value"].to_numpy()) / typical
         df["magnitude_log10"] = np.where(
             (ratio > 0) & np.isfinite(ratio), np.log10(np.where(ratio > 0, ratio, 1)), np.nan
         )

@@ -16,12 +16,16 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .intake import Issue, cap_issues
 from .textfmt import fmt_num
 from .vocabulary import Severity, kind_labels
+
+if TYPE_CHECKING:  # great_expectations is imported lazily at run time (it is slow to import)
+    from great_expectations.checkpoint.actions import ValidationAction
 
 SUITES = ("submission_rows", "submission_coverage")
 VALUE_PROBLEMS_JA = {
@@ -94,7 +98,7 @@ def run_suite(
     vd = ctx.validation_definitions.add_or_update(vd)
     if df.empty:
         return [], {"success": True, "statistics": {"evaluated_expectations": 0}}
-    actions = []
+    actions: list[ValidationAction] = []
     if docs_dir is not None:
         from great_expectations.checkpoint import UpdateDataDocsAction
 
