@@ -1,4 +1,4 @@
-"""The plan as JSON (CONTRACT §6 `vision-report plan --json`) and as a readable summary."""
+"""The plan as JSON (docs/interface.md §6 `vision-report plan --json`) and as a readable summary."""
 
 from __future__ import annotations
 
