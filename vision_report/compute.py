@@ -110,7 +110,8 @@ INITIATIVE_PLAN_COLUMNS = [
     "plan_note",
     "participants_expected",
 ]
-ROW_COLUMNS = ["municipality_code", "kind", "item_id", "value", "status"]
+# the columns of the accepted rows that computation reads (screening.ACCEPTED_ROW_COLUMNS adds "file")
+COMPUTED_ROW_COLUMNS = ["municipality_code", "kind", "item_id", "value", "status"]
 
 # 実施状況 -> count column of budget_execution
 STATUS_COLUMNS = {
@@ -187,7 +188,7 @@ def plan_initiative_table(plan: Plan, fiscal_year: int) -> pd.DataFrame:
 def _rows(rows: pd.DataFrame | None, kind: str) -> pd.DataFrame:
     """The rows of one kind, tolerating an empty frame without columns and a missing status column."""
     if rows is None or len(rows) == 0:
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object") for c in ROW_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object") for c in COMPUTED_ROW_COLUMNS})
     out = rows[rows["kind"] == kind]
     if "status" not in out.columns:
         out = out.assign(status=None)

@@ -34,7 +34,8 @@ ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 CHUNK = 1 << 20
 NOT_SUBMISSION = Status.NOT_SUBMISSION.value  # not .csv/.xlsx: archived and listed, never used
 
-ROW_COLUMNS = [
+# the columns of the rows read from one file, before anything is checked (prepare.prepare_rows adds the rest)
+RAW_ROW_COLUMNS = [
     "file_id",
     "file",
     "row",
@@ -664,7 +665,7 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
     """
     lim = rec.settings
     tbl = table if isinstance(table, Table) else Table(table)
-    empty = pd.DataFrame(columns=ROW_COLUMNS)
+    empty = pd.DataFrame(columns=RAW_ROW_COLUMNS)
     if not tbl and tbl.nonblank > lim.max_rows:  # counted, not read (a long sheet without its size)
         _too_many_rows(rec, tbl.nonblank - 1, lim.max_rows)
         return empty
@@ -802,7 +803,7 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
     if not records:
         rec.error("no_rows", "見出し行だけでデータ行がありません。", row=header_idx + 1)
         return empty
-    return pd.DataFrame.from_records(records, columns=ROW_COLUMNS)
+    return pd.DataFrame.from_records(records, columns=RAW_ROW_COLUMNS)
 
 
 def read_submission(rec: Received) -> pd.DataFrame:
@@ -813,6 +814,6 @@ def read_submission(rec: Received) -> pd.DataFrame:
     """
     assert rec.archived_path is not None, "archive() must run before read_submission()"
     table = read_table(rec, rec.archived_path.read_bytes())
-    rows = pd.DataFrame(columns=ROW_COLUMNS) if table is None else table_to_rows(rec, table)
+    rows = pd.DataFrame(columns=RAW_ROW_COLUMNS) if table is None else table_to_rows(rec, table)
     rec.issues[:] = cap_issues(rec.issues, rec.settings.max_messages_per_rule)
     return rows

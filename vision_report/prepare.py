@@ -23,7 +23,7 @@ def _norm_name(s: str) -> str:
 
 
 def prepare_rows(rows: pd.DataFrame, plan: Plan, fiscal_year: int, units: nz.UnitSystem) -> pd.DataFrame:
-    """Raw rows (intake.ROW_COLUMNS) -> rows with the columns validation and computation need."""
+    """Raw rows (intake.RAW_ROW_COLUMNS) -> rows with the columns validation and computation need."""
     df = rows.copy()
     n = len(df)
     df["row_key"] = df["file_id"].astype(str) + ":" + df["row"].astype(str)
