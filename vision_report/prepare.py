@@ -1,4 +1,7 @@
-"""Pure preparation of submission rows for validation and computation (DataFrame in, DataFrame out).
+"""Preparation of submission rows for validation and computation (DataFrame in, DataFrame out).
+
+No files are written; the one file read is templates/labels.yaml (the 区分 labels, read once and cached by
+vocabulary, through normalize.canonical_kind).
 
 Adds the derived columns the Great Expectations suites check (``expectations/*.json``), and the
 plan-derived parameters those suites take.

@@ -3,7 +3,7 @@
 Used by tools/make_samples.py (the committed demo set in inputs/) and by the benchmark (bench/make_scaled.py).
 Everything here is deterministic: the same plan, years and seed give the same bytes.
 
-- :func:`synthetic_rows` makes one municipality's rows for a fiscal year (contract column names, canonical units).
+- :func:`synthetic_rows` makes one municipality's rows for a fiscal year (the column names of docs/interface.md §2, canonical units).
 - :func:`write_submission` writes rows the way a clerk's Excel would: CSV in CP932 / UTF-8 (with or without BOM),
   Japanese or English headers, ``1,234`` / ``１，２３４`` / ``▲120`` / ``△120`` / ``+4,771``, 千円 / 円 / 百万円,
   or an .xlsx with numeric cells.

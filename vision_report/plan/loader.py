@@ -1,4 +1,4 @@
-"""Load a plan folder (plan.yaml, municipalities.csv, pillars/*.yaml, kpis.yaml) into a checked Plan.
+"""Load a plan folder (plan.yaml, municipalities.csv, pillars/*.yaml, kpis.yaml, amendments/*.yaml) into a Plan.
 
 Every inconsistency is collected and reported at once, in Japanese, with the file and the item,
 so that a coordinator who edited the data by hand can fix all of it in one go.
