@@ -28,7 +28,6 @@ from .config import ValidationSettings
 from .plan import Plan
 from .vocabulary import Severity, Status, severity_label
 
-NAME_RE = re.compile(r"^(\d{6})_.+\.(csv|xlsx)$", re.IGNORECASE)
 CODE_PREFIX_RE = re.compile(r"^(\d{6})_")
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 CHUNK = 1 << 20
@@ -86,7 +85,6 @@ class Received:
     sha256: str | None = None
     archived_as: str | None = None
     archived_path: Path | None = None
-    newly_archived: bool = False
     status: str = ""  # a vocabulary.Status value; pending/superseded/not_submission on sight, the rest by screening
     encoding: str | None = None
     issues: list[Issue] = field(default_factory=list)
@@ -305,14 +303,13 @@ def archive(rec: Received, archive_dir: Path) -> None:
     suffix = Path(nz.nfkc(rec.name)).suffix.lower()[:8]
     target = dest_dir / f"{rec.sha256}{suffix}"
     if spooled:
-        rec.newly_archived = create_once(target, buf.getvalue())
+        create_once(target, buf.getvalue())  # never overwrites: a file already there has the same bytes (hash name)
     else:
         if not target.exists():
             os.chmod(tmp, 0o444)
             try:
                 os.link(tmp, target)
-                rec.newly_archived = True
-            except FileExistsError:
+            except FileExistsError:  # archived by a concurrent run meanwhile: the same bytes
                 pass
         os.unlink(tmp)
     receipt = {

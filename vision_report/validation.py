@@ -27,7 +27,6 @@ from .vocabulary import Severity, kind_labels
 if TYPE_CHECKING:  # great_expectations is imported lazily at run time (it is slow to import)
     from great_expectations.checkpoint.actions import ValidationAction
 
-SUITES = ("submission_rows", "submission_coverage")
 VALUE_PROBLEMS_JA = {
     "empty": "実績値が空欄です。",
     "formula": "実績値に数式「{value_raw}」が入力されています（計算結果が保存されていないため、値として読めません）。",
