@@ -24,6 +24,22 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+def run_command(proj: Path, outputs: Path, archive: Path) -> list[str]:
+    """`vision-report run` for FY2024 of the project ``proj``, writing to ``outputs`` and ``archive``."""
+    return [
+        str(BIN / "vision-report"),
+        "--root",
+        str(proj),
+        "run",
+        "--fiscal-year",
+        "2024",
+        "--outputs",
+        str(outputs),
+        "--archive",
+        str(archive),
+    ]
+
+
 def timed(cmd: list[str], env: dict) -> dict:
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
         r = subprocess.run(
@@ -77,23 +93,7 @@ def main() -> int:
         proj = build(n, work / f"p{n}")
         for rep in range(args.repeat):
             out = work / f"out{n}-{rep}"
-            results["ours"].setdefault(n, []).append(
-                timed(
-                    [
-                        str(BIN / "vision-report"),
-                        "--root",
-                        str(proj),
-                        "run",
-                        "--fiscal-year",
-                        "2024",
-                        "--outputs",
-                        str(out / "ours"),
-                        "--archive",
-                        str(out / "archive"),
-                    ],
-                    env,
-                )
-            )
+            results["ours"].setdefault(n, []).append(timed(run_command(proj, out / "ours", out / "archive"), env))
             results["baseline"].setdefault(n, []).append(
                 timed(
                     [
@@ -172,23 +172,7 @@ def scaleout(args) -> int:
                 "VISION_REPORT_WORKERS": str(workers),
             }
             out = work / f"out-{workers}-{rep}"
-            runs.setdefault(workers, []).append(
-                timed(
-                    [
-                        str(BIN / "vision-report"),
-                        "--root",
-                        str(proj),
-                        "run",
-                        "--fiscal-year",
-                        "2024",
-                        "--outputs",
-                        str(out),
-                        "--archive",
-                        str(out / "archive"),
-                    ],
-                    env,
-                )
-            )
+            runs.setdefault(workers, []).append(timed(run_command(proj, out, out / "archive"), env))
             shutil.rmtree(out)
             print(workers, rep, runs[workers][-1], flush=True)
     lines = [

@@ -29,6 +29,15 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
+@pytest.fixture(autouse=True)
+def _labels_root_restored(monkeypatch):
+    """config.load_settings points vocabulary at the project it loads: a test's temporary project (often without
+    templates/labels.yaml) must not stay the source of the labels for the tests after it."""
+    from vision_report import vocabulary
+
+    monkeypatch.setattr(vocabulary, "_active_root", vocabulary._active_root)
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

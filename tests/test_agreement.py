@@ -61,7 +61,7 @@ def _placeholders(text: str) -> set[str]:
 
 def test_every_placeholder_in_a_message_names_a_prepared_column():
     from vision_report.config import load_settings
-    from vision_report.intake import ROW_COLUMNS
+    from vision_report.intake import RAW_ROW_COLUMNS
     from vision_report.plan import load_plan
     from vision_report.prepare import coverage, prepare_rows, suite_parameters
     from vision_report.screening import units_of
@@ -69,7 +69,7 @@ def test_every_placeholder_in_a_message_names_a_prepared_column():
 
     settings = load_settings(ROOT)
     plan = load_plan(settings.plan_dir)
-    prepared = prepare_rows(pd.DataFrame(columns=ROW_COLUMNS), plan, 2024, units_of(settings))
+    prepared = prepare_rows(pd.DataFrame(columns=RAW_ROW_COLUMNS), plan, 2024, units_of(settings))
     files = pd.DataFrame({"file_id": pd.Series(dtype=int), "file": [], "municipality_code": []})
     cov = coverage(prepared, files, plan, 2024)
     params = {k for k, v in suite_parameters(plan, 2024, settings.validation).items() if not isinstance(v, list)}

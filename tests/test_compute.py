@@ -1,4 +1,4 @@
-"""CONTRACT §4 computation: tiny inputs -> expected tables written inline (pandas.testing)."""
+"""docs/interface.md §4 computation: tiny inputs -> expected tables written inline (pandas.testing)."""
 
 from __future__ import annotations
 
@@ -711,7 +711,7 @@ def test_kpi_attainment_on_the_plan_basis_with_all_members_beside_it():
         }
     )
     assert_frame_equal(got, expected)
-    # the CONTRACT §5 columns come first, unchanged in name and order; the new ones are at the end
+    # the docs/interface.md §5 columns come first, unchanged in name and order; the new ones are at the end
     assert compute.KPI_COLUMNS[:11] == [
         "kpi_id",
         "kpi_name",

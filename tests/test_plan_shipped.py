@@ -33,7 +33,7 @@ CONTRACT_MUNICIPALITIES = [
     ("434477", "山都町"),
 ]
 
-# CONTRACT §1 KPI table: id -> (unit, baseline, baseline_year, target, direction, measures, reporters)
+# docs/interface.md §1 KPI table: id -> (unit, baseline, baseline_year, target, direction, measures, reporters)
 CONTRACT_KPIS = {
     "gdp": ("百万円", 4790058, 2020, 4830000, "increase", "1", "all"),
     "startups": ("人/年", 1076, 2022, 1190, "increase", "1.1", "all"),
@@ -62,7 +62,7 @@ def test_fiscal_years_accepted_are_the_period_and_the_year_after(plan):
     assert "計画期間（2021〜2025年度）の外" in plan.meta.fiscal_year_problem(2020)
 
 
-# CONTRACT §1 "Membership changes over time": added by the 2025-03-27 amendment, after the vision's 20
+# docs/interface.md §1 "Membership changes over time": added by the 2025-03-27 amendment, after the vision's 20
 ADDED_2025 = [("432041", "荒尾市"), ("433675", "南関町"), ("433683", "長洲町"), ("433691", "和水町")]
 
 
@@ -181,7 +181,7 @@ def test_independent_transcription_agrees(plan):
     assert n == len(plan.initiatives), f"the independent transcription covers {n} of {len(plan.initiatives)}"
 
 
-# -- membership over time (CONTRACT §1) ------------------------------------------------------------------------------
+# -- membership over time (docs/interface.md §1) -----------------------------------------------------------------------
 def test_first_fiscal_year_of_each_member(plan):
     first = {m.code: plan.membership(m.code).first_fiscal_year for m in plan.municipalities}
     assert first["432105"] == 2019  # 菊池市 2019-03-28

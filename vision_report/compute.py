@@ -1,4 +1,4 @@
-"""CONTRACT §4 computation as pure functions: DataFrame in, DataFrame out, in plan (document) order.
+"""docs/interface.md §4 computation as pure functions: DataFrame in, DataFrame out, in plan (document) order.
 
 Nothing here reads or writes files or prints; the same inputs always give the same frames.
 
@@ -34,7 +34,7 @@ KPI_COLUMNS = [
     "rating",
     "reporters_expected",
     "reporters_received",
-    # extra columns (not in CONTRACT §5's kpi_attainment.csv list)
+    # extra columns (not in docs/interface.md §5's kpi_attainment.csv list)
     "direction",
     "measures",
     "rating_reason",
@@ -110,7 +110,8 @@ INITIATIVE_PLAN_COLUMNS = [
     "plan_note",
     "participants_expected",
 ]
-ROW_COLUMNS = ["municipality_code", "kind", "item_id", "value", "status"]
+# the columns of the accepted rows that computation reads (screening.ACCEPTED_ROW_COLUMNS adds "file")
+COMPUTED_ROW_COLUMNS = ["municipality_code", "kind", "item_id", "value", "status"]
 
 # 実施状況 -> count column of budget_execution
 STATUS_COLUMNS = {
@@ -187,7 +188,7 @@ def plan_initiative_table(plan: Plan, fiscal_year: int) -> pd.DataFrame:
 def _rows(rows: pd.DataFrame | None, kind: str) -> pd.DataFrame:
     """The rows of one kind, tolerating an empty frame without columns and a missing status column."""
     if rows is None or len(rows) == 0:
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object") for c in ROW_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object") for c in COMPUTED_ROW_COLUMNS})
     out = rows[rows["kind"] == kind]
     if "status" not in out.columns:
         out = out.assign(status=None)
@@ -238,13 +239,13 @@ def kpi_attainment(
     *,
     all_reporters: dict[str, tuple[str, ...]] | None = None,
 ) -> pd.DataFrame:
-    """達成率・進捗率・評価 per KPI (CONTRACT §4), one row per row of ``kpis`` in the same order.
+    """達成率・進捗率・評価 per KPI (docs/interface.md §4), one row per row of ``kpis`` in the same order.
 
     ``reporters`` are the expected reporters on the basis the target was set for (``kpi_reporter_sets``): actual is
     the sum of the values they sent (rows of anyone else are ignored), and attainment, progress and the rating are
     computed on it. Nobody sent a value: actual, percentages NaN, rating "-". Some but not all did: rated on the
     partial sum, provisional=True and the reason says how many. reporters_expected counts ``reporters[kpi_id]``.
-    decrease with actual 0: attainment NaN (target / 0) but still rated by progress, as CONTRACT §4 says.
+    decrease with actual 0: attainment NaN (target / 0) but still rated by progress, as docs/interface.md §4 says.
 
     ``all_reporters`` (default: the same as ``reporters``) are every expected reporter of the year: actual_all_members
     sums what they sent, with its own counts and provisional flag. basis is "all_members" when both sets are the
@@ -336,7 +337,7 @@ def kpi_attainment(
 
 
 def budget_execution(initiatives: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """執行率 per initiative (CONTRACT §4), one row per row of ``initiatives`` in the same order.
+    """執行率 per initiative (docs/interface.md §4), one row per row of ``initiatives`` in the same order.
 
     actual_thousand_yen = Σ the participants' expenditure (NaN if nobody reported); execution_pct = actual /
     planned × 100, NaN where the plan is 0, 未定 or blank. n_* count participants by 実施状況;
@@ -348,7 +349,7 @@ def budget_execution(initiatives: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFr
     for i in initiatives.itertuples(index=False):
         g = groups.get(i.initiative_id)
         reported = int(g["municipality_code"].nunique()) if g is not None else 0
-        actual = _sum_or_nan(g["value"]) if reported else np.nan
+        actual = _sum_or_nan(g["value"]) if g is not None and reported else np.nan
         planned = float(i.planned_thousand_yen)
         counts = dict.fromkeys(STATUS_COLUMNS.values(), 0)
         done: set[str] = set()

@@ -28,13 +28,13 @@ from .config import ValidationSettings
 from .plan import Plan
 from .vocabulary import Severity, Status, severity_label
 
-NAME_RE = re.compile(r"^(\d{6})_.+\.(csv|xlsx)$", re.IGNORECASE)
 CODE_PREFIX_RE = re.compile(r"^(\d{6})_")
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 CHUNK = 1 << 20
 NOT_SUBMISSION = Status.NOT_SUBMISSION.value  # not .csv/.xlsx: archived and listed, never used
 
-ROW_COLUMNS = [
+# the columns of the rows read from one file, before anything is checked (prepare.prepare_rows adds the rest)
+RAW_ROW_COLUMNS = [
     "file_id",
     "file",
     "row",
@@ -85,7 +85,6 @@ class Received:
     sha256: str | None = None
     archived_as: str | None = None
     archived_path: Path | None = None
-    newly_archived: bool = False
     status: str = ""  # a vocabulary.Status value; pending/superseded/not_submission on sight, the rest by screening
     encoding: str | None = None
     issues: list[Issue] = field(default_factory=list)
@@ -304,14 +303,13 @@ def archive(rec: Received, archive_dir: Path) -> None:
     suffix = Path(nz.nfkc(rec.name)).suffix.lower()[:8]
     target = dest_dir / f"{rec.sha256}{suffix}"
     if spooled:
-        rec.newly_archived = create_once(target, buf.getvalue())
+        create_once(target, buf.getvalue())  # never overwrites: a file already there has the same bytes (hash name)
     else:
         if not target.exists():
             os.chmod(tmp, 0o444)
             try:
                 os.link(tmp, target)
-                rec.newly_archived = True
-            except FileExistsError:
+            except FileExistsError:  # archived by a concurrent run meanwhile: the same bytes
                 pass
         os.unlink(tmp)
     receipt = {
@@ -664,7 +662,7 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
     """
     lim = rec.settings
     tbl = table if isinstance(table, Table) else Table(table)
-    empty = pd.DataFrame(columns=ROW_COLUMNS)
+    empty = pd.DataFrame(columns=RAW_ROW_COLUMNS)
     if not tbl and tbl.nonblank > lim.max_rows:  # counted, not read (a long sheet without its size)
         _too_many_rows(rec, tbl.nonblank - 1, lim.max_rows)
         return empty
@@ -802,7 +800,7 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
     if not records:
         rec.error("no_rows", "見出し行だけでデータ行がありません。", row=header_idx + 1)
         return empty
-    return pd.DataFrame.from_records(records, columns=ROW_COLUMNS)
+    return pd.DataFrame.from_records(records, columns=RAW_ROW_COLUMNS)
 
 
 def read_submission(rec: Received) -> pd.DataFrame:
@@ -813,6 +811,6 @@ def read_submission(rec: Received) -> pd.DataFrame:
     """
     assert rec.archived_path is not None, "archive() must run before read_submission()"
     table = read_table(rec, rec.archived_path.read_bytes())
-    rows = pd.DataFrame(columns=ROW_COLUMNS) if table is None else table_to_rows(rec, table)
+    rows = pd.DataFrame(columns=RAW_ROW_COLUMNS) if table is None else table_to_rows(rec, table)
     rec.issues[:] = cap_issues(rec.issues, rec.settings.max_messages_per_rule)
     return rows

@@ -1,4 +1,8 @@
-"""Pure helpers that read values the way people type them in Excel (no I/O)."""
+"""Helpers that read values the way people type them in Excel.
+
+Pure functions, except two cached reads of configuration: :func:`load_units` reads config/units.yaml and
+:func:`canonical_kind` reads the 区分 labels of templates/labels.yaml (through vocabulary).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Pure preparation of submission rows for validation and computation (DataFrame in, DataFrame out).
+"""Preparation of submission rows for validation and computation (DataFrame in, DataFrame out).
+
+No files are written; the one file read is templates/labels.yaml (the 区分 labels, read once and cached by
+vocabulary, through normalize.canonical_kind).
 
 Adds the derived columns the Great Expectations suites check (``expectations/*.json``), and the
 plan-derived parameters those suites take.
@@ -23,7 +26,7 @@ def _norm_name(s: str) -> str:
 
 
 def prepare_rows(rows: pd.DataFrame, plan: Plan, fiscal_year: int, units: nz.UnitSystem) -> pd.DataFrame:
-    """Raw rows (intake.ROW_COLUMNS) -> rows with the columns validation and computation need."""
+    """Raw rows (intake.RAW_ROW_COLUMNS) -> rows with the columns validation and computation need."""
     df = rows.copy()
     n = len(df)
     df["row_key"] = df["file_id"].astype(str) + ":" + df["row"].astype(str)
@@ -101,8 +104,8 @@ def prepare_rows(rows: pd.DataFrame, plan: Plan, fiscal_year: int, units: nz.Uni
     df["planned_thousand_yen"] = planned
     with np.errstate(divide="ignore", invalid="ignore"):
         df["budget_ratio"] = np.where(is_exp & (planned > 0), df["value"] / planned, np.nan)
-        share = np.where(is_exp, planned / np.where(participants > 0, participants, np.nan), expected_size)
-        ratio = np.abs(df["value"].to_numpy()) / share
+        typical = np.where(is_exp, planned / np.where(participants > 0, participants, np.nan), expected_size)
+        ratio = np.abs(df["value"].to_numpy()) / typical
         df["magnitude_log10"] = np.where(
             (ratio > 0) & np.isfinite(ratio), np.log10(np.where(ratio > 0, ratio, 1)), np.nan
         )

@@ -3,7 +3,7 @@
 Used by tools/make_samples.py (the committed demo set in inputs/) and by the benchmark (bench/make_scaled.py).
 Everything here is deterministic: the same plan, years and seed give the same bytes.
 
-- :func:`synthetic_rows` makes one municipality's rows for a fiscal year (contract column names, canonical units).
+- :func:`synthetic_rows` makes one municipality's rows for a fiscal year (the column names of docs/interface.md §2, canonical units).
 - :func:`write_submission` writes rows the way a clerk's Excel would: CSV in CP932 / UTF-8 (with or without BOM),
   Japanese or English headers, ``1,234`` / ``１，２３４`` / ``▲120`` / ``△120`` / ``+4,771``, 千円 / 円 / 百万円,
   or an .xlsx with numeric cells.
@@ -121,17 +121,17 @@ def synthetic_rows(plan: Plan, code: str, fiscal_year: int, rng: random.Random) 
         regional = _trend(kpi, fiscal_year, rng, plan.meta.last_fiscal_year)
         if kpi.reporters_all:
             share = population.get(code, 0) / total_pop
-            value = regional * share * rng.uniform(0.9, 1.1)
+            kpi_value = regional * share * rng.uniform(0.9, 1.1)
             if kpi.allow_negative and code != core and rng.random() < 0.3:  # some small towns lose people
-                value = -abs(value) * rng.uniform(0.1, 0.5)
+                kpi_value = -abs(kpi_value) * rng.uniform(0.1, 0.5)
         else:
-            value = regional
+            kpi_value = regional
         rows.append(
             {
                 "kind": "kpi",
                 "id": kpi.id,
                 "name": kpi.name,
-                "value": float(round(value)),
+                "value": float(round(kpi_value)),
                 "unit": kpi.unit,
                 "status": "",
                 "note": "",

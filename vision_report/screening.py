@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import remove_stale_temps
+from .compute import COMPUTED_ROW_COLUMNS
 from .config import Settings
-from .intake import ROW_COLUMNS, Received, archive, choose_latest, discover, read_submission
+from .intake import RAW_ROW_COLUMNS, Received, archive, choose_latest, discover, read_submission
 from .normalize import UnitSystem, load_units
 from .plan import Plan
 from .prepare import coverage, prepare_rows, suite_parameters
@@ -26,7 +27,8 @@ from .textfmt import jst
 from .validation import findings_to_issues, run_suite
 from .vocabulary import ACCEPTED_STATUSES, Severity, Status, located_message
 
-ACCEPTED_ROW_COLUMNS = ["municipality_code", "kind", "item_id", "value", "status", "file"]
+# the accepted rows: what computation reads, and the file each row came from
+ACCEPTED_ROW_COLUMNS = [*COMPUTED_ROW_COLUMNS, "file"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def collect(
 def _read_all(received: list[Received]) -> pd.DataFrame:
     frames = [read_submission(r) for r in received if r.status == "" and not r.has_errors]
     frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ROW_COLUMNS)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RAW_ROW_COLUMNS)
 
 
 def _decide(rec: Received) -> str:

@@ -101,8 +101,8 @@ def template_xlsx(rows: list[list[str]], *, title: str = "") -> bytes:
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         cell.alignment = Alignment(horizontal="center")
     ws.freeze_panes = "A2"
-    for col, width in zip("ABCDEFGHI", COLUMN_WIDTHS, strict=True):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEFGHI", COLUMN_WIDTHS, strict=True):
+        ws.column_dimensions[letter].width = width
     n = len(rows) + 1
     n_exp = sum(1 for r in rows if r[0] == KIND_EXPENDITURE)
     status = DataValidation(

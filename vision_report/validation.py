@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -23,7 +24,9 @@ from .intake import Issue, cap_issues
 from .textfmt import fmt_num
 from .vocabulary import Severity, kind_labels
 
-SUITES = ("submission_rows", "submission_coverage")
+if TYPE_CHECKING:  # great_expectations is imported lazily at run time (it is slow to import)
+    from great_expectations.checkpoint.actions import ValidationAction
+
 VALUE_PROBLEMS_JA = {
     "empty": "実績値が空欄です。",
     "formula": "実績値に数式「{value_raw}」が入力されています（計算結果が保存されていないため、値として読めません）。",
@@ -94,7 +97,7 @@ def run_suite(
     vd = ctx.validation_definitions.add_or_update(vd)
     if df.empty:
         return [], {"success": True, "statistics": {"evaluated_expectations": 0}}
-    actions = []
+    actions: list[ValidationAction] = []
     if docs_dir is not None:
         from great_expectations.checkpoint import UpdateDataDocsAction
 

@@ -1,4 +1,4 @@
-"""The vision (plan) as data: models and loader."""
+"""The vision (plan) as data: models, loader and export (JSON, summary)."""
 
 from .loader import PlanError, check_digit_ok, load_plan
 from .models import UNDECIDED, Budget, Initiative, Kpi, Municipality, Pillar, Plan, PolicyArea, Subfield

@@ -1,10 +1,11 @@
-"""The plan as JSON (CONTRACT §6 `vision-report plan --json`) and as a readable summary."""
+"""The plan as JSON (docs/interface.md §6 `vision-report plan --json`) and as a readable summary."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from .models import UNDECIDED, Plan
+from .models import UNDECIDED, BudgetValue, Plan
 
 
 def _num(x: float) -> int | float:
@@ -104,7 +105,7 @@ def _membership(plan: Plan, code: str) -> dict:
     }
 
 
-def _sum_planned(values: list) -> tuple[int, bool]:
+def _sum_planned(values: Sequence[BudgetValue]) -> tuple[int, bool]:
     """Sum of printed figures; the flag says whether some were blank or 未定."""
     s = sum(v for v in values if isinstance(v, int))
     return s, any(not isinstance(v, int) for v in values)
@@ -139,12 +140,12 @@ def plan_summary(plan: Plan) -> str:
                 f"  {area.id:<5} {area.name}{sub}: 取組 {len(area.initiative_ids)}"
                 + (f" / KPI: {', '.join(ka)}" if ka else "")
             )
-    for s in plan.subfields:
-        ks = [k.id for k in plan.kpis if k.measures == s.id]
-        lines.append(f"小分野 {s.id} {s.name}（{s.area_ids[0]}〜{s.area_ids[-1]}）KPI: {', '.join(ks) or 'なし'}")
+    for sf in plan.subfields:
+        ks = [k.id for k in plan.kpis if k.measures == sf.id]
+        lines.append(f"小分野 {sf.id} {sf.name}（{sf.area_ids[0]}〜{sf.area_ids[-1]}）KPI: {', '.join(ks) or 'なし'}")
     lines += ["", "■ 計画事業費（千円）", "柱    " + "".join(f"{y:>14}" for y in years) + f"{'合計（表記）':>14}"]
-    grand = {y: [] for y in years}
-    grand_total: list = []
+    grand: dict[int, list[BudgetValue]] = {y: [] for y in years}
+    grand_total: list[BudgetValue] = []
     for p in plan.pillars:
         inits = [i for i in plan.initiatives if plan.area(i.area_id).pillar == p.id]
         cells = []

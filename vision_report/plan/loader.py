@@ -1,4 +1,4 @@
-"""Load a plan folder (plan.yaml, municipalities.csv, pillars/*.yaml, kpis.yaml) into a checked Plan.
+"""Load a plan folder (plan.yaml, municipalities.csv, pillars/*.yaml, kpis.yaml, amendments/*.yaml) into a Plan.
 
 Every inconsistency is collected and reported at once, in Japanese, with the file and the item,
 so that a coordinator who edited the data by hand can fix all of it in one go.
@@ -183,7 +183,7 @@ class _Loader:
             raw_items.append((day, str(raw["id"]), rel, raw))
         for key, c in Counter(i[1] for i in raw_items).items():
             if c > 1:
-                self.problem("amendments", f"改定の id {key} が{c}回出てきます（重複）")
+                self.problem("amendments/*.yaml", f"改定の id {key} が{c}回出てきます（重複）")
         out = []
         known = dict(known)
         for day, aid, rel, raw in sorted(raw_items, key=lambda t: (t[0], t[1])):
@@ -347,7 +347,7 @@ class _Loader:
         initiatives: list[Initiative] = []
         subfield_raw = meta_raw.get("subfields") or []
         subfield_of_area: dict[str, str] = {}
-        subfields_tmp = []
+        subfields_tmp: list[tuple[str, int, str, str, tuple[str, ...]]] = []
         for s in subfield_raw:
             sid = str(s["id"])
             m = AREA_RANGE_RE.match(str(s.get("areas", "")))
@@ -442,12 +442,12 @@ class _Loader:
             if missing:
                 self.problem("plan.yaml", f"小分野 {sid} の政策分野 {', '.join(missing)} がありません")
         subfields = [Subfield(id=s[0], pillar=s[1], letter=s[2], name=s[3], area_ids=s[4]) for s in subfields_tmp]
-        for what, ids in (
+        for what, listed in (
             ("柱", [str(p.id) for p in pillars]),
             ("政策分野", [a.id for a in areas]),
             ("取組", [i.id for i in initiatives]),
         ):
-            for key, c in Counter(ids).items():
+            for key, c in Counter(listed).items():
                 if c > 1:
                     self.problem("pillars/*.yaml", f"{what} {key} が{c}回出てきます（重複）")
 

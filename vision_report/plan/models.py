@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Final, Literal
 
-UNDECIDED = "未定"
+UNDECIDED: Final = "未定"
 BudgetValue = int | Literal["未定"] | None
 Direction = Literal["increase", "decrease", "at_least"]
 DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "at_least")
