@@ -127,6 +127,7 @@ def prepare_database(home: Path, timeout: float, log: Callable[[str], None]) -> 
     if marker.exists():
         return
     log("Prefect のデータベースを準備しています（初回と Prefect の更新後のみ。混んでいるマシンでは数十秒かかります）…")
+    started = time.monotonic()
     logfile = home / LOG_DIR / "database-upgrade.log"
     logfile.parent.mkdir(parents=True, exist_ok=True)
     with open(logfile, "wb") as out:
@@ -149,6 +150,7 @@ def prepare_database(home: Path, timeout: float, log: Callable[[str], None]) -> 
             f"ログ {logfile} の最後:\n{tail(logfile)}"
         )
     marker.write_text(version("prefect") + "\n", encoding="utf-8")
+    log(f"Prefect のデータベースを準備しました（{time.monotonic() - started:.1f} 秒）")
 
 
 @dataclass
