@@ -3,12 +3,14 @@ process behind, and the README's manual deployment path runs the on-demand deplo
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
 import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 from test_resilience import processes_with_home, wait_until
@@ -49,6 +51,25 @@ def test_sigterm_to_serve_stops_server_and_worker(tmp_path):
         assert wait_until(lambda: "準備ができました" in out.read_text() or serve.poll() is not None, 600, 0.5)
         assert serve.poll() is None, out.read_text()
         assert len(processes_with_home(home)) >= 3  # serve, the server and the worker
+        # with a server configured, `run` records into it (one UI for every run) instead of starting its own
+        api = f"http://127.0.0.1:{port}/api"
+        run = subprocess.run(
+            [str(BIN / "vision-report"), "--root", str(proj), "run", "--fiscal-year", "2024"],
+            env={**_env(home), "PREFECT_API_URL": api, "PREFECT_LOGGING_LEVEL": "WARNING"},
+            cwd=proj,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert f"Prefect サーバー {api} に実行を記録します" in run.stdout
+        assert not (home / "logs" / "run-server.log").exists()  # no temporary server was started
+        req = urllib.request.Request(
+            f"{api}/flow_runs/filter", data=b"{}", headers={"Content-Type": "application/json"}, method="POST"
+        )
+        with urllib.request.urlopen(req, timeout=30) as r:
+            runs = json.load(r)
+        assert [(f["name"], f["state_type"]) for f in runs] == [("fy2024", "COMPLETED")]
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(timeout=120) == 0, out.read_text()
     finally:
@@ -119,3 +140,19 @@ def test_readme_manual_deployment_path_runs_the_on_demand_deployment(tmp_path):
         for p in reversed(procs):
             stop_group(p)
     assert year_outputs.manifest_problems(proj / "outputs" / "2024") == []  # the worker ran the real flow
+
+
+def test_a_child_that_stops_is_named_with_the_last_lines_of_its_log(tmp_path):
+    from vision_report import serve
+
+    p = serve._spawn(
+        "ワーカー",
+        [sys.executable, "-c", "print('starting'); print('port 4200 is already in use'); raise SystemExit(3)"],
+        dict(os.environ),
+        tmp_path,
+        tmp_path / "logs" / "worker.log",
+    )
+    assert p.wait(timeout=60) == 3
+    text = serve.describe_stop(p)
+    assert text.startswith(f"ワーカーが停止しました（終了コード 3）。ログ {tmp_path / 'logs' / 'worker.log'} の最後:")
+    assert text.endswith("starting\nport 4200 is already in use")
