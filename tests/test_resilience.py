@@ -137,6 +137,8 @@ def test_manifest_lists_each_output_with_its_hash_and_the_inputs(tmp_path):
     m = year_outputs.publish(stage, out, fiscal_year=2024, run_id="r1", inputs=inputs)
     assert m["run_id"] == "r1" and m["inputs"] == inputs and m["kept"] == {}
     assert m["outputs"] == {rel: year_outputs.sha256_file(out / rel) for rel in NEW}
+    again = year_outputs.publish(stage, out, fiscal_year=2024, run_id="r1", inputs=inputs)  # a retried task
+    assert again == m and year_outputs.manifest_problems(out) == []
     (out / "kpi_attainment.csv").write_text("changed\n", encoding="utf-8")
     (out / "stray.txt").write_text("x", encoding="utf-8")
     assert year_outputs.manifest_problems(out) == [

@@ -188,7 +188,13 @@ def swap_in(stage: Path, out_dir: Path) -> None:
 
 
 def publish(stage: Path, out_dir: Path, *, fiscal_year: int, run_id: str, inputs: list[dict]) -> dict:
-    """Write the manifest into ``stage`` and swap it in as outputs/<FY>; returns the manifest."""
+    """Write the manifest into ``stage`` and swap it in as outputs/<FY>; returns the manifest.
+
+    Idempotent for a retried task: if this run's set is already in place (the stage is gone), nothing changes.
+    """
+    current = read_manifest(out_dir)
+    if not stage.exists() and current is not None and current.get("run_id") == run_id:
+        return current
     produced = _files(stage)
     kept = _carry_over(out_dir, stage, set(produced))
     files = _files(stage)
