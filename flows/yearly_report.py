@@ -7,24 +7,26 @@ objects it is given, so a retried task gives the same result and the same audit 
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
-from vision_report import audit, screening
+from vision_report import audit, screening, year_outputs
 from vision_report.compute import compute_year
 from vision_report.config import Settings, load_settings
 from vision_report.intake import Received
 from vision_report.plan import Plan, load_plan
 from vision_report.screening import Screening, submissions_table
 from vision_report.textfmt import fmt_pct, jst
-from vision_report.vocabulary import Severity, status_counts_text, status_label
+from vision_report.vocabulary import Severity, Status, status_counts_text, status_label
 from vision_report.writers import write_csv
 from vision_report.year_outputs import write_year_outputs
 
@@ -33,9 +35,90 @@ def _run_id() -> str:
     return str(flow_run.id or "local")
 
 
+class _QuietCompletions(logging.Filter):
+    """Drop the per-task "Finished in state Completed()" lines unless Prefect logs at DEBUG level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or logging.getLogger("prefect").getEffectiveLevel() <= logging.DEBUG:
+            return True
+        return not str(record.msg).startswith("Finished in state Completed")
+
+
+def quiet_task_completions() -> None:
+    """Quiet the per-task completion lines and Great Expectations' INFO chatter at the default log level."""
+    if logging.getLogger("prefect").getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    logger = logging.getLogger("prefect.task_runs")
+    if not any(isinstance(f, _QuietCompletions) for f in logger.filters):
+        logger.addFilter(_QuietCompletions())
+
+
+quiet_task_completions()
+
+NO_SUBMISSIONS_WARNING = (
+    "{fy}年度の提出ファイルが1件もありません（{inputs}）。報告書の数値はすべて未提出として作成しました。"
+    "提出期限と提出先フォルダを確かめてください。"
+)
+
+
 @task(name="record_run_event", retries=2, retry_delay_seconds=1, cache_policy=NONE)
 def record_run_event(archive: Path, event: str, fiscal_year: int, run_id: str, **details) -> None:
     audit.record_once(archive, [(event, {"fiscal_year": fiscal_year, "run_id": run_id}, details)])
+
+
+@task(name="close_interrupted_runs", retries=2, retry_delay_seconds=1, cache_policy=NONE)
+def close_interrupted_runs(archive: Path, fiscal_year: int, run_id: str) -> list[dict]:
+    """Runs of this year that started and never ended were killed (we hold the run lock, so none is running):
+    record ``run_interrupted`` once per run and mark the flow run Crashed in Prefect.
+
+    Returns one {"run_id", "started", "crashed"} per interrupted run ("crashed": its Prefect state was changed)."""
+    found = []
+    for e in audit.unfinished_runs(archive, fiscal_year, exclude=run_id):
+        audit.record_once(
+            archive,
+            [("run_interrupted", {"fiscal_year": fiscal_year, "run_id": e["run_id"]}, {"started": e.get("time")})],
+        )
+        crashed = _mark_crashed(e["run_id"])
+        found.append({"run_id": e["run_id"], "started": e.get("time"), "crashed": crashed})
+        print(
+            f"前回の{fiscal_year}年度の集計（{e.get('time')} 開始、実行ID {e['run_id']}）は途中で強制終了されていました。"
+            f"監査ログに「中断」として記録しました{'（Prefect でも Crashed にしました）' if crashed else ''}。"
+        )
+    return found
+
+
+def _mark_crashed(run_id: str) -> bool:
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.states import Crashed
+
+    try:
+        uid = UUID(run_id)
+    except ValueError:
+        return False
+    try:
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(uid)
+            if run.state is not None and run.state.is_final():
+                return False
+            client.set_flow_run_state(
+                uid, Crashed(message="プロセスが強制終了され、集計が中断されました（次の実行で検出）"), force=True
+            )
+            return True
+    except Exception:  # noqa: BLE001 - recorded on another Prefect server, or already gone
+        return False
+
+
+@task(name="begin_staging", retries=2, retry_delay_seconds=1, cache_policy=NONE)
+def begin_staging(out_dir: Path, run_id: str) -> Path:
+    return year_outputs.begin_staging(out_dir, run_id)
+
+
+@task(name="publish_outputs", retries=2, retry_delay_seconds=2, cache_policy=NONE)
+def publish_outputs(stage: Path, out_dir: Path, fiscal_year: int, run_id: str, received: Sequence[Received]) -> dict:
+    inputs = [{"file": r.name, "sha256": r.sha256, "status": r.status} for r in received]
+    return year_outputs.publish(stage, out_dir, fiscal_year=fiscal_year, run_id=run_id, inputs=inputs)
 
 
 @task(name="load_plan", cache_policy=NONE)
@@ -114,6 +197,7 @@ def write_outputs(
 
 @task(name="write_after_lock_list", retries=2, retry_delay_seconds=2, cache_policy=NONE)
 def write_after_lock_list(path: Path, subs: pd.DataFrame) -> Path:
+    year_outputs.recover_outputs(path.parent.parent)  # a set half swapped in by a killed run is made whole first
     return write_csv(path, subs)
 
 
@@ -124,7 +208,15 @@ def _first_reasons(r, n: int = 2) -> str:
 
 
 @task(name="publish_artifacts", cache_policy=NONE)
-def publish_artifacts(plan: Plan, fiscal_year: int, subs: pd.DataFrame, kpi: pd.DataFrame) -> None:
+def publish_artifacts(
+    plan: Plan, fiscal_year: int, subs: pd.DataFrame, kpi: pd.DataFrame, warning: str | None = None
+) -> None:
+    if warning:
+        create_markdown_artifact(
+            key=f"warning-fy{fiscal_year}",
+            markdown=f"# ⚠ {fiscal_year}年度: 提出なし\n\n{warning}",
+            description=f"{fiscal_year}年度 警告",
+        )
     create_table_artifact(
         key=f"submissions-fy{fiscal_year}",
         table=[
@@ -173,6 +265,7 @@ def yearly_report(
     archive = Path(archive) if archive else settings.archive
     run_id = _run_id()
     with audit.run_lock(archive, fiscal_year, wait_seconds):
+        interrupted = close_interrupted_runs(archive, fiscal_year, run_id)
         record_run_event(archive, "run_started", fiscal_year, run_id)
         try:
             summary = _run_year(settings, fiscal_year, inputs, outputs, archive, run_id)
@@ -186,7 +279,9 @@ def yearly_report(
             run_id,
             statuses=summary["statuses"],
             locked=summary.get("locked", False),
+            no_submissions=summary.get("no_submissions", False),
         )
+        summary["interrupted"] = interrupted
         return summary
 
 
@@ -204,13 +299,14 @@ def _run_year(
     lock = audit.year_lock(archive, fiscal_year)
     if lock is not None:
         return locked_year(settings, plan, fiscal_year, inputs, archive, out_dir, lock, started)
+    stage = begin_staging(out_dir, run_id)
     per_year: dict[int, dict[str, pd.DataFrame]] = {}
     this_year: Screening | None = None
     for fy in range(plan.meta.first_fiscal_year, fiscal_year + 1):
         if fy != fiscal_year and not (inputs / str(fy)).is_dir():
             continue
         received = collect_submissions(settings, plan, fy, inputs, archive)
-        docs = out_dir / "data_docs" if fy == fiscal_year else None
+        docs = stage / "data_docs" if fy == fiscal_year else None
         year = screen_submissions(received, plan, fy, settings, docs)
         per_year[fy] = compute_results(plan, fy, year.accepted_rows, settings)
         if fy == fiscal_year:
@@ -218,15 +314,24 @@ def _run_year(
             this_year = year
     assert this_year is not None
     results = per_year[fiscal_year]
-    written = write_outputs(settings, plan, fiscal_year, out_dir, this_year, results, per_year)
+    no_submissions = all(r.status == Status.NOT_SUBMISSION for r in this_year.received)
+    warning = (
+        NO_SUBMISSIONS_WARNING.format(fy=fiscal_year, inputs=inputs / str(fiscal_year)) if no_submissions else None
+    )
+    if warning:
+        get_run_logger().warning(warning)
+    written = write_outputs(settings, plan, fiscal_year, stage, this_year, results, per_year)
+    publish_outputs(stage, out_dir, fiscal_year, run_id, this_year.received)
     subs = submissions_table(plan, this_year.received, fiscal_year, settings.deadlines.for_year(fiscal_year))
-    publish_artifacts(plan, fiscal_year, subs, results["kpi_attainment"])
+    publish_artifacts(plan, fiscal_year, subs, results["kpi_attainment"], warning)
     summary = {
         "fiscal_year": fiscal_year,
         "outputs": str(out_dir),
         "files": len(written),
         "statuses": subs["status"].value_counts().to_dict(),
         "seconds": round(time.monotonic() - started, 1),
+        "no_submissions": no_submissions,
+        "warning": warning,
     }
     print(f"{fiscal_year}年度の処理が完了しました: {out_dir}（{len(written)} ファイル）")
     return summary
@@ -264,19 +369,26 @@ def locked_year(
     }
 
 
-def previous_fiscal_year(today) -> int:
-    """The fiscal year whose books have just closed: after 出納整理期間 (May 31) of year Y it is Y-1."""
-    return today.year - 1 if today.month >= 6 else today.year - 2
+def previous_fiscal_year(today, deadlines=None) -> int:
+    """The latest fiscal year whose submission deadline (config ``deadlines``, Japan time) is before ``today``."""
+    from vision_report.config import Deadlines
+
+    deadlines = deadlines or Deadlines()
+    fy = today.year - 1
+    while deadlines.for_year(fy) >= today:
+        fy -= 1
+    return fy
 
 
 @flow(name="vision-report-previous-year", log_prints=True)
 def previous_year_report(root: Path | None = None) -> dict:
-    """For the yearly schedule (prefect.yaml): run the fiscal year that has just closed."""
+    """For the yearly schedule (prefect.yaml, July 1 in Japan time): the latest year whose deadline has passed."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    fy = previous_fiscal_year(datetime.now(ZoneInfo("Asia/Tokyo")).date())
-    print(f"定期実行: {fy}年度の集計を行います")
+    settings = load_settings(root)
+    fy = previous_fiscal_year(datetime.now(ZoneInfo("Asia/Tokyo")).date(), settings.deadlines)
+    print(f"定期実行: 提出期限（{settings.deadlines.for_year(fy):%Y年%m月%d日}）を過ぎた{fy}年度の集計を行います")
     return yearly_report(fiscal_year=fy, root=root)
 
 

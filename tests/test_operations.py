@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -96,63 +95,6 @@ def test_lock_audit_and_unlock(tmp_path, prefect_backend):
     assert lines[: len(log)] == [__import__("json").dumps(e, ensure_ascii=False, sort_keys=True) for e in log]
 
 
-def _run(proj: Path, out: Path, env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "vision-report"),
-            "--root",
-            str(proj),
-            "run",
-            "--fiscal-year",
-            "2024",
-            "--outputs",
-            str(out),
-            "--archive",
-            str(proj / "archive"),
-        ],
-        env=env,
-        cwd=proj,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def test_killed_run_then_rerun_gives_the_uninterrupted_outputs(tmp_path):
-    proj = tmp_path / "proj"
-    for part in ("config", "plans", "expectations", "templates", "inputs"):
-        shutil.copytree(ROOT / part, proj / part)
-    for p in (proj / "inputs").rglob("*"):
-        _old(p)
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING"}
-    clean = _run(proj, tmp_path / "clean", env)
-    assert clean.wait(timeout=600) == 0, clean.stderr.read()
-    victim = _run(proj, tmp_path / "crash", env)
-    target = tmp_path / "crash" / "2024"
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline and not (target / "feedback").is_dir():
-        time.sleep(0.2)
-    time.sleep(0.5)  # in the middle of writing feedback and reports
-    os.killpg(victim.pid, signal.SIGKILL)
-    victim.wait(timeout=60)
-    # what a reader could see right after the crash: only whole files
-    for p in target.rglob("*.csv"):
-        data = p.read_bytes()
-        assert data.startswith(b"\xef\xbb\xbf") and data.endswith(b"\n"), p
-    rerun = _run(proj, tmp_path / "crash", env)
-    assert rerun.wait(timeout=600) == 0, rerun.stderr.read()
-    for name in CSVS:
-        assert (target / name).read_bytes() == (tmp_path / "clean" / "2024" / name).read_bytes(), name
-    crash_files = sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file() and "data_docs" not in p.parts)
-    clean_files = sorted(
-        p.relative_to(tmp_path / "clean" / "2024")
-        for p in (tmp_path / "clean" / "2024").rglob("*")
-        if p.is_file() and "data_docs" not in p.parts
-    )
-    assert crash_files == clean_files  # no stale temp files, nothing missing
-
-
 def test_watch_gives_feedback_within_seconds_of_a_drop(tmp_path, plan):
     import threading
 
@@ -203,5 +145,106 @@ def test_deployments_point_at_real_flows_and_a_valid_schedule():
         for s in d.get("schedules", []):
             CronSchedule(cron=s["cron"], timezone=s["timezone"])  # raises if the cron line is invalid
             assert s["timezone"] == "Asia/Tokyo"
-    assert previous_fiscal_year(date(2026, 6, 1)) == 2025  # after 出納整理期間 (May 31)
-    assert previous_fiscal_year(date(2026, 5, 31)) == 2024
+    assert previous_fiscal_year(date(2026, 7, 1)) == 2025  # the day after the default deadline (2026-06-30)
+    assert previous_fiscal_year(date(2026, 6, 30)) == 2024  # FY2025 may still be submitted that day
+
+
+def test_yearly_schedule_comes_after_the_configured_deadline():
+    """The cron line of the yearly deployment fires after the default deadline, both in Japan time."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import yaml
+
+    from flows.yearly_report import previous_fiscal_year
+    from vision_report.config import load_settings
+
+    cfg = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    assert "pull" not in cfg  # `prefect deploy` records the project folder itself: nothing left to resolve
+    (yearly,) = [d for d in cfg["deployments"] if d["name"] == "yearly"]
+    (s,) = yearly["schedules"]
+    assert s["timezone"] == "Asia/Tokyo" and "日本時間" in yearly["description"]
+    minute, hour, day, month, weekday = s["cron"].split()  # a yearly line: fixed minute, hour, day and month
+    assert weekday == "*" and all(x.isdigit() for x in (minute, hour, day, month))
+    deadlines = load_settings(ROOT).deadlines
+    jst = ZoneInfo("Asia/Tokyo")
+    for fy in (2024, 2025):
+        deadline = deadlines.for_year(fy)
+        end_of_deadline = datetime(deadline.year, deadline.month, deadline.day, 23, 59, 59, tzinfo=jst)
+        fire = datetime(deadline.year, int(month), int(day), int(hour), int(minute), tzinfo=jst)
+        assert end_of_deadline < fire, (fy, fire)
+        assert previous_fiscal_year(fire.date(), deadlines) == fy  # the run on that day reports that year
+
+
+def test_a_busy_year_is_refused_with_one_japanese_line_and_nothing_started(tmp_path):
+    proj = tmp_path / "proj"
+    for part in ("config", "plans", "expectations", "templates"):
+        shutil.copytree(ROOT / part, proj / part)
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
+    with audit.run_lock(tmp_path / "archive", 2024):
+        r = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "vision-report"),
+                "--root",
+                str(proj),
+                "run",
+                "--fiscal-year",
+                "2024",
+                "--archive",
+                str(tmp_path / "archive"),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert r.returncode == 3
+    assert r.stderr.splitlines() == [
+        "エラー: 2024年度の集計が別に実行中です。終わってから実行してください（待つ場合は --wait 秒数 を指定）。"
+    ]
+    assert "Prefect サーバー" not in r.stdout  # refused before anything started
+    assert not (tmp_path / "prefect" / "logs").exists()
+
+
+def test_a_year_with_no_submission_warns_in_summary_audit_and_cover(tmp_path, prefect_backend):
+    from docx import Document
+
+    from flows.yearly_report import yearly_report
+
+    (tmp_path / "inputs" / "2025").mkdir(parents=True)
+    summary = yearly_report(
+        fiscal_year=2025, inputs=tmp_path / "inputs", outputs=tmp_path / "out", archive=tmp_path / "archive"
+    )
+    assert summary["no_submissions"] is True
+    assert summary["warning"].startswith("2025年度の提出ファイルが1件もありません")
+    (finished,) = [e for e in audit.read_log(tmp_path / "archive") if e["event"] == "run_finished"]
+    assert finished["no_submissions"] is True
+    cover = [p.text for p in Document(tmp_path / "out" / "2025" / "report_2025.docx").paragraphs[:30]]
+    assert "注意: この年度は提出ファイルが1件も届いていません。数値はすべて未提出として扱っています。" in cover
+
+
+def test_prefect_that_cannot_start_is_said_in_japanese_and_audited(tmp_path):
+    proj = tmp_path / "proj"
+    for part in ("config", "plans", "expectations", "templates", "inputs"):
+        shutil.copytree(ROOT / part, proj / part)
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    # a database nobody listens on: Prefect cannot prepare it, whatever the machine's load
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect"),
+        PREFECT_API_DATABASE_CONNECTION_URL="postgresql+asyncpg://nobody@127.0.0.1:9/none",
+    )
+    r = subprocess.run(
+        [str(Path(sys.executable).parent / "vision-report"), "--root", str(proj), "run", "--fiscal-year", "2024"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 1
+    assert r.stderr.startswith(
+        "エラー: 2024年度の集計を開始できませんでした。Prefect のデータベースを準備できませんでした"
+    )
+    assert "対処: " in r.stderr
+    (failed,) = [e for e in audit.read_log(proj / "archive") if e["event"] == "run_failed"]
+    assert failed["reason"] == "server_start_failed" and failed["fiscal_year"] == 2024
+    assert not (proj / "outputs" / "2024").exists()

@@ -122,9 +122,20 @@ def unlock_year(archive_dir: Path, fiscal_year: int, reason: str = "") -> bool:
     return True
 
 
+_HELD: set[tuple[str, int]] = set()
+
+
 @contextlib.contextmanager
 def run_lock(archive_dir: Path, fiscal_year: int, wait_seconds: float = 0.0):
-    """Only one run per fiscal year at a time (an OS file lock: released even if the process is killed)."""
+    """Only one run per fiscal year at a time (an OS file lock: released even if the process is killed).
+
+    Re-entrant within one process: the command line takes the lock before it starts Prefect, and the flow it then
+    runs takes it again without waiting for itself.
+    """
+    key = (str(archive_dir.resolve()), fiscal_year)
+    if key in _HELD:
+        yield
+        return
     d = archive_dir / "locks"
     d.mkdir(parents=True, exist_ok=True)
     fd = os.open(d / f"{fiscal_year}.run", os.O_RDWR | os.O_CREAT, 0o644)
@@ -143,6 +154,30 @@ def run_lock(archive_dir: Path, fiscal_year: int, wait_seconds: float = 0.0):
                 time.sleep(0.5)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
-        yield
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
     finally:
         os.close(fd)  # closing releases the lock
+
+
+RUN_END_EVENTS = ("run_finished", "run_failed", "run_interrupted")
+
+
+def unfinished_runs(archive_dir: Path, fiscal_year: int, exclude: str | None = None) -> list[dict]:
+    """``run_started`` records of ``fiscal_year`` with no end record for their run_id (call under the run lock:
+    then none of them is still running, so each one was killed)."""
+    log = read_log(archive_dir)
+    ended = {e.get("run_id") for e in log if e.get("event") in RUN_END_EVENTS and e.get("fiscal_year") == fiscal_year}
+    seen: set[str | None] = set()
+    out = []
+    for e in log:
+        rid = e.get("run_id")
+        if e.get("event") != "run_started" or e.get("fiscal_year") != fiscal_year or rid in ended or rid == exclude:
+            continue
+        if rid not in seen:
+            seen.add(rid)
+            out.append(e)
+    return out

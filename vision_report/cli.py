@@ -37,43 +37,97 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _prefect_environment(settings) -> None:
-    """Embedded Prefect: SQLite under the project (or $PREFECT_HOME), no telemetry, user's home untouched."""
+    """Prefect home under the project (or $PREFECT_HOME), no telemetry, user's home untouched (prefect_server.py
+    starts the temporary server with its own start-up limit)."""
     os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    # Prefect's default (20 s) is too short for the temporary server on a busy 2-core machine or on first start
-    # (database migrations); a run that waits longer is better than one that fails.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .audit import run_lock
+
     settings = load_settings(Path(args.root) if args.root else None)
     _prefect_environment(settings)
-    from flows.yearly_report import yearly_report
-
-    print(f"{args.fiscal_year}年度の集計を開始します（Prefect フロー vision-report-yearly）", flush=True)
+    archive = Path(args.archive) if args.archive else settings.archive
     try:
-        summary = yearly_report(
-            fiscal_year=args.fiscal_year,
-            inputs=Path(args.inputs) if args.inputs else None,
-            outputs=Path(args.outputs) if args.outputs else None,
-            root=settings.root,
-            archive=Path(args.archive) if args.archive else None,
-            wait_seconds=args.wait,
-        )
-    except (ConfigError, PlanError):
-        raise
+        with run_lock(archive, args.fiscal_year, args.wait):  # refuse before starting anything
+            return _run_year_with_prefect(args, settings, archive)
     except YearBusy as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 3
-    except Exception as exc:  # noqa: BLE001 - the run could not complete: say so, exit non-zero
+
+
+def _flush_prefect() -> None:
+    """Send the last log lines and events while the temporary server is still there (else Prefect retries against
+    a stopped server for a minute at exit)."""
+    try:
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=30, at_exit=False)
+        EventsWorker.drain_all(timeout=30, at_exit=False)
+    except Exception:  # noqa: BLE001 - only the last log lines in the UI are at stake
+        pass
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _run_year_with_prefect(args: argparse.Namespace, settings, archive: Path) -> int:
+    from .audit import record
+    from .prefect_server import ServerStartError, prefect_api
+
+    fy = args.fiscal_year
+    _say(f"{fy}年度の集計を開始します（Prefect フロー vision-report-yearly）")
+    try:
+        with prefect_api(Path(os.environ["PREFECT_HOME"]), settings.raw.get("prefect") or {}, log=_say) as (
+            url,
+            server,
+        ):
+            if server is not None:
+                _say(f"Prefect サーバーを起動しました（{server.startup_seconds} 秒）")
+            else:
+                _say(f"Prefect サーバー {url} に実行を記録します")
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            with temporary_settings(updates={PREFECT_API_URL: url}):
+                from flows.yearly_report import yearly_report
+
+                summary = yearly_report(
+                    fiscal_year=fy,
+                    inputs=Path(args.inputs) if args.inputs else None,
+                    outputs=Path(args.outputs) if args.outputs else None,
+                    root=settings.root,
+                    archive=archive,
+                    wait_seconds=args.wait,
+                )
+                _flush_prefect()  # while the server is still there to receive the last log lines
+    except ServerStartError as exc:
+        record(archive, "run_failed", fiscal_year=fy, run_id=None, reason="server_start_failed", error=str(exc))
         print(
-            f"エラー: {args.fiscal_year}年度の集計を完了できませんでした（{type(exc).__name__}: {exc}）",
+            f"エラー: {fy}年度の集計を開始できませんでした。{exc}\n"
+            "対処: マシンが混んでいる場合は少し待ってからもう一度実行してください。続く場合は "
+            "config/vision-report.yaml の prefect: startup_timeout_seconds を大きくするか、"
+            "`vision-report serve` で常駐の Prefect サーバーを起動して prefect: api_url: に設定してください。",
             file=sys.stderr,
         )
         return 1
+    except (ConfigError, PlanError, YearBusy):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the run could not complete: say so, exit non-zero
+        print(f"エラー: {fy}年度の集計を完了できませんでした（{type(exc).__name__}: {exc}）", file=sys.stderr)
+        return 1
+    for run in summary.get("interrupted", []):
+        _say(
+            f"注意: 前回の{fy}年度の集計（実行ID {run['run_id']}、{run['started']} 開始）は途中で強制終了されていました。"
+            f"監査ログに中断（run_interrupted）として記録しました{'。Prefect でも Crashed にしました' if run['crashed'] else ''}。"
+        )
+    if summary.get("warning"):
+        _say(f"警告: {summary['warning']}")
     print("提出状況: " + status_counts_text(summary["statuses"]))
     print(f"出力: {summary['outputs']}（{summary['files']} ファイル、{summary['seconds']} 秒）")
     return 0
@@ -209,7 +263,16 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Stop(Exception):
+    """SIGTERM (kill, systemd) received: stop like Ctrl+C."""
+
+
+def _raise_stop(signum, frame) -> None:
+    raise _Stop()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
     import time as _time
 
     from . import serve
@@ -217,18 +280,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings(Path(args.root) if args.root else None)
     database = args.database or os.environ.get("VISION_REPORT_DATABASE")
     home = Path(os.environ.get("PREFECT_HOME", settings.prefect_home))
-    procs = serve.start(settings.root, home, port=args.port, database=database, worker=not args.no_worker)
-    print(f"準備ができました。Prefect の画面: http://127.0.0.1:{args.port}  （Ctrl+C で停止）", flush=True)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    procs: list = []
     try:
-        while all(p.poll() is None for p in procs):
+        procs = serve.start(settings.root, home, port=args.port, database=database, worker=not args.no_worker, log=_say)
+        _say(
+            f"準備ができました。Prefect の画面: http://127.0.0.1:{args.port}  （Ctrl+C で停止）。"
+            f"ログ: {serve.log_dir(home)}"
+        )
+        while True:
+            stopped = [p for p in procs if p.poll() is not None]
+            if stopped:
+                for p in stopped:
+                    print(f"エラー: {serve.describe_stop(p)}", file=sys.stderr)
+                return 1
             _time.sleep(1)
-        print("エラー: Prefect のサーバーまたはワーカーが停止しました。", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("停止しています…")
+    except (KeyboardInterrupt, _Stop):
+        _say("停止しています…")
         return 0
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"エラー: Prefect を起動できませんでした。{exc}", file=sys.stderr)
+        return 1
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping is not interrupted by a second SIGTERM
         serve.stop(procs)
+        if procs:
+            _say("Prefect のサーバーとワーカーを停止しました。")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,6 +30,29 @@ def _signature(path: Path) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
+def _content_hash(path: Path) -> str | None:
+    """sha256 of a regular file's content (None for links, folders and unreadable files: judged by name only)."""
+    if path.is_symlink() or not path.is_file():
+        return None
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def judged_files(archive: Path, fiscal_year: int) -> set[tuple[str | None, str | None]]:
+    """(file name, sha256) of every file with a ``file_checked`` record for ``fiscal_year`` in the audit log."""
+    out: set[tuple[str | None, str | None]] = set()
+    for e in audit.read_log(archive):
+        if e.get("event") == "file_checked" and e.get("fiscal_year") == fiscal_year:
+            out.add((e.get("file"), e.get("sha256")))
+    return out
+
+
 def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outputs: Path, archive: Path) -> str:
     """Archive, screen and write feedback for one received file; returns its status."""
     rec = inspect_file(
@@ -90,9 +113,10 @@ def watch(
     folder.mkdir(parents=True, exist_ok=True)
     done: dict[str, tuple[int, int]] = {}
     seen: dict[str, tuple[tuple[int, int], float]] = {}
-    for p in folder.iterdir():  # what is already there was handled by earlier runs
+    judged = judged_files(archive, fiscal_year)
+    for p in folder.iterdir():  # what is already there and was judged before (by watch or run) is not judged again
         sig = _signature(p)
-        if sig:
+        if sig and (p.name, _content_hash(p)) in judged:
             done[p.name] = sig
     started = time.monotonic()
     checked = 0
