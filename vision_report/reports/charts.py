@@ -28,8 +28,9 @@ def _fmt(v: float) -> str:
 def kpi_trends(kpis: list[dict], years: list[int], *, cols: int = 2) -> bytes:
     """Small multiples: one panel per KPI with actuals FY..FY, the baseline and the plan's target.
 
-    kpis: dicts with name, unit, baseline, baseline_year, target, values {year: float|None} and provisional (the
-    years whose value is provisional: drawn as hollow points, labelled 暫定).
+    kpis: dicts with name, unit, baseline, baseline_year, target, values {year: float|None}, provisional (the
+    years whose value is provisional: hollow points, labelled 暫定) and partial (years whose sum covers fewer
+    municipalities because a member had not joined yet: grey squares, joined to the others by a dotted line).
     """
     n = len(kpis)
     cols = min(cols, n) or 1
@@ -50,9 +51,23 @@ def kpi_trends(kpis: list[dict], years: list[int], *, cols: int = 2) -> bytes:
         )
         if xs:
             provisional = set(k.get("provisional") or ())
-            ax.plot(xs, ys, color=NAVY, linewidth=1.8)
-            final = [(x, y) for x, y in zip(xs, ys, strict=True) if x not in provisional]
+            partial = set(k.get("partial") or ()) - provisional
+            # a solid line joins only years that sum the same municipalities; a dotted one crosses a change
+            for a, b, ya, yb in zip(xs, xs[1:], ys, ys[1:], strict=False):
+                dotted = (a in partial) != (b in partial)
+                ax.plot([a, b], [ya, yb], color=NAVY, linewidth=1.8, linestyle=":" if dotted else "-")
+            final = [(x, y) for x, y in zip(xs, ys, strict=True) if x not in provisional | partial]
             tentative = [(x, y) for x, y in zip(xs, ys, strict=True) if x in provisional]
+            fewer = [(x, y) for x, y in zip(xs, ys, strict=True) if x in partial]
+            if fewer:  # squares: a member of the vision had not joined yet, the sum covers fewer municipalities
+                ax.plot(
+                    *zip(*fewer, strict=True),
+                    "s",
+                    markerfacecolor="white",
+                    markeredgecolor=GREY,
+                    markeredgewidth=1.5,
+                    label="加入前の市町村を含まない年度",
+                )
             if final:
                 ax.plot(*zip(*final, strict=True), "o", color=NAVY, label="実績")
             if tentative:  # hollow markers: not every expected reporter's file was accepted that year

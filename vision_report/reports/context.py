@@ -110,6 +110,18 @@ class ReportData:
                 out.add(y)
         return out
 
+    def kpi_partial_basis_years(self, kpi_id: str) -> set[int]:
+        """Years in which fewer basis members were expected to report this KPI than in the other years (a member
+        of the vision had not joined yet): their sums cover fewer municipalities, so a rise or fall against the
+        neighbouring years is not a like-for-like change."""
+        expected = {}
+        for y, res in self.per_year.items():
+            t = res["kpi_attainment"].set_index("kpi_id")
+            if kpi_id in t.index:
+                expected[y] = int(t.at[kpi_id, "reporters_expected"])
+        full = max(expected.values(), default=0)
+        return {y for y, n in expected.items() if n < full}
+
     @property
     def is_final_year(self) -> bool:
         return self.fiscal_year >= self.plan.meta.last_fiscal_year

@@ -99,6 +99,7 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
             "target": k.target,
             "values": data.kpi_values(k.id),
             "provisional": data.kpi_provisional_years(k.id),
+            "partial": data.kpi_partial_basis_years(k.id),
         }
         for k in kpis
     ]
