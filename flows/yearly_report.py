@@ -56,7 +56,7 @@ def quiet_task_completions() -> None:
 quiet_task_completions()
 
 NO_SUBMISSIONS_WARNING = (
-    "{fy}年度の提出ファイルが1件もありません（{inputs}）。報告書の数値はすべて未提出として作成しました。"
+    "{fy}年度の提出ファイルが1件もありません（{inputs}）。報告書の数値はすべて「{missing}」として作成しました。"
     "提出期限と提出先フォルダを確かめてください。"
 )
 
@@ -316,7 +316,11 @@ def _run_year(
     results = per_year[fiscal_year]
     no_submissions = all(r.status == Status.NOT_SUBMISSION for r in this_year.received)
     warning = (
-        NO_SUBMISSIONS_WARNING.format(fy=fiscal_year, inputs=inputs / str(fiscal_year)) if no_submissions else None
+        NO_SUBMISSIONS_WARNING.format(
+            fy=fiscal_year, inputs=inputs / str(fiscal_year), missing=status_label(Status.MISSING)
+        )
+        if no_submissions
+        else None
     )
     if warning:
         get_run_logger().warning(warning)

@@ -220,7 +220,7 @@ def test_a_year_with_no_submission_warns_in_summary_audit_and_cover(tmp_path, pr
     (finished,) = [e for e in audit.read_log(tmp_path / "archive") if e["event"] == "run_finished"]
     assert finished["no_submissions"] is True
     cover = [p.text for p in Document(tmp_path / "out" / "2025" / "report_2025.docx").paragraphs[:30]]
-    assert "注意: この年度は提出ファイルが1件も届いていません。数値はすべて未提出として扱っています。" in cover
+    assert "注意: この年度は提出ファイルが1件も届いていません。数値はすべて「未提出」として扱っています。" in cover
 
 
 def test_prefect_that_cannot_start_is_said_in_japanese_and_audited(tmp_path):

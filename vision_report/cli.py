@@ -84,7 +84,7 @@ def _run_year_with_prefect(args: argparse.Namespace, settings, archive: Path) ->
     fy = args.fiscal_year
     _say(f"{fy}年度の集計を開始します（Prefect フロー vision-report-yearly）")
     try:
-        with prefect_api(Path(os.environ["PREFECT_HOME"]), settings.raw.get("prefect") or {}, log=_say) as (
+        with prefect_api(Path(os.environ["PREFECT_HOME"]), settings.prefect, log=_say) as (
             url,
             server,
         ):

@@ -124,6 +124,7 @@ class Settings:
     prefect_home: Path
     deadlines: Deadlines = field(default_factory=Deadlines)
     plans: tuple[PlanRange, ...] = ()
+    prefect: dict[str, Any] = field(default_factory=dict)  # config prefect: (home, api_url, startup_timeout_seconds)
     report: ReportSettings = field(default_factory=lambda: ReportSettings())
     final_evaluation: FinalEvaluation = field(default_factory=FinalEvaluation)
 
@@ -245,6 +246,7 @@ def load_settings(root: Path | None = None, config_path: Path | None = None) -> 
         ratings=RatingThresholds(_thresholds(ratings, "progress"), _thresholds(ratings, "attainment")),
         validation=ValidationSettings(**v),
         prefect_home=root / (raw.get("prefect", {}) or {}).get("home", ".prefect"),
+        prefect=dict(raw.get("prefect") or {}),
         deadlines=Deadlines(
             default=str((raw.get("deadlines") or {}).get("default", "{next_year}-06-30")),
             years={int(k): str(v) for k, v in ((raw.get("deadlines") or {}).get("years") or {}).items()},
