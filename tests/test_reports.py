@@ -88,6 +88,21 @@ def _keeps_with_next(p) -> bool:
     return False
 
 
+BLOCK_LABELS = {
+    "政策分野",
+    "取組内容",
+    "熊本市の役割",
+    "近隣市町村の役割",
+    "事業内容",
+    "役割分担（熊本市）",
+    "役割分担（近隣市町村）",
+    "費用負担",
+    "スケジュール",
+    "国・県補助制度等",
+    "効果",
+}
+
+
 @pytest.mark.parametrize("name", ["report_2024.docx", "report_2024_概要版.docx", "municipalities/431001_熊本市.docx"])
 def test_page_flow(out, name):
     """No row splits across pages; the header row repeats and stays with the first body row; the paragraph before
@@ -113,6 +128,8 @@ def test_page_flow(out, name):
             for k, tr in enumerate(rows):  # the XML's own cells (row.cells repeats a merged cell in every row)
                 keeps = {Paragraph(p, None).paragraph_format.keep_with_next for p in tr.iter(qn("w:p"))}
                 assert keeps == ({True} if k < 3 else {None}), k
+        elif len(first.cells) == 2 and first.cells[0].text in BLOCK_LABELS:  # the vision's label | text blocks
+            assert all(len(r.cells) == 2 and r.cells[0].text in BLOCK_LABELS for r in table.rows)
         else:
             assert first._tr.find(qn("w:trPr") + "/" + qn("w:tblHeader")) is not None
             assert all(p.paragraph_format.keep_with_next for c in first.cells for p in c.paragraphs)
@@ -290,3 +307,30 @@ def test_every_table_row_of_the_region_report_is_in_the_pdf(out, region_pdf):
                 missing.append((ti, ri, key))
     assert checked > 500
     assert missing == []
+
+
+def test_the_visions_blocks_are_printed_in_full(out, plan):
+    """Every initiative's 事業内容, 役割分担, 費用負担, スケジュール, 補助制度 and 効果, and every area's [連携協約], in
+    full (no text cut with …), with the vision's line breaks."""
+    doc = Document(out / "report_2024.docx")
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    for ini in plan.initiatives:
+        for text in (
+            ini.description,
+            ini.role_kumamoto,
+            ini.role_neighbours,
+            ini.cost_sharing,
+            ini.subsidies,
+            ini.effects,
+        ):
+            if text and text.strip():
+                assert text.strip() in cells, (ini.id, text[:40])
+        if ini.schedule:
+            assert "\n".join(ini.schedule) in cells, ini.id
+    for area in plan.areas:
+        for text in (area.agreement.content, area.agreement.role_kumamoto, area.agreement.role_neighbours):
+            if text and text.strip():
+                assert text.strip() in cells, (area.id, text[:40])
+    labels = [row.cells[0].text for t in doc.tables for row in t.rows]
+    assert labels.count("費用負担") == sum(1 for i in plan.initiatives if i.cost_sharing)
+    assert not any(c.endswith("…") for c in cells)

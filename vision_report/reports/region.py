@@ -22,6 +22,7 @@ from .docxutil import (
     merge_column,
     new_document,
     page_number_footer,
+    shade,
 )
 
 KPI_HEADER = ["KPI", "現状値（年）", "{kpi_target}", "実績値", "達成率", "進捗率", "評価", "出典"]
@@ -189,13 +190,6 @@ def status_line(data: ReportData, ini: Initiative) -> str:
     )
 
 
-def short(text: str | None, limit: int = 150) -> str:
-    if not text:
-        return "—"
-    t = " ".join(text.split())
-    return t if len(t) <= limit else t[: limit - 1] + "…"
-
-
 def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
     p = doc.add_paragraph()
     p.paragraph_format.keep_with_next = True
@@ -204,12 +198,36 @@ def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
     run.bold = True
     p.add_run(f"（{ini.id}）").font.size = Pt(8)
     grid_table(doc, data, ini)
-    d = doc.add_paragraph()
-    d.paragraph_format.keep_with_next = True
-    d.add_run("事業内容: ").bold = True
-    d.add_run(short(ini.description))
+    blocks = [
+        ("事業内容", ini.description),
+        ("役割分担（熊本市）", ini.role_kumamoto),
+        ("役割分担（近隣市町村）", ini.role_neighbours),
+        ("費用負担", ini.cost_sharing),
+        ("スケジュール", "\n".join(ini.schedule)),
+        ("国・県補助制度等", ini.subsidies),
+        ("効果", ini.effects),
+    ]
+    rows = [[label, text.strip()] for label, text in blocks if text and text.strip()]
+    if rows:  # the vision's own blocks, in its order and words, full texts with its line breaks
+        _gap(doc)
+        add_table(doc, ["項目", "内容"], rows, widths=[40, 130], finish=_finish_blocks)
+    _gap(doc)
     budget_table(doc, data, ini)
     add_note(doc, status_line(data, ini))
+
+
+def _gap(doc) -> None:
+    """A small paragraph between two tables (tables in a row would run together in Word)."""
+    doc.add_paragraph().paragraph_format.space_after = Pt(2)
+
+
+def _finish_blocks(table) -> None:
+    """Label | text rows as the vision prints its blocks: no header row, the labels shaded and bold."""
+    table.rows[0]._tr.getparent().remove(table.rows[0]._tr)
+    for row in table.rows:
+        shade(row.cells[0], SUBTLE_FILL)
+        for run in row.cells[0].paragraphs[0].runs:
+            run.bold = True
 
 
 def area_kpis(data: ReportData, area: PolicyArea) -> tuple[list[Kpi], str | None]:
@@ -245,6 +263,22 @@ def add_area(doc, data: ReportData, area: PolicyArea) -> None:
         p.paragraph_format.keep_with_next = True
         p.add_run(prefix).bold = True
         p.add_run(line)
+    agreement = area.agreement
+    rows = [
+        [label, text.strip()]
+        for label, text in (
+            ("政策分野", area.name if agreement.content else None),
+            ("取組内容", agreement.content),
+            ("熊本市の役割", agreement.role_kumamoto),
+            ("近隣市町村の役割", agreement.role_neighbours),
+        )
+        if text and text.strip()
+    ]
+    if rows:
+        p = doc.add_paragraph()
+        p.paragraph_format.keep_with_next = True
+        p.add_run("[連携協約]").bold = True
+        add_table(doc, ["項目", "内容"], rows, widths=[40, 130], finish=_finish_blocks)
     for ini in data.plan.area_initiatives(area.id):
         add_initiative(doc, data, ini)
 
@@ -265,7 +299,7 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
             current = area.subfield
             fills[len(rows)] = SUBTLE_FILL
             rows.append([f"《{plan.subfield(current).name}に係る政策分野》", ""])
-        rows.append([f"{area.circled} {area.name}", short(area.direction, 220)])
+        rows.append([f"{area.circled} {area.name}", (area.direction or "—").strip()])
     add_table(doc, ["項目", "内容"], rows, widths=[50, 120], fills=fills)
     doc.add_heading(data.heading("pillar_kpi"), level=2)
     kpis = [
