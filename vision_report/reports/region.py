@@ -497,20 +497,14 @@ def add_period(doc, data: ReportData) -> None:
     doc.add_heading(data.heading("period_kpi"), level=2)
     years = [c for c in kpi.columns if c.isdigit()]
     rows = []
-    expected = {
-        y: data.per_year[int(y)]["kpi_attainment"].set_index("kpi_id")["reporters_expected"]
-        for y in years
-        if int(y) in data.per_year
-    }
     partial = False
     for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
         provisional = set(str(r["provisional_years"]).split(";")) if r["provisional_years"] else set()
-        full = max((int(e[k.id]) for e in expected.values()), default=0)
-        values = []
-        for y in years:
-            short_basis = y in expected and int(expected[y][k.id]) < full  # a basis member had not joined yet
-            partial = partial or short_basis
-            values.append(kpi_value(k, r[y]) + ("*" if y in provisional else "") + ("†" if short_basis else ""))
+        short_basis = {str(y) for y in data.kpi_partial_basis_years(k.id)}  # a basis member had not joined yet
+        partial = partial or bool(short_basis & set(years))
+        values = [
+            kpi_value(k, r[y]) + ("*" if y in provisional else "") + ("†" if y in short_basis else "") for y in years
+        ]
         rows.append([f"{k.name}（{k.unit}）", baseline_text(k), *values, target_text(k), str(r["achieved"])])
     widths = [40, 20] + [round(90 / max(len(years), 1), 1)] * len(years) + [20, 14]
     add_table(
