@@ -99,3 +99,20 @@ def test_final_evaluation_rule_comes_from_configuration(tmp_path):
     cfg.write_text(text.replace('decrease: "<="}', 'decrease: "=="}'), encoding="utf-8")
     with pytest.raises(ConfigError, match="設定 final_evaluation.achieved_if には increase・decrease・at_least"):
         load_settings(root)
+
+
+def test_evaluation_settings_default_and_checked(tmp_path):
+    from vision_report.config import load_settings
+
+    s = load_settings()
+    assert s.evaluation.self_evaluation["A"] == "計画どおり実施し成果が出た"
+    assert s.evaluation.directions == ("拡充", "継続", "改善", "縮小", "廃止", "完了")
+    assert s.evaluation.max_text_chars == 400
+    root = tmp_path / "p"
+    (root / "config").mkdir(parents=True)
+    text = (s.root / "config" / "vision-report.yaml").read_text(encoding="utf-8")
+    (root / "config" / "vision-report.yaml").write_text(
+        text.replace("good_grades: [A, B]", "good_grades: [A, S]"), encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="good_grades の S が self_evaluation の区分（A・B・C・D）にありません"):
+        load_settings(root)

@@ -113,6 +113,61 @@ class ReportSettings:
 
 
 @dataclass(frozen=True)
+class EvaluationSettings:
+    """取組の自己評価と今後の方向性 (config ``evaluation:``); docs/interface.md §2."""
+
+    # grade -> criterion printed in the reports and the template's 記入方法 (order = the order printed)
+    self_evaluation: dict[str, str] = field(
+        default_factory=lambda: {
+            "A": "計画どおり実施し成果が出た",
+            "B": "概ね計画どおり",
+            "C": "一部のみ実施",
+            "D": "未実施",
+        }
+    )
+    good_grades: tuple[str, ...] = ("A", "B")  # counted in 「A・B の割合」 per policy area and pillar
+    directions: tuple[str, ...] = ("拡充", "継続", "改善", "縮小", "廃止", "完了")
+    max_text_chars: int = 400  # 取組実績・成果・課題: longer is an error
+    panel_opinions_file: str = "懇談会意見.md"  # inputs/<FY>/<this>: the ビジョン懇談会's opinions for the year
+
+
+def _evaluation_settings(raw: Any) -> EvaluationSettings:
+    if raw is None:
+        return EvaluationSettings()
+    if not isinstance(raw, dict):
+        raise ConfigError("設定 evaluation: には self_evaluation・good_grades・directions などの項目を書いてください")
+    unknown = set(raw) - set(EvaluationSettings.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"設定 evaluation に不明な項目があります: {', '.join(sorted(unknown))}")
+    d = EvaluationSettings()
+    grades = raw.get("self_evaluation", d.self_evaluation)
+    if not isinstance(grades, dict) or not grades or not all(str(k).strip() for k in grades):
+        raise ConfigError(
+            "設定 evaluation.self_evaluation には区分と基準を書いてください（例: A: 計画どおり実施し成果が出た）"
+        )
+    grades = {str(k).strip(): str(v) for k, v in grades.items()}
+    good = tuple(str(g) for g in raw.get("good_grades", d.good_grades))
+    if not set(good) <= set(grades):
+        raise ConfigError(
+            f"設定 evaluation.good_grades の {'・'.join(sorted(set(good) - set(grades)))} が"
+            f" self_evaluation の区分（{'・'.join(grades)}）にありません"
+        )
+    directions = raw.get("directions", d.directions)
+    if not isinstance(directions, (list, tuple)) or not directions:
+        raise ConfigError("設定 evaluation.directions には今後の方向性の一覧を書いてください（例: [拡充, 継続, 改善]）")
+    limit = raw.get("max_text_chars", d.max_text_chars)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ConfigError(f"設定 evaluation.max_text_chars は1以上の整数にしてください（現在: {limit!r}）")
+    return EvaluationSettings(
+        self_evaluation=grades,
+        good_grades=good,
+        directions=tuple(str(x) for x in directions),
+        max_text_chars=limit,
+        panel_opinions_file=str(raw.get("panel_opinions_file", d.panel_opinions_file)),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     root: Path
     plan_dir: Path  # the plan of the newest range (the one used when no fiscal year is given)
@@ -127,6 +182,7 @@ class Settings:
     prefect: dict[str, Any] = field(default_factory=dict)  # config prefect: (home, api_url, startup_timeout_seconds)
     report: ReportSettings = field(default_factory=lambda: ReportSettings())
     final_evaluation: FinalEvaluation = field(default_factory=FinalEvaluation)
+    evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
 
     def plan_dir_for(self, fiscal_year: int) -> Path:
         """The plan folder that covers ``fiscal_year`` (config ``plans:``); ConfigError (Japanese) when none does."""
@@ -252,4 +308,5 @@ def load_settings(root: Path | None = None, config_path: Path | None = None) -> 
             years={int(k): str(v) for k, v in ((raw.get("deadlines") or {}).get("years") or {}).items()},
         ),
         report=_report_settings(raw.get("report") or {}),
+        evaluation=_evaluation_settings(raw.get("evaluation")),
     )
