@@ -148,6 +148,7 @@ def test_the_small_plan_runs_end_to_end_and_renders_every_report(tmp_path, prefe
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     n = len(small.pillars)
     assert n == 2
+    assert "(1) 施策ごとのKPIの達成状況" in headings  # no 管理体制 text in this plan: the sub-sections close up
     assert f"{n + 1} 進行管理" in headings and f"{n + 2} 計画期間のこれまでの状況（2026〜2028年度）" in headings
     header_cells = [c.text for t in doc.tables for c in t.rows[0].cells]
     assert f"目標値（{small.meta.last_fiscal_year}年度）" in header_cells and "目標値（2025年度）" not in header_cells

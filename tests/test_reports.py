@@ -47,6 +47,20 @@ def test_region_report_has_every_pillar_area_and_initiative(out, plan):
     assert "合成データ" in body  # the sample set is marked as synthetic in the report itself
 
 
+def test_management_chapter_prints_the_visions_own_text(out, plan):
+    """4 進行管理: (1) 管理体制 and the KPI-setting sentence are the vision's words (plan.yaml management:); the
+    later sub-sections are numbered after it, in the body and in the table of contents alike."""
+    doc = Document(out / "report_2024.docx")
+    texts = _paragraphs(doc)
+    i = texts.index("(1) 管理体制")
+    assert texts[i + 1] == plan.meta.management["structure"]
+    assert texts[i + 1].startswith("本ビジョンについては、熊本連携中枢都市圏連絡会議規約第2条に基づき")
+    j = texts.index("(2) 施策ごとのKPIの達成状況")
+    assert texts[j + 1].startswith("本ビジョンに位置づけられた取組を検証するため")
+    assert "(3) 柱・小分野ごとの事業費と評価" in texts
+    assert texts.count("　(1) 管理体制") == 1 and texts.index("　(1) 管理体制") < i  # in the table of contents
+
+
 def test_region_report_kpi_table_equals_csv(out, plan):
     doc = Document(out / "report_2024.docx")
     rows = list(csv.DictReader(io.StringIO((out / "kpi_attainment.csv").read_bytes()[3:].decode("utf-8"))))

@@ -327,6 +327,7 @@ class _Loader:
                 office=meta_raw.get("office"),
                 period_note=period.get("note"),
                 population_as_of=meta_raw.get("population_as_of"),
+                management={str(k): str(v).strip() for k, v in (meta_raw.get("management") or {}).items()},
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanError([f"plan.yaml: 必須項目がありません・読めません（{exc}）"] + self.problems) from exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
@@ -381,10 +383,35 @@ def add_overview(doc, data: ReportData) -> None:
         add_note(doc, line)
 
 
+def management_sections(data: ReportData) -> list[tuple[str, Callable]]:
+    """The 進行管理 chapter's sub-sections in order (heading key, builder); numbered (1), (2)… as printed."""
+    sections: list[tuple[str, Callable]] = []
+    if data.plan.meta.management.get("structure"):
+        sections.append(("management_structure", _management_structure))
+    sections += [("management_kpi", _management_kpi), ("management_budget", _management_budget)]
+    return sections
+
+
+def management_headings(data: ReportData) -> list[str]:
+    return [data.heading(key, n=n) for n, (key, _) in enumerate(management_sections(data), start=1)]
+
+
 def add_management(doc, data: ReportData) -> None:
-    plan = data.plan
     doc.add_heading(data.heading("management"), level=1)
-    doc.add_heading(data.heading("management_kpi"), level=2)
+    for title, (_, build) in zip(management_headings(data), management_sections(data), strict=True):
+        doc.add_heading(title, level=2)
+        build(doc, data)
+
+
+def _management_structure(doc, data: ReportData) -> None:
+    """(1) 管理体制: the vision's own text."""
+    doc.add_paragraph(data.plan.meta.management["structure"])
+
+
+def _management_kpi(doc, data: ReportData) -> None:
+    plan = data.plan
+    if plan.meta.management.get("kpi"):
+        doc.add_paragraph(plan.meta.management["kpi"])
     rows = []
     for k in plan.kpis:
         r = data.kpi.loc[k.id]
@@ -408,7 +435,9 @@ def add_management(doc, data: ReportData) -> None:
         numeric={2, 3, 4, 5, 6},
         center={7},
     )
-    doc.add_heading(data.heading("management_budget"), level=2)
+
+
+def _management_budget(doc, data: ReportData) -> None:
     roll = data.rollup
     brows, labels, planned, actual = [], [], [], []
     for _, r in roll[roll["level"].isin(["pillar", "subfield"])].iterrows():
@@ -467,7 +496,7 @@ def build_region_report(data: ReportData):
         headings += [f"{pl.id} {pl.name}"] + [
             "　" + data.heading(k) for k in ("pillar_direction", "pillar_kpi", "pillar_initiatives")
         ]
-    headings += [data.heading("management")] + ["　" + data.heading(k) for k in ("management_kpi", "management_budget")]
+    headings += [data.heading("management")] + ["　" + h for h in management_headings(data)]
     headings += [period_title(data)] + [
         "　" + data.heading(k) for k in ("period_kpi", "period_budget", "period_initiatives")
     ]
