@@ -348,3 +348,13 @@ def test_the_visions_blocks_are_printed_in_full(out, plan):
     labels = [row.cells[0].text for t in doc.tables for row in t.rows]
     assert labels.count("費用負担") == sum(1 for i in plan.initiatives if i.cost_sharing)
     assert not any(c.endswith("…") for c in cells)
+
+
+def test_one_year_format(out):
+    """Years print as 2022年度 (labels.yaml year.fiscal), or as the plan labels a calendar-year statistic (2022年);
+    never a bare （2022） as the PDF extraction of the vision shows it."""
+    doc = Document(out / "report_2024.docx")
+    texts = _paragraphs(doc) + [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    bare = sorted({m for t in texts for m in re.findall(r"[（(]\d{4}[）)]", t)})
+    assert bare == []
+    assert any("（2022年度）" in t for t in texts) and any("9,187\n（2023年）" in t for t in texts)

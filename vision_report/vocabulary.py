@@ -100,6 +100,7 @@ def _labels(root: Path) -> dict[str, Any]:
             ("kind", ("expenditure", "kpi")),
             ("location", ("row", "column", "joiner", "separator")),
             ("synthetic", ("mark", "note", "banner", "banner_short")),
+            ("year", ("fiscal", "calendar")),
         )
         for key in keys
         if not (data.get(group) or {}).get(key)
@@ -133,6 +134,11 @@ def kind_labels(root: Path | None = None) -> dict[str, str]:
 
 def synthetic(key: Literal["mark", "note", "banner", "banner_short"], root: Path | None = None) -> str:
     return str(labels(root)["synthetic"][key])
+
+
+def year_label(year: int, kind: Literal["fiscal", "calendar"] = "fiscal", root: Path | None = None) -> str:
+    """A year as the reports print it: "2022年度" (fiscal) or "2022年" (calendar)."""
+    return str(labels(root)["year"][kind]).format(year=year)
 
 
 def status_counts_text(counts: dict[str, int], root: Path | None = None) -> str:

@@ -28,7 +28,7 @@ def _fmt(v: float) -> str:
 def kpi_trends(kpis: list[dict], years: list[int], *, cols: int = 2) -> bytes:
     """Small multiples: one panel per KPI with actuals FY..FY, the baseline and the plan's target.
 
-    kpis: dicts with name, unit, baseline, baseline_year, target, values {year: float|None}, provisional (the
+    kpis: dicts with name, unit, baseline, baseline_year (as printed, e.g. 2022年度), target, values {year: float|None}, provisional (the
     years whose value is provisional: hollow points, labelled 暫定) and partial (years whose sum covers fewer
     municipalities because a member had not joined yet: grey squares, joined to the others by a dotted line).
     """

@@ -10,7 +10,7 @@ from docx.shared import Pt
 
 from ..plan import Initiative, Kpi, PolicyArea
 from ..textfmt import fmt_num, fmt_pct, is_missing
-from ..vocabulary import status_label, timeliness_label
+from ..vocabulary import status_label, timeliness_label, year_label
 from ..vocabulary import synthetic as synthetic_label
 from . import charts
 from .context import ReportData, kpi_value
@@ -41,8 +41,13 @@ def rating_text(row, inline: bool = False) -> str:
     return r
 
 
+def baseline_year_text(k: Kpi) -> str:
+    """The baseline's year as printed: the plan's label (e.g. 2022年 for a calendar-year statistic) or 2022年度."""
+    return k.baseline_year_label or year_label(k.baseline_year)
+
+
 def baseline_text(k: Kpi) -> str:
-    return f"{kpi_value(k, k.baseline)}\n（{k.baseline_year_label or k.baseline_year}）"
+    return f"{kpi_value(k, k.baseline)}\n（{baseline_year_text(k)}）"
 
 
 def target_text(k: Kpi) -> str:
@@ -98,7 +103,7 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
             "name": k.name,
             "unit": k.unit,
             "baseline": k.baseline,
-            "baseline_year": k.baseline_year,
+            "baseline_year": baseline_year_text(k),
             "target": k.target,
             "values": data.kpi_values(k.id),
             "provisional": data.kpi_provisional_years(k.id),
@@ -163,7 +168,7 @@ def budget_table(doc, data: ReportData, ini: Initiative) -> None:
     exe_row.append("")
     add_table(
         doc,
-        ["事業費（千円）"] + [f"{y}年度" for y in years] + ["合計"],
+        ["事業費（千円）"] + [year_label(y) for y in years] + ["合計"],
         [plan_row, act_row, exe_row],
         widths=[26] + [20] * len(years) + [24],
         numeric=set(range(1, len(years) + 2)),
@@ -538,7 +543,7 @@ def add_period(doc, data: ReportData) -> None:
     widths = [40, 20] + [round(90 / max(len(years), 1), 1)] * len(years) + [20, 14]
     add_table(
         doc,
-        ["KPI", "現状値（年）", *[f"{y}年度" for y in years], data.heading("kpi_target"), "判定"],
+        ["KPI", "現状値（年）", *[year_label(y) for y in years], data.heading("kpi_target"), "判定"],
         rows,
         widths=widths,
         numeric=set(range(1, 2 + len(years) + 1)),
