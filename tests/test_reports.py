@@ -358,3 +358,21 @@ def test_one_year_format(out):
     bare = sorted({m for t in texts for m in re.findall(r"[（(]\d{4}[）)]", t)})
     assert bare == []
     assert any("（2022年度）" in t for t in texts) and any("9,187\n（2023年）" in t for t in texts)
+
+
+def test_wording_reads_as_the_vision_writes_it(out, plan):
+    """No tool ids or packed codes where a councillor reads: the 進行管理 KPI table names each node as the vision's
+    own table does (「1 …」「① …」「…に係る政策分野」), evaluation counts read 「A 0・B 3・C 0・D 1」, and a
+    sub-field's KPI is printed once under the sub-field, not repeated under each of its policy areas."""
+    doc = Document(out / "report_2024.docx")
+    texts = _paragraphs(doc)
+    management = next(t for t in _tables_text(doc) if t[0][:2] == ["取組内容", "KPI"])
+    first = [row[0] for row in management[1:]]
+    assert first[:2] == ["1 圏域全体の経済成長のけん引", f"{plan.area('1.1').circled} {plan.area('1.1').name}"]
+    assert "生活機能の強化に係る政策分野" in first
+    assert not any(re.match(r"^\d+(\.\d+)+ ", f) for f in first)
+    budget = next(t for t in _tables_text(doc) if t[0][0] == "区分" and "KPIの評価（件）" in t[0])
+    assert all(re.fullmatch(r"A \d+・B \d+・C \d+・D \d+(（評価なし \d+）)?", row[5]) for row in budget[1:])
+    assert all(re.fullmatch(r"\d+（\d+取組中）", row[4]) for row in budget[1:])
+    assert not any("のKPIを表示" in t for t in texts)
+    assert sum(t.startswith("この小分野のKPI: ") for t in texts) == len(plan.subfields)

@@ -42,6 +42,11 @@ def _headings(templates: Path) -> dict[str, str]:
     return yaml.safe_load((templates / "report" / "headings.yaml").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=4)
+def _phrases(templates: Path) -> dict[str, str | list[str]]:
+    return yaml.safe_load((templates / "report" / "phrases.yaml").read_text(encoding="utf-8"))
+
+
 @dataclass
 class ReportData:
     settings: Settings
@@ -137,6 +142,24 @@ class ReportData:
             "number": len(self.plan.pillars) + 1,
         }
         return str(_headings(self.templates)[key]).format(**(base | values))
+
+    def phrase(self, key: str, **values) -> str:
+        """A phrase from templates/report/phrases.yaml (table words, notes, captions) with its {placeholders} filled."""
+        return str(_phrases(self.templates)[key]).format(**values)
+
+    def phrases(self, key: str, **values) -> list[str]:
+        """A list from templates/report/phrases.yaml (a table's header row) with its {placeholders} filled."""
+        return [str(x).format(**values) for x in _phrases(self.templates)[key]]
+
+    def node_label(self, node: str) -> str:
+        """A pillar, sub-field or policy area as the vision's tables write it: 「1 …」「…に係る政策分野」「① …」."""
+        plan = self.plan
+        if node.isdigit():
+            return self.phrase("node_pillar", id=node, name=plan.node_name(node))
+        if any(s.id == node for s in plan.subfields):
+            return self.phrase("node_subfield", name=plan.node_name(node))
+        area = plan.area(node)
+        return self.phrase("node_area", circled=area.circled, name=area.name)
 
     def period_context(self) -> dict:
         """Figures the 計画期間の総括 text speaks of (zeros when the period tables are not part of the results)."""

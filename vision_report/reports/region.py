@@ -237,20 +237,25 @@ def _finish_blocks(table) -> None:
             run.bold = True
 
 
-def area_kpis(data: ReportData, area: PolicyArea) -> tuple[list[Kpi], str | None]:
-    own = [k for k in data.plan.kpis if k.measures == area.id]
-    if own:
-        return own, None
-    for node in data.plan.parent_nodes(area.id):
-        inherited = [k for k in data.plan.kpis if k.measures == node]
-        if inherited:
-            label = (
-                f"小分野{node[-1]}「{data.plan.node_name(node)}」"
-                if not node.isdigit()
-                else f"柱{node}「{data.plan.node_name(node)}」"
-            )
-            return inherited, label
-    return [], None
+def kpi_line(doc, data: ReportData, kpis: list[Kpi], label_key: str = "kpi_line_label") -> None:
+    """One line naming the KPIs with this year's value, 達成率 and 評価 (kept with what follows)."""
+    if not kpis:
+        return
+    line = data.phrase("kpi_line_joiner").join(
+        data.phrase(
+            "kpi_line_item",
+            name=k.name,
+            value=kpi_value(k, data.kpi.loc[k.id, "actual"]),
+            unit=k.unit,
+            attainment=fmt_pct(data.kpi.loc[k.id, "attainment_pct"]),
+            rating=rating_text(data.kpi.loc[k.id], inline=True),
+        )
+        for k in kpis
+    )
+    p = doc.add_paragraph()
+    p.paragraph_format.keep_with_next = True
+    p.add_run(data.phrase(label_key)).bold = True
+    p.add_run(line)
 
 
 def add_area(doc, data: ReportData, area: PolicyArea) -> None:
@@ -258,18 +263,7 @@ def add_area(doc, data: ReportData, area: PolicyArea) -> None:
     doc.add_heading(f"{area.circled} {area.name}", level=3)
     if area.agreement.field_label or label:  # the lines under the heading go with the first initiative
         add_note(doc, f"{label}{area.agreement.field_label or ''}").paragraph_format.keep_with_next = True
-    kpis, inherited = area_kpis(data, area)
-    if kpis:
-        line = "、".join(
-            f"{k.name} {kpi_value(k, data.kpi.loc[k.id, 'actual'])}{k.unit}"
-            f"（達成率 {fmt_pct(data.kpi.loc[k.id, 'attainment_pct'])}・評価 {rating_text(data.kpi.loc[k.id], inline=True)}）"
-            for k in kpis
-        )
-        prefix = f"KPI（{inherited}のKPIを表示）: " if inherited else "KPI: "
-        p = doc.add_paragraph()
-        p.paragraph_format.keep_with_next = True
-        p.add_run(prefix).bold = True
-        p.add_run(line)
+    kpi_line(doc, data, [k for k in data.plan.kpis if k.measures == area.id])
     agreement = area.agreement
     rows = [
         [label, text.strip()]
@@ -325,7 +319,8 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
             sub = plan.subfield(area.subfield)
             p = doc.add_paragraph()
             p.paragraph_format.keep_with_next = True
-            p.add_run(f"《{sub.name}に係る政策分野》").bold = True
+            p.add_run(data.phrase("subfield_group", name=sub.name)).bold = True
+            kpi_line(doc, data, [k for k in plan.kpis if k.measures == sub.id], "kpi_line_subfield_label")
         add_area(doc, data, area)
 
 
@@ -422,7 +417,7 @@ def _management_kpi(doc, data: ReportData) -> None:
         r = data.kpi.loc[k.id]
         rows.append(
             [
-                f"{k.measures} {plan.node_name(k.measures)}",
+                data.node_label(k.measures),
                 f"{k.name}（{k.unit}）",
                 baseline_text(k),
                 target_text(k),
@@ -434,7 +429,7 @@ def _management_kpi(doc, data: ReportData) -> None:
         )
     add_table(
         doc,
-        ["取組内容", "KPI", "現状値", "目標値", "実績値", "達成率", "進捗率", "評価"],
+        data.phrases("management_kpi_header", kpi_target=data.heading("kpi_target")),
         rows,
         widths=[28, 38, 22, 22, 18, 14, 17, 11],
         numeric={2, 3, 4, 5, 6},
@@ -446,34 +441,41 @@ def _management_budget(doc, data: ReportData) -> None:
     roll = data.rollup
     brows, labels, planned, actual = [], [], [], []
     for _, r in roll[roll["level"].isin(["pillar", "subfield"])].iterrows():
-        name = f"{'柱' if r['level'] == 'pillar' else '小分野'}{r['id']} {r['name']}"
+        if r["level"] == "pillar":
+            name = data.phrase("pillar_label", id=r["id"], name=r["name"])
+        else:
+            name = data.phrase("subfield_label", letter=data.plan.subfield(r["id"]).letter, name=r["name"])
         brows.append(
             [
                 name,
                 fmt_num(r["planned_thousand_yen"]),
                 fmt_num(r["actual_thousand_yen"]),
                 fmt_pct(r["execution_pct"]),
-                f"{int(r['initiatives_implemented'])}/{int(r['initiatives'])}",
-                f"A{r['rating_A']} B{r['rating_B']} C{r['rating_C']} D{r['rating_D']}"
-                + (f" －{r['rating_none']}" if r["rating_none"] else ""),
+                data.phrase("implemented_count", done=int(r["initiatives_implemented"]), total=int(r["initiatives"])),
+                rating_counts(data, r),
                 fmt_pct(r["kpi_attainment_mean"]),
             ]
         )
         if r["level"] == "pillar":
-            labels.append(f"柱{r['id']}")
+            labels.append(data.phrase("pillar_short", id=r["id"]))
             planned.append(0 if is_missing(r["planned_thousand_yen"]) else r["planned_thousand_yen"])
             actual.append(0 if is_missing(r["actual_thousand_yen"]) else r["actual_thousand_yen"])
     add_table(
         doc,
-        ["区分", "計画（千円）", "実績（千円）", "執行率", "全参加市町村が実施", "KPIの評価", "平均達成率"],
+        data.phrases("management_budget_header"),
         brows,
-        widths=[46, 24, 24, 14, 22, 26, 14],
+        widths=[38, 22, 22, 14, 24, 34, 16],
         numeric={1, 2, 3, 6},
         center={4, 5},
     )
-    add_picture(
-        doc, charts.execution_bars(labels, planned, actual), 140, f"図 柱ごとの事業費（{data.fiscal_year}年度、千円）"
-    )
+    caption = data.phrase("execution_chart_caption", year=year_label(data.fiscal_year))
+    add_picture(doc, charts.execution_bars(labels, planned, actual), 140, caption)
+
+
+def rating_counts(data: ReportData, r) -> str:
+    """「A 0・B 3・C 0・D 1」 (and 「（評価なし 1）」 for KPIs without a rating)."""
+    text = data.phrase("rating_counts", **{g: int(r[f"rating_{g}"]) for g in "ABCD"})
+    return text + (data.phrase("rating_counts_none", n=int(r["rating_none"])) if r["rating_none"] else "")
 
 
 def build_region_report(data: ReportData):

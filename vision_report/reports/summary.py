@@ -10,7 +10,7 @@ from ..vocabulary import synthetic as synthetic_label
 from . import charts
 from .context import ReportData
 from .docxutil import add_note, add_picture, add_table, new_document, page_number_footer
-from .region import actual_text, rating_text, target_text
+from .region import actual_text, rating_counts, rating_text, target_text
 
 
 def build_summary(data: ReportData):
@@ -51,24 +51,23 @@ def build_summary(data: ReportData):
             [
                 f"{r['id']} {r['name']}",
                 str(len(r["kpi_ids"].split(";")) if r["kpi_ids"] else 0),
-                f"A{r['rating_A']} B{r['rating_B']} C{r['rating_C']} D{r['rating_D']}"
-                + (f" －{r['rating_none']}" if r["rating_none"] else ""),
+                rating_counts(data, r),
                 fmt_pct(r["kpi_attainment_mean"]),
                 fmt_num(r["planned_thousand_yen"]),
                 fmt_num(r["actual_thousand_yen"]),
                 fmt_pct(r["execution_pct"]),
-                f"{int(r['initiatives_implemented'])}/{int(r['initiatives'])}",
+                data.phrase("implemented_count", done=int(r["initiatives_implemented"]), total=int(r["initiatives"])),
             ]
         )
-        labels.append(f"柱{r['id']}")
+        labels.append(data.phrase("pillar_short", id=r["id"]))
         counts.append(
             {"A": r["rating_A"], "B": r["rating_B"], "C": r["rating_C"], "D": r["rating_D"], "-": r["rating_none"]}
         )
     add_table(
         doc,
-        ["柱", "KPI", "評価の内訳", "平均達成率", "計画（千円）", "実績（千円）", "執行率", "全参加市町村が実施"],
+        data.phrases("summary_pillar_header"),
         rows,
-        widths=[46, 10, 24, 16, 20, 20, 15, 19],
+        widths=[36, 12, 32, 16, 20, 20, 14, 20],
         numeric={3, 4, 5, 6},
         center={1, 2, 7},
     )
