@@ -100,7 +100,7 @@ def _labels(root: Path) -> dict[str, Any]:
             ("kind", ("expenditure", "kpi")),
             ("location", ("row", "column", "joiner", "separator")),
             ("synthetic", ("mark", "note", "banner", "banner_short")),
-            ("year", ("fiscal", "calendar")),
+            ("year", ("fiscal", "calendar", "date")),
         )
         for key in keys
         if not (data.get(group) or {}).get(key)
@@ -139,6 +139,17 @@ def synthetic(key: Literal["mark", "note", "banner", "banner_short"], root: Path
 def year_label(year: int, kind: Literal["fiscal", "calendar"] = "fiscal", root: Path | None = None) -> str:
     """A year as the reports print it: "2022年度" (fiscal) or "2022年" (calendar)."""
     return str(labels(root)["year"][kind]).format(year=year)
+
+
+def date_label(iso: str, root: Path | None = None) -> str:
+    """An ISO date ("2026-06-30") as the reports print it ("2026年6月30日"); other text is returned unchanged."""
+    from datetime import date
+
+    try:
+        d = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return str(labels(root)["year"]["date"]).format(year=d.year, month=d.month, day=d.day)
 
 
 def status_counts_text(counts: dict[str, int], root: Path | None = None) -> str:

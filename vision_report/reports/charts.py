@@ -25,9 +25,10 @@ def _fmt(v: float) -> str:
     return fmt_num(v) if abs(v) >= 100 else fmt_num(v, 1)
 
 
-def kpi_trends(kpis: list[dict], years: list[int], *, cols: int = 2) -> bytes:
+def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, cols: int = 2) -> bytes:
     """Small multiples: one panel per KPI with actuals FY..FY, the baseline and the plan's target.
 
+    words: the legend's words (templates/report/phrases.yaml chart:).
     kpis: dicts with name, unit, baseline, baseline_year (as printed, e.g. 2022年度), target, values {year: float|None}, provisional (the
     years whose value is provisional: hollow points, labelled 暫定) and partial (years whose sum covers fewer
     municipalities because a member had not joined yet: grey squares, joined to the others by a dotted line).
@@ -41,13 +42,19 @@ def kpi_trends(kpis: list[dict], years: list[int], *, cols: int = 2) -> bytes:
     for ax, k in zip(axes.flat, kpis, strict=False):
         xs = [y for y in years if k["values"].get(y) is not None]
         ys = [k["values"][y] for y in xs]
-        ax.axhline(k["target"], color=ORANGE, linestyle="--", linewidth=1.2, label=f"目標 {_fmt(k['target'])}")
+        ax.axhline(
+            k["target"],
+            color=ORANGE,
+            linestyle="--",
+            linewidth=1.2,
+            label=words["target"].format(value=_fmt(k["target"])),
+        )
         ax.axhline(
             k["baseline"],
             color=GREY,
             linestyle=":",
             linewidth=1.0,
-            label=f"現状値 {_fmt(k['baseline'])}（{k['baseline_year']}）",
+            label=words["baseline"].format(value=_fmt(k["baseline"]), year=k["baseline_year"]),
         )
         if xs:
             provisional = set(k.get("provisional") or ())
@@ -66,10 +73,10 @@ def kpi_trends(kpis: list[dict], years: list[int], *, cols: int = 2) -> bytes:
                     markerfacecolor="white",
                     markeredgecolor=GREY,
                     markeredgewidth=1.5,
-                    label="加入前の市町村を含まない年度",
+                    label=words["partial"],
                 )
             if final:
-                ax.plot(*zip(*final, strict=True), "o", color=NAVY, label="実績")
+                ax.plot(*zip(*final, strict=True), "o", color=NAVY, label=words["actual"])
             if tentative:  # hollow markers: not every expected reporter's file was accepted that year
                 ax.plot(
                     *zip(*tentative, strict=True),
@@ -77,13 +84,13 @@ def kpi_trends(kpis: list[dict], years: list[int], *, cols: int = 2) -> bytes:
                     markerfacecolor="white",
                     markeredgecolor=NAVY,
                     markeredgewidth=1.5,
-                    label="暫定（報告が揃っていない年度）",
+                    label=words["provisional"],
                 )
             for x, y in zip(xs, ys, strict=True):
-                label = _fmt(y) + ("（暫定）" if x in provisional else "")
+                label = _fmt(y) + (words["provisional_point"] if x in provisional else "")
                 ax.annotate(label, (x, y), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7)
         else:
-            ax.text(0.5, 0.5, "実績の報告なし", transform=ax.transAxes, ha="center", va="center", color=GREY)
+            ax.text(0.5, 0.5, words["no_data"], transform=ax.transAxes, ha="center", va="center", color=GREY)
         ax.set_xticks(years)
         ax.set_xticklabels([f"{y}" for y in years], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
@@ -96,19 +103,21 @@ def kpi_trends(kpis: list[dict], years: list[int], *, cols: int = 2) -> bytes:
     return _png(fig)
 
 
-def rating_bars(labels: list[str], counts: list[dict[str, int]]) -> bytes:
+def rating_bars(labels: list[str], counts: list[dict[str, int]], words: dict[str, str]) -> bytes:
     """Horizontal stacked bars of A/B/C/D/- counts per pillar."""
     fig, ax = plt.subplots(figsize=(6.4, 0.7 + 0.55 * len(labels)))
     left = [0] * len(labels)
     for grade in ("A", "B", "C", "D", "-"):
         vals = [c.get(grade, 0) for c in counts]
-        ax.barh(labels, vals, left=left, color=RATING_COLORS[grade], label="評価なし" if grade == "-" else grade)
+        ax.barh(
+            labels, vals, left=left, color=RATING_COLORS[grade], label=words["no_rating"] if grade == "-" else grade
+        )
         for i, v in enumerate(vals):
             if v:
                 ax.text(left[i] + v / 2, i, str(v), ha="center", va="center", fontsize=8, color="white")
         left = [a + b for a, b in zip(left, vals, strict=True)]
     ax.invert_yaxis()
-    ax.set_xlabel("KPIの数", fontsize=8)
+    ax.set_xlabel(words["kpi_count"], fontsize=8)
     ax.tick_params(labelsize=8)
     ax.legend(ncol=5, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -116,18 +125,18 @@ def rating_bars(labels: list[str], counts: list[dict[str, int]]) -> bytes:
     return _png(fig)
 
 
-def execution_bars(labels: list[str], planned: list[float], actual: list[float]) -> bytes:
+def execution_bars(labels: list[str], planned: list[float], actual: list[float], words: dict[str, str]) -> bytes:
     """Planned vs actual expenditure (千円) per pillar / sub-field."""
     fig, ax = plt.subplots(figsize=(6.4, 0.8 + 0.5 * len(labels)))
     idx = range(len(labels))
-    ax.barh([i - 0.2 for i in idx], planned, height=0.38, color=GREY, label="計画")
-    ax.barh([i + 0.2 for i in idx], actual, height=0.38, color=NAVY, label="実績")
+    ax.barh([i - 0.2 for i in idx], planned, height=0.38, color=GREY, label=words["planned"])
+    ax.barh([i + 0.2 for i in idx], actual, height=0.38, color=NAVY, label=words["actual"])
     ax.set_yticks(list(idx))
     ax.set_yticklabels(labels, fontsize=8)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
     ax.tick_params(axis="x", labelsize=7)
-    ax.set_xlabel("千円", fontsize=8)
+    ax.set_xlabel(words["thousand_yen"], fontsize=8)
     ax.legend(fontsize=7, frameon=False)
     fig.tight_layout()
     return _png(fig)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -43,7 +44,7 @@ def _headings(templates: Path) -> dict[str, str]:
 
 
 @lru_cache(maxsize=4)
-def _phrases(templates: Path) -> dict[str, str | list[str]]:
+def _phrases(templates: Path) -> dict[str, Any]:
     return yaml.safe_load((templates / "report" / "phrases.yaml").read_text(encoding="utf-8"))
 
 
@@ -150,6 +151,10 @@ class ReportData:
     def phrases(self, key: str, **values) -> list[str]:
         """A list from templates/report/phrases.yaml (a table's header row) with its {placeholders} filled."""
         return [str(x).format(**values) for x in _phrases(self.templates)[key]]
+
+    def phrase_map(self, key: str) -> dict[str, str]:
+        """A mapping from templates/report/phrases.yaml (e.g. the charts' words)."""
+        return {str(k): str(v) for k, v in dict(_phrases(self.templates)[key]).items()}
 
     def node_label(self, node: str) -> str:
         """A pillar, sub-field or policy area as the vision's tables write it: 「1 …」「…に係る政策分野」「① …」."""

@@ -10,7 +10,7 @@ from docx.shared import Pt
 
 from ..plan import Initiative, Kpi, PolicyArea
 from ..textfmt import fmt_num, fmt_pct, is_missing
-from ..vocabulary import status_label, timeliness_label, year_label
+from ..vocabulary import date_label, status_label, timeliness_label, year_label
 from ..vocabulary import synthetic as synthetic_label
 from . import charts
 from .context import ReportData, kpi_value
@@ -27,7 +27,6 @@ from .docxutil import (
     shade,
 )
 
-KPI_HEADER = ["KPI", "現状値（年）", "{kpi_target}", "実績値", "達成率", "進捗率", "評価", "出典"]
 KPI_WIDTHS = [36, 25, 27, 21, 15, 16, 10, 20]
 PAGE_WIDTH_MM = 170
 
@@ -60,12 +59,14 @@ def actual_text(data: ReportData, k: Kpi) -> str:
     r = data.kpi.loc[k.id]
     text = kpi_value(k, r["actual"])
     if "actual_all_members" in r and int(r.get("reporters_expected_all", 0) or 0) > int(r["reporters_expected"] or 0):
-        text += f"\n（全{int(r['reporters_expected_all'])}市町村 {kpi_value(k, r['actual_all_members'])}）"
+        text += "\n" + data.phrase(
+            "kpi_all_members", n=int(r["reporters_expected_all"]), value=kpi_value(k, r["actual_all_members"])
+        )
     return text
 
 
 def kpi_header(data: ReportData) -> list[str]:
-    return [h.format(kpi_target=data.heading("kpi_target")) for h in KPI_HEADER]
+    return data.phrases("kpi_header", kpi_target=data.heading("kpi_target"))
 
 
 def kpi_rows(data: ReportData, kpis: list[Kpi]) -> list[list[str]]:
@@ -89,11 +90,17 @@ def kpi_rows(data: ReportData, kpis: list[Kpi]) -> list[list[str]]:
 
 def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
     add_table(doc, kpi_header(data), kpi_rows(data, kpis), widths=KPI_WIDTHS, numeric={1, 2, 3, 4, 5}, center={6})
-    reasons = [f"{k.name}: {data.kpi.loc[k.id, 'rating_reason']}" for k in kpis if data.kpi.loc[k.id, "rating_reason"]]
-    notes = [f"{k.name}: {k.notes}" for k in kpis if k.notes]
-    basis = [str(data.kpi.loc[k.id, "basis_note"]) for k in kpis if "（全" in actual_text(data, k)]
-    for line in reasons + notes + sorted(set(basis)):
-        add_note(doc, "※ " + line)
+    reasons = [(k.name, data.kpi.loc[k.id, "rating_reason"]) for k in kpis if data.kpi.loc[k.id, "rating_reason"]]
+    notes = [(k.name, k.notes) for k in kpis if k.notes]
+    for name, text in reasons + notes:
+        add_note(doc, data.phrase("kpi_note_named", name=name, text=text))
+    basis = {
+        str(data.kpi.loc[k.id, "basis_note"])
+        for k in kpis
+        if actual_text(data, k) != kpi_value(k, data.kpi.loc[k.id, "actual"])
+    }
+    for text in sorted(basis):
+        add_note(doc, data.phrase("kpi_note", text=text))
 
 
 def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
@@ -111,7 +118,7 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
         }
         for k in kpis
     ]
-    png = charts.kpi_trends(panels, years, cols=2 if len(kpis) > 1 else 1)
+    png = charts.kpi_trends(panels, years, data.phrase_map("chart"), cols=2 if len(kpis) > 1 else 1)
     add_picture(doc, png, PAGE_WIDTH_MM if len(kpis) > 1 else 100, caption)
 
 
@@ -148,16 +155,18 @@ def _finish_grid(table) -> None:
 def budget_table(doc, data: ReportData, ini: Initiative) -> None:
     years = list(data.plan.meta.fiscal_years)
     spend = data.spend_by_year(ini.id)
-    plan_row = ["計画"] + [fmt_num(v) if isinstance(v, int) else (v or "—") for v in ini.budget.years.values()]
+    plan_row = [data.phrase("budget_row_plan")] + [
+        fmt_num(v) if isinstance(v, int) else (v or "—") for v in ini.budget.years.values()
+    ]
     total = ini.budget.total
     plan_row.append(fmt_num(total) if isinstance(total, int) else (total or "—"))
     act = [spend.get(y) if y <= data.fiscal_year else None for y in years]
-    act_row = ["実績"] + [
+    act_row = [data.phrase("budget_row_actual")] + [
         fmt_num(v) if v is not None else ("—" if y <= data.fiscal_year else "") for v, y in zip(act, years, strict=True)
     ]
     done = [v for v in act if v is not None]
     act_row.append(fmt_num(sum(done)) if done else "—")
-    exe_row = ["執行率"]
+    exe_row = [data.phrase("budget_row_execution")]
     for y, v in zip(years, act, strict=True):
         p = ini.budget.planned(y)
         exe_row.append(
@@ -168,7 +177,7 @@ def budget_table(doc, data: ReportData, ini: Initiative) -> None:
     exe_row.append("")
     add_table(
         doc,
-        ["事業費（千円）"] + [year_label(y) for y in years] + ["合計"],
+        [data.phrase("budget_header_first"), *[year_label(y) for y in years], data.phrase("budget_header_total")],
         [plan_row, act_row, exe_row],
         widths=[26] + [20] * len(years) + [24],
         numeric=set(range(1, len(years) + 2)),
@@ -299,7 +308,7 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
         if area.subfield and area.subfield != current:  # 《…に係る政策分野》 as the vision groups them
             current = area.subfield
             fills[len(rows)] = SUBTLE_FILL
-            rows.append([f"《{plan.subfield(current).name}に係る政策分野》", ""])
+            rows.append([data.phrase("subfield_group", name=plan.subfield(current).name), ""])
         rows.append([f"{area.circled} {area.name}", (area.direction or "—").strip()])
     add_table(doc, ["項目", "内容"], rows, widths=[50, 120], fills=fills)
     doc.add_heading(data.heading("pillar_kpi"), level=2)
@@ -309,7 +318,8 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
         if k.measures == str(pillar.id) or k.measures in pillar.subfield_ids or k.measures in pillar.area_ids
     ]
     add_kpi_table(doc, data, kpis)
-    add_trend(doc, data, kpis, f"図 柱{pillar.id}のKPIの推移（{plan.meta.first_fiscal_year}〜{data.fiscal_year}年度）")
+    caption = data.phrase("kpi_trend_caption", id=pillar.id, first=plan.meta.first_fiscal_year, fy=data.fiscal_year)
+    add_trend(doc, data, kpis, caption)
     doc.add_heading(data.heading("pillar_initiatives"), level=2)
     current_sub = None
     for a in pillar.area_ids:
@@ -329,14 +339,14 @@ def add_overview(doc, data: ReportData) -> None:
     doc.add_heading("はじめに", level=1)
     for line in data.text("overview"):
         doc.add_paragraph(line)
-    doc.add_heading("構成市町村", level=2)
+    doc.add_heading(data.phrase("overview_members"), level=2)
     rows = [
         [m.name, m.code, fmt_num(m.population), fmt_num(m.households), fmt_num(m.area_km2, 2)]
         for m in plan.municipalities
     ]
     rows.append(
         [
-            "圏域合計",
+            data.phrase("overview_members_total"),
             "",
             fmt_num(sum(m.population or 0 for m in plan.municipalities)),
             fmt_num(sum(m.households or 0 for m in plan.municipalities)),
@@ -345,20 +355,20 @@ def add_overview(doc, data: ReportData) -> None:
     )
     add_table(
         doc,
-        ["市町村", "団体コード", "人口（人）", "世帯数", "面積（km²）"],
+        data.phrases("overview_members_header"),
         rows,
         widths=[34, 26, 36, 36, 36],
         numeric={2, 3, 4},
         center={1},
         bold_rows={len(rows) - 1},
     )
-    add_note(doc, f"※ 人口・世帯数・面積はビジョン記載の基本データ（{plan.meta.population_as_of or ''}）")
-    doc.add_heading(f"{data.fiscal_year}年度の実績の提出状況", level=2)
+    add_note(doc, data.phrase("overview_members_note", as_of=plan.meta.population_as_of or ""))
+    doc.add_heading(data.phrase("overview_submissions", year=year_label(data.fiscal_year)), level=2)
     srows = []
     for r in data.subs.itertuples():
         srows.append(
             [
-                r.municipality_name or "（構成市町村外）",
+                r.municipality_name or data.phrase("overview_outside_member"),
                 r.file or "—",
                 r.received_at or "—",
                 timeliness_label(r.timeliness),
@@ -369,16 +379,16 @@ def add_overview(doc, data: ReportData) -> None:
         )
     deadline = next((d for d in data.subs["deadline"] if d), "")
     if deadline:
-        add_note(doc, f"提出期限: {deadline.replace('-', '年', 1).replace('-', '月', 1)}日")
+        add_note(doc, data.phrase("overview_deadline", date=date_label(deadline)))
     add_table(
         doc,
-        ["市町村", "ファイル", "受付日時", "期限", "状態", "エラー", "警告"],
+        data.phrases("overview_submissions_header"),
         srows,
         widths=[20, 56, 32, 14, 26, 11, 11],
         numeric={5, 6},
         center={3, 4},
     )
-    doc.add_heading("評価の方法", level=2)
+    doc.add_heading(data.phrase("overview_method"), level=2)
     for line in data.text("method"):
         add_note(doc, line)
 
@@ -469,7 +479,7 @@ def _management_budget(doc, data: ReportData) -> None:
         center={4, 5},
     )
     caption = data.phrase("execution_chart_caption", year=year_label(data.fiscal_year))
-    add_picture(doc, charts.execution_bars(labels, planned, actual), 140, caption)
+    add_picture(doc, charts.execution_bars(labels, planned, actual, data.phrase_map("chart")), 140, caption)
 
 
 def rating_counts(data: ReportData, r) -> str:
@@ -545,43 +555,44 @@ def add_period(doc, data: ReportData) -> None:
     widths = [40, 20] + [round(90 / max(len(years), 1), 1)] * len(years) + [20, 14]
     add_table(
         doc,
-        ["KPI", "現状値（年）", *[year_label(y) for y in years], data.heading("kpi_target"), "判定"],
+        [
+            *data.phrases("period_kpi_header_first"),
+            *[year_label(int(y)) for y in years],
+            data.heading("kpi_target"),
+            data.phrase("period_kpi_header_last"),
+        ],
         rows,
         widths=widths,
         numeric=set(range(1, 2 + len(years) + 1)),
         center={2 + len(years) + 1},
     )
-    add_note(doc, "※ * は暫定値（報告が揃っていない年度の値）。判定は各KPIの最も新しい年度の値による。")
+    add_note(doc, data.phrase("period_provisional_note"))
     if partial:
-        add_note(
-            doc,
-            f"※ † は、目標を設定した{len(plan.basis_members)}市町村のうち、その年度にまだ加入していなかった市町村を"
-            "除いた合計（前後の年度とは市町村の範囲が異なるため、増減の比較には注意）。",
-        )
+        add_note(doc, data.phrase("period_partial_note", n=len(plan.basis_members)))
     doc.add_heading(data.heading("period_budget"), level=2)
     rrows: list[list[str]] = []
     fills = {}
     for r in roll.itertuples(index=False):
         if r.level == "pillar":
             fills[len(rrows)] = SUBTLE_FILL
-            name = f"柱{r.id} {r.name}"
+            name = data.phrase("pillar_label", id=r.id, name=r.name)
         elif r.level == "subfield":
-            name = f"小分野{r.id} {r.name}"
+            name = data.phrase("subfield_label", letter=plan.subfield(str(r.id)).letter, name=r.name)
         else:
             area = plan.area(str(r.id))
-            name = f"　{area.circled} {area.name}"
+            name = data.phrase("period_area_label", circled=area.circled, name=area.name)
         rrows.append(
             [
                 name,
                 fmt_num(r.planned_thousand_yen),
                 fmt_num(r.actual_thousand_yen),
                 fmt_pct(r.execution_pct),
-                f"{r.initiatives_as_planned}/{r.initiatives}",
+                data.phrase("implemented_count", done=r.initiatives_as_planned, total=r.initiatives),
             ]
         )
     add_table(
         doc,
-        ["区分", "計画（千円）", "実績（千円）", "執行率", "計画どおり実施"],
+        data.phrases("period_rollup_header"),
         rrows,
         widths=[70, 28, 28, 18, 26],
         numeric={1, 2, 3},
@@ -596,17 +607,17 @@ def add_period(doc, data: ReportData) -> None:
             fmt_num(r.planned_thousand_yen),
             fmt_num(r.actual_thousand_yen),
             fmt_pct(r.execution_pct),
-            f"{r.years_implemented}/{r.years}",
-            "○" if r.carried_out_as_planned else "",
+            data.phrase("years_count", done=r.years_implemented, total=r.years),
+            data.phrase("as_planned_mark") if r.carried_out_as_planned else "",
         ]
         for r in budget.itertuples(index=False)
     ]
     add_table(
         doc,
-        ["取組", "名称", "計画（千円）", "実績（千円）", "執行率", "全参加市町村が実施した年度", "計画どおり"],
+        data.phrases("period_initiatives_header"),
         irows,
         widths=[14, 56, 24, 24, 16, 22, 14],
         numeric={2, 3, 4},
         center={0, 5, 6},
     )
-    add_note(doc, "※ 計画は計画書に金額の記載がある年度の合計（未定・記載なしの年度は含まない）。")
+    add_note(doc, data.phrase("period_plan_note"))

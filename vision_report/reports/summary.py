@@ -5,7 +5,7 @@ from __future__ import annotations
 from docx.shared import Pt
 
 from ..textfmt import fmt_num, fmt_pct, is_missing, wareki
-from ..vocabulary import Status, status_label
+from ..vocabulary import Status, status_label, year_label
 from ..vocabulary import synthetic as synthetic_label
 from . import charts
 from .context import ReportData
@@ -71,8 +71,10 @@ def build_summary(data: ReportData):
         numeric={3, 4, 5, 6},
         center={1, 2, 7},
     )
-    add_picture(doc, charts.rating_bars(labels, counts), 120, "図 柱ごとのKPIの評価")
-    doc.add_heading("KPIの達成状況", level=2)
+    add_picture(
+        doc, charts.rating_bars(labels, counts, data.phrase_map("chart")), 120, data.phrase("rating_chart_caption")
+    )
+    doc.add_heading(data.phrase("summary_kpi_heading"), level=2)
     krows = []
     for k in plan.kpis:
         r = data.kpi.loc[k.id]
@@ -88,7 +90,7 @@ def build_summary(data: ReportData):
         )
     add_table(
         doc,
-        ["KPI", data.heading("kpi_target"), "実績値", "達成率", "進捗率", "評価"],
+        data.phrases("summary_kpi_header", kpi_target=data.heading("kpi_target")),
         krows,
         widths=[70, 30, 22, 15, 18, 15],
         numeric={1, 2, 3, 4},
@@ -96,7 +98,7 @@ def build_summary(data: ReportData):
     )
     subs = roll[roll["level"] == "subfield"]
     labels = [
-        f"柱{r['id']}" if r["level"] == "pillar" else f"小分野{r['id']}"
+        data.phrase("pillar_short", id=r["id"]) if r["level"] == "pillar" else data.phrase("subfield_short", id=r["id"])
         for _, r in roll[roll["level"].isin(["pillar", "subfield"])].iterrows()
     ]
     sel = roll[roll["level"].isin(["pillar", "subfield"])]
@@ -106,16 +108,18 @@ def build_summary(data: ReportData):
             labels,
             [0 if is_missing(v) else v for v in sel["planned_thousand_yen"]],
             [0 if is_missing(v) else v for v in sel["actual_thousand_yen"]],
+            data.phrase_map("chart"),
         ),
         120,
-        f"図 柱・小分野ごとの事業費（{fy}年度）",
+        data.phrase("summary_execution_caption", year=year_label(fy)),
     )
     if len(subs):
-        add_note(doc, "※ 小分野: " + "、".join(f"{r['id']} {r['name']}" for _, r in subs.iterrows()))
+        names = data.phrase("kpi_line_joiner").join(f"{r['id']} {r['name']}" for _, r in subs.iterrows())
+        add_note(doc, data.phrase("summary_subfields_note", names=names))
     add_period_summary(doc, data)
     p = doc.add_paragraph()
     p.paragraph_format.space_before = Pt(8)
-    p.add_run(f"詳細は「{plan.meta.title} {wareki(fy)} 進捗状況報告書」を参照。問合せ先: {plan.meta.office or ''}")
+    p.add_run(data.phrase("summary_footer", title=plan.meta.title, wareki=wareki(fy), office=plan.meta.office or ""))
     return doc
 
 
@@ -129,18 +133,18 @@ def add_period_summary(doc, data: ReportData) -> None:
     roll = data.results["period_rollup"]
     rows = [
         [
-            f"柱{r.id} {r.name}",
+            data.phrase("pillar_label", id=r.id, name=r.name),
             fmt_num(r.planned_thousand_yen),
             fmt_num(r.actual_thousand_yen),
             fmt_pct(r.execution_pct),
-            f"{r.initiatives_as_planned}/{r.initiatives}",
+            data.phrase("implemented_count", done=r.initiatives_as_planned, total=r.initiatives),
         ]
         for r in roll.itertuples(index=False)
         if r.level == "pillar"
     ]
     add_table(
         doc,
-        ["柱", "計画（千円）", "実績（千円）", "執行率", "計画どおり実施"],
+        data.phrases("summary_period_header"),
         rows,
         widths=[70, 28, 28, 18, 26],
         numeric={1, 2, 3},
