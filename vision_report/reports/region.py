@@ -191,19 +191,18 @@ def _finish_budget(table) -> None:
 
 
 def status_line(data: ReportData, ini: Initiative) -> str:
+    """「2025年度の実施状況: 実施 5・一部実施 1・未実施 0・完了 0（報告 6/7 市町村）」 (phrases.yaml status_line)."""
     b = data.budget.loc[ini.id]
-    parts = [
-        f"実施 {int(b['n_implemented'])}",
-        f"一部実施 {int(b['n_partial'])}",
-        f"未実施 {int(b['n_not_implemented'])}",
-        f"完了 {int(b['n_completed'])}",
-    ]
-    done = "（全参加市町村が実施・完了）" if bool(b["implemented_by_all"]) else ""
-    return (
-        f"{data.fiscal_year}年度の実施状況: "
-        + "・".join(parts)
-        + f"（報告 {int(b['participants_reported'])}/{int(b['participants_expected'])} 市町村）{done}"
-    )
+    return data.phrase(
+        "status_line",
+        year=year_label(data.fiscal_year),
+        implemented=int(b["n_implemented"]),
+        partial=int(b["n_partial"]),
+        not_implemented=int(b["n_not_implemented"]),
+        completed=int(b["n_completed"]),
+        reported=int(b["participants_reported"]),
+        expected=int(b["participants_expected"]),
+    ) + (data.phrase("status_line_all_done") if bool(b["implemented_by_all"]) else "")
 
 
 def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
