@@ -15,11 +15,11 @@ from datetime import datetime
 from pathlib import Path
 
 from .atomic import write_bytes
-from .normalize import COLUMNS, HEADER_JA, STATUSES
+from .normalize import BASE_COLUMNS, HEADER_JA, STATUSES
 from .plan import Plan
 from .vocabulary import kind_labels
 
-HEADER = [HEADER_JA[c] for c in COLUMNS]
+HEADER = [HEADER_JA[c] for c in BASE_COLUMNS]
 KIND_EXPENDITURE, KIND_KPI = kind_labels()["expenditure"], kind_labels()["kpi"]
 FIXED_TIME = datetime(2024, 4, 1, 0, 0, 0)  # workbook created/modified and zip entry times: same input, same bytes
 _ZIP_TIME = (2024, 4, 1, 0, 0, 0)
