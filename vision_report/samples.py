@@ -20,14 +20,14 @@ import random
 from pathlib import Path
 
 from .atomic import write_bytes
-from .normalize import BASE_COLUMNS
+from .normalize import BASE_COLUMNS, HEADER_JA
 from .plan import Plan
-from .submission_templates import FIXED_TIME, HEADER, stable_zip
+from .submission_templates import FIXED_TIME, stable_zip
 from .vocabulary import Status, kind_labels, status_label, synthetic
 
 SYNTHETIC_NOTE = synthetic("note")
 SYNTHETIC_MARK = synthetic("mark")
-HEADERS = {"ja": HEADER, "en": list(BASE_COLUMNS)}
+HEADERS = {"ja": [HEADER_JA[c] for c in BASE_COLUMNS], "en": list(BASE_COLUMNS)}
 KIND_LABELS = {"ja": kind_labels(), "en": {"expenditure": "expenditure", "kpi": "kpi"}}
 FULLWIDTH = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
 NUMBER_STYLES = ("plain", "comma", "fullwidth", "triangle", "white_triangle", "signed")
