@@ -279,6 +279,45 @@ def test_synthetic_rows_follow_the_plan(plan):
     assert {r["status"] for r in rows if r["kind"] == "expenditure"} <= {"実施", "一部実施", "未実施", "完了"}
 
 
+def test_synthetic_texts_are_marked_and_follow_the_status(plan):
+    from vision_report.samples import add_texts
+
+    rows = []
+    for m in plan.members(2024):
+        base = synthetic_rows(plan, m.code, 2024, random.Random(f"t-{m.code}"))
+        rows += add_texts(base, random.Random(f"t-{m.code}-texts"))
+    exp = [r for r in rows if r["kind"] == "expenditure"]
+    assert all(r[c] == "" for r in rows if r["kind"] == "kpi" for c in ("result_text", "direction", "self_evaluation"))
+    for r in exp:
+        for c in ("result_text", "outcome_text", "challenge_text"):
+            assert r[c] == "" or r[c].startswith("（合成データ）"), r[c]
+            assert len(r[c]) <= 400
+        if r["status"] in ("実施", "一部実施", "完了"):
+            assert r["result_text"] and r["direction"] and r["self_evaluation"], r  # never a result_text_missing
+        if r["status"] == "未実施":
+            assert r["self_evaluation"] in ("D", "") and r["outcome_text"] == ""
+        if r["status"] == "完了":
+            assert r["direction"] == "完了" and r["self_evaluation"] in ("A", "B")
+    assert any(r["result_text"] == "" for r in exp)  # some 未実施 rows say nothing
+    assert any("\n" in r["result_text"] for r in exp)  # a line break inside a cell
+    assert 0 < sum(bool(r["challenge_text"]) for r in exp) < sum(bool(r["outcome_text"]) for r in exp) < len(exp)
+    assert {r["self_evaluation"] for r in exp} >= {"A", "B", "C", "D"}
+    assert {r["direction"] for r in exp} >= {"継続", "拡充", "改善", "完了"}
+    r = next(r for r in rows if r["result_text"])
+    assert set(r) == {*rows[0], "result_text", "outcome_text", "challenge_text", "direction", "self_evaluation"}
+
+
+def test_committed_samples_have_texts_except_the_older_format(plan):
+    from vision_report.intake import decode
+    from vision_report.samples import WITHOUT_TEXT_COLUMNS
+
+    for p in sorted((ROOT / "inputs" / "2024").glob("*_合成データ.csv")):
+        text, _ = decode(p.read_bytes())
+        header = next(csv.reader(io.StringIO(text)))
+        older = p.name[:6] in WITHOUT_TEXT_COLUMNS or p.name.startswith(NON_MEMBER[0])
+        assert len(header) == (9 if older else 14), p.name
+
+
 def test_core_city_spends_near_the_plan(plan):
     core = plan.meta.core_municipality
     for fy in YEARS:
