@@ -22,11 +22,14 @@ FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
 CODE = "434337"
 
 
-def _screen(tmp_path: Path, plan, names: list[str]):
+def _screen(tmp_path: Path, plan, names: list[str], folder: str = "good", contents: bytes | None = None):
     inputs = tmp_path / "inputs" / "2024"
     inputs.mkdir(parents=True)
     for name in names:
-        shutil.copy(FIX / "good" / name, inputs / name)
+        if contents is None:
+            shutil.copy(FIX / folder / name, inputs / name)
+        else:
+            (inputs / name).write_bytes(contents)
         old = time.time() - 3600
         os.utime(inputs / name, (old, old))
     settings = load_settings()
@@ -116,3 +119,35 @@ def test_texts_survive_the_csv_round_trip(text):
     assert back.loc[0, "result_text"] == expected
     if "\n" in text:
         assert b'"' + expected.split("\n")[0].encode("utf-8") in data  # the multi-line cell is quoted
+
+
+def _feedback(plan, year) -> str:
+    from vision_report.feedback import feedbacks
+
+    return feedbacks(plan, 2024, Path(__file__).resolve().parents[1] / "templates", year)["434337_南阿蘇村.txt"]
+
+
+def test_feedback_lists_the_rows_without_result_text(tmp_path, plan):
+    year = _screen(tmp_path, plan, [f"{CODE}_warn_result_text_missing.csv"], folder="bad")
+    text = _feedback(plan, year)
+    assert "■ 取組実績が空欄の取組（警告 1 件）\n" in text
+    assert "・4行目 1.1.3 技術力向上支援（実施状況: 実施）\n" in text
+    assert "取組実績が空欄です" not in text  # not listed twice (once among the warnings)
+
+
+def test_feedback_lists_every_row_without_result_text_beyond_the_cap(tmp_path, plan):
+    """The warnings are capped at 20 per rule; the section lists all of them."""
+    src = (FIX / "good" / f"{CODE}_南阿蘇村_取組実績つき.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(src, newline="")))
+    for r in rows[1:]:
+        r[9] = ""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    year = _screen(tmp_path, plan, [f"{CODE}_南阿蘇村.csv"], contents=buf.getvalue().encode("utf-8-sig"))
+    n = sum(1 for r in rows[1:] if r[0] == "事業費")
+    assert n > 20
+    (rec,) = year.received
+    assert rec.status == "accepted_with_warnings" and len(rec.issues) == 21  # 20 + 「…ほか」
+    text = _feedback(plan, year)
+    assert f"■ 取組実績が空欄の取組（警告 {n} 件）" in text
+    assert text.count("（実施状況: 実施）") == n
