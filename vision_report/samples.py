@@ -352,8 +352,8 @@ def _xlsx_bytes(table: list[list], styles: list[str]) -> bytes:
         ws.append(cells)
         if not isinstance(value, str):
             ws.cell(row=ws.max_row, column=4).number_format = _xlsx_number_format(style, float(value))
-        for col in range(10, min(len(row), 12) + 1):  # 取組実績・成果・課題: wrapped
-            ws.cell(row=ws.max_row, column=col).alignment = Alignment(wrap_text=True, vertical="top")
+        for j in range(10, min(len(row), 12) + 1):  # 取組実績・成果・課題: wrapped
+            ws.cell(row=ws.max_row, column=j).alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
     widths = (9, 9, 50, 14, 9, 10, 30, 12, 7, 50, 40, 40, 13, 10)
     for col, width in zip("ABCDEFGHIJKLMN", widths[: len(table[0])], strict=False):
