@@ -56,6 +56,28 @@ def test_submission_statuses_match_the_faulty_files(sample_run):
         assert len(r["sha256"]) == 64
 
 
+def test_evaluations_of_the_sample_run(sample_run, plan):
+    """issue 13: one row per member × initiative; a rejected file and the older format give no grades or texts."""
+    ev = read_csv(sample_run["out"] / "evaluations.csv")
+    texts = read_csv(sample_run["out"] / "initiative_texts.csv")
+    assert len(ev) == len(texts) == sum(len(plan.initiatives_of(m.code, 2024)) for m in plan.members(2024))
+    assert [(r["municipality_code"], r["initiative_id"]) for r in ev] == [
+        (r["municipality_code"], r["initiative_id"]) for r in texts
+    ]
+    by = {(r["municipality_code"], r["initiative_id"]): r for r in ev}
+    rejected = [r for (code, _i), r in by.items() if code == "434281"]  # 高森町: rejected, nothing used
+    assert rejected and all(r["status"] == r["self_evaluation"] == r["result_text_chars"] == "" for r in rejected)
+    older = [r for (code, _i), r in by.items() if code == "434426"]  # 嘉島町: the older columns
+    assert older and all(r["status"] and r["self_evaluation"] == "" and r["result_text_chars"] == "0" for r in older)
+    core = [r for (code, _i), r in by.items() if code == "431001"]
+    assert all(r["self_evaluation"] in ("A", "B", "C", "D") for r in core if r["status"] != "未実施")
+    written = [r for r in texts if r["result_text"]]
+    assert written and all(r["result_text"].startswith("（合成データ）") for r in written)
+    assert any("\n" in r["result_text"] for r in written)  # a line break kept inside a quoted cell
+    for r in written:
+        assert int(by[(r["municipality_code"], r["initiative_id"])]["result_text_chars"]) == len(r["result_text"])
+
+
 def test_rejected_files_contribute_nothing(sample_run):
     kpi = {r["kpi_id"]: r for r in read_csv(sample_run["out"] / "kpi_attainment.csv")}
     assert kpi["births"]["reporters_expected"] == "20" and kpi["births"]["reporters_received"] == "18"

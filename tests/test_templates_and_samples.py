@@ -69,7 +69,14 @@ def test_template_rows_follow_partial_participation(templates, plan):
     out, _ = templates
     code, name = PARTIAL
     rows = _csv_rows(out / f"{code}_{name}_2025年度.csv")
-    assert rows[0] == HEADER == ["区分", "ID", "項目名", "実績値", "単位", "実施状況", "備考", "市町村コード", "年度"]
+    assert (
+        rows[0]
+        == HEADER
+        == [
+            *("区分", "ID", "項目名", "実績値", "単位", "実施状況", "備考", "市町村コード", "年度"),
+            *("取組実績", "成果", "課題", "今後の方向性", "自己評価"),  # issue 13, optional
+        ]
+    )
     body = rows[1:]
     mine = plan.initiatives_of(code)
     assert 0 < len(mine) < len(plan.initiatives)  # really partial
@@ -83,6 +90,7 @@ def test_template_rows_follow_partial_participation(templates, plan):
     assert {r[1] for r in kpi} == {k.id for k in plan.kpis if k.reporters_all}
     assert "port_teu" not in {r[1] for r in kpi}  # 熊本市 only
     assert all(r[3] == "" and r[5] == "" and r[6] == "" for r in body)  # values, status, note empty
+    assert all(r[9:] == [""] * 5 for r in body)  # texts, direction and self-evaluation empty
     assert all(r[7] == code and r[8] == "2025" for r in body)
 
 
@@ -125,9 +133,26 @@ def test_template_xlsx_has_the_same_rows_and_the_drop_downs(templates, plan):
         cell = ws.cell(row=r, column=4)
         assert cell.value is None  # empty, typed values become numbers
         assert cell.number_format == ("#,##0;▲#,##0" if r <= n_exp + 1 else "General")
+    # issue 13: wide wrapped text cells, drop-downs for 今後の方向性 and 自己評価 from the configuration
+    assert [ws.column_dimensions[c].width >= 40 for c in "JKL"] == [True] * 3
+    assert ws["J2"].alignment.wrap_text and ws["L2"].alignment.wrap_text
+    direction = dvs['"拡充,継続,改善,縮小,廃止,完了"']
+    assert str(direction.sqref) == f"M2:M{n_exp + 1}" and direction.showErrorMessage
+    grade = dvs['"A,B,C,D"']
+    assert str(grade.sqref) == f"N2:N{n_exp + 1}"
+    assert grade.prompt == "A: 計画どおり実施し成果が出た B: 概ね計画どおり C: 一部のみ実施 D: 未実施"
     help_text = "\n".join(str(c.value) for row in wb["記入方法"].iter_rows() for c in row if c.value)
     for must in ("千円", "▲", "1行に1項目", "区分・ID", "実施状況", name):
         assert must in help_text, must
+    for must in (
+        "取組実績:",
+        "成果:",
+        "課題:",
+        "今後の方向性: 拡充・継続・改善・縮小・廃止・完了",
+        "A: 計画どおり実施し成果が出た",
+    ):
+        assert must in help_text, must
+    assert "400 文字以内" in help_text and "D: 未実施" in help_text
 
 
 def test_templates_are_byte_for_byte_deterministic(tmp_path, plan):
@@ -139,6 +164,57 @@ def test_templates_are_byte_for_byte_deterministic(tmp_path, plan):
         assert p.read_bytes() == (b / p.name).read_bytes(), p.name
     wb = load_workbook(a / f"{PARTIAL[0]}_{PARTIAL[1]}_2025年度.xlsx")
     assert wb.properties.created.year == wb.properties.modified.year == 2024
+
+
+def test_a_long_drop_down_list_goes_to_a_hidden_sheet(plan):
+    """Excel refuses an inline list over 255 characters: a configured list that long is put on a hidden sheet."""
+    from vision_report.config import EvaluationSettings
+    from vision_report.submission_templates import template_rows, template_xlsx
+
+    many = tuple(f"方向性その{k:02d}（合成）" for k in range(30))
+    data = template_xlsx(template_rows(plan, PARTIAL[0], 2025), evaluation=EvaluationSettings(directions=many))
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["提出データ", "記入方法", "選択肢"] and wb["選択肢"].sheet_state == "hidden"
+    formulas = [dv.formula1 for dv in wb.worksheets[0].data_validations.dataValidation]
+    assert "'選択肢'!$A$1:$A$30" in formulas and '"A,B,C,D"' in formulas
+    assert [c.value for c in wb["選択肢"]["A"]] == list(many)
+
+
+def test_a_filled_xlsx_template_round_trip(tmp_path, plan, settings):
+    """Fill the template as a clerk would (drop-downs, a line break inside a cell with Alt+Enter), read it back."""
+    from vision_report.intake import archive, discover
+    from vision_report.screening import screen
+
+    write_templates(plan, 2024, tmp_path / "t", settings.evaluation)
+    code, name = PARTIAL
+    wb = load_workbook(tmp_path / "t" / f"{code}_{name}_2024年度.xlsx")
+    ws = wb.worksheets[0]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == "事業費":
+            row[3].value, row[5].value = 0, "実施"
+            row[9].value = f"（合成データ）{row[2].value}を実施した。\n参加者は延べ50人。"
+            row[12].value, row[13].value = "継続", "B"
+        else:
+            row[3].value = -12 if row[1].value == "net_migration" else 345
+    ws["K2"].value, ws["L2"].value, ws["M2"].value, ws["N2"].value = "（合成データ）満足度8割", "周知", "拡充", "A"
+    inputs = tmp_path / "inputs" / "2024"
+    inputs.mkdir(parents=True)
+    wb.save(inputs / f"{code}_{name}_記入済み.xlsx")
+    received = discover(tmp_path / "inputs", 2024, plan, max_bytes=10**7, settle_seconds=0)
+    for r in received:
+        archive(r, tmp_path / "archive")
+    year = screen(received, plan, 2024, settings)
+    assert [(r.status, r.issues) for r in year.received] == [("accepted", [])]
+    rows = year.accepted_rows.set_index("item_id")
+    first = plan.initiatives_of(code, 2024)[0]
+    assert rows.loc[first.id, "result_text"] == f"（合成データ）{first.name}を実施した。\n参加者は延べ50人。"
+    assert rows.loc[first.id, ["outcome_text", "challenge_text", "direction", "self_evaluation"]].tolist() == [
+        "（合成データ）満足度8割",
+        "周知",
+        "拡充",
+        "A",
+    ]
+    assert set(rows.loc[rows["kind"] == "expenditure", "self_evaluation"]) == {"A", "B"}
 
 
 def test_a_filled_xlsx_template_is_accepted(tmp_path, plan, capsys):
@@ -201,6 +277,45 @@ def test_synthetic_rows_follow_the_plan(plan):
     assert all(r["municipality"] == code and r["fiscal_year"] == "2024" for r in rows)
     assert all(r["value"] >= 0 for r in rows if r["kind"] == "expenditure")
     assert {r["status"] for r in rows if r["kind"] == "expenditure"} <= {"実施", "一部実施", "未実施", "完了"}
+
+
+def test_synthetic_texts_are_marked_and_follow_the_status(plan):
+    from vision_report.samples import add_texts
+
+    rows = []
+    for m in plan.members(2024):
+        base = synthetic_rows(plan, m.code, 2024, random.Random(f"t-{m.code}"))
+        rows += add_texts(base, random.Random(f"t-{m.code}-texts"))
+    exp = [r for r in rows if r["kind"] == "expenditure"]
+    assert all(r[c] == "" for r in rows if r["kind"] == "kpi" for c in ("result_text", "direction", "self_evaluation"))
+    for r in exp:
+        for c in ("result_text", "outcome_text", "challenge_text"):
+            assert r[c] == "" or r[c].startswith("（合成データ）"), r[c]
+            assert len(r[c]) <= 400
+        if r["status"] in ("実施", "一部実施", "完了"):
+            assert r["result_text"] and r["direction"] and r["self_evaluation"], r  # never a result_text_missing
+        if r["status"] == "未実施":
+            assert r["self_evaluation"] in ("D", "") and r["outcome_text"] == ""
+        if r["status"] == "完了":
+            assert r["direction"] == "完了" and r["self_evaluation"] in ("A", "B")
+    assert any(r["result_text"] == "" for r in exp)  # some 未実施 rows say nothing
+    assert any("\n" in r["result_text"] for r in exp)  # a line break inside a cell
+    assert 0 < sum(bool(r["challenge_text"]) for r in exp) < sum(bool(r["outcome_text"]) for r in exp) < len(exp)
+    assert {r["self_evaluation"] for r in exp} >= {"A", "B", "C", "D"}
+    assert {r["direction"] for r in exp} >= {"継続", "拡充", "改善", "完了"}
+    r = next(r for r in rows if r["result_text"])
+    assert set(r) == {*rows[0], "result_text", "outcome_text", "challenge_text", "direction", "self_evaluation"}
+
+
+def test_committed_samples_have_texts_except_the_older_format(plan):
+    from vision_report.intake import decode
+    from vision_report.samples import WITHOUT_TEXT_COLUMNS
+
+    for p in sorted((ROOT / "inputs" / "2024").glob("*_合成データ.csv")):
+        text, _ = decode(p.read_bytes())
+        header = next(csv.reader(io.StringIO(text)))
+        older = p.name[:6] in WITHOUT_TEXT_COLUMNS or p.name.startswith(NON_MEMBER[0])
+        assert len(header) == (9 if older else 14), p.name
 
 
 def test_core_city_spends_near_the_plan(plan):

@@ -68,6 +68,13 @@ EXPECTED = {
     "434337_warn_tab.csv": ("accepted_with_warnings", "separator"),
     "434337_warn_formula_saved.xlsx": ("accepted_with_warnings", "formula_value"),
     "434337_warn_two_data_sheets.xlsx": ("accepted_with_warnings", "sheet"),
+    # issue 13: 取組実績・成果・課題・今後の方向性・自己評価
+    "434337_direction_unknown.csv": ("rejected", "direction_unknown"),
+    "434337_self_evaluation_unknown.csv": ("rejected", "self_evaluation_unknown"),
+    "434337_text_too_long.csv": ("rejected", "text_too_long"),
+    "434337_warn_result_text_missing.csv": ("accepted_with_warnings", "result_text_missing"),
+    "434337_warn_text_on_kpi_row.csv": ("accepted_with_warnings", "text_on_kpi_row"),
+    "434337_warn_control_chars_in_text.csv": ("accepted_with_warnings", "control_chars"),
 }
 GOOD = [
     "434337_南阿蘇村.csv",
@@ -75,6 +82,8 @@ GOOD = [
     "434337_南阿蘇村_sjis.csv",
     "４３４３３７_南阿蘇村_全角.csv",
     "434337_南阿蘇村_記入方法が先.xlsx",
+    "434337_南阿蘇村_取組実績つき.csv",  # the five optional columns filled (Ａ, a, spaces, a line break)
+    "434337_南阿蘇村_texts_english.csv",
 ]
 
 
@@ -276,6 +285,50 @@ EXACT = {
         "CSV（.csv）・Excel（.xlsx）以外のファイルは提出ファイルとして扱いません（保管のみ。集計には使いません）。",
         ".pdf",
     ),
+    "434337_direction_unknown.csv": (
+        "direction_unknown",
+        2,
+        "今後の方向性",
+        "今後の方向性「拡大」は使えません。使えるのは 拡充・継続・改善・縮小・廃止・完了 です。",
+        "拡大",
+    ),
+    "434337_self_evaluation_unknown.csv": (
+        "self_evaluation_unknown",
+        2,
+        "自己評価",
+        "自己評価「S」は使えません。使えるのは A（計画どおり実施し成果が出た）・B（概ね計画どおり）・C（一部のみ実施）・"
+        "D（未実施） です。",
+        "S",
+    ),
+    "434337_text_too_long.csv": (
+        "text_too_long",
+        2,
+        "取組実績",
+        "文字数が上限の 400 文字を超えています（取組実績 401 文字）。",
+        "取組実績 401 文字",
+    ),
+    "434337_warn_result_text_missing.csv": (
+        "result_text_missing",
+        4,
+        "取組実績",
+        "取組 1.1.3（技術力向上支援）は実施状況が「実施」ですが、取組実績が空欄です。",
+        None,
+    ),
+    "434337_warn_text_on_kpi_row.csv": (
+        "text_on_kpi_row",
+        65,
+        "成果",
+        "KPI births の行に成果が入力されています。取組実績・成果・課題・今後の方向性・自己評価は事業費の行にだけ"
+        "記入します（KPIの行の内容は使いません）。",
+        "成果",
+    ),
+    "434337_warn_control_chars_in_text.csv": (
+        "control_chars",
+        2,
+        "取組実績",
+        "制御文字（改ページ等の見えない文字）が含まれていたため取り除きました。",
+        "取組実績",
+    ),
 }
 
 
@@ -313,3 +366,27 @@ def test_what_is_read_from_the_accepted_clerk_files(batch):
     assert rows("434337_warn_tab.csv").loc["net_migration", "value"] == -12
     assert "434337_semicolon.csv" not in set(prepared["file"])  # refused before its rows were looked at
     assert "434337_unquoted_thousands.csv" not in set(prepared["file"])
+
+
+def test_texts_are_cleaned_and_the_coded_columns_read_as_typed(batch):
+    _, prepared = batch
+
+    def rows(name):
+        return prepared[prepared["file"] == name].set_index("item_id")
+
+    texts = rows("434337_南阿蘇村_取組実績つき.csv")
+    assert texts.loc["1.1.1", "result_text"] == "（合成データ）講演会を2回開催し、\n計120人が参加した。"  # CR LF -> LF
+    assert (texts.loc["1.1.2", "direction"], texts.loc["1.1.2", "self_evaluation"]) == ("拡充", "A")  # spaces, Ａ
+    assert texts.loc["1.1.3", "self_evaluation"] == "A"  # a
+    assert (texts.loc["1.1.4", "direction"], texts.loc["1.1.4", "self_evaluation"]) == ("", "")
+    assert texts.loc["births", ["result_text", "direction", "self_evaluation"]].tolist() == ["", "", ""]
+    english = rows("434337_南阿蘇村_texts_english.csv")
+    assert english.loc["1.1.1", "result_text"] == texts.loc["1.1.1", "result_text"]
+    control = rows("434337_warn_control_chars_in_text.csv")
+    assert (
+        control.loc["1.1.1", "result_text"] == "（合成データ）講演会を開催した。\n2行目。"
+    )  # \x0b removed, break kept
+    kpi = rows("434337_warn_text_on_kpi_row.csv")
+    assert kpi.loc["births", "outcome_text"] == ""  # ignored on a KPI row
+    old = rows("434337_南阿蘇村.csv")  # a file without the new columns
+    assert set(old["result_text"]) == {""} and set(old["direction"]) == {""}

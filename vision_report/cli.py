@@ -197,7 +197,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
     settings, plan = _settings_and_plan(args)
     out = Path(args.out) if args.out else settings.outputs / str(args.fiscal_year) / "templates"
-    paths = write_templates(plan, args.fiscal_year, out)
+    paths = write_templates(plan, args.fiscal_year, out, settings.evaluation)
     print(f"{len(paths)} ファイルを作成しました: {out}")
     return 0
 

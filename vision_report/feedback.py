@@ -27,11 +27,28 @@ class FeedbackItem:
     message: str
     value: str | None
     expected: str | None
+    rule: str = ""
 
 
 def _item(i: Issue) -> FeedbackItem:
     where = location(i.row, i.column)
-    return FeedbackItem(where + labels()["location"]["separator"] if where else "", i.message, i.value, i.expected)
+    sep = labels()["location"]["separator"]
+    return FeedbackItem(where + sep if where else "", i.message, i.value, i.expected, i.rule)
+
+
+MISSING_RESULT_RULE = "result_text_missing"  # expectations/submission_rows.json
+
+
+def missing_results(rows, file_id: int | None) -> list[dict]:
+    """Every row of one file marked 実施/一部実施 without 取組実績 (all of them: the warnings are capped per rule),
+    in file order: where (row), item_id, name, status."""
+    if rows is None or file_id is None or rows.empty or "result_text_ok" not in rows.columns:
+        return []
+    mine = rows[(rows["file_id"] == file_id) & ~rows["result_text_ok"].astype(bool)].sort_values("row")
+    return [
+        {"where": location(int(r.row), None), "item_id": r.item_id, "name": r.plan_name or r.name, "status": r.status}
+        for r in mine.itertuples()
+    ]
 
 
 def feedback_text(
@@ -45,8 +62,10 @@ def feedback_text(
     status: str,
     accepted_summary: list[str] | None = None,
     other_files: list[Received] | None = None,
+    rows=None,
 ) -> str:
-    """templates/feedback.txt.j2 rendered for one submitter."""
+    """templates/feedback.txt.j2 rendered for one submitter. ``rows``: the prepared rows of the screening (to list
+    every row without 取組実績; without them the capped warnings say it)."""
     ctx = feedback_context(
         plan,
         fiscal_year,
@@ -56,6 +75,7 @@ def feedback_text(
         status=status,
         accepted_summary=accepted_summary,
         other_files=other_files,
+        rows=rows,
     )
     return jinja_env(templates_dir).get_template("feedback.txt.j2").render(**ctx)
 
@@ -70,9 +90,14 @@ def feedback_context(
     status: str,
     accepted_summary: list[str] | None = None,
     other_files: list[Received] | None = None,
+    rows=None,
 ) -> dict:
     """Every variable templates/feedback.txt.j2 may use."""
     issues = sorted(rec.issues if rec else [], key=lambda i: (i.row or 0, i.column or "", i.rule))
+    no_result = missing_results(rows, rec.file_id if rec else None)
+    warnings = [_item(i) for i in issues if i.severity == Severity.WARNING]
+    if no_result:  # listed in a section of their own, every one of them
+        warnings = [w for w in warnings if w.rule != MISSING_RESULT_RULE]
     to_submit = []
     kinds = kind_labels()
     if status in (Status.MISSING, Status.REJECTED) and plan.is_member(code, fiscal_year):
@@ -90,7 +115,8 @@ def feedback_context(
         "status_label": status_label(status, "long"),
         "status_explanation": status_label(status, "explanation"),
         "errors": [_item(i) for i in issues if i.severity == Severity.ERROR],
-        "warnings": [_item(i) for i in issues if i.severity == Severity.WARNING],
+        "warnings": warnings,
+        "missing_results": no_result,
         "error_label": severity_label(Severity.ERROR),
         "error_heading": severity_label(Severity.ERROR, "long"),
         "warning_label": severity_label(Severity.WARNING),
@@ -155,6 +181,7 @@ def feedbacks(plan: Plan, fiscal_year: int, templates_dir: Path, screening) -> d
             status=status,
             accepted_summary=summary,
             other_files=[r for r in recs if r is not main],
+            rows=screening.rows,
         )
     for code, recs in sorted(by_code.items()):
         if code in member_codes:

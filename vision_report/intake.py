@@ -54,6 +54,13 @@ RAW_ROW_COLUMNS = [
     "value_date_serial",  # the number an .xlsx cell holds when it is shown as a date ("" otherwise)
     "value_number_format",  # the .xlsx number format of the value cell when it shows the value scaled down
     "value_display_divisor",  # 1000 for `#,##0,` (shows 1,433 for 1,432,650), "" otherwise
+    # issue 13: the optional texts (normalize.clean_text) and the two coded columns as typed (control chars removed)
+    "result_text",
+    "outcome_text",
+    "challenge_text",
+    "direction_raw",
+    "self_evaluation_raw",
+    "evaluation_columns",  # which of normalize.EVALUATION_COLUMNS the file has, "、"-joined ("" for an older file)
 ]
 
 
@@ -750,6 +757,7 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
                 _extra_fields_issue(rec, i, cells, header, value_j)
         if any(x.rule == "extra_fields" for x in rec.issues):
             return empty  # the columns of those rows cannot be trusted: nothing else is checked
+    evaluation_columns = "、".join(c for c in nz.EVALUATION_COLUMNS if c in colmap.values())
     records = []
     for i in range(header_idx + 1, len(tbl)):
         cells = tbl[i]
@@ -795,6 +803,10 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
                 "value_date_serial": tbl.date_serials.get((i, value_j), ""),
                 "value_number_format": tbl.scaled.get((i, value_j), ("", 1))[0],
                 "value_display_divisor": str(tbl.scaled[(i, value_j)][1]) if (i, value_j) in tbl.scaled else "",
+                **{c: nz.clean_text(r.get(c, "")) for c in nz.TEXT_COLUMNS},
+                "direction_raw": nz.clean_text(r.get("direction", "")),
+                "self_evaluation_raw": nz.clean_text(r.get("self_evaluation", "")),
+                "evaluation_columns": evaluation_columns,
             }
         )
     if not records:

@@ -25,6 +25,11 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "note": ("note", "備考"),
     "municipality": ("municipality", "市町村コード"),
     "fiscal_year": ("fiscal_year", "年度"),
+    "result_text": ("result_text", "取組実績"),
+    "outcome_text": ("outcome_text", "成果"),
+    "challenge_text": ("challenge_text", "課題"),
+    "direction": ("direction", "今後の方向性"),
+    "self_evaluation": ("self_evaluation", "自己評価"),
 }
 HEADER_JA = {
     "kind": "区分",
@@ -36,9 +41,18 @@ HEADER_JA = {
     "note": "備考",
     "municipality": "市町村コード",
     "fiscal_year": "年度",
+    "result_text": "取組実績",
+    "outcome_text": "成果",
+    "challenge_text": "課題",
+    "direction": "今後の方向性",
+    "self_evaluation": "自己評価",
 }
 COLUMNS = tuple(HEADER_JA)  # a submission's columns, in the order of the templates
 REQUIRED_COLUMNS = ("kind", "id", "value", "unit")
+# optional columns of expenditure rows (issue 13, docs/interface.md §2): free texts, then the two coded columns
+TEXT_COLUMNS = ("result_text", "outcome_text", "challenge_text")
+EVALUATION_COLUMNS = (*TEXT_COLUMNS, "direction", "self_evaluation")
+BASE_COLUMNS = tuple(c for c in COLUMNS if c not in EVALUATION_COLUMNS)  # the columns of files before issue 13
 STATUSES = ("実施", "一部実施", "未実施", "完了")
 
 _NUMBER_RE = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
@@ -78,6 +92,28 @@ def has_control_chars(cell: str) -> bool:
 
 def strip_control_chars(cell: str) -> str:
     return _CONTROL_RE.sub("", cell)
+
+
+def clean_text(cell: str) -> str:
+    """A free text as the clerk wrote it: CR LF and CR become LF (line breaks inside a cell are kept), control
+    characters are removed, surrounding spaces and blank lines are stripped. No NFKC: the clerk's words stay."""
+    text = str(cell).replace("\r\n", "\n").replace("\r", "\n")
+    return strip_control_chars(text).strip(_WS + "\n")
+
+
+def coded_value(cell: str) -> str:
+    """A value picked from a list (今後の方向性, 自己評価) as people type it: NFKC (全角 Ａ -> A), control characters
+    removed, surrounding spaces stripped."""
+    return strip_control_chars(nfkc(str(cell))).strip(_WS + "\n\r")
+
+
+def match_choice(cell: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    """The choice ``cell`` stands for (:func:`coded_value`, then exact, else ignoring case: ``a`` -> ``A``)."""
+    v = coded_value(cell)
+    if v in choices:
+        return v
+    folded = {nfkc(c).lower(): c for c in choices}
+    return folded.get(v.lower())
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import normalize as nz
-from .config import ValidationSettings
+from .config import EvaluationSettings, ValidationSettings
 from .plan import Plan
 from .textfmt import fmt_num
 
@@ -25,8 +25,18 @@ def _norm_name(s: str) -> str:
     return "".join(nz.nfkc(s).split()).replace("　", "")
 
 
-def prepare_rows(rows: pd.DataFrame, plan: Plan, fiscal_year: int, units: nz.UnitSystem) -> pd.DataFrame:
-    """Raw rows (intake.RAW_ROW_COLUMNS) -> rows with the columns validation and computation need."""
+def prepare_rows(
+    rows: pd.DataFrame,
+    plan: Plan,
+    fiscal_year: int,
+    units: nz.UnitSystem,
+    evaluation: EvaluationSettings | None = None,
+) -> pd.DataFrame:
+    """Raw rows (intake.RAW_ROW_COLUMNS) -> rows with the columns validation and computation need.
+
+    ``evaluation``: the 今後の方向性 / 自己評価 lists and the text length limit (config ``evaluation:``; default
+    the built-in ones).
+    """
     df = rows.copy()
     n = len(df)
     df["row_key"] = df["file_id"].astype(str) + ":" + df["row"].astype(str)
@@ -122,7 +132,68 @@ def prepare_rows(rows: pd.DataFrame, plan: Plan, fiscal_year: int, units: nz.Uni
         (not given) or (not pn) or nz.is_formula(given) or _norm_name(given) == _norm_name(pn)
         for given, pn in zip(df["name"], df["plan_name"], strict=True)
     ]
+    _evaluation_columns(df, is_exp.to_numpy(), is_kpi.to_numpy(), evaluation or EvaluationSettings())
     return df
+
+
+# 実施状況 for which the row must say what was done (取組実績)
+STATUSES_WITH_RESULT = ("実施", "一部実施")
+
+
+def _evaluation_columns(df: pd.DataFrame, is_exp: np.ndarray, is_kpi: np.ndarray, ev: EvaluationSettings) -> None:
+    """The texts, 今後の方向性 and 自己評価 of expenditure rows (issue 13), in place.
+
+    Texts, direction and self_evaluation are "" on every row that is not an expenditure row (a KPI row's are
+    ignored and named in ``kpi_text_columns``). direction / self_evaluation hold the configured value a typed one
+    stands for (``ａ`` -> ``A``), else the typed value (refused by the suite). ``result_text_ok`` is False for a
+    row marked 実施/一部実施 without 取組実績 in a file that has the 取組実績 column (older files have none).
+    """
+    n = len(df)
+    for c in nz.TEXT_COLUMNS + ("direction_raw", "self_evaluation_raw", "evaluation_columns"):
+        if c not in df.columns:
+            df[c] = [""] * n
+        df[c] = df[c].fillna("").astype(str)
+    raw_direction = df["direction_raw"].to_numpy()
+    raw_grade = df["self_evaluation_raw"].to_numpy()
+    present = {
+        "result_text": df["result_text"].to_numpy(),
+        "outcome_text": df["outcome_text"].to_numpy(),
+        "challenge_text": df["challenge_text"].to_numpy(),
+        "direction": raw_direction,
+        "self_evaluation": raw_grade,
+    }
+    df["kpi_text_columns"] = [
+        "、".join(nz.HEADER_JA[c] for c in nz.EVALUATION_COLUMNS if present[c][k]) if is_kpi[k] else ""
+        for k in range(n)
+    ]
+    for c in nz.TEXT_COLUMNS:
+        df[c] = np.where(is_exp, df[c], "")
+    df["direction"] = [
+        (nz.match_choice(v, ev.directions) or nz.coded_value(v)) if e and v else ""
+        for v, e in zip(raw_direction, is_exp, strict=True)
+    ]
+    grades = tuple(ev.self_evaluation)
+    df["self_evaluation"] = [
+        (nz.match_choice(v, grades) or nz.coded_value(v)) if e and v else ""
+        for v, e in zip(raw_grade, is_exp, strict=True)
+    ]
+    lengths = {c: df[c].str.len().to_numpy(dtype=int) for c in nz.TEXT_COLUMNS}
+    df["longest_text_chars"] = np.max(np.vstack([lengths[c] for c in nz.TEXT_COLUMNS]), axis=0) if n else []
+    limit = ev.max_text_chars
+    df["too_long_columns"] = [
+        "、".join(nz.HEADER_JA[c] for c in nz.TEXT_COLUMNS if lengths[c][k] > limit) for k in range(n)
+    ]
+    df["too_long_texts"] = [
+        "、".join(f"{nz.HEADER_JA[c]} {lengths[c][k]:,} 文字" for c in nz.TEXT_COLUMNS if lengths[c][k] > limit)
+        for k in range(n)
+    ]
+    has_result_column = df["evaluation_columns"].str.split("、").map(lambda cols: "result_text" in cols)
+    df["result_text_ok"] = ~(
+        is_exp
+        & df["status"].isin(STATUSES_WITH_RESULT).to_numpy()
+        & has_result_column.to_numpy()
+        & (df["result_text"] == "").to_numpy()
+    )
 
 
 _THOUSANDS_AS_POINT_RE = re.compile(r"^[+\-▲△]?\d{1,3}\.\d{3}$")
@@ -182,8 +253,11 @@ def coverage(prepared: pd.DataFrame, files: pd.DataFrame, plan: Plan, fiscal_yea
     return df
 
 
-def suite_parameters(plan: Plan, fiscal_year: int, settings: ValidationSettings) -> dict:
+def suite_parameters(
+    plan: Plan, fiscal_year: int, settings: ValidationSettings, evaluation: EvaluationSettings | None = None
+) -> dict:
     """Run-time parameters of the GX suites, derived from the plan and configuration."""
+    ev = evaluation or EvaluationSettings()
     limit = settings.magnitude_factor
     tol = settings.magnitude_tolerance
     return {
@@ -198,4 +272,9 @@ def suite_parameters(plan: Plan, fiscal_year: int, settings: ValidationSettings)
         "magnitude_max_log10": math.log10(limit) - tol,
         "magnitude_min_log10": -(math.log10(limit) - tol),
         "max_messages_per_rule": settings.max_messages_per_rule,
+        "directions": list(ev.directions),
+        "self_evaluation_grades": list(ev.self_evaluation),
+        "directions_ja": "・".join(ev.directions),
+        "self_evaluation_ja": "・".join(f"{g}（{c}）" for g, c in ev.self_evaluation.items()),
+        "max_text_chars": ev.max_text_chars,
     }

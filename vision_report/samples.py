@@ -20,14 +20,17 @@ import random
 from pathlib import Path
 
 from .atomic import write_bytes
-from .normalize import COLUMNS
+from .config import EvaluationSettings
+from .normalize import BASE_COLUMNS, COLUMNS, EVALUATION_COLUMNS, HEADER_JA
 from .plan import Plan
-from .submission_templates import FIXED_TIME, HEADER, stable_zip
+from .submission_templates import FIXED_TIME, stable_zip
 from .vocabulary import Status, kind_labels, status_label, synthetic
 
 SYNTHETIC_NOTE = synthetic("note")
 SYNTHETIC_MARK = synthetic("mark")
-HEADERS = {"ja": HEADER, "en": list(COLUMNS)}
+HEADERS = {"ja": [HEADER_JA[c] for c in BASE_COLUMNS], "en": list(BASE_COLUMNS)}
+# with the optional columns of issue 13 (取組実績・成果・課題・今後の方向性・自己評価)
+HEADERS_WITH_TEXTS = {"ja": [HEADER_JA[c] for c in COLUMNS], "en": list(COLUMNS)}
 KIND_LABELS = {"ja": kind_labels(), "en": {"expenditure": "expenditure", "kpi": "kpi"}}
 FULLWIDTH = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
 NUMBER_STYLES = ("plain", "comma", "fullwidth", "triangle", "white_triangle", "signed")
@@ -45,6 +48,8 @@ STYLES = [
 ]
 # Demo set only: a municipality that reports its expenditure in 百万円 (with decimals) instead of 千円.
 MONEY_UNIT_OVERRIDES = {"432148": "百万円"}  # 阿蘇市
+# Demo set only: a municipality that still sends the older columns (no 取組実績・成果・課題・今後の方向性・自己評価).
+WITHOUT_TEXT_COLUMNS = ("434426",)  # 嘉島町
 NON_MEMBER = ("439999", "テスト町")
 
 # Deliberately faulty files of the demo set (last year only): file name -> (defect, expected status)
@@ -152,6 +157,87 @@ def sample_populations(plan: Plan) -> dict[str, int]:
     return {m.code: m.population or median for m in plan.municipalities}
 
 
+# -- texts (issue 13) -----------------------------------------------------------------------------------------------
+_EVENTS = ("説明会", "講座", "相談会", "研修会", "情報交換会", "周知イベント")
+_MORE = (
+    "前年度より参加者が{d}人増えた。",
+    "圏域内の他の市町村からの参加もあった。",
+    "参加者の半数以上が初めての参加だった。",
+)
+_OUTCOMES = (
+    "参加者アンケートで「満足」と答えた人が{p}%だった。",
+    "圏域の住民による利用が前年度より{x}件増えた。",
+    "関係市町村の間で情報を共有する仕組みができた。",
+    "連携先の市町村から{x}件の問い合わせがあった。",
+)
+_CHALLENGES = (
+    "周知が十分でなく、参加者が一部の市町村に偏った。",
+    "担当職員の負担が大きく、実施体制の見直しが必要。",
+    "会場の確保が難しく、開催回数を増やせなかった。",
+    "効果を測る指標の設定が今後の課題。",
+)
+_REASONS = ("関係機関との協議が続いている", "対象となる案件がなかった", "日程の調整がつかなかった")
+# 実施状況 -> (weights of the grades, best first; weights of 今後の方向性)
+_EVALUATION_BY_STATUS = {
+    "実施": ((40, 50, 10, 0), {"継続": 60, "拡充": 20, "改善": 20}),
+    "一部実施": ((0, 30, 70, 0), {"改善": 60, "継続": 30, "縮小": 10}),
+    "未実施": ((0, 0, 0, 100), {"継続": 40, "改善": 30, "縮小": 20, "廃止": 10}),
+    "完了": ((60, 40, 0, 0), {"完了": 100}),
+}
+
+
+def synthetic_texts(row: dict, rng: random.Random, evaluation: EvaluationSettings | None = None) -> dict[str, str]:
+    """取組実績・成果・課題・今後の方向性・自己評価 for one expenditure row, consistent with its 実施状況: every text
+    starts with （合成データ）; a 未実施 row says why or is left blank (then all five are blank); 完了 goes with the
+    direction 完了, 未実施 with the last grade (D). Some texts have a line break. KPI rows get nothing."""
+    ev = evaluation or EvaluationSettings()
+    blank = dict.fromkeys(EVALUATION_COLUMNS, "")
+    status = row.get("status", "")
+    if row.get("kind") != "expenditure" or status not in _EVALUATION_BY_STATUS:
+        return blank
+    mark = "（合成データ）"
+    name = row["name"]
+    if status == "実施":
+        n, m = rng.randint(1, 6), rng.randint(2, 40) * 10
+        result = f"{mark}{name}として、{rng.choice(_EVENTS)}を{n}回開催し、延べ{m}人が参加した。"
+        if rng.random() < 0.25:
+            result += "\n" + rng.choice(_MORE).format(d=rng.randint(3, 60))
+    elif status == "一部実施":
+        k = rng.randint(3, 6)
+        result = f"{mark}{name}は、予定していた{k}回のうち{rng.randint(1, k - 1)}回を実施した。"
+        if rng.random() < 0.4:
+            result += "\n残りは次年度に実施する予定。"
+    elif status == "完了":
+        result = f"{mark}{name}は予定していた取組をすべて終え、今年度で完了した。"
+    else:  # 未実施
+        if rng.random() < 0.5:
+            return blank
+        result = f"{mark}今年度は{rng.choice(_REASONS)}ため実施しなかった。"
+    outcome = ""
+    if status != "未実施" and rng.random() < 0.4:
+        outcome = mark + rng.choice(_OUTCOMES).format(p=rng.randint(60, 95), x=rng.randint(5, 120))
+    challenge = ""
+    if rng.random() < (0.2 if status in ("実施", "完了") else 0.6):
+        challenge = mark + rng.choice(_CHALLENGES)
+    grade_weights, direction_weights = _EVALUATION_BY_STATUS[status]
+    grades = list(ev.self_evaluation)
+    k = rng.choices(range(len(grade_weights)), weights=grade_weights)[0]
+    allowed = {d: w for d, w in direction_weights.items() if d in ev.directions} or {ev.directions[0]: 1}
+    direction = rng.choices(list(allowed), weights=list(allowed.values()))[0]
+    return {
+        "result_text": result,
+        "outcome_text": outcome,
+        "challenge_text": challenge,
+        "direction": direction,
+        "self_evaluation": grades[min(k, len(grades) - 1)],
+    }
+
+
+def add_texts(rows: list[dict], rng: random.Random, evaluation: EvaluationSettings | None = None) -> list[dict]:
+    """``rows`` with the five optional columns (:func:`synthetic_texts`) on every row (blank on KPI rows)."""
+    return [{**r, **synthetic_texts(r, rng, evaluation)} for r in rows]
+
+
 # -- formats --------------------------------------------------------------------------------------------------------
 def format_number(value: float | str, style: str) -> str:
     """A number as a clerk types it.
@@ -208,7 +294,8 @@ def write_submission(
     if headers not in HEADERS:
         raise ValueError(f"headers must be 'ja' or 'en', not {headers!r}")
     factor = MONEY_FACTORS[money_unit]
-    table: list[list] = [list(HEADERS[headers])]
+    texts = any("result_text" in r for r in rows)  # the optional columns of issue 13 (add_texts)
+    table: list[list] = [list((HEADERS_WITH_TEXTS if texts else HEADERS)[headers])]
     styles: list[str] = []
     for r in rows:
         value, unit = r["value"], r["unit"]
@@ -228,6 +315,7 @@ def write_submission(
                 r.get("note", ""),
                 str(muni),
                 str(year),
+                *([r.get(c, "") for c in EVALUATION_COLUMNS] if texts else []),
             ]
         )
         styles.append(style)
@@ -246,7 +334,7 @@ def write_submission(
 def _xlsx_bytes(table: list[list], styles: list[str]) -> bytes:
     """An .xlsx as Excel saves it: header in bold, numbers as numbers (with the clerk's display format)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     ws = wb.active
@@ -264,8 +352,11 @@ def _xlsx_bytes(table: list[list], styles: list[str]) -> bytes:
         ws.append(cells)
         if not isinstance(value, str):
             ws.cell(row=ws.max_row, column=4).number_format = _xlsx_number_format(style, float(value))
+        for j in range(10, min(len(row), 12) + 1):  # 取組実績・成果・課題: wrapped
+            ws.cell(row=ws.max_row, column=j).alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
-    for col, width in zip("ABCDEFGHI", (9, 9, 50, 14, 9, 10, 30, 12, 7), strict=True):
+    widths = (9, 9, 50, 14, 9, 10, 30, 12, 7, 50, 40, 40, 13, 10)
+    for col, width in zip("ABCDEFGHIJKLMN", widths[: len(table[0])], strict=False):
         ws.column_dimensions[col].width = width
     wb.properties.created = wb.properties.modified = FIXED_TIME
     buf = io.BytesIO()
@@ -293,10 +384,18 @@ def xlsx_member(plan: Plan, fiscal_year: int) -> str | None:
 
 
 def make_sample_set(
-    plan: Plan, out: Path, years: list[int], seed: int = 20240301, faulty_year: int | None = None
+    plan: Plan,
+    out: Path,
+    years: list[int],
+    seed: int = 20240301,
+    faulty_year: int | None = None,
+    evaluation: EvaluationSettings | None = None,
 ) -> list[Path]:
     """The demo set: every member of each year (``Plan.members``); the faulty files (FAULTY) in ``faulty_year``
     (default: the last year); also writes out/README.md.
+
+    Expenditure rows carry synthetic 取組実績・成果・課題・今後の方向性・自己評価 (:func:`add_texts`, from their own random
+    stream, so the values are those of a set without texts), except in the files of WITHOUT_TEXT_COLUMNS.
 
     Returns the submission files written (not the README).
     """
@@ -313,6 +412,8 @@ def make_sample_set(
             faulty = fy == last and name + ".csv" in FAULTY
             if faulty:
                 rows = _break(plan, m.code, rows)
+            if m.code not in WITHOUT_TEXT_COLUMNS:
+                rows = add_texts(rows, random.Random(f"{seed}-{fy}-{m.code}-texts"), evaluation)
             encoding, headers, number_style, newline, money = style_of(plan, m.code)
             suffix = ".xlsx" if m.code == xlsx_code and not faulty else ".csv"
             written.append(
@@ -412,6 +513,13 @@ def readme_text(plan: Plan, years: list[int], seed: int, faulty_year: int | None
         "- 事業費: 熊本市はその年度の計画事業費の80〜105%（計画が0なら0、空欄・未定なら少額か0）。"
         "ほかの市町村は多くが0で、一部が少額（ビジョンの費用負担で、多くの取組の費用は熊本市が負担するため）。",
         "- 実施状況: 多くが「実施」、一部「一部実施」、少し「未実施」、まれに「完了」。",
+        "- 取組実績・成果・課題・今後の方向性・自己評価（事業費の行）: 文はすべて「（合成データ）」で始まる作り話です。"
+        "実施状況に合わせています（「実施」「一部実施」「完了」の行には必ず取組実績。「未実施」の行は理由を書くか、"
+        "5列とも空欄。自己評価は「未実施」なら最も低い区分、「完了」なら方向性は「完了」）。"
+        "成果は一部の行、課題はさらに少ない行にだけあり、セルの中で改行した文もあります。",
+        "- "
+        + "、".join(plan.municipality(c).name for c in WITHOUT_TEXT_COLUMNS if plan.has_municipality(c))
+        + "は、取組実績などの列がない以前の様式で提出しています（以前の様式もそのまま受け付けることを示すため）。",
         "",
         "## 年度ごとの構成市町村",
         "",

@@ -20,7 +20,7 @@ from .atomic import remove_stale_temps
 from .compute import COMPUTED_ROW_COLUMNS
 from .config import Settings
 from .intake import RAW_ROW_COLUMNS, Received, archive, choose_latest, discover, read_submission
-from .normalize import UnitSystem, load_units
+from .normalize import EVALUATION_COLUMNS, UnitSystem, load_units
 from .plan import Plan
 from .prepare import coverage, prepare_rows, suite_parameters
 from .textfmt import jst
@@ -28,7 +28,8 @@ from .validation import findings_to_issues, run_suite
 from .vocabulary import ACCEPTED_STATUSES, Severity, Status, located_message
 
 # the accepted rows: what computation reads, and the file each row came from
-ACCEPTED_ROW_COLUMNS = [*COMPUTED_ROW_COLUMNS, "file"]
+# and the texts, 今後の方向性 and 自己評価 of expenditure rows ("" when absent and on KPI rows; docs/interface.md §2)
+ACCEPTED_ROW_COLUMNS = [*COMPUTED_ROW_COLUMNS, "file", *EVALUATION_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,8 @@ def screen(
                 expected=f"{fiscal_year}年度の構成市町村の市町村コード",
             )
     raw = _read_all(mine)
-    prepared = prepare_rows(raw, plan, fiscal_year, units_of(settings))
-    params = suite_parameters(plan, fiscal_year, settings.validation)
+    prepared = prepare_rows(raw, plan, fiscal_year, units_of(settings), settings.evaluation)
+    params = suite_parameters(plan, fiscal_year, settings.validation, settings.evaluation)
     expectations = settings.root / "expectations"
     by_id = {r.file_id: r for r in mine}
     findings, _ = run_suite(expectations, "submission_rows", prepared, params, docs_dir)

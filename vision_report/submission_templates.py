@@ -1,8 +1,9 @@
 """Pre-filled submission files per municipality (`vision-report templates`): CSV and .xlsx.
 
 One pair per member: ``<code>_<name>_<FY>年度.csv`` (UTF-8 with BOM, CRLF, Japanese headers) and the same rows as
-``.xlsx`` (drop-downs for 区分 and 実施状況, numeric 実績値 cells, a 記入方法 sheet). Files are written atomically and
-their bytes depend only on the plan and the fiscal year (no timestamps), so re-running gives identical files.
+``.xlsx`` (drop-downs for 区分, 実施状況, 今後の方向性 and 自己評価, numeric 実績値 cells, wide wrapped cells for
+取組実績・成果・課題, a 記入方法 sheet). Files are written atomically and their bytes depend only on the plan, the
+fiscal year and the configuration (no timestamps), so re-running gives identical files.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 from .atomic import write_bytes
-from .normalize import COLUMNS, HEADER_JA, STATUSES
+from .config import EvaluationSettings
+from .normalize import COLUMNS, EVALUATION_COLUMNS, HEADER_JA, STATUSES
 from .plan import Plan
 from .vocabulary import kind_labels
 
@@ -24,14 +26,19 @@ KIND_EXPENDITURE, KIND_KPI = kind_labels()["expenditure"], kind_labels()["kpi"]
 FIXED_TIME = datetime(2024, 4, 1, 0, 0, 0)  # workbook created/modified and zip entry times: same input, same bytes
 _ZIP_TIME = (2024, 4, 1, 0, 0, 0)
 SHEET_DATA, SHEET_HELP = "提出データ", "記入方法"
-COLUMN_WIDTHS = (9, 9, 62, 15, 10, 11, 32, 13, 8)
+COLUMN_WIDTHS = (9, 9, 62, 15, 10, 11, 32, 13, 8, 50, 40, 40, 13, 10)  # one per column of COLUMNS
+TEXT_COLUMN_NUMBERS = [COLUMNS.index(c) + 1 for c in EVALUATION_COLUMNS[:3]]  # 取組実績・成果・課題 (wrapped)
+DIRECTION_COLUMN = COLUMNS.index("direction") + 1
+GRADE_COLUMN = COLUMNS.index("self_evaluation") + 1
+LIST_FORMULA_LIMIT = 255  # characters of an inline drop-down list ("a,b,c") Excel accepts
+SHEET_LISTS = "選択肢"  # hidden sheet holding a drop-down list too long to write inline
 INPUT_FILL = "FFF2CC"  # light yellow: the cells the municipality fills in
 HEADER_FILL = "DDEBF7"
 NUMBER_FORMAT_EXPENDITURE = "#,##0;▲#,##0"  # 千円, whole numbers as in the vision's tables
 NUMBER_FORMAT_KPI = "General"  # KPIs may have decimals (千人/年): show what was typed
 
 INSTRUCTIONS = [
-    "1. 黄色のセル（実績値・実施状況・備考）だけに入力してください。区分・ID・項目名・単位・市町村コード・年度は変更しないでください"
+    "1. 黄色のセル（実績値・実施状況・備考・取組実績・成果・課題・今後の方向性・自己評価）だけに入力してください。区分・ID・項目名・単位・市町村コード・年度は変更しないでください"
     "（IDと区分で取組・KPIを判別します）。",
     "2. 1行に1項目です。行を追加・削除したり、同じIDの行を2つ作ったりしないでください。並べ替えは構いません。",
     "3. 事業費（区分「事業費」）は、その取組に貴市町村が支出した額を千円単位で入力します。"
@@ -46,6 +53,22 @@ INSTRUCTIONS = [
     "10. 提出前に「vision-report check <ファイル> --fiscal-year <年度>」で確認できます。"
     "保存したファイルは inputs/<年度>/ に置いてください。",
 ]
+
+
+def evaluation_instructions(ev: EvaluationSettings) -> list[str]:
+    """The 記入方法 lines about the five optional columns of 事業費 rows, with the configured lists and limit."""
+    grades = "、".join(f"{g}: {c}" for g, c in ev.self_evaluation.items())
+    return [
+        "11. 取組実績・成果・課題・今後の方向性・自己評価は、事業費の行に記入します（KPIの行は空欄のままにしてください）。"
+        "どの列も空欄で提出できますが、実施状況が「実施」「一部実施」の行は取組実績を記入してください（空欄は警告になります）。",
+        "12. 取組実績: その年度にその取組で行ったこと（例: 講演会を2回開催し、計120人が参加した。）。"
+        "成果: 取組によって得られた結果（任意）。課題: 残っている課題（任意）。"
+        f"それぞれ {ev.max_text_chars} 文字以内で、セルの中で改行して構いません（Alt+Enter。改行は1文字と数えます）。"
+        f"{ev.max_text_chars} 文字を超えると差し戻しになります。",
+        f"13. 今後の方向性: {'・'.join(ev.directions)} から選んでください（一覧にない値は差し戻しになります）。",
+        f"14. 自己評価: 次の基準で選んでください（{grades}）。記号だけを入力します（全角・小文字でも読み取ります）。"
+        "一覧にない値は差し戻しになります。",
+    ]
 
 
 def stable_zip(data: bytes) -> bytes:
@@ -72,8 +95,9 @@ def template_rows(plan: Plan, code: str, fiscal_year: int) -> list[list[str]]:
     No rows for a municipality that is not a member in ``fiscal_year``."""
     fy = str(fiscal_year)
     initiatives, kpis = plan.initiatives_of(code, fiscal_year), plan.kpis_reported_by(code, fiscal_year)
-    rows = [[KIND_EXPENDITURE, i.id, i.name, "", "千円", "", "", code, fy] for i in initiatives]
-    rows += [[KIND_KPI, k.id, k.name, "", k.unit, "", "", code, fy] for k in kpis]
+    blank = [""] * len(EVALUATION_COLUMNS)
+    rows = [[KIND_EXPENDITURE, i.id, i.name, "", "千円", "", "", code, fy, *blank] for i in initiatives]
+    rows += [[KIND_KPI, k.id, k.name, "", k.unit, "", "", code, fy, *blank] for k in kpis]
     return rows
 
 
@@ -85,9 +109,41 @@ def template_csv(rows: list[list[str]]) -> bytes:
     return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
 
 
-def template_xlsx(rows: list[list[str]], *, title: str = "") -> bytes:
+def _list_validation(wb, choices: list[str], title: str, error: str, prompt: str):
+    """A drop-down of ``choices``: written inline when it fits Excel's 255 characters (and no choice has a comma),
+    else as a range of the hidden sheet 選択肢."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    inline = '"' + ",".join(choices) + '"'
+    if len(inline) - 2 <= LIST_FORMULA_LIMIT and not any("," in c or '"' in c for c in choices):
+        formula = inline
+    else:
+        lists = wb[SHEET_LISTS] if SHEET_LISTS in wb.sheetnames else wb.create_sheet(SHEET_LISTS)
+        lists.sheet_state = "hidden"
+        col = (lists.max_column + 1) if lists.max_row > 1 or lists["A1"].value is not None else 1
+        for i, c in enumerate(choices, start=1):
+            lists.cell(row=i, column=col).value = c
+        letter = get_column_letter(col)
+        formula = f"'{SHEET_LISTS}'!${letter}$1:${letter}${len(choices)}"
+    return DataValidation(
+        type="list",
+        formula1=formula,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=title[:32],
+        error=error[:255],
+        showInputMessage=True,
+        promptTitle=title[:32],
+        prompt=prompt[:255],
+    )
+
+
+def template_xlsx(rows: list[list[str]], *, title: str = "", evaluation: EvaluationSettings | None = None) -> bytes:
+    ev = evaluation or EvaluationSettings()
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
@@ -101,7 +157,7 @@ def template_xlsx(rows: list[list[str]], *, title: str = "") -> bytes:
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         cell.alignment = Alignment(horizontal="center")
     ws.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHI", COLUMN_WIDTHS, strict=True):
+    for letter, width in zip("ABCDEFGHIJKLMN", COLUMN_WIDTHS, strict=True):
         ws.column_dimensions[letter].width = width
     n = len(rows) + 1
     n_exp = sum(1 for r in rows if r[0] == KIND_EXPENDITURE)
@@ -124,10 +180,30 @@ def template_xlsx(rows: list[list[str]], *, title: str = "") -> bytes:
         errorTitle="区分",
         error="区分は変更しないでください（事業費・KPI）。",
     )
+    directions = list(ev.directions)
+    direction = _list_validation(
+        wb,
+        directions,
+        "今後の方向性",
+        f"{'・'.join(directions)} から選んでください。",
+        "一覧から選んでください（空欄も可）。",
+    )
+    grades = list(ev.self_evaluation)
+    grade = _list_validation(
+        wb,
+        grades,
+        "自己評価",
+        f"{'・'.join(grades)} から選んでください。",
+        " ".join(f"{g}: {c}" for g, c in ev.self_evaluation.items()),
+    )
     ws.add_data_validation(status)
     ws.add_data_validation(kind)
+    ws.add_data_validation(direction)
+    ws.add_data_validation(grade)
     if n_exp:
         status.add(f"F2:F{n_exp + 1}")
+        direction.add(f"{get_column_letter(DIRECTION_COLUMN)}2:{get_column_letter(DIRECTION_COLUMN)}{n_exp + 1}")
+        grade.add(f"{get_column_letter(GRADE_COLUMN)}2:{get_column_letter(GRADE_COLUMN)}{n_exp + 1}")
     if rows:
         kind.add(f"A2:A{n}")
     fill = PatternFill("solid", fgColor=INPUT_FILL)
@@ -139,7 +215,11 @@ def template_xlsx(rows: list[list[str]], *, title: str = "") -> bytes:
         ws.cell(row=i, column=7).fill = fill
         if r[0] == KIND_EXPENDITURE:
             ws.cell(row=i, column=6).fill = fill
-        for col in (6, 7):
+            for col in (*TEXT_COLUMN_NUMBERS, DIRECTION_COLUMN, GRADE_COLUMN):
+                ws.cell(row=i, column=col).fill = fill
+        for col in TEXT_COLUMN_NUMBERS:
+            ws.cell(row=i, column=col).alignment = Alignment(wrap_text=True, vertical="top")
+        for col in (6, 7, *TEXT_COLUMN_NUMBERS, DIRECTION_COLUMN, GRADE_COLUMN):
             if not ws.cell(row=i, column=col).value:
                 ws.cell(row=i, column=col).value = None
     ws.page_setup.orientation = "landscape"
@@ -152,12 +232,14 @@ def template_xlsx(rows: list[list[str]], *, title: str = "") -> bytes:
     help_ws.append([title or "実績提出ファイルの記入方法"])
     help_ws["A1"].font = Font(bold=True, size=12)
     help_ws.append([])
-    for line in INSTRUCTIONS:
+    for line in INSTRUCTIONS + evaluation_instructions(ev):
         help_ws.append([line])
     help_ws.column_dimensions["A"].width = 120
     for row in help_ws.iter_rows(min_row=3):
         for c in row:
             c.alignment = Alignment(wrap_text=True, vertical="top")
+    if SHEET_LISTS in wb.sheetnames:  # the hidden lists last, after 記入方法
+        wb.move_sheet(SHEET_LISTS, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(SHEET_LISTS))
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "vision-report"
@@ -171,15 +253,18 @@ def template_name(code: str, name: str, fiscal_year: int) -> str:
     return f"{code}_{name}_{fiscal_year}年度"
 
 
-def write_templates(plan: Plan, fiscal_year: int, out_dir: Path) -> list[Path]:
+def write_templates(
+    plan: Plan, fiscal_year: int, out_dir: Path, evaluation: EvaluationSettings | None = None
+) -> list[Path]:
     """One pre-filled .csv and .xlsx per member of ``fiscal_year`` (``Plan.members``) into ``out_dir``; returns the
-    paths written."""
+    paths written. ``evaluation``: the 今後の方向性 / 自己評価 lists and the text limit (config ``evaluation:``)."""
     written = []
     for m in plan.members(fiscal_year):
         rows = template_rows(plan, m.code, fiscal_year)
         stem = template_name(m.code, m.name, fiscal_year)
         title = f"{m.name}（{m.code}） {fiscal_year}年度 実績提出ファイルの記入方法（{plan.meta.title}）"
-        for suffix, data in ((".csv", template_csv(rows)), (".xlsx", template_xlsx(rows, title=title))):
+        xlsx = template_xlsx(rows, title=title, evaluation=evaluation)
+        for suffix, data in ((".csv", template_csv(rows)), (".xlsx", xlsx)):
             path = out_dir / f"{stem}{suffix}"
             write_bytes(path, data)  # temp file beside it, then os.replace
             written.append(path)

@@ -70,7 +70,8 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
                 )
             ],
         )
-    (rec,) = screen([rec], plan, fiscal_year, settings).received
+    year = screen([rec], plan, fiscal_year, settings)
+    (rec,) = year.received
     code = rec.municipality_code
     member = code is not None and plan.has_municipality(code)
     text = feedback_text(
@@ -81,6 +82,7 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
         name=plan.municipality(code).name if member and code else "構成市町村外",
         rec=rec,
         status=rec.status,
+        rows=year.rows,
     )
     key = rec.sha256 or hashlib.sha256(rec.name.encode("utf-8")).hexdigest()
     write_feedback_text(outputs / str(fiscal_year) / "feedback" / feedback_file_name(plan, code, key), text)

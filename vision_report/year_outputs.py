@@ -24,6 +24,7 @@ import pandas as pd
 from .atomic import remove_stale_temps, write_bytes
 from .compute import compute_period, history_tables
 from .config import Settings
+from .evaluations import evaluations_table, texts_table
 from .feedback import feedbacks
 from .plan import Plan
 from .reports import ReportData, write_reports
@@ -60,6 +61,8 @@ def write_year_outputs(
     written = [write_csv(out_dir / f"{name}.csv", results[name]) for name in CSV_FILES]
     subs = submissions_table(plan, year.received, fiscal_year, settings.deadlines.for_year(fiscal_year))
     written.append(write_csv(out_dir / "submissions.csv", subs))
+    written.append(write_csv(out_dir / "evaluations.csv", evaluations_table(plan, year.accepted_rows, fiscal_year)))
+    written.append(write_csv(out_dir / "initiative_texts.csv", texts_table(plan, year.accepted_rows, fiscal_year)))
     for name, df in history_tables(plan, per_year).items():
         written.append(write_csv(out_dir / f"{name}.csv", df))
     period = compute_period(plan, per_year, fiscal_year, settings)

@@ -1,0 +1,153 @@
+"""取組実績・成果・課題・今後の方向性・自己評価 (issue 13): accepted rows, evaluations.csv and initiative_texts.csv."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from vision_report.config import load_settings
+from vision_report.evaluations import EVALUATIONS_COLUMNS, TEXTS_COLUMNS, evaluations_table, texts_table
+from vision_report.intake import archive, discover
+from vision_report.screening import ACCEPTED_ROW_COLUMNS, screen
+from vision_report.writers import csv_bytes
+
+FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
+CODE = "434337"
+
+
+def _screen(tmp_path: Path, plan, names: list[str], folder: str = "good", contents: bytes | None = None):
+    inputs = tmp_path / "inputs" / "2024"
+    inputs.mkdir(parents=True)
+    for name in names:
+        if contents is None:
+            shutil.copy(FIX / folder / name, inputs / name)
+        else:
+            (inputs / name).write_bytes(contents)
+        old = time.time() - 3600
+        os.utime(inputs / name, (old, old))
+    settings = load_settings()
+    v = settings.validation
+    received = discover(tmp_path / "inputs", 2024, plan, max_bytes=v.max_file_bytes, settle_seconds=0, limits=v)
+    for r in received:
+        archive(r, tmp_path / "archive")
+    return screen(received, plan, 2024, settings)
+
+
+def test_a_file_without_the_new_columns_is_accepted_as_before(tmp_path, plan):
+    year = _screen(tmp_path, plan, [f"{CODE}_南阿蘇村.csv"])
+    (rec,) = year.received
+    assert (rec.status, rec.issues) == ("accepted", [])
+    rows = year.accepted_rows
+    assert list(rows.columns) == ACCEPTED_ROW_COLUMNS
+    for c in ("result_text", "outcome_text", "challenge_text", "direction", "self_evaluation"):
+        assert set(rows[c]) == {""}, c
+
+
+def test_accepted_rows_carry_the_cleaned_texts(tmp_path, plan):
+    year = _screen(tmp_path, plan, [f"{CODE}_南阿蘇村_取組実績つき.csv"])
+    (rec,) = year.received
+    assert (rec.status, rec.issues) == ("accepted", [])
+    rows = year.accepted_rows.set_index("item_id")
+    assert rows.loc["1.1.1", "result_text"] == "（合成データ）講演会を2回開催し、\n計120人が参加した。"
+    assert rows.loc["1.1.2", ["direction", "self_evaluation"]].tolist() == ["拡充", "A"]  # from " 拡充 " and Ａ
+    assert rows.loc["1.1.3", ["direction", "self_evaluation"]].tolist() == ["継続", "A"]  # from a
+    assert rows.loc["2.1.1", "outcome_text"] == "（合成データ）参加者アンケートで「満足」が8割を超えた。"
+    assert rows.loc["births", ["result_text", "outcome_text", "direction", "self_evaluation"]].tolist() == [""] * 4
+
+
+def test_evaluations_and_texts_tables(tmp_path, plan):
+    year = _screen(tmp_path, plan, [f"{CODE}_南阿蘇村_取組実績つき.csv"])
+    ev = evaluations_table(plan, year.accepted_rows, 2024)
+    assert list(ev.columns) == EVALUATIONS_COLUMNS
+    members = plan.members(2024)
+    assert len(ev) == sum(len(plan.initiatives_of(m.code, 2024)) for m in members)  # member × its initiatives
+    mine = ev[ev["municipality_code"] == CODE].set_index("initiative_id")
+    assert [i.id for i in plan.initiatives_of(CODE, 2024)] == list(mine.index)
+    first = mine.loc["1.1.1"]
+    assert (first["fiscal_year"], first["municipality_name"], first["initiative_name"]) == (
+        2024,
+        "南阿蘇村",
+        "産学連携支援事業",
+    )
+    assert (first["status"], first["self_evaluation"], first["direction"]) == ("実施", "B", "継続")
+    # characters of the cleaned texts; the line break counts 1
+    assert (first["result_text_chars"], first["outcome_text_chars"], first["challenge_text_chars"]) == (29, 28, 22)
+    assert mine.loc["1.1.2", ["outcome_text_chars", "challenge_text_chars"]].tolist() == [0, 0]
+    assert mine.loc["1.1.4", ["self_evaluation", "direction"]].tolist() == ["", ""]
+    core = ev[ev["municipality_code"] == "431001"]  # sent nothing: keys only
+    assert set(core["status"]) == {""} and core["result_text_chars"].isna().all()
+
+    texts = texts_table(plan, year.accepted_rows, 2024)
+    assert list(texts.columns) == TEXTS_COLUMNS
+    assert list(texts["initiative_id"]) == list(ev["initiative_id"])
+    t = texts[texts["municipality_code"] == CODE].set_index("initiative_id")
+    assert t.loc["1.1.1", "result_text"] == "（合成データ）講演会を2回開催し、\n計120人が参加した。"
+    assert t.loc["1.1.1", "challenge_text"] == "（合成データ）周知の方法を見直す必要がある。"
+
+
+def test_evaluations_csv_leaves_counts_empty_where_nothing_was_sent(plan):
+    ev = evaluations_table(plan, None, 2024)
+    text = csv_bytes(ev)[3:].decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["result_text_chars"] == "" and rows[0]["status"] == ""
+    assert list(rows[0]) == EVALUATIONS_COLUMNS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "（合成データ）講演会を2回開催し、\n計120人が参加した。",
+        "=1+2 で始まる文（合成データ）",
+        "-（ハイフンで始まる文）\n二行目",
+        '引用符"を含む文, コンマも（合成データ）',
+    ],
+)
+def test_texts_survive_the_csv_round_trip(text):
+    """UTF-8 with BOM, the cell quoted: Excel shows the line break inside the cell, and no formula is evaluated."""
+    df = pd.DataFrame({"initiative_id": ["1.1.1"], "result_text": [text]})
+    data = csv_bytes(df)
+    assert data.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(io.BytesIO(data[3:]), dtype=str, keep_default_na=False)
+    expected = "'" + text if text[0] in "=-" else text  # writers.neutralise_formula
+    assert back.loc[0, "result_text"] == expected
+    if "\n" in text:
+        assert b'"' + expected.split("\n")[0].encode("utf-8") in data  # the multi-line cell is quoted
+
+
+def _feedback(plan, year) -> str:
+    from vision_report.feedback import feedbacks
+
+    return feedbacks(plan, 2024, Path(__file__).resolve().parents[1] / "templates", year)["434337_南阿蘇村.txt"]
+
+
+def test_feedback_lists_the_rows_without_result_text(tmp_path, plan):
+    year = _screen(tmp_path, plan, [f"{CODE}_warn_result_text_missing.csv"], folder="bad")
+    text = _feedback(plan, year)
+    assert "■ 取組実績が空欄の取組（警告 1 件）\n" in text
+    assert "・4行目 1.1.3 技術力向上支援（実施状況: 実施）\n" in text
+    assert "取組実績が空欄です" not in text  # not listed twice (once among the warnings)
+
+
+def test_feedback_lists_every_row_without_result_text_beyond_the_cap(tmp_path, plan):
+    """The warnings are capped at 20 per rule; the section lists all of them."""
+    src = (FIX / "good" / f"{CODE}_南阿蘇村_取組実績つき.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(src, newline="")))
+    for r in rows[1:]:
+        r[9] = ""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    year = _screen(tmp_path, plan, [f"{CODE}_南阿蘇村.csv"], contents=buf.getvalue().encode("utf-8-sig"))
+    n = sum(1 for r in rows[1:] if r[0] == "事業費")
+    assert n > 20
+    (rec,) = year.received
+    assert rec.status == "accepted_with_warnings" and len(rec.issues) == 21  # 20 + 「…ほか」
+    text = _feedback(plan, year)
+    assert f"■ 取組実績が空欄の取組（警告 {n} 件）" in text
+    assert text.count("（実施状況: 実施）") == n
