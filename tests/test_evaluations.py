@@ -151,3 +151,19 @@ def test_feedback_lists_every_row_without_result_text_beyond_the_cap(tmp_path, p
     text = _feedback(plan, year)
     assert f"■ 取組実績が空欄の取組（警告 {n} 件）" in text
     assert text.count("（実施状況: 実施）") == n
+
+
+def test_feedback_of_a_refused_file_does_not_say_its_values_were_accepted(tmp_path, plan):
+    """Warnings of a file refused for an error are still listed, but not as 「値は受け付けています」."""
+    src = (FIX / "bad" / f"{CODE}_direction_unknown.csv").read_bytes().decode("utf-8-sig")
+    src = src.replace("技術力向上支援,0,千円,実施,", "技術力向上支援,0,千円,実施,違う名前の取組です,", 0)
+    rows = list(csv.reader(io.StringIO(src, newline="")))
+    rows[3][2] = "別の名前"  # 項目名 differs from the plan: a warning
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    year = _screen(tmp_path, plan, [f"{CODE}_南阿蘇村.csv"], contents=buf.getvalue().encode("utf-8-sig"))
+    (rec,) = year.received
+    assert rec.status == "rejected" and {i.severity for i in rec.issues} == {"error", "warning"}
+    text = _feedback(plan, year)
+    assert "値は受け付けています" not in text
+    assert "— エラーを直すときに、あわせて確認してください" in text
