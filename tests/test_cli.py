@@ -91,7 +91,7 @@ def test_reminders_list_who_must_resubmit(tmp_path, capsys):
     (inputs / "2024" / "434477_山都町_合成データ.csv").unlink()  # one member has not submitted
     assert main(["reminders", "--fiscal-year", "2024", "--inputs", str(inputs)]) == 0
     out = capsys.readouterr().out
-    assert "提出期限 2025年06月30日" in out
+    assert "提出期限 2025年6月30日" in out
     assert "要再提出（差戻し）" in out and "玉東町（433641）" in out and "高森町（434281）" in out
     assert "未提出" in out and "山都町（434477）" in out
     assert "期限後受理" in out and "玉名市（432067）" in out

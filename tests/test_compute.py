@@ -704,9 +704,9 @@ def test_kpi_attainment_on_the_plan_basis_with_all_members_beside_it():
             "reporters_received_all": [7, 1, 6],
             "provisional_all_members": [False, False, True],
             "basis_note": [
-                "計画の基準（6市町村）で評価。この年度の全構成市町村（7市町村）の合計を併記",
+                "実績値・達成率・評価は、ビジョンで目標を設定した6市町村の合計による。（参考：）は、この年度の構成7市町村すべての合計。",
                 "",
-                "計画の基準（6市町村）で評価。この年度の全構成市町村（7市町村）の合計を併記",
+                "実績値・達成率・評価は、ビジョンで目標を設定した6市町村の合計による。（参考：）は、この年度の構成7市町村すべての合計。",
             ],
         }
     )

@@ -214,7 +214,9 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     subs = submissions_table(plan, year.received, args.fiscal_year, deadline)
     members = subs[subs["municipality_code"].isin([m.code for m in plan.members(args.fiscal_year)])]
     current = members[~members["status"].isin([Status.SUPERSEDED, Status.NOT_SUBMISSION])]
-    print(f"{plan.meta.title} {args.fiscal_year}年度 提出状況（提出期限 {deadline:%Y年%m月%d日}）")
+    print(
+        f"{plan.meta.title} {args.fiscal_year}年度 提出状況（提出期限 {deadline.year}年{deadline.month}月{deadline.day}日）"
+    )
     n = 0
     for status in (Status.MISSING, Status.REJECTED, Status.PENDING):
         for r in current[current["status"] == status].itertuples():

@@ -264,7 +264,7 @@ def kpi_attainment(
         basis_note = (
             ""
             if same
-            else f"計画の基準（{n_expected}市町村）で評価。この年度の全構成市町村（{n_all}市町村）の合計を併記"
+            else f"実績値・達成率・評価は、ビジョンで目標を設定した{n_expected}市町村の合計による。（参考：）は、この年度の構成{n_all}市町村すべての合計。"
         )
         baseline, target = float(k.baseline), float(k.target)
         reasons: list[str] = []

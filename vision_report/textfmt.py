@@ -89,8 +89,10 @@ def jinja_env(templates_dir: Path) -> jinja2.Environment:
 
 
 def jst(timestamp: float) -> str:
-    """A POSIX time as Japan time, e.g. '2025年05月31日 17:05'."""
+    """A POSIX time as Japan time, e.g. '2025年5月31日 17:05' (month and day without a leading zero, as dates
+    print everywhere else)."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    return datetime.fromtimestamp(timestamp, ZoneInfo("Asia/Tokyo")).strftime("%Y年%m月%d日 %H:%M")
+    d = datetime.fromtimestamp(timestamp, ZoneInfo("Asia/Tokyo"))
+    return f"{d.year}年{d.month}月{d.day}日 {d:%H:%M}"

@@ -35,9 +35,6 @@ def kpi_value(k: Kpi, v) -> str:
     return fmt_signed(v) if k.allow_negative else fmt_num(v)
 
 
-DIRECTION_JA = {"increase": "増加を目指す", "at_least": "水準の維持を目指す", "decrease": "減少を目指す"}
-
-
 @lru_cache(maxsize=4)
 def _headings(templates: Path) -> dict[str, str]:
     return yaml.safe_load((templates / "report" / "headings.yaml").read_text(encoding="utf-8"))
@@ -80,7 +77,7 @@ class ReportData:
         """Document properties of one report: ``kind`` is e.g. 進捗状況報告書 or 熊本市の取組状況."""
         m = self.plan.meta
         return DocProps(
-            title=f"{m.title} {wareki(self.fiscal_year)}（{self.fiscal_year}年度） {kind}".rstrip(),
+            title=f"{m.title} {wareki(self.fiscal_year)}（{self.fiscal_year}年度）{kind}",
             author=m.office or m.alliance,
             issued=self.issued_on or issue_date(self.issued),
             subject=m.alliance,
@@ -168,13 +165,17 @@ class ReportData:
 
     def period_context(self) -> dict:
         """Figures the 計画期間の総括 text speaks of (zeros when the period tables are not part of the results)."""
-        from ..compute import ACHIEVED, NOT_ACHIEVED, RULE_TEXT
+        from ..compute import ACHIEVED, NOT_ACHIEVED
 
         kpi = self.results.get("period_kpi")
         budget = self.results.get("period_budget")
         rules = self.settings.final_evaluation.achieved_if
-        rule_text = "、".join(
-            f"{DIRECTION_JA[d]}KPIは{RULE_TEXT[r]}で達成" for d, r in rules.items() if d in DIRECTION_JA
+        directions = self.phrase_map("directions")
+        rule_words = self.phrase_map("period_rule_words")
+        rule_text = self.phrase("kpi_line_joiner").join(
+            self.phrase("period_rule", direction=directions[d], rule=rule_words[r])
+            for d, r in rules.items()
+            if d in directions
         )
         achieved = kpi["achieved"].tolist() if kpi is not None else []
         return {

@@ -118,7 +118,7 @@ def build_municipality_report(
                 kpi_value(k, v),
                 kpi_value(k, region),
                 fmt_pct(share),
-                "－" if r["rating"] == "-" else str(r["rating"]),
+                "—" if r["rating"] == "-" else str(r["rating"]),
             ]
         )
     add_table(

@@ -34,7 +34,7 @@ PAGE_WIDTH_MM = 170
 def rating_text(row, inline: bool = False) -> str:
     r = str(row["rating"])
     if r == "-":
-        return "－"
+        return "—"
     if bool(row["provisional"]):
         return f"{r}（暫定）" if inline else f"{r}\n暫定"
     return r
@@ -361,7 +361,9 @@ def add_overview(doc, data: ReportData) -> None:
         center={1},
         bold_rows={len(rows) - 1},
     )
-    add_note(doc, data.phrase("overview_members_note", as_of=plan.meta.population_as_of or ""))
+    unknown = any(m.population is None for m in plan.municipalities)
+    after = data.phrase("overview_members_note_after") if unknown else ""
+    add_note(doc, data.phrase("overview_members_note", as_of=plan.meta.population_as_of or "", after=after))
     doc.add_heading(data.phrase("overview_submissions", year=year_label(data.fiscal_year)), level=2)
     srows = []
     for r in data.subs.itertuples():
@@ -453,7 +455,7 @@ def _management_budget(doc, data: ReportData) -> None:
         if r["level"] == "pillar":
             name = data.phrase("pillar_label", id=r["id"], name=r["name"])
         else:
-            name = data.phrase("subfield_label", letter=data.plan.subfield(r["id"]).letter, name=r["name"])
+            name = data.phrase("subfield_label", id=r["id"], name=r["name"])
         brows.append(
             [
                 name,
@@ -576,7 +578,7 @@ def add_period(doc, data: ReportData) -> None:
             fills[len(rrows)] = SUBTLE_FILL
             name = data.phrase("pillar_label", id=r.id, name=r.name)
         elif r.level == "subfield":
-            name = data.phrase("subfield_label", letter=plan.subfield(str(r.id)).letter, name=r.name)
+            name = data.phrase("subfield_label", id=r.id, name=r.name)
         else:
             area = plan.area(str(r.id))
             name = data.phrase("period_area_label", circled=area.circled, name=area.name)

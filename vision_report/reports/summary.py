@@ -133,7 +133,7 @@ def add_period_summary(doc, data: ReportData) -> None:
     roll = data.results["period_rollup"]
     rows = [
         [
-            data.phrase("pillar_label", id=r.id, name=r.name),
+            data.phrase("node_pillar", id=r.id, name=r.name),
             fmt_num(r.planned_thousand_yen),
             fmt_num(r.actual_thousand_yen),
             fmt_pct(r.execution_pct),
