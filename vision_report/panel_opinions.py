@@ -115,5 +115,5 @@ def panel_opinions_of(received) -> PanelOpinions:
     if not mine:
         return PanelOpinions()
     rec = max(mine, key=lambda r: (r.mtime or 0.0, r.name))
-    path: Path | None = rec.archived_path or rec.path
+    path: Path = rec.archived_path or rec.path
     return read(path.read_bytes(), rec.name)

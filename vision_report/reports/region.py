@@ -511,7 +511,8 @@ def add_evaluation_share(doc, data: ReportData) -> None:
     add_note(doc, data.snippet("evaluation_intro", criteria=e.self_evaluation, good=data.good_label()))
     counts = data.evaluation_counts
     by_area = counts.groupby("area_id", sort=False)[[f"grade_{g}" for g in e.self_evaluation]].sum()
-    rows, fills = [], {}
+    rows: list[list[str]] = []
+    fills: dict[int, str] = {}
     for r in data.evaluation_share.itertuples(index=False):
         if r.level == "pillar":
             fills[len(rows)] = SUBTLE_FILL
