@@ -330,3 +330,17 @@ def test_the_new_sections_are_schema_valid(small, tmp_path):
         path = tmp_path / name
         path.write_bytes(docx_bytes(doc))
         assert [str(e) for e in validator.validate(str(path)).errors] == [], name
+
+
+def test_watch_archives_the_panel_file_without_feedback(tmp_path, plan):
+    from vision_report.watch import check_one
+
+    settings = load_settings(ROOT)
+    folder = tmp_path / "inputs" / "2025"
+    folder.mkdir(parents=True)
+    path = folder / "懇談会意見.md"
+    path.write_text(PANEL_MD, encoding="utf-8")
+    status = check_one(settings, plan, 2025, path, tmp_path / "outputs", tmp_path / "archive")
+    assert status == "panel_opinions"
+    assert not (tmp_path / "outputs" / "2025" / "feedback").exists()
+    assert [p.read_bytes() for p in (tmp_path / "archive" / "2025").glob("*.md")] == [PANEL_MD.encode("utf-8")]
