@@ -344,3 +344,15 @@ def test_watch_archives_the_panel_file_without_feedback(tmp_path, plan):
     assert status == "panel_opinions"
     assert not (tmp_path / "outputs" / "2025" / "feedback").exists()
     assert [p.read_bytes() for p in (tmp_path / "archive" / "2025").glob("*.md")] == [PANEL_MD.encode("utf-8")]
+
+
+def test_every_sentence_of_the_evaluation_template_is_used_and_every_one_used_exists():
+    """A contract test for templates/report/evaluation.txt.j2: its parts and the code's snippet("…") calls agree
+    (the tests above render every part under StrictUndefined, so a value the code does not pass fails there)."""
+    import re
+
+    template = (ROOT / "templates" / "report" / "evaluation.txt.j2").read_text(encoding="utf-8")
+    parts = set(re.findall(r'part == "(\w+)"', template))
+    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "vision_report" / "reports").glob("*.py"))
+    used = set(re.findall(r'snippet\(\s*"(\w+)"', code))
+    assert parts == used, (parts - used, used - parts)
