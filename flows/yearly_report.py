@@ -26,7 +26,7 @@ from vision_report.intake import Received
 from vision_report.plan import Plan, load_plan
 from vision_report.screening import Screening, submissions_table
 from vision_report.textfmt import fmt_pct, jst
-from vision_report.vocabulary import Severity, Status, status_counts_text, status_label
+from vision_report.vocabulary import NOT_SUBMISSIONS, Severity, Status, status_counts_text, status_label
 from vision_report.writers import write_csv
 from vision_report.year_outputs import write_year_outputs
 
@@ -314,7 +314,7 @@ def _run_year(
             this_year = year
     assert this_year is not None
     results = per_year[fiscal_year]
-    no_submissions = all(r.status == Status.NOT_SUBMISSION for r in this_year.received)
+    no_submissions = all(r.status in NOT_SUBMISSIONS for r in this_year.received)
     warning = (
         NO_SUBMISSIONS_WARNING.format(
             fy=fiscal_year, inputs=inputs / str(fiscal_year), missing=status_label(Status.MISSING)

@@ -54,6 +54,22 @@ def test_loader_refuses(tmp_path: Path, broken: str):
     assert all(re.match(r"^[\w/*.-]+\.(yaml|csv)( [^:]+)?: \S", p) for p in problems), problems
 
 
+def test_initiative_lead_defaults_to_the_core_municipality_and_may_be_named(tmp_path: Path):
+    plan = load_plan(FIX / "plan_tiny")
+    assert plan.meta.core_municipality == "431001"
+    assert plan.initiative("2.1.1").lead is None and plan.lead_of("2.1.1") == "431001"
+    target = tmp_path / "plan"
+    shutil.copytree(FIX / "plan_tiny", target)
+    p = target / "pillars" / "2.yaml"
+    p.write_text(
+        p.read_text(encoding="utf-8").replace(
+            "participants: [熊本市, 玉名市]", "participants: [熊本市, 玉名市]\n        lead: 玉名市"
+        ),
+        encoding="utf-8",
+    )
+    assert load_plan(target).lead_of("2.1.1") == "432067"
+
+
 def test_missing_plan_folder(tmp_path: Path):
     with pytest.raises(PlanError, match="計画フォルダ"):
         load_plan(tmp_path / "nowhere")

@@ -36,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     paths = make_sample_set(plan, out, sorted(set(args.years)), args.seed, faulty_year=args.faulty_year)
     for p in paths:
         os.utime(p, (MTIME_BASE, MTIME_BASE))
-    made = set(paths)
+    panel = [out / str(fy) / settings.evaluation.panel_opinions_file for fy in set(args.years)]
+    for p in panel:  # the sample ビジョン懇談会 opinions (tools/samples/), copied by make_sample_set
+        if p.is_file():
+            os.utime(p, (MTIME_BASE, MTIME_BASE))
+    made = set(paths) | set(panel)
     others = sorted(p for fy in set(args.years) for p in (out / str(fy)).iterdir() if p.is_file() and p not in made)
     print(
         f"{len(paths)} files (synthetic, not real figures) in {out}; "

@@ -163,6 +163,8 @@ def feedbacks(plan: Plan, fiscal_year: int, templates_dir: Path, screening) -> d
     out: dict[str, str] = {}
     by_code: dict[str, list[Received]] = {}
     for r in screening.received:
+        if r.status == Status.PANEL_OPINIONS:  # the coordinator's file: nobody to give feedback to
+            continue
         by_code.setdefault(r.municipality_code or "", []).append(r)
     members = plan.members(fiscal_year)
     member_codes = {m.code for m in members}

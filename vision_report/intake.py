@@ -26,7 +26,7 @@ from . import normalize as nz
 from .atomic import create_once
 from .config import ValidationSettings
 from .plan import Plan
-from .vocabulary import Severity, Status, severity_label
+from .vocabulary import NOT_SUBMISSIONS, Severity, Status, severity_label
 
 CODE_PREFIX_RE = re.compile(r"^(\d{6})_")
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
@@ -126,9 +126,10 @@ def discover(
     settle_seconds: float,
     now: float | None = None,
     limits: ValidationSettings | None = None,
+    panel_file: str = "",
 ) -> list[Received]:
-    """List ``inputs/<FY>/``: every regular file is received (a submission if .csv/.xlsx, else
-    ``not_submission``); symbolic links are never followed."""
+    """List ``inputs/<FY>/``: every regular file is received (a submission if .csv/.xlsx, the coordinator's
+    ``panel_opinions`` file if named ``panel_file``, else ``not_submission``); symbolic links are never followed."""
     folder = inputs_dir / str(fiscal_year)
     found: list[Received] = []
     if not folder.is_dir():
@@ -149,9 +150,16 @@ def discover(
                 settle_seconds=settle_seconds,
                 now=now,
                 limits=limits,
+                panel_file=panel_file,
             )
         )
     return found
+
+
+def is_panel_file(name: str, configured: str) -> bool:
+    """The coordinator's file of the ビジョン懇談会's opinions (config evaluation.panel_opinions_file), by name after
+    NFKC and case-insensitively (``懇談会意見.MD`` counts)."""
+    return bool(configured) and nz.nfkc(name).strip().lower() == nz.nfkc(configured).strip().lower()
 
 
 def is_submission_name(name: str) -> bool:
@@ -169,8 +177,12 @@ def inspect_file(
     settle_seconds: float = 0.0,
     now: float | None = None,
     limits: ValidationSettings | None = None,
+    panel_file: str = "",
 ) -> Received:
     """File-level checks that need no reading: link, type, name, size, still being written.
+
+    A file named ``panel_file`` (config evaluation.panel_opinions_file) is the coordinator's ``panel_opinions``:
+    archived like any file, never a submission, read by vision_report.panel_opinions.
 
     The name is read after NFKC normalisation (``４３１００１_熊本市.csv`` is 431001's); ``rec.name`` stays the
     name as received.
@@ -197,6 +209,9 @@ def inspect_file(
         return rec
     if not stat.S_ISREG(st.st_mode):
         rec.error("not_a_file", "通常のファイルではありません。")
+        return rec
+    if is_panel_file(name, panel_file):
+        rec.status = Status.PANEL_OPINIONS.value
         return rec
     if not is_submission_name(name):
         # a cover letter, a PDF, a zip: archived and listed, never a submission nor standing for one
@@ -242,7 +257,7 @@ def choose_latest(received: list[Received]) -> None:
     """
     by_code: dict[str, list[Received]] = {}
     for r in received:
-        if r.status in (Status.PENDING, Status.NOT_SUBMISSION) or r.municipality_code is None or r.is_symlink:
+        if r.status == Status.PENDING or r.status in NOT_SUBMISSIONS or r.municipality_code is None or r.is_symlink:
             continue
         by_code.setdefault(r.municipality_code, []).append(r)
     for recs in by_code.values():
@@ -255,7 +270,7 @@ def submission_of(recs: list[Received]) -> Received | None:
     """The file that stands for one municipality's submission (for its feedback and report): the newest
     .csv/.xlsx that is not superseded. Never a symbolic link, a ``not_submission`` file or a superseded one;
     a file still being written (``pending``) only if nothing else was received."""
-    cands = [r for r in recs if r.status not in (Status.SUPERSEDED, Status.NOT_SUBMISSION) and not r.is_symlink]
+    cands = [r for r in recs if r.status != Status.SUPERSEDED and r.status not in NOT_SUBMISSIONS and not r.is_symlink]
     cands.sort(key=lambda r: (r.status != Status.PENDING, r.mtime or 0.0, r.name))
     return cands[-1] if cands else None
 

@@ -432,7 +432,27 @@ def make_sample_set(
     written.append(
         write_submission(out / str(last) / f"{code}_{town}_{SYNTHETIC_MARK}.csv", rows, code=code, fiscal_year=last)
     )
+    write_panel_opinions(plan, out, years)
     write_bytes(out / "README.md", readme_text(plan, years, seed, faulty_year=last).encode("utf-8"))
+    return written
+
+
+# the sample ビジョン懇談会 opinions (synthetic, typed as a coordinator would): tools/samples/<plan id>/<FY>/
+PANEL_SAMPLES = Path(__file__).resolve().parents[1] / "tools" / "samples"
+
+
+def write_panel_opinions(plan: Plan, out: Path, years: list[int]) -> list[Path]:
+    """Copy the sample opinions of the plan's years (where there are any) to out/<FY>/ under the default name
+    (config evaluation.panel_opinions_file); returns the files written."""
+    from .config import EvaluationSettings
+
+    name = EvaluationSettings().panel_opinions_file
+    written = []
+    for fy in years:
+        src = PANEL_SAMPLES / plan.meta.id / str(fy) / name
+        if src.is_file():
+            write_bytes(out / str(fy) / name, src.read_bytes())
+            written.append(out / str(fy) / name)
     return written
 
 
@@ -557,6 +577,9 @@ def readme_text(plan: Plan, years: list[int], seed: int, faulty_year: int | None
     lines += [
         "",
         "`.xlsx` のファイルは CSV と同じ列を1枚目のシートに持ち、実績値は数値のセル（表示形式 `#,##0` など）です。",
+        "",
+        "`懇談会意見.md`（ある年度のみ）は、コーディネーターが置くビジョン懇談会の意見の例（合成データ、実在の意見ではありません）です。"
+        "提出ファイルではなく、保管したうえで報告書の進行管理の章と概要版に掲載されます。",
         "",
         f"## わざと誤りを入れたファイル（{last}年度のみ）",
         "",

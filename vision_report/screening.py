@@ -25,7 +25,7 @@ from .plan import Plan
 from .prepare import coverage, prepare_rows, suite_parameters
 from .textfmt import jst
 from .validation import findings_to_issues, run_suite
-from .vocabulary import ACCEPTED_STATUSES, Severity, Status, located_message
+from .vocabulary import ACCEPTED_STATUSES, NOT_SUBMISSIONS, Severity, Status, located_message
 
 # the accepted rows: what computation reads, and the file each row came from
 # and the texts, 今後の方向性 and 自己評価 of expenditure rows ("" when absent and on KPI rows; docs/interface.md §2)
@@ -67,7 +67,13 @@ def collect(
     """
     v = settings.validation
     received = discover(
-        inputs_dir, fiscal_year, plan, max_bytes=v.max_file_bytes, settle_seconds=v.settle_seconds, now=now
+        inputs_dir,
+        fiscal_year,
+        plan,
+        max_bytes=v.max_file_bytes,
+        settle_seconds=v.settle_seconds,
+        now=now,
+        panel_file=settings.evaluation.panel_opinions_file,
     )
     choose_latest(received)
     if archive_dir is not None:
@@ -87,7 +93,7 @@ def _read_all(received: list[Received]) -> pd.DataFrame:
 
 
 def _decide(rec: Received) -> str:
-    if rec.status in (Status.PENDING, Status.SUPERSEDED, Status.NOT_SUBMISSION):
+    if rec.status in (Status.PENDING, Status.SUPERSEDED) or rec.status in NOT_SUBMISSIONS:
         return rec.status
     if rec.has_errors:
         return Status.REJECTED.value
@@ -166,10 +172,12 @@ def timeliness(mtime: float | None, deadline: date | None) -> str:
 def submissions_table(
     plan: Plan, received: tuple[Received, ...] | list[Received], fiscal_year: int, deadline: date | None = None
 ) -> pd.DataFrame:
-    """One row per file received and per member of the fiscal year that sent none (docs/interface.md §5)."""
+    """One row per file received and per member of the fiscal year that sent none (docs/interface.md §5); the
+    coordinator's panel_opinions file is not a submission and is not listed (it is archived and printed)."""
     order = {m.code: k for k, m in enumerate(plan.municipalities)}
+    received = [r for r in received if r.status != Status.PANEL_OPINIONS]
     recs = sorted(received, key=lambda r: (order.get(r.municipality_code or "", len(order)), r.name))
-    sent = {r.municipality_code for r in received if r.status != Status.NOT_SUBMISSION}
+    sent = {r.municipality_code for r in received if r.status not in NOT_SUBMISSIONS}
     due = deadline.isoformat() if deadline else ""
     rows = []
     for r in recs:

@@ -28,6 +28,11 @@ class Status(StrEnum):
     MISSING = "missing"
     PENDING = "pending"  # still being written: taken by the next run
     NOT_SUBMISSION = "not_submission"  # archived and listed, never a submission (a PDF cover letter…)
+    PANEL_OPINIONS = "panel_opinions"  # the coordinator's file of the ビジョン懇談会's opinions: archived, printed
+
+
+# files that never stand for a municipality's submission
+NOT_SUBMISSIONS = frozenset({Status.NOT_SUBMISSION, Status.PANEL_OPINIONS})
 
 
 ACCEPTED_STATUSES = frozenset({Status.ACCEPTED, Status.ACCEPTED_WITH_WARNINGS})

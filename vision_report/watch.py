@@ -19,6 +19,7 @@ from .intake import archive as archive_file
 from .intake import inspect_file
 from .plan import Plan
 from .screening import screen
+from .vocabulary import Status
 from .writers import write_feedback_text
 
 
@@ -56,7 +57,12 @@ def judged_files(archive: Path, fiscal_year: int) -> set[tuple[str | None, str |
 def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outputs: Path, archive: Path) -> str:
     """Archive, screen and write feedback for one received file; returns its status."""
     rec = inspect_file(
-        path, fiscal_year, plan, max_bytes=settings.validation.max_file_bytes, limits=settings.validation
+        path,
+        fiscal_year,
+        plan,
+        max_bytes=settings.validation.max_file_bytes,
+        limits=settings.validation,
+        panel_file=settings.evaluation.panel_opinions_file,
     )
     archive_file(rec, archive)
     if rec.sha256:
@@ -72,6 +78,17 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
         )
     year = screen([rec], plan, fiscal_year, settings)
     (rec,) = year.received
+    if rec.status == Status.PANEL_OPINIONS:  # the coordinator's own file: archived, no feedback to write
+        audit.record(
+            archive,
+            "file_checked",
+            fiscal_year=fiscal_year,
+            file=rec.name,
+            sha256=rec.sha256,
+            status=rec.status,
+            via="watch",
+        )
+        return rec.status
     code = rec.municipality_code
     member = code is not None and plan.has_municipality(code)
     text = feedback_text(

@@ -26,6 +26,7 @@ from .compute import compute_period, history_tables
 from .config import Settings
 from .evaluations import evaluations_table, texts_table
 from .feedback import feedbacks
+from .panel_opinions import panel_opinions_of
 from .plan import Plan
 from .reports import ReportData, write_reports
 from .screening import Screening, submissions_table
@@ -80,6 +81,7 @@ def write_year_outputs(
         subs=subs,
         accepted_rows=year.accepted_rows,
         per_year=per_year,
+        panel=panel_opinions_of(year.received),
     )
     issues = {r.name: [f"{severity_label(i.severity)}: {located_message(i)}" for i in r.issues] for r in year.received}
     written += write_reports(data, out_dir, issues)

@@ -308,6 +308,16 @@ class _Loader:
             codes.append(code)
         return tuple(sorted(codes, key=order.__getitem__))
 
+    def lead(self, raw: Any, where: str, by_name: dict[str, str], order: dict[str, int]) -> str | None:
+        """``lead:`` of an initiative (a municipality's name or code); absent: None (the core municipality)."""
+        if raw is None or str(raw).strip() == "":
+            return None
+        p = str(raw).strip()
+        code = p if p in order else by_name.get(p)
+        if code is None:
+            self.problem(where, f"取りまとめ役（lead）{p!r} は構成市町村にありません")
+        return code
+
     # -- whole ------------------------------------------------------------------
     def load(self) -> Plan:
         meta_raw = self.read_yaml("plan.yaml") or {}
@@ -403,10 +413,16 @@ class _Loader:
                             subsidies=i.get("subsidies"),
                             effects=i.get("effects"),
                             source_line=i.get("source_line"),
+                            lead=self.lead(i.get("lead"), iwhere, by_name, order),
                         )
                     )
                     if not i.get("name"):
                         self.problem(iwhere, "取組名（name）が空です")
+                    lead = initiatives[-1].lead
+                    if lead and initiatives[-1].participants and lead not in initiatives[-1].participants:
+                        self.problem(
+                            iwhere, f"取りまとめ役（lead）{i.get('lead')} が関係市町村（participants）にありません"
+                        )
                     init_ids.append(iid)
                 areas.append(
                     PolicyArea(

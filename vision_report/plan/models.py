@@ -127,6 +127,7 @@ class Initiative:
     subsidies: str | None = None
     effects: str | None = None
     source_line: int | None = None
+    lead: str | None = None  # municipality code of the 取りまとめ役 (plan data ``lead``); None: the core municipality
 
     @property
     def label(self) -> str:
@@ -337,6 +338,11 @@ class Plan:
         if fiscal_year is not None and not self.is_member(code, fiscal_year):
             return ()
         return tuple(k for k in self.kpis if code in k.reporters)
+
+    def lead_of(self, initiative_id: str) -> str:
+        """The municipality that reports what was done for the whole initiative (its 取組実績 heads the report): the
+        plan's ``lead`` for the initiative, else the core municipality (連携中枢都市) of the plan."""
+        return self.initiative(initiative_id).lead or self.meta.core_municipality
 
     def participants(self, initiative_id: str, fiscal_year: int) -> tuple[str, ...]:
         """The initiative's participants that are members in ``fiscal_year``, in plan order."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,11 +14,13 @@ import pandas as pd
 import yaml
 
 from ..config import Settings
+from ..panel_opinions import PanelOpinions
 from ..plan import Kpi, Plan
 from ..screening import member_statuses
 from ..textfmt import fmt_num, fmt_signed, jinja_env, wareki
 from ..vocabulary import ACCEPTED_STATUSES, Status, status_label
 from ..vocabulary import synthetic as synthetic_label
+from . import evaluation_context as ev
 from .docxutil import DocProps
 
 
@@ -45,6 +47,11 @@ def _phrases(templates: Path) -> dict[str, Any]:
     return yaml.safe_load((templates / "report" / "phrases.yaml").read_text(encoding="utf-8"))
 
 
+def report_headings(templates: Path) -> dict[str, str]:
+    """templates/report/headings.yaml (headings and column titles; placeholders not filled)."""
+    return _headings(templates)
+
+
 @dataclass
 class ReportData:
     settings: Settings
@@ -57,6 +64,7 @@ class ReportData:
     issued: str = ""
     issued_on: date | None = None  # the documents' created/modified date; default: the first day of ``issued``
     synthetic: bool = False
+    panel: PanelOpinions = field(default_factory=PanelOpinions)  # the ビジョン懇談会's opinions (inputs/<FY>/)
     kpi: pd.DataFrame = field(init=False)
     budget: pd.DataFrame = field(init=False)
     rollup: pd.DataFrame = field(init=False)
@@ -206,6 +214,46 @@ class ReportData:
         out = jinja_env(self.templates).get_template(f"report/{name}.txt.j2").render(**ctx)
         return [ln for ln in out.splitlines() if ln.strip()]
 
+    def snippet(self, part: str, **values) -> str:
+        """One sentence of templates/report/evaluation.txt.j2 (``part`` chooses it), line breaks of ``values``
+        kept; only ``values`` and the fiscal year are supplied (cheap enough for every initiative)."""
+        tpl = jinja_env(self.templates).get_template("report/evaluation.txt.j2")
+        return tpl.render(part=part, fiscal_year=self.fiscal_year, **values).strip()
+
+    # -- 自己評価・今後の方向性・取組実績 (docs/interface.md §2), computed once per report ----------------------------
+    @cached_property
+    def evaluation_counts(self) -> pd.DataFrame:
+        e = self.settings.evaluation
+        return ev.initiative_counts(
+            self.plan, self.accepted_rows, self.fiscal_year, list(e.self_evaluation), e.directions
+        ).set_index("initiative_id", drop=False)
+
+    @cached_property
+    def evaluation_share(self) -> pd.DataFrame:
+        return ev.good_share(self.plan, self.evaluation_counts, self.settings.evaluation.good_grades)
+
+    @cached_property
+    def municipality_evaluations(self) -> pd.DataFrame:
+        e = self.settings.evaluation
+        return ev.municipality_summary(
+            self.plan, self.accepted_rows, self.fiscal_year, list(e.self_evaluation), e.good_grades
+        )
+
+    @cached_property
+    def expenditure_texts(self) -> pd.DataFrame:
+        return ev.expenditure_rows(self.accepted_rows)
+
+    @cached_property
+    def _texts_by_initiative(self) -> dict[str, pd.DataFrame]:
+        return {str(k): g for k, g in self.expenditure_texts.groupby("item_id", sort=False)}
+
+    def initiative_texts(self, initiative_id: str) -> pd.DataFrame:
+        rows = self._texts_by_initiative.get(initiative_id, self.expenditure_texts.iloc[0:0])
+        return ev.initiative_texts(self.plan, rows, initiative_id, self.fiscal_year)
+
+    def good_label(self) -> str:
+        return "・".join(self.settings.evaluation.good_grades)
+
     def text_context(self) -> dict:
         m = self.plan.meta
         c = self.counts()
@@ -228,4 +276,7 @@ class ReportData:
             "status": {st.value: status_label(st) for st in Status},
             "progress": self.settings.ratings.progress,
             "attainment": self.settings.ratings.attainment,
+            "self_evaluation": self.settings.evaluation.self_evaluation,
+            "good_grades": list(self.settings.evaluation.good_grades),
+            "directions": list(self.settings.evaluation.directions),
         }

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..config import EvaluationSettings, find_root
 from ..plan import Plan
-from ..textfmt import fmt_num, fmt_pct, wareki
+from ..textfmt import fmt_num, fmt_pct, jinja_env, wareki
 from ..vocabulary import status_label, timeliness_label
 from ..vocabulary import synthetic as synthetic_label
-from .context import ReportData, kpi_value
+from . import evaluation_context as ev
+from .context import ReportData, kpi_value, report_headings
 from .docxutil import DocProps, add_note, add_table, new_document, page_number_footer, save
 from .parallel import chunks, parallel_map
 
@@ -29,10 +31,11 @@ def build_municipality_report(
     template: Path | None,
     synthetic: bool,
     props: DocProps | None = None,
+    evaluation: EvaluationSettings | None = None,
 ):
     """``mine``: this municipality's rows of submissions.csv; ``rows``: its accepted rows;
     ``issues``: file -> Japanese error/warning lines; ``props``: the document properties (the title names
-    the municipality)."""
+    the municipality); ``evaluation``: config evaluation: (the self-evaluation criteria printed under its table)."""
     m = plan.municipality(code)
     doc = new_document(template, props)
     page_number_footer(doc.sections[0])
@@ -103,6 +106,7 @@ def build_municipality_report(
         doc,
         f"※ 金額は千円。本市町村の支出の合計 {fmt_num(total)} 千円。圏域の計画・実績は取組全体（全参加市町村）の額。",
     )
+    add_own_evaluations(doc, plan, fiscal_year, code, rows, template, evaluation or EvaluationSettings())
 
     doc.add_heading("報告しているKPIと圏域に占める割合", level=2)
     vals = rows[rows["kind"] == "kpi"].set_index("item_id")["value"] if len(rows) else pd.Series(dtype=float)
@@ -137,8 +141,45 @@ def build_municipality_report(
     return doc
 
 
+def add_own_evaluations(
+    doc, plan: Plan, fiscal_year: int, code: str, rows: pd.DataFrame, template: Path | None, e: EvaluationSettings
+) -> None:
+    """取組ごとの自己評価と取組実績: what this municipality wrote for each of its initiatives (its own texts)."""
+    templates = template.parent if template is not None else find_root() / "templates"
+    h = report_headings(templates)
+    tpl = jinja_env(templates).get_template("report/evaluation.txt.j2")
+
+    def snippet(part: str, **values) -> str:
+        return tpl.render(part=part, fiscal_year=fiscal_year, **values).strip()
+
+    own = ev.own_evaluations(plan, rows, code, fiscal_year)
+    if own.empty:
+        return
+    doc.add_heading(h["municipality_evaluations"], level=2)
+    out = []
+    for r in own.to_dict("records"):
+        parts = [f"{h[c]}：{r[c]}" for c in ev.TEXT_COLUMNS if r[c]]
+        out.append(
+            [
+                str(r["initiative_id"]),
+                str(r["name"]),
+                (r["self_evaluation"] or "—") if r["reported"] else snippet("not_reported"),
+                r["direction"] or "—",
+                "\n".join(parts) or "—",
+            ]
+        )
+    add_table(
+        doc,
+        ["取組", "名称", h["self_evaluation"], h["direction"], "・".join(h[c] for c in ev.TEXT_COLUMNS)],
+        out,
+        widths=[14, 40, 16, 20, 80],
+        center={0, 2, 3},
+    )
+    add_note(doc, snippet("own_note", criteria=e.self_evaluation))
+
+
 def _render_chunk(args) -> list[str]:
-    plan, fiscal_year, out_dir, kpi, budget, template, synthetic, props, jobs = args
+    plan, fiscal_year, out_dir, kpi, budget, template, synthetic, props, evaluation, jobs = args
     written = []
     # A python-docx Document is a web of reference cycles holding lxml trees (C memory the collector does not
     # see): left to the collector's own pace, 1,741 documents pile up to ~1.2 GB. Collect after each document;
@@ -158,6 +199,7 @@ def _render_chunk(args) -> list[str]:
                 template,
                 synthetic,
                 replace(props, title=f"{props.title} {name}の取組状況"),
+                evaluation,
             )
             written.append(str(save(doc, out_dir / "municipalities" / f"{code}_{name}.docx")))
             del doc
@@ -188,6 +230,7 @@ def write_municipality_reports(data: ReportData, out_dir: Path, issues_by_file: 
             data.style_template,
             data.synthetic,
             data.doc_props(),
+            data.settings.evaluation,
             chunk,
         )
         for chunk in chunks(jobs)

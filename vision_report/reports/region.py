@@ -229,6 +229,42 @@ def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
     _gap(doc)
     budget_table(doc, data, ini)
     add_note(doc, status_line(data, ini))
+    add_initiative_results(doc, data, ini)
+
+
+def add_initiative_results(doc, data: ReportData, ini: Initiative) -> None:
+    """What was done: the lead's 取組実績・成果・課題 (plan.lead_of), the participants' self-evaluations and
+    directions as counts, then the other participants' texts that add something, each with its municipality."""
+    texts = data.initiative_texts(ini.id)
+    is_lead = texts["lead"].astype(bool)
+    lead = texts.loc[is_lead]
+    if len(lead):
+        name = data.plan.municipality(data.plan.lead_of(ini.id)).name
+        rows = [[data.heading(f"lead_{r.column}", name=name), str(r.text)] for r in lead.itertuples(index=False)]
+        _gap(doc)
+        add_table(doc, ["項目", "内容"], rows, widths=[40, 130], finish=_finish_blocks)
+    c = data.evaluation_counts.loc[ini.id]
+    e = data.settings.evaluation
+    add_note(
+        doc,
+        data.snippet(
+            "counts",
+            grades=[(g, int(c[f"grade_{g}"])) for g in e.self_evaluation],
+            directions=[(d, int(c[f"direction_{d}"])) for d in e.directions],
+            evaluated=int(c["evaluated"]),
+            directed=int(c["directed"]),
+            expected=int(c["expected"]),
+        ),
+    )
+    others = texts.loc[~is_lead]
+    for column, part in others.groupby("column", sort=False):
+        p = doc.add_paragraph()
+        p.paragraph_format.keep_with_next = True
+        p.paragraph_format.space_before = Pt(4)
+        title = data.snippet("others_title", label=data.heading(str(column)), lead_wrote=bool(len(lead)))
+        p.add_run(title).bold = True
+        for r in part.itertuples(index=False):
+            add_note(doc, data.snippet("other", names=list(r.names), text=str(r.text)))
 
 
 def _gap(doc) -> None:
@@ -266,12 +302,30 @@ def kpi_line(doc, data: ReportData, kpis: list[Kpi], label_key: str = "kpi_line_
     p.add_run(line)
 
 
+def share_text(data: ReportData, level: str, node: str) -> str:
+    """「取組の自己評価: A・B の割合 80.0%（8/10件）」 of a pillar, sub-field or policy area."""
+    share = data.evaluation_share
+    r = share[(share["level"] == level) & (share["id"] == node)].iloc[0]
+    return data.snippet(
+        "share",
+        good=data.good_label(),
+        pct=fmt_pct(r["good_pct"]),
+        n_good=int(r["good"]),
+        evaluated=int(r["evaluated"]),
+    )
+
+
+def share_line(doc, data: ReportData, level: str, node: str) -> None:
+    add_note(doc, share_text(data, level, node)).paragraph_format.keep_with_next = True
+
+
 def add_area(doc, data: ReportData, area: PolicyArea) -> None:
     label = f"【{data.plan.subfield(area.subfield).name}】" if area.subfield else ""
     doc.add_heading(f"{area.circled} {area.name}", level=3)
     if area.agreement.field_label or label:  # the lines under the heading go with the first initiative
         add_note(doc, f"{label}{area.agreement.field_label or ''}").paragraph_format.keep_with_next = True
     kpi_line(doc, data, [k for k in data.plan.kpis if k.measures == area.id])
+    share_line(doc, data, "area", area.id)
     agreement = area.agreement
     rows = [
         [label, text.strip()]
@@ -320,6 +374,7 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
     caption = data.phrase("kpi_trend_caption", id=pillar.id, first=plan.meta.first_fiscal_year, fy=data.fiscal_year)
     add_trend(doc, data, kpis, caption)
     doc.add_heading(data.heading("pillar_initiatives"), level=2)
+    share_line(doc, data, "pillar", str(pillar.id))
     current_sub = None
     for a in pillar.area_ids:
         area = plan.area(a)
@@ -399,12 +454,24 @@ def management_sections(data: ReportData) -> list[tuple[str, Callable]]:
     sections: list[tuple[str, Callable]] = []
     if data.plan.meta.management.get("structure"):
         sections.append(("management_structure", _management_structure))
-    sections += [("management_kpi", _management_kpi), ("management_budget", _management_budget)]
+    sections += [
+        ("management_kpi", _management_kpi),
+        ("management_budget", _management_budget),
+        ("management_evaluation", add_evaluation_share),
+        ("management_municipalities", add_municipality_evaluations),
+        ("management_panel", add_panel_opinions),
+    ]
     return sections
 
 
 def management_headings(data: ReportData) -> list[str]:
     return [data.heading(key, n=n) for n, (key, _) in enumerate(management_sections(data), start=1)]
+
+
+def management_heading(data: ReportData, key: str) -> str:
+    """One sub-section's heading of the 進行管理 chapter with its number, e.g. 「(6) ビジョン懇談会の意見」."""
+    keys = [k for k, _ in management_sections(data)]
+    return management_headings(data)[keys.index(key)]
 
 
 def add_management(doc, data: ReportData) -> None:
@@ -487,6 +554,107 @@ def rating_counts(data: ReportData, r) -> str:
     """「A 0・B 3・C 0・D 1」 (and 「（評価なし 1）」 for KPIs without a rating)."""
     text = data.phrase("rating_counts", **{g: int(r[f"rating_{g}"]) for g in "ABCD"})
     return text + (data.phrase("rating_counts_none", n=int(r["rating_none"])) if r["rating_none"] else "")
+
+
+def _grade_header(data: ReportData) -> list[str]:
+    return list(data.settings.evaluation.self_evaluation)
+
+
+def add_evaluation_share(doc, data: ReportData) -> None:
+    """取組の自己評価: per pillar, sub-field and policy area, the grades given and the share of good grades."""
+    e = data.settings.evaluation
+    add_note(doc, data.snippet("evaluation_intro", criteria=e.self_evaluation, good=data.good_label()))
+    counts = data.evaluation_counts
+    by_area = counts.groupby("area_id", sort=False)[[f"grade_{g}" for g in e.self_evaluation]].sum()
+    rows: list[list[str]] = []
+    fills: dict[int, str] = {}
+    for r in data.evaluation_share.itertuples(index=False):
+        if r.level == "pillar":
+            fills[len(rows)] = SUBTLE_FILL
+            name, areas = data.phrase("pillar_label", id=r.id, name=r.name), data.plan.pillar(r.id).area_ids
+        elif r.level == "subfield":
+            name, areas = data.phrase("subfield_label", id=r.id, name=r.name), data.plan.subfield(str(r.id)).area_ids
+        else:
+            area = data.plan.area(str(r.id))
+            name, areas = data.phrase("period_area_label", circled=area.circled, name=area.name), (area.id,)
+        grades = by_area.reindex(list(areas)).fillna(0).sum()
+        expected = int(counts[counts["area_id"].isin(list(areas))]["expected"].sum())
+        rows.append(
+            [name, f"{int(r.evaluated)}/{expected}"]
+            + [str(int(grades[f"grade_{g}"])) for g in e.self_evaluation]
+            + [fmt_pct(r.good_pct)]
+        )
+    grades = _grade_header(data)
+    add_table(
+        doc,
+        ["区分", "回答", *grades, data.heading("good_share", good=data.good_label())],
+        rows,
+        widths=[74, 20] + [12] * len(grades) + [76 - 12 * len(grades)],
+        numeric=set(range(1, len(grades) + 3)),
+        fills=fills,
+    )
+
+
+def add_municipality_evaluations(doc, data: ReportData) -> None:
+    """市町村ごと: how many of its initiatives each member reported, and its self-evaluations."""
+    add_note(doc, data.snippet("municipalities_intro"))
+    grades = _grade_header(data)
+    rows = []
+    for r in data.municipality_evaluations.to_dict("records"):
+        rows.append(
+            [
+                str(r["municipality_name"]),
+                f"{r['reported']}/{r['initiatives']}",
+                f"{r['evaluated']}",
+                *[str(r[f"grade_{g}"]) for g in grades],
+                fmt_pct(r["good"] / r["evaluated"] * 100 if r["evaluated"] else None),
+                f"{r['with_result']}",
+            ]
+        )
+    add_table(
+        doc,
+        [
+            "市町村",
+            "報告した取組",
+            data.heading("self_evaluation"),
+            *grades,
+            data.heading("good_share", good=data.good_label()),
+            data.heading("result_text"),
+        ],
+        rows,
+        widths=[28, 26, 20] + [11] * len(grades) + [30, 66 - 11 * len(grades)],
+        numeric=set(range(1, len(grades) + 5)),
+    )
+
+
+def add_panel_blocks(doc, data: ReportData, blocks) -> None:
+    """The opinions' blocks as Word paragraphs: headings bold, list items as bullets; no Markdown symbols."""
+    bullet = "List Bullet" if "List Bullet" in [s.name for s in doc.styles] else None
+    for b in blocks:
+        if b.kind == "heading":
+            p = doc.add_paragraph()
+            p.paragraph_format.keep_with_next = True
+            p.paragraph_format.space_before = Pt(6)
+            p.add_run(b.text).bold = True
+        elif b.kind == "item":
+            doc.add_paragraph(b.text, style=bullet)
+        elif b.kind == "numbered":
+            p = doc.add_paragraph(f"{b.number}. {b.text}")
+            p.paragraph_format.left_indent = Pt(12)
+        else:
+            doc.add_paragraph(b.text)
+
+
+def add_panel_opinions(doc, data: ReportData) -> None:
+    """ビジョン懇談会の意見, from the coordinator's file in inputs/<FY>/ (or the sentence that none was recorded)."""
+    panel = data.panel
+    if panel.unreadable:
+        doc.add_paragraph(data.snippet("panel_unreadable", file=panel.file))
+    elif not panel.recorded:
+        doc.add_paragraph(data.snippet("panel_missing"))
+    else:
+        doc.add_paragraph(data.snippet("panel_intro"))
+        add_panel_blocks(doc, data, panel.blocks)
 
 
 def build_region_report(data: ReportData):

@@ -10,7 +10,7 @@ from ..vocabulary import synthetic as synthetic_label
 from . import charts
 from .context import ReportData
 from .docxutil import add_note, add_picture, add_table, new_document, page_number_footer
-from .region import actual_text, rating_counts, rating_text, target_text
+from .region import actual_text, add_panel_blocks, management_heading, rating_counts, rating_text, target_text
 
 
 def build_summary(data: ReportData):
@@ -23,6 +23,8 @@ def build_summary(data: ReportData):
         p = doc.add_paragraph()
         p.add_run(synthetic_label("banner_short")).bold = True
     c = data.counts()
+    share = data.evaluation_share[data.evaluation_share["level"] == "pillar"]
+    evaluated, good = int(share["evaluated"].sum()), int(share["good"].sum())
     ratings = data.kpi["rating"].tolist()
     roll = data.rollup
     pillars = roll[roll["level"] == "pillar"]
@@ -36,6 +38,12 @@ def build_summary(data: ReportData):
         f"D {ratings.count('D')}" + (f"・評価なし {ratings.count('-')}" if "-" in ratings else "") + "。",
         f"事業費（{len(plan.initiatives)}取組）: 計画 {fmt_num(planned)} 千円に対し実績 {fmt_num(actual)} 千円"
         f"（執行率 {fmt_pct(actual / planned * 100 if planned else None)}）。",
+        data.snippet(
+            "summary_point",
+            evaluated=evaluated,
+            good=data.good_label(),
+            pct=fmt_pct(good / evaluated * 100 if evaluated else None),
+        ),
     ]:
         p = (
             doc.add_paragraph(style="List Bullet")
@@ -117,10 +125,46 @@ def build_summary(data: ReportData):
         names = data.phrase("kpi_line_joiner").join(f"{r['id']} {r['name']}" for _, r in subs.iterrows())
         add_note(doc, data.phrase("summary_subfields_note", names=names))
     add_period_summary(doc, data)
+    add_panel_summary(doc, data)
     p = doc.add_paragraph()
     p.paragraph_format.space_before = Pt(8)
     p.add_run(data.phrase("summary_footer", title=plan.meta.title, wareki=wareki(fy), office=plan.meta.office or ""))
     return doc
+
+
+def panel_summary_blocks(blocks) -> tuple[list, bool]:
+    """The opinions in brief: every heading and the first block under it (the whole text when it has no
+    headings but a single block); and whether anything was left out."""
+    out, taken = [], False
+    for b in blocks:
+        if b.kind == "heading":
+            out.append(b)
+            taken = False
+        elif not taken:
+            out.append(b)
+            taken = True
+    return out, len(out) < len(blocks)
+
+
+def add_panel_summary(doc, data: ReportData) -> None:
+    """ビジョン懇談会の意見 in brief (the whole text is in the region report's 進行管理 chapter)."""
+    doc.add_heading(data.heading("summary_panel"), level=2)
+    panel = data.panel
+    if panel.unreadable:
+        doc.add_paragraph(data.snippet("panel_unreadable", file=panel.file))
+        return
+    if not panel.recorded:
+        doc.add_paragraph(data.snippet("panel_missing"))
+        return
+    blocks, cut = panel_summary_blocks(panel.blocks)
+    add_panel_blocks(doc, data, blocks)
+    if cut:
+        add_note(
+            doc,
+            data.snippet(
+                "panel_more", heading=f"{data.heading('management')} {management_heading(data, 'management_panel')}"
+            ),
+        )
 
 
 def add_period_summary(doc, data: ReportData) -> None:

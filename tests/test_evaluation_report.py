@@ -1,0 +1,358 @@
+"""Issue 13, the report side: under each initiative the lead's 取組実績, the self-evaluations and directions as
+counts and the other participants' texts that add something; the A・B share per policy area and pillar; the
+per-municipality section; the ビジョン懇談会's opinions (file present, missing, Shift_JIS, unreadable); the
+municipality report's own texts. A small plan (tests/fixtures/plan_small, FY2028) with synthetic rows."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from docx import Document
+
+from vision_report.compute import compute_period, compute_year
+from vision_report.config import load_settings
+from vision_report.panel_opinions import Block, PanelOpinions, parse, read
+from vision_report.plan import load_plan
+from vision_report.reports import evaluation_context as ev
+from vision_report.reports.context import ReportData
+from vision_report.reports.docxutil import docx_bytes
+from vision_report.reports.municipality import build_municipality_report
+from vision_report.reports.region import build_region_report
+from vision_report.reports.summary import build_summary
+from vision_report.screening import submissions_table
+
+ROOT = Path(__file__).resolve().parents[1]
+FY = 2028
+PANEL_MD = """<!-- 記入例 -->
+# 柱1 経済
+
+- 産学連携の**周知**を進めてほしい。
+- 販路開拓を広げてほしい。
+
+## 全体
+
+公共交通の利用は回復している。
+乗継ぎの改善を続けてほしい。
+
+1. 自己評価で進捗が分かりやすくなった。
+"""
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """plan_small with 1.2.1 led by 山鹿市 (the plan's ``lead``); the others default to the core municipality."""
+    target = tmp_path_factory.mktemp("plan") / "plan_small"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "plan_small", target)
+    p = target / "pillars" / "1.yaml"
+    text = p.read_text(encoding="utf-8")
+    old = "participants: [熊本市, 山鹿市, 荒尾市]"
+    assert old in text
+    p.write_text(text.replace(old, old + "\n        lead: 山鹿市"), encoding="utf-8")
+    return load_plan(target)
+
+
+def _row(code, iid, ev_="", direction="", result="", outcome="", challenge=""):
+    return {
+        "municipality_code": code,
+        "kind": "expenditure",
+        "item_id": iid,
+        "value": 100.0,
+        "status": "実施",
+        "file": f"{code}.csv",
+        "result_text": result,
+        "outcome_text": outcome,
+        "challenge_text": challenge,
+        "direction": direction,
+        "self_evaluation": ev_,
+    }
+
+
+ROWS = pd.DataFrame(
+    [
+        _row("431001", "1.1.1", "A", "継続", "小規模マッチング会を4回開催した。", "参加企業 40 社"),
+        _row("432067", "1.1.1", "A", "拡充", "市内企業へ周知した。"),
+        _row("432083", "1.1.1", "B", "継続", "市内企業へ 周知した。"),  # the same sentence as 玉名市's
+        _row("432105", "1.1.1", "B", "継続", "小規模マッチング会を4回\n開催した。"),  # the lead's, line broken
+        _row("432041", "1.1.1", "C", "改善"),
+        _row("433675", "1.1.1"),  # reported, nothing written
+        _row("431001", "1.2.1", "D", "縮小", "熊本市の実績。"),
+        _row("432083", "1.2.1", "A", "拡充", "山鹿市が取りまとめた実績。", challenge="人手の確保"),
+        {"municipality_code": "431001", "kind": "kpi", "item_id": "k_region", "value": 5.0, "status": None},
+    ]
+)
+
+
+def _data(plan, rows: pd.DataFrame, panel: PanelOpinions | None = None) -> ReportData:
+    settings = load_settings(ROOT)
+    core = rows[["municipality_code", "kind", "item_id", "value", "status"]]
+    res = compute_year(plan, FY, core, settings)
+    per_year = {FY: res}
+    return ReportData(
+        settings=settings,
+        plan=plan,
+        fiscal_year=FY,
+        results={**res, **compute_period(plan, per_year, FY, settings)},
+        subs=submissions_table(plan, [], FY),
+        accepted_rows=rows,
+        per_year=per_year,
+        issued="2029年7月",
+        panel=panel or PanelOpinions(),
+    )
+
+
+def _texts(doc) -> list[str]:
+    return [p.text for p in doc.paragraphs]
+
+
+def _tables(doc) -> list[list[list[str]]]:
+    return [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+
+
+def _after(lines: list[str], start: str, count: int) -> list[str]:
+    k = lines.index(start)
+    return lines[k + 1 : k + 1 + count]
+
+
+@pytest.fixture(scope="module")
+def region(small):
+    return Document_of(build_region_report(_data(small, ROWS, read(PANEL_MD.encode("utf-8"), "懇談会意見.md"))))
+
+
+def Document_of(doc):
+    """A built document read back as Word would (what the tests see is what was saved)."""
+    import io
+
+    return Document(io.BytesIO(docx_bytes(doc)))
+
+
+def test_lead_defaults_to_the_core_municipality_and_the_plan_can_name_another(small):
+    assert small.lead_of("1.1.1") == small.meta.core_municipality == "431001"
+    assert small.lead_of("1.2.1") == "432083"
+
+
+def test_the_leads_texts_head_the_initiative(region):
+    rows = [r for t in _tables(region) for r in t]
+    assert ["取組実績（熊本市）", "小規模マッチング会を4回開催した。"] in rows
+    assert ["成果（熊本市）", "参加企業 40 社"] in rows
+    assert ["取組実績（山鹿市）", "山鹿市が取りまとめた実績。"] in rows  # 1.2.1: the plan names 山鹿市
+    assert ["課題（山鹿市）", "人手の確保"] in rows
+
+
+def test_counts_and_the_other_participants_texts_without_the_duplicates(region):
+    lines = _texts(region)
+    counts = "自己評価: A 2・B 2・C 1（回答 5/6）　今後の方向性: 拡充 1・継続 3・改善 1（回答 5/6）"
+    assert counts in lines
+    assert _after(lines, counts, 2) == ["他の参加市町村の取組実績", "玉名市・山鹿市：市内企業へ周知した。"]
+    assert not any(line.startswith("菊池市：") for line in lines)  # the lead's text again: left out
+    assert "自己評価: D 1・A 1（回答 2/3）" not in lines  # grades in the configured order
+    counts_121 = "自己評価: A 1・D 1（回答 2/3）　今後の方向性: 拡充 1・縮小 1（回答 2/3）"
+    assert _after(lines, counts_121, 2) == ["他の参加市町村の取組実績", "熊本市：熊本市の実績。"]
+    no_answer = "自己評価: 記入なし（回答 0/2）　今後の方向性: 記入なし（回答 0/2）"  # 1.1.2: nobody wrote
+    assert no_answer in lines
+
+
+def test_good_share_per_area_and_pillar(region):
+    lines = _texts(region)
+    assert "取組の自己評価: A・B の割合 71.4%（5/7件）" in lines  # pillar 1
+    assert "取組の自己評価: A・B の割合 80.0%（4/5件）" in lines  # area 1.1
+    assert "取組の自己評価: A・B の割合 50.0%（1/2件）" in lines  # area 1.2
+    assert "取組の自己評価: 回答なし" in lines  # pillar 2 and its areas
+    table = next(t for t in _tables(region) if t[0][:2] == ["区分", "回答"])
+    assert table[0] == ["区分", "回答", "A", "B", "C", "D", "A・B の割合"]
+    assert table[1][1:] == ["7/11", "3", "2", "1", "1", "71.4%"]
+    assert table[1][0].startswith("柱1 ")
+
+
+def test_per_municipality_section(region, small):
+    headings = [p.text for p in region.paragraphs if p.style.name.startswith("Heading")]
+    assert "(4) 市町村ごとの報告と自己評価" in headings
+    table = next(t for t in _tables(region) if t[0][:2] == ["市町村", "報告した取組"])
+    assert [r[0] for r in table[1:]] == [m.name for m in small.members(FY)]
+    by_name = {r[0]: r[1:] for r in table[1:]}
+    assert by_name["熊本市"] == ["2/6", "2", "1", "0", "0", "1", "50.0%", "2"]
+    assert by_name["南関町"] == ["1/3", "0", "0", "0", "0", "0", "—", "0"]
+    assert by_name["長洲町"] == ["0/1", "0", "0", "0", "0", "0", "—", "0"]
+
+
+def test_panel_opinions_are_printed_without_markdown_symbols(region):
+    lines = _texts(region)
+    start = lines.index("(5) ビジョン懇談会の意見")
+    part = lines[start + 1 :]
+    assert part[:7] == [
+        "2028年度のビジョン懇談会での主な意見は、次のとおりです。",
+        "柱1 経済",
+        "産学連携の周知を進めてほしい。",
+        "販路開拓を広げてほしい。",
+        "全体",
+        "公共交通の利用は回復している。\n乗継ぎの改善を続けてほしい。",
+        "1. 自己評価で進捗が分かりやすくなった。",
+    ]
+    assert not any("#" in line or "**" in line or "<!--" in line for line in lines)
+    heading = next(p for p in region.paragraphs if p.text == "柱1 経済")
+    assert all(r.bold for r in heading.runs)
+    item = next(p for p in region.paragraphs if p.text == "販路開拓を広げてほしい。")
+    assert item.style.name == "List Bullet"
+
+
+def test_missing_panel_file_prints_the_sentence_in_the_report_and_the_summary(small):
+    data = _data(small, ROWS)
+    sentence = "2028年度のビジョン懇談会の意見は記録されていません。"
+    region = Document_of(build_region_report(data))
+    assert _after(_texts(region), "(5) ビジョン懇談会の意見", 1) == [sentence]
+    summary = Document_of(build_summary(data))
+    assert _after(_texts(summary), "ビジョン懇談会の意見", 1) == [sentence]
+
+
+def test_summary_prints_each_sections_first_opinion_and_points_to_the_full_text(small):
+    data = _data(small, ROWS, read(PANEL_MD.encode("utf-8"), "懇談会意見.md"))
+    lines = _texts(Document_of(build_summary(data)))
+    assert _after(lines, "ビジョン懇談会の意見", 5) == [
+        "柱1 経済",
+        "産学連携の周知を進めてほしい。",
+        "全体",
+        "公共交通の利用は回復している。\n乗継ぎの改善を続けてほしい。",
+        "全文は報告書本編の「3 進行管理 (5) ビジョン懇談会の意見」に掲載しています。",
+    ]
+    assert "取組の自己評価（回答 7 件）: A・B の割合 71.4%。" in lines
+
+
+def test_rows_without_the_text_columns_count_as_nothing_written(small):
+    bare = ROWS[["municipality_code", "kind", "item_id", "value", "status", "file"]]
+    counts = ev.initiative_counts(small, bare, FY, ["A", "B", "C", "D"], ["拡充", "継続"])
+    row = counts.set_index("initiative_id").loc["1.1.1"]
+    assert (row["expected"], row["reported"], row["evaluated"], row["grade_A"]) == (6, 6, 0, 0)
+    lines = _texts(Document_of(build_region_report(_data(small, bare))))
+    assert "自己評価: 記入なし（回答 0/6）　今後の方向性: 記入なし（回答 0/6）" in lines
+    assert not any(line.startswith("他の参加市町村の") for line in lines)
+
+
+def test_initiative_texts_table(small):
+    got = ev.initiative_texts(small, ROWS, "1.1.1", FY)
+    expected = pd.DataFrame(
+        {
+            "column": ["result_text", "outcome_text", "result_text"],
+            "lead": [True, True, False],
+            "codes": [("431001",), ("431001",), ("432067", "432083")],
+            "names": [("熊本市",), ("熊本市",), ("玉名市", "山鹿市")],
+            "text": ["小規模マッチング会を4回開催した。", "参加企業 40 社", "市内企業へ周知した。"],
+        }
+    )
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_municipality_report_shows_its_own_texts(small):
+    data = _data(small, ROWS)
+    mine = ROWS[ROWS["municipality_code"] == "432083"]
+    doc = build_municipality_report(
+        small,
+        FY,
+        "432083",
+        data.kpi,
+        data.budget,
+        data.subs.iloc[0:0],
+        mine,
+        {},
+        data.style_template,
+        False,
+        evaluation=data.settings.evaluation,
+    )
+    doc = Document_of(doc)
+    assert "取組ごとの自己評価と取組実績" in _texts(doc)
+    table = next(t for t in _tables(doc) if t[0][2:4] == ["自己評価", "今後の方向性"])
+    rows = {r[0]: r[2:] for r in table[1:]}
+    assert rows["1.1.1"] == ["B", "継続", "取組実績：市内企業へ 周知した。"]
+    assert rows["1.2.1"] == ["A", "拡充", "取組実績：山鹿市が取りまとめた実績。\n課題：人手の確保"]
+    assert rows["2.1.1"] == ["未報告", "—", "—"]
+
+
+def test_panel_file_reads_utf8_bom_and_shift_jis_and_says_when_it_cannot(small):
+    want = parse(PANEL_MD)
+    assert want[0] == Block("heading", "柱1 経済", level=1)
+    assert read(PANEL_MD.encode("utf-8"), "a.md").blocks == want
+    assert read(b"\xef\xbb\xbf" + PANEL_MD.encode("utf-8"), "a.md").blocks == want
+    assert read(PANEL_MD.replace("\n", "\r\n").encode("cp932"), "a.md").blocks == want  # Windows メモ帳
+    broken = read(b"\x82\xa0\xff\xfe\x00\x81", "懇談会意見.md")
+    assert broken.unreadable and not broken.recorded
+    lines = _texts(Document_of(build_region_report(_data(small, ROWS, broken))))
+    assert _after(lines, "(5) ビジョン懇談会の意見", 1) == [
+        "ビジョン懇談会の意見のファイル（懇談会意見.md）を読めませんでした。UTF-8 または Shift_JIS で保存し直してから、"
+        "集計をやり直してください。"
+    ]
+
+
+def test_panel_file_is_archived_not_a_submission_and_read_from_the_archive(tmp_path, plan):
+    import time
+
+    from vision_report.feedback import feedbacks
+    from vision_report.panel_opinions import panel_opinions_of
+    from vision_report.screening import collect, screen
+
+    settings = load_settings(ROOT)
+    folder = tmp_path / "inputs" / "2024"
+    folder.mkdir(parents=True)
+    (folder / "懇談会意見.md").write_bytes(PANEL_MD.encode("cp932"))
+    (folder / "送付状.pdf").write_bytes(b"%PDF-1.4")
+    old = time.time() - 3600
+    for p in folder.iterdir():
+        import os
+
+        os.utime(p, (old, old))
+    year = screen(collect(settings, plan, 2024, tmp_path / "inputs", tmp_path / "archive"), plan, 2024, settings)
+    by_name = {r.name: r for r in year.received}
+    panel = by_name["懇談会意見.md"]
+    assert panel.status == "panel_opinions" and panel.issues == []
+    assert panel.archived_path is not None and panel.archived_path.read_bytes() == PANEL_MD.encode("cp932")
+    assert by_name["送付状.pdf"].status == "not_submission"
+    subs = submissions_table(plan, year.received, 2024)
+    assert "懇談会意見.md" not in set(subs["file"]) and "送付状.pdf" in set(subs["file"])
+    assert len(subs[subs["status"] == "missing"]) == len(plan.members(2024))  # it stands for no municipality
+    assert not any("懇談会" in text for text in feedbacks(plan, 2024, ROOT / "templates", year).values())
+    (folder / "懇談会意見.md").unlink()  # read from the archived copy, not from inputs/
+    assert panel_opinions_of(year.received).blocks == parse(PANEL_MD)
+
+
+def test_the_new_sections_are_schema_valid(small, tmp_path):
+    openxml_audit = pytest.importorskip("openxml_audit", reason="openxml-audit is in the dev extra")
+    validator = openxml_audit.OpenXmlValidator(file_format=openxml_audit.FileFormat.OFFICE_2016, max_errors=0)
+    data = _data(small, ROWS, read(PANEL_MD.encode("utf-8"), "懇談会意見.md"))
+    mine = ROWS[ROWS["municipality_code"] == "432083"]
+    docs = {
+        "region.docx": build_region_report(data),
+        "summary.docx": build_summary(data),
+        "municipality.docx": build_municipality_report(
+            small, FY, "432083", data.kpi, data.budget, data.subs.iloc[0:0], mine, {}, data.style_template, False
+        ),
+    }
+    for name, doc in docs.items():
+        path = tmp_path / name
+        path.write_bytes(docx_bytes(doc))
+        assert [str(e) for e in validator.validate(str(path)).errors] == [], name
+
+
+def test_watch_archives_the_panel_file_without_feedback(tmp_path, plan):
+    from vision_report.watch import check_one
+
+    settings = load_settings(ROOT)
+    folder = tmp_path / "inputs" / "2025"
+    folder.mkdir(parents=True)
+    path = folder / "懇談会意見.md"
+    path.write_text(PANEL_MD, encoding="utf-8")
+    status = check_one(settings, plan, 2025, path, tmp_path / "outputs", tmp_path / "archive")
+    assert status == "panel_opinions"
+    assert not (tmp_path / "outputs" / "2025" / "feedback").exists()
+    assert [p.read_bytes() for p in (tmp_path / "archive" / "2025").glob("*.md")] == [PANEL_MD.encode("utf-8")]
+
+
+def test_every_sentence_of_the_evaluation_template_is_used_and_every_one_used_exists():
+    """A contract test for templates/report/evaluation.txt.j2: its parts and the code's snippet("…") calls agree
+    (the tests above render every part under StrictUndefined, so a value the code does not pass fails there)."""
+    import re
+
+    template = (ROOT / "templates" / "report" / "evaluation.txt.j2").read_text(encoding="utf-8")
+    parts = set(re.findall(r'part == "(\w+)"', template))
+    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "vision_report" / "reports").glob("*.py"))
+    used = set(re.findall(r'snippet\(\s*"(\w+)"', code))
+    assert parts == used, (parts - used, used - parts)
