@@ -40,6 +40,16 @@ def _labels_root_restored(monkeypatch):
     monkeypatch.setattr(vocabulary, "_active_root", vocabulary._active_root)
 
 
+@pytest.fixture(autouse=True)
+def _no_pdf_unless_asked(request, monkeypatch):
+    """A run inside a test makes no PDF (LibreOffice takes seconds per run) unless the test is marked
+    ``@pytest.mark.pdf``. Session fixtures (sample_run) are set up before this and do make the PDFs."""
+    if request.node.get_closest_marker("pdf") is None:
+        from vision_report.reports import pdf
+
+        monkeypatch.setattr(pdf, "write_pdfs", lambda pairs, **_: [])
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

@@ -110,6 +110,10 @@ class ReportSettings:
 
     grid_columns: int = 10  # 関係市町村: names per row of the ○ grid (the vision prints 10)
     issued: str | None = None  # 発行年月 printed on the cover, e.g. "2026年7月"; default: from the newest file received
+    pdf: bool = True  # a PDF next to report_<FY>.docx and the 概要版 when LibreOffice is there (reports/pdf.py)
+    pdf_municipalities: bool = False  # also municipalities/*.pdf (about 1 s more per municipality)
+    soffice: str = "soffice"  # LibreOffice's program: a name on PATH or a path
+    pdf_timeout: int = 900  # seconds for all of a run's PDFs; past it LibreOffice is stopped and no PDF is made
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,27 @@ def _report_settings(raw: dict[str, Any]) -> ReportSettings:
     if not isinstance(cols, int) or not 1 <= cols <= 30:
         raise ConfigError(f"設定 report.grid_columns は 1〜30 の整数にしてください（現在: {cols!r}）")
     issued = raw.get("issued")
-    return ReportSettings(grid_columns=cols, issued=str(issued) if issued else None)
+    flags = {}
+    for key in ("pdf", "pdf_municipalities"):
+        value = raw.get(key, getattr(ReportSettings, key))
+        if not isinstance(value, bool):
+            raise ConfigError(f"設定 report.{key} は true か false にしてください（現在: {value!r}）")
+        flags[key] = value
+    soffice = raw.get("soffice", ReportSettings.soffice)
+    if not isinstance(soffice, str) or not soffice.strip():
+        raise ConfigError(
+            f"設定 report.soffice には LibreOffice のコマンド名かパスを書いてください（現在: {soffice!r}）"
+        )
+    timeout = raw.get("pdf_timeout", ReportSettings.pdf_timeout)
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
+        raise ConfigError(f"設定 report.pdf_timeout は1以上の整数（秒）にしてください（現在: {timeout!r}）")
+    return ReportSettings(
+        grid_columns=cols,
+        issued=str(issued) if issued else None,
+        soffice=soffice.strip(),
+        pdf_timeout=timeout,
+        **flags,
+    )
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -1,4 +1,4 @@
-"""Word reports (python-docx): the region report, one per municipality, and the 概要版."""
+"""Word reports (python-docx): the region report, one per municipality, and the 概要版; their PDFs (reports.pdf)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,21 @@ from .docxutil import save
 
 
 def write_reports(data: ReportData, out_dir: Path, issues_by_file: dict[str, list[str]]) -> list[Path]:
-    from . import municipality, region, summary
+    from . import municipality, pdf, region, summary
 
+    fy = data.fiscal_year
     written = [
-        save(region.build_region_report(data), out_dir / f"report_{data.fiscal_year}.docx"),
-        save(summary.build_summary(data), out_dir / f"report_{data.fiscal_year}_概要版.docx"),
+        save(region.build_region_report(data), out_dir / f"report_{fy}.docx"),
+        save(summary.build_summary(data), out_dir / f"report_{fy}_概要版.docx"),
     ]
-    written += municipality.write_municipality_reports(data, out_dir, issues_by_file)
+    town_reports = municipality.write_municipality_reports(data, out_dir, issues_by_file)
+    written += town_reports
+    opts = data.settings.report
+    to_pdf = written[:2] + (town_reports if opts.pdf_municipalities else [])
+    written += pdf.write_pdfs(
+        [(docx, docx.with_suffix(".pdf")) for docx in to_pdf],
+        enabled=opts.pdf,
+        soffice=opts.soffice,
+        timeout=opts.pdf_timeout,
+    )
     return written
