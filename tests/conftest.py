@@ -17,6 +17,8 @@ CSVS = [
     "submissions.csv",
     "kpi_history.csv",
     "budget_history.csv",
+    "held_values.csv",
+    "confirmation_problems.csv",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]

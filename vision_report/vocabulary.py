@@ -100,6 +100,7 @@ def _labels(root: Path) -> dict[str, Any]:
             ("kind", ("expenditure", "kpi")),
             ("location", ("row", "column", "joiner", "separator")),
             ("synthetic", ("mark", "note", "banner", "banner_short")),
+            ("hold", ("mark", "held", "confirmed")),
         )
         for key in keys
         if not (data.get(group) or {}).get(key)
@@ -133,6 +134,11 @@ def kind_labels(root: Path | None = None) -> dict[str, str]:
 
 def synthetic(key: Literal["mark", "note", "banner", "banner_short"], root: Path | None = None) -> str:
     return str(labels(root)["synthetic"][key])
+
+
+def hold_label(key: Literal["mark", "held", "confirmed"], root: Path | None = None) -> str:
+    """要確認 (a value held out of the totals until a coordinator confirms it) and its states."""
+    return str(labels(root)["hold"][key])
 
 
 def status_counts_text(counts: dict[str, int], root: Path | None = None) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import audit
 from .config import Settings
+from .confirmations import apply_confirmations, held_values, read_confirmations
 from .feedback import feedback_file_name, feedback_text
 from .intake import archive as archive_file
 from .intake import inspect_file
@@ -70,7 +71,12 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
                 )
             ],
         )
-    (rec,) = screen([rec], plan, fiscal_year, settings).received
+    year = screen([rec], plan, fiscal_year, settings)
+    (rec,) = year.received
+    held, _problems = apply_confirmations(
+        held_values(year, plan, settings.validation.hold_rules),
+        read_confirmations(settings.confirmations_file(fiscal_year), fiscal_year),
+    )
     code = rec.municipality_code
     member = code is not None and plan.has_municipality(code)
     text = feedback_text(
@@ -81,6 +87,7 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
         name=plan.municipality(code).name if member and code else "構成市町村外",
         rec=rec,
         status=rec.status,
+        held=held,
     )
     key = rec.sha256 or hashlib.sha256(rec.name.encode("utf-8")).hexdigest()
     write_feedback_text(outputs / str(fiscal_year) / "feedback" / feedback_file_name(plan, code, key), text)
