@@ -208,7 +208,7 @@ def test_every_template_variable_is_supplied(out, plan):
         accepted_rows=None,
         per_year={},
     )
-    supplied = set(data.text_context()) | set(data.period_context())
+    supplied = set(data.text_context()) | set(data.period_context()) | set(data.held_context())
     for t in sorted((ROOT / "templates" / "report").glob("*.j2")):
         used = meta.find_undeclared_variables(env.parse(t.read_text(encoding="utf-8")))
         assert used <= supplied, (t.name, used - supplied)

@@ -191,22 +191,26 @@ class ReportData:
             for h in rows.itertuples(index=False)
         )
 
-    def held_text(self, part: str, rows: pd.DataFrame | None = None, with_item: bool = True) -> list[str]:
-        """templates/report/held.txt.j2: the sentences about held values (要確認) for one place in the reports."""
+    def held_context(self, rows: pd.DataFrame | None = None, with_item: bool = True) -> dict:
+        """The variables of templates/report/held.txt.j2: held values (要確認), ``items`` naming ``rows`` (default:
+        every value held out of the totals); ``part`` chooses the place in the reports."""
         from ..confirmations import CONFIRMATION_HEADER
 
         holds = self.holds or no_holds(self.fiscal_year)
         rows = holds.waiting if rows is None else rows
-        return self.text(
-            "held",
-            part=part,
-            mark=hold_label("mark"),
-            n_waiting=len(holds.waiting),
-            n_confirmed=len(holds.confirmed),
-            items=self.held_items(rows, with_item),
-            file=holds.file or f"confirmations/{self.fiscal_year}.csv",
-            header="、".join(CONFIRMATION_HEADER),
-        )
+        return {
+            "part": "",
+            "mark": hold_label("mark"),
+            "n_waiting": len(holds.waiting),
+            "n_confirmed": len(holds.confirmed),
+            "items": self.held_items(rows, with_item),
+            "file": holds.file or f"confirmations/{self.fiscal_year}.csv",
+            "header": "、".join(CONFIRMATION_HEADER),
+        }
+
+    def held_text(self, part: str, rows: pd.DataFrame | None = None, with_item: bool = True) -> list[str]:
+        """templates/report/held.txt.j2: the sentences about held values (要確認) for one place in the reports."""
+        return self.text("held", **(self.held_context(rows, with_item) | {"part": part}))
 
     def text_context(self) -> dict:
         m = self.plan.meta
