@@ -344,3 +344,31 @@ def test_the_reports_say_what_was_confirmed(flow_runs):
     assert "の実績と執行率には、要確認の値" not in region  # confirmed: nothing is left out any more
     town = text(flow_runs["out"] / "municipalities" / "434442_甲佐町.docx")
     assert "2,350,000\n要確認" not in town
+
+
+def test_every_hold_rule_is_a_warning_rule_of_the_suites(root):
+    import json
+
+    severity = {
+        e["meta"]["rule"]: e.get("severity")
+        for p in (root / "expectations").glob("*.json")
+        for e in json.loads(p.read_text(encoding="utf-8"))["expectations"]
+    }
+    assert {r: severity.get(r) for r in load_settings(root).validation.hold_rules} == {
+        "magnitude_kpi": "warning",
+        "magnitude_expenditure": "warning",
+        "over_budget": "warning",
+    }
+
+
+def test_hold_rules_that_are_not_a_list_are_refused_in_japanese(tmp_path):
+    from vision_report.config import ConfigError
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "vision-report.yaml").write_text("validation:\n  hold_rules: magnitude_kpi\n", "utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path)
+    assert str(err.value) == (
+        "設定 validation.hold_rules には、値を要確認として集計から外す警告のルール名の一覧を書いてください"
+        "（例: [magnitude_kpi, magnitude_expenditure, over_budget]。現在: 'magnitude_kpi'）"
+    )
