@@ -11,6 +11,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -19,9 +20,10 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
-from vision_report import audit, screening, year_outputs
+from vision_report import audit, confirmations, screening, year_outputs
 from vision_report.compute import compute_year
 from vision_report.config import Settings, load_settings
+from vision_report.confirmations import Holds
 from vision_report.intake import Received
 from vision_report.plan import Plan, load_plan
 from vision_report.screening import Screening, submissions_table
@@ -177,6 +179,59 @@ def record_decisions(archive: Path, year: Screening, run_id: str) -> None:
     )
 
 
+@task(name="hold_probable_errors", retries=2, retry_delay_seconds=1, cache_policy=NONE)
+def hold_probable_errors(
+    settings: Settings, plan: Plan, year: Screening, archive: Path, folder: Path | None = None
+) -> Holds:
+    """Values flagged as probable errors (config validation.hold_rules) are held out of the totals (要確認) unless
+    confirmations/<FY>.csv confirms them. The confirmations file is archived by content hash, and each held and
+    each confirmed value is audited once (docs/interface.md §3)."""
+    fy = year.fiscal_year
+    path = settings.confirmations_file(fy, folder)
+    conf = confirmations.read_confirmations(path, fy)
+    events: list[tuple[str, dict, dict]] = []
+    if conf.sha256:
+        from vision_report.atomic import create_once
+
+        dest = archive / str(fy) / "confirmations" / f"{conf.sha256}.csv"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        create_once(dest, conf.data)  # the very bytes that were read
+        events.append(("confirmations_received", {"fiscal_year": fy, "sha256": conf.sha256}, {"file": str(path)}))
+    held = confirmations.held_values(year, plan, settings.validation.hold_rules)
+    held, problems = confirmations.apply_confirmations(held, conf)
+    for h in held.to_dict("records"):
+        key = {
+            "fiscal_year": fy,
+            "municipality_code": h["municipality_code"],
+            "kind": h["kind"],
+            "item_id": h["item_id"],
+            "value": h["value"],
+        }
+        events.append(("value_held", key, {"rules": h["rules"], "file": h["file"]}))
+        if h["confirmed"]:
+            events.append(
+                (
+                    "value_confirmed",
+                    key | {"confirmed_by": h["confirmed_by"], "confirmed_on": h["confirmed_on"]},
+                    {"reason": h["reason"], "confirmations_sha256": conf.sha256},
+                )
+            )
+    audit.record_once(archive, events)
+    try:
+        shown = path.relative_to(settings.root).as_posix()
+    except ValueError:
+        shown = str(path)
+    holds = Holds(fy, held, tuple(problems), shown)
+    if len(held):
+        print(
+            f"{fy}年度: 要確認の値 {len(holds.waiting)} 件を集計から外しました"
+            f"（確認済みとして集計に含めた値 {len(holds.confirmed)} 件。確認は {shown} に記入）"
+        )
+    for p in problems:
+        print(f"{fy}年度: {p}")
+    return holds
+
+
 @task(name="compute_results", cache_policy=NONE)
 def compute_results(plan: Plan, fiscal_year: int, rows: pd.DataFrame, settings: Settings) -> dict[str, pd.DataFrame]:
     return compute_year(plan, fiscal_year, rows, settings)
@@ -191,8 +246,9 @@ def write_outputs(
     year: Screening,
     results: dict[str, pd.DataFrame],
     history: dict[int, dict[str, pd.DataFrame]],
+    holds: Holds | None = None,
 ) -> list[Path]:
-    return write_year_outputs(settings, plan, fiscal_year, out_dir, year, results, history)
+    return write_year_outputs(settings, plan, fiscal_year, out_dir, year, results, history, holds)
 
 
 @task(name="write_after_lock_list", retries=2, retry_delay_seconds=2, cache_policy=NONE)
@@ -256,6 +312,7 @@ def yearly_report(
     root: Path | None = None,
     archive: Path | None = None,
     wait_seconds: float = 0.0,
+    confirmations: Path | None = None,
 ) -> dict:
     """One fiscal year: every submission received is archived, validated, and reported.
 
@@ -268,7 +325,7 @@ def yearly_report(
         interrupted = close_interrupted_runs(archive, fiscal_year, run_id)
         record_run_event(archive, "run_started", fiscal_year, run_id)
         try:
-            summary = _run_year(settings, fiscal_year, inputs, outputs, archive, run_id)
+            summary = _run_year(settings, fiscal_year, inputs, outputs, archive, run_id, confirmations)
         except BaseException as exc:
             record_run_event(archive, "run_failed", fiscal_year, run_id, error=f"{type(exc).__name__}: {exc}")
             raise
@@ -286,7 +343,13 @@ def yearly_report(
 
 
 def _run_year(
-    settings: Settings, fiscal_year: int, inputs: Path | None, outputs: Path | None, archive: Path, run_id: str
+    settings: Settings,
+    fiscal_year: int,
+    inputs: Path | None,
+    outputs: Path | None,
+    archive: Path,
+    run_id: str,
+    confirmations_dir: Path | None = None,
 ) -> dict:
     started = time.monotonic()
     inputs = Path(inputs) if inputs else settings.inputs
@@ -302,16 +365,19 @@ def _run_year(
     stage = begin_staging(out_dir, run_id)
     per_year: dict[int, dict[str, pd.DataFrame]] = {}
     this_year: Screening | None = None
+    holds: Holds | None = None
     for fy in range(plan.meta.first_fiscal_year, fiscal_year + 1):
         if fy != fiscal_year and not (inputs / str(fy)).is_dir():
             continue
         received = collect_submissions(settings, plan, fy, inputs, archive)
         docs = stage / "data_docs" if fy == fiscal_year else None
         year = screen_submissions(received, plan, fy, settings, docs)
+        year_holds = hold_probable_errors(settings, plan, year, archive, confirmations_dir)
+        year = replace(year, accepted_rows=confirmations.mark_held(year.accepted_rows, year_holds.held))
         per_year[fy] = compute_results(plan, fy, year.accepted_rows, settings)
         if fy == fiscal_year:
             record_decisions(archive, year, run_id)
-            this_year = year
+            this_year, holds = year, year_holds
     assert this_year is not None
     results = per_year[fiscal_year]
     no_submissions = all(r.status in NOT_SUBMISSIONS for r in this_year.received)
@@ -324,7 +390,7 @@ def _run_year(
     )
     if warning:
         get_run_logger().warning(warning)
-    written = write_outputs(settings, plan, fiscal_year, stage, this_year, results, per_year)
+    written = write_outputs(settings, plan, fiscal_year, stage, this_year, results, per_year, holds)
     publish_outputs(stage, out_dir, fiscal_year, run_id, this_year.received)
     subs = submissions_table(plan, this_year.received, fiscal_year, settings.deadlines.for_year(fiscal_year))
     publish_artifacts(plan, fiscal_year, subs, results["kpi_attainment"], warning)

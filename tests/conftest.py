@@ -19,6 +19,8 @@ CSVS = [
     "budget_history.csv",
     "evaluations.csv",
     "initiative_texts.csv",
+    "held_values.csv",
+    "confirmation_problems.csv",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -134,3 +134,18 @@ def test_run_summary(sample_run):
     s = sample_run["summary"]
     assert s["fiscal_year"] == 2024 and s["statuses"]["rejected"] == 3
     assert sample_run["summary2"]["statuses"] == s["statuses"]
+
+
+def test_the_probable_error_of_the_sample_is_held_out(sample_run):
+    """甲佐町 sends 2,350,000 千円 on 3.13.3 (a 円/千円 mix-up): held (要確認) and out of every total."""
+    held = read_csv(sample_run["out"] / "held_values.csv")
+    assert [(h["municipality_code"], h["kind"], h["item_id"], h["value"], h["confirmed"]) for h in held] == [
+        ("434442", "expenditure", "3.13.3", "2350000", "false")
+    ]
+    budget = {r["initiative_id"]: r for r in read_csv(sample_run["out"] / "budget_execution.csv")}
+    assert budget["3.13.3"]["values_held"] == "1" and float(budget["3.13.3"]["actual_thousand_yen"]) < 10000
+    assert budget["3.13.2"]["values_held"] == "0"
+    history = {r["initiative_id"]: r for r in read_csv(sample_run["out"] / "budget_history.csv")}
+    assert history["3.13.3"]["2024"] == budget["3.13.3"]["actual_thousand_yen"]
+    feedback = (sample_run["out"] / "feedback" / "434442_甲佐町.txt").read_bytes().decode("utf-8-sig")
+    assert "要確認（集計に含めていません）" in feedback

@@ -222,7 +222,7 @@ def test_every_template_variable_is_supplied(out, plan):
         accepted_rows=None,
         per_year={},
     )
-    supplied = set(data.text_context()) | set(data.period_context())
+    supplied = set(data.text_context()) | set(data.period_context()) | set(data.held_context())
     for t in sorted((ROOT / "templates" / "report").glob("*.j2")):
         if t.name == "evaluation.txt.j2":
             continue  # sentences rendered one by one with their own values: tests/test_evaluation_report.py

@@ -104,6 +104,7 @@ def _run_year_with_prefect(args: argparse.Namespace, settings, archive: Path) ->
                     root=settings.root,
                     archive=archive,
                     wait_seconds=args.wait,
+                    confirmations=Path(args.confirmations) if args.confirmations else None,
                 )
                 _flush_prefect()  # while the server is still there to receive the last log lines
     except ServerStartError as exc:
@@ -310,6 +311,67 @@ def cmd_serve(args: argparse.Namespace) -> int:
             _say("Prefect のサーバーとワーカーを停止しました。")
 
 
+def cmd_confirm(args: argparse.Namespace) -> int:
+    """Record a coordinator's confirmation of a held value (要確認) in confirmations/<FY>.csv (docs/interface.md §3)."""
+    import csv
+    import io
+
+    from .confirmations import append_confirmation, parse_date
+    from .normalize import parse_number
+    from .textfmt import fmt_num
+
+    settings, plan = _settings_and_plan(args)
+    fy, code, item = args.fiscal_year, args.municipality.strip(), args.id.strip()
+    if not args.by.strip() or not args.reason.strip():
+        print("エラー: 確認者（--by）と理由（--reason）を書いてください。", file=sys.stderr)
+        return 1
+    on = parse_date(args.date) if args.date else None
+    if args.date and on is None:
+        print(f"エラー: 確認日「{args.date}」を日付として読めません（例: 2025-07-10）。", file=sys.stderr)
+        return 1
+    kind = "expenditure" if plan.has_initiative(item) else "kpi" if plan.has_kpi(item) else None
+    if kind is None:
+        print(f"エラー: ID「{item}」は計画の取組IDにもKPIのIDにもありません。", file=sys.stderr)
+        return 1
+    value = None
+    if args.value is not None:
+        value = parse_number(args.value).value
+        if value is None:
+            print(f"エラー: 実績値「{args.value}」を数値として読めません。", file=sys.stderr)
+            return 1
+    else:  # the value held in the newest run's list (held_values.csv)
+        listed = (Path(args.outputs) if args.outputs else settings.outputs) / str(fy) / "held_values.csv"
+        rows = []
+        if listed.is_file():
+            rows = list(csv.DictReader(io.StringIO(listed.read_bytes().decode("utf-8-sig"))))
+        match = [r for r in rows if r["municipality_code"] == code and r["item_id"] == item and r["kind"] == kind]
+        if not match:
+            print(
+                f"エラー: {listed} に {code} の {item} の要確認の値がありません。"
+                "値を --value で指定するか、先に vision-report run を実行してください。",
+                file=sys.stderr,
+            )
+            return 1
+        value = float(match[0]["value"])
+    folder = Path(args.confirmations) if args.confirmations else None
+    path = settings.confirmations_file(fy, folder)
+    append_confirmation(
+        path,
+        municipality_code=code,
+        kind=kind,
+        item_id=item,
+        value=value,
+        confirmed_by=args.by.strip(),
+        reason=args.reason.strip(),
+        confirmed_on=on,
+    )
+    print(
+        f"{path} に確認を記入しました（{code} {item} {fmt_num(value)}、確認者 {args.by.strip()}）。"
+        f"集計に反映するには vision-report run --fiscal-year {fy} を実行してください。"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="vision-report",
@@ -326,7 +388,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--wait", type=float, default=0.0, help="同じ年度の集計が実行中のとき、終わるまで待つ秒数（既定: 待たずに終了）"
     )
+    p.add_argument("--confirmations", help="要確認の値の確認ファイルのフォルダ（既定: confirmations）")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("confirm", help="要確認の値を正しい値として確認する（confirmations/<年度>.csv に記入）")
+    p.add_argument("--fiscal-year", type=int, required=True, help="年度（例: 2024）")
+    p.add_argument("--municipality", required=True, help="市町村コード（例: 434442）")
+    p.add_argument("--id", required=True, help="取組ID または KPI の ID（例: 3.13.3）")
+    p.add_argument("--by", required=True, help="確認者")
+    p.add_argument("--reason", required=True, help="確認の理由（市町村に確かめた内容など）")
+    p.add_argument("--value", help="確認する値（既定: outputs/<年度>/held_values.csv の値）")
+    p.add_argument("--date", help="確認日（既定: 今日）")
+    p.add_argument("--outputs", help="出力先フォルダ（既定: outputs）")
+    p.add_argument("--confirmations", help="確認ファイルのフォルダ（既定: confirmations）")
+    p.set_defaults(func=cmd_confirm)
 
     for name, text in (
         ("lock", "年度を確定（ロック）する: 以後のファイルは保管・一覧のみ"),

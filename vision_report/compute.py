@@ -533,12 +533,55 @@ def history_tables(plan: Plan, per_year: dict[int, dict[str, pd.DataFrame]]) -> 
     return {"kpi_history": kpi, "budget_history": bud}
 
 
+# appended to kpi_attainment, budget_execution and rollup by compute_year: how many values of the row's figures are
+# held out as probable errors (要確認, docs/interface.md §3) until a coordinator confirms them
+HELD_COUNT_COLUMN = "values_held"
+
+
+def counted_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows the totals count: without held KPI values (as if not received: the KPI is then provisional), and
+    with held expenditure values as NaN (the municipality's 実施状況 still counts, its amount does not). Rows
+    without a ``held`` column are all counted."""
+    if rows is None or len(rows) == 0 or "held" not in rows.columns:
+        return rows
+    held = rows["held"].astype(bool)
+    out = rows[~(held & (rows["kind"] == "kpi"))].copy()
+    out.loc[out["held"].astype(bool), "value"] = np.nan
+    return out.drop(columns="held")
+
+
+def _held_counts(rows: pd.DataFrame, kind: str) -> dict[str, int]:
+    if rows is None or len(rows) == 0 or "held" not in rows.columns:
+        return {}
+    h = rows[rows["held"].astype(bool) & (rows["kind"] == kind)]
+    return {str(k): int(v) for k, v in h.groupby("item_id", sort=False).size().items()}
+
+
 def compute_year(plan: Plan, fiscal_year: int, rows: pd.DataFrame, settings: Settings) -> dict[str, pd.DataFrame]:
-    """Every table of one fiscal year from its accepted rows: kpi_attainment, budget_execution, rollup."""
+    """Every table of one fiscal year from its accepted rows: kpi_attainment, budget_execution, rollup.
+
+    Rows marked ``held`` (confirmations.mark_held) are left out of every figure (see :func:`counted_rows`); each
+    table gets HELD_COUNT_COLUMN at its end, and a KPI with a held value says so in its rating_reason."""
+    from .vocabulary import hold_label
+
+    counted = counted_rows(rows)
     basis, everyone = kpi_reporter_sets(plan, fiscal_year)
-    kpi = kpi_attainment(plan_kpi_table(plan, fiscal_year), rows, basis, settings.ratings, all_reporters=everyone)
-    budget = budget_execution(plan_initiative_table(plan, fiscal_year), rows)
-    return {"kpi_attainment": kpi, "budget_execution": budget, "rollup": rollup(plan, kpi, budget)}
+    kpi = kpi_attainment(plan_kpi_table(plan, fiscal_year), counted, basis, settings.ratings, all_reporters=everyone)
+    budget = budget_execution(plan_initiative_table(plan, fiscal_year), counted)
+    held_kpi, held_exp = _held_counts(rows, "kpi"), _held_counts(rows, "expenditure")
+    kpi[HELD_COUNT_COLUMN] = kpi["kpi_id"].map(lambda k: held_kpi.get(k, 0)).astype("int64")
+    note = [f"{hold_label('mark')}の値 {n}件を除く" if n else "" for n in kpi[HELD_COUNT_COLUMN]]
+    kpi["rating_reason"] = ["／".join(p for p in (r, n) if p) for r, n in zip(kpi["rating_reason"], note, strict=True)]
+    budget[HELD_COUNT_COLUMN] = budget["initiative_id"].map(lambda i: held_exp.get(i, 0)).astype("int64")
+    roll = rollup(plan, kpi, budget)
+    kpi_held = kpi.set_index("kpi_id")[HELD_COUNT_COLUMN]
+    budget_held = budget.set_index("initiative_id")[HELD_COUNT_COLUMN]
+    roll[HELD_COUNT_COLUMN] = [
+        int(kpi_held.reindex([k for k in ids.split(";") if k]).sum()) + int(budget_held.reindex(list(inits)).sum())
+        for ids, (_l, _n, _name, _s, inits) in zip(roll["kpi_ids"], _rollup_nodes(plan), strict=True)
+    ]
+    roll[HELD_COUNT_COLUMN] = roll[HELD_COUNT_COLUMN].astype("int64")
+    return {"kpi_attainment": kpi, "budget_execution": budget, "rollup": roll}
 
 
 # --------------------------------------------------------------------------------------------------- same basis

@@ -46,6 +46,8 @@ class ValidationSettings:
     max_rows: int = 5000  # data rows per file, checked right after reading (before validation)
     max_messages_per_rule: int = 20  # issues per rule and file, then one "…ほか N 件"
     header_search_rows: int = 10  # the header row is looked for among this many first rows (title rows above it)
+    # warnings whose value is a probable error: held out of every total until a coordinator confirms it (要確認)
+    hold_rules: tuple[str, ...] = ("magnitude_kpi", "magnitude_expenditure", "over_budget")
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,12 @@ class Settings:
     report: ReportSettings = field(default_factory=lambda: ReportSettings())
     final_evaluation: FinalEvaluation = field(default_factory=FinalEvaluation)
     evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
+    confirmations: Path | None = None  # folder of confirmations/<FY>.csv (config paths.confirmations)
+
+    def confirmations_file(self, fiscal_year: int, folder: Path | None = None) -> Path:
+        """The coordinator's confirmations of held values (要確認) for ``fiscal_year``: <folder>/<FY>.csv."""
+        base = folder or self.confirmations or self.root / "confirmations"
+        return base / f"{fiscal_year}.csv"
 
     def plan_dir_for(self, fiscal_year: int) -> Path:
         """The plan folder that covers ``fiscal_year`` (config ``plans:``); ConfigError (Japanese) when none does."""
@@ -315,6 +323,14 @@ def load_settings(root: Path | None = None, config_path: Path | None = None) -> 
     if unknown:
         raise ConfigError(f"設定 validation に不明な項目があります: {', '.join(sorted(unknown))}")
     plans = _plan_ranges(raw, root)
+    if "hold_rules" in v:
+        rules = v["hold_rules"]
+        if not isinstance(rules, list) or not all(isinstance(r, str) and r for r in rules):
+            raise ConfigError(
+                "設定 validation.hold_rules には、値を要確認として集計から外す警告のルール名の一覧を書いてください"
+                f"（例: [magnitude_kpi, magnitude_expenditure, over_budget]。現在: {rules!r}）"
+            )
+        v = {**v, "hold_rules": tuple(rules)}
     return Settings(
         root=root,
         plan_dir=plans[-1].plan_dir,
@@ -323,6 +339,7 @@ def load_settings(root: Path | None = None, config_path: Path | None = None) -> 
         inputs=root / paths.get("inputs", "inputs"),
         outputs=root / paths.get("outputs", "outputs"),
         archive=root / paths.get("archive", "archive"),
+        confirmations=root / paths.get("confirmations", "confirmations"),
         ratings=RatingThresholds(_thresholds(ratings, "progress"), _thresholds(ratings, "attainment")),
         validation=ValidationSettings(**v),
         prefect_home=root / (raw.get("prefect", {}) or {}).get("home", ".prefect"),

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from .intake import Issue, Received, submission_of
 from .plan import Plan
-from .textfmt import jinja_env, jst
+from .textfmt import fmt_num, jinja_env, jst
 from .vocabulary import (
     ACCEPTED_STATUSES,
     Severity,
     Status,
+    hold_label,
     kind_labels,
     labels,
     location,
@@ -63,9 +64,11 @@ def feedback_text(
     accepted_summary: list[str] | None = None,
     other_files: list[Received] | None = None,
     rows=None,
+    held=None,
 ) -> str:
     """templates/feedback.txt.j2 rendered for one submitter. ``rows``: the prepared rows of the screening (to list
-    every row without 取組実績; without them the capped warnings say it)."""
+    every row without 取組実績; without them the capped warnings say it); ``held``: its rows of the held values
+    (要確認)."""
     ctx = feedback_context(
         plan,
         fiscal_year,
@@ -76,6 +79,7 @@ def feedback_text(
         accepted_summary=accepted_summary,
         other_files=other_files,
         rows=rows,
+        held=held,
     )
     return jinja_env(templates_dir).get_template("feedback.txt.j2").render(**ctx)
 
@@ -91,6 +95,7 @@ def feedback_context(
     accepted_summary: list[str] | None = None,
     other_files: list[Received] | None = None,
     rows=None,
+    held=None,
 ) -> dict:
     """Every variable templates/feedback.txt.j2 may use."""
     issues = sorted(rec.issues if rec else [], key=lambda i: (i.row or 0, i.column or "", i.rule))
@@ -124,8 +129,39 @@ def feedback_context(
         "accepted_summary": accepted_summary or [],
         "other_files": [{"file": o.name, "status_label": status_label(o.status, "long")} for o in (other_files or [])],
         "to_submit": to_submit,
+        "hold_mark": hold_label("mark"),
+        "held": held_items(held),
     }
     return ctx
+
+
+def _where(row) -> str:
+    """「33行目：」 (the row of the file, as the issues above say it), "" without a row."""
+    where = location(int(row), None) if row is not None and row == row and str(row) != "" else ""
+    return where + labels()["location"]["separator"] if where else ""
+
+
+def held_items(held) -> list[dict]:
+    """Held values (confirmations.HELD_COLUMNS rows) for the feedback: what, the value, held or confirmed."""
+    if held is None or len(held) == 0:
+        return []
+    kinds = kind_labels()
+    out = []
+    for h in held.to_dict("records"):
+        confirmed = bool(h["confirmed"])
+        out.append(
+            {
+                "where": _where(h["row"]),
+                "what": f"{kinds.get(h['kind'], h['kind'])} {h['item_id']} {h['item_name']}".strip(),
+                "value": f"{fmt_num(h['value'])} {h['unit']}".strip(),
+                "messages": h["messages"],
+                "confirmed": confirmed,
+                "state": hold_label("confirmed" if confirmed else "held"),
+                "confirmed_by": h["confirmed_by"],
+                "confirmed_on": h["confirmed_on"],
+            }
+        )
+    return out
 
 
 def feedback_file_name(plan: Plan, code: str | None, sha256: str | None) -> str:
@@ -140,8 +176,6 @@ def feedback_file_name(plan: Plan, code: str | None, sha256: str | None) -> str:
 
 def accepted_summary(rows, file_id: int) -> list[str]:
     """What was taken from an accepted file: counts and totals, for its feedback."""
-    from .textfmt import fmt_num
-
     kinds = kind_labels()
     mine = rows[rows["file_id"] == file_id]
     exp = mine[mine["kind"] == "expenditure"]
@@ -158,8 +192,9 @@ def accepted_summary(rows, file_id: int) -> list[str]:
     return out
 
 
-def feedbacks(plan: Plan, fiscal_year: int, templates_dir: Path, screening) -> dict[str, str]:
-    """Feedback text per feedback file name: every member of the plan, and every file from a non-member."""
+def feedbacks(plan: Plan, fiscal_year: int, templates_dir: Path, screening, held=None) -> dict[str, str]:
+    """Feedback text per feedback file name: every member of the plan, and every file from a non-member.
+    ``held``: the year's held values (confirmations.HELD_COLUMNS), each told to its municipality."""
     out: dict[str, str] = {}
     by_code: dict[str, list[Received]] = {}
     for r in screening.received:
@@ -184,6 +219,7 @@ def feedbacks(plan: Plan, fiscal_year: int, templates_dir: Path, screening) -> d
             accepted_summary=summary,
             other_files=[r for r in recs if r is not main],
             rows=screening.rows,
+            held=held[held["file"] == main.name] if held is not None and len(held) and main else None,
         )
     for code, recs in sorted(by_code.items()):
         if code in member_codes:

@@ -40,6 +40,9 @@ class Screening:
     received: tuple[Received, ...]  # every file found, each with its issues and decided status
     rows: pd.DataFrame  # prepared rows of every file that was read (accepted or not)
     accepted_rows: pd.DataFrame  # ACCEPTED_ROW_COLUMNS, from accepted files only
+    # (row_key, rule) of every row-level warning, before messages are capped per rule: what confirmations.held_values
+    # reads to hold probable errors (要確認) out of the totals
+    warned: tuple[tuple[str, str], ...] = ()
 
     def status_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -149,7 +152,8 @@ def screen(
     ok = {r.file_id for r in mine if r.status in ACCEPTED_STATUSES}
     accepted = prepared[prepared["file_id"].isin(ok)][ACCEPTED_ROW_COLUMNS].copy()
     accepted["status"] = accepted["status"].where(accepted["status"] != "", None)
-    return Screening(fiscal_year, tuple(mine), prepared, accepted.reset_index(drop=True))
+    warned = tuple(sorted({(f.row_key, f.rule) for f in findings if f.severity == "warning"}))
+    return Screening(fiscal_year, tuple(mine), prepared, accepted.reset_index(drop=True), warned)
 
 
 def issues_text(rec: Received, severity: Severity) -> str:

@@ -106,6 +106,7 @@ def _labels(root: Path) -> dict[str, Any]:
             ("location", ("row", "column", "joiner", "separator")),
             ("synthetic", ("mark", "note", "banner", "banner_short")),
             ("year", ("fiscal", "calendar", "date")),
+            ("hold", ("mark", "held", "confirmed")),
         )
         for key in keys
         if not (data.get(group) or {}).get(key)
@@ -155,6 +156,11 @@ def date_label(iso: str, root: Path | None = None) -> str:
     except ValueError:
         return iso
     return str(labels(root)["year"]["date"]).format(year=d.year, month=d.month, day=d.day)
+
+
+def hold_label(key: Literal["mark", "held", "confirmed"], root: Path | None = None) -> str:
+    """要確認 (a value held out of the totals until a coordinator confirms it) and its states."""
+    return str(labels(root)["hold"][key])
 
 
 def status_counts_text(counts: dict[str, int], root: Path | None = None) -> str:

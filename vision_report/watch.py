@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import audit
 from .config import Settings
+from .confirmations import apply_confirmations, held_values, read_confirmations
 from .feedback import feedback_file_name, feedback_text
 from .intake import archive as archive_file
 from .intake import inspect_file
@@ -89,6 +90,10 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
             via="watch",
         )
         return rec.status
+    held, _problems = apply_confirmations(
+        held_values(year, plan, settings.validation.hold_rules),
+        read_confirmations(settings.confirmations_file(fiscal_year), fiscal_year),
+    )
     code = rec.municipality_code
     member = code is not None and plan.has_municipality(code)
     text = feedback_text(
@@ -100,6 +105,7 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
         rec=rec,
         status=rec.status,
         rows=year.rows,
+        held=held,
     )
     key = rec.sha256 or hashlib.sha256(rec.name.encode("utf-8")).hexdigest()
     write_feedback_text(outputs / str(fiscal_year) / "feedback" / feedback_file_name(plan, code, key), text)

@@ -24,6 +24,7 @@ import pandas as pd
 from .atomic import remove_stale_temps, write_bytes
 from .compute import compute_period, history_tables
 from .config import Settings
+from .confirmations import Holds, no_holds
 from .evaluations import evaluations_table, texts_table
 from .feedback import feedbacks
 from .panel_opinions import panel_opinions_of
@@ -56,7 +57,9 @@ def write_year_outputs(
     year: Screening,
     results: dict[str, pd.DataFrame],
     per_year: dict[int, dict[str, pd.DataFrame]],
+    holds: Holds | None = None,
 ) -> list[Path]:
+    holds = holds or no_holds(fiscal_year)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(out_dir)  # a run killed mid-way left these; the run lock keeps other runs out
     written = [write_csv(out_dir / f"{name}.csv", results[name]) for name in CSV_FILES]
@@ -64,12 +67,14 @@ def write_year_outputs(
     written.append(write_csv(out_dir / "submissions.csv", subs))
     written.append(write_csv(out_dir / "evaluations.csv", evaluations_table(plan, year.accepted_rows, fiscal_year)))
     written.append(write_csv(out_dir / "initiative_texts.csv", texts_table(plan, year.accepted_rows, fiscal_year)))
+    written.append(write_csv(out_dir / "held_values.csv", holds.held))
+    written.append(write_csv(out_dir / "confirmation_problems.csv", holds.problems_table()))
     for name, df in history_tables(plan, per_year).items():
         written.append(write_csv(out_dir / f"{name}.csv", df))
     period = compute_period(plan, per_year, fiscal_year, settings)
     for name, df in period.items():
         written.append(write_csv(out_dir / f"{name}.csv", df))
-    for file_name, text in feedbacks(plan, fiscal_year, settings.root / "templates", year).items():
+    for file_name, text in feedbacks(plan, fiscal_year, settings.root / "templates", year, holds.held).items():
         written.append(write_feedback_text(out_dir / "feedback" / file_name, text))
     print(f"報告書（圏域・市町村別 {len(plan.members(fiscal_year))} 件）を作成しています…")
     data = ReportData(
@@ -82,6 +87,7 @@ def write_year_outputs(
         accepted_rows=year.accepted_rows,
         per_year=per_year,
         panel=panel_opinions_of(year.received),
+        holds=holds,
     )
     issues = {r.name: [f"{severity_label(i.severity)}: {located_message(i)}" for i in r.issues] for r in year.received}
     written += write_reports(data, out_dir, issues)

@@ -14,11 +14,12 @@ import pandas as pd
 import yaml
 
 from ..config import Settings
+from ..confirmations import Holds, no_holds
 from ..panel_opinions import PanelOpinions
 from ..plan import Kpi, Plan
 from ..screening import member_statuses
 from ..textfmt import fmt_num, fmt_signed, jinja_env, wareki
-from ..vocabulary import ACCEPTED_STATUSES, Status, status_label
+from ..vocabulary import ACCEPTED_STATUSES, Status, hold_label, kind_labels, status_label
 from ..vocabulary import synthetic as synthetic_label
 from . import evaluation_context as ev
 from .docxutil import DocProps
@@ -65,6 +66,7 @@ class ReportData:
     issued_on: date | None = None  # the documents' created/modified date; default: the first day of ``issued``
     synthetic: bool = False
     panel: PanelOpinions = field(default_factory=PanelOpinions)  # the ビジョン懇談会's opinions (inputs/<FY>/)
+    holds: Holds | None = None  # values held out of the totals (要確認) and the confirmations' problems
     kpi: pd.DataFrame = field(init=False)
     budget: pd.DataFrame = field(init=False)
     rollup: pd.DataFrame = field(init=False)
@@ -78,6 +80,8 @@ class ReportData:
             self.issued = f"{today.year}年{today.month}月"
         if self.issued_on is None:
             self.issued_on = issue_date(self.issued)
+        if self.holds is None:
+            self.holds = no_holds(self.fiscal_year)
         files = " ".join(str(f) for f in self.subs["file"].fillna(""))
         self.synthetic = self.synthetic or synthetic_label("mark") in files
 
@@ -253,6 +257,37 @@ class ReportData:
 
     def good_label(self) -> str:
         return "・".join(self.settings.evaluation.good_grades)
+
+    def held_items(self, rows: pd.DataFrame, with_item: bool = True) -> str:
+        """Held values as one phrase: 「甲佐町 事業費 3.13.3 2,350,000 千円」 (without the item: 「甲佐町 2,350,000 千円」)."""
+        kinds = kind_labels()
+        return "、".join(
+            f"{h.municipality_name} "
+            + (f"{kinds.get(h.kind, h.kind)} {h.item_id} " if with_item else "")
+            + f"{fmt_num(h.value)} {h.unit}".rstrip()
+            for h in rows.itertuples(index=False)
+        )
+
+    def held_context(self, rows: pd.DataFrame | None = None, with_item: bool = True) -> dict:
+        """The variables of templates/report/held.txt.j2: held values (要確認), ``items`` naming ``rows`` (default:
+        every value held out of the totals); ``part`` chooses the place in the reports."""
+        from ..confirmations import CONFIRMATION_HEADER
+
+        holds = self.holds or no_holds(self.fiscal_year)
+        rows = holds.waiting if rows is None else rows
+        return {
+            "part": "",
+            "mark": hold_label("mark"),
+            "n_waiting": len(holds.waiting),
+            "n_confirmed": len(holds.confirmed),
+            "items": self.held_items(rows, with_item),
+            "file": holds.file or f"confirmations/{self.fiscal_year}.csv",
+            "header": "、".join(CONFIRMATION_HEADER),
+        }
+
+    def held_text(self, part: str, rows: pd.DataFrame | None = None, with_item: bool = True) -> list[str]:
+        """templates/report/held.txt.j2: the sentences about held values (要確認) for one place in the reports."""
+        return self.text("held", **(self.held_context(rows, with_item) | {"part": part}))
 
     def text_context(self) -> dict:
         m = self.plan.meta

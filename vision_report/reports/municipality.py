@@ -11,7 +11,7 @@ import pandas as pd
 from ..config import EvaluationSettings, find_root
 from ..plan import Plan
 from ..textfmt import fmt_num, fmt_pct, jinja_env, wareki
-from ..vocabulary import status_label, timeliness_label
+from ..vocabulary import hold_label, status_label, timeliness_label
 from ..vocabulary import synthetic as synthetic_label
 from . import evaluation_context as ev
 from .context import ReportData, kpi_value, report_headings
@@ -75,6 +75,10 @@ def build_municipality_report(
             add_note(doc, f"※ {f}: {line}")
 
     spend = rows[rows["kind"] == "expenditure"].set_index("item_id")
+    # values held out of the totals (要確認): printed with the mark, left out of this report's own total too
+    flagged = rows[rows["held"].astype(bool)] if "held" in rows.columns else rows.iloc[0:0]
+    held = set(zip(flagged["kind"], flagged["item_id"], strict=True))
+    mark = hold_label("mark")
     doc.add_heading("参加している取組と支出", level=2)
     irows = []
     total = 0.0
@@ -82,12 +86,13 @@ def build_municipality_report(
         b = budget.loc[ini.id]
         v = spend["value"].get(ini.id) if len(spend) else None
         st = spend["status"].get(ini.id) if len(spend) else None
-        total += v or 0
+        is_held = ("expenditure", ini.id) in held
+        total += 0 if is_held else (v or 0)
         irows.append(
             [
                 ini.id,
                 ini.name,
-                fmt_num(v),
+                fmt_num(v) + (f"\n{mark}" if is_held else ""),
                 st or "—",
                 fmt_num(b["planned_thousand_yen"]),
                 fmt_num(b["actual_thousand_yen"]),
@@ -106,6 +111,10 @@ def build_municipality_report(
         doc,
         f"※ 金額は千円。本市町村の支出の合計 {fmt_num(total)} 千円。圏域の計画・実績は取組全体（全参加市町村）の額。",
     )
+    if held and template is not None:  # the sentence is in templates/report/held.txt.j2 beside the style template
+        text = jinja_env(template.parent).get_template("report/held.txt.j2").render(part="municipality", mark=mark)
+        for line in (ln for ln in text.splitlines() if ln.strip()):
+            add_note(doc, line)
     add_own_evaluations(doc, plan, fiscal_year, code, rows, template, evaluation or EvaluationSettings())
 
     doc.add_heading("報告しているKPIと圏域に占める割合", level=2)
@@ -115,11 +124,12 @@ def build_municipality_report(
         r = kpi.loc[k.id]
         v = vals.get(k.id)
         region = r["actual"]
-        share = v / region * 100 if v is not None and pd.notna(region) and region else None
+        is_held = ("kpi", k.id) in held
+        share = v / region * 100 if v is not None and pd.notna(region) and region and not is_held else None
         krows.append(
             [
                 f"{k.name}（{k.unit}）",
-                kpi_value(k, v),
+                kpi_value(k, v) + (f"\n{mark}" if is_held else ""),
                 kpi_value(k, region),
                 fmt_pct(share),
                 "—" if r["rating"] == "-" else str(r["rating"]),

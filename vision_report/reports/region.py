@@ -10,7 +10,7 @@ from docx.shared import Pt
 
 from ..plan import Initiative, Kpi, PolicyArea
 from ..textfmt import fmt_num, fmt_pct, is_missing
-from ..vocabulary import date_label, status_label, timeliness_label, year_label
+from ..vocabulary import date_label, hold_label, kind_labels, status_label, timeliness_label, year_label
 from ..vocabulary import synthetic as synthetic_label
 from . import charts
 from .context import ReportData, kpi_value
@@ -229,6 +229,7 @@ def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
     _gap(doc)
     budget_table(doc, data, ini)
     add_note(doc, status_line(data, ini))
+    add_held_note(doc, data, "expenditure", ini.id)
     add_initiative_results(doc, data, ini)
 
 
@@ -265,6 +266,52 @@ def add_initiative_results(doc, data: ReportData, ini: Initiative) -> None:
         p.add_run(title).bold = True
         for r in part.itertuples(index=False):
             add_note(doc, data.snippet("other", names=list(r.names), text=str(r.text)))
+
+
+def add_held_note(doc, data: ReportData, kind: str, item_id: str) -> None:
+    """Under an item's figures: the held values (要確認) its totals leave out, if any."""
+    waiting = data.holds.waiting if data.holds is not None else None
+    if waiting is None or not len(waiting):
+        return
+    mine = waiting[(waiting["kind"] == kind) & (waiting["item_id"] == item_id)]
+    if len(mine):
+        for line in data.held_text("initiative", mine, with_item=False):
+            add_note(doc, line)
+
+
+def add_held_section(doc, data: ReportData) -> None:
+    """要確認の値: what was held out of the totals, why, whether confirmed, and how to confirm (docs/interface.md §3)."""
+    holds = data.holds
+    if holds is None or (not len(holds.held) and not holds.problems):
+        return
+    doc.add_heading(data.heading("held"), level=2)
+    for line in data.held_text("section"):
+        doc.add_paragraph(line)
+    kinds = kind_labels()
+    rows = [
+        [
+            h.municipality_name,
+            f"{kinds.get(h.kind, h.kind)} {h.item_id}",
+            h.item_name,
+            f"{fmt_num(h.value)} {h.unit}".strip(),
+            h.messages,
+            hold_label("mark")
+            if not h.confirmed
+            else f"{hold_label('confirmed')}\n{h.confirmed_by}（{h.confirmed_on}）\n{h.reason}",
+        ]
+        for h in holds.held.itertuples(index=False)
+    ]
+    if rows:
+        add_table(
+            doc,
+            ["市町村", "区分・ID", "項目", "値", "理由", "状態"],
+            rows,
+            widths=[18, 22, 34, 26, 44, 26],
+            numeric={3},
+            center={1},
+        )
+    for line in holds.problems:
+        add_note(doc, "※ " + line)
 
 
 def _gap(doc) -> None:
@@ -444,6 +491,7 @@ def add_overview(doc, data: ReportData) -> None:
         numeric={5, 6},
         center={3, 4},
     )
+    add_held_section(doc, data)
     doc.add_heading(data.phrase("overview_method"), level=2)
     for line in data.text("method"):
         add_note(doc, line)
@@ -546,6 +594,10 @@ def _management_budget(doc, data: ReportData) -> None:
         numeric={1, 2, 3, 6},
         center={4, 5},
     )
+    waiting = data.holds.waiting if data.holds is not None else None
+    if waiting is not None and len(waiting):
+        for line in data.held_text("management"):
+            add_note(doc, line)
     caption = data.phrase("execution_chart_caption", year=year_label(data.fiscal_year))
     add_picture(doc, charts.execution_bars(labels, planned, actual, data.phrase_map("chart")), 140, caption)
 

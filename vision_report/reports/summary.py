@@ -51,6 +51,10 @@ def build_summary(data: ReportData):
             else doc.add_paragraph()
         )
         p.add_run(line)
+    waiting = data.holds.waiting if data.holds is not None else None
+    if waiting is not None and len(waiting):  # what the figures above leave out (要確認)
+        for line in data.held_text("summary"):
+            add_note(doc, line)
     doc.add_heading(data.heading("summary_pillars"), level=2)
     rows = []
     labels, counts = [], []
