@@ -26,7 +26,7 @@ def test_check_accepts_a_good_file(capsys):
 def test_check_refuses_a_bad_file_with_row_and_column(capsys):
     assert main(["check", str(FIX / "bad" / "434337_value_not_number.csv"), "--fiscal-year", "2024"]) == 1
     out = capsys.readouterr().out
-    assert "  65行目・「実績値」列：実績値「約500」を数値として読めません。\n      入力されていた値: 約500\n" in out
+    assert "  65行目・「実績値」列：実績値「約500」を数値として読めません。\n      入力値: 約500\n" in out
     assert "このファイルは差し戻しになります（エラー 1 件）" in out
 
 

@@ -152,4 +152,4 @@ def test_the_small_plan_runs_end_to_end_and_renders_every_report(tmp_path, prefe
     assert f"{n + 1} 進行管理" in headings and f"{n + 2} 計画期間のこれまでの状況（2026〜2028年度）" in headings
     header_cells = [c.text for t in doc.tables for c in t.rows[0].cells]
     assert f"目標値（{small.meta.last_fiscal_year}年度）" in header_cells and "目標値（2025年度）" not in header_cells
-    assert Document(out / "report_2028_概要版.docx").paragraphs[0].text.endswith("進捗状況【概要版】")
+    assert Document(out / "report_2028_概要版.docx").paragraphs[0].text.endswith("進捗状況報告書【概要版】")

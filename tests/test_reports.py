@@ -163,7 +163,7 @@ def test_municipality_reports_and_summary(out, plan):
 def test_summary_report_figures_equal_the_csvs(out, plan):
     """The 概要版 is what councillors read first: its counts, pillar table and KPI table equal the CSVs."""
     summary = Document(out / "report_2024_概要版.docx")
-    assert summary.paragraphs[0].text.endswith("進捗状況【概要版】")
+    assert summary.paragraphs[0].text.endswith("進捗状況報告書【概要版】")
     body = "\n".join(_paragraphs(summary))
     subs = list(csv.DictReader(io.StringIO((out / "submissions.csv").read_bytes()[3:].decode("utf-8"))))
     members = {m.code for m in plan.members(2024)}

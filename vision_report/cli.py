@@ -180,9 +180,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             for i in sorted(items, key=lambda i: (i.row or 0, i.column or "")):
                 print(f"  {located_message(i)}")
                 if i.value:
-                    print(f"      入力されていた値: {i.value}")
+                    print(f"      入力値: {i.value}")
                 if i.expected:
-                    print(f"      正しい形: {i.expected}")
+                    print(f"      正しい入力: {i.expected}")
     if errors:
         print(
             f"このファイルは差し戻しになります（{severity_label(Severity.ERROR)} {len(errors)} 件）。修正してから提出してください。"

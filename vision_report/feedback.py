@@ -174,8 +174,9 @@ def feedback_file_name(plan: Plan, code: str | None, sha256: str | None) -> str:
     return f"{code or '不明'}_構成市町村外_{(sha256 or 'nohash')[:12]}.txt"
 
 
-def accepted_summary(rows, file_id: int) -> list[str]:
-    """What was taken from an accepted file: counts and totals, for its feedback."""
+def accepted_summary(rows, file_id: int, plan: Plan | None = None) -> list[str]:
+    """What was taken from an accepted file: counts and totals, for its feedback (KPIs by name and unit when the
+    plan is given, so that the clerk can compare them with what was sent)."""
     kinds = kind_labels()
     mine = rows[rows["file_id"] == file_id]
     exp = mine[mine["kind"] == "expenditure"]
@@ -186,10 +187,15 @@ def accepted_summary(rows, file_id: int) -> list[str]:
     if len(kpi):
         out.append(
             f"{kinds['kpi']} {len(kpi)} 件（"
-            + "、".join(f"{r.item_id} {fmt_num(r.value)}" for r in kpi.itertuples())
+            + "、".join(_kpi_value_text(plan, str(r.item_id), r.value) for r in kpi.itertuples())
             + "）"
         )
     return out
+
+
+def _kpi_value_text(plan: Plan | None, kpi_id: str, value) -> str:
+    k = next((k for k in plan.kpis if k.id == kpi_id), None) if plan is not None else None
+    return f"{k.name} {fmt_num(value)}{k.unit}" if k is not None else f"{kpi_id} {fmt_num(value)}"
 
 
 def feedbacks(plan: Plan, fiscal_year: int, templates_dir: Path, screening, held=None) -> dict[str, str]:
@@ -207,7 +213,9 @@ def feedbacks(plan: Plan, fiscal_year: int, templates_dir: Path, screening, held
         recs = sorted(by_code.get(m.code, []), key=lambda r: (r.mtime or 0, r.name))
         main = submission_of(recs)  # never a symlink, a stray PDF or a superseded file
         status = main.status if main else Status.MISSING.value
-        summary = accepted_summary(screening.rows, main.file_id) if main and main.status in ACCEPTED_STATUSES else []
+        summary = (
+            accepted_summary(screening.rows, main.file_id, plan) if main and main.status in ACCEPTED_STATUSES else []
+        )
         out[feedback_file_name(plan, m.code, None)] = feedback_text(
             plan,
             fiscal_year,

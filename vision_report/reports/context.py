@@ -48,6 +48,11 @@ def _phrases(templates: Path) -> dict[str, Any]:
     return yaml.safe_load((templates / "report" / "phrases.yaml").read_text(encoding="utf-8"))
 
 
+def report_phrases(templates: Path) -> dict[str, Any]:
+    """templates/report/phrases.yaml (table words, notes, captions; placeholders not filled)."""
+    return _phrases(templates)
+
+
 def report_headings(templates: Path) -> dict[str, str]:
     """templates/report/headings.yaml (headings and column titles; placeholders not filled)."""
     return _headings(templates)
@@ -77,7 +82,7 @@ class ReportData:
         self.rollup = self.results["rollup"].set_index("id", drop=False)
         if not self.issued:
             today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
-            self.issued = f"{today.year}年{today.month}月"
+            self.issued = str(_phrases(self.templates)["issued_month"]).format(year=today.year, month=today.month)
         if self.issued_on is None:
             self.issued_on = issue_date(self.issued)
         if self.holds is None:
@@ -89,7 +94,9 @@ class ReportData:
         """Document properties of one report: ``kind`` is e.g. 進捗状況報告書 or 熊本市の取組状況."""
         m = self.plan.meta
         return DocProps(
-            title=f"{m.title} {wareki(self.fiscal_year)}（{self.fiscal_year}年度）{kind}",
+            title=self.phrase(
+                "doc_title", title=m.title, wareki=wareki(self.fiscal_year), fy=self.fiscal_year, kind=kind
+            ),
             author=m.office or m.alliance,
             issued=self.issued_on or issue_date(self.issued),
             subject=m.alliance,
@@ -256,7 +263,7 @@ class ReportData:
         return ev.initiative_texts(self.plan, rows, initiative_id, self.fiscal_year)
 
     def good_label(self) -> str:
-        return "・".join(self.settings.evaluation.good_grades)
+        return self.phrase("grades_joiner").join(self.settings.evaluation.good_grades)
 
     def held_items(self, rows: pd.DataFrame, with_item: bool = True) -> str:
         """Held values as one phrase: 「甲佐町 事業費 3.13.3 2,350,000 千円」 (without the item: 「甲佐町 2,350,000 千円」)."""

@@ -14,7 +14,7 @@ from ..textfmt import fmt_num, fmt_pct, jinja_env, wareki
 from ..vocabulary import hold_label, status_label, timeliness_label
 from ..vocabulary import synthetic as synthetic_label
 from . import evaluation_context as ev
-from .context import ReportData, kpi_value, report_headings
+from .context import ReportData, kpi_value, report_headings, report_phrases
 from .docxutil import DocProps, add_note, add_table, new_document, page_number_footer, save
 from .parallel import chunks, parallel_map
 
@@ -37,20 +37,30 @@ def build_municipality_report(
     ``issues``: file -> Japanese error/warning lines; ``props``: the document properties (the title names
     the municipality); ``evaluation``: config evaluation: (the self-evaluation criteria printed under its table)."""
     m = plan.municipality(code)
+    P = report_phrases(template.parent if template is not None else find_root() / "templates")
     doc = new_document(template, props)
     page_number_footer(doc.sections[0])
-    doc.add_paragraph(f"{m.name}の取組状況", style="Title")
-    doc.add_paragraph(f"{plan.meta.title} {wareki(fiscal_year)}（{fiscal_year}年度）", style="Subtitle")
+    doc.add_paragraph(P["muni_title"].format(name=m.name), style="Title")
+    doc.add_paragraph(
+        P["muni_subtitle"].format(title=plan.meta.title, wareki=wareki(fiscal_year), fy=fiscal_year), style="Subtitle"
+    )
     if synthetic:
         p = doc.add_paragraph()
         r = p.add_run(synthetic_label("banner_short"))
         r.bold = True
+    population = P["muni_population"].format(population=fmt_num(m.population)) if m.population is not None else ""
     doc.add_paragraph(
-        f"{m.name}（団体コード {m.code}、人口 {fmt_num(m.population)} 人）は、ビジョンの{len(plan.initiatives)}の具体的取組のうち"
-        f"{len(plan.initiatives_of(code, fiscal_year))}の取組に参加し、{len(plan.kpis_reported_by(code, fiscal_year))}のKPIの実績を報告します。"
+        P["muni_intro"].format(
+            name=m.name,
+            code=m.code,
+            population=population,
+            n_initiatives=len(plan.initiatives),
+            n_joined=len(plan.initiatives_of(code, fiscal_year)),
+            n_kpis=len(plan.kpis_reported_by(code, fiscal_year)),
+        )
     )
 
-    doc.add_heading("提出状況", level=2)
+    doc.add_heading(P["muni_submissions"], level=2)
     srows = [
         [
             r.file or "—",
@@ -64,7 +74,7 @@ def build_municipality_report(
     ]
     add_table(
         doc,
-        ["ファイル", "受付日時", "期限", "状態", "エラー", "警告"],
+        list(P["muni_submissions_header"]),
         srows,
         widths=[62, 32, 14, 32, 15, 15],
         numeric={4, 5},
@@ -72,14 +82,14 @@ def build_municipality_report(
     )
     for f, lines in issues.items():
         for line in lines:
-            add_note(doc, f"※ {f}: {line}")
+            add_note(doc, P["muni_issue"].format(file=f, line=line))
 
     spend = rows[rows["kind"] == "expenditure"].set_index("item_id")
     # values held out of the totals (要確認): printed with the mark, left out of this report's own total too
     flagged = rows[rows["held"].astype(bool)] if "held" in rows.columns else rows.iloc[0:0]
     held = set(zip(flagged["kind"], flagged["item_id"], strict=True))
     mark = hold_label("mark")
-    doc.add_heading("参加している取組と支出", level=2)
+    doc.add_heading(P["muni_initiatives"], level=2)
     irows = []
     total = 0.0
     for ini in plan.initiatives_of(code, fiscal_year):
@@ -101,23 +111,20 @@ def build_municipality_report(
         )
     add_table(
         doc,
-        ["取組", "名称", "本市町村の支出", "実施状況", "圏域の計画", "圏域の実績", "執行率"],
+        [h.format(name=m.name) for h in P["muni_initiatives_header"]],
         irows,
         widths=[15, 55, 20, 16, 22, 22, 20],
         numeric={2, 4, 5, 6},
         center={0, 3},
     )
-    add_note(
-        doc,
-        f"※ 金額は千円。本市町村の支出の合計 {fmt_num(total)} 千円。圏域の計画・実績は取組全体（全参加市町村）の額。",
-    )
+    add_note(doc, P["muni_initiatives_note"].format(name=m.name, total=fmt_num(total)))
     if held and template is not None:  # the sentence is in templates/report/held.txt.j2 beside the style template
         text = jinja_env(template.parent).get_template("report/held.txt.j2").render(part="municipality", mark=mark)
         for line in (ln for ln in text.splitlines() if ln.strip()):
             add_note(doc, line)
     add_own_evaluations(doc, plan, fiscal_year, code, rows, template, evaluation or EvaluationSettings())
 
-    doc.add_heading("報告しているKPIと圏域に占める割合", level=2)
+    doc.add_heading(P["muni_kpis"], level=2)
     vals = rows[rows["kind"] == "kpi"].set_index("item_id")["value"] if len(rows) else pd.Series(dtype=float)
     krows = []
     for k in plan.kpis_reported_by(code, fiscal_year):
@@ -137,17 +144,14 @@ def build_municipality_report(
         )
     add_table(
         doc,
-        ["KPI", "本市町村の値", "圏域の値", "割合", "圏域の評価"],
+        [h.format(name=m.name) for h in P["muni_kpis_header"]],
         krows,
         widths=[78, 26, 26, 20, 20],
         numeric={1, 2, 3},
         center={4},
     )
-    add_note(
-        doc,
-        "※ 割合は、圏域の値（受理した提出の合計）に占める本市町村の値。社会増減数は負の値があるため割合が100%を超えることがある。"
-        f"　問合せ先: {plan.meta.office or ''}",
-    )
+    add_note(doc, P["muni_kpis_note"].format(name=m.name))
+    add_note(doc, P["muni_contact"].format(office=plan.meta.office or ""))
     return doc
 
 
@@ -180,7 +184,12 @@ def add_own_evaluations(
         )
     add_table(
         doc,
-        ["取組", "名称", h["self_evaluation"], h["direction"], "・".join(h[c] for c in ev.TEXT_COLUMNS)],
+        [
+            *report_phrases(templates)["own_evaluations_header"],
+            h["self_evaluation"],
+            h["direction"],
+            str(report_phrases(templates)["grades_joiner"]).join(h[c] for c in ev.TEXT_COLUMNS),
+        ],
         out,
         widths=[14, 40, 16, 20, 80],
         center={0, 2, 3},
@@ -195,6 +204,7 @@ def _render_chunk(args) -> list[str]:
     # see): left to the collector's own pace, 1,741 documents pile up to ~1.2 GB. Collect after each document;
     # freezing what exists before makes each collection look at this document's objects only.
     gc.freeze()
+    muni_title = report_phrases(template.parent if template is not None else find_root() / "templates")["muni_title"]
     try:
         for code, name, mine, rows, issues in jobs:
             doc = build_municipality_report(
@@ -208,7 +218,7 @@ def _render_chunk(args) -> list[str]:
                 issues,
                 template,
                 synthetic,
-                replace(props, title=f"{props.title} {name}の取組状況"),
+                replace(props, title=props.title + muni_title.format(name=name)),
                 evaluation,
             )
             written.append(str(save(doc, out_dir / "municipalities" / f"{code}_{name}.docx")))

@@ -13,7 +13,7 @@ from ..textfmt import fmt_num, fmt_pct, is_missing
 from ..vocabulary import date_label, hold_label, kind_labels, status_label, timeliness_label, year_label
 from ..vocabulary import synthetic as synthetic_label
 from . import charts
-from .context import ReportData, kpi_value
+from .context import ReportData, kpi_value, report_phrases
 from .docxutil import (
     SUBTLE_FILL,
     add_note,
@@ -32,12 +32,21 @@ PAGE_WIDTH_MM = 170
 
 
 def rating_text(row, inline: bool = False) -> str:
+    """A rating as printed: 「—」 for none, 「B（暫定）」 inline or 「B」 over 「暫定」 in a table cell (phrases.yaml)."""
     r = str(row["rating"])
     if r == "-":
         return "—"
     if bool(row["provisional"]):
-        return f"{r}（暫定）" if inline else f"{r}\n暫定"
+        words = report_phrases(_templates())
+        return str(words["rating_provisional_inline" if inline else "rating_provisional_cell"]).format(rating=r)
     return r
+
+
+def _templates():
+    from ..config import find_root
+    from ..vocabulary import _default_root
+
+    return (_default_root() or find_root()) / "templates"
 
 
 def baseline_year_text(k: Kpi) -> str:
@@ -132,11 +141,13 @@ def grid_table(doc, data: ReportData, ini: Initiative) -> None:
     for start in range(0, len(munis), per_row):
         part = munis[start : start + per_row]
         rows.append([m.name for m in part] + [""] * (per_row - len(part)))
-        rows.append(["○" if m.code in participants else "" for m in part] + [""] * (per_row - len(part)))
-    labelled = [["関係市町村" if k == 0 else ""] + r for k, r in enumerate(rows)]
+        mark = data.phrase("as_planned_mark")
+        rows.append([mark if m.code in participants else "" for m in part] + [""] * (per_row - len(part)))
+    title = data.phrase("grid_title")
+    labelled = [[title if k == 0 else ""] + r for k, r in enumerate(rows)]
     add_table(
         doc,
-        ["関係市町村"] + [""] * per_row,
+        [title] + [""] * per_row,
         labelled,
         widths=[18] + [152 / per_row] * per_row,
         center=set(range(1, per_row + 1)),
@@ -211,21 +222,22 @@ def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
     p.paragraph_format.space_before = Pt(8)
     run = p.add_run(f"{ini.label} {ini.name}")
     run.bold = True
-    p.add_run(f"（{ini.id}）").font.size = Pt(8)
+    p.add_run(data.phrase("initiative_id", id=ini.id)).font.size = Pt(8)
     grid_table(doc, data, ini)
+    core = data.plan.municipality(data.plan.meta.core_municipality).name
     blocks = [
-        ("事業内容", ini.description),
-        ("役割分担（熊本市）", ini.role_kumamoto),
-        ("役割分担（近隣市町村）", ini.role_neighbours),
-        ("費用負担", ini.cost_sharing),
-        ("スケジュール", "\n".join(ini.schedule)),
-        ("国・県補助制度等", ini.subsidies),
-        ("効果", ini.effects),
+        (data.phrase("block_description"), ini.description),
+        (data.phrase("block_role_core", core=core), ini.role_kumamoto),
+        (data.phrase("block_role_neighbours"), ini.role_neighbours),
+        (data.phrase("block_cost_sharing"), ini.cost_sharing),
+        (data.phrase("block_schedule"), "\n".join(ini.schedule)),
+        (data.phrase("block_subsidies"), ini.subsidies),
+        (data.phrase("block_effects"), ini.effects),
     ]
     rows = [[label, text.strip()] for label, text in blocks if text and text.strip()]
     if rows:  # the vision's own blocks, in its order and words, full texts with its line breaks
         _gap(doc)
-        add_table(doc, ["項目", "内容"], rows, widths=[40, 130], finish=_finish_blocks)
+        add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=_finish_blocks)
     _gap(doc)
     budget_table(doc, data, ini)
     add_note(doc, status_line(data, ini))
@@ -243,7 +255,7 @@ def add_initiative_results(doc, data: ReportData, ini: Initiative) -> None:
         name = data.plan.municipality(data.plan.lead_of(ini.id)).name
         rows = [[data.heading(f"lead_{r.column}", name=name), str(r.text)] for r in lead.itertuples(index=False)]
         _gap(doc)
-        add_table(doc, ["項目", "内容"], rows, widths=[40, 130], finish=_finish_blocks)
+        add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=_finish_blocks)
     c = data.evaluation_counts.loc[ini.id]
     e = data.settings.evaluation
     add_note(
@@ -304,7 +316,7 @@ def add_held_section(doc, data: ReportData) -> None:
     if rows:
         add_table(
             doc,
-            ["市町村", "区分・ID", "項目", "値", "理由", "状態"],
+            data.phrases("held_header"),
             rows,
             widths=[18, 22, 34, 26, 44, 26],
             numeric={3},
@@ -367,28 +379,29 @@ def share_line(doc, data: ReportData, level: str, node: str) -> None:
 
 
 def add_area(doc, data: ReportData, area: PolicyArea) -> None:
-    label = f"【{data.plan.subfield(area.subfield).name}】" if area.subfield else ""
+    label = data.phrase("area_field_label", name=data.plan.subfield(area.subfield).name) if area.subfield else ""
     doc.add_heading(f"{area.circled} {area.name}", level=3)
     if area.agreement.field_label or label:  # the lines under the heading go with the first initiative
         add_note(doc, f"{label}{area.agreement.field_label or ''}").paragraph_format.keep_with_next = True
     kpi_line(doc, data, [k for k in data.plan.kpis if k.measures == area.id])
     share_line(doc, data, "area", area.id)
     agreement = area.agreement
+    core = data.plan.municipality(data.plan.meta.core_municipality).name
     rows = [
         [label, text.strip()]
         for label, text in (
-            ("政策分野", area.name if agreement.content else None),
-            ("取組内容", agreement.content),
-            ("熊本市の役割", agreement.role_kumamoto),
-            ("近隣市町村の役割", agreement.role_neighbours),
+            (data.phrase("agreement_field"), area.name if agreement.content else None),
+            (data.phrase("agreement_content"), agreement.content),
+            (data.phrase("agreement_role_core", core=core), agreement.role_kumamoto),
+            (data.phrase("agreement_role_neighbours"), agreement.role_neighbours),
         )
         if text and text.strip()
     ]
     if rows:
         p = doc.add_paragraph()
         p.paragraph_format.keep_with_next = True
-        p.add_run("[連携協約]").bold = True
-        add_table(doc, ["項目", "内容"], rows, widths=[40, 130], finish=_finish_blocks)
+        p.add_run(data.phrase("agreement_title")).bold = True
+        add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=_finish_blocks)
     for ini in data.plan.area_initiatives(area.id):
         add_initiative(doc, data, ini)
 
@@ -410,7 +423,7 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
             fills[len(rows)] = SUBTLE_FILL
             rows.append([data.phrase("subfield_group", name=plan.subfield(current).name), ""])
         rows.append([f"{area.circled} {area.name}", (area.direction or "—").strip()])
-    add_table(doc, ["項目", "内容"], rows, widths=[50, 120], fills=fills)
+    add_table(doc, data.phrases("block_header"), rows, widths=[50, 120], fills=fills)
     doc.add_heading(data.heading("pillar_kpi"), level=2)
     kpis = [
         k
@@ -437,7 +450,7 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
 
 def add_overview(doc, data: ReportData) -> None:
     plan = data.plan
-    doc.add_heading("はじめに", level=1)
+    doc.add_heading(data.heading("overview"), level=1)
     for line in data.text("overview"):
         doc.add_paragraph(line)
     doc.add_heading(data.phrase("overview_members"), level=2)
@@ -639,7 +652,7 @@ def add_evaluation_share(doc, data: ReportData) -> None:
     grades = _grade_header(data)
     add_table(
         doc,
-        ["区分", "回答", *grades, data.heading("good_share", good=data.good_label())],
+        [*data.phrases("evaluation_share_header"), *grades, data.heading("good_share", good=data.good_label())],
         rows,
         widths=[74, 20] + [12] * len(grades) + [76 - 12 * len(grades)],
         numeric=set(range(1, len(grades) + 3)),
@@ -666,8 +679,7 @@ def add_municipality_evaluations(doc, data: ReportData) -> None:
     add_table(
         doc,
         [
-            "市町村",
-            "報告した取組",
+            *data.phrases("municipality_evaluations_header"),
             data.heading("self_evaluation"),
             *grades,
             data.heading("good_share", good=data.good_label()),
@@ -710,7 +722,7 @@ def add_panel_opinions(doc, data: ReportData) -> None:
 
 
 def build_region_report(data: ReportData):
-    doc = new_document(data.style_template, data.doc_props("進捗状況報告書"))
+    doc = new_document(data.style_template, data.doc_props(data.phrase("region_kind")))
     page_number_footer(doc.sections[0])
     cover = data.text("cover")
     for _ in range(6):
@@ -728,8 +740,8 @@ def build_region_report(data: ReportData):
         run.bold = True
         run.font.size = Pt(11)
     doc.add_page_break()
-    p = doc.add_paragraph("目次", style="Subtitle")
-    headings = ["はじめに"]
+    p = doc.add_paragraph(data.phrase("toc_title"), style="Subtitle")
+    headings = [data.heading("overview")]
     for pl in data.plan.pillars:
         headings += [f"{pl.id} {pl.name}"] + [
             "　" + data.heading(k) for k in ("pillar_direction", "pillar_kpi", "pillar_initiatives")
@@ -738,7 +750,7 @@ def build_region_report(data: ReportData):
     headings += [period_title(data)] + [
         "　" + data.heading(k) for k in ("period_kpi", "period_budget", "period_initiatives")
     ]
-    add_toc(doc, headings, "（Wordで開くと目次とページ番号が更新されます）")
+    add_toc(doc, headings, data.phrase("toc_note"))
     add_overview(doc, data)
     for pillar in data.plan.pillars:
         add_pillar(doc, data, pillar)

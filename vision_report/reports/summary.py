@@ -5,8 +5,8 @@ from __future__ import annotations
 from docx.shared import Pt
 
 from ..textfmt import fmt_num, fmt_pct, is_missing, wareki
-from ..vocabulary import Status, status_label, year_label
 from ..vocabulary import synthetic as synthetic_label
+from ..vocabulary import year_label
 from . import charts
 from .context import ReportData
 from .docxutil import add_note, add_picture, add_table, new_document, page_number_footer
@@ -15,14 +15,15 @@ from .region import actual_text, add_panel_blocks, management_heading, rating_co
 
 def build_summary(data: ReportData):
     plan, fy = data.plan, data.fiscal_year
-    doc = new_document(data.style_template, data.doc_props("進捗状況報告書【概要版】"))
+    doc = new_document(data.style_template, data.doc_props(data.phrase("summary_kind")))
     page_number_footer(doc.sections[0])
-    doc.add_paragraph(f"{plan.meta.title} {wareki(fy)}（{fy}年度）進捗状況【概要版】", style="Title")
-    doc.add_paragraph(f"{plan.meta.alliance}　{data.issued}", style="Subtitle")
+    doc.add_paragraph(data.phrase("summary_title", title=plan.meta.title, wareki=wareki(fy), fy=fy), style="Title")
+    doc.add_paragraph(
+        data.phrase("summary_subtitle", alliance=plan.meta.alliance, issued=data.issued), style="Subtitle"
+    )
     if data.synthetic:
         p = doc.add_paragraph()
         p.add_run(synthetic_label("banner_short")).bold = True
-    c = data.counts()
     share = data.evaluation_share[data.evaluation_share["level"] == "pillar"]
     evaluated, good = int(share["evaluated"].sum()), int(share["good"].sum())
     ratings = data.kpi["rating"].tolist()
@@ -30,14 +31,16 @@ def build_summary(data: ReportData):
     pillars = roll[roll["level"] == "pillar"]
     planned = pillars["planned_thousand_yen"].sum()
     actual = pillars["actual_thousand_yen"].sum()
-    doc.add_heading("ポイント", level=2)
+    doc.add_heading(data.phrase("summary_points_heading"), level=2)
+    points = data.text(
+        "summary_points",
+        ratings={g: ratings.count(g) for g in ("A", "B", "C", "D", "-")},
+        planned=planned,
+        actual=actual,
+        execution=fmt_pct(actual / planned * 100 if planned else None),
+    )
     for line in [
-        f"実績の提出: 構成{len(plan.members(fy))}市町村のうち {c['accepted']} 市町村を受理"
-        f"（{status_label(Status.REJECTED)} {c['rejected']}・{status_label(Status.MISSING)} {c['missing']}）。",
-        f"KPI（{len(plan.kpis)}指標）の評価: A {ratings.count('A')}・B {ratings.count('B')}・C {ratings.count('C')}・"
-        f"D {ratings.count('D')}" + (f"・評価なし {ratings.count('-')}" if "-" in ratings else "") + "。",
-        f"事業費（{len(plan.initiatives)}取組）: 計画 {fmt_num(planned)} 千円に対し実績 {fmt_num(actual)} 千円"
-        f"（執行率 {fmt_pct(actual / planned * 100 if planned else None)}）。",
+        *points,
         data.snippet(
             "summary_point",
             evaluated=evaluated,
@@ -108,6 +111,7 @@ def build_summary(data: ReportData):
         numeric={1, 2, 3, 4},
         center={5},
     )
+    add_note(doc, data.phrase("summary_kpi_note"))
     subs = roll[roll["level"] == "subfield"]
     labels = [
         data.phrase("pillar_short", id=r["id"]) if r["level"] == "pillar" else data.phrase("subfield_short", id=r["id"])
