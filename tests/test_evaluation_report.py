@@ -143,23 +143,25 @@ def test_the_leads_texts_head_the_initiative(region):
 
 def test_counts_and_the_other_participants_texts_without_the_duplicates(region):
     lines = _texts(region)
-    counts = "自己評価: A 2・B 2・C 1（回答 5/6）　今後の方向性: 拡充 1・継続 3・改善 1（回答 5/6）"
+    counts = "自己評価（市町村数）：A 2・B 2・C 1（参加6市町村のうち5市町村が回答）　今後の方向性：拡充 1・継続 3・改善 1（5市町村が回答）"
     assert counts in lines
     assert _after(lines, counts, 2) == ["他の参加市町村の取組実績", "玉名市・山鹿市：市内企業へ周知した。"]
     assert not any(line.startswith("菊池市：") for line in lines)  # the lead's text again: left out
-    assert "自己評価: D 1・A 1（回答 2/3）" not in lines  # grades in the configured order
-    counts_121 = "自己評価: A 1・D 1（回答 2/3）　今後の方向性: 拡充 1・縮小 1（回答 2/3）"
+    assert (
+        "自己評価（市町村数）：D 1・A 1（参加3市町村のうち2市町村が回答）" not in lines
+    )  # grades in the configured order
+    counts_121 = "自己評価（市町村数）：A 1・D 1（参加3市町村のうち2市町村が回答）　今後の方向性：拡充 1・縮小 1（2市町村が回答）"
     assert _after(lines, counts_121, 2) == ["他の参加市町村の取組実績", "熊本市：熊本市の実績。"]
-    no_answer = "自己評価: 記入なし（回答 0/2）　今後の方向性: 記入なし（回答 0/2）"  # 1.1.2: nobody wrote
+    no_answer = "自己評価（市町村数）：記入なし（参加2市町村のうち0市町村が回答）　今後の方向性：記入なし（0市町村が回答）"  # 1.1.2: nobody wrote
     assert no_answer in lines
 
 
 def test_good_share_per_area_and_pillar(region):
     lines = _texts(region)
-    assert "取組の自己評価: A・B の割合 71.4%（5/7件）" in lines  # pillar 1
-    assert "取組の自己評価: A・B の割合 80.0%（4/5件）" in lines  # area 1.1
-    assert "取組の自己評価: A・B の割合 50.0%（1/2件）" in lines  # area 1.2
-    assert "取組の自己評価: 回答なし" in lines  # pillar 2 and its areas
+    assert "取組の自己評価：A・B の割合 71.4%（回答7件のうち5件）" in lines  # pillar 1
+    assert "取組の自己評価：A・B の割合 80.0%（回答5件のうち4件）" in lines  # area 1.1
+    assert "取組の自己評価：A・B の割合 50.0%（回答2件のうち1件）" in lines  # area 1.2
+    assert "取組の自己評価：回答なし" in lines  # pillar 2 and its areas
     table = next(t for t in _tables(region) if t[0][:2] == ["区分", "回答"])
     assert table[0] == ["区分", "回答", "A", "B", "C", "D", "A・B の割合"]
     assert table[1][1:] == ["7/11", "3", "2", "1", "1", "71.4%"]
@@ -216,7 +218,7 @@ def test_summary_prints_each_sections_first_opinion_and_points_to_the_full_text(
         "公共交通の利用は回復している。\n乗継ぎの改善を続けてほしい。",
         "全文は報告書本編の「3 進行管理 (5) ビジョン懇談会の意見」に掲載しています。",
     ]
-    assert "取組の自己評価（回答 7 件）: A・B の割合 71.4%。" in lines
+    assert "取組の自己評価（回答7件）：A・B の割合 71.4%。" in lines
 
 
 def test_rows_without_the_text_columns_count_as_nothing_written(small):
@@ -225,7 +227,10 @@ def test_rows_without_the_text_columns_count_as_nothing_written(small):
     row = counts.set_index("initiative_id").loc["1.1.1"]
     assert (row["expected"], row["reported"], row["evaluated"], row["grade_A"]) == (6, 6, 0, 0)
     lines = _texts(Document_of(build_region_report(_data(small, bare))))
-    assert "自己評価: 記入なし（回答 0/6）　今後の方向性: 記入なし（回答 0/6）" in lines
+    assert (
+        "自己評価（市町村数）：記入なし（参加6市町村のうち0市町村が回答）　今後の方向性：記入なし（0市町村が回答）"
+        in lines
+    )
     assert not any(line.startswith("他の参加市町村の") for line in lines)
 
 
