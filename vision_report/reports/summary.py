@@ -12,6 +12,8 @@ from .context import ReportData
 from .docxutil import add_note, add_picture, add_table, new_document, page_number_footer
 from .region import actual_text, add_panel_blocks, management_heading, rating_counts, rating_text, target_text
 
+POINT_VALUES = ("ratings", "planned", "actual", "execution")  # what summary_points.txt.j2 gets beside text_context
+
 
 def build_summary(data: ReportData):
     plan, fy = data.plan, data.fiscal_year
@@ -32,13 +34,13 @@ def build_summary(data: ReportData):
     planned = pillars["planned_thousand_yen"].sum()
     actual = pillars["actual_thousand_yen"].sum()
     doc.add_heading(data.phrase("summary_points_heading"), level=2)
-    points = data.text(
-        "summary_points",
-        ratings={g: ratings.count(g) for g in ("A", "B", "C", "D", "-")},
-        planned=planned,
-        actual=actual,
-        execution=fmt_pct(actual / planned * 100 if planned else None),
-    )
+    values = {
+        "ratings": {g: ratings.count(g) for g in ("A", "B", "C", "D", "-")},
+        "planned": planned,
+        "actual": actual,
+        "execution": fmt_pct(actual / planned * 100 if planned else None),
+    }
+    points = data.text("summary_points", **values)
     for line in [
         *points,
         data.snippet(
