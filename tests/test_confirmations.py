@@ -339,7 +339,7 @@ def test_the_reports_say_what_was_confirmed(flow_runs):
     region = text(flow_runs["out"] / "report_2024.docx")
     assert (
         "要確認の値（誤りの可能性が高い値）" in region
-        and "確認済み（集計に含めています）\n山田（2025-07-10）" in region
+        and "確認済み（集計に含めています）\n山田（2025年7月10日）" in region
     )
     assert "の実績と執行率には、要確認の値" not in region  # confirmed: nothing is left out any more
     town = text(flow_runs["out"] / "municipalities" / "434442_甲佐町.docx")

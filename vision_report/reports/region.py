@@ -309,7 +309,13 @@ def add_held_section(doc, data: ReportData) -> None:
             h.messages,
             hold_label("mark")
             if not h.confirmed
-            else f"{hold_label('confirmed')}\n{h.confirmed_by}（{h.confirmed_on}）\n{h.reason}",
+            else data.phrase(
+                "held_confirmed",
+                state=hold_label("confirmed"),
+                by=h.confirmed_by,
+                on=date_label(str(h.confirmed_on)),
+                reason=h.reason,
+            ),
         ]
         for h in holds.held.itertuples(index=False)
     ]
@@ -318,12 +324,12 @@ def add_held_section(doc, data: ReportData) -> None:
             doc,
             data.phrases("held_header"),
             rows,
-            widths=[18, 22, 34, 26, 44, 26],
+            widths=[16, 20, 26, 22, 42, 44],
             numeric={3},
             center={1},
         )
     for line in holds.problems:
-        add_note(doc, "※ " + line)
+        add_note(doc, data.phrase("kpi_note", text=line))
 
 
 def _gap(doc) -> None:
@@ -500,7 +506,7 @@ def add_overview(doc, data: ReportData) -> None:
         doc,
         data.phrases("overview_submissions_header"),
         srows,
-        widths=[20, 56, 32, 14, 26, 11, 11],
+        widths=[20, 50, 38, 14, 26, 11, 11],
         numeric={5, 6},
         center={3, 4},
     )
