@@ -80,16 +80,7 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
     year = screen([rec], plan, fiscal_year, settings)
     (rec,) = year.received
     if rec.status == Status.PANEL_OPINIONS:  # the coordinator's own file: archived, no feedback to write
-        audit.record(
-            archive,
-            "file_checked",
-            fiscal_year=fiscal_year,
-            file=rec.name,
-            sha256=rec.sha256,
-            status=rec.status,
-            via="watch",
-        )
-        return rec.status
+        return _checked(archive, fiscal_year, rec)
     held, _problems = apply_confirmations(
         held_values(year, plan, settings.validation.hold_rules),
         read_confirmations(settings.confirmations_file(fiscal_year), fiscal_year),
@@ -109,6 +100,11 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
     )
     key = rec.sha256 or hashlib.sha256(rec.name.encode("utf-8")).hexdigest()
     write_feedback_text(outputs / str(fiscal_year) / "feedback" / feedback_file_name(plan, code, key), text)
+    return _checked(archive, fiscal_year, rec)
+
+
+def _checked(archive: Path, fiscal_year: int, rec) -> str:
+    """Record that ``watch`` decided on ``rec`` (audit ``file_checked``); returns its status."""
     audit.record(
         archive,
         "file_checked",
