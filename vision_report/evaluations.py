@@ -42,20 +42,24 @@ def _rows(plan: Plan, accepted_rows: pd.DataFrame | None, fiscal_year: int):
             yield m, ini, sent.get((m.code, ini.id))
 
 
+def _key(fiscal_year: int, m, ini) -> dict:
+    """The columns that name a row of evaluations.csv and initiative_texts.csv (member × initiative)."""
+    return {
+        "fiscal_year": fiscal_year,
+        "municipality_code": m.code,
+        "municipality_name": m.name,
+        "initiative_id": ini.id,
+        "initiative_name": ini.name,
+    }
+
+
 def evaluations_table(plan: Plan, accepted_rows: pd.DataFrame | None, fiscal_year: int) -> pd.DataFrame:
     """evaluations.csv: 実施状況, 自己評価, 今後の方向性 and the length (characters, a line break counts 1) of each
     text; the counts are empty (not 0) where the member sent no row for the initiative."""
     out = []
     for m, ini, r in _rows(plan, accepted_rows, fiscal_year):
-        row = {
-            "fiscal_year": fiscal_year,
-            "municipality_code": m.code,
-            "municipality_name": m.name,
-            "initiative_id": ini.id,
-            "initiative_name": ini.name,
-            "status": _text(r.get("status")) if r else "",
-            "self_evaluation": _text(r.get("self_evaluation")) if r else "",
-            "direction": _text(r.get("direction")) if r else "",
+        row = _key(fiscal_year, m, ini) | {
+            c: _text(r.get(c)) if r else "" for c in ("status", "self_evaluation", "direction")
         }
         for c in TEXT_COLUMNS:
             row[f"{c}_chars"] = len(_text(r.get(c))) if r else None
@@ -70,13 +74,7 @@ def texts_table(plan: Plan, accepted_rows: pd.DataFrame | None, fiscal_year: int
     """initiative_texts.csv: the same rows as :func:`evaluations_table` with the full texts (line breaks kept)."""
     out = []
     for m, ini, r in _rows(plan, accepted_rows, fiscal_year):
-        row = {
-            "fiscal_year": fiscal_year,
-            "municipality_code": m.code,
-            "municipality_name": m.name,
-            "initiative_id": ini.id,
-            "initiative_name": ini.name,
-        }
+        row = _key(fiscal_year, m, ini)
         for c in ("status", "self_evaluation", "direction", *TEXT_COLUMNS):
             row[c] = _text(r.get(c)) if r else ""
         out.append(row)
