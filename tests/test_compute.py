@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from vision_report import compute
-from vision_report.config import RatingThresholds
+from vision_report.compute import tables as compute
+from vision_report.core.config import RatingThresholds
 from vision_report.plan import load_plan
 
 TINY = load_plan(Path(__file__).resolve().parent / "fixtures" / "plan_tiny")
