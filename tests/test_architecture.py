@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("vision_report.screening",),
     ("vision_report.compute",),
     ("vision_report.outputs",),
+    ("vision_report.pipeline",),  # the one composition of the stages for a year
     ("vision_report.operations", "vision_report.portal"),
     ("vision_report.cli", "flows"),
 ]

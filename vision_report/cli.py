@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+from vision_report.core.audit import YearBusy
 from vision_report.core.config import ConfigError, load_settings
 from vision_report.core.vocabulary import status_counts_text, status_label
-from vision_report.operations.audit import YearBusy
 from vision_report.plan import PlanError, load_plan
 from vision_report.plan.export import plan_summary, plan_to_dict
 
@@ -47,7 +47,7 @@ def _prefect_environment(settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from vision_report.operations.audit import run_lock
+    from vision_report.core.audit import run_lock
 
     settings = load_settings(Path(args.root) if args.root else None)
     _prefect_environment(settings)
@@ -78,7 +78,7 @@ def _say(message: str) -> None:
 
 
 def _run_year_with_prefect(args: argparse.Namespace, settings, archive: Path) -> int:
-    from vision_report.operations.audit import record
+    from vision_report.core.audit import record
     from vision_report.operations.prefect_server import ServerStartError, prefect_api
 
     fy = args.fiscal_year
@@ -135,7 +135,7 @@ def _run_year_with_prefect(args: argparse.Namespace, settings, archive: Path) ->
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
-    from vision_report.operations.audit import lock_year, unlock_year, year_lock
+    from vision_report.core.audit import lock_year, unlock_year, year_lock
 
     settings = load_settings(Path(args.root) if args.root else None)
     archive = Path(args.archive) if args.archive else settings.archive

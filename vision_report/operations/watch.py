@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from vision_report.core import audit
 from vision_report.core.config import Settings
 from vision_report.core.vocabulary import Status
 from vision_report.intake.files import archive as archive_file
 from vision_report.intake.files import inspect_file
-from vision_report.operations import audit
 from vision_report.outputs.feedback import feedback_file_name, feedback_text
 from vision_report.outputs.writers import write_feedback_text
 from vision_report.plan import Plan

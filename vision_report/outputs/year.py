@@ -19,10 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
-from vision_report.compute.evaluations import evaluations_table, texts_table
-from vision_report.compute.tables import compute_period, history_tables
+from vision_report.compute.year import YearTables
 from vision_report.core.atomic import remove_stale_temps, write_bytes
 from vision_report.core.config import Settings
 from vision_report.core.vocabulary import located_message, severity_label
@@ -31,8 +28,8 @@ from vision_report.outputs.feedback import feedbacks
 from vision_report.outputs.reports import ReportData, write_reports
 from vision_report.outputs.writers import write_csv, write_feedback_text
 from vision_report.plan import Plan
-from vision_report.screening.confirmations import Holds, no_holds
-from vision_report.screening.screen import Screening, submissions_table
+from vision_report.screening.confirmations import Holds
+from vision_report.screening.screen import Screening
 
 CSV_FILES = ("kpi_attainment", "budget_execution", "rollup")
 
@@ -50,29 +47,19 @@ def issued_month(year: Screening) -> str:
 
 
 def write_year_outputs(
-    settings: Settings,
-    plan: Plan,
-    fiscal_year: int,
-    out_dir: Path,
-    year: Screening,
-    results: dict[str, pd.DataFrame],
-    per_year: dict[int, dict[str, pd.DataFrame]],
-    holds: Holds | None = None,
+    settings: Settings, plan: Plan, fiscal_year: int, out_dir: Path, year: Screening, tables: YearTables, holds: Holds
 ) -> list[Path]:
-    holds = holds or no_holds(fiscal_year)
+    """Write the year's set into ``out_dir`` (the staging folder): every table as the pipeline computed it, the
+    feedback and the reports. Nothing is computed here."""
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(out_dir)  # a run killed mid-way left these; the run lock keeps other runs out
-    written = [write_csv(out_dir / f"{name}.csv", results[name]) for name in CSV_FILES]
-    subs = submissions_table(plan, year.received, fiscal_year, settings.deadlines.for_year(fiscal_year))
-    written.append(write_csv(out_dir / "submissions.csv", subs))
-    written.append(write_csv(out_dir / "evaluations.csv", evaluations_table(plan, year.accepted_rows, fiscal_year)))
-    written.append(write_csv(out_dir / "initiative_texts.csv", texts_table(plan, year.accepted_rows, fiscal_year)))
+    written = [write_csv(out_dir / f"{name}.csv", tables.results[name]) for name in CSV_FILES]
+    written.append(write_csv(out_dir / "submissions.csv", tables.subs))
+    written.append(write_csv(out_dir / "evaluations.csv", tables.evaluations))
+    written.append(write_csv(out_dir / "initiative_texts.csv", tables.texts))
     written.append(write_csv(out_dir / "held_values.csv", holds.held))
     written.append(write_csv(out_dir / "confirmation_problems.csv", holds.problems_table()))
-    for name, df in history_tables(plan, per_year).items():
-        written.append(write_csv(out_dir / f"{name}.csv", df))
-    period = compute_period(plan, per_year, fiscal_year, settings)
-    for name, df in period.items():
+    for name, df in {**tables.history, **tables.period}.items():
         written.append(write_csv(out_dir / f"{name}.csv", df))
     for file_name, text in feedbacks(plan, fiscal_year, settings.root / "templates", year, holds.held).items():
         written.append(write_feedback_text(out_dir / "feedback" / file_name, text))
@@ -82,10 +69,10 @@ def write_year_outputs(
         settings=settings,
         plan=plan,
         fiscal_year=fiscal_year,
-        results={**results, **period},
-        subs=subs,
+        results={**tables.results, **tables.period},
+        subs=tables.subs,
         accepted_rows=year.accepted_rows,
-        per_year=per_year,
+        per_year=tables.per_year,
         panel=panel_opinions_of(year.received),
         holds=holds,
     )
