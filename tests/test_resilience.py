@@ -108,7 +108,7 @@ def test_outputs_are_wholly_old_or_wholly_new_after_a_kill_during_publish(tmp_pa
         """
         import os, signal, sys
         from pathlib import Path
-        from vision_report import year_outputs
+        from vision_report.outputs import year as year_outputs
         {killer}
         year_outputs.publish(Path(sys.argv[1]), Path(sys.argv[2]), fiscal_year=2024, run_id="b", inputs=[])
         """
