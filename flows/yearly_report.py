@@ -8,6 +8,7 @@ objects it is given, so a retried task gives the same result and the same audit 
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from vision_report.compute import compute_year
 from vision_report.config import Settings, load_settings
 from vision_report.confirmations import Holds
 from vision_report.intake import Received
+from vision_report.panel_opinions import panel_of
 from vision_report.plan import Plan, load_plan
 from vision_report.screening import Screening, submissions_table
 from vision_report.textfmt import fmt_pct, jst
@@ -198,7 +200,7 @@ def hold_probable_errors(
         create_once(dest, conf.data)  # the very bytes that were read
         events.append(("confirmations_received", {"fiscal_year": fy, "sha256": conf.sha256}, {"file": str(path)}))
     held = confirmations.held_values(year, plan, settings.validation.hold_rules)
-    held, problems = confirmations.apply_confirmations(held, conf)
+    held, problems = confirmations.apply_confirmations(held, conf, plan)
     for h in held.to_dict("records"):
         key = {
             "fiscal_year": fy,
@@ -363,6 +365,27 @@ def _run_year(
     if lock is not None:
         return locked_year(settings, plan, fiscal_year, inputs, archive, out_dir, lock, started)
     stage = begin_staging(out_dir, run_id)
+    try:
+        return _staged_year(
+            settings, plan, fiscal_year, inputs, archive, run_id, confirmations_dir, stage, out_dir, started
+        )
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)  # a failed run leaves no staging folder (issue 23)
+        raise
+
+
+def _staged_year(
+    settings: Settings,
+    plan,
+    fiscal_year: int,
+    inputs: Path,
+    archive: Path,
+    run_id: str,
+    confirmations_dir: Path | None,
+    stage: Path,
+    out_dir: Path,
+    started: float,
+) -> dict:
     per_year: dict[int, dict[str, pd.DataFrame]] = {}
     this_year: Screening | None = None
     holds: Holds | None = None
@@ -379,6 +402,11 @@ def _run_year(
             record_decisions(archive, year, run_id)
             this_year, holds = year, year_holds
     assert this_year is not None
+    panel = panel_of(settings, this_year.received)  # what the run says about the panel file (issue 23)
+    for note in (*panel.notes, panel.near_miss_message()):
+        if note:
+            get_run_logger().warning(note)
+            print(f"警告: {note}")
     results = per_year[fiscal_year]
     no_submissions = all(r.status in NOT_SUBMISSIONS for r in this_year.received)
     warning = (

@@ -19,6 +19,7 @@ from . import normalize as nz
 from .config import EvaluationSettings, ValidationSettings
 from .plan import Plan
 from .textfmt import fmt_num
+from .textsafe import visible_length
 
 
 def _norm_name(s: str) -> str:
@@ -177,7 +178,8 @@ def _evaluation_columns(df: pd.DataFrame, is_exp: np.ndarray, is_kpi: np.ndarray
         (nz.match_choice(v, grades) or nz.coded_value(v)) if e and v else ""
         for v, e in zip(raw_grade, is_exp, strict=True)
     ]
-    lengths = {c: df[c].str.len().to_numpy(dtype=int) for c in nz.TEXT_COLUMNS}
+    # what a person sees: grapheme clusters of the NFC text (カ + ゛ or 葛 + a variation selector count once)
+    lengths = {c: np.array([visible_length(t) for t in df[c]], dtype=int) for c in nz.TEXT_COLUMNS}
     df["longest_text_chars"] = np.max(np.vstack([lengths[c] for c in nz.TEXT_COLUMNS]), axis=0) if n else []
     limit = ev.max_text_chars
     df["too_long_columns"] = [

@@ -27,7 +27,7 @@ from .config import Settings
 from .confirmations import Holds, no_holds
 from .evaluations import evaluations_table, texts_table
 from .feedback import feedbacks
-from .panel_opinions import panel_opinions_of
+from .panel_opinions import panel_of
 from .plan import Plan
 from .reports import ReportData, write_reports
 from .screening import Screening, submissions_table
@@ -86,7 +86,7 @@ def write_year_outputs(
         subs=subs,
         accepted_rows=year.accepted_rows,
         per_year=per_year,
-        panel=panel_opinions_of(year.received),
+        panel=panel_of(settings, year.received),
         holds=holds,
     )
     issues = {r.name: [f"{severity_label(i.severity)}: {located_message(i)}" for i in r.issues] for r in year.received}
