@@ -848,11 +848,11 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
                 "municipality_code": rec.municipality_code,
                 "kind_raw": r.get("kind", ""),
                 "item_id": nz.nfkc(r.get("id", "")).strip(" \t\u3000"),
-                "name": nz.strip_control_chars(r.get("name", "")).strip(),
+                "name": _text(r.get("name", "")),
                 "value_raw": r.get("value", ""),
                 "unit": r.get("unit", ""),
                 "status": nz.nfkc(r.get("status", "")).strip(" \t\u3000"),
-                "note": nz.strip_control_chars(r.get("note", "")).strip(),
+                "note": _text(r.get("note", "")),
                 "municipality_col": r.get("municipality", ""),
                 "fiscal_year_col": r.get("fiscal_year", ""),
                 "formula_columns": "、".join(formulas),
@@ -862,7 +862,7 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
                 "value_date_serial": tbl.date_serials.get((i, value_j), ""),
                 "value_number_format": tbl.scaled.get((i, value_j), ("", 1))[0],
                 "value_display_divisor": str(tbl.scaled[(i, value_j)][1]) if (i, value_j) in tbl.scaled else "",
-                **{c: nz.clean_text(r.get(c, "")) for c in nz.TEXT_COLUMNS},
+                **{c: _text(r.get(c, "")) for c in nz.TEXT_COLUMNS},
                 "direction_raw": nz.clean_text(r.get("direction", "")),
                 "self_evaluation_raw": nz.clean_text(r.get("self_evaluation", "")),
                 "evaluation_columns": evaluation_columns,
@@ -872,6 +872,11 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
         rec.error("no_rows", "見出し行だけでデータ行がありません。", row=header_idx + 1)
         return empty
     return pd.DataFrame.from_records(records, columns=RAW_ROW_COLUMNS)
+
+
+def _text(cell: str) -> str:
+    """A free text as stored: the clerk's words (normalize.clean_text), read after Excel's text prefix ``'``."""
+    return nz.clean_text(nz.text_prefix_removed(nz.clean_text(cell)))
 
 
 def _safe_header(rec: Received, header: list[str], header_idx: int) -> list[str]:
@@ -897,16 +902,14 @@ def _safe_row(
 ) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     """One data row's cells of the known columns, made safe once (textsafe.make_safe): Excel's ``_xHHHH_`` escapes
     decoded, line breaks unified, characters XML cannot carry removed, NFC. Escapes and NFC are warned here (row
-    and column); the removed characters are returned per column for the ``control_chars`` rule of the suite. A
-    text that begins with Excel's text prefix ``'`` is read as the text after it."""
+    and column); the removed characters are returned per column for the ``control_chars`` rule of the suite.
+    Excel's text prefix ``'`` is kept here (it tells the formula check a text from a formula) and removed when the
+    texts are stored (:func:`_text`)."""
     r: dict[str, str] = {}
     removed: dict[str, tuple[str, ...]] = {}
     for j, canon in colmap.items():
         safe = make_safe(cells[j] if j < len(cells) else "")
-        text = safe.text
-        if canon in nz.TEXT_COLUMNS or canon in ("note", "name"):
-            text = nz.text_prefix_removed(text)
-        r[canon] = text
+        r[canon] = safe.text
         if safe.removed:
             removed[canon] = safe.removed
         what = []

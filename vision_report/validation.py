@@ -145,8 +145,12 @@ def html_safe(df: pd.DataFrame) -> pd.DataFrame:
 
     out = df.copy()
     for c in out.columns:
-        if out[c].dtype == object:
-            out[c] = [html.escape(v, quote=True) if isinstance(v, str) else v for v in out[c]]
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = pd.Series(
+                [html.escape(v, quote=True) if isinstance(v, str) else v for v in out[c]],
+                index=out.index,
+                dtype=out[c].dtype,
+            )
     return out
 
 
