@@ -55,7 +55,7 @@ HOSTILE = {  # every character class that broke or bent the year, as it arrives 
         ("改ページ\x0c入り", "改ページ入り", (), ("U+000C",)),
         ("開催_x000B_参加", "開催\n参加", ("_x000B_",), ()),
         ("開催_x000D_\n参加", "開催\n参加", ("_x000D_",), ()),
-        ("開催\x0b参加", "開催\n参加", ("U+000B",), ()),
+        ("開催\x0b参加", "開催\n参加", (), ()),  # read as a line break, reported in ``breaks``
         ("a\r\nb\rc", "a\nb\nc", (), ()),
         ("_x005F_x000B_", "_x000B_", ("_x005F_",), ()),  # Excel's escape of a literal _x000B_
         ("x\ud800y", "xy", (), ("U+D800",)),  # a lone surrogate

@@ -24,7 +24,7 @@ import pandas as pd
 
 from . import normalize as nz
 from .atomic import create_once
-from .config import ValidationSettings
+from .config import EvaluationSettings, ValidationSettings
 from .plan import Plan
 from .textsafe import make_safe, visible_length
 from .vocabulary import NOT_SUBMISSIONS, Severity, Status, severity_label, text_message
@@ -99,7 +99,7 @@ class Received:
     issues: list[Issue] = field(default_factory=list)
     limits: ValidationSettings | None = None  # row limit, message cap, header search (None: the defaults)
     sheet: str | None = None  # the .xlsx sheet that was read
-    settings_evaluation: object | None = None  # config evaluation: (grades and directions, to name a column's values)
+    settings_evaluation: EvaluationSettings | None = None  # config evaluation: (to name an unknown column's values)
 
     def error(self, rule: str, message: str, **kw) -> None:
         self.issues.append(Issue(Severity.ERROR, rule, self.name, message, **kw))
@@ -915,6 +915,8 @@ def _safe_row(
         what = []
         if safe.escapes:
             what.append(text_message("escapes", escapes="、".join(safe.escapes)))
+        if safe.breaks:
+            what.append(text_message("line_breaks", breaks="、".join(safe.breaks)))
         if safe.normalized:
             what.append(text_message("normalized"))
         if what:
@@ -928,8 +930,6 @@ _GRADE_LIKE_MIN = 0.8  # share of an unknown column's values that must look like
 def _unknown_column(rec: Received, tbl: list[list[str]], header_idx: int, j: int, label: str, have: set[str]) -> None:
     """Warn about a column that is not read: which known column its values look like (自己評価, 今後の方向性,
     実施状況, the texts), and that its values are not used — never dropped without a word."""
-    from .config import EvaluationSettings
-
     values = [
         make_safe(r[j]).text.strip(" \t\u3000\n")
         for r in tbl[header_idx + 1 :]

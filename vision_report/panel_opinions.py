@@ -153,6 +153,10 @@ def read(data: bytes, file: str, max_chars: int = DEFAULT_MAX_CHARS) -> PanelOpi
         notes.append(
             text_message("panel_cleaned", file=file, what=text_message("escapes", escapes="、".join(safe.escapes)))
         )
+    if safe.breaks:
+        notes.append(
+            text_message("panel_cleaned", file=file, what=text_message("line_breaks", breaks="、".join(safe.breaks)))
+        )
     text = safe.text
     total = len(decoded[0]) if len(decoded[0]) > len(text) else visible_length(text)
     if total > max_chars:
@@ -175,12 +179,12 @@ def panel_opinions_of(
 
     near = tuple(r.name for r in received if any(i.rule == "panel_file_name" for i in r.issues))
     mine: list[Received] = [r for r in received if r.status == Status.PANEL_OPINIONS]
-    extra = {"near_miss": near, "expected_name": expected_name, "summary_chars": summary_chars}
     if not mine:
-        return PanelOpinions(**extra)  # type: ignore[arg-type]
+        return PanelOpinions(near_miss=near, expected_name=expected_name, summary_chars=summary_chars)
     rec = max(mine, key=lambda r: (r.mtime or 0.0, r.name))
     path: Path = rec.archived_path or rec.path
-    return replace(read(path.read_bytes(), rec.name, max_chars), **extra)
+    found = read(path.read_bytes(), rec.name, max_chars)
+    return replace(found, near_miss=near, expected_name=expected_name, summary_chars=summary_chars)
 
 
 def panel_of(settings, received) -> PanelOpinions:

@@ -40,16 +40,18 @@ _GRAPHEME_RE = regex.compile(r"\X")
 @dataclass(frozen=True)
 class Safe:
     """A text made safe, and what was changed (empty when nothing was): ``escapes`` the Excel escapes decoded
-    (``_x000B_``), ``removed`` the characters removed (``U+FFFE``), ``normalized`` True when NFC changed it."""
+    (``_x000B_``), ``breaks`` the line breaks of Word and Excel read as LF (``U+000B``), ``removed`` the characters
+    removed (``U+FFFE``), ``normalized`` True when NFC changed it."""
 
     text: str
     escapes: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     normalized: bool = False
+    breaks: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
-        return bool(self.escapes or self.removed or self.normalized)
+        return bool(self.escapes or self.removed or self.normalized or self.breaks)
 
 
 def codepoint(ch: str) -> str:
@@ -73,9 +75,8 @@ def make_safe(value: object, *, line_breaks: bool = True) -> Safe:
 
     ``line_breaks=False`` (a header, a file name, an id): line breaks become a space."""
     text = "" if value is None else str(value)
-    odd = [codepoint(c) for c in _ODD_BREAKS_RE.findall(text)]
+    odd = tuple(dict.fromkeys(codepoint(c) for c in _ODD_BREAKS_RE.findall(text)))
     text, escapes = _decode_excel(text)
-    escapes += odd
     text = _BREAKS_RE.sub("\n", text)
     if not line_breaks:
         text = text.replace("\n", " ")
@@ -83,7 +84,7 @@ def make_safe(value: object, *, line_breaks: bool = True) -> Safe:
     if removed:
         text = _NOT_XML_RE.sub("", text)
     nfc = unicodedata.normalize("NFC", text)
-    return Safe(nfc, tuple(dict.fromkeys(escapes)), tuple(removed), nfc != text)
+    return Safe(nfc, tuple(dict.fromkeys(escapes)), tuple(removed), nfc != text, odd)
 
 
 def safe_text(value: object, *, line_breaks: bool = True) -> str:
