@@ -19,12 +19,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from vision_report import confirmations as cf
-from vision_report import normalize as nz
-from vision_report.config import load_settings
-from vision_report.intake import Received, Table, inspect_file, is_panel_near_miss, table_to_rows
-from vision_report.panel_opinions import Block, PanelOpinions, read
-from vision_report.textsafe import cut_visible, make_safe, visible_length
+from vision_report.core.config import load_settings
+from vision_report.core.textsafe import cut_visible, make_safe, visible_length
+from vision_report.intake import normalize as nz
+from vision_report.intake.files import Received, Table, inspect_file, is_panel_near_miss, table_to_rows
+from vision_report.intake.panel_opinions import Block, PanelOpinions, read
+from vision_report.screening import confirmations as cf
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD = time.time() - 3600
@@ -370,8 +370,8 @@ class _Live(html.parser.HTMLParser):
 
 
 def test_data_docs_print_no_live_markup_from_data(tmp_path, plan):
-    from vision_report.prepare import prepare_rows, suite_parameters
-    from vision_report.validation import run_suite
+    from vision_report.screening.prepare import prepare_rows, suite_parameters
+    from vision_report.screening.validation import run_suite
 
     settings = load_settings(ROOT)
     rows = [
