@@ -463,7 +463,9 @@ def test_no_single_input_stops_the_year(tmp_path, prefect_backend):
         assert "行目" in row["warnings"] and "列" in row["warnings"], name  # each change named with row and column
     renamed = subs[subs["file"] == "434337_南阿蘇村_差替.csv"]
     assert len(renamed) == 1 and "U+FFFE" in renamed.iloc[0]["warnings"]
-    texts = (out / "2024" / "evaluations.csv").read_text(encoding="utf-8-sig")
+    texts = "".join(
+        (out / "2024" / f).read_text(encoding="utf-8-sig") for f in ("evaluations.csv", "initiative_texts.csv")
+    )
     for bad in ("\ufffe", "\uffff", "\x00", "\x0c", "\x01", "_x000B_", "_x000D_", "\x0b", "\u2028"):
         assert bad not in texts, repr(bad)
     assert "説明会を開催\n参加50人" in texts.replace("\r\n", "\n")

@@ -133,7 +133,8 @@ def rename(code: str, new_name: str) -> Callable[[Path], Path]:
 
 def panel(text: str | bytes, name: str = "懇談会意見.md") -> Callable[[Path], None]:
     def setup(folder: Path) -> None:
-        (folder / "懇談会意見.md").unlink()
+        if name == "懇談会意見.md":
+            (folder / name).unlink(missing_ok=True)
         data = text if isinstance(text, bytes) else text.encode("utf-8")
         (folder / name).write_bytes(data)
 
@@ -337,7 +338,12 @@ def cases() -> list[Case]:
             "取組実績に _x000B_（Alt+Enter）",
             "432105",
             set_text("432105", "取組実績", "説明会を開催_x000B_参加50人"),
-            both(ok, outputs_lack("_x000B_"), outputs_have("説明会を開催\n参加50人")),
+            both(
+                ok,
+                outputs_lack("_x000B_", files=("evaluations.csv", "initiative_texts.csv")),
+                outputs_have("説明会を開催\n参加50人"),
+                subs_mention("432105", "_x000B_"),  # the warning names what was decoded
+            ),
         )
     )
     add(
@@ -347,7 +353,7 @@ def cases() -> list[Case]:
             "取組実績に _x000D_",
             "432130",
             set_text("432130", "取組実績", "相談会を開催_x000D_\n参加30人"),
-            both(ok, outputs_lack("_x000D_")),
+            both(ok, outputs_lack("_x000D_", files=("evaluations.csv", "initiative_texts.csv"))),
         )
     )
     add(
@@ -417,7 +423,8 @@ def cases() -> list[Case]:
             "ファイル名に U+FFFE",
             "name",
             rename("434281", "434281_高森町\ufffe.csv"),
-            both(ok, member_status("434281", "accepted_with_warnings", "accepted")),
+            # the sample's 434281 of 2024 is refused for a row of its own (not_participant): the name is what counts
+            both(ok, subs_mention("434281", "U+FFFE", "434281_高森町.csv")),
         )
     )
     add(
@@ -439,7 +446,7 @@ def cases() -> list[Case]:
             "P04",
             "7 懇談会",
             "懇談会意見.txt（拡張子違い）",
-            "panel",
+            "near1",
             panel("- 意見です。\n", "懇談会意見.txt"),
             both(ok, run_says("懇談会意見.md という名前で置いてください")),
         )
@@ -449,7 +456,7 @@ def cases() -> list[Case]:
             "P05",
             "7 懇談会",
             "懇談会意見 (1).md（コピー）",
-            "panel",
+            "near2",
             panel("- 意見です。\n", "懇談会意見 (1).md"),
             both(ok, run_says("懇談会意見.md という名前で置いてください")),
         )
@@ -459,7 +466,7 @@ def cases() -> list[Case]:
             "P06",
             "7 懇談会",
             "懇談会意見（１）.md（全角の括弧と数字）",
-            "panel",
+            "near3",
             panel("- 意見です。\n", "懇談会意見（１）.md"),
             both(ok, run_says("懇談会意見.md という名前で置いてください")),
         )
@@ -699,6 +706,25 @@ def cases() -> list[Case]:
 # --- running ---------------------------------------------------------------------------------------------------
 
 
+def check_inproc(args: list[str]) -> tuple[int, str]:
+    """`vision-report ARGS` in this process (the same cli.main; saves importing Great Expectations per case)."""
+    import contextlib
+    import traceback
+
+    from vision_report.cli import main as cli_main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            rc = cli_main(args)
+        except SystemExit as exc:
+            rc = exc.code if isinstance(exc.code, int) else 1
+        except Exception:  # noqa: BLE001 - a traceback is an outcome to record
+            traceback.print_exc(file=out)
+            rc = 99
+    return int(rc or 0), out.getvalue()
+
+
 def sh(cmd: list[str], env: dict, timeout: int = 900) -> tuple[int, str]:
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout + p.stderr
@@ -740,7 +766,7 @@ def run_batch(
     for case in batch:
         t = targets[case.id]
         if t is not None and case.id not in checks:
-            checks[case.id] = sh([*base, "check", str(t), "--fiscal-year", str(FY)], env, 300)
+            checks[case.id] = check_inproc(["--root", str(proj), "check", str(t), "--fiscal-year", str(FY)])
     outcomes: dict[str, dict] = {}
     confirm_cases = [c for c in batch if c.confirm_cmd]
     for case in confirm_cases:
@@ -823,6 +849,7 @@ def main() -> int:
     ap.add_argument("--out", default="")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--project", default=str(ROOT), help="the project copied (default: this checkout)")
+    ap.add_argument("--no-split", action="store_true", help="a failed batch is not re-run case by case")
     ap.add_argument("--suspects", default="", help="cases expected to stop a run (run alone when a batch fails)")
     args = ap.parse_args()
     suspects = set(filter(None, args.suspects.split(",")))
@@ -859,7 +886,9 @@ def main() -> int:
         results: dict[str, dict] = {}
         for k, batch in enumerate(batches(cs)):
             outcomes = run_batch(args.vr, env, batch, tmp, f"b{k}")
-            if len(batch) > 1 and any(o.get("run_rc") not in (0, None) for o in outcomes.values()):
+            if args.no_split and any(o.get("run_rc") not in (0, None) for o in outcomes.values()):
+                print(f"batch {[c.id for c in batch]}: run failed, not split (--no-split)", flush=True)
+            elif len(batch) > 1 and any(o.get("run_rc") not in (0, None) for o in outcomes.values()):
                 # the batch's run failed: each case's outcome must be its own. The suspects (--suspects: cases
                 # expected to stop a run) run alone; the others together, and alone too if that run fails as well
                 done = {
