@@ -241,6 +241,8 @@ def _run_year(
         confirmations_dir,
         steps=TASKS,
     )
+    for note in run.notes:
+        get_run_logger().warning(note)
     if run.warning:
         get_run_logger().warning(run.warning)
     if run.kpi is not None:

@@ -74,7 +74,7 @@ EXPECTED = {
     "434337_text_too_long.csv": ("rejected", "text_too_long"),
     "434337_warn_result_text_missing.csv": ("accepted_with_warnings", "result_text_missing"),
     "434337_warn_text_on_kpi_row.csv": ("accepted_with_warnings", "text_on_kpi_row"),
-    "434337_warn_control_chars_in_text.csv": ("accepted_with_warnings", "control_chars"),
+    "434337_warn_control_chars_in_text.csv": ("accepted_with_warnings", "text_cleaned"),
 }
 GOOD = [
     "434337_南阿蘇村.csv",
@@ -322,12 +322,12 @@ EXACT = {
         "記入します（KPIの行の内容は使いません）。",
         "成果",
     ),
-    "434337_warn_control_chars_in_text.csv": (
-        "control_chars",
+    "434337_warn_control_chars_in_text.csv": (  # issue 23: a vertical tab (Alt+Enter from Word) is a line break
+        "text_cleaned",
         2,
         "取組実績",
-        "制御文字（改ページ等の見えない文字）が含まれていたため取り除きました。",
-        "取組実績",
+        "Word・Excel の改行の記号（U+000B）を改行として読みました。",
+        None,
     ),
 }
 
@@ -384,8 +384,8 @@ def test_texts_are_cleaned_and_the_coded_columns_read_as_typed(batch):
     assert english.loc["1.1.1", "result_text"] == texts.loc["1.1.1", "result_text"]
     control = rows("434337_warn_control_chars_in_text.csv")
     assert (
-        control.loc["1.1.1", "result_text"] == "（合成データ）講演会を開催した。\n2行目。"
-    )  # \x0b removed, break kept
+        control.loc["1.1.1", "result_text"] == "（合成データ）講演会を開催\nした。\n2行目。"
+    )  # \x0b (Alt+Enter) read as a line break (issue 23), CR LF unified
     kpi = rows("434337_warn_text_on_kpi_row.csv")
     assert kpi.loc["births", "outcome_text"] == ""  # ignored on a KPI row
     old = rows("434337_南阿蘇村.csv")  # a file without the new columns

@@ -317,13 +317,29 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     import io
 
     from vision_report.core.textfmt import fmt_num
-    from vision_report.intake.normalize import parse_number
-    from vision_report.screening.confirmations import append_confirmation, parse_date
+    from vision_report.core.textsafe import safe_text
+    from vision_report.intake.normalize import nfkc, parse_number
+    from vision_report.screening.confirmations import ConfirmationFileError, append_confirmation, parse_date
 
     settings, plan = _settings_and_plan(args)
-    fy, code, item = args.fiscal_year, args.municipality.strip(), args.id.strip()
-    if not args.by.strip() or not args.reason.strip():
+    fy = args.fiscal_year
+    # the arguments made safe like every text from outside, and checked before anything is written
+    code = nfkc(safe_text(args.municipality, line_breaks=False)).strip()
+    item = nfkc(safe_text(args.id, line_breaks=False)).strip()
+    by, reason = (safe_text(x, line_breaks=False).strip() for x in (args.by, args.reason))
+    if not by or not reason:
         print("エラー: 確認者（--by）と理由（--reason）を書いてください。", file=sys.stderr)
+        return 1
+    if not plan.has_municipality(code):
+        named = [m.code for m in plan.municipalities if m.name == code]
+        hint = (
+            f"「{code}」は市町村名です。市町村コード {named[0]} を --municipality に書いてください。" if named else ""
+        )
+        print(
+            f"エラー: --municipality「{code}」は構成市町村の市町村コードではありません。{hint}"
+            "6桁の市町村コード（例：434442）を書いてください。",
+            file=sys.stderr,
+        )
         return 1
     on = parse_date(args.date) if args.date else None
     if args.date and on is None:
@@ -355,18 +371,30 @@ def cmd_confirm(args: argparse.Namespace) -> int:
         value = float(match[0]["value"])
     folder = Path(args.confirmations) if args.confirmations else None
     path = settings.confirmations_file(fy, folder)
-    append_confirmation(
-        path,
-        municipality_code=code,
-        kind=kind,
-        item_id=item,
-        value=value,
-        confirmed_by=args.by.strip(),
-        reason=args.reason.strip(),
-        confirmed_on=on,
-    )
+    try:
+        row = append_confirmation(
+            path,
+            municipality_code=code,
+            kind=kind,
+            item_id=item,
+            value=value,
+            confirmed_by=by,
+            reason=reason,
+            confirmed_on=on,
+        )
+    except ConfirmationFileError as exc:
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"エラー: 確認ファイル {path} に書き込めません（{exc.strerror}）。", file=sys.stderr)
+        return 1
+    if row.get("_converted"):
+        print(
+            f"注意: 確認者・理由に Shift_JIS で書けない文字があるため、{path} を UTF-8（BOM付き）で保存し直しました"
+            "（Excel でそのまま開けます。これまでの行はそのままです）。"
+        )
     print(
-        f"{path} に確認を記入しました（{code} {item} {fmt_num(value)}、確認者 {args.by.strip()}）。"
+        f"{path} に確認を記入しました（{code} {item} {fmt_num(value)}、確認者 {by}）。"
         f"集計に反映するには vision-report run --fiscal-year {fy} を実行してください。"
     )
     return 0

@@ -10,6 +10,7 @@ period's summary; the output step writes what it is given.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from vision_report.core.config import Settings
 from vision_report.core.textfmt import jst
 from vision_report.core.vocabulary import NOT_SUBMISSIONS, Severity, Status, status_counts_text, status_label
 from vision_report.intake.files import Received
+from vision_report.intake.panel_opinions import panel_of
 from vision_report.outputs import year as year_outputs
 from vision_report.outputs.writers import write_csv
 from vision_report.plan import Plan
@@ -107,7 +109,7 @@ def hold_probable_errors(
         create_once(dest, conf.data)  # the very bytes that were read
         events.append(("confirmations_received", {"fiscal_year": fy, "sha256": conf.sha256}, {"file": str(path)}))
     held = confirmations.held_values(year, plan, settings.validation.hold_rules)
-    held, problems = confirmations.apply_confirmations(held, conf)
+    held, problems = confirmations.apply_confirmations(held, conf, plan)
     for h in held.to_dict("records"):
         key = {
             "fiscal_year": fy,
@@ -192,6 +194,7 @@ class YearRun:
     subs: pd.DataFrame
     kpi: pd.DataFrame | None = None
     warning: str | None = None
+    notes: tuple[str, ...] = ()  # what the run says about the files it read (the panel file's removed characters …)
 
 
 def run_year(
@@ -213,6 +216,28 @@ def run_year(
     if lock is not None:
         return run_locked_year(settings, plan, fiscal_year, inputs, archive, out_dir, lock, started, steps)
     stage = steps.begin_staging(out_dir, run_id)
+    try:
+        return _staged_year(
+            settings, fiscal_year, plan, inputs, out_dir, archive, run_id, confirmations_dir, steps, stage, started
+        )
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)  # a failed run leaves no staging folder (issue 23)
+        raise
+
+
+def _staged_year(
+    settings: Settings,
+    fiscal_year: int,
+    plan: Plan,
+    inputs: Path,
+    out_dir: Path,
+    archive: Path,
+    run_id: str,
+    confirmations_dir: Path | None,
+    steps: Steps,
+    stage: Path,
+    started: float,
+) -> YearRun:
     per_year: dict[int, dict[str, pd.DataFrame]] = {}
     this_year: Screening | None = None
     holds: Holds | None = None
@@ -229,6 +254,10 @@ def run_year(
             steps.record_decisions(archive, year, run_id)
             this_year, holds = year, year_holds
     assert this_year is not None and holds is not None
+    panel = panel_of(settings, this_year.received)  # what the run says about the panel file (issue 23)
+    notes = tuple(n for n in (*panel.notes, panel.near_miss_message()) if n)
+    for note in notes:
+        print(f"警告: {note}")
     subs = submissions_table(plan, this_year.received, fiscal_year, settings.deadlines.for_year(fiscal_year))
     tables = year_tables(settings, plan, fiscal_year, per_year, subs, this_year.accepted_rows)
     no_submissions = all(r.status in NOT_SUBMISSIONS for r in this_year.received)
@@ -251,7 +280,7 @@ def run_year(
         "warning": warning,
     }
     print(f"{fiscal_year}年度の処理が完了しました: {out_dir}（{len(written)} ファイル）")
-    return YearRun(summary, subs, tables.results["kpi_attainment"], warning)
+    return YearRun(summary, subs, tables.results["kpi_attainment"], warning, notes)
 
 
 def run_locked_year(

@@ -120,6 +120,8 @@ class EvaluationSettings:
     directions: tuple[str, ...] = ("拡充", "継続", "改善", "縮小", "廃止", "完了")
     max_text_chars: int = 400  # 取組実績・成果・課題: longer is an error
     panel_opinions_file: str = "懇談会意見.md"  # inputs/<FY>/<this>: the ビジョン懇談会's opinions for the year
+    panel_opinions_max_chars: int = 200_000  # the panel file is read up to this many characters (the run says so)
+    panel_opinions_summary_chars: int = 3_000  # the 概要版 prints this much of it (the region report all of it)
 
 
 def _evaluation_settings(raw: Any) -> EvaluationSettings:
@@ -149,7 +151,14 @@ def _evaluation_settings(raw: Any) -> EvaluationSettings:
     limit = raw.get("max_text_chars", d.max_text_chars)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ConfigError(f"設定 evaluation.max_text_chars は1以上の整数にしてください（現在: {limit!r}）")
+    bounds = {}
+    for key in ("panel_opinions_max_chars", "panel_opinions_summary_chars"):
+        n = raw.get(key, getattr(d, key))
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ConfigError(f"設定 evaluation.{key} は1以上の整数にしてください（現在: {n!r}）")
+        bounds[key] = n
     return EvaluationSettings(
+        **bounds,
         self_evaluation=grades,
         good_grades=good,
         directions=tuple(str(x) for x in directions),

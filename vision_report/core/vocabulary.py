@@ -163,6 +163,15 @@ def hold_label(key: Literal["mark", "held", "confirmed"], root: Path | None = No
     return str(labels(root)["hold"][key])
 
 
+def text_message(key: str, root: Path | None = None, **fields: object) -> str:
+    """A message about the texts received (templates/labels.yaml ``texts:``; issue 23), with ``fields`` filled in.
+    A project whose labels.yaml predates the section uses the shipped wording."""
+    texts = labels(root).get("texts") or {}
+    if key not in texts:
+        texts = _labels(Path(__file__).resolve().parents[1]).get("texts") or {}
+    return str(texts[key]).format(**fields)
+
+
 def status_counts_text(counts: dict[str, int], root: Path | None = None) -> str:
     """Counts per status as one line, in the order of ``Status``, with the short labels (e.g. for stdout)."""
     return "、".join(f"{status_label(s, root=root)} {counts[s.value]}" for s in Status if counts.get(s.value))

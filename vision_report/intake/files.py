@@ -23,8 +23,9 @@ from pathlib import Path
 import pandas as pd
 
 from vision_report.core.atomic import create_once
-from vision_report.core.config import ValidationSettings
-from vision_report.core.vocabulary import NOT_SUBMISSIONS, Severity, Status, severity_label
+from vision_report.core.config import EvaluationSettings, ValidationSettings
+from vision_report.core.textsafe import make_safe, visible_length
+from vision_report.core.vocabulary import NOT_SUBMISSIONS, Severity, Status, severity_label, text_message
 from vision_report.intake import normalize as nz
 from vision_report.plan import Plan
 
@@ -50,6 +51,7 @@ RAW_ROW_COLUMNS = [
     "fiscal_year_col",
     "formula_columns",
     "control_columns",
+    "control_found",  # the characters removed at intake, per column: "取組実績：U+FFFE" (textsafe.make_safe)
     "formula_texts",  # "備考: =HYPERLINK(...)" for cells that are formulas without a usable value
     "value_date_serial",  # the number an .xlsx cell holds when it is shown as a date ("" otherwise)
     "value_number_format",  # the .xlsx number format of the value cell when it shows the value scaled down
@@ -97,6 +99,7 @@ class Received:
     issues: list[Issue] = field(default_factory=list)
     limits: ValidationSettings | None = None  # row limit, message cap, header search (None: the defaults)
     sheet: str | None = None  # the .xlsx sheet that was read
+    settings_evaluation: EvaluationSettings | None = None  # config evaluation: (to name an unknown column's values)
 
     def error(self, rule: str, message: str, **kw) -> None:
         self.issues.append(Issue(Severity.ERROR, rule, self.name, message, **kw))
@@ -162,6 +165,23 @@ def is_panel_file(name: str, configured: str) -> bool:
     return bool(configured) and nz.nfkc(name).strip().lower() == nz.nfkc(configured).strip().lower()
 
 
+_COPY_SUFFIX_RE = re.compile(r"(\s*[(\[]\s*\d+\s*[)\]]|\s*-\s*コピー|\s*のコピー|\s*copy|\s*コピー)+$", re.I)
+
+
+def _panel_stem(name: str) -> str:
+    stem = nz.nfkc(name).strip().lower()
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    return "".join(_COPY_SUFFIX_RE.sub("", stem).split())
+
+
+def is_panel_near_miss(name: str, configured: str) -> bool:
+    """A file meant as the panel file under another name: 懇談会意見.txt, 懇談会意見 (1).md, 懇談会意見（１）.md,
+    懇談会意見 - コピー.md, 懇談会 意見.md (after NFKC, copy marks, spaces and the extension set aside)."""
+    if not configured or is_panel_file(name, configured):
+        return False
+    return bool(_panel_stem(configured)) and _panel_stem(name) == _panel_stem(configured)
+
+
 def is_submission_name(name: str) -> bool:
     """.csv or .xlsx (after NFKC: a full-width ＣＳＶ counts): the only types that are submissions."""
     return nz.nfkc(name).lower().endswith(ACCEPTED_SUFFIXES)
@@ -188,7 +208,8 @@ def inspect_file(
     name as received.
     """
     now = time.time() if now is None else now
-    name = path.name
+    safe_name = make_safe(path.name, line_breaks=False)
+    name = safe_name.text  # the name as shown in lists and reports (characters XML cannot carry removed; NFC)
     norm = nz.nfkc(name).strip()
     st = os.lstat(path)
     m = CODE_PREFIX_RE.match(norm)
@@ -202,6 +223,12 @@ def inspect_file(
         mtime=st.st_mtime,
         limits=limits,
     )
+    if safe_name.removed:
+        rec.warn(
+            "file_name_chars",
+            text_message("file_name", chars="、".join(safe_name.removed), name=name),
+            value=name,
+        )
     if stat.S_ISLNK(st.st_mode):
         rec.error(
             "symlink", "シンボリックリンクは受け付けません（リンク先は読みません）。ファイルそのものを置いてください。"
@@ -212,6 +239,15 @@ def inspect_file(
         return rec
     if is_panel_file(name, panel_file):
         rec.status = Status.PANEL_OPINIONS.value
+        return rec
+    if is_panel_near_miss(name, panel_file):
+        rec.status = NOT_SUBMISSION
+        rec.error(
+            "panel_file_name",
+            text_message("panel_near_miss", file=name, expected=panel_file),
+            value=name,
+            expected=panel_file,
+        )
         return rec
     if not is_submission_name(name):
         # a cover letter, a PDF, a zip: archived and listed, never a submission nor standing for one
@@ -598,7 +634,7 @@ def read_table(rec: Received, data: bytes) -> Table | None:
         )
         return None
     text, rec.encoding = decoded
-    if "\x00" in text:
+    if text.count("\x00") > max(16, len(text) // 100):  # a few NULs pasted from Word are removed cell by cell
         rec.error("unreadable", "CSVとして読めません（バイナリのデータが含まれています）。")
         return None
     delimiter = _sniff_delimiter(text, rec.settings.header_search_rows) or ","
@@ -694,21 +730,24 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
     first = next(i for i, r in enumerate(tbl) if _nonblank(r))
     found = find_header(tbl, lim.header_search_rows)
     header_idx = found if found is not None else _header_guess(tbl, lim.header_search_rows, first)
-    header = tbl[header_idx]
+    header = _safe_header(rec, tbl[header_idx], header_idx)
     data_rows = tbl.nonblank - sum(1 for r in tbl[: header_idx + 1] if _nonblank(r))
     if data_rows > lim.max_rows:
         _too_many_rows(rec, data_rows, lim.max_rows)
         return empty
     colmap: dict[int, str] = {}
-    unknown: list[str] = []
+    unknown: list[tuple[int, str]] = []
+    loose: list[tuple[int, str]] = []
     extra_notes: list[int] = []
     for j, h in enumerate(header):
-        canon = nz.canonical_header(h)
+        canon, exact = nz.header_match(h)
         label = h.strip()
         if canon is None:
             if label:
-                unknown.append(label)
+                unknown.append((j, label))
             continue
+        if not exact:
+            loose.append((j, label))
         if canon in colmap.values():
             first_j = next(k for k, c in colmap.items() if c == canon)
             where = f"（{first_j + 1}列目と{j + 1}列目）"
@@ -757,13 +796,16 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
             value="、".join(h.strip() for h in header if h.strip()),
             expected="1行目に見出し行",
         )
-    for label in unknown:
-        rec.warn(
-            "unknown_column",
-            f"見出し「{label}」は使わない列です（無視します）。",
-            row=header_idx + 1,
-            column=label,
-        )
+    for j, label in loose:
+        if j in colmap:
+            rec.warn(
+                "header_note",
+                text_message("header_note", label=label, known=nz.HEADER_JA[colmap[j]]),
+                row=header_idx + 1,
+                column=label,
+            )
+    for j, label in unknown:
+        _unknown_column(rec, tbl, header_idx, j, label, set(colmap.values()))
     value_j = next(j for j, c in colmap.items() if c == "value")
     if rec.encoding != "xlsx":
         for i in range(header_idx + 1, len(tbl)):
@@ -778,7 +820,7 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
         cells = tbl[i]
         if not _nonblank(cells):
             continue
-        r = {canon: (cells[j] if j < len(cells) else "") for j, canon in colmap.items()}
+        r, removed = _safe_row(rec, i, cells, colmap)
         for j in extra_notes:
             more = cells[j].strip() if j < len(cells) else ""
             if more:
@@ -796,7 +838,8 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
                 )
         formulas = [nz.HEADER_JA[c] for c, v in r.items() if c != "value" and nz.is_formula(v)]
         formula_texts = [f"{nz.HEADER_JA[c]}: {v.strip()}" for c, v in r.items() if c != "value" and nz.is_formula(v)]
-        controls = [nz.HEADER_JA[c] for c, v in r.items() if nz.has_control_chars(v)]
+        controls = [nz.HEADER_JA[c] for c, v in r.items() if nz.has_control_chars(v) or c in removed]
+        control_found = "、".join(f"{nz.HEADER_JA[c]}：{'・'.join(chars)}" for c, chars in removed.items())
         records.append(
             {
                 "file_id": rec.file_id,
@@ -805,20 +848,21 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
                 "municipality_code": rec.municipality_code,
                 "kind_raw": r.get("kind", ""),
                 "item_id": nz.nfkc(r.get("id", "")).strip(" \t\u3000"),
-                "name": nz.strip_control_chars(r.get("name", "")).strip(),
+                "name": _text(r.get("name", "")),
                 "value_raw": r.get("value", ""),
                 "unit": r.get("unit", ""),
                 "status": nz.nfkc(r.get("status", "")).strip(" \t\u3000"),
-                "note": nz.strip_control_chars(r.get("note", "")).strip(),
+                "note": _text(r.get("note", "")),
                 "municipality_col": r.get("municipality", ""),
                 "fiscal_year_col": r.get("fiscal_year", ""),
                 "formula_columns": "、".join(formulas),
                 "control_columns": "、".join(controls),
+                "control_found": control_found,
                 "formula_texts": "、".join(formula_texts),
                 "value_date_serial": tbl.date_serials.get((i, value_j), ""),
                 "value_number_format": tbl.scaled.get((i, value_j), ("", 1))[0],
                 "value_display_divisor": str(tbl.scaled[(i, value_j)][1]) if (i, value_j) in tbl.scaled else "",
-                **{c: nz.clean_text(r.get(c, "")) for c in nz.TEXT_COLUMNS},
+                **{c: _text(r.get(c, "")) for c in nz.TEXT_COLUMNS},
                 "direction_raw": nz.clean_text(r.get("direction", "")),
                 "self_evaluation_raw": nz.clean_text(r.get("self_evaluation", "")),
                 "evaluation_columns": evaluation_columns,
@@ -828,6 +872,106 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
         rec.error("no_rows", "見出し行だけでデータ行がありません。", row=header_idx + 1)
         return empty
     return pd.DataFrame.from_records(records, columns=RAW_ROW_COLUMNS)
+
+
+def _text(cell: str) -> str:
+    """A free text as stored: the clerk's words (normalize.clean_text), read after Excel's text prefix ``'``."""
+    return nz.clean_text(nz.text_prefix_removed(nz.clean_text(cell)))
+
+
+def _safe_header(rec: Received, header: list[str], header_idx: int) -> list[str]:
+    """The header cells made safe (textsafe.make_safe, no line breaks); each change a warning naming the column."""
+    out = []
+    for h in header:
+        safe = make_safe(h, line_breaks=False)
+        out.append(safe.text)
+        if safe.removed or safe.escapes:
+            what = (
+                text_message("removed", chars="、".join(safe.removed))
+                if safe.removed
+                else text_message("escapes", escapes="、".join(safe.escapes))
+            )
+            rec.warn(
+                "text_cleaned", f"見出し「{safe.text.strip()}」：{what}", row=header_idx + 1, column=safe.text.strip()
+            )
+    return out
+
+
+def _safe_row(
+    rec: Received, i: int, cells: list[str], colmap: dict[int, str]
+) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """One data row's cells of the known columns, made safe once (textsafe.make_safe): Excel's ``_xHHHH_`` escapes
+    decoded, line breaks unified, characters XML cannot carry removed, NFC. Escapes and NFC are warned here (row
+    and column); the removed characters are returned per column for the ``control_chars`` rule of the suite.
+    Excel's text prefix ``'`` is kept here (it tells the formula check a text from a formula) and removed when the
+    texts are stored (:func:`_text`)."""
+    r: dict[str, str] = {}
+    removed: dict[str, tuple[str, ...]] = {}
+    for j, canon in colmap.items():
+        safe = make_safe(cells[j] if j < len(cells) else "")
+        r[canon] = safe.text
+        if safe.removed:
+            removed[canon] = safe.removed
+        what = []
+        if safe.escapes:
+            what.append(text_message("escapes", escapes="、".join(safe.escapes)))
+        if safe.breaks:
+            what.append(text_message("line_breaks", breaks="、".join(safe.breaks)))
+        if safe.normalized:
+            what.append(text_message("normalized"))
+        if what:
+            rec.warn("text_cleaned", "".join(what), row=i + 1, column=nz.HEADER_JA[canon])
+    return r, removed
+
+
+_GRADE_LIKE_MIN = 0.8  # share of an unknown column's values that must look like one known column's
+
+
+def _unknown_column(rec: Received, tbl: list[list[str]], header_idx: int, j: int, label: str, have: set[str]) -> None:
+    """Warn about a column that is not read: which known column its values look like (自己評価, 今後の方向性,
+    実施状況, the texts), and that its values are not used — never dropped without a word."""
+    values = [
+        make_safe(r[j]).text.strip(" \t\u3000\n")
+        for r in tbl[header_idx + 1 :]
+        if j < len(r) and str(r[j]).strip(" \t\u3000\n")
+    ]
+    where = {"row": header_idx + 1, "column": label}
+    if not values:
+        rec.warn("unknown_column", f"見出し「{label}」は使わない列です（無視します）。", **where)
+        return
+    ev = rec.settings_evaluation or EvaluationSettings()
+    candidates: list[tuple[str, tuple[str, ...]]] = [
+        ("self_evaluation", tuple(ev.self_evaluation)),
+        ("direction", tuple(ev.directions)),
+        ("status", nz.STATUSES),
+    ]
+    known = None
+    for canon, choices in candidates:
+        if canon in have:
+            continue
+        hits = sum(1 for v in values if nz.match_choice(v, choices) is not None)
+        if hits >= _GRADE_LIKE_MIN * len(values):
+            known = canon
+            break
+    if known is None:
+        texts = [c for c in nz.TEXT_COLUMNS if c not in have]
+        wordy = sum(1 for v in values if visible_length(v) >= 8 and nz.parse_number(v).problem != "")
+        if texts and wordy >= _GRADE_LIKE_MIN * len(values):
+            by_name = [c for c in texts if nz.HEADER_JA[c] in label or label in nz.HEADER_JA[c]]
+            known = (by_name or texts)[0]
+    example = "、".join(dict.fromkeys(v[:20] for v in values[:3]))
+    if known is None:
+        rec.warn("unknown_column", text_message("unknown_column_values", label=label, count=len(values)), **where)
+        return
+    rec.warn(
+        "unknown_column",
+        text_message(
+            "unknown_column_guess", label=label, count=len(values), example=example, known=nz.HEADER_JA[known]
+        ),
+        value=example,
+        expected=f"見出し「{nz.HEADER_JA[known]}」",
+        **where,
+    )
 
 
 def read_submission(rec: Received) -> pd.DataFrame:

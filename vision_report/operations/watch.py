@@ -84,6 +84,7 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
     held, _problems = apply_confirmations(
         held_values(year, plan, settings.validation.hold_rules),
         read_confirmations(settings.confirmations_file(fiscal_year), fiscal_year),
+        plan,
     )
     code = rec.municipality_code
     member = code is not None and plan.has_municipality(code)

@@ -23,7 +23,7 @@ from vision_report.compute.year import YearTables
 from vision_report.core.atomic import remove_stale_temps, write_bytes
 from vision_report.core.config import Settings
 from vision_report.core.vocabulary import located_message, severity_label
-from vision_report.intake.panel_opinions import panel_opinions_of
+from vision_report.intake.panel_opinions import panel_of
 from vision_report.outputs.feedback import feedbacks
 from vision_report.outputs.reports import ReportData, write_reports
 from vision_report.outputs.writers import write_csv, write_feedback_text
@@ -73,7 +73,7 @@ def write_year_outputs(
         subs=tables.subs,
         accepted_rows=year.accepted_rows,
         per_year=tables.per_year,
-        panel=panel_opinions_of(year.received),
+        panel=panel_of(settings, year.received),
         holds=holds,
     )
     issues = {r.name: [f"{severity_label(i.severity)}: {located_message(i)}" for i in r.issues] for r in year.received}

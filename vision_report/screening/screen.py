@@ -116,6 +116,8 @@ def screen(
     ``docs_dir``: where Great Expectations writes its Data Docs (HTML) for this validation, if anywhere.
     """
     mine = [copy.deepcopy(r) for r in received]
+    for r in mine:
+        r.settings_evaluation = settings.evaluation
     for r in mine:  # a member of the plan that is not a member in this fiscal year: refused before reading
         code = r.municipality_code
         if code and plan.has_municipality(code) and not plan.is_member(code, fiscal_year):

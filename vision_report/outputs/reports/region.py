@@ -727,6 +727,8 @@ def add_panel_opinions(doc, data: ReportData) -> None:
     panel = data.panel
     if panel.unreadable:
         doc.add_paragraph(data.snippet("panel_unreadable", file=panel.file))
+    elif not panel.recorded and panel.near_miss:
+        doc.add_paragraph(data.snippet("panel_near_miss", message=panel.near_miss_message()))
     elif not panel.recorded:
         doc.add_paragraph(data.snippet("panel_missing"))
     else:

@@ -171,9 +171,14 @@ def add_panel_summary(doc, data: ReportData) -> None:
         doc.add_paragraph(data.snippet("panel_unreadable", file=panel.file))
         return
     if not panel.recorded:
-        doc.add_paragraph(data.snippet("panel_missing"))
+        near = panel.near_miss_message() if panel.near_miss else ""
+        doc.add_paragraph(data.snippet("panel_near_miss", message=near) if near else data.snippet("panel_missing"))
         return
     blocks, cut = panel_summary_blocks(panel.blocks)
+    blocks, bounded = panel.excerpt(
+        blocks
+    )  # a huge paste prints a bounded excerpt (evaluation.panel_opinions_summary_chars)
+    cut = cut or bounded
     add_panel_blocks(doc, data, blocks)
     if cut:
         add_note(
