@@ -475,13 +475,14 @@ def test_no_single_input_stops_the_year(tmp_path, prefect_backend):
 
 def test_a_failed_run_leaves_no_staging_folder(tmp_path, monkeypatch, prefect_backend):
     import flows.yearly_report as fy
+    from vision_report import pipeline
 
     def boom(*args, **kwargs):
-        stage = args[7]
+        stage = args[9]
         (stage / "half-written.csv").write_text("x", encoding="utf-8")
         raise RuntimeError("killed half way")
 
-    monkeypatch.setattr(fy, "_staged_year", boom)
+    monkeypatch.setattr(pipeline, "_staged_year", boom)
     inputs = tmp_path / "inputs"
     (inputs / "2024").mkdir(parents=True)
     out = tmp_path / "outputs"
