@@ -27,7 +27,7 @@ from vision_report.confirmations import Holds
 from vision_report.intake import Received
 from vision_report.plan import Plan, load_plan
 from vision_report.screening import Screening, submissions_table
-from vision_report.textfmt import fmt_pct, jst
+from vision_report.textfmt import fmt_num, fmt_pct, fmt_signed, jst
 from vision_report.vocabulary import NOT_SUBMISSIONS, Severity, Status, status_counts_text, status_label
 from vision_report.writers import write_csv
 from vision_report.year_outputs import write_year_outputs
@@ -288,6 +288,16 @@ def publish_artifacts(
         ],
         description=f"{plan.meta.title} {fiscal_year}年度 提出状況",
     )
+    create_markdown_artifact(
+        key=f"kpi-fy{fiscal_year}",
+        markdown=kpi_artifact_markdown(plan, fiscal_year, kpi),
+        description=f"{fiscal_year}年度 KPI達成率",
+    )
+
+
+def kpi_artifact_markdown(plan: Plan, fiscal_year: int, kpi: pd.DataFrame) -> str:
+    """The KPI table of the run's Prefect artifact: every figure printed as the reports print it (textfmt, one
+    rounding rule for every published number)."""
     lines = [
         f"# {plan.meta.title} {fiscal_year}年度 KPIの状況",
         "",
@@ -295,13 +305,13 @@ def publish_artifacts(
         "|---|---:|---:|---:|:-:|",
     ]
     for r in kpi.itertuples():
-        actual = "—" if pd.isna(r.actual) else f"{r.actual:,.0f} {r.unit}"
+        negative_allowed = plan.has_kpi(r.kpi_id) and plan.kpi(r.kpi_id).allow_negative
+        value = fmt_signed(r.actual) if negative_allowed else fmt_num(r.actual)
+        actual = "—" if pd.isna(r.actual) else f"{value} {r.unit}"
         lines.append(
             f"| {r.kpi_name} | {actual} | {fmt_pct(r.attainment_pct)} | {fmt_pct(r.progress_pct)} | {r.rating} |"
         )
-    create_markdown_artifact(
-        key=f"kpi-fy{fiscal_year}", markdown="\n".join(lines), description=f"{fiscal_year}年度 KPI達成率"
-    )
+    return "\n".join(lines)
 
 
 @flow(name="vision-report-yearly", flow_run_name="fy{fiscal_year}", log_prints=True)
@@ -368,6 +378,8 @@ def _run_year(
     holds: Holds | None = None
     for fy in range(plan.meta.first_fiscal_year, fiscal_year + 1):
         if fy != fiscal_year and not (inputs / str(fy)).is_dir():
+            # no folder, no submissions: the year keeps its place in every history as 提出なし (issue 18 item 6)
+            per_year[fy] = compute_results(plan, fy, pd.DataFrame(columns=screening.ACCEPTED_ROW_COLUMNS), settings)
             continue
         received = collect_submissions(settings, plan, fy, inputs, archive)
         docs = stage / "data_docs" if fy == fiscal_year else None

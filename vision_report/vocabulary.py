@@ -107,6 +107,8 @@ def _labels(root: Path) -> dict[str, Any]:
             ("synthetic", ("mark", "note", "banner", "banner_short")),
             ("year", ("fiscal", "calendar", "date")),
             ("hold", ("mark", "held", "confirmed")),
+            ("history", ("no_submissions",)),
+            ("basis", ("plan_basis", "partial_basis")),
         )
         for key in keys
         if not (data.get(group) or {}).get(key)
@@ -161,6 +163,16 @@ def date_label(iso: str, root: Path | None = None) -> str:
 def hold_label(key: Literal["mark", "held", "confirmed"], root: Path | None = None) -> str:
     """要確認 (a value held out of the totals until a coordinator confirms it) and its states."""
     return str(labels(root)["hold"][key])
+
+
+def no_submissions_label(root: Path | None = None) -> str:
+    """提出なし: how year tables, CSVs and charts mark a fiscal year without any accepted submission."""
+    return str(labels(root)["history"]["no_submissions"])
+
+
+def basis_note(basis: str, *, n: int, n_all: int, n_target: int, root: Path | None = None) -> str:
+    """The sentence saying what a KPI's sum covers for a basis value other than all_members (labels.yaml basis)."""
+    return str(labels(root)["basis"][basis]).format(n=n, n_all=n_all, n_target=n_target)
 
 
 def status_counts_text(counts: dict[str, int], root: Path | None = None) -> str:

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from .atomic import remove_stale_temps, write_bytes
-from .compute import compute_period, history_tables
+from .compute import compute_period, history_tables, no_submission_years
 from .config import Settings
 from .confirmations import Holds, no_holds
 from .evaluations import evaluations_table, texts_table
@@ -31,7 +31,7 @@ from .panel_opinions import panel_opinions_of
 from .plan import Plan
 from .reports import ReportData, write_reports
 from .screening import Screening, submissions_table
-from .vocabulary import located_message, severity_label
+from .vocabulary import located_message, no_submissions_label, severity_label
 from .writers import write_csv, write_feedback_text
 
 CSV_FILES = ("kpi_attainment", "budget_execution", "rollup")
@@ -47,6 +47,19 @@ def issued_month(year: Screening) -> str:
     times = [r.mtime for r in year.received if r.mtime]
     when = datetime.fromtimestamp(max(times), ZoneInfo("Asia/Tokyo")) if times else datetime.now(ZoneInfo("Asia/Tokyo"))
     return f"{when.year}年{when.month}月"
+
+
+def mark_years(df: pd.DataFrame, years: list[int], label: str) -> pd.DataFrame:
+    """``df`` with the cells of its fiscal-year columns ("2021", …) of ``years`` (years without any accepted
+    submission) holding ``label`` (提出なし) instead of an empty cell: a year is said to be missing, never dropped
+    and never confused with an item nobody reported in a year that had submissions."""
+    cols = [str(y) for y in years if str(y) in df.columns]
+    if not cols:
+        return df
+    out = df.copy()
+    for c in cols:
+        out[c] = pd.Series([label] * len(out), index=out.index, dtype="object")
+    return out
 
 
 def write_year_outputs(
@@ -69,11 +82,12 @@ def write_year_outputs(
     written.append(write_csv(out_dir / "initiative_texts.csv", texts_table(plan, year.accepted_rows, fiscal_year)))
     written.append(write_csv(out_dir / "held_values.csv", holds.held))
     written.append(write_csv(out_dir / "confirmation_problems.csv", holds.problems_table()))
+    no_data = no_submission_years(per_year)
     for name, df in history_tables(plan, per_year).items():
-        written.append(write_csv(out_dir / f"{name}.csv", df))
+        written.append(write_csv(out_dir / f"{name}.csv", mark_years(df, no_data, no_submissions_label())))
     period = compute_period(plan, per_year, fiscal_year, settings)
     for name, df in period.items():
-        written.append(write_csv(out_dir / f"{name}.csv", df))
+        written.append(write_csv(out_dir / f"{name}.csv", mark_years(df, no_data, no_submissions_label())))
     for file_name, text in feedbacks(plan, fiscal_year, settings.root / "templates", year, holds.held).items():
         written.append(write_feedback_text(out_dir / "feedback" / file_name, text))
     print(f"報告書（圏域・市町村別 {len(plan.members(fiscal_year))} 件）を作成しています…")
