@@ -832,9 +832,27 @@ def test_period_kpi_summary_baseline_each_year_final_and_achieved():
             # 達成率 of the final value (decrease: target / final) and the gap final − target
             "attainment_pct": [95.0, 102.5, 80.0],
             "gap_to_target": [-10.0, 1.0, 10.0],
+            "final_data_year": pd.array([2023, 2023, 2022], dtype="Int64"),  # no lag: the fiscal year itself
         }
     )
     assert_frame_equal(got, expected)
+
+
+def test_period_kpi_summary_names_the_year_of_the_statistic():
+    """A KPI whose statistic lags (kpis.yaml data_year_lag, e.g. 市町村民経済計算: 3 years): the value of FY2023 is
+    the statistic of FY2020 (issue 18 item 3: the 総括 column labelled 2025年度 holds the FY2022 statistic)."""
+    per_year = {2021: _year([120.0, 45.0, 70.0], [False] * 3), 2023: _year([190.0, 41.0, 60.0], [False] * 3)}
+    got = compute.period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES, data_year_lag={"k_up": 3})
+    assert got["final_data_year"].tolist() == [2020, 2023, 2023]
+    assert list(got.columns[6:8]) == ["2021", "2023"]  # without ``years``, the years of per_year
+
+
+def test_period_kpi_summary_keeps_every_year_of_the_range():
+    """Issue 18 item 6: FY2022 had no submissions (not in per_year): its column stays, empty."""
+    per_year = {2021: _year([120.0, 45.0, 70.0], [False] * 3), 2023: _year([190.0, 41.0, 60.0], [False] * 3)}
+    got = compute.period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES, years=range(2021, 2024))
+    assert list(got.columns[6:9]) == ["2021", "2022", "2023"] and got["2022"].isna().all()
+    assert got["final_value_year"].tolist() == [2023, 2023, 2023]
 
 
 @pytest.mark.parametrize(

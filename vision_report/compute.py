@@ -742,6 +742,7 @@ def period_kpi_summary(
     rules: dict[str, str],
     *,
     years: range | list[int] | None = None,
+    data_year_lag: dict[str, int] | None = None,
 ) -> pd.DataFrame:
     """Every KPI from its baseline through each fiscal year to the final value, and 達成/未達成 against the target.
 
@@ -752,6 +753,8 @@ def period_kpi_summary(
     to date); achieved is 達成 when ``final_value <rule> target``, else 未達成, "-" without any value.
     final_provisional is that year's provisional flag; provisional_years lists every provisional year (";").
     ``years`` (default: those of ``per_year``) are the columns: a year missing from ``per_year`` is a column of NaN.
+    attainment_pct is the final value's 達成率 and gap_to_target = final − target. final_data_year is the year of the
+    statistic the final value is (統計の年: final_value_year − ``data_year_lag[kpi_id]``, default lag 0).
     """
     years = sorted(set(years if years is not None else per_year))
     indexed = {y: per_year[y].set_index("kpi_id") for y in years if y in per_year}
@@ -798,6 +801,7 @@ def period_kpi_summary(
                 ";".join(provisional),
                 attainment,
                 final - float(k.target) if not _is_nan(final) else np.nan,
+                final_year - (data_year_lag or {}).get(k.kpi_id, 0) if final_year is not None else None,
             ]
         )
     columns = [
@@ -818,6 +822,7 @@ def period_kpi_summary(
         # 達成率 of the final value (as docs/interface.md §4) and its gap to the target (final − target, KPI's unit)
         "attainment_pct",
         "gap_to_target",
+        "final_data_year",
     ]
     return pd.DataFrame(records, columns=columns).astype(
         {
@@ -830,6 +835,7 @@ def period_kpi_summary(
             "target": "float64",
             "attainment_pct": "float64",
             "gap_to_target": "float64",
+            "final_data_year": "Int64",
         }
     )
 
@@ -1015,6 +1021,7 @@ def compute_period(
         {y: t["kpi_attainment"] for y, t in years.items()},
         settings.final_evaluation.achieved_if,
         years=range(first, fiscal_year + 1),
+        data_year_lag={k.id: k.data_year_lag for k in plan.kpis},
     )
     budget = period_budget(plan, {y: t["budget_execution"] for y, t in years.items()}, first, fiscal_year, missing)
     return {"period_kpi": kpi, "period_budget": budget, "period_rollup": period_rollup(plan, budget)}
