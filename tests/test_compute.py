@@ -967,7 +967,11 @@ def test_period_plan_printed_only_as_total_counts_over_the_whole_period():
     per_year = {fy: _budget_year(fy, [(K, "2.1.1", 20, "実施"), (K, "2.2.1", 1, "実施")]) for fy in range(2021, 2026)}
     got = compute.period_budget(TINY, per_year, 2021, 2025)
     row = got.set_index("initiative_id").loc["2.1.1"]
-    assert (row["planned_thousand_yen"], row["actual_thousand_yen"], row["plan_note"]) == (99.0, 100.0, "計画期間の合計のみ記載")
+    assert (row["planned_thousand_yen"], row["actual_thousand_yen"], row["plan_note"]) == (
+        99.0,
+        100.0,
+        "計画期間の合計のみ記載",
+    )
     assert row["execution_pct"] == pytest.approx(100 / 99 * 100)
     roll = compute.period_rollup(TINY, got).set_index("id")
     assert roll.loc["2.1", "planned_thousand_yen"] == 99.0

@@ -399,5 +399,7 @@ def test_spend_on_a_row_marked_not_implemented_is_a_warning_saying_what_to_check
     rec = received["434337_warn_spend_not_implemented.csv"]
     (issue,) = [i for i in rec.issues if i.rule == "spend_not_implemented"]
     assert (issue.severity, issue.row, issue.column, issue.value) == ("warning", 2, "実績値", "50")
-    assert issue.message == "取組 1.1.1（産学連携支援事業）は実施状況が「未実施」ですが、支出 50 千円が報告されています。"
+    assert (
+        issue.message == "取組 1.1.1（産学連携支援事業）は実施状況が「未実施」ですが、支出 50 千円が報告されています。"
+    )
     assert "一部実施" in issue.expected and "実績値 0" in issue.expected

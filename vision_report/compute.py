@@ -280,9 +280,7 @@ def kpi_attainment(
         same = set(everyone) == set(expected)
         n_target = (basis_sizes or {}).get(k.kpi_id, n_expected)
         basis = BASIS_PARTIAL if n_expected < n_target else BASIS_ALL if same else BASIS_PLAN
-        basis_note = (
-            "" if basis == BASIS_ALL else basis_note_text(basis, n=n_expected, n_all=n_all, n_target=n_target)
-        )
+        basis_note = "" if basis == BASIS_ALL else basis_note_text(basis, n=n_expected, n_all=n_all, n_target=n_target)
         baseline, target = float(k.baseline), float(k.target)
         reasons: list[str] = []
         actual = attainment = progress = np.nan

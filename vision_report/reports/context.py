@@ -203,9 +203,11 @@ class ReportData:
             if d in directions
         )
         achieved = kpi["achieved"].tolist() if kpi is not None else []
-        missing = [int(y) for y in str(budget["years_without_submissions"].iloc[0]).split(";") if y] if (
-            budget is not None and len(budget) and "years_without_submissions" in budget
-        ) else []
+        missing = (
+            [int(y) for y in str(budget["years_without_submissions"].iloc[0]).split(";") if y]
+            if (budget is not None and len(budget) and "years_without_submissions" in budget)
+            else []
+        )
         compared = [int(y) for y in str(budget["years_compared"].iloc[0]).split(";") if y] if missing else []
         year_word = self.phrase("year_joiner")
         return {
