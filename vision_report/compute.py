@@ -232,9 +232,9 @@ def rate(direction: str, attainment_pct: float, progress_pct: float, thresholds:
         x, limits = progress_pct, thresholds.progress
     if _is_nan(x):
         return NO_RATING
-    x = exact(x)
+    value = exact(x)
     for grade in ("A", "B", "C"):
-        if x >= exact(limits[grade]):
+        if value >= exact(limits[grade]):
             return grade
     return "D"
 
@@ -907,7 +907,10 @@ def period_budget(
             )
             if part
         )
-        period_plan = float(i.budget.total) if total_only else float(sum(numbers)) if numbers else np.nan
+        total = i.budget.total
+        period_plan = (
+            float(total) if total_only and isinstance(total, int) else float(sum(numbers)) if numbers else np.nan
+        )
         compared_numbers = [v for y, v in printed.items() if isinstance(v, int) and y in compared]
         if total_only:
             planned = period_plan if not missing else np.nan

@@ -208,7 +208,11 @@ class ReportData:
             if (budget is not None and len(budget) and "years_without_submissions" in budget)
             else []
         )
-        compared = [int(y) for y in str(budget["years_compared"].iloc[0]).split(";") if y] if missing else []
+        compared = (
+            [int(y) for y in str(budget["years_compared"].iloc[0]).split(";") if y]
+            if missing and budget is not None
+            else []
+        )
         year_word = self.phrase("year_joiner")
         return {
             "final": self.is_final_year,
