@@ -3,7 +3,7 @@ submission (FY2022 and FY2024 have no folder, FY2023 an empty one), and 熊本�
 published percentages sit on a rounding boundary: 中心市街地の通行量 705,000 / 800,000 = 88.125 % and 公共交通機関の年間利用者
 82,124 / 56,000 = 146.65 % (146.64999999999998 as a float).
 
-Every output prints them by the one rule (textfmt.round_half_up, half-up from the exact decimal): 88.13 and 146.65 in
+Every output prints them by the one rule (core.textfmt.round_half_up, half-up from the exact decimal): 88.13 and 146.65 in
 the CSVs (2 places), 88.1% and 146.7% in the documents and the Prefect artifact (1 place)."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _set_values(path: Path, values: dict[str, str]) -> None:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, prefect_backend):
     from flows.yearly_report import yearly_report
-    from vision_report.reports import pdf
+    from vision_report.outputs.reports import pdf
 
     tmp = tmp_path_factory.mktemp("gaps")
     inputs = tmp / "inputs"

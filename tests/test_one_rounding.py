@@ -1,5 +1,5 @@
 """Issue 18 item 8: one rule for every published number. Every percentage and figure that a CSV, report, feedback
-or Prefect artifact prints is rounded by textfmt.round_half_up (四捨五入 of the exact decimal value), through
+or Prefect artifact prints is rounded by core.textfmt.round_half_up (四捨五入 of the exact decimal value), through
 fmt_num / fmt_pct / fmt_signed or writers.rounded_number. This test reads the code of vision_report/ and flows/ and
 finds any other rounding: round(), .round(), .quantize(), and format specs with a precision (f"{x:.1f}",
 "%.2f", "{:,.0f}".format). The few that do not round a published value are listed below with the reason."""
@@ -17,48 +17,44 @@ PRECISION_SPEC = re.compile(r"\.\d+[fFeEgG%]")
 PERCENT_FORMAT = re.compile(r"%[-+ 0#]*\d*\.\d+[fFeEgG]")
 # (file, source line stripped) -> why this is not the rounding of a published value
 ALLOWED = {
-    ("vision_report/textfmt.py", "return exact(x).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)"): (
-        "the one rounding function itself"
-    ),
-    ("vision_report/textfmt.py", 's = f"{abs(v):,.{decimals}f}"'): "prints the Decimal already rounded half-up",
-    ("vision_report/samples.py", "value = round(planned * rng.uniform(0.80, 1.05))"): "makes synthetic inputs",
-    ("vision_report/samples.py", "value = round(rng.choice([0, 0, 500, 1200, 3000]) * rng.uniform(0.8, 1.2))"): (
-        "makes synthetic inputs"
-    ),
-    ("vision_report/samples.py", "value = round(planned / len(ini.participants) * rng.uniform(0.05, 0.3))"): (
-        "makes synthetic inputs"
-    ),
-    ("vision_report/samples.py", '"value": float(round(kpi_value)),'): "makes synthetic inputs",
-    ("vision_report/samples.py", "v = round(float(value), 3)"): "writes synthetic inputs as a clerk would type them",
-    ("vision_report/samples.py", 'text = f"{abs(v):,.3f}" if grouped else f"{abs(v):.3f}"'): "synthetic inputs",
-    ("vision_report/samples.py", "value, unit = round(value * factor, 6), money_unit"): "synthetic inputs",
+    (
+        "vision_report/core/textfmt.py",
+        "return exact(x).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)",
+    ): ("the one rounding function itself"),
+    ("vision_report/core/textfmt.py", 's = f"{abs(v):,.{decimals}f}"'): "prints the Decimal already rounded half-up",
     ("vision_report/plan/loader.py", "if round(s, 2) != round(float(totals[key]), 2):"): (
         "compares the plan's printed totals, prints nothing"
     ),
-    ("vision_report/prepare.py", "ok = abs(in_base - round(in_base)) < 1e-6"): "tests a count is whole, prints nothing",
     (
-        "vision_report/reports/region.py",
+        "vision_report/screening/prepare.py",
+        "ok = abs(in_base - round(in_base)) < 1e-6",
+    ): "tests a count is whole, prints nothing",
+    (
+        "vision_report/outputs/reports/region.py",
         "widths = [36, 18] + [round(80 / max(len(years), 1), 1)] * len(years) + [20, 12, 14, 16]",
     ): ("column widths in mm"),
     (
-        "vision_report/reports/charts.py",
+        "vision_report/outputs/reports/charts.py",
         'ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))',
     ): ("axis tick labels matplotlib chooses, not a published value"),
     (
-        "vision_report/reports/charts.py",
+        "vision_report/outputs/reports/charts.py",
         'ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))',
     ): ("axis tick labels matplotlib chooses, not a published value"),
     (
-        "vision_report/prefect_server.py",
+        "vision_report/operations/prefect_server.py",
         'log(f"Prefect のデータベースを準備しました（{time.monotonic() - started:.1f} 秒）")',
     ): ("a duration in the log"),
     (
-        "vision_report/prefect_server.py",
+        "vision_report/operations/prefect_server.py",
         'return f"{self.timeout:.0f} 秒以内に応答しませんでした"',
     ): "a setting in a message",
-    ("vision_report/prefect_server.py", "self.startup_seconds = round(time.monotonic() - started, 1)"): "a duration",
     (
-        "vision_report/serve.py",
+        "vision_report/operations/prefect_server.py",
+        "self.startup_seconds = round(time.monotonic() - started, 1)",
+    ): "a duration",
+    (
+        "vision_report/operations/serve.py",
         'raise TimeoutError(f"Prefect サーバーが {timeout:.0f} 秒以内に起動しませんでした（ポート {port}）")',
     ): ("a setting in a message"),
     ("flows/yearly_report.py", '"seconds": round(time.monotonic() - started, 1),'): "the run's duration in its summary",
@@ -106,7 +102,7 @@ def test_no_other_rounding_of_published_values():
             else:
                 offenders.append(f"{rel}:{lineno}: {what}: {key[1]}")
     assert not offenders, (
-        "round with textfmt.round_half_up (fmt_num / fmt_pct / writers.rounded_number):\n" + "\n".join(offenders)
+        "round with core.textfmt.round_half_up (fmt_num / fmt_pct / writers.rounded_number):\n" + "\n".join(offenders)
     )
 
 
@@ -127,8 +123,8 @@ def test_the_check_finds_each_kind_of_rounding(tmp_path):
 
 
 def test_one_rounding_rule_on_the_boundaries():
-    from vision_report.textfmt import fmt_pct
-    from vision_report.writers import csv_bytes, rounded_number
+    from vision_report.core.textfmt import fmt_pct
+    from vision_report.outputs.writers import csv_bytes, rounded_number
 
     a, b = 705_000 / 800_000 * 100, 82_124 / 56_000 * 100  # 88.125 and 146.64999999999998 as floats
     assert (rounded_number(a, 2), rounded_number(b, 2)) == ("88.13", "146.65")
