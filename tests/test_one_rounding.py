@@ -31,7 +31,7 @@ ALLOWED = {
     ): "tests a count is whole, prints nothing",
     (
         "vision_report/outputs/reports/region.py",
-        "widths = [36, 18] + [round(80 / max(len(years), 1), 1)] * len(years) + [20, 12, 14, 16]",
+        "widths = [32, 18] + [round(78 / max(len(years), 1), 1)] * len(years) + [24, 10, 13, 15]",
     ): ("column widths in mm"),
     (
         "vision_report/outputs/reports/charts.py",

@@ -821,7 +821,7 @@ def add_period(doc, data: ReportData) -> None:
                 gap,
             ]
         )
-    widths = [36, 18] + [round(80 / max(len(years), 1), 1)] * len(years) + [20, 12, 14, 16]
+    widths = [32, 18] + [round(78 / max(len(years), 1), 1)] * len(years) + [24, 10, 13, 15]
     add_table(
         doc,
         [
