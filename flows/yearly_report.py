@@ -22,7 +22,7 @@ from prefect.runtime import flow_run
 from vision_report import pipeline
 from vision_report.core import audit
 from vision_report.core.config import Settings, load_settings
-from vision_report.core.textfmt import fmt_pct
+from vision_report.core.textfmt import fmt_num, fmt_pct, fmt_signed
 from vision_report.core.vocabulary import status_label
 from vision_report.outputs import year as year_outputs
 from vision_report.plan import Plan, load_plan
@@ -163,6 +163,16 @@ def publish_artifacts(
         ],
         description=f"{plan.meta.title} {fiscal_year}年度 提出状況",
     )
+    create_markdown_artifact(
+        key=f"kpi-fy{fiscal_year}",
+        markdown=kpi_artifact_markdown(plan, fiscal_year, kpi),
+        description=f"{fiscal_year}年度 KPI達成率",
+    )
+
+
+def kpi_artifact_markdown(plan: Plan, fiscal_year: int, kpi: pd.DataFrame) -> str:
+    """The KPI table of the run's Prefect artifact: every figure printed as the reports print it (textfmt, one
+    rounding rule for every published number)."""
     lines = [
         f"# {plan.meta.title} {fiscal_year}年度 KPIの状況",
         "",
@@ -170,13 +180,13 @@ def publish_artifacts(
         "|---|---:|---:|---:|:-:|",
     ]
     for r in kpi.itertuples():
-        actual = "—" if pd.isna(r.actual) else f"{r.actual:,.0f} {r.unit}"
+        negative_allowed = plan.has_kpi(r.kpi_id) and plan.kpi(r.kpi_id).allow_negative
+        value = fmt_signed(r.actual) if negative_allowed else fmt_num(r.actual)
+        actual = "—" if pd.isna(r.actual) else f"{value} {r.unit}"
         lines.append(
             f"| {r.kpi_name} | {actual} | {fmt_pct(r.attainment_pct)} | {fmt_pct(r.progress_pct)} | {r.rating} |"
         )
-    create_markdown_artifact(
-        key=f"kpi-fy{fiscal_year}", markdown="\n".join(lines), description=f"{fiscal_year}年度 KPI達成率"
-    )
+    return "\n".join(lines)
 
 
 @flow(name="vision-report-yearly", flow_run_name="fy{fiscal_year}", log_prints=True)

@@ -109,6 +109,8 @@ def synthetic_rows(plan: Plan, code: str, fiscal_year: int, rng: random.Random) 
         else:
             value = 0
         status = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
+        if status == "未実施":
+            value = 0  # nothing is spent on what was not done (spending on 未実施 is a warning: spend_not_implemented)
         rows.append(
             {
                 "kind": "expenditure",

@@ -89,6 +89,7 @@ def test_reminders_list_who_must_resubmit(tmp_path, capsys):
         t = late if p.name.startswith("432067_") else on_time
         os.utime(p, (t, t))
     (inputs / "2024" / "434477_山都町_合成データ.csv").unlink()  # one member has not submitted
+    (inputs / "2024" / ".synthetic_receipts.json").unlink()  # the receipt times set above, not the samples' own
     assert main(["reminders", "--fiscal-year", "2024", "--inputs", str(inputs)]) == 0
     out = capsys.readouterr().out
     assert "提出期限 2025年6月30日" in out

@@ -776,9 +776,30 @@ def test_period_kpi_summary_baseline_each_year_final_and_achieved():
             "rule": ["最終値 ≥ 目標値", "最終値 ≥ 目標値", "最終値 ≤ 目標値"],
             "achieved": ["未達成", "達成", "未達成"],
             "provisional_years": ["2022", "", ""],
+            # 達成率 of the final value (decrease: target / final) and the gap final − target
+            "attainment_pct": [95.0, 102.5, 80.0],
+            "gap_to_target": [-10.0, 1.0, 10.0],
+            "final_data_year": pd.array([2023, 2023, 2022], dtype="Int64"),  # no lag: the fiscal year itself
         }
     )
     assert_frame_equal(got, expected)
+
+
+def test_period_kpi_summary_names_the_year_of_the_statistic():
+    """A KPI whose statistic lags (kpis.yaml data_year_lag, e.g. 市町村民経済計算: 3 years): the value of FY2023 is
+    the statistic of FY2020 (issue 18 item 3: the 総括 column labelled 2025年度 holds the FY2022 statistic)."""
+    per_year = {2021: _year([120.0, 45.0, 70.0], [False] * 3), 2023: _year([190.0, 41.0, 60.0], [False] * 3)}
+    got = compute.period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES, data_year_lag={"k_up": 3})
+    assert got["final_data_year"].tolist() == [2020, 2023, 2023]
+    assert list(got.columns[6:8]) == ["2021", "2023"]  # without ``years``, the years of per_year
+
+
+def test_period_kpi_summary_keeps_every_year_of_the_range():
+    """Issue 18 item 6: FY2022 had no submissions (not in per_year): its column stays, empty."""
+    per_year = {2021: _year([120.0, 45.0, 70.0], [False] * 3), 2023: _year([190.0, 41.0, 60.0], [False] * 3)}
+    got = compute.period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES, years=range(2021, 2024))
+    assert list(got.columns[6:9]) == ["2021", "2022", "2023"] and got["2022"].isna().all()
+    assert got["final_value_year"].tolist() == [2023, 2023, 2023]
 
 
 @pytest.mark.parametrize(
@@ -833,6 +854,11 @@ def test_period_budget_and_rollup_plan_vs_actual():
             "years_reported": [3, 2, 1, 3],
             "years_implemented": [3, 1, 0, 2],
             "carried_out_as_planned": [True, False, False, False],
+            # every year of the range has submissions: the plan compared is the plan of the range; 2.1.1's total is
+            # for the whole plan period (2021–2025), not for this range, so it has no plan here
+            "planned_period_thousand_yen": [60.0, 5.0, NAN, 3.0],
+            "years_compared": ["2021;2022;2023"] * 4,
+            "years_without_submissions": [""] * 4,
         }
     )
     assert_frame_equal(got, expected)
@@ -853,11 +879,47 @@ def test_period_budget_and_rollup_plan_vs_actual():
 
 
 def test_period_budget_whole_period_with_a_year_not_run_and_undecided():
-    """To date through FY2025 with FY2024 not run: that year counts as not carried out; 未定 is named."""
+    """To date through FY2025 with FY2024 not run: that year counts as not carried out; 未定 is named; the execution
+    compares like with like: the plan of the four years with submissions against their actuals (issue 18 item 6)."""
     every = [(K, "1.1.1", 10, "実施"), (M2, "1.1.1", 0, "実施"), (M3, "1.1.1", 0, "実施")]
     per_year = {fy: _budget_year(fy, every) for fy in (2021, 2022, 2023, 2025)}
     got = compute.period_budget(TINY, per_year, 2021, 2025).set_index("initiative_id")
-    assert got.loc["1.1.1", "planned_thousand_yen"] == 150.0 and got.loc["1.1.1", "actual_thousand_yen"] == 40.0
+    # 10 + 20 + 30 + 50 (FY2024's 40 left out: no actuals to compare with); the whole period's plan beside it
+    assert got.loc["1.1.1", "planned_thousand_yen"] == 110.0 and got.loc["1.1.1", "actual_thousand_yen"] == 40.0
+    assert got.loc["1.1.1", "planned_period_thousand_yen"] == 150.0
+    assert got.loc["1.1.1", "execution_pct"] == pytest.approx(40 / 110 * 100)
+    assert (got.loc["1.1.1", "years_compared"], got.loc["1.1.1", "years_without_submissions"]) == (
+        "2021;2022;2023;2025",
+        "2024",
+    )
     assert (got.loc["1.1.1", "years_implemented"], got.loc["1.1.1", "carried_out_as_planned"]) == (4, False)
     assert got.loc["1.1.2", "plan_note"] == "未定: 2025／記載なし: 2022"
-    assert got.loc["1.1.2", "planned_thousand_yen"] == 10.0 and np.isnan(got.loc["1.1.2", "actual_thousand_yen"])
+    assert got.loc["1.1.2", "planned_thousand_yen"] == 5.0 and np.isnan(got.loc["1.1.2", "actual_thousand_yen"])
+    # a plan printed only as the period's total cannot be split over the years compared: no plan, no 執行率
+    assert np.isnan(got.loc["2.1.1", "planned_thousand_yen"]) and got.loc["2.1.1", "planned_period_thousand_yen"] == 99
+
+
+def test_period_budget_year_without_submissions_is_compared_like_with_like():
+    """A year that was run but had no accepted submission (all tables empty) counts like a year not run."""
+    every = [(K, "1.1.1", 10, "実施"), (M2, "1.1.1", 0, "実施"), (M3, "1.1.1", 0, "実施")]
+    per_year = {fy: _budget_year(fy, every if fy in (2021, 2025) else []) for fy in range(2021, 2026)}
+    got = compute.period_budget(TINY, per_year, 2021, 2025, [2022, 2023, 2024]).set_index("initiative_id")
+    assert (got.loc["1.1.1", "planned_thousand_yen"], got.loc["1.1.1", "actual_thousand_yen"]) == (60.0, 20.0)
+    assert got.loc["1.1.1", "years_without_submissions"] == "2022;2023;2024"
+
+
+def test_period_plan_printed_only_as_total_counts_over_the_whole_period():
+    """2.1.1 prints only 合計 99 (like 2.3.2, 3.20.2, 3.20.3 of the vision): over the whole plan period with every
+    year submitted it is the initiative's period plan and counts in its roll-ups (issue 18 item 8)."""
+    per_year = {fy: _budget_year(fy, [(K, "2.1.1", 20, "実施"), (K, "2.2.1", 1, "実施")]) for fy in range(2021, 2026)}
+    got = compute.period_budget(TINY, per_year, 2021, 2025)
+    row = got.set_index("initiative_id").loc["2.1.1"]
+    assert (row["planned_thousand_yen"], row["actual_thousand_yen"], row["plan_note"]) == (
+        99.0,
+        100.0,
+        "計画期間の合計のみ記載",
+    )
+    assert row["execution_pct"] == pytest.approx(100 / 99 * 100)
+    roll = compute.period_rollup(TINY, got).set_index("id")
+    assert roll.loc["2.1", "planned_thousand_yen"] == 99.0
+    assert roll.loc["2", "planned_thousand_yen"] == 99.0 + 5.0  # with 2.2.1's 1 a year

@@ -14,6 +14,8 @@ import pytest
 import yaml
 from docx import Document
 
+from vision_report.core.textfmt import fmt_pct
+
 ROOT = Path(__file__).resolve().parents[1]
 ADDED_2025 = {"432041": "荒尾市", "433675": "南関町", "433683": "長洲町", "433691": "和水町"}
 
@@ -82,8 +84,17 @@ def test_fy2025_has_the_period_review_chapter(runs, plan):
         final = float(r["final_value"])
         ok = final <= float(r["target"]) if r["rule"] == "最終値 ≤ 目標値" else final >= float(r["target"])
         assert r["achieved"] == ("達成" if ok else "未達成") and r["final_value_year"] == "2025"
-    table = next(t for t in doc.tables if t.rows[0].cells[-1].text == "判定")
-    assert [row.cells[-1].text for row in table.rows[1:]] == [period[k.id]["achieved"] for k in plan.kpis]
+    table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][-3:] == ["判定", "達成率", "目標との差"])
+    assert [row.cells[-3].text for row in table.rows[1:]] == [period[k.id]["achieved"] for k in plan.kpis]
+    # 達成率 and the gap to the target beside the verdict (issue 18 item 3), as period_kpi.csv has them
+    gdp = period["gdp"]
+    assert float(gdp["gap_to_target"]) == float(gdp["final_value"]) - float(gdp["target"])
+    assert [c.text for c in table.rows[1].cells][-2] == fmt_pct(float(gdp["attainment_pct"]))
+    # the GDP figure of FY2025 is the FY2022 statistic (kpis.yaml data_year_lag 3): said in the CSV and a note
+    assert gdp["final_data_year"] == "2022"
+    notes = [p.text for p in doc.paragraphs]
+    assert "※ 圏域内総生産額：各年度の欄の値は3年度前の統計（最終値は2022年度の統計）。" in notes
+    assert any(p.startswith("※「全年度・全参加市町村で実施」は、計画期間のすべての年度に") for p in notes)
     summary = Document(runs / "2025" / "report_2025_概要版.docx")
     assert "計画期間の総括（2021〜2025年度）" in [p.text for p in summary.paragraphs]
     budget = _csv(runs / "2025" / "period_budget.csv")
@@ -96,6 +107,14 @@ def test_fy2021_expects_the_members_of_fy2021_only(runs, plan):
     assert codes == {m.code for m in plan.members(2021)} and len(codes) == 18
     assert "432083" not in codes and "432067" not in codes  # 山鹿市 (FY2022), 玉名市 (FY2024)
     assert {r["status"] for r in subs} == {"accepted"}  # nobody is 未提出 for a year before it joined
+    # the sums of FY2021 cover 18 of the 20 municipalities the targets were set for (the report marks them †):
+    # the CSV's basis says so (issue 18 item 8), a KPI only 熊本市 reports covers all it was set for
+    kpi = {r["kpi_id"]: r for r in _csv(runs / "2021" / "kpi_attainment.csv")}
+    assert (kpi["births"]["basis"], kpi["births"]["reporters_expected"]) == ("partial_basis", "18")
+    assert kpi["births"]["basis_note"].startswith(
+        "目標はビジョンの20市町村について設定。この年度の実績値は、報告の対象となる18市町村"
+    )
+    assert kpi["port_teu"]["basis"] == "all_members" and kpi["port_teu"]["basis_note"] == ""
     doc = Document(runs / "2021" / "report_2021.docx")
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert "5 計画期間のこれまでの状況（2021〜2021年度）" in headings

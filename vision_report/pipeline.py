@@ -243,6 +243,8 @@ def _staged_year(
     holds: Holds | None = None
     for fy in range(plan.meta.first_fiscal_year, fiscal_year + 1):
         if fy != fiscal_year and not (inputs / str(fy)).is_dir():
+            # no folder, no submissions: the year keeps its place in every history as 提出なし (issue 18 item 6)
+            per_year[fy] = steps.compute(plan, fy, pd.DataFrame(columns=screen.ACCEPTED_ROW_COLUMNS), settings)
             continue
         received = steps.collect(settings, plan, fy, inputs, archive)
         docs = stage / "data_docs" if fy == fiscal_year else None

@@ -7,9 +7,10 @@ municipality_code (str), kind ("expenditure" | "kpi"), item_id (initiative id or
 the canonical unit: 千円 for expenditure, the KPI's own unit for kpi) and status (実施 / 一部実施 / 未実施 / 完了 or
 None; expenditure only). Extra columns are ignored.
 
-Percentages keep full float precision in the frames (outputs format them). Ratings compare the percentage rounded to
-``RATING_DECIMALS`` places with the thresholds, so that a value that is exactly on a boundary in decimal arithmetic
-(e.g. 4.52 / 5.65 = 80 %) is not pushed below it by binary floating-point noise (79.99999999999999).
+Percentages keep full float precision in the frames (outputs format them, every one through textfmt.round_half_up).
+Ratings compare the exact decimal value the percentage stands for (textfmt.exact) with the thresholds, so that a
+value that is exactly on a boundary in decimal arithmetic (e.g. 4.52 / 5.65 = 80 %) is not pushed below it by binary
+floating-point noise (79.99999999999999).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from vision_report.core.config import RatingThresholds, Settings
+from vision_report.core.textfmt import exact
+from vision_report.core.vocabulary import basis_note as basis_note_text
 from vision_report.intake.normalize import COMPUTED_ROW_COLUMNS
 from vision_report.plan import Plan
 
@@ -53,6 +56,9 @@ KPI_COLUMNS = [
 BASIS_PLAN = "plan_basis"
 # basis: the plan's basis and the year's reporters are the same municipalities (one figure for both)
 BASIS_ALL = "all_members"
+# basis: the sum covers fewer municipalities than the target was set for (a member of the plan's basis had not joined
+# yet, e.g. FY2021: 18 of the 20); the reports mark such a year's figure with †
+BASIS_PARTIAL = "partial_basis"
 BUDGET_COLUMNS = [
     "initiative_id",
     "initiative_name",
@@ -121,7 +127,6 @@ STATUS_COLUMNS = {
 DONE_STATUSES = ("実施", "完了")
 GRADES = ("A", "B", "C", "D")
 NO_RATING = "-"
-RATING_DECIMALS = 9
 
 # plan_note values (Japanese, shown to users)
 NOTE_UNDECIDED = "未定"
@@ -146,6 +151,12 @@ def plan_kpi_table(plan: Plan, fiscal_year: int | None = None) -> pd.DataFrame:
     return pd.DataFrame(records, columns=KPI_PLAN_COLUMNS).astype(
         {"baseline": "float64", "target": "float64", "reporters_expected": "int64", "baseline_year": "int64"}
     )
+
+
+def kpi_basis_sizes(plan: Plan) -> dict[str, int]:
+    """Per KPI id, how many municipalities its baseline and target were set for: the plan's basis members that
+    report it (the ``basis_sizes`` argument of :func:`kpi_attainment`)."""
+    return {k.id: sum(1 for c in k.reporters if plan.is_basis_member(c)) for k in plan.kpis}
 
 
 def kpi_reporter_sets(plan: Plan, fiscal_year: int) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
@@ -219,9 +230,9 @@ def rate(direction: str, attainment_pct: float, progress_pct: float, thresholds:
         x, limits = progress_pct, thresholds.progress
     if _is_nan(x):
         return NO_RATING
-    x = round(float(x), RATING_DECIMALS)
+    value = exact(x)
     for grade in ("A", "B", "C"):
-        if x >= limits[grade]:
+        if value >= exact(limits[grade]):
             return grade
     return "D"
 
@@ -236,6 +247,7 @@ def kpi_attainment(
     thresholds: RatingThresholds,
     *,
     all_reporters: dict[str, tuple[str, ...]] | None = None,
+    basis_sizes: dict[str, int] | None = None,
 ) -> pd.DataFrame:
     """達成率・進捗率・評価 per KPI (docs/interface.md §4), one row per row of ``kpis`` in the same order.
 
@@ -248,6 +260,11 @@ def kpi_attainment(
     ``all_reporters`` (default: the same as ``reporters``) are every expected reporter of the year: actual_all_members
     sums what they sent, with its own counts and provisional flag. basis is "all_members" when both sets are the
     same municipalities, else "plan_basis", and basis_note then says so in Japanese.
+
+    ``basis_sizes`` (:func:`kpi_basis_sizes`; default: no check) says for how many municipalities each KPI's target
+    was set: a year expecting fewer of them (a basis member had not joined yet) gets basis "partial_basis" and a
+    basis_note naming both counts, whatever the year's other members — its sum does not cover what the target
+    covers.
     """
     kpi_rows = _rows(rows, "kpi")
     records = []
@@ -259,11 +276,9 @@ def kpi_attainment(
         theirs = kpi_rows[(kpi_rows["item_id"] == k.kpi_id) & kpi_rows["municipality_code"].isin(everyone)]
         n_all, n_all_received = len(everyone), int(theirs["municipality_code"].nunique())
         same = set(everyone) == set(expected)
-        basis_note = (
-            ""
-            if same
-            else f"実績値・達成率・評価は、ビジョンで目標を設定した{n_expected}市町村の合計による。（参考：）は、この年度の構成{n_all}市町村すべての合計。"
-        )
+        n_target = (basis_sizes or {}).get(k.kpi_id, n_expected)
+        basis = BASIS_PARTIAL if n_expected < n_target else BASIS_ALL if same else BASIS_PLAN
+        basis_note = "" if basis == BASIS_ALL else basis_note_text(basis, n=n_expected, n_all=n_all, n_target=n_target)
         baseline, target = float(k.baseline), float(k.target)
         reasons: list[str] = []
         actual = attainment = progress = np.nan
@@ -305,7 +320,7 @@ def kpi_attainment(
                 k.measures,
                 "／".join(reasons),
                 0 < n_received < n_expected,
-                BASIS_ALL if same else BASIS_PLAN,
+                basis,
                 _sum_or_nan(theirs["value"]) if n_all_received else np.nan,
                 n_all,
                 n_all_received,
@@ -514,8 +529,25 @@ def history(per_year: dict[int, pd.DataFrame], key: str, value: str) -> pd.DataF
     return out
 
 
+def no_submission_years(per_year: dict[int, dict[str, pd.DataFrame]]) -> list[int]:
+    """The fiscal years of ``per_year`` (tables of :func:`compute_year`) without a single accepted value: no KPI
+    value, no expenditure row, nothing held. Their figures are missing, not 0: histories, period tables and charts
+    keep the year and mark it 提出なし (templates/labels.yaml history.no_submissions)."""
+    out = []
+    for y in sorted(per_year):
+        t = per_year[y]
+        k, b = t["kpi_attainment"], t["budget_execution"]
+        received = int(k["reporters_received_all"].sum()) if "reporters_received_all" in k else 0
+        received += int(k["reporters_received"].sum()) + int(b["participants_reported"].sum())
+        held = sum(int(x[HELD_COUNT_COLUMN].sum()) for x in (k, b) if HELD_COUNT_COLUMN in x)
+        if received == 0 and held == 0:
+            out.append(y)
+    return out
+
+
 def history_tables(plan: Plan, per_year: dict[int, dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
-    """KPI actuals and initiative spend FY(first)..FY, one column per year."""
+    """KPI actuals and initiative spend FY(first)..FY, one column per year of ``per_year`` (a year without
+    submissions is a column of NaN: see :func:`no_submission_years`)."""
     years = sorted(per_year)
     kpi = history({y: per_year[y]["kpi_attainment"] for y in years}, "kpi_id", "actual")
     kpi_meta = per_year[years[-1]]["kpi_attainment"][["kpi_id", "kpi_name", "unit", "baseline", "target"]]
@@ -564,7 +596,14 @@ def compute_year(plan: Plan, fiscal_year: int, rows: pd.DataFrame, settings: Set
 
     counted = counted_rows(rows)
     basis, everyone = kpi_reporter_sets(plan, fiscal_year)
-    kpi = kpi_attainment(plan_kpi_table(plan, fiscal_year), counted, basis, settings.ratings, all_reporters=everyone)
+    kpi = kpi_attainment(
+        plan_kpi_table(plan, fiscal_year),
+        counted,
+        basis,
+        settings.ratings,
+        all_reporters=everyone,
+        basis_sizes=kpi_basis_sizes(plan),
+    )
     budget = budget_execution(plan_initiative_table(plan, fiscal_year), counted)
     held_kpi, held_exp = _held_counts(rows, "kpi"), _held_counts(rows, "expenditure")
     kpi[HELD_COUNT_COLUMN] = kpi["kpi_id"].map(lambda k: held_kpi.get(k, 0)).astype("int64")
@@ -587,7 +626,14 @@ NOT_ACHIEVED = "未達成"
 RULE_TEXT = {">=": "最終値 ≥ 目標値", "<=": "最終値 ≤ 目標値"}
 
 
-def period_kpi_summary(kpis: pd.DataFrame, per_year: dict[int, pd.DataFrame], rules: dict[str, str]) -> pd.DataFrame:
+def period_kpi_summary(
+    kpis: pd.DataFrame,
+    per_year: dict[int, pd.DataFrame],
+    rules: dict[str, str],
+    *,
+    years: range | list[int] | None = None,
+    data_year_lag: dict[str, int] | None = None,
+) -> pd.DataFrame:
     """Every KPI from its baseline through each fiscal year to the final value, and 達成/未達成 against the target.
 
     ``kpis``: :func:`plan_kpi_table`; ``per_year``: fiscal year -> :func:`kpi_attainment` of that year (its actual
@@ -596,15 +642,21 @@ def period_kpi_summary(kpis: pd.DataFrame, per_year: dict[int, pd.DataFrame], ru
     actual that is not missing (final_value_year says which; for other than the plan's last year this is the figure
     to date); achieved is 達成 when ``final_value <rule> target``, else 未達成, "-" without any value.
     final_provisional is that year's provisional flag; provisional_years lists every provisional year (";").
+    ``years`` (default: those of ``per_year``) are the columns: a year missing from ``per_year`` is a column of NaN.
+    attainment_pct is the final value's 達成率 and gap_to_target = final − target. final_data_year is the year of the
+    statistic the final value is (統計の年: final_value_year − ``data_year_lag[kpi_id]``, default lag 0).
     """
-    years = sorted(per_year)
-    indexed = {y: per_year[y].set_index("kpi_id") for y in years}
+    years = sorted(set(years if years is not None else per_year))
+    indexed = {y: per_year[y].set_index("kpi_id") for y in years if y in per_year}
     records = []
     for k in kpis.itertuples(index=False):
         values = {}
         provisional = []
         for y in years:
-            t = indexed[y]
+            t = indexed.get(y)
+            if t is None:
+                values[y] = np.nan
+                continue
             values[y] = float(t.at[k.kpi_id, "actual"]) if k.kpi_id in t.index else np.nan
             if k.kpi_id in t.index and bool(t.at[k.kpi_id, "provisional"]):
                 provisional.append(str(y))
@@ -620,6 +672,7 @@ def period_kpi_summary(kpis: pd.DataFrame, per_year: dict[int, pd.DataFrame], ru
             final_provisional = str(final_year) in provisional
         else:
             final_year, final, achieved, final_provisional = None, np.nan, NO_RATING, False
+        attainment = _pct(k.target, final) if k.direction == "decrease" else _pct(final, k.target)
         records.append(
             [
                 k.kpi_id,
@@ -636,6 +689,9 @@ def period_kpi_summary(kpis: pd.DataFrame, per_year: dict[int, pd.DataFrame], ru
                 RULE_TEXT[rule],
                 achieved,
                 ";".join(provisional),
+                attainment,
+                final - float(k.target) if not _is_nan(final) else np.nan,
+                final_year - (data_year_lag or {}).get(k.kpi_id, 0) if final_year is not None else None,
             ]
         )
     columns = [
@@ -653,6 +709,10 @@ def period_kpi_summary(kpis: pd.DataFrame, per_year: dict[int, pd.DataFrame], ru
         "rule",
         "achieved",
         "provisional_years",
+        # 達成率 of the final value (as docs/interface.md §4) and its gap to the target (final − target, KPI's unit)
+        "attainment_pct",
+        "gap_to_target",
+        "final_data_year",
     ]
     return pd.DataFrame(records, columns=columns).astype(
         {
@@ -663,6 +723,9 @@ def period_kpi_summary(kpis: pd.DataFrame, per_year: dict[int, pd.DataFrame], ru
             "final_value_year": "Int64",
             "final_provisional": "bool",
             "target": "float64",
+            "attainment_pct": "float64",
+            "gap_to_target": "float64",
+            "final_data_year": "Int64",
         }
     )
 
@@ -682,10 +745,23 @@ PERIOD_BUDGET_COLUMNS = [
     "years_reported",
     "years_implemented",
     "carried_out_as_planned",
+    # what execution_pct compares (issue 18): planned_thousand_yen is the plan of the years compared, i.e. the years
+    # of the range with accepted submissions; planned_period_thousand_yen the plan of the whole range
+    "planned_period_thousand_yen",
+    "years_compared",
+    "years_without_submissions",
 ]
+# plan_note of an initiative whose plan prints only the total of the plan period (no amount per fiscal year)
+NOTE_TOTAL_ONLY = "計画期間の合計のみ記載"
 
 
-def period_budget(plan: Plan, per_year: dict[int, pd.DataFrame], first_year: int, last_year: int) -> pd.DataFrame:
+def period_budget(
+    plan: Plan,
+    per_year: dict[int, pd.DataFrame],
+    first_year: int,
+    last_year: int,
+    no_submissions: list[int] | tuple[int, ...] = (),
+) -> pd.DataFrame:
     """Budget plan vs actual per initiative over fiscal years ``first_year``..``last_year`` (the plan period, or the
     period to date), in plan order.
 
@@ -694,25 +770,45 @@ def period_budget(plan: Plan, per_year: dict[int, pd.DataFrame], first_year: int
     plan_note lists the others as "未定: 2028, 2029" / "記載なし: 2021"); actual sums what was reported (NaN if
     nothing); execution_pct = actual / planned × 100 (NaN if planned is 0 or NaN). years_implemented counts the
     years in which every expected participant reported 実施 or 完了; carried_out_as_planned (計画どおり実施) is True
-    when that holds in every year of the range.
+    when that holds in every year of the range (every participant, every year).
+
+    Like with like: the years of the range without any accepted submission (``no_submissions`` and the years
+    missing from ``per_year``; listed in years_without_submissions) have no actuals, so planned_thousand_yen sums the
+    plan of the other years only (years_compared); planned_period_thousand_yen is the plan of the whole range. An
+    initiative whose plan prints only the total of the plan period (no amount for any year) has that total as its
+    plan when the range is the whole plan period and every year is compared (plan_note 計画期間の合計のみ記載);
+    otherwise its plan is NaN.
     """
     years = list(range(first_year, last_year + 1))
     indexed = {y: per_year[y].set_index("initiative_id") for y in years if y in per_year}
+    missing = [y for y in years if y not in indexed or y in set(no_submissions)]
+    compared = [y for y in years if y not in missing]
+    whole_period = first_year == plan.meta.first_fiscal_year and last_year == plan.meta.last_fiscal_year
     records = []
     for i in plan.initiatives:
         printed = {y: i.budget.planned(y) for y in years}
         numbers = [v for v in printed.values() if isinstance(v, int)]
         undecided = [str(y) for y, v in printed.items() if v == NOTE_UNDECIDED]
         blank = [str(y) for y, v in printed.items() if v is None]
+        total_only = not numbers and not undecided and isinstance(i.budget.total, int) and whole_period
         note = "／".join(
             part
             for part in (
                 f"{NOTE_UNDECIDED}: {', '.join(undecided)}" if undecided else "",
-                f"記載なし: {', '.join(blank)}" if blank else "",
+                NOTE_TOTAL_ONLY if total_only else f"記載なし: {', '.join(blank)}" if blank else "",
             )
             if part
         )
-        planned = float(sum(numbers)) if numbers else np.nan
+        total = i.budget.total
+        period_plan = (
+            float(total) if total_only and isinstance(total, int) else float(sum(numbers)) if numbers else np.nan
+        )
+        compared_numbers = [v for y, v in printed.items() if isinstance(v, int) and y in compared]
+        if total_only:
+            planned = period_plan if not missing else np.nan
+        else:
+            planned = float(sum(compared_numbers)) if compared_numbers else np.nan
+            numbers = compared_numbers
         actuals, reported, implemented = [], 0, 0
         for t in indexed.values():
             if i.id not in t.index:
@@ -740,12 +836,16 @@ def period_budget(plan: Plan, per_year: dict[int, pd.DataFrame], first_year: int
                 reported,
                 implemented,
                 implemented == len(years),
+                period_plan,
+                ";".join(str(y) for y in compared),
+                ";".join(str(y) for y in missing),
             ]
         )
     return pd.DataFrame(records, columns=PERIOD_BUDGET_COLUMNS).astype(
         {
             "pillar": "int64",
             "planned_thousand_yen": "float64",
+            "planned_period_thousand_yen": "float64",
             "planned_years": "int64",
             "actual_thousand_yen": "float64",
             "execution_pct": "float64",
@@ -808,10 +908,13 @@ def compute_period(
     actual per initiative over the years to ``fiscal_year``) and period_rollup (per pillar, sub-field and area)."""
     first = plan.meta.first_fiscal_year
     years = {y: t for y, t in per_year.items() if first <= y <= fiscal_year}
+    missing = sorted(set(no_submission_years(years)) | {y for y in range(first, fiscal_year + 1) if y not in years})
     kpi = period_kpi_summary(
         plan_kpi_table(plan, fiscal_year),
         {y: t["kpi_attainment"] for y, t in years.items()},
         settings.final_evaluation.achieved_if,
+        years=range(first, fiscal_year + 1),
+        data_year_lag={k.id: k.data_year_lag for k in plan.kpis},
     )
-    budget = period_budget(plan, {y: t["budget_execution"] for y, t in years.items()}, first, fiscal_year)
+    budget = period_budget(plan, {y: t["budget_execution"] for y, t in years.items()}, first, fiscal_year, missing)
     return {"period_kpi": kpi, "period_budget": budget, "period_rollup": period_rollup(plan, budget)}

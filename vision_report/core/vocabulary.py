@@ -107,6 +107,8 @@ def _labels(root: Path) -> dict[str, Any]:
             ("synthetic", ("mark", "note", "banner", "banner_short")),
             ("year", ("fiscal", "calendar", "date")),
             ("hold", ("mark", "held", "confirmed")),
+            ("history", ("no_submissions",)),
+            ("basis", ("plan_basis", "partial_basis")),
         )
         for key in keys
         if not (data.get(group) or {}).get(key)
@@ -170,6 +172,16 @@ def text_message(key: str, root: Path | None = None, **fields: object) -> str:
     if key not in texts:
         texts = _labels(Path(__file__).resolve().parents[1]).get("texts") or {}
     return str(texts[key]).format(**fields)
+
+
+def no_submissions_label(root: Path | None = None) -> str:
+    """提出なし: how year tables, CSVs and charts mark a fiscal year without any accepted submission."""
+    return str(labels(root)["history"]["no_submissions"])
+
+
+def basis_note(basis: str, *, n: int, n_all: int, n_target: int, root: Path | None = None) -> str:
+    """The sentence saying what a KPI's sum covers for a basis value other than all_members (labels.yaml basis)."""
+    return str(labels(root)["basis"][basis]).format(n=n, n_all=n_all, n_target=n_target)
 
 
 def status_counts_text(counts: dict[str, int], root: Path | None = None) -> str:

@@ -19,10 +19,13 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
+from vision_report.compute.tables import no_submission_years
 from vision_report.compute.year import YearTables
 from vision_report.core.atomic import remove_stale_temps, write_bytes
 from vision_report.core.config import Settings
-from vision_report.core.vocabulary import located_message, severity_label
+from vision_report.core.vocabulary import located_message, no_submissions_label, severity_label
 from vision_report.intake.panel_opinions import panel_of
 from vision_report.outputs.feedback import feedbacks
 from vision_report.outputs.reports import ReportData, write_reports
@@ -46,6 +49,19 @@ def issued_month(year: Screening) -> str:
     return f"{when.year}年{when.month}月"
 
 
+def mark_years(df: pd.DataFrame, years: list[int], label: str) -> pd.DataFrame:
+    """``df`` with the cells of its fiscal-year columns ("2021", …) of ``years`` (years without any accepted
+    submission) holding ``label`` (提出なし) instead of an empty cell: a year is said to be missing, never dropped
+    and never confused with an item nobody reported in a year that had submissions."""
+    cols = [str(y) for y in years if str(y) in df.columns]
+    if not cols:
+        return df
+    out = df.copy()
+    for c in cols:
+        out[c] = pd.Series([label] * len(out), index=out.index, dtype="object")
+    return out
+
+
 def write_year_outputs(
     settings: Settings, plan: Plan, fiscal_year: int, out_dir: Path, year: Screening, tables: YearTables, holds: Holds
 ) -> list[Path]:
@@ -59,8 +75,9 @@ def write_year_outputs(
     written.append(write_csv(out_dir / "initiative_texts.csv", tables.texts))
     written.append(write_csv(out_dir / "held_values.csv", holds.held))
     written.append(write_csv(out_dir / "confirmation_problems.csv", holds.problems_table()))
+    no_data = no_submission_years(tables.per_year)
     for name, df in {**tables.history, **tables.period}.items():
-        written.append(write_csv(out_dir / f"{name}.csv", df))
+        written.append(write_csv(out_dir / f"{name}.csv", mark_years(df, no_data, no_submissions_label())))
     for file_name, text in feedbacks(plan, fiscal_year, settings.root / "templates", year, holds.held).items():
         written.append(write_feedback_text(out_dir / "feedback" / file_name, text))
     print(f"報告書（圏域・市町村別 {len(plan.members(fiscal_year))} 件）を作成しています…")

@@ -540,6 +540,10 @@ class _Loader:
                 self.problem(where, "現状値と目標値が同じため進捗率を計算できません")
             if not k.get("unit"):
                 self.problem(where, "単位（unit）が空です")
+            lag = k.get("data_year_lag", 0)
+            if not isinstance(lag, int) or isinstance(lag, bool) or lag < 0:
+                self.problem(where, "data_year_lag（統計の年の遅れ）は0以上の整数で指定してください")
+                lag = 0
             out.append(
                 Kpi(
                     id=kid,
@@ -558,6 +562,7 @@ class _Loader:
                     target_label=_text_or_none(k.get("target_label")),
                     allow_negative=bool(k.get("allow_negative", False)),
                     source_line=k.get("source_line"),
+                    data_year_lag=lag,
                 )
             )
         for key, c in Counter(k.id for k in out).items():

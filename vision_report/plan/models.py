@@ -189,6 +189,9 @@ class Kpi:
     target_label: str | None = None
     allow_negative: bool = False
     source_line: int | None = None
+    # how many years the statistic lags the fiscal year it is reported for (kpis.yaml data_year_lag): the figure
+    # reported for FY y is the statistic of y − lag (統計の年), e.g. 3 for 市町村民経済計算
+    data_year_lag: int = 0
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from vision_report.core.atomic import remove_stale_temps
 from vision_report.core.config import Settings
 from vision_report.core.textfmt import jst
 from vision_report.core.vocabulary import ACCEPTED_STATUSES, NOT_SUBMISSIONS, Severity, Status, located_message
+from vision_report.intake import synthetic_receipts
 from vision_report.intake.files import RAW_ROW_COLUMNS, Received, archive, choose_latest, discover, read_submission
 from vision_report.intake.normalize import COMPUTED_ROW_COLUMNS, EVALUATION_COLUMNS, UnitSystem, load_units
 from vision_report.plan import Plan
@@ -77,6 +78,7 @@ def collect(
         now=now,
         panel_file=settings.evaluation.panel_opinions_file,
     )
+    synthetic_receipts.apply(received, inputs_dir / str(fiscal_year))  # the samples' receipt times (合成データ)
     choose_latest(received)
     if archive_dir is not None:
         remove_stale_temps(archive_dir / str(fiscal_year))

@@ -31,7 +31,9 @@ def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, col
     words: the legend's words (templates/report/phrases.yaml chart:).
     kpis: dicts with name, unit, baseline, baseline_year (as printed, e.g. 2022年度), target, values {year: float|None}, provisional (the
     years whose value is provisional: hollow points, labelled 暫定) and partial (years whose sum covers fewer
-    municipalities because a member had not joined yet: grey squares, joined to the others by a dotted line).
+    municipalities because a member had not joined yet: grey squares, joined to the others by a dotted line) and
+    optionally no_submissions (years without any accepted submission: labelled words["no_submissions"] on the axis,
+    no line across them).
     """
     n = len(kpis)
     cols = min(cols, n) or 1
@@ -59,8 +61,12 @@ def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, col
         if xs:
             provisional = set(k.get("provisional") or ())
             partial = set(k.get("partial") or ()) - provisional
-            # a solid line joins only years that sum the same municipalities; a dotted one crosses a change
+            # a solid line joins only years that sum the same municipalities; a dotted one crosses a change; no line
+            # crosses a year without submissions (提出なし: the value is unknown, not in between)
+            no_data = set(k.get("no_submissions") or ())
             for a, b, ya, yb in zip(xs, xs[1:], ys, ys[1:], strict=False):
+                if any(a < y < b for y in no_data):
+                    continue
                 dotted = (a in partial) != (b in partial)
                 ax.plot([a, b], [ya, yb], color=NAVY, linewidth=1.8, linestyle=":" if dotted else "-")
             final = [(x, y) for x, y in zip(xs, ys, strict=True) if x not in provisional | partial]
@@ -92,7 +98,8 @@ def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, col
         else:
             ax.text(0.5, 0.5, words["no_data"], transform=ax.transAxes, ha="center", va="center", color=GREY)
         ax.set_xticks(years)
-        ax.set_xticklabels([f"{y}" for y in years], fontsize=7)
+        gaps = set(k.get("no_submissions") or ())  # the year stays on the axis, said to have no submissions
+        ax.set_xticklabels([f"{y}\n{words['no_submissions']}" if y in gaps else f"{y}" for y in years], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
         ax.set_title("\n".join(textwrap.wrap(f"{k['name']}（{k['unit']}）", 22)), fontsize=8.5)

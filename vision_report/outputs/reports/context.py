@@ -16,7 +16,14 @@ import yaml
 from vision_report.compute.statuses import member_statuses
 from vision_report.core.config import Settings
 from vision_report.core.textfmt import fmt_num, fmt_signed, jinja_env, wareki
-from vision_report.core.vocabulary import ACCEPTED_STATUSES, Status, hold_label, kind_labels, status_label
+from vision_report.core.vocabulary import (
+    ACCEPTED_STATUSES,
+    Status,
+    hold_label,
+    kind_labels,
+    no_submissions_label,
+    status_label,
+)
 from vision_report.core.vocabulary import synthetic as synthetic_label
 from vision_report.intake.panel_opinions import PanelOpinions
 from vision_report.outputs.reports import evaluation_context as ev
@@ -123,6 +130,12 @@ class ReportData:
     def kpi_values(self, kpi_id: str) -> dict[int, float | None]:
         return self._by_year("kpi_attainment", "kpi_id", kpi_id, "actual")
 
+    def no_submission_years(self) -> list[int]:
+        """The years of the history without a single accepted value: every table and chart marks them 提出なし."""
+        from vision_report.compute.tables import no_submission_years
+
+        return no_submission_years(self.per_year)
+
     def kpi_provisional_years(self, kpi_id: str) -> set[int]:
         """Years whose value is provisional (not every expected reporter's file was accepted)."""
         out = set()
@@ -197,6 +210,17 @@ class ReportData:
             if d in directions
         )
         achieved = kpi["achieved"].tolist() if kpi is not None else []
+        missing = (
+            [int(y) for y in str(budget["years_without_submissions"].iloc[0]).split(";") if y]
+            if (budget is not None and len(budget) and "years_without_submissions" in budget)
+            else []
+        )
+        compared = (
+            [int(y) for y in str(budget["years_compared"].iloc[0]).split(";") if y]
+            if missing and budget is not None
+            else []
+        )
+        year_word = self.phrase("year_joiner")
         return {
             "final": self.is_final_year,
             "rule_text": rule_text,
@@ -205,6 +229,16 @@ class ReportData:
             "n_not_achieved": achieved.count(NOT_ACHIEVED),
             "n_no_value": len(achieved) - achieved.count(ACHIEVED) - achieved.count(NOT_ACHIEVED),
             "n_as_planned": int(budget["carried_out_as_planned"].eq(True).sum()) if budget is not None else 0,
+            # years without any accepted submission (issue 18 item 6): the 総括 says so and what the execution compares
+            "no_submission_years": year_word.join(str(y) for y in missing),
+            "compared_years": year_word.join(str(y) for y in compared),
+            "no_submissions_label": no_submissions_label(),
+            "planned_period_total": fmt_num(budget["planned_period_thousand_yen"].sum(min_count=1))
+            if missing and budget is not None
+            else "",
+            "planned_compared_total": fmt_num(budget["planned_thousand_yen"].sum(min_count=1))
+            if missing and budget is not None
+            else "",
         }
 
     def spend_by_year(self, initiative_id: str) -> dict[int, float | None]:

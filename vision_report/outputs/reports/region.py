@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 
 from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
-from vision_report.core.textfmt import fmt_num, fmt_pct, is_missing
+from vision_report.core.textfmt import fmt_num, fmt_pct, fmt_signed, is_missing
 from vision_report.core.vocabulary import (
     date_label,
     hold_label,
     kind_labels,
+    no_submissions_label,
     status_label,
     timeliness_label,
     year_label,
@@ -131,10 +133,12 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
             "values": data.kpi_values(k.id),
             "provisional": data.kpi_provisional_years(k.id),
             "partial": data.kpi_partial_basis_years(k.id),
+            "no_submissions": set(data.no_submission_years()),
         }
         for k in kpis
     ]
-    png = charts.kpi_trends(panels, years, data.phrase_map("chart"), cols=2 if len(kpis) > 1 else 1)
+    words = data.phrase_map("chart") | {"no_submissions": no_submissions_label()}
+    png = charts.kpi_trends(panels, years, words, cols=2 if len(kpis) > 1 else 1)
     add_picture(doc, png, PAGE_WIDTH_MM if len(kpis) > 1 else 100, caption)
 
 
@@ -179,8 +183,12 @@ def budget_table(doc, data: ReportData, ini: Initiative) -> None:
     total = ini.budget.total
     plan_row.append(fmt_num(total) if isinstance(total, int) else (total or "—"))
     act = [spend.get(y) if y <= data.fiscal_year else None for y in years]
+    no_data = set(data.no_submission_years())
     act_row = [data.phrase("budget_row_actual")] + [
-        fmt_num(v) if v is not None else ("—" if y <= data.fiscal_year else "") for v, y in zip(act, years, strict=True)
+        fmt_num(v)
+        if v is not None
+        else (no_submissions_label() if y in no_data else "—" if y <= data.fiscal_year else "")
+        for v, y in zip(act, years, strict=True)
     ]
     done = [v for v in act if v is not None]
     act_row.append(fmt_num(sum(done)) if done else "—")
@@ -790,6 +798,7 @@ def add_period(doc, data: ReportData) -> None:
         doc.add_paragraph(line)
     doc.add_heading(data.heading("period_kpi"), level=2)
     years = [c for c in kpi.columns if c.isdigit()]
+    no_data = {str(y) for y in data.no_submission_years()}
     rows = []
     partial = False
     for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
@@ -797,24 +806,45 @@ def add_period(doc, data: ReportData) -> None:
         short_basis = {str(y) for y in data.kpi_partial_basis_years(k.id)}  # a basis member had not joined yet
         partial = partial or bool(short_basis & set(years))
         values = [
-            kpi_value(k, r[y]) + ("*" if y in provisional else "") + ("†" if y in short_basis else "") for y in years
+            no_submissions_label()
+            if y in no_data
+            else kpi_value(k, r[y]) + ("*" if y in provisional else "") + ("†" if y in short_basis else "")
+            for y in years
         ]
-        rows.append([f"{k.name}（{k.unit}）", baseline_text(k), *values, target_text(k), str(r["achieved"])])
-    widths = [40, 20] + [round(90 / max(len(years), 1), 1)] * len(years) + [20, 14]
+        gap = fmt_signed(r["gap_to_target"]) if k.allow_negative else fmt_num(r["gap_to_target"])
+        rows.append(
+            [
+                f"{k.name}（{k.unit}）",
+                baseline_text(k),
+                *values,
+                target_text(k),
+                str(r["achieved"]),
+                fmt_pct(r["attainment_pct"]),
+                gap,
+            ]
+        )
+    widths = [32, 18] + [round(78 / max(len(years), 1), 1)] * len(years) + [24, 10, 13, 15]
     add_table(
         doc,
         [
             *data.phrases("period_kpi_header_first"),
             *[year_label(int(y)) for y in years],
             data.heading("kpi_target"),
-            data.phrase("period_kpi_header_last"),
+            *data.phrases("period_kpi_header_last"),
         ],
         rows,
         widths=widths,
-        numeric=set(range(1, 2 + len(years) + 1)),
+        numeric=set(range(1, 2 + len(years) + 1)) | {len(years) + 4, len(years) + 5},
         center={2 + len(years) + 1},
     )
     add_note(doc, data.phrase("period_provisional_note"))
+    add_note(doc, data.phrase("period_gap_note"))
+    if no_data & set(years):
+        add_note(doc, data.phrase("period_no_submissions_note", label=no_submissions_label()))
+    for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
+        if k.data_year_lag and isinstance(r["final_data_year"], numbers.Integral):
+            data_year = year_label(int(r["final_data_year"]))
+            add_note(doc, data.phrase("period_data_year_note", name=k.name, lag=k.data_year_lag, data_year=data_year))
     if partial:
         add_note(doc, data.phrase("period_partial_note", n=len(plan.basis_members)))
     doc.add_heading(data.heading("period_budget"), level=2)
@@ -869,3 +899,4 @@ def add_period(doc, data: ReportData) -> None:
         center={0, 5, 6},
     )
     add_note(doc, data.phrase("period_plan_note"))
+    add_note(doc, data.phrase("period_strict_note"))
