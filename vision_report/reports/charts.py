@@ -25,13 +25,26 @@ def _fmt(v: float) -> str:
     return fmt_num(v) if abs(v) >= 100 else fmt_num(v, 1)
 
 
+def _tick(v: float, _pos=None) -> str:
+    """An axis tick: whole numbers with separators, a decimal only where the ticks need one."""
+    return f"{v:,.0f}" if float(v).is_integer() or abs(v) >= 100 else f"{v:,.1f}"
+
+
+def label_above(ys: list[float], i: int) -> bool:
+    """Put point ``i``'s label above it unless the line comes down to it from every side (a dip): then below,
+    where no segment runs. On a slope a segment still passes by the label: its white box keeps it readable."""
+    neighbours = [ys[j] for j in (i - 1, i + 1) if 0 <= j < len(ys)]
+    return not neighbours or ys[i] >= min(neighbours)
+
+
 def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, cols: int = 2) -> bytes:
     """Small multiples: one panel per KPI with actuals FY..FY, the baseline and the plan's target.
 
     words: the legend's words (templates/report/phrases.yaml chart:).
     kpis: dicts with name, unit, baseline, baseline_year (as printed, e.g. 2022年度), target, values {year: float|None}, provisional (the
-    years whose value is provisional: hollow points, labelled 暫定) and partial (years whose sum covers fewer
-    municipalities because a member had not joined yet: grey squares, joined to the others by a dotted line).
+    years whose value is provisional: hollow points, labelled 暫定), partial (years whose sum covers fewer
+    municipalities because a member had not joined yet: grey squares; no line joins them to years of the other
+    basis, a thin vertical line marks the change) and count (a unit that counts: whole-number ticks only).
     """
     n = len(kpis)
     cols = min(cols, n) or 1
@@ -59,10 +72,24 @@ def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, col
         if xs:
             provisional = set(k.get("provisional") or ())
             partial = set(k.get("partial") or ()) - provisional
-            # a solid line joins only years that sum the same municipalities; a dotted one crosses a change
+            # a line joins only years that sum the same municipalities: where the basis changes it breaks, and a
+            # thin vertical line marks the change
             for a, b, ya, yb in zip(xs, xs[1:], ys, ys[1:], strict=False):
-                dotted = (a in partial) != (b in partial)
-                ax.plot([a, b], [ya, yb], color=NAVY, linewidth=1.8, linestyle=":" if dotted else "-")
+                if (a in partial) != (b in partial):
+                    ax.axvline((a + b) / 2, color=GREY, linestyle="-", linewidth=0.6, alpha=0.6)
+                    ax.annotate(
+                        words["basis_change"],
+                        ((a + b) / 2, 1.0),
+                        xycoords=("data", "axes fraction"),
+                        xytext=(0, -2),
+                        textcoords="offset points",
+                        ha="center",
+                        va="top",
+                        fontsize=5.5,
+                        color=GREY,
+                    )
+                    continue
+                ax.plot([a, b], [ya, yb], color=NAVY, linewidth=1.8)
             final = [(x, y) for x, y in zip(xs, ys, strict=True) if x not in provisional | partial]
             tentative = [(x, y) for x, y in zip(xs, ys, strict=True) if x in provisional]
             fewer = [(x, y) for x, y in zip(xs, ys, strict=True) if x in partial]
@@ -86,15 +113,28 @@ def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, col
                     markeredgewidth=1.5,
                     label=words["provisional"],
                 )
-            for x, y in zip(xs, ys, strict=True):
+            for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
                 label = _fmt(y) + (words["provisional_point"] if x in provisional else "")
-                ax.annotate(label, (x, y), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7)
+                above = label_above(ys, i)
+                ax.annotate(
+                    label,
+                    (x, y),
+                    textcoords="offset points",
+                    xytext=(0, 6 if above else -6),
+                    ha="center",
+                    va="bottom" if above else "top",
+                    fontsize=7,
+                    bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                    zorder=5,
+                )
         else:
             ax.text(0.5, 0.5, words["no_data"], transform=ax.transAxes, ha="center", va="center", color=GREY)
         ax.set_xticks(years)
         ax.set_xticklabels([f"{y}" for y in years], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+        if k.get("count"):  # a count (人, 件, TEU): no 1,234.5 on its axis
+            ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_tick))
         ax.set_title("\n".join(textwrap.wrap(f"{k['name']}（{k['unit']}）", 22)), fontsize=8.5)
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=6, loc="best", frameon=False)

@@ -26,6 +26,7 @@ from .docxutil import (
     page_number_footer,
     shade,
 )
+from .figures import is_count_unit, kpi_progress, progress_note
 
 KPI_WIDTHS = [36, 25, 27, 21, 15, 16, 10, 20]
 PAGE_WIDTH_MM = 170
@@ -89,7 +90,7 @@ def kpi_rows(data: ReportData, kpis: list[Kpi]) -> list[list[str]]:
                 target_text(k),
                 actual_text(data, k),
                 fmt_pct(r["attainment_pct"]),
-                fmt_pct(r["progress_pct"]),
+                kpi_progress(data, r),
                 rating_text(r),
                 k.source or "—",
             ]
@@ -110,6 +111,9 @@ def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
     }
     for text in sorted(basis):
         add_note(doc, data.phrase("kpi_note", text=text))
+    beyond = progress_note(data, [data.kpi.loc[k.id] for k in kpis])
+    if beyond:
+        add_note(doc, beyond)
 
 
 def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
@@ -124,6 +128,7 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
             "values": data.kpi_values(k.id),
             "provisional": data.kpi_provisional_years(k.id),
             "partial": data.kpi_partial_basis_years(k.id),
+            "count": is_count_unit(data, k.unit),
         }
         for k in kpis
     ]
@@ -568,7 +573,7 @@ def _management_kpi(doc, data: ReportData) -> None:
                 target_text(k),
                 actual_text(data, k),
                 fmt_pct(r["attainment_pct"]),
-                fmt_pct(r["progress_pct"]),
+                kpi_progress(data, r),
                 rating_text(r),
             ]
         )
@@ -580,6 +585,9 @@ def _management_kpi(doc, data: ReportData) -> None:
         numeric={2, 3, 4, 5, 6},
         center={7},
     )
+    beyond = progress_note(data, [data.kpi.loc[k.id] for k in plan.kpis])
+    if beyond:
+        add_note(doc, beyond)
 
 
 def _management_budget(doc, data: ReportData) -> None:
