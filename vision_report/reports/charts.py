@@ -38,6 +38,11 @@ def label_above(ys: list[float], i: int) -> bool:
 
 
 def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, cols: int = 2) -> bytes:
+    """The trend chart as PNG (``draw_trends``)."""
+    return _png(draw_trends(kpis, years, words, cols=cols))
+
+
+def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, cols: int = 2):
     """Small multiples: one panel per KPI with actuals FY..FY, the baseline and the plan's target.
 
     words: the legend's words (templates/report/phrases.yaml chart:).
@@ -140,7 +145,7 @@ def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, col
         ax.legend(fontsize=6, loc="best", frameon=False)
         ax.margins(x=0.15, y=0.25)
     fig.tight_layout()
-    return _png(fig)
+    return fig
 
 
 def rating_bars(labels: list[str], counts: list[dict[str, int]], words: dict[str, str]) -> bytes:
