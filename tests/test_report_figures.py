@@ -209,8 +209,10 @@ def test_no_line_joins_years_of_a_different_basis():
     assert "構成市町村の変更" in marks
 
 
-def test_labels_go_below_a_dip_and_above_otherwise():
-    assert charts.label_above([5, 1, 5], 1) is False  # the line comes down to it from both sides
-    assert charts.label_above([1, 5, 1], 1) is True
-    assert charts.label_above([1, 2, 3], 1) is True
-    assert charts.label_above([3, 1], 1) is False and charts.label_above([1], 0) is True
+def test_labels_go_where_no_segment_runs():
+    assert charts.label_place([5, 1, 5], 1) == "below"  # a dip: both segments come down to it
+    assert charts.label_place([1, 5, 1], 1) == "above"  # a peak
+    assert charts.label_place([1, 2, 3], 1) == "upper_left"  # rising: the segments run lower left and upper right
+    assert charts.label_place([3, 2, 1], 1) == "upper_right"
+    assert charts.label_place([3, 1], 1) == "below" and charts.label_place([1, 3], 1) == "above"
+    assert charts.label_place([1, 3], 0) == "below" and charts.label_place([1], 0) == "above"

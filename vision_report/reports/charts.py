@@ -30,11 +30,25 @@ def _tick(v: float, _pos=None) -> str:
     return f"{v:,.0f}" if float(v).is_integer() or abs(v) >= 100 else f"{v:,.1f}"
 
 
-def label_above(ys: list[float], i: int) -> bool:
-    """Put point ``i``'s label above it unless the line comes down to it from every side (a dip): then below,
-    where no segment runs. On a slope a segment still passes by the label: its white box keeps it readable."""
-    neighbours = [ys[j] for j in (i - 1, i + 1) if 0 <= j < len(ys)]
-    return not neighbours or ys[i] >= min(neighbours)
+def label_place(ys: list[float], i: int) -> str:
+    """Where point ``i``'s label goes so that neither of its segments runs through it: "above" a peak (or an end
+    the line rises to or falls from), "below" a dip, and on a slope to the side the segments leave free:
+    "upper_left" when the line rises through the point, "upper_right" when it falls."""
+    before = ys[i - 1] if i > 0 else None
+    after = ys[i + 1] if i + 1 < len(ys) else None
+    y = ys[i]
+    if before is not None and after is not None and min(before, after) < y < max(before, after):
+        return "upper_left" if before < y else "upper_right"
+    neighbours = [v for v in (before, after) if v is not None]
+    return "above" if not neighbours or y >= min(neighbours) else "below"
+
+
+_LABEL_AT = {  # offset in points, horizontal and vertical alignment
+    "above": ((0, 6), "center", "bottom"),
+    "below": ((0, -6), "center", "top"),
+    "upper_left": ((-4, 4), "right", "bottom"),
+    "upper_right": ((4, 4), "left", "bottom"),
+}
 
 
 def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, cols: int = 2) -> bytes:
@@ -54,7 +68,7 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
     n = len(kpis)
     cols = min(cols, n) or 1
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.5 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.1 * rows), squeeze=False)
     for ax in axes.flat[n:]:
         ax.axis("off")
     for ax, k in zip(axes.flat, kpis, strict=False):
@@ -120,14 +134,14 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
                 )
             for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
                 label = _fmt(y) + (words["provisional_point"] if x in provisional else "")
-                above = label_above(ys, i)
+                offset, ha, va = _LABEL_AT[label_place(ys, i)]
                 ax.annotate(
                     label,
                     (x, y),
                     textcoords="offset points",
-                    xytext=(0, 6 if above else -6),
-                    ha="center",
-                    va="bottom" if above else "top",
+                    xytext=offset,
+                    ha=ha,
+                    va=va,
                     fontsize=7,
                     bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
                     zorder=5,
@@ -142,7 +156,8 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_tick))
         ax.set_title("\n".join(textwrap.wrap(f"{k['name']}（{k['unit']}）", 22)), fontsize=8.5)
         ax.grid(axis="y", alpha=0.3)
-        ax.legend(fontsize=6, loc="best", frameon=False)
+        # below the panel, never over a point or its label
+        ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
         ax.margins(x=0.15, y=0.25)
     fig.tight_layout()
     return fig

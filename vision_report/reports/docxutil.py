@@ -406,9 +406,11 @@ def add_table(
     return Table(tbl, doc._body)
 
 
-# What a line never breaks inside (with the Latin language set, see ``latin_language``): a figure with its signs,
-# separators and the bracket or full stop after it, and the one character after it (its unit: 人, 件, 年度).
-_UNBREAKABLE = re.compile(r"[（(「▲△+\-]*[0-9A-Za-z][0-9A-Za-z,.:%/\-]*[）)」、。%]*[^\s0-9A-Za-z（(]?")
+# What a line should not break inside (with the Latin language set, see ``latin_language``): a figure with its
+# signs and separators, the unit after it (up to two characters: 人, 件, 年度, 千円) and the brackets or stops around.
+_UNBREAKABLE = re.compile(
+    r"[（(「▲△+\-]*[0-9A-Za-z][0-9A-Za-z,.:%/\-]*(?:[^\s0-9A-Za-z（(「）)」、。・：]{1,2})?[）)」、。%]*"
+)
 _HALF_EM = 0.6  # a half-width character's width (digits, Latin letters) in em, with room to spare
 _CELL_PADDING_MM = 2 * 57 / 56.7 + 0.4  # tblCellMar left + right (57 twips each, ``_set_widths``) and a little air
 _DEFAULT_TABLE_PT = 8.5
