@@ -408,8 +408,9 @@ def add_table(
 
 # What a line should not break inside (with the Latin language set, see ``latin_language``): a figure with its
 # signs and separators, the unit after it (up to two characters: 人, 件, 年度, 千円) and the brackets or stops around.
-_UNBREAKABLE = re.compile(
-    r"[（(「▲△+\-]*[0-9A-Za-z][0-9A-Za-z,.:%/\-]*(?:[^\s0-9A-Za-z（(「）)」、。・：]{1,2})?[）)」、。%]*"
+_UNBREAKABLE = re.compile(  # \uFF08\uFF09 full-width brackets, \u300C\u300D 「」, \u25B2\u25B3 ▲△, \u3001\u3002 、。
+    r"[\uFF08(\u300C\u25B2\u25B3+\-]*[0-9A-Za-z][0-9A-Za-z,.:%/\-]*"
+    r"(?:[^\s0-9A-Za-z\uFF08(\u300C\uFF09)\u300D\u3001\u3002\u30FB\uFF1A]{1,2})?[\uFF09)\u300D\u3001\u3002%]*"
 )
 _HALF_EM = 0.6  # a half-width character's width (digits, Latin letters) in em, with room to spare
 _CELL_PADDING_MM = 2 * 57 / 56.7 + 0.4  # tblCellMar left + right (57 twips each, ``_set_widths``) and a little air
