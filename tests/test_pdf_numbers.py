@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from vision_report.reports.docxutil import new_document, save
+from vision_report.outputs.reports.docxutil import new_document, save
 
 pytestmark = pytest.mark.pdf  # the real write_pdfs (tests/conftest.py)
 
@@ -113,8 +113,8 @@ def test_numbers_at_every_line_end_stay_whole(tmp_path):
 def test_reference_sums_in_narrow_cells_stay_whole(tmp_path):
     """The reference sum under a KPI's actual (templates/report/phrases.yaml kpi_all_members), right-aligned in
     cells 14–24 mm wide: every digit printed (with a space before the figure LibreOffice dropped the 1 of 12,258)."""
-    from vision_report.reports.context import report_phrases
-    from vision_report.reports.docxutil import add_table
+    from vision_report.outputs.reports.context import report_phrases
+    from vision_report.outputs.reports.docxutil import add_table
 
     root = Path(__file__).resolve().parents[1]
     reference = str(report_phrases(root / "templates")["kpi_all_members"]).format(n=24, value="12,258")

@@ -14,12 +14,12 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from vision_report.compute import compute_year
-from vision_report.config import ConfigError, _report_settings, load_settings
-from vision_report.reports import charts
-from vision_report.reports.docxutil import docx_bytes, fit_widths, min_width_mm, new_document
-from vision_report.reports.figures import is_count_unit, progress_text
-from vision_report.reports.municipality import build_municipality_report
+from vision_report.compute.tables import compute_year
+from vision_report.core.config import ConfigError, _report_settings, load_settings
+from vision_report.outputs.reports import charts
+from vision_report.outputs.reports.docxutil import docx_bytes, fit_widths, min_width_mm, new_document
+from vision_report.outputs.reports.figures import is_count_unit, progress_text
+from vision_report.outputs.reports.municipality import build_municipality_report
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "report_style.docx"

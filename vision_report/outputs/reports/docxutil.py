@@ -1,0 +1,591 @@
+"""python-docx helpers: the style template, tables filled row by row, fields (TOC, page numbers), atomic save."""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import unicodedata
+import weakref
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import Table
+
+from vision_report.core.atomic import write_bytes
+
+# The key of the table-copy cache per document (by its main part): which template its styles, and so its
+# table XML, came from.
+_TEMPLATE_KEYS: weakref.WeakKeyDictionary[Any, object] = weakref.WeakKeyDictionary()
+HEADER_FILL = "DCE6F1"
+SUBTLE_FILL = "F2F2F2"
+
+
+@lru_cache(maxsize=4)
+def _template_bytes(path: str, mtime_ns: int, size: int) -> bytes:
+    return Path(path).read_bytes()
+
+
+def new_document(template: Path | None = None, props: DocProps | None = None):
+    """A document with the styles of templates/report_style.docx (or python-docx's default) and, given ``props``,
+    its document properties."""
+    if template is not None and template.is_file():
+        st = template.stat()  # a template restyled while `vision-report watch` runs is read again
+        data = _template_bytes(str(template), st.st_mtime_ns, st.st_size)
+        doc = Document(io.BytesIO(data))
+        _TEMPLATE_KEYS[doc.part] = (str(template), st.st_mtime_ns, st.st_size)  # same styles, same table XML
+    else:
+        doc = Document()
+        _TEMPLATE_KEYS[doc.part] = "python-docx default"
+    drop_stale_parts(doc)
+    latin_language(doc)
+    if props is not None:
+        set_properties(doc, props)
+    return doc
+
+
+# The language of Latin-script text (digits, "TEU", "JR") in a Japanese document, as Word in Japan writes it
+# (w:val="en-US" w:eastAsia="ja-JP"). With w:val="ja-JP", LibreOffice breaks lines with its Japanese break rules
+# inside half-width runs too and splits numbers anywhere: 「（2／025年度）」, 「1,27／8」, 「03:／42」.
+LATIN_LANGUAGE = "en-US"
+EAST_ASIAN_LANGUAGE = "ja-JP"
+
+
+def latin_language(doc) -> None:
+    """Set the document default languages: Latin text ``LATIN_LANGUAGE``, East Asian text ``EAST_ASIAN_LANGUAGE``
+    (a restyled template keeps its fonts, sizes and colours; only the languages are set)."""
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = OxmlElement("w:docDefaults")
+        styles.insert(0, defaults)
+    rpr_default = defaults.find(qn("w:rPrDefault"))
+    if rpr_default is None:
+        rpr_default = OxmlElement("w:rPrDefault")
+        defaults.insert(0, rpr_default)  # CT_DocDefaults: rPrDefault before pPrDefault
+    rpr = rpr_default.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        rpr_default.append(rpr)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = rpr.insert_element_before(OxmlElement("w:lang"), "w:eastAsianLayout", "w:specVanish", "w:oMath")
+    lang.set(qn("w:val"), LATIN_LANGUAGE)
+    lang.set(qn("w:eastAsia"), EAST_ASIAN_LANGUAGE)
+    for style in styles.findall(qn("w:style")):  # a style that names the Latin language would undo the default
+        for el in style.iter(qn("w:lang")):
+            if el.get(qn("w:val")) == EAST_ASIAN_LANGUAGE:
+                el.set(qn("w:val"), LATIN_LANGUAGE)
+
+
+_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+
+def drop_stale_parts(doc) -> None:
+    """Drop the parts that describe some other document than this one.
+
+    stylesWithEffects is Word 2010's second copy of the styles (Word 2013 and later neither write nor need it); a
+    template restyled in a later Word keeps the stale copy, and a copy that disagrees with styles.xml is what Word
+    reports as unreadable content. The thumbnail is python-docx's picture of its own blank page.
+    """
+    for rels, reltype in ((doc.part.rels, _STYLES_WITH_EFFECTS), (doc.part.package.rels, RT.THUMBNAIL)):
+        for rid in [r.rId for r in rels.values() if r.reltype == reltype]:
+            del rels[rid]
+
+
+@dataclass(frozen=True)
+class DocProps:
+    """What File > Properties shows. ``issued`` is the report's issue date: created and modified are that day
+    (00:00 UTC), never the clock, so the same inputs give the same file."""
+
+    title: str
+    author: str
+    issued: date
+    subject: str = ""
+    language: str = "ja-JP"
+
+
+def set_properties(doc, props: DocProps) -> None:
+    cp = doc.core_properties
+    stamp = datetime(props.issued.year, props.issued.month, props.issued.day, tzinfo=UTC)  # written with "Z"
+    cp.title = props.title
+    cp.subject = props.subject
+    cp.author = props.author
+    cp.last_modified_by = props.author
+    cp.created = stamp
+    cp.modified = stamp
+    cp.revision = 1
+    cp.language = props.language
+    cp.comments = ""  # python-docx's default says "generated by python-docx"
+    cp.keywords = ""
+    cp.category = ""
+    doc._vr_zip_time = (max(props.issued.year, 1980), props.issued.month, props.issued.day, 0, 0, 0)
+
+
+def _fld(run, instr: str, placeholder: str = "") -> None:
+    """A complex field (TOC, PAGE) inside ``run``; Word fills it in (LibreOffice too, for PAGE)."""
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    begin.set(qn("w:dirty"), "true")
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instr} "
+    sep = OxmlElement("w:fldChar")
+    sep.set(qn("w:fldCharType"), "separate")
+    shown = OxmlElement("w:t")
+    shown.text = placeholder
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    for el in (begin, text, sep, shown, end):
+        run._r.append(el)
+
+
+def add_toc(doc, entries: list[str], note: str) -> None:
+    """A TOC field whose shown result lists the headings (Word rebuilds it with page numbers on opening)."""
+    first = doc.add_paragraph()
+    run = first.add_run()
+    for tag, attrs, text in (
+        ("w:fldChar", {"w:fldCharType": "begin", "w:dirty": "true"}, None),
+        ("w:instrText", {"xml:space": "preserve"}, ' TOC \\o "1-2" \\h \\z \\u '),
+        ("w:fldChar", {"w:fldCharType": "separate"}, None),
+    ):
+        el = OxmlElement(tag)
+        for k, v in attrs.items():
+            el.set(qn(k), v)
+        if text:
+            el.text = text
+        run._r.append(el)
+    first.add_run(note)
+    for entry in entries:
+        doc.add_paragraph(entry)
+    last = doc.add_paragraph()
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    last.add_run()._r.append(end)
+    settings = doc.settings.element
+    upd = settings.find(qn("w:updateFields"))
+    if upd is None:  # in CT_Settings order (Word reports an element out of order as unreadable content)
+        upd = settings.insert_element_before(OxmlElement("w:updateFields"), *_SETTINGS_AFTER_UPDATE_FIELDS)
+    upd.set(qn("w:val"), "true")  # Word offers to update the TOC and page numbers on opening
+
+
+def keep_together(table, with_next: bool = False) -> None:
+    """Keep a small table on one page (every row with the next one); ``with_next``: with what follows it too."""
+    rows = table._tbl.tr_lst if with_next else table._tbl.tr_lst[:-1]
+    for tr in rows:  # the row's own cells: ``row.cells`` gives a vertically merged cell's first one instead
+        for p in tr.iter(qn("w:p")):
+            p.get_or_add_pPr().keepNext_val = True
+
+
+def keep_with_table(doc) -> None:
+    """The paragraph the next table follows (a heading, a caption, a lead-in) goes onto the table's page."""
+    body = doc.element.body
+    last = body[-1]
+    if last.tag == qn("w:sectPr"):
+        last = last.getprevious()
+    if last is not None and last.tag == qn("w:p"):
+        last.get_or_add_pPr().keepNext_val = True
+
+
+def page_number_footer(section, prefix: str = "") -> None:
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if prefix:
+        p.add_run(prefix)
+    run = p.add_run()
+    _fld(run, "PAGE", "1")
+    run.font.size = Pt(9)
+
+
+# Children that must follow a given element, in the order of the ECMA-376 schema (CT_Settings, CT_TcPr, CT_TblPr):
+# Word treats an element out of its sequence as unreadable content and offers to repair the file.
+_SETTINGS_AFTER_UPDATE_FIELDS = (
+    "w:hdrShapeDefaults",
+    "w:footnotePr",
+    "w:endnotePr",
+    "w:compat",
+    "w:docVars",
+    "w:rsids",
+    "m:mathPr",
+    "w:attachedSchema",
+    "w:themeFontLang",
+    "w:clrSchemeMapping",
+    "w:doNotIncludeSubdocsInStats",
+    "w:doNotAutoCompressPictures",
+    "w:forceUpgrade",
+    "w:captions",
+    "w:readModeInkLockDown",
+    "w:smartTagType",
+    "sl:schemaLibrary",
+    "w:shapeDefaults",
+    "w:doNotEmbedSmartTags",
+    "w:decimalSymbol",
+    "w:listSeparator",
+)
+_TCPR_AFTER_SHD = (
+    "w:noWrap",
+    "w:tcMar",
+    "w:textDirection",
+    "w:tcFitText",
+    "w:vAlign",
+    "w:hideMark",
+    "w:headers",
+    "w:cellIns",
+    "w:cellDel",
+    "w:cellMerge",
+    "w:tcPrChange",
+)
+_TBLPR_AFTER_CELL_MAR = ("w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange")
+
+
+def shade(cell, fill: str) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tcpr.remove_all("w:shd")
+    tcpr.insert_element_before(shd, *_TCPR_AFTER_SHD)
+
+
+def _row_flag(row, tag: str) -> None:
+    """An on/off row property, written as Word writes it: the bare element means on. (Open XML's trPr flags take
+    only on/off, not true: ``w:val="true"`` there fails validation.) trPr's children are a choice: any order."""
+    trpr = row._tr.get_or_add_trPr()
+    if trpr.find(qn(tag)) is None:
+        trpr.append(OxmlElement(tag))
+
+
+def repeat_header(row) -> None:
+    """The row repeats at the top of every page the table runs onto."""
+    _row_flag(row, "w:tblHeader")
+
+
+def cant_split(row) -> None:
+    """The row is never broken across pages."""
+    _row_flag(row, "w:cantSplit")
+
+
+def _set_widths(table, widths_mm: Sequence[float]) -> None:
+    table.autofit = False
+    tbl = table._tbl
+    grid = tbl.tblGrid
+    for gc, w in zip(grid.findall(qn("w:gridCol")), widths_mm, strict=False):
+        gc.set(qn("w:w"), str(int(Mm(w).twips)))
+    # ``autofit = False`` above is python-docx's w:tblLayout type="fixed", in its schema place
+    margins = OxmlElement("w:tblCellMar")  # narrower cell padding than Word's default 1.9 mm
+    for side in ("left", "right"):
+        m = OxmlElement(f"w:{side}")
+        m.set(qn("w:w"), "57")
+        m.set(qn("w:type"), "dxa")
+        margins.append(m)
+    tbl.tblPr.insert_element_before(margins, *_TBLPR_AFTER_CELL_MAR)
+
+
+def _style_or_none(doc, name: str):
+    try:
+        return doc.styles[name]
+    except KeyError:
+        return None
+
+
+def _put(cell, text: str, style, align=None, bold: bool = False) -> None:
+    p = cell.paragraphs[0]
+    if style is not None:
+        # set the style id directly: python-docx's ``p.style = …`` scans every style of the document per call
+        p._p.style = style.style_id
+    run = p.add_run(text)
+    if bold:
+        run.bold = True
+    if align is not None:
+        p.alignment = align
+
+
+def add_table(
+    doc,
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    widths: Sequence[float],
+    numeric=frozenset(),
+    center=frozenset(),
+    header_rows: int = 1,
+    fills: dict[int, str] | None = None,
+    bold_rows=frozenset(),
+    finish: Callable | None = None,
+):
+    """A grid table, header repeated on every page, numbers right-aligned.
+
+    ``finish(table)`` may restyle the built table (merge cells, keep it on one page). A table of a layout seen
+    before (same styles template, header, widths, alignment, fills, bold rows, row lengths and ``finish``) is a
+    copy of the first one's XML with only the cell texts replaced: python-docx costs milliseconds per cell, a copy
+    does not. The result is the same XML either way. Texts with a line break or a tab always take python-docx.
+
+    Page flow: the paragraph before the table stays with it, no row splits across pages, the header row repeats
+    on every page and never stays behind alone.
+    """
+    keep_with_table(doc)
+    widths = fit_widths([header, *rows], widths, _table_font_pt(doc))
+    template_key = _TEMPLATE_KEYS.get(doc.part)
+    if template_key is None or any(_special(v) for r in rows for v in r):
+        return _build_table(
+            doc,
+            header,
+            rows,
+            widths=widths,
+            numeric=numeric,
+            center=center,
+            fills=fills,
+            bold_rows=bold_rows,
+            finish=finish,
+        )
+    key = (
+        template_key,
+        tuple(header),
+        tuple(widths),
+        frozenset(numeric),
+        frozenset(center),
+        header_rows,
+        tuple(sorted((fills or {}).items())),
+        frozenset(bold_rows),
+        tuple(len(r) for r in rows),
+        finish,
+    )
+    proto = _TABLE_PROTOS.get(key)
+    if proto is None:
+        # build once with a marker in every body cell, note where each marker ended up, keep the XML
+        table = _build_table(
+            doc,
+            header,
+            [[_MARK] * len(r) for r in rows],
+            widths=widths,
+            numeric=numeric,
+            center=center,
+            fills=fills,
+            bold_rows=bold_rows,
+            finish=None,
+        )
+        tbl = table._tbl
+        marks = [t for t in tbl.iter(qn("w:t")) if t.text == _MARK]  # cell order, before finish moves any
+        if finish is not None:
+            finish(table)
+        paths = [_index_path(tbl, t) for t in marks]  # None: ``finish`` dropped that cell's text
+        tbl.getparent().remove(tbl)
+        if len(_TABLE_PROTOS) >= _TABLE_PROTO_LIMIT:
+            _TABLE_PROTOS.clear()
+        proto = _TABLE_PROTOS[key] = (tbl, paths)
+    tbl = copy.deepcopy(proto[0])
+    empty = []
+    for path, text in zip(proto[1], (v for r in rows for v in r), strict=True):
+        if path is None:
+            continue
+        t = tbl
+        for i in path:
+            t = t[i]
+        if text:
+            t.text = text
+            if text != text.strip():
+                t.set(qn("xml:space"), "preserve")
+        else:
+            empty.append(t)  # python-docx writes a run without w:t for an empty text
+    for t in empty:
+        t.getparent().remove(t)
+    doc._body._element._insert_tbl(tbl)
+    return Table(tbl, doc._body)
+
+
+# What a line should not break inside (with the Latin language set, see ``latin_language``): a figure with its
+# signs and separators, the unit after it (up to two characters: 人, 件, 年度, 千円) and the brackets or stops around.
+_UNBREAKABLE = re.compile(  # \uFF08\uFF09 full-width brackets, \u300C\u300D 「」, \u25B2\u25B3 ▲△, \u3001\u3002 、。
+    r"[\uFF08(\u300C\u25B2\u25B3+\-]*[0-9A-Za-z][0-9A-Za-z,.:%/\-]*"
+    r"(?:[^\s0-9A-Za-z\uFF08(\u300C\uFF09)\u300D\u3001\u3002\u30FB\uFF1A]{1,2})?[\uFF09)\u300D\u3001\u3002%]*"
+)
+_HALF_EM = 0.6  # a half-width character's width (digits, Latin letters) in em, with room to spare
+_CELL_PADDING_MM = 2 * 57 / 56.7 + 0.4  # tblCellMar left + right (57 twips each, ``_set_widths``) and a little air
+_DEFAULT_TABLE_PT = 8.5
+
+
+def _table_font_pt(doc) -> float:
+    style = _style_or_none(doc, "表本文")
+    size = style.font.size if style is not None else None
+    return size.pt if size is not None else _DEFAULT_TABLE_PT
+
+
+def text_width_mm(text: str, font_pt: float) -> float:
+    """The width ``text`` takes on one line: full-width characters one em, half-width ones ``_HALF_EM``."""
+    ems = sum(_HALF_EM if unicodedata.east_asian_width(c) in "NaH" else 1.0 for c in text)
+    return ems * font_pt * 25.4 / 72
+
+
+def min_width_mm(text: str, font_pt: float) -> float:
+    """The narrowest a cell holding ``text`` can be without breaking a figure (or a figure and its unit)."""
+    tokens = [m.group() for line in text.split("\n") for m in _UNBREAKABLE.finditer(line)]
+    if not tokens:
+        return 0.0
+    return max(text_width_mm(t, font_pt) for t in tokens) + _CELL_PADDING_MM
+
+
+def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], font_pt: float) -> list[float]:
+    """Column widths (mm) sized from the content: a column too narrow for its widest figure takes the missing
+    width from the columns with the most room to spare (wrapping Japanese text), the table's width unchanged.
+
+    The widths given are the layout's preference; they change only where a figure would otherwise be split
+    (「1,27／8」). When the table cannot give enough room, each column gets what there is, in proportion."""
+    need = [0.0] * len(widths)
+    for row in table_rows:
+        for j, text in enumerate(row[: len(widths)]):
+            need[j] = max(need[j], min_width_mm(str(text), font_pt))
+    out = [float(w) for w in widths]
+    short = [max(0.0, n - w) for n, w in zip(need, out, strict=True)]
+    missing = sum(short)
+    if missing <= 0:
+        return list(widths)
+    spare = [max(0.0, w - n) for n, w in zip(need, out, strict=True)]
+    available = sum(spare)
+    if available <= 0:
+        return list(widths)
+    take = min(1.0, available / missing)  # the share of each shortfall that can be met
+    given = missing * take
+    out = [w + s * take - sp / available * given for w, s, sp in zip(out, short, spare, strict=True)]
+    return [round(w * 2) / 2 for w in out]  # half millimetres: the same input gives the same widths
+
+
+def _special(text: str) -> bool:
+    """python-docx turns a line break or tab into its own element: such a text cannot go into a copied w:t."""
+    return "\n" in text or "\t" in text
+
+
+_MARK = "\u2063#\u2063"  # never in a report's text
+_TABLE_PROTOS: dict[tuple, tuple] = {}
+_TABLE_PROTO_LIMIT = 256
+
+
+def _index_path(root, el) -> tuple[int, ...] | None:
+    path = []
+    while el is not root:
+        parent = el.getparent()
+        if parent is None:
+            return None
+        path.append(parent.index(el))
+        el = parent
+    return tuple(reversed(path))
+
+
+def _build_table(
+    doc,
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    widths: Sequence[float],
+    numeric=frozenset(),
+    center=frozenset(),
+    fills: dict[int, str] | None = None,
+    bold_rows=frozenset(),
+    finish: Callable | None = None,
+):
+    """The python-docx way, filled row by row (never ``Table.cell()``, which rebuilds the grid on every call)."""
+    table = doc.add_table(rows=0, cols=len(header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _set_widths(table, widths)
+    head_style = _style_or_none(doc, "表見出し")
+    body_style = _style_or_none(doc, "表本文")
+    row = table.add_row()
+    repeat_header(row)
+    cant_split(row)
+    for cell, text, w in zip(row.cells, header, widths, strict=True):
+        cell.width = Mm(w)
+        shade(cell, HEADER_FILL)
+        _put(cell, text, head_style, WD_ALIGN_PARAGRAPH.CENTER, bold=head_style is None)
+        # the header row never ends a page alone: Word keeps it with the first body row. LibreOffice (7.4) needs
+        # it more: a table whose unsplittable header row is all that fits at a page end loses its body rows
+        cell.paragraphs[0].paragraph_format.keep_with_next = True
+    proto = None  # a plain body row, copied as XML for the next plain rows
+    for k, values in enumerate(rows):
+        fill = (fills or {}).get(k)
+        plain = not fill and k not in bold_rows and not any(_special(v) for v in values)
+        if plain and proto is not None:
+            tr = copy.deepcopy(proto)
+            for t, text in zip(tr.iter(qn("w:t")), values, strict=True):
+                t.text = text
+            table._tbl.append(tr)
+            continue
+        row = table.add_row()
+        cant_split(row)
+        for j, (cell, text, w) in enumerate(zip(row.cells, values, widths, strict=True)):
+            cell.width = Mm(w)
+            align = WD_ALIGN_PARAGRAPH.RIGHT if j in numeric else (WD_ALIGN_PARAGRAPH.CENTER if j in center else None)
+            _put(cell, text, body_style, align, bold=k in bold_rows)
+            if fill:
+                shade(cell, fill)
+        if plain and proto is None and all(len(list(tc.iter(qn("w:t")))) == 1 for tc in row._tr.tc_lst):
+            proto = copy.deepcopy(row._tr)
+    if finish is not None:
+        finish(table)
+    return table
+
+
+def merge_column(table, col: int, first: int, last: int) -> None:
+    """Merge rows first..last of column ``col`` (vertical merge); the first cell's text is the merged cell's, the
+    others' is dropped."""
+    for row in table.rows[first + 1 : last + 1]:
+        for p in row.cells[col].paragraphs:  # dropped, not carried into the merged cell as extra lines
+            for r in list(p._p.r_lst):
+                p._p.remove(r)
+    table.rows[first].cells[col].merge(table.rows[last].cells[col])
+
+
+def add_note(doc, text: str):
+    style = _style_or_none(doc, "注記")
+    p = doc.add_paragraph(style=style) if style is not None else doc.add_paragraph()
+    p.add_run(text)
+    return p
+
+
+def add_picture(doc, png: bytes, width_mm: float, caption: str | None = None) -> None:
+    doc.add_picture(io.BytesIO(png), width=Mm(width_mm))
+    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.paragraphs[-1].paragraph_format.keep_with_next = caption is not None
+    if caption:
+        style = _style_or_none(doc, "Caption")
+        p = doc.add_paragraph(caption, style=style) if style is not None else doc.add_paragraph(caption)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
+
+
+def docx_bytes(doc) -> bytes:
+    """The .docx as bytes, the same bytes for the same document.
+
+    python-docx stamps every zip entry with the time of saving; the entries are written again here with the
+    document's issue date (``set_properties``), or 1980-01-01, in the same order and with the same compression.
+    """
+    buf = io.BytesIO()
+    doc.save(buf)
+    when = getattr(doc, "_vr_zip_time", _ZIP_EPOCH)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=when)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, src.read(info))
+    return out.getvalue()
+
+
+def save(doc, path: Path) -> Path:
+    write_bytes(path, docx_bytes(doc))
+    return path
