@@ -412,8 +412,8 @@ _UNBREAKABLE = re.compile(  # \uFF08\uFF09 full-width brackets, \u300C\u300D 「
     r"[\uFF08(\u300C\u25B2\u25B3+\-]*[0-9A-Za-z][0-9A-Za-z,.:%/\-]*"
     r"(?:[^\s0-9A-Za-z\uFF08(\u300C\uFF09)\u300D\u3001\u3002\u30FB\uFF1A]{1,2})?[\uFF09)\u300D\u3001\u3002%]*"
 )
-_HALF_EM = 0.6  # a half-width character's width (digits, Latin letters) in em, with room to spare
-_CELL_PADDING_MM = 2 * 57 / 56.7 + 0.4  # tblCellMar left + right (57 twips each, ``_set_widths``) and a little air
+_HALF_EM = 0.66  # a half-width character's width (digits, Latin letters) in em: DejaVu Sans digits are 0.64
+_CELL_PADDING_MM = 2 * 57 / 56.7 + 1.0  # tblCellMar left + right (57 twips each, ``_set_widths``) and some air
 _DEFAULT_TABLE_PT = 8.5
 
 
