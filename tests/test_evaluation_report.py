@@ -218,7 +218,7 @@ def test_summary_prints_each_sections_first_opinion_and_points_to_the_full_text(
         "公共交通の利用は回復している。\n乗継ぎの改善を続けてほしい。",
         "全文は報告書本編の「3 進行管理 (5) ビジョン懇談会の意見」に掲載しています。",
     ]
-    assert "取組の自己評価（回答7件）：A・B の割合 71.4%。" in lines
+    assert "2028年度の取組の自己評価（回答7件）：A・B の割合 71.4%。" in lines
 
 
 def test_rows_without_the_text_columns_count_as_nothing_written(small):

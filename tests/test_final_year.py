@@ -69,7 +69,7 @@ def test_fy2025_attainment_is_on_the_20_member_basis_with_the_24_member_value_be
     doc = Document(runs / "2025" / "report_2025.docx")
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     assert any(
-        c.startswith(f"{float(births['actual']):,.0f}\n（参考：24市町村計 {float(births['actual_all_members']):,.0f}）")
+        c.startswith(f"{float(births['actual']):,.0f}\n（参考：24市町村計{float(births['actual_all_members']):,.0f}）")
         for c in cells
     )
 

@@ -57,7 +57,10 @@ ALLOWED = {
         "vision_report/operations/serve.py",
         'raise TimeoutError(f"Prefect サーバーが {timeout:.0f} 秒以内に起動しませんでした（ポート {port}）")',
     ): ("a setting in a message"),
-    ("vision_report/pipeline.py", '"seconds": round(time.monotonic() - started, 1),'): "the run's duration in its summary",
+    (
+        "vision_report/pipeline.py",
+        '"seconds": round(time.monotonic() - started, 1),',
+    ): "the run's duration in its summary",
 }
 
 

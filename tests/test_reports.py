@@ -191,9 +191,9 @@ def test_summary_report_figures_equal_the_csvs(out, plan):
     assert [line[0] for line in kpi_table[1:]] == [f"{r['kpi_name']}（{r['unit']}）" for r in kpi_rows]
     for line, r in zip(kpi_table[1:], kpi_rows, strict=True):
         if r["attainment_pct"]:  # the CSV keeps 2 decimals; the report rounds the exact value to 1 (half up)
-            assert abs(float(line[3].rstrip("%").replace(",", "")) - float(r["attainment_pct"])) <= 0.051, r["kpi_id"]
+            assert abs(float(line[4].rstrip("%").replace(",", "")) - float(r["attainment_pct"])) <= 0.051, r["kpi_id"]
         else:
-            assert line[3] == fmt_pct(None), r["kpi_id"]
+            assert line[4] == fmt_pct(None), r["kpi_id"]
     rollup = list(csv.DictReader(io.StringIO((out / "rollup.csv").read_bytes()[3:].decode("utf-8"))))
     pillar_table = next(t for t in tables if t[0][0] == "柱")
     pillars = [r for r in rollup if r["level"] == "pillar"]

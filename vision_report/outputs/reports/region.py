@@ -34,6 +34,7 @@ from vision_report.outputs.reports.docxutil import (
     page_number_footer,
     shade,
 )
+from vision_report.outputs.reports.figures import is_count_unit, kpi_progress, progress_note
 from vision_report.plan import Initiative, Kpi, PolicyArea
 
 KPI_WIDTHS = [36, 25, 27, 21, 15, 16, 10, 20]
@@ -98,7 +99,7 @@ def kpi_rows(data: ReportData, kpis: list[Kpi]) -> list[list[str]]:
                 target_text(k),
                 actual_text(data, k),
                 fmt_pct(r["attainment_pct"]),
-                fmt_pct(r["progress_pct"]),
+                kpi_progress(data, r),
                 rating_text(r),
                 k.source or "—",
             ]
@@ -119,6 +120,9 @@ def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
     }
     for text in sorted(basis):
         add_note(doc, data.phrase("kpi_note", text=text))
+    beyond = progress_note(data, [data.kpi.loc[k.id] for k in kpis])
+    if beyond:
+        add_note(doc, beyond)
 
 
 def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
@@ -134,6 +138,7 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
             "provisional": data.kpi_provisional_years(k.id),
             "partial": data.kpi_partial_basis_years(k.id),
             "no_submissions": set(data.no_submission_years()),
+            "count": is_count_unit(data, k.unit),
         }
         for k in kpis
     ]
@@ -583,7 +588,7 @@ def _management_kpi(doc, data: ReportData) -> None:
                 target_text(k),
                 actual_text(data, k),
                 fmt_pct(r["attainment_pct"]),
-                fmt_pct(r["progress_pct"]),
+                kpi_progress(data, r),
                 rating_text(r),
             ]
         )
@@ -595,6 +600,9 @@ def _management_kpi(doc, data: ReportData) -> None:
         numeric={2, 3, 4, 5, 6},
         center={7},
     )
+    beyond = progress_note(data, [data.kpi.loc[k.id] for k in plan.kpis])
+    if beyond:
+        add_note(doc, beyond)
 
 
 def _management_budget(doc, data: ReportData) -> None:

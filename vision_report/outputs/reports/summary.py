@@ -8,11 +8,12 @@ from vision_report.core.textfmt import fmt_num, fmt_pct, is_missing, wareki
 from vision_report.core.vocabulary import synthetic as synthetic_label
 from vision_report.core.vocabulary import year_label
 from vision_report.outputs.reports import charts
-from vision_report.outputs.reports.context import ReportData
+from vision_report.outputs.reports.context import ReportData, kpi_value
 from vision_report.outputs.reports.docxutil import add_note, add_picture, add_table, new_document, page_number_footer
+from vision_report.outputs.reports.figures import kpi_progress, progress_note
 from vision_report.outputs.reports.region import (
-    actual_text,
     add_panel_blocks,
+    baseline_text,
     management_heading,
     rating_counts,
     rating_text,
@@ -89,7 +90,7 @@ def build_summary(data: ReportData):
         )
     add_table(
         doc,
-        data.phrases("summary_pillar_header"),
+        data.phrases("summary_pillar_header", fy=fy),
         rows,
         widths=[36, 12, 32, 16, 20, 20, 14, 20],
         numeric={3, 4, 5, 6},
@@ -99,28 +100,11 @@ def build_summary(data: ReportData):
         doc, charts.rating_bars(labels, counts, data.phrase_map("chart")), 120, data.phrase("rating_chart_caption")
     )
     doc.add_heading(data.phrase("summary_kpi_heading"), level=2)
-    krows = []
-    for k in plan.kpis:
-        r = data.kpi.loc[k.id]
-        krows.append(
-            [
-                f"{k.name}（{k.unit}）",
-                target_text(k),
-                actual_text(data, k),
-                fmt_pct(r["attainment_pct"]),
-                fmt_pct(r["progress_pct"]),
-                rating_text(r),
-            ]
-        )
-    add_table(
-        doc,
-        data.phrases("summary_kpi_header", kpi_target=data.heading("kpi_target")),
-        krows,
-        widths=[70, 30, 22, 15, 18, 15],
-        numeric={1, 2, 3, 4},
-        center={5},
-    )
+    add_summary_kpis(doc, data)
     add_note(doc, data.phrase("summary_kpi_note"))
+    beyond = progress_note(data, [data.kpi.loc[k.id] for k in plan.kpis])
+    if beyond:
+        add_note(doc, beyond)
     subs = roll[roll["level"] == "subfield"]
     labels = [
         data.phrase("pillar_short", id=r["id"]) if r["level"] == "pillar" else data.phrase("subfield_short", id=r["id"])
@@ -147,6 +131,45 @@ def build_summary(data: ReportData):
     p.paragraph_format.space_before = Pt(8)
     p.add_run(data.phrase("summary_footer", title=plan.meta.title, wareki=wareki(fy), office=plan.meta.office or ""))
     return doc
+
+
+def reference_members(data: ReportData) -> int:
+    """How many members the reference sums cover (0: every KPI is summed over the basis its target was set on)."""
+    kpi = data.kpi
+    if "actual_all_members" not in kpi.columns or "reporters_expected_all" not in kpi.columns:
+        return 0
+    wider = kpi["reporters_expected_all"].fillna(0).astype(int) > kpi["reporters_expected"].fillna(0).astype(int)
+    return int(kpi.loc[wider, "reporters_expected_all"].max()) if wider.any() else 0
+
+
+def add_summary_kpis(doc, data: ReportData) -> None:
+    """The KPI table: 現状値, target, the year's actual on the target's basis, the reference sum over every member
+    in a column of its own (when members joined after the targets were set), 達成率, 進捗率, rating."""
+    plan, fy = data.plan, data.fiscal_year
+    n_all = reference_members(data)
+    header = data.phrases("summary_kpi_header", kpi_target=data.heading("kpi_target"), fy=fy)
+    widths = [52, 22, 24, 20, 16, 18, 12]
+    if n_all:
+        header.insert(4, data.phrase("summary_kpi_reference_header", n=n_all))
+        widths = [44, 20, 22, 18, 18, 15, 17, 10]
+    rows = []
+    for k in plan.kpis:
+        r = data.kpi.loc[k.id]
+        row = [
+            f"{k.name}（{k.unit}）",
+            baseline_text(k),
+            target_text(k),
+            kpi_value(k, r["actual"]),
+            fmt_pct(r["attainment_pct"]),
+            kpi_progress(data, r),
+            rating_text(r),
+        ]
+        if n_all:
+            wider = int(r.get("reporters_expected_all", 0) or 0) > int(r["reporters_expected"] or 0)
+            row.insert(4, kpi_value(k, r["actual_all_members"]) if wider else "—")
+        rows.append(row)
+    last = len(header) - 1
+    add_table(doc, header, rows, widths=widths, numeric=set(range(1, last)), center={last})
 
 
 def panel_summary_blocks(blocks) -> tuple[list, bool]:
@@ -210,7 +233,10 @@ def add_period_summary(doc, data: ReportData) -> None:
     ]
     add_table(
         doc,
-        data.phrases("summary_period_header"),
+        data.phrases(
+            "summary_period_header",
+            period=data.phrase("summary_period_label", first=data.plan.meta.first_fiscal_year, fy=data.fiscal_year),
+        ),
         rows,
         widths=[70, 28, 28, 18, 26],
         numeric={1, 2, 3},
