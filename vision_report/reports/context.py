@@ -258,6 +258,10 @@ class ReportData:
     def _texts_by_initiative(self) -> dict[str, pd.DataFrame]:
         return {str(k): g for k, g in self.expenditure_texts.groupby("item_id", sort=False)}
 
+    def initiative_rows(self, initiative_id: str) -> pd.DataFrame:
+        """The accepted expenditure rows of one initiative, with every text and choice column."""
+        return self._texts_by_initiative.get(initiative_id, self.expenditure_texts.iloc[0:0])
+
     def initiative_texts(self, initiative_id: str) -> pd.DataFrame:
         rows = self._texts_by_initiative.get(initiative_id, self.expenditure_texts.iloc[0:0])
         return ev.initiative_texts(self.plan, rows, initiative_id, self.fiscal_year)

@@ -1,0 +1,189 @@
+"""The region report's structure (issue 18): 要旨 right after cover and TOC, a lean body whose size does not depend
+on how much members write (the texts go to the 資料編 in full), the layout read from templates/report/layout.yaml."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from vision_report.compute import compute_period, compute_year
+from vision_report.config import load_settings
+from vision_report.reports.context import ReportData
+from vision_report.reports.docxutil import docx_bytes
+from vision_report.reports.layout import LayoutError
+from vision_report.reports.region import build_region_report
+from vision_report.screening import submissions_table
+
+ROOT = Path(__file__).resolve().parents[1]
+FY = 2025
+TEXT = "関係市町村と連携し、説明会を3回開催して延べ140人が参加した。"  # 32 characters, like the samples'
+
+
+def _rows(plan, scale: int = 1, writers: int | None = None) -> pd.DataFrame:
+    """An accepted expenditure row per participant of every initiative, every text ``scale`` times as long; only the
+    first ``writers`` participants of each initiative write anything (None: all)."""
+    out = []
+    for ini in plan.initiatives:
+        for k, code in enumerate(plan.participants(ini.id, FY)):
+            writes = writers is None or k < writers
+            out.append(
+                {
+                    "municipality_code": code,
+                    "kind": "expenditure",
+                    "item_id": ini.id,
+                    "value": 100.0,
+                    "status": "実施",
+                    "file": f"{code}.csv",
+                    "result_text": (TEXT * scale) if writes else "",
+                    "outcome_text": (f"{code}では参加者アンケートの満足度が向上した。" * scale) if writes else "",
+                    "challenge_text": ("担い手の確保と、事業の周知方法の見直しが課題である。" * scale) if writes else "",
+                    "direction": "継続",
+                    "self_evaluation": "B",
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def _report(plan, rows: pd.DataFrame, settings=None) -> Document:
+    settings = settings or load_settings(ROOT)
+    core = rows[["municipality_code", "kind", "item_id", "value", "status"]]
+    res = compute_year(plan, FY, core, settings)
+    per_year = {FY: res}
+    data = ReportData(
+        settings=settings,
+        plan=plan,
+        fiscal_year=FY,
+        results={**res, **compute_period(plan, per_year, FY, settings)},
+        subs=submissions_table(plan, [], FY),
+        accepted_rows=rows,
+        per_year=per_year,
+        issued="2026年6月",
+    )
+    return Document(io.BytesIO(docx_bytes(build_region_report(data))))
+
+
+def _split(doc) -> tuple[list, list]:
+    """The body's block elements (paragraphs and tables) before the 資料編 heading, and the 資料編's."""
+    blocks = [el for el in doc.element.body if el.tag in (qn("w:p"), qn("w:tbl"))]
+    for k, el in enumerate(blocks):
+        if el.tag == qn("w:p") and el.style == "Heading1" and _text(el) == "資料編":
+            return blocks[:k], blocks[k:]
+    raise AssertionError("資料編 heading not found")
+
+
+def _text(el) -> str:
+    return "".join(t.text or "" for t in el.iter(qn("w:t")))
+
+
+def _size(blocks) -> tuple[int, int, int]:
+    """(paragraphs outside tables, table rows, characters)."""
+    paras = sum(1 for el in blocks if el.tag == qn("w:p"))
+    rows = sum(len(el.findall(qn("w:tr"))) for el in blocks if el.tag == qn("w:tbl"))
+    chars = sum(len("".join(t.text or "" for t in el.iter(qn("w:t")))) for el in blocks)
+    return paras, rows, chars
+
+
+@pytest.fixture(scope="module")
+def reports(plan):
+    return {
+        "sample": _report(plan, _rows(plan)),
+        "x5": _report(plan, _rows(plan, scale=5)),
+        "x10": _report(plan, _rows(plan, scale=10)),
+        "few": _report(plan, _rows(plan, writers=1)),
+    }
+
+
+def test_the_body_does_not_grow_with_what_members_write(reports, plan):
+    sizes = {k: _size(_split(doc)[0]) for k, doc in reports.items()}
+    # the same paragraphs and table rows whether members write a little, five or ten times as much, or only the lead
+    assert len({s[:2] for s in sizes.values()}) == 1, sizes
+    # the characters stop growing once the lead's texts reach the cut (every text x5 is longer than the cut):
+    # x5 and x10 print the same body
+    assert sizes["x5"][2] == sizes["x10"][2]
+    cap = 90 + len("…（全文は資料編）")
+    assert sizes["x10"][2] - sizes["sample"][2] <= len(plan.initiatives) * 3 * cap
+    # while the 資料編 carries every word
+    appendix = {k: _size(_split(doc)[1])[2] for k, doc in reports.items()}
+    assert appendix["sample"] < appendix["x5"] < appendix["x10"]
+    full = _text(reports["x10"].element.body)
+    assert TEXT * 10 in full
+
+
+def test_summary_first_then_the_body_then_the_appendix(reports, plan):
+    doc = reports["sample"]
+    chapters = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    n = len(plan.pillars)
+    assert chapters[:2] == ["要旨", "はじめに"]
+    assert chapters[2 : 2 + n] == [f"{pl.id} {pl.name}" for pl in plan.pillars]
+    assert chapters[2 + n] == f"{n + 1} 進行管理"
+    assert chapters[3 + n].startswith(f"{n + 2} 計画期間の総括")
+    assert chapters[-1] == "資料編"
+    appendix = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"][-3:]
+    assert appendix == ["資料1 実績の提出状況", "資料2 ビジョンに定める取組の内容", "資料3 参加市町村の取組実績・成果・課題"]
+    # the TOC goes down to the policy areas
+    instr = "".join(t.text for t in doc.element.body.iter(qn("w:instrText")))
+    assert 'TOC \\o "1-3"' in instr
+
+
+def test_one_compact_entry_per_initiative_and_the_visions_blocks_in_the_appendix(reports, plan):
+    doc = reports["x10"]
+    body, appendix = _split(doc)
+    text = lambda blocks: "".join(_text(el) for el in blocks)  # noqa: E731
+    ini = plan.initiatives[0]
+    assert ini.description and ini.description.strip()[:30] not in text(body)
+    assert ini.description.strip()[:30] in text(appendix)
+    head = "計画（2025年度、千円）"
+    entries = [el for el in body if el.tag == qn("w:tbl") and _text(el).startswith(head)]
+    assert len(entries) == len(plan.initiatives)
+    assert text(body).count("…（全文は資料編）") == 3 * len(plan.initiatives)
+
+
+def test_participants_texts_one_paragraph_per_member_with_hanging_indent_and_who_wrote_nothing(plan):
+    doc = _report(plan, _rows(plan, writers=1))
+    _, appendix = _split(doc)
+    paras = [el for el in appendix if el.tag == qn("w:p")]
+    texts = [_text(el) for el in paras]
+    ini = next(i for i in plan.initiatives if len(plan.participants(i.id, FY)) > 2)
+    lead = plan.municipality(plan.lead_of(ini.id)).name
+    start = texts.index(f"{ini.label} {ini.name}（{ini.id}）")
+    block = texts[start : start + 10]
+    assert block[1] == "取組実績"
+    assert block[2] == f"{lead}：{TEXT}"
+    others = [plan.municipality(c).name for c in plan.participants(ini.id, FY) if c != plan.lead_of(ini.id)]
+    assert block[3] == f"（記載なし：{'・'.join(others)}）"
+    ind = paras[start + 2].find(qn("w:pPr")).find(qn("w:ind"))
+    assert ind.get(qn("w:hanging")) is not None and ind.get(qn("w:left")) == ind.get(qn("w:hanging"))
+
+
+def _templates_copy(tmp_path: Path, edit) -> object:
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "templates", root / "templates")
+    path = root / "templates" / "report" / "layout.yaml"
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return dataclasses.replace(load_settings(ROOT), root=root)
+
+
+def test_a_coordinator_reorders_sections_and_drops_a_column_in_layout_yaml(tmp_path, plan):
+    def edit(text: str) -> str:
+        text = text.replace("body: [abstract, overview, pillars, management, period]", "body: [abstract, period, overview, pillars]")
+        return text.replace("    - {field: source, header: 出典, width: 18, align: left}\n", "")
+
+    doc = _report(plan, _rows(plan, writers=1), _templates_copy(tmp_path, edit))
+    chapters = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert chapters[0] == "要旨" and chapters[1].startswith("4 計画期間") and chapters[2] == "はじめに"
+    assert not any("進行管理" in c for c in chapters)
+    kpi_headers = [[c.text for c in t.rows[0].cells] for t in doc.tables if t.rows[0].cells[0].text == "KPI"]
+    assert kpi_headers and all("出典" not in h for h in kpi_headers)
+
+
+def test_an_unknown_section_is_a_clear_error(tmp_path, plan):
+    settings = _templates_copy(tmp_path, lambda t: t.replace("pillar: [direction, kpi, initiatives]", "pillar: [direction, kpis]"))
+    with pytest.raises(LayoutError, match="region.pillar に不明な節があります：kpis"):
+        _report(plan, _rows(plan, writers=1), settings)
