@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 
 from vision_report.compute import compute_period, compute_year
 from vision_report.config import load_settings
+from vision_report.panel_opinions import PanelOpinions, panel_opinions_of, parse, read
 from vision_report.reports.context import ReportData
 from vision_report.reports.docxutil import docx_bytes
 from vision_report.reports.layout import LayoutError
@@ -43,7 +44,9 @@ def _rows(plan, scale: int = 1, writers: int | None = None) -> pd.DataFrame:
                     "file": f"{code}.csv",
                     "result_text": (TEXT * scale) if writes else "",
                     "outcome_text": (f"{code}では参加者アンケートの満足度が向上した。" * scale) if writes else "",
-                    "challenge_text": ("担い手の確保と、事業の周知方法の見直しが課題である。" * scale) if writes else "",
+                    "challenge_text": ("担い手の確保と、事業の周知方法の見直しが課題である。" * scale)
+                    if writes
+                    else "",
                     "direction": "継続",
                     "self_evaluation": "B",
                 }
@@ -51,7 +54,7 @@ def _rows(plan, scale: int = 1, writers: int | None = None) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _report(plan, rows: pd.DataFrame, settings=None) -> Document:
+def _report(plan, rows: pd.DataFrame, settings=None, remarks=None) -> Document:
     settings = settings or load_settings(ROOT)
     core = rows[["municipality_code", "kind", "item_id", "value", "status"]]
     res = compute_year(plan, FY, core, settings)
@@ -65,6 +68,7 @@ def _report(plan, rows: pd.DataFrame, settings=None) -> Document:
         accepted_rows=rows,
         per_year=per_year,
         issued="2026年6月",
+        remarks=remarks or PanelOpinions(),
     )
     return Document(io.BytesIO(docx_bytes(build_region_report(data))))
 
@@ -126,7 +130,11 @@ def test_summary_first_then_the_body_then_the_appendix(reports, plan):
     assert chapters[3 + n].startswith(f"{n + 2} 計画期間の総括")
     assert chapters[-1] == "資料編"
     appendix = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"][-3:]
-    assert appendix == ["資料1 実績の提出状況", "資料2 ビジョンに定める取組の内容", "資料3 参加市町村の取組実績・成果・課題"]
+    assert appendix == [
+        "資料1 実績の提出状況",
+        "資料2 ビジョンに定める取組の内容",
+        "資料3 参加市町村の取組実績・成果・課題",
+    ]
     # the TOC goes down to the policy areas
     instr = "".join(t.text for t in doc.element.body.iter(qn("w:instrText")))
     assert 'TOC \\o "1-3"' in instr
@@ -152,7 +160,7 @@ def test_participants_texts_one_paragraph_per_member_with_hanging_indent_and_who
     texts = [_text(el) for el in paras]
     ini = next(i for i in plan.initiatives if len(plan.participants(i.id, FY)) > 2)
     lead = plan.municipality(plan.lead_of(ini.id)).name
-    start = texts.index(f"{ini.label} {ini.name}（{ini.id}）")
+    start = texts.index(f"{ini.label} {ini.name}（{ini.id}）", texts.index("資料3 参加市町村の取組実績・成果・課題"))
     block = texts[start : start + 10]
     assert block[1] == "取組実績"
     assert block[2] == f"{lead}：{TEXT}"
@@ -166,14 +174,19 @@ def _templates_copy(tmp_path: Path, edit) -> object:
     root = tmp_path / "root"
     shutil.copytree(ROOT / "templates", root / "templates")
     path = root / "templates" / "report" / "layout.yaml"
-    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    after = edit(before)
+    assert after != before  # the edit found its line
+    path.write_text(after, encoding="utf-8")
     return dataclasses.replace(load_settings(ROOT), root=root)
 
 
 def test_a_coordinator_reorders_sections_and_drops_a_column_in_layout_yaml(tmp_path, plan):
     def edit(text: str) -> str:
-        text = text.replace("body: [abstract, overview, pillars, management, period]", "body: [abstract, period, overview, pillars]")
-        return text.replace("    - {field: source, header: 出典, width: 18, align: left}\n", "")
+        text = text.replace(
+            "body: [abstract, overview, pillars, management, period]", "body: [abstract, period, overview, pillars]"
+        )
+        return text.replace("    - {field: source, header: 出典, width: 14, align: left}\n", "")
 
     doc = _report(plan, _rows(plan, writers=1), _templates_copy(tmp_path, edit))
     chapters = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
@@ -184,6 +197,93 @@ def test_a_coordinator_reorders_sections_and_drops_a_column_in_layout_yaml(tmp_p
 
 
 def test_an_unknown_section_is_a_clear_error(tmp_path, plan):
-    settings = _templates_copy(tmp_path, lambda t: t.replace("pillar: [direction, kpi, initiatives]", "pillar: [direction, kpis]"))
+    settings = _templates_copy(
+        tmp_path, lambda t: t.replace("pillar: [direction, kpi, initiatives]", "pillar: [direction, kpis]")
+    )
     with pytest.raises(LayoutError, match="region.pillar に不明な節があります：kpis"):
         _report(plan, _rows(plan, writers=1), settings)
+
+
+REMARKS_MD = """# 総括
+- KPIの多くは目標に近づいたが、社会増減数は未達成だった。
+- 次期ビジョンでは、新たに加入した4市町村の参加する取組を定める。
+"""
+
+
+def _lines(doc) -> list[str]:
+    return [p.text for p in doc.paragraphs]
+
+
+def test_the_offices_remarks_and_the_population_goal_in_the_final_year(plan):
+    doc = _report(plan, _rows(plan, writers=1), remarks=read(REMARKS_MD.encode("utf-8"), "総括所見.md"))
+    lines = _lines(doc)
+    k = len(lines) - 1 - lines[::-1].index("(4) 総括所見")
+    assert lines[k + 1] == (
+        "ビジョンは2060年の目指すべき圏域人口を定めています（各構成市町村が策定している人口ビジョンにおける2060年の"
+        "人口将来展望数等の合計値を基に、今後の取組の効果を勘案して設定。数値はビジョン本文の図に示され、計画データには"
+        "記録されていません）。最新の圏域人口は1,268,400人（令和5年10月1日、ビジョン策定時の20市町村の合計）です。"
+    )
+    assert (
+        lines[k + 2] == "計画期間の総括についての事務局（熊本市政策局総合政策部政策企画課）の所見は、次のとおりです。"
+    )
+    assert lines[k + 3 : k + 6] == [
+        "総括",
+        "KPIの多くは目標に近づいたが、社会増減数は未達成だった。",
+        "次期ビジョンでは、新たに加入した4市町村の参加する取組を定める。",
+    ]
+    assert "　(4) 総括所見" in lines  # in the table of contents
+
+
+def test_without_the_remarks_file_one_sentence(plan):
+    lines = _lines(_report(plan, _rows(plan, writers=1)))
+    k = len(lines) - 1 - lines[::-1].index("(4) 総括所見")
+    assert lines[k + 2] == (
+        "事務局の総括所見は記録されていません（記録する場合は inputs/2025/総括所見.md に記入し、集計をやり直します）。"
+    )
+
+
+def test_the_remarks_file_is_archived_like_the_panel_file_and_not_a_submission(tmp_path, plan):
+    import os
+    import time
+
+    from vision_report.screening import collect, screen
+
+    settings = load_settings(ROOT)
+    folder = tmp_path / "inputs" / "2025"
+    folder.mkdir(parents=True)
+    (folder / "総括所見.md").write_bytes(REMARKS_MD.encode("cp932"))
+    (folder / "懇談会意見.md").write_bytes("- 懇談会の意見。\n".encode())
+    old = time.time() - 3600
+    for p in folder.iterdir():
+        os.utime(p, (old, old))
+    year = screen(collect(settings, plan, 2025, tmp_path / "inputs", tmp_path / "archive"), plan, 2025, settings)
+    by_name = {r.name: r for r in year.received}
+    rec = by_name["総括所見.md"]
+    assert rec.status == "panel_opinions" and rec.issues == []
+    assert rec.archived_path is not None and rec.archived_path.read_bytes() == REMARKS_MD.encode("cp932")
+    subs = submissions_table(plan, year.received, 2025)
+    assert "総括所見.md" not in set(subs["file"])
+    (folder / "総括所見.md").unlink()  # read from the archived copy
+    assert panel_opinions_of(year.received, settings.evaluation.period_remarks_file).blocks == parse(REMARKS_MD)
+    assert panel_opinions_of(year.received, settings.evaluation.panel_opinions_file).blocks == parse(
+        "- 懇談会の意見。\n"
+    )
+
+
+def test_the_basis_is_explained_beside_the_members_table(plan):
+    doc = _report(plan, _rows(plan, writers=1))
+    members = next(t for t in doc.tables if t.rows[0].cells[0].text == "市町村" and t.rows[0].cells[5].text == "加入日")
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in members.rows[1:]}
+    assert rows["荒尾市"][5:] == ["2025年3月27日", ""]
+    assert rows["菊池市"][5:] == ["2019年3月28日", "○"]
+    assert rows["圏域合計"][6] == "20"
+    lines = _lines(doc)
+    assert (
+        "KPIの現状値・目標値は、ビジョン策定時の構成20市町村（表の「KPI目標の基準」に○）について定めたものです。"
+        "KPIの評価と計画期間の総括の判定は、この20市町村の合計で行います。"
+    ) in lines
+    assert any(
+        line.startswith("ビジョン策定後に加入した荒尾市（2025年3月27日加入）・南関町（2025年3月27日加入）")
+        for line in lines
+    )
+    assert "荒尾市・南関町・長洲町・和水町は、計画の改定で参加が定められた具体的取組がまだないため、" in "".join(lines)

@@ -126,7 +126,7 @@ def discover(
     settle_seconds: float,
     now: float | None = None,
     limits: ValidationSettings | None = None,
-    panel_file: str = "",
+    panel_file: str | tuple[str, ...] = "",
 ) -> list[Received]:
     """List ``inputs/<FY>/``: every regular file is received (a submission if .csv/.xlsx, the coordinator's
     ``panel_opinions`` file if named ``panel_file``, else ``not_submission``); symbolic links are never followed."""
@@ -156,10 +156,13 @@ def discover(
     return found
 
 
-def is_panel_file(name: str, configured: str) -> bool:
-    """The coordinator's file of the ビジョン懇談会's opinions (config evaluation.panel_opinions_file), by name after
-    NFKC and case-insensitively (``懇談会意見.MD`` counts)."""
-    return bool(configured) and nz.nfkc(name).strip().lower() == nz.nfkc(configured).strip().lower()
+def is_panel_file(name: str, configured: str | tuple[str, ...]) -> bool:
+    """A coordinator's own file — the ビジョン懇談会's opinions (config evaluation.panel_opinions_file) or the office's
+    総括所見 (evaluation.period_remarks_file); ``configured`` is one name or several — by name after NFKC and
+    case-insensitively (``懇談会意見.MD`` counts)."""
+    names = (configured,) if isinstance(configured, str) else configured
+    mine = nz.nfkc(name).strip().lower()
+    return any(c and mine == nz.nfkc(c).strip().lower() for c in names)
 
 
 def is_submission_name(name: str) -> bool:
@@ -177,7 +180,7 @@ def inspect_file(
     settle_seconds: float = 0.0,
     now: float | None = None,
     limits: ValidationSettings | None = None,
-    panel_file: str = "",
+    panel_file: str | tuple[str, ...] = "",
 ) -> Received:
     """File-level checks that need no reading: link, type, name, size, still being written.
 

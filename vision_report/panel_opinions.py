@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .intake import Received, decode
+from .intake import Received, decode, is_panel_file
 from .vocabulary import Status
 
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -108,10 +108,12 @@ def read(data: bytes, file: str) -> PanelOpinions:
     return PanelOpinions(file=file, blocks=parse(decoded[0]))
 
 
-def panel_opinions_of(received) -> PanelOpinions:
-    """The opinions among a fiscal year's received files (their archived copy; the newest if several); an empty
-    PanelOpinions when none was received."""
-    mine: list[Received] = [r for r in received if r.status == Status.PANEL_OPINIONS]
+def panel_opinions_of(received, name: str | None = None) -> PanelOpinions:
+    """The coordinator's file among a fiscal year's received files (their archived copy; the newest if several) —
+    the one named ``name`` (e.g. the 総括所見 file) when given; an empty PanelOpinions when none was received."""
+    mine: list[Received] = [
+        r for r in received if r.status == Status.PANEL_OPINIONS and (name is None or is_panel_file(r.name, name))
+    ]
     if not mine:
         return PanelOpinions()
     rec = max(mine, key=lambda r: (r.mtime or 0.0, r.name))

@@ -86,7 +86,8 @@ def write_year_outputs(
         subs=subs,
         accepted_rows=year.accepted_rows,
         per_year=per_year,
-        panel=panel_opinions_of(year.received),
+        panel=panel_opinions_of(year.received, settings.evaluation.panel_opinions_file),
+        remarks=panel_opinions_of(year.received, settings.evaluation.period_remarks_file),
         holds=holds,
     )
     issues = {r.name: [f"{severity_label(i.severity)}: {located_message(i)}" for i in r.issues] for r in year.received}

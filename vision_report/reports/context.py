@@ -71,6 +71,7 @@ class ReportData:
     issued_on: date | None = None  # the documents' created/modified date; default: the first day of ``issued``
     synthetic: bool = False
     panel: PanelOpinions = field(default_factory=PanelOpinions)  # the ビジョン懇談会's opinions (inputs/<FY>/)
+    remarks: PanelOpinions = field(default_factory=PanelOpinions)  # the office's 総括所見 (inputs/<FY>/, optional)
     holds: Holds | None = None  # values held out of the totals (要確認) and the confirmations' problems
     kpi: pd.DataFrame = field(init=False)
     budget: pd.DataFrame = field(init=False)

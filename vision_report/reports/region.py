@@ -13,9 +13,8 @@ from ..textfmt import fmt_num, fmt_pct, is_missing
 from ..vocabulary import date_label, hold_label, kind_labels, status_label, timeliness_label, year_label
 from ..vocabulary import synthetic as synthetic_label
 from . import charts
-from .context import ReportData, kpi_value, report_phrases
 from .appendix import APPENDIX_SECTIONS
-from .layout import sections, setting, spec_table
+from .context import ReportData, kpi_value, report_phrases
 from .docxutil import (
     SUBTLE_FILL,
     add_note,
@@ -28,8 +27,8 @@ from .docxutil import (
     page_number_footer,
     shade,
 )
+from .layout import sections, setting, spec_table
 
-KPI_WIDTHS = [36, 25, 27, 21, 15, 16, 10, 20]
 PAGE_WIDTH_MM = 170
 
 
@@ -76,10 +75,6 @@ def actual_text(data: ReportData, k: Kpi) -> str:
     return text
 
 
-def kpi_header(data: ReportData) -> list[str]:
-    return data.phrases("kpi_header", kpi_target=data.heading("kpi_target"))
-
-
 def kpi_fields(data: ReportData) -> dict[str, Callable[[Kpi], str]]:
     """What each column field of a KPI table (layout.yaml tables.kpi / abstract_kpi) prints for one KPI."""
 
@@ -95,7 +90,9 @@ def kpi_fields(data: ReportData) -> dict[str, Callable[[Kpi], str]]:
 
     def reference(k: Kpi) -> str:
         r = row(k)
-        if "actual_all_members" not in r or int(r.get("reporters_expected_all", 0) or 0) <= int(r["reporters_expected"] or 0):
+        if "actual_all_members" not in r or int(r.get("reporters_expected_all", 0) or 0) <= int(
+            r["reporters_expected"] or 0
+        ):
             return "—"
         return kpi_value(k, r["actual_all_members"])
 
@@ -115,16 +112,28 @@ def kpi_fields(data: ReportData) -> dict[str, Callable[[Kpi], str]]:
     }
 
 
-def kpi_rows(data: ReportData, kpis: list[Kpi]) -> list[list[str]]:
-    fields = kpi_fields(data)
-    return [[fields[c](k) for c in ("name", "baseline", "target", "actual", "attainment", "progress", "rating", "source")] for k in kpis]
+def basis_counts(data: ReportData) -> dict[str, int]:
+    """{n_basis}: the members the targets were set for; {n_all}: the year's members (for table headers)."""
+    return {"n_basis": len(data.plan.basis_members), "n_all": len(data.plan.members(data.fiscal_year))}
+
+
+def has_reference(data: ReportData) -> bool:
+    """True when some KPI of the year has a sum over more members than the targets' basis (the 参考 column)."""
+    k = data.kpi
+    if "reporters_expected_all" not in k.columns:
+        return False
+    return bool(
+        (k["reporters_expected_all"].fillna(0).astype(int) > k["reporters_expected"].fillna(0).astype(int)).any()
+    )
 
 
 def reference_passes_target(data: ReportData, k: Kpi) -> bool:
     """True when the sum over all the year's members (参考) reaches the target while the basis sum, on which the
     rating is made, does not: the row would read as a contradiction without a sentence."""
     r = data.kpi.loc[k.id]
-    if "actual_all_members" not in r or int(r.get("reporters_expected_all", 0) or 0) <= int(r["reporters_expected"] or 0):
+    if "actual_all_members" not in r or int(r.get("reporters_expected_all", 0) or 0) <= int(
+        r["reporters_expected"] or 0
+    ):
         return False
     ref, basis = r["actual_all_members"], r["actual"]
     if is_missing(ref) or is_missing(basis):
@@ -135,7 +144,15 @@ def reference_passes_target(data: ReportData, k: Kpi) -> bool:
 
 
 def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
-    spec_table(doc, data.templates, "kpi", kpis, kpi_fields(data), {"kpi_target": data.heading("kpi_target")})
+    spec_table(
+        doc,
+        data.templates,
+        "kpi",
+        kpis,
+        kpi_fields(data),
+        {"kpi_target": data.heading("kpi_target"), **basis_counts(data)},
+        skip=() if has_reference(data) else ("reference",),
+    )
     reasons = [(k.name, data.kpi.loc[k.id, "rating_reason"]) for k in kpis if data.kpi.loc[k.id, "rating_reason"]]
     notes = [(k.name, k.notes) for k in kpis if k.notes]
     for name, text in reasons + notes:
@@ -203,59 +220,6 @@ def _finish_grid(table) -> None:
     keep_together(table)
 
 
-def budget_table(doc, data: ReportData, ini: Initiative) -> None:
-    years = list(data.plan.meta.fiscal_years)
-    spend = data.spend_by_year(ini.id)
-    plan_row = [data.phrase("budget_row_plan")] + [
-        fmt_num(v) if isinstance(v, int) else (v or "—") for v in ini.budget.years.values()
-    ]
-    total = ini.budget.total
-    plan_row.append(fmt_num(total) if isinstance(total, int) else (total or "—"))
-    act = [spend.get(y) if y <= data.fiscal_year else None for y in years]
-    act_row = [data.phrase("budget_row_actual")] + [
-        fmt_num(v) if v is not None else ("—" if y <= data.fiscal_year else "") for v, y in zip(act, years, strict=True)
-    ]
-    done = [v for v in act if v is not None]
-    act_row.append(fmt_num(sum(done)) if done else "—")
-    exe_row = [data.phrase("budget_row_execution")]
-    for y, v in zip(years, act, strict=True):
-        p = ini.budget.planned(y)
-        exe_row.append(
-            fmt_pct(v / p * 100)
-            if v is not None and isinstance(p, int) and p > 0
-            else ("" if y > data.fiscal_year else "—")
-        )
-    exe_row.append("")
-    add_table(
-        doc,
-        [data.phrase("budget_header_first"), *[year_label(y) for y in years], data.phrase("budget_header_total")],
-        [plan_row, act_row, exe_row],
-        widths=[26] + [20] * len(years) + [24],
-        numeric=set(range(1, len(years) + 2)),
-        center={0},
-        finish=_finish_budget,
-    )
-
-
-def _finish_budget(table) -> None:
-    keep_together(table, with_next=True)  # with the 実施状況 line under it
-
-
-def status_line(data: ReportData, ini: Initiative) -> str:
-    """「2025年度の実施状況: 実施 5・一部実施 1・未実施 0・完了 0（報告 6/7 市町村）」 (phrases.yaml status_line)."""
-    b = data.budget.loc[ini.id]
-    return data.phrase(
-        "status_line",
-        year=year_label(data.fiscal_year),
-        implemented=int(b["n_implemented"]),
-        partial=int(b["n_partial"]),
-        not_implemented=int(b["n_not_implemented"]),
-        completed=int(b["n_completed"]),
-        reported=int(b["participants_reported"]),
-        expected=int(b["participants_expected"]),
-    ) + (data.phrase("status_line_all_done") if bool(b["implemented_by_all"]) else "")
-
-
 def initiative_title(doc, data: ReportData, ini: Initiative) -> None:
     """「ア 名称（3.15.2）」 in bold, kept with what follows."""
     p = doc.add_paragraph()
@@ -286,12 +250,11 @@ def initiative_fields(data: ReportData) -> dict[str, Callable[[Initiative], str]
 
     def status(ini: Initiative) -> str:
         b = data.budget.loc[ini.id]
+        labels = data.phrase_map("entry_status_labels")
+        parts = [f"{label}{int(b[f'n_{key}'])}" for key, label in labels.items() if int(b[f"n_{key}"])]
         return data.phrase(
             "entry_status",
-            implemented=int(b["n_implemented"]),
-            partial=int(b["n_partial"]),
-            not_implemented=int(b["n_not_implemented"]),
-            completed=int(b["n_completed"]),
+            items=joiner.join(parts) or data.phrase("entry_none"),
             reported=int(b["participants_reported"]),
             expected=int(b["participants_expected"]),
         )
@@ -325,7 +288,9 @@ def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
     table row, then the lead's 取組実績・成果・課題 cut to a fixed length (the full texts, the vision's own blocks and
     the other participants' texts are in the 資料編): the body's length does not depend on how much members write."""
     initiative_title(doc, data, ini)
-    spec_table(doc, data.templates, "initiative", [ini], initiative_fields(data), {"year": year_label(data.fiscal_year)})
+    spec_table(
+        doc, data.templates, "initiative", [ini], initiative_fields(data), {"year": year_label(data.fiscal_year)}
+    )
     add_held_note(doc, data, "expenditure", ini.id)
     texts = data.initiative_texts(ini.id)
     lead = texts.loc[texts["lead"].astype(bool)] if len(texts) else texts
@@ -513,6 +478,11 @@ def _pillar_initiatives(doc, data: ReportData, pillar) -> None:
             p.add_run(data.phrase("subfield_group", name=sub.name)).bold = True
             kpi_line(doc, data, [k for k in plan.kpis if k.measures == sub.id], "kpi_line_subfield_label")
         add_area(doc, data, area)
+
+
+def add_pillars(doc, data: ReportData) -> None:
+    for pillar in data.plan.pillars:
+        add_pillar(doc, data, pillar)
 
 
 def add_pillar(doc, data: ReportData, pillar) -> None:
@@ -859,7 +829,7 @@ def add_panel_opinions(doc, data: ReportData) -> None:
 
 
 BODY_SECTIONS = ("abstract", "overview", "pillars", "management", "period")
-PERIOD_SECTIONS = ("kpi", "budget", "initiatives")
+PERIOD_SECTIONS = ("kpi", "budget", "initiatives", "remarks")
 
 
 def chapter_number(data: ReportData, key: str) -> int:
@@ -912,7 +882,7 @@ def toc_entries(data: ReportData) -> list[str]:
             out += ["　" + h for h in management_headings(data)]
         elif key == "period":
             out.append(period_title(data))
-            out += ["　" + data.heading(f"period_{k}") for k in sections(data.templates, "period", PERIOD_SECTIONS)]
+            out += ["　" + data.heading(f"period_{k}") for k in period_sections(data)]
     keys = sections(data.templates, "appendix", APPENDIX_SECTIONS)
     if keys:
         out.append(data.heading("appendix"))
@@ -954,7 +924,7 @@ def build_region_report(data: ReportData):
     build = {
         "abstract": add_abstract,
         "overview": add_overview,
-        "pillars": lambda d, rd: [add_pillar(d, rd, pillar) for pillar in rd.plan.pillars],
+        "pillars": add_pillars,
         "management": add_management,
         "period": add_period,
     }
@@ -1020,15 +990,14 @@ def add_abstract(doc, data: ReportData) -> None:
     p = doc.add_paragraph()
     p.paragraph_format.keep_with_next = True
     p.add_run(data.heading("abstract_kpi", year=year_label(data.fiscal_year))).bold = True
-    n_basis, n_all = len(data.plan.basis_members), len(data.plan.members(data.fiscal_year))
     spec_table(
         doc,
         data.templates,
         "abstract_kpi",
         list(data.plan.kpis),
         kpi_fields(data),
-        {"kpi_target": data.heading("kpi_target"), "n_basis": n_basis, "n_all": n_all},
-        skip=(() if data.is_final_year else ("verdict",)) + (() if n_all > n_basis else ("reference",)),
+        {"kpi_target": data.heading("kpi_target"), **basis_counts(data)},
+        skip=(() if data.is_final_year else ("verdict",)) + (() if has_reference(data) else ("reference",)),
     )
     for line in abstract_lines(data, "kpi_note"):
         add_note(doc, line)
@@ -1052,10 +1021,45 @@ def add_period(doc, data: ReportData) -> None:
     doc.add_heading(period_title(data), level=1)
     for line in data.text("period"):
         doc.add_paragraph(line)
-    build = {"kpi": _period_kpi, "budget": _period_budget, "initiatives": _period_initiatives}
-    for key in sections(data.templates, "period", PERIOD_SECTIONS):
+    build = {"kpi": _period_kpi, "budget": _period_budget, "initiatives": _period_initiatives, "remarks": _remarks}
+    for key in period_sections(data):
         doc.add_heading(data.heading(f"period_{key}"), level=2)
         build[key](doc, data)
+
+
+def period_sections(data: ReportData) -> list[str]:
+    """The 総括 chapter's sections; 総括所見 only in the final year or when the office wrote one."""
+    keys = sections(data.templates, "period", PERIOD_SECTIONS)
+    shown = data.is_final_year or data.remarks.recorded or data.remarks.unreadable
+    return [k for k in keys if k != "remarks" or shown]
+
+
+def _remarks(doc, data: ReportData) -> None:
+    """総括所見: in the final year the vision's 目指すべき圏域人口 against the latest figure, then the office's own
+    remarks (inputs/<FY>/<evaluation.period_remarks_file>) or one sentence that none was recorded."""
+    goal = data.plan.meta.population_goal
+    if data.is_final_year and goal:
+        m = data.plan.meta
+        latest = sum(x.population or 0 for x in data.plan.basis_members)
+        doc.add_paragraph(
+            data.snippet(
+                "population_goal",
+                goal=goal.get("value"),
+                goal_year=goal.get("year"),
+                basis=str(goal.get("basis", "")).strip(),
+                latest=latest,
+                latest_as_of=m.population_as_of or "",
+                n_basis=len(data.plan.basis_members),
+            )
+        )
+    remarks, file = data.remarks, data.settings.evaluation.period_remarks_file
+    if remarks.unreadable:
+        doc.add_paragraph(data.snippet("remarks_unreadable", file=remarks.file))
+    elif not remarks.recorded:
+        doc.add_paragraph(data.snippet("remarks_missing", file=file))
+    else:
+        doc.add_paragraph(data.snippet("remarks_intro", office=data.plan.meta.office or data.plan.meta.alliance))
+        add_panel_blocks(doc, data, remarks.blocks)
 
 
 def _period_kpi(doc, data: ReportData) -> None:
