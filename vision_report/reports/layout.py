@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from ..vocabulary import labels
 from .docxutil import add_table
 
 ALIGNMENTS = ("left", "right", "center")
@@ -34,6 +35,11 @@ def _load(path: Path, mtime_ns: int) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
+def _message(key: str, **values: object) -> str:
+    """A line of templates/labels.yaml ``layout:`` filled in."""
+    return str(labels()["layout"][key]).format(**values)
+
+
 def layout(templates: Path) -> dict[str, Any]:
     """templates/report/layout.yaml as read (cached while the file is unchanged)."""
     path = templates / "report" / "layout.yaml"
@@ -46,10 +52,7 @@ def sections(templates: Path, part: str, known: Sequence[str]) -> list[str]:
     keys = [str(k) for k in (layout(templates).get("region", {}).get(part) or [])]
     unknown = [k for k in keys if k not in known]
     if unknown:
-        raise LayoutError(
-            f"templates/report/layout.yaml の region.{part} に不明な節があります：{'、'.join(unknown)}"
-            f"（使える節：{'、'.join(known)}）"
-        )
+        raise LayoutError(_message("unknown_section", part=part, names="、".join(unknown), known="、".join(known)))
     return keys
 
 
@@ -65,8 +68,14 @@ def columns(templates: Path, table: str, known: Sequence[str]) -> list[Column]:
         col = Column(str(raw["field"]), str(raw.get("header", "")), float(raw["width"]), str(raw.get("align", "left")))
         if col.field not in known or col.align not in ALIGNMENTS:
             raise LayoutError(
-                f"templates/report/layout.yaml の tables.{table} の列 {col.field}（{col.align}）は使えません"
-                f"（使える列：{'、'.join(known)}、寄せ：{'、'.join(ALIGNMENTS)}）"
+                _message(
+                    "unknown_column",
+                    table=table,
+                    field=col.field,
+                    align=col.align,
+                    known="、".join(known),
+                    aligns="、".join(ALIGNMENTS),
+                )
             )
         out.append(col)
     return out
