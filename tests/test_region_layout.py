@@ -13,14 +13,14 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from vision_report.compute import compute_period, compute_year
-from vision_report.config import load_settings
-from vision_report.panel_opinions import PanelOpinions, panel_opinions_of, parse, read
-from vision_report.reports.context import ReportData
-from vision_report.reports.docxutil import docx_bytes
-from vision_report.reports.layout import LayoutError
-from vision_report.reports.region import build_region_report
-from vision_report.screening import submissions_table
+from vision_report.compute.tables import compute_period, compute_year
+from vision_report.core.config import load_settings
+from vision_report.intake.panel_opinions import PanelOpinions, panel_opinions_of, parse, read
+from vision_report.outputs.reports.context import ReportData
+from vision_report.outputs.reports.docxutil import docx_bytes
+from vision_report.outputs.reports.layout import LayoutError
+from vision_report.outputs.reports.region import build_region_report
+from vision_report.screening.screen import submissions_table
 
 ROOT = Path(__file__).resolve().parents[1]
 FY = 2025
@@ -246,7 +246,7 @@ def test_the_remarks_file_is_archived_like_the_panel_file_and_not_a_submission(t
     import os
     import time
 
-    from vision_report.screening import collect, screen
+    from vision_report.screening.screen import collect, screen
 
     settings = load_settings(ROOT)
     folder = tmp_path / "inputs" / "2025"
