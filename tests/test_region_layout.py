@@ -54,12 +54,12 @@ def _rows(plan, scale: int = 1, writers: int | None = None) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _report(plan, rows: pd.DataFrame, settings=None, remarks=None) -> Document:
+def _data(plan, rows: pd.DataFrame, settings=None, remarks=None) -> ReportData:
     settings = settings or load_settings(ROOT)
     core = rows[["municipality_code", "kind", "item_id", "value", "status"]]
     res = compute_year(plan, FY, core, settings)
     per_year = {FY: res}
-    data = ReportData(
+    return ReportData(
         settings=settings,
         plan=plan,
         fiscal_year=FY,
@@ -70,7 +70,10 @@ def _report(plan, rows: pd.DataFrame, settings=None, remarks=None) -> Document:
         issued="2026年6月",
         remarks=remarks or PanelOpinions(),
     )
-    return Document(io.BytesIO(docx_bytes(build_region_report(data))))
+
+
+def _report(plan, rows: pd.DataFrame, settings=None, remarks=None) -> Document:
+    return Document(io.BytesIO(docx_bytes(build_region_report(_data(plan, rows, settings, remarks)))))
 
 
 def _split(doc) -> tuple[list, list]:
@@ -287,3 +290,25 @@ def test_the_basis_is_explained_beside_the_members_table(plan):
         for line in lines
     )
     assert "荒尾市・南関町・長洲町・和水町は、計画の改定で参加が定められた具体的取組がまだないため、" in "".join(lines)
+
+
+def test_every_total_of_the_summarys_points_is_in_the_region_report(plan):
+    """The 概要版's headline (its 「概要」 bullets: money, KPI ratings, answers and A・B share) can be traced to the
+    region report: every figure of it is printed there too (要旨 and the 圏域計 rows)."""
+    import re
+
+    from vision_report.outputs.reports.summary import build_summary
+
+    data = _data(plan, _rows(plan))
+    summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
+    lines = [p.text for p in summary.paragraphs]
+    points = lines[lines.index("概要") + 1 : lines.index("概要") + 5]
+    assert any("千円" in p for p in points) and any("A・B の割合" in p for p in points)
+    region = _report(plan, _rows(plan))
+    body, _ = _split(region)
+    text = "".join(_text(el) for el in body)
+    for point in points:
+        for number in re.findall(r"\d[\d,]*(?:\.\d+)?%?", point):
+            assert number in text, (number, point)
+    totals = [[c.text for c in t.rows[-1].cells] for t in region.tables if t.rows[-1].cells[0].text == "圏域計"]
+    assert len(totals) == 2  # 進行管理: 事業費 and 自己評価
