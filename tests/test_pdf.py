@@ -65,6 +65,7 @@ def test_toc_has_the_page_on_which_each_heading_is(out, plan):
     for chapter in ("要旨", "はじめに", "1 圏域全体の経済成長のけん引", "4 進行管理", "資料編"):
         assert chapter in titles, chapter
     assert toc[0] == ("要旨", "4")
+    assert int(dict(toc)["はじめに"]) - 4 <= 2  # the 要旨 takes at most two pages
     # 要旨; はじめに + 4 sections (構成市町村, 提出状況, 要確認の値, 評価の方法); 3 pillars + 3 sections each + their
     # policy areas; 4 進行管理 + 6 (管理体制, KPI, 事業費, 自己評価, 市町村ごと, 懇談会の意見); 5 累計 + 3; 資料編 + 3
     assert len(toc) == 1 + 5 + sum(4 + len(p.area_ids) for p in plan.pillars) + 7 + 4 + 4
