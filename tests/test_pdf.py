@@ -69,7 +69,8 @@ def test_toc_has_the_page_on_which_each_heading_is(out, plan):
     # 要旨; はじめに + 4 sections (構成市町村, 提出状況, 要確認の値, 評価の方法); 3 pillars + 3 sections each + their
     # policy areas; 4 進行管理 + 6 (管理体制, KPI, 事業費, 自己評価, 市町村ごと, 懇談会の意見); 5 累計 + 3; 資料編 + 3
     assert len(toc) == 1 + 5 + sum(4 + len(p.area_ids) for p in plan.pillars) + 7 + 4 + 4
-    assert f"{plan.area('3.15').circled} {plan.area('3.15').name}" in titles
+    area = unicodedata.normalize("NFKC", f"{plan.area('3.15').circled} {plan.area('3.15').name}")  # as _pages reads
+    assert _flat(area) in {_flat(t) for t in titles}
     page = 2
     for title, number in toc:
         found = next(

@@ -431,6 +431,8 @@ def add_area(doc, data: ReportData, area: PolicyArea) -> None:
 
 
 PILLAR_SECTIONS = ("direction", "kpi", "initiatives")
+BASIS_VALUES = ("n_basis", "n_all", "added", "idle", "mark")  # what basis.txt.j2 gets beside text_context
+ABSTRACT_EXTRA = ("part", "kpi_name")  # what abstract.txt.j2 gets beside abstract_values and text_context
 
 
 def pillar_kpis(data: ReportData, pillar) -> list[Kpi]:
@@ -545,7 +547,8 @@ def add_overview(doc, data: ReportData) -> None:
     add_note(doc, data.phrase("overview_members_note", as_of=plan.meta.population_as_of or "", after=after))
     idle = [m.name for m in plan.members(data.fiscal_year) if not plan.initiatives_of(m.code, data.fiscal_year)]
     n_all = len(plan.members(data.fiscal_year))
-    for line in data.text("basis", n_basis=len(basis), n_all=n_all, added=_added_members(data), idle=idle, mark=mark):
+    values = dict(zip(BASIS_VALUES, (len(basis), n_all, _added_members(data), idle, mark), strict=True))
+    for line in data.text("basis", **values):
         add_note(doc, line)
     doc.add_heading(data.phrase("overview_submissions", year=year_label(data.fiscal_year)), level=2)
     doc.add_paragraph(abstract_line(data, "submissions"))
