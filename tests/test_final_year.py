@@ -72,6 +72,23 @@ def test_fy2025_attainment_is_on_the_20_member_basis_with_the_24_member_value_be
         c.startswith(f"{float(births['actual']):,.0f}\n（参考：24市町村計{float(births['actual_all_members']):,.0f}）")
         for c in cells
     )
+    # the pillar KPI tables and the 要旨: the basis sum and the reference sum in columns of their own, and a sentence
+    # where the reference sum passes the target while the rating is on the 20-member basis
+    kpi_tables = [t for t in doc.tables if [c.text for c in t.rows[0].cells][:1] == ["KPI"]]
+    headers = [[c.text for c in t.rows[0].cells] for t in kpi_tables]
+    assert sum("実績値（20市町村計）" in h and "参考：24市町村計" in h for h in headers) == 4  # 要旨 + 3 pillars
+    texts = [p.text for p in doc.paragraphs]
+    passes = [
+        k
+        for k in kpi.values()
+        if k["actual_all_members"] and float(k["actual_all_members"]) >= float(k["target"]) > float(k["actual"])
+    ]
+    assert passes  # on the samples, the 24-member sum beats the target for some KPIs rated on 20
+    for k in passes:
+        line = next(
+            t for t in texts if t.startswith(f"※ {k['kpi_name']}：ビジョン策定後に加入した市町村を含む24市町村")
+        )
+        assert line.endswith("評価・判定は20市町村の合計によります。")
 
 
 def test_fy2025_has_the_period_review_chapter(runs, plan):

@@ -220,7 +220,7 @@ def test_a_near_miss_panel_file_is_named_with_the_name_to_use(tmp_path, plan):
     assert rec.status == "not_submission"
     (issue,) = rec.issues
     assert issue.message == (
-        "懇談会意見 (1).md は懇談会の意見のファイルとして読んでいません。懇談会意見.md という名前で置いてください。"
+        "懇談会意見 (1).md は名前が 懇談会意見.md と違うため、懇談会意見.md として読んでいません（保管のみ）。懇談会意見.md という名前で置いてください。"
     )
 
 

@@ -208,7 +208,7 @@ def test_every_template_variable_is_supplied(out, plan):
 
     from vision_report.core.config import load_settings
     from vision_report.core.textfmt import jinja_env
-    from vision_report.outputs.reports import summary
+    from vision_report.outputs.reports import region, summary
     from vision_report.outputs.reports.context import ReportData
 
     env = jinja_env(ROOT / "templates")
@@ -233,7 +233,11 @@ def test_every_template_variable_is_supplied(out, plan):
         if t.name == "evaluation.txt.j2":
             continue  # sentences rendered one by one with their own values: tests/test_evaluation_report.py
         used = meta.find_undeclared_variables(env.parse(t.read_text(encoding="utf-8")))
-        extra = set(summary.POINT_VALUES) if t.name == "summary_points.txt.j2" else set()
+        extra = {
+            "summary_points.txt.j2": set(summary.POINT_VALUES),
+            "abstract.txt.j2": set(region.abstract_values(data)) | set(region.ABSTRACT_EXTRA),
+            "basis.txt.j2": set(region.BASIS_VALUES),
+        }.get(t.name, set())
         assert used <= supplied | extra, (t.name, used - supplied - extra)
     feedback_used = meta.find_undeclared_variables(
         env.parse((ROOT / "templates" / "feedback.txt.j2").read_text("utf-8"))
@@ -304,12 +308,13 @@ def test_region_report_renders_to_pdf_with_japanese_text(region_pdf):
 @needs_libreoffice
 def test_pillar3_kpi_table_shows_its_rows_in_the_pdf(out, plan, region_pdf):
     """LibreOffice once dropped this table's rows (header row alone at a page end): each KPI of pillar 3 is in
-    the PDF three times: in the pillar's (2) KPI table, in 4 進行管理's table and in 5 計画期間's table."""
+    the PDF four times: in the 要旨's table, in the pillar's (2) KPI table, in 4 進行管理's table and in 5 計画期間's
+    table."""
     flat = _flat(_pdf_text(region_pdf, "-raw"))
     pillar3 = [k for k in plan.kpis if k.measures.startswith("3")]
     assert len(pillar3) == 5
     for k in pillar3:
-        assert flat.count(_flat(f"{k.name}（{k.unit}）")) == 3, k.id
+        assert flat.count(_flat(f"{k.name}（{k.unit}）")) == 4, k.id
 
 
 @needs_libreoffice

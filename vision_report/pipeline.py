@@ -256,8 +256,9 @@ def _staged_year(
             steps.record_decisions(archive, year, run_id)
             this_year, holds = year, year_holds
     assert this_year is not None and holds is not None
-    panel = panel_of(settings, this_year.received)  # what the run says about the panel file (issue 23)
-    notes = tuple(n for n in (*panel.notes, panel.near_miss_message()) if n)
+    # what the run says about the coordinator's files: the panel's opinions and the 総括所見 (issue 23)
+    coordinator = [panel_of(settings, this_year.received, name) for name in settings.evaluation.coordinator_files]
+    notes = tuple(n for f in coordinator for n in (*f.notes, f.near_miss_message()) if n)
     for note in notes:
         print(f"警告: {note}")
     subs = submissions_table(plan, this_year.received, fiscal_year, settings.deadlines.for_year(fiscal_year))

@@ -125,6 +125,13 @@ class EvaluationSettings:
     panel_opinions_file: str = "懇談会意見.md"  # inputs/<FY>/<this>: the ビジョン懇談会's opinions for the year
     panel_opinions_max_chars: int = 200_000  # the panel file is read up to this many characters (the run says so)
     panel_opinions_summary_chars: int = 3_000  # the 概要版 prints this much of it (the region report all of it)
+    # inputs/<FY>/<this>: the office's own 総括所見 (printed in the 総括 chapter; archived like the panel file)
+    period_remarks_file: str = "総括所見.md"
+
+    @property
+    def coordinator_files(self) -> tuple[str, ...]:
+        """The names of the coordinator's own files in inputs/<FY>/ (archived, printed, never submissions)."""
+        return tuple(n for n in (self.panel_opinions_file, self.period_remarks_file) if n)
 
 
 def _evaluation_settings(raw: Any) -> EvaluationSettings:
@@ -167,6 +174,7 @@ def _evaluation_settings(raw: Any) -> EvaluationSettings:
         directions=tuple(str(x) for x in directions),
         max_text_chars=limit,
         panel_opinions_file=str(raw.get("panel_opinions_file", d.panel_opinions_file)),
+        period_remarks_file=str(raw.get("period_remarks_file", d.period_remarks_file)),
     )
 
 

@@ -129,7 +129,7 @@ def discover(
     settle_seconds: float,
     now: float | None = None,
     limits: ValidationSettings | None = None,
-    panel_file: str = "",
+    panel_file: str | tuple[str, ...] = "",
 ) -> list[Received]:
     """List ``inputs/<FY>/``: every regular file is received (a submission if .csv/.xlsx, the coordinator's
     ``panel_opinions`` file if named ``panel_file``, else ``not_submission``); symbolic links are never followed."""
@@ -159,10 +159,13 @@ def discover(
     return found
 
 
-def is_panel_file(name: str, configured: str) -> bool:
-    """The coordinator's file of the ビジョン懇談会's opinions (config evaluation.panel_opinions_file), by name after
-    NFKC and case-insensitively (``懇談会意見.MD`` counts)."""
-    return bool(configured) and nz.nfkc(name).strip().lower() == nz.nfkc(configured).strip().lower()
+def is_panel_file(name: str, configured: str | tuple[str, ...]) -> bool:
+    """A coordinator's own file — the ビジョン懇談会's opinions (config evaluation.panel_opinions_file) or the office's
+    総括所見 (evaluation.period_remarks_file); ``configured`` is one name or several — by name after NFKC and
+    case-insensitively (``懇談会意見.MD`` counts)."""
+    names = (configured,) if isinstance(configured, str) else configured
+    mine = nz.nfkc(name).strip().lower()
+    return any(c and mine == nz.nfkc(c).strip().lower() for c in names)
 
 
 _COPY_SUFFIX_RE = re.compile(r"(\s*[(\[]\s*\d+\s*[)\]]|\s*-\s*コピー|\s*のコピー|\s*copy|\s*コピー)+$", re.I)
@@ -174,12 +177,20 @@ def _panel_stem(name: str) -> str:
     return "".join(_COPY_SUFFIX_RE.sub("", stem).split())
 
 
-def is_panel_near_miss(name: str, configured: str) -> bool:
-    """A file meant as the panel file under another name: 懇談会意見.txt, 懇談会意見 (1).md, 懇談会意見（１）.md,
-    懇談会意見 - コピー.md, 懇談会 意見.md (after NFKC, copy marks, spaces and the extension set aside)."""
-    if not configured or is_panel_file(name, configured):
-        return False
-    return bool(_panel_stem(configured)) and _panel_stem(name) == _panel_stem(configured)
+def panel_near_miss(name: str, configured: str | tuple[str, ...]) -> str:
+    """The coordinator's file name (one of ``configured``) that ``name`` is meant as under another name — 懇談会意見.txt,
+    懇談会意見 (1).md, 懇談会意見（１）.md, 懇談会意見 - コピー.md, 懇談会 意見.md for 懇談会意見.md (after NFKC, copy
+    marks, spaces and the extension set aside); "" when none."""
+    names = (configured,) if isinstance(configured, str) else configured
+    if is_panel_file(name, names):
+        return ""
+    stem = _panel_stem(name)
+    return next((c for c in names if c and _panel_stem(c) and stem == _panel_stem(c)), "")
+
+
+def is_panel_near_miss(name: str, configured: str | tuple[str, ...]) -> bool:
+    """Whether ``name`` is meant as one of the coordinator's files under another name (:func:`panel_near_miss`)."""
+    return bool(panel_near_miss(name, configured))
 
 
 def is_submission_name(name: str) -> bool:
@@ -197,7 +208,7 @@ def inspect_file(
     settle_seconds: float = 0.0,
     now: float | None = None,
     limits: ValidationSettings | None = None,
-    panel_file: str = "",
+    panel_file: str | tuple[str, ...] = "",
 ) -> Received:
     """File-level checks that need no reading: link, type, name, size, still being written.
 
@@ -240,13 +251,13 @@ def inspect_file(
     if is_panel_file(name, panel_file):
         rec.status = Status.PANEL_OPINIONS.value
         return rec
-    if is_panel_near_miss(name, panel_file):
+    if meant := panel_near_miss(name, panel_file):
         rec.status = NOT_SUBMISSION
         rec.error(
             "panel_file_name",
-            text_message("panel_near_miss", file=name, expected=panel_file),
+            text_message("panel_near_miss", file=name, expected=meant),
             value=name,
-            expected=panel_file,
+            expected=meant,
         )
         return rec
     if not is_submission_name(name):

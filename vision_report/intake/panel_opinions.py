@@ -15,7 +15,7 @@ from pathlib import Path
 
 from vision_report.core.textsafe import cut_visible, make_safe, visible_length
 from vision_report.core.vocabulary import Status, text_message
-from vision_report.intake.files import Received, decode
+from vision_report.intake.files import Received, decode, is_panel_file
 
 DEFAULT_MAX_CHARS = 200_000  # config evaluation.panel_opinions_max_chars
 DEFAULT_SUMMARY_CHARS = 3_000  # config evaluation.panel_opinions_summary_chars
@@ -64,7 +64,7 @@ class PanelOpinions:
         return bool(self.blocks)
 
     def near_miss_message(self) -> str:
-        """「懇談会意見 (1).md は懇談会の意見のファイルとして読んでいません。懇談会意見.md という名前で…」 ("" if none)."""
+        """「懇談会意見 (1).md は名前が 懇談会意見.md と違うため、…」 ("" if none)."""
         return "".join(
             text_message("panel_near_miss", file=f, expected=self.expected_name or "懇談会意見.md")
             for f in self.near_miss
@@ -167,18 +167,27 @@ def read(data: bytes, file: str, max_chars: int = DEFAULT_MAX_CHARS) -> PanelOpi
 
 def panel_opinions_of(
     received,
+    name: str | None = None,
     *,
     expected_name: str = "",
     max_chars: int = DEFAULT_MAX_CHARS,
     summary_chars: int = DEFAULT_SUMMARY_CHARS,
 ) -> PanelOpinions:
-    """The opinions among a fiscal year's received files (their archived copy; the newest if several); an empty
-    PanelOpinions when none was received. Files that look meant as the panel file under another name are named
-    (``near_miss``) so that the run and the report can say 「懇談会意見.md という名前で置いてください」."""
+    """The coordinator's file among a fiscal year's received files (their archived copy; the newest if several) —
+    the one named ``name`` (the panel's opinions, the office's 総括所見) when given; an empty PanelOpinions when none
+    was received. Files that look meant as that file under another name are named (``near_miss``) so that the run
+    and the report can say 「懇談会意見.md という名前で置いてください」."""
     from dataclasses import replace
 
-    near = tuple(r.name for r in received if any(i.rule == "panel_file_name" for i in r.issues))
-    mine: list[Received] = [r for r in received if r.status == Status.PANEL_OPINIONS]
+    target = name or expected_name
+    near = tuple(
+        r.name
+        for r in received
+        if any(i.rule == "panel_file_name" and (not target or i.expected == target) for i in r.issues)
+    )
+    mine: list[Received] = [
+        r for r in received if r.status == Status.PANEL_OPINIONS and (name is None or is_panel_file(r.name, name))
+    ]
     if not mine:
         return PanelOpinions(near_miss=near, expected_name=expected_name, summary_chars=summary_chars)
     rec = max(mine, key=lambda r: (r.mtime or 0.0, r.name))
@@ -187,12 +196,15 @@ def panel_opinions_of(
     return replace(found, near_miss=near, expected_name=expected_name, summary_chars=summary_chars)
 
 
-def panel_of(settings, received) -> PanelOpinions:
-    """:func:`panel_opinions_of` with the bounds and the name of the configuration (``evaluation:``)."""
+def panel_of(settings, received, name: str | None = None) -> PanelOpinions:
+    """:func:`panel_opinions_of` with the bounds of the configuration (``evaluation:``): the panel's opinions, or the
+    coordinator's file ``name`` (the 総括所見 file)."""
     ev = settings.evaluation
+    name = name or ev.panel_opinions_file
     return panel_opinions_of(
         received,
-        expected_name=ev.panel_opinions_file,
+        name,
+        expected_name=name,
         max_chars=ev.panel_opinions_max_chars,
         summary_chars=ev.panel_opinions_summary_chars,
     )

@@ -63,7 +63,7 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
         plan,
         max_bytes=settings.validation.max_file_bytes,
         limits=settings.validation,
-        panel_file=settings.evaluation.panel_opinions_file,
+        panel_file=settings.evaluation.coordinator_files,
     )
     archive_file(rec, archive)
     if rec.sha256:

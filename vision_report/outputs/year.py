@@ -91,6 +91,7 @@ def write_year_outputs(
         accepted_rows=year.accepted_rows,
         per_year=tables.per_year,
         panel=panel_of(settings, year.received),
+        remarks=panel_of(settings, year.received, settings.evaluation.period_remarks_file),
         holds=holds,
     )
     issues = {r.name: [f"{severity_label(i.severity)}: {located_message(i)}" for i in r.issues] for r in year.received}

@@ -337,6 +337,7 @@ class _Loader:
                 office=meta_raw.get("office"),
                 period_note=period.get("note"),
                 population_as_of=meta_raw.get("population_as_of"),
+                population_goal=meta_raw.get("population_goal") or None,
                 management={str(k): str(v).strip() for k, v in (meta_raw.get("management") or {}).items()},
             )
         except (KeyError, TypeError, ValueError) as exc:

@@ -206,6 +206,8 @@ class PlanMeta:
     office: str | None = None
     period_note: str | None = None
     population_as_of: str | None = None
+    # ビジョン「目指すべき圏域人口」: {year, value (None when the vision gives it only in a figure), basis}
+    population_goal: dict | None = None
     # the vision's own text of its 進行管理 chapter: "structure" (管理体制), "kpi" (施策ごとのKPI設定)
     management: dict[str, str] = field(default_factory=dict)
 

@@ -76,7 +76,7 @@ def collect(
         max_bytes=v.max_file_bytes,
         settle_seconds=v.settle_seconds,
         now=now,
-        panel_file=settings.evaluation.panel_opinions_file,
+        panel_file=settings.evaluation.coordinator_files,
     )
     synthetic_receipts.apply(received, inputs_dir / str(fiscal_year))  # the samples' receipt times (合成データ)
     choose_latest(received)

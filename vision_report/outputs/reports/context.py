@@ -78,6 +78,7 @@ class ReportData:
     issued_on: date | None = None  # the documents' created/modified date; default: the first day of ``issued``
     synthetic: bool = False
     panel: PanelOpinions = field(default_factory=PanelOpinions)  # the ビジョン懇談会's opinions (inputs/<FY>/)
+    remarks: PanelOpinions = field(default_factory=PanelOpinions)  # the office's 総括所見 (inputs/<FY>/, optional)
     holds: Holds | None = None  # values held out of the totals (要確認) and the confirmations' problems
     kpi: pd.DataFrame = field(init=False)
     budget: pd.DataFrame = field(init=False)
@@ -291,6 +292,10 @@ class ReportData:
     @cached_property
     def _texts_by_initiative(self) -> dict[str, pd.DataFrame]:
         return {str(k): g for k, g in self.expenditure_texts.groupby("item_id", sort=False)}
+
+    def initiative_rows(self, initiative_id: str) -> pd.DataFrame:
+        """The accepted expenditure rows of one initiative, with every text and choice column."""
+        return self._texts_by_initiative.get(initiative_id, self.expenditure_texts.iloc[0:0])
 
     def initiative_texts(self, initiative_id: str) -> pd.DataFrame:
         rows = self._texts_by_initiative.get(initiative_id, self.expenditure_texts.iloc[0:0])

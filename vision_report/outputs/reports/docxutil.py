@@ -152,13 +152,14 @@ def _fld(run, instr: str, placeholder: str = "") -> None:
         run._r.append(el)
 
 
-def add_toc(doc, entries: list[str], note: str) -> None:
-    """A TOC field whose shown result lists the headings (Word rebuilds it with page numbers on opening)."""
+def add_toc(doc, entries: list[str], note: str, levels: int = 2) -> None:
+    """A TOC field of heading levels 1..``levels`` whose shown result lists the headings (Word rebuilds it with page
+    numbers on opening)."""
     first = doc.add_paragraph()
     run = first.add_run()
     for tag, attrs, text in (
         ("w:fldChar", {"w:fldCharType": "begin", "w:dirty": "true"}, None),
-        ("w:instrText", {"xml:space": "preserve"}, ' TOC \\o "1-2" \\h \\z \\u '),
+        ("w:instrText", {"xml:space": "preserve"}, f' TOC \\o "1-{levels}" \\h \\z \\u '),
         ("w:fldChar", {"w:fldCharType": "separate"}, None),
     ):
         el = OxmlElement(tag)
@@ -548,8 +549,16 @@ def merge_column(table, col: int, first: int, last: int) -> None:
 
 
 def add_note(doc, text: str):
-    style = _style_or_none(doc, "注記")
-    p = doc.add_paragraph(style=style) if style is not None else doc.add_paragraph()
+    """A paragraph in the 注記 style. The style id is looked up once per document: python-docx's own lookup walks
+    every style of the template on each paragraph (milliseconds each; the 資料編 has thousands)."""
+    style_id = getattr(doc, "_vr_note_style", False)
+    if style_id is False:
+        style = _style_or_none(doc, "注記")
+        style_id = style.style_id if style is not None else None
+        doc._vr_note_style = style_id
+    p = doc.add_paragraph()
+    if style_id is not None:
+        p._p.style = style_id
     p.add_run(text)
     return p
 

@@ -21,6 +21,7 @@ from vision_report.core.vocabulary import (
 )
 from vision_report.core.vocabulary import synthetic as synthetic_label
 from vision_report.outputs.reports import charts
+from vision_report.outputs.reports.appendix import APPENDIX_SECTIONS
 from vision_report.outputs.reports.context import ReportData, kpi_value, report_phrases
 from vision_report.outputs.reports.docxutil import (
     SUBTLE_FILL,
@@ -35,9 +36,9 @@ from vision_report.outputs.reports.docxutil import (
     shade,
 )
 from vision_report.outputs.reports.figures import is_count_unit, kpi_progress, progress_note
+from vision_report.outputs.reports.layout import sections, setting, spec_table
 from vision_report.plan import Initiative, Kpi, PolicyArea
 
-KPI_WIDTHS = [36, 25, 27, 21, 15, 16, 10, 20]
 PAGE_WIDTH_MM = 170
 
 
@@ -84,31 +85,84 @@ def actual_text(data: ReportData, k: Kpi) -> str:
     return text
 
 
-def kpi_header(data: ReportData) -> list[str]:
-    return data.phrases("kpi_header", kpi_target=data.heading("kpi_target"))
+def kpi_fields(data: ReportData) -> dict[str, Callable[[Kpi], str]]:
+    """What each column field of a KPI table (layout.yaml tables.kpi / abstract_kpi) prints for one KPI."""
+
+    def row(k: Kpi):
+        return data.kpi.loc[k.id]
+
+    def verdict(k: Kpi) -> str:
+        period = data.results.get("period_kpi")
+        if period is None or "kpi_id" not in period.columns:
+            return "—"
+        hit = period.loc[period["kpi_id"] == k.id, "achieved"]
+        return str(hit.iloc[0]) if len(hit) else "—"
+
+    def reference(k: Kpi) -> str:
+        r = row(k)
+        if "actual_all_members" not in r or int(r.get("reporters_expected_all", 0) or 0) <= int(
+            r["reporters_expected"] or 0
+        ):
+            return "—"
+        return kpi_value(k, r["actual_all_members"])
+
+    return {
+        "name": lambda k: f"{k.name}（{k.unit}）",
+        "measures": lambda k: data.node_label(k.measures),
+        "baseline": baseline_text,
+        "target": target_text,
+        "actual": lambda k: actual_text(data, k),
+        "attainment": lambda k: fmt_pct(row(k)["attainment_pct"]),
+        "progress": lambda k: kpi_progress(data, row(k)),
+        "rating": lambda k: rating_text(row(k)),
+        "source": lambda k: k.source or "—",
+        "verdict": verdict,
+        "basis_actual": lambda k: kpi_value(k, row(k)["actual"]),
+        "reference": reference,
+    }
 
 
-def kpi_rows(data: ReportData, kpis: list[Kpi]) -> list[list[str]]:
-    out = []
-    for k in kpis:
-        r = data.kpi.loc[k.id]
-        out.append(
-            [
-                f"{k.name}（{k.unit}）",
-                baseline_text(k),
-                target_text(k),
-                actual_text(data, k),
-                fmt_pct(r["attainment_pct"]),
-                kpi_progress(data, r),
-                rating_text(r),
-                k.source or "—",
-            ]
-        )
-    return out
+def basis_counts(data: ReportData) -> dict[str, int]:
+    """{n_basis}: the members the targets were set for; {n_all}: the year's members (for table headers)."""
+    return {"n_basis": len(data.plan.basis_members), "n_all": len(data.plan.members(data.fiscal_year))}
+
+
+def has_reference(data: ReportData) -> bool:
+    """True when some KPI of the year has a sum over more members than the targets' basis (the 参考 column)."""
+    k = data.kpi
+    if "reporters_expected_all" not in k.columns:
+        return False
+    return bool(
+        (k["reporters_expected_all"].fillna(0).astype(int) > k["reporters_expected"].fillna(0).astype(int)).any()
+    )
+
+
+def reference_passes_target(data: ReportData, k: Kpi) -> bool:
+    """True when the sum over all the year's members (参考) reaches the target while the basis sum, on which the
+    rating is made, does not: the row would read as a contradiction without a sentence."""
+    r = data.kpi.loc[k.id]
+    if "actual_all_members" not in r or int(r.get("reporters_expected_all", 0) or 0) <= int(
+        r["reporters_expected"] or 0
+    ):
+        return False
+    ref, basis = r["actual_all_members"], r["actual"]
+    if is_missing(ref) or is_missing(basis):
+        return False
+    if k.direction == "decrease":
+        return float(ref) <= k.target < float(basis)
+    return float(ref) >= k.target > float(basis)
 
 
 def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
-    add_table(doc, kpi_header(data), kpi_rows(data, kpis), widths=KPI_WIDTHS, numeric={1, 2, 3, 4, 5}, center={6})
+    spec_table(
+        doc,
+        data.templates,
+        "kpi",
+        kpis,
+        kpi_fields(data),
+        {"kpi_target": data.heading("kpi_target"), **basis_counts(data)},
+        skip=() if has_reference(data) else ("reference",),
+    )
     reasons = [(k.name, data.kpi.loc[k.id, "rating_reason"]) for k in kpis if data.kpi.loc[k.id, "rating_reason"]]
     notes = [(k.name, k.notes) for k in kpis if k.notes]
     for name, text in reasons + notes:
@@ -123,6 +177,9 @@ def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
     beyond = progress_note(data, [data.kpi.loc[k.id] for k in kpis])
     if beyond:
         add_note(doc, beyond)
+    for k in kpis:
+        if reference_passes_target(data, k):
+            add_note(doc, abstract_line(data, "over_target", kpi_name=k.name))
 
 
 def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
@@ -179,125 +236,90 @@ def _finish_grid(table) -> None:
     keep_together(table)
 
 
-def budget_table(doc, data: ReportData, ini: Initiative) -> None:
-    years = list(data.plan.meta.fiscal_years)
-    spend = data.spend_by_year(ini.id)
-    plan_row = [data.phrase("budget_row_plan")] + [
-        fmt_num(v) if isinstance(v, int) else (v or "—") for v in ini.budget.years.values()
-    ]
-    total = ini.budget.total
-    plan_row.append(fmt_num(total) if isinstance(total, int) else (total or "—"))
-    act = [spend.get(y) if y <= data.fiscal_year else None for y in years]
-    no_data = set(data.no_submission_years())
-    act_row = [data.phrase("budget_row_actual")] + [
-        fmt_num(v)
-        if v is not None
-        else (no_submissions_label() if y in no_data else "—" if y <= data.fiscal_year else "")
-        for v, y in zip(act, years, strict=True)
-    ]
-    done = [v for v in act if v is not None]
-    act_row.append(fmt_num(sum(done)) if done else "—")
-    exe_row = [data.phrase("budget_row_execution")]
-    for y, v in zip(years, act, strict=True):
-        p = ini.budget.planned(y)
-        exe_row.append(
-            fmt_pct(v / p * 100)
-            if v is not None and isinstance(p, int) and p > 0
-            else ("" if y > data.fiscal_year else "—")
-        )
-    exe_row.append("")
-    add_table(
-        doc,
-        [data.phrase("budget_header_first"), *[year_label(y) for y in years], data.phrase("budget_header_total")],
-        [plan_row, act_row, exe_row],
-        widths=[26] + [20] * len(years) + [24],
-        numeric=set(range(1, len(years) + 2)),
-        center={0},
-        finish=_finish_budget,
-    )
-
-
-def _finish_budget(table) -> None:
-    keep_together(table, with_next=True)  # with the 実施状況 line under it
-
-
-def status_line(data: ReportData, ini: Initiative) -> str:
-    """「2025年度の実施状況: 実施 5・一部実施 1・未実施 0・完了 0（報告 6/7 市町村）」 (phrases.yaml status_line)."""
-    b = data.budget.loc[ini.id]
-    return data.phrase(
-        "status_line",
-        year=year_label(data.fiscal_year),
-        implemented=int(b["n_implemented"]),
-        partial=int(b["n_partial"]),
-        not_implemented=int(b["n_not_implemented"]),
-        completed=int(b["n_completed"]),
-        reported=int(b["participants_reported"]),
-        expected=int(b["participants_expected"]),
-    ) + (data.phrase("status_line_all_done") if bool(b["implemented_by_all"]) else "")
-
-
-def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
+def initiative_title(doc, data: ReportData, ini: Initiative) -> None:
+    """「ア 名称（3.15.2）」 in bold, kept with what follows."""
     p = doc.add_paragraph()
     p.paragraph_format.keep_with_next = True
-    p.paragraph_format.space_before = Pt(8)
+    p.paragraph_format.space_before = Pt(6)
     run = p.add_run(f"{ini.label} {ini.name}")
     run.bold = True
     p.add_run(data.phrase("initiative_id", id=ini.id)).font.size = Pt(8)
-    grid_table(doc, data, ini)
-    core = data.plan.municipality(data.plan.meta.core_municipality).name
-    blocks = [
-        (data.phrase("block_description"), ini.description),
-        (data.phrase("block_role_core", core=core), ini.role_kumamoto),
-        (data.phrase("block_role_neighbours"), ini.role_neighbours),
-        (data.phrase("block_cost_sharing"), ini.cost_sharing),
-        (data.phrase("block_schedule"), "\n".join(ini.schedule)),
-        (data.phrase("block_subsidies"), ini.subsidies),
-        (data.phrase("block_effects"), ini.effects),
-    ]
-    rows = [[label, text.strip()] for label, text in blocks if text and text.strip()]
-    if rows:  # the vision's own blocks, in its order and words, full texts with its line breaks
-        _gap(doc)
-        add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=_finish_blocks)
-    _gap(doc)
-    budget_table(doc, data, ini)
-    add_note(doc, status_line(data, ini))
-    add_held_note(doc, data, "expenditure", ini.id)
-    add_initiative_results(doc, data, ini)
 
 
-def add_initiative_results(doc, data: ReportData, ini: Initiative) -> None:
-    """What was done: the lead's 取組実績・成果・課題 (plan.lead_of), the participants' self-evaluations and
-    directions as counts, then the other participants' texts that add something, each with its municipality."""
-    texts = data.initiative_texts(ini.id)
-    is_lead = texts["lead"].astype(bool)
-    lead = texts.loc[is_lead]
-    if len(lead):
-        name = data.plan.municipality(data.plan.lead_of(ini.id)).name
-        rows = [[data.heading(f"lead_{r.column}", name=name), str(r.text)] for r in lead.itertuples(index=False)]
-        _gap(doc)
-        add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=_finish_blocks)
-    c = data.evaluation_counts.loc[ini.id]
+def initiative_fields(data: ReportData) -> dict[str, Callable[[Initiative], str]]:
+    """What each column field of the body's initiative entry (layout.yaml tables.initiative) prints."""
     e = data.settings.evaluation
-    add_note(
-        doc,
-        data.snippet(
-            "counts",
-            grades=[(g, int(c[f"grade_{g}"])) for g in e.self_evaluation],
-            directions=[(d, int(c[f"direction_{d}"])) for d in e.directions],
-            evaluated=int(c["evaluated"]),
-            directed=int(c["directed"]),
+    joiner = data.phrase("grades_joiner")
+
+    def planned(ini: Initiative) -> str:
+        v = data.budget.loc[ini.id, "planned_thousand_yen"]
+        if not is_missing(v):
+            return fmt_num(v)
+        p = ini.budget.planned(data.fiscal_year)
+        return str(p) if p and not isinstance(p, int) else "—"
+
+    def actual(ini: Initiative) -> str:
+        return fmt_num(data.budget.loc[ini.id, "actual_thousand_yen"])
+
+    def execution(ini: Initiative) -> str:
+        return fmt_pct(data.budget.loc[ini.id, "execution_pct"])
+
+    def status(ini: Initiative) -> str:
+        b = data.budget.loc[ini.id]
+        labels = data.phrase_map("entry_status_labels")
+        parts = [f"{label}{int(b[f'n_{key}'])}" for key, label in labels.items() if int(b[f"n_{key}"])]
+        return data.phrase(
+            "entry_status",
+            items=joiner.join(parts) or data.phrase("entry_none"),
+            reported=int(b["participants_reported"]),
+            expected=int(b["participants_expected"]),
+        )
+
+    def counted(ini: Initiative, prefix: str, names, total: str) -> str:
+        c = data.evaluation_counts.loc[ini.id]
+        parts = [f"{g} {int(c[f'{prefix}_{g}'])}" for g in names if int(c[f"{prefix}_{g}"])]
+        return data.phrase(
+            "entry_counts", items=joiner.join(parts) or data.phrase("entry_none"), n=int(c[total]),
             expected=int(c["expected"]),
-        ),
+        )  # fmt: skip
+
+    return {
+        "planned": planned,
+        "actual": actual,
+        "execution": execution,
+        "status": status,
+        "grades": lambda ini: counted(ini, "grade", list(e.self_evaluation), "evaluated"),
+        "directions": lambda ini: counted(ini, "direction", list(e.directions), "directed"),
+    }
+
+
+def clip(text: str, limit: int, more: str) -> str:
+    """``text`` on one line, cut to ``limit`` characters with ``more`` (the full text is in the 資料編)."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[:limit].rstrip() + more
+
+
+def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
+    """One compact entry per initiative in the body: the year's money, 実施状況, A–D and 今後の方向性 counts in one
+    table row, then the lead's 取組実績・成果・課題 cut to a fixed length (the full texts, the vision's own blocks and
+    the other participants' texts are in the 資料編): the body's length does not depend on how much members write."""
+    initiative_title(doc, data, ini)
+    spec_table(
+        doc, data.templates, "initiative", [ini], initiative_fields(data), {"year": year_label(data.fiscal_year)}
     )
-    others = texts.loc[~is_lead]
-    for column, part in others.groupby("column", sort=False):
-        p = doc.add_paragraph()
-        p.paragraph_format.keep_with_next = True
-        p.paragraph_format.space_before = Pt(4)
-        title = data.snippet("others_title", label=data.heading(str(column)), lead_wrote=bool(len(lead)))
-        p.add_run(title).bold = True
-        for r in part.itertuples(index=False):
-            add_note(doc, data.snippet("other", names=list(r.names), text=str(r.text)))
+    add_held_note(doc, data, "expenditure", ini.id)
+    texts = data.initiative_texts(ini.id)
+    lead = texts.loc[texts["lead"].astype(bool)] if len(texts) else texts
+    limit = int(setting(data.templates, "lead_text_chars", 90))
+    more = data.phrase("entry_more")
+    name = data.plan.municipality(data.plan.lead_of(ini.id)).name
+    if not len(lead):
+        add_note(doc, data.phrase("entry_lead_none", name=name))
+        return
+    for r in lead.itertuples(index=False):
+        p = add_note(doc, "")
+        p.add_run(data.heading(f"lead_{r.column}", name=name) + data.phrase("entry_label_sep")).bold = True
+        p.add_run(clip(str(r.text), limit, more))
 
 
 def add_held_note(doc, data: ReportData, kind: str, item_id: str) -> None:
@@ -405,36 +427,33 @@ def share_line(doc, data: ReportData, level: str, node: str) -> None:
 
 
 def add_area(doc, data: ReportData, area: PolicyArea) -> None:
+    """A policy area in the body: its heading (in the TOC), KPI line, share of good self-evaluations, and one compact
+    entry per initiative; its [連携協約] is in the 資料編."""
     label = data.phrase("area_field_label", name=data.plan.subfield(area.subfield).name) if area.subfield else ""
     doc.add_heading(f"{area.circled} {area.name}", level=3)
     if area.agreement.field_label or label:  # the lines under the heading go with the first initiative
         add_note(doc, f"{label}{area.agreement.field_label or ''}").paragraph_format.keep_with_next = True
     kpi_line(doc, data, [k for k in data.plan.kpis if k.measures == area.id])
     share_line(doc, data, "area", area.id)
-    agreement = area.agreement
-    core = data.plan.municipality(data.plan.meta.core_municipality).name
-    rows = [
-        [label, text.strip()]
-        for label, text in (
-            (data.phrase("agreement_field"), area.name if agreement.content else None),
-            (data.phrase("agreement_content"), agreement.content),
-            (data.phrase("agreement_role_core", core=core), agreement.role_kumamoto),
-            (data.phrase("agreement_role_neighbours"), agreement.role_neighbours),
-        )
-        if text and text.strip()
-    ]
-    if rows:
-        p = doc.add_paragraph()
-        p.paragraph_format.keep_with_next = True
-        p.add_run(data.phrase("agreement_title")).bold = True
-        add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=_finish_blocks)
     for ini in data.plan.area_initiatives(area.id):
         add_initiative(doc, data, ini)
 
 
-def add_pillar(doc, data: ReportData, pillar) -> None:
+PILLAR_SECTIONS = ("direction", "kpi", "initiatives")
+BASIS_VALUES = ("n_basis", "n_all", "added", "idle", "mark")  # what basis.txt.j2 gets beside text_context
+ABSTRACT_EXTRA = ("part", "kpi_name")  # what abstract.txt.j2 gets beside abstract_values and text_context
+
+
+def pillar_kpis(data: ReportData, pillar) -> list[Kpi]:
+    return [
+        k
+        for k in data.plan.kpis
+        if k.measures == str(pillar.id) or k.measures in pillar.subfield_ids or k.measures in pillar.area_ids
+    ]
+
+
+def _pillar_direction(doc, data: ReportData, pillar) -> None:
     plan = data.plan
-    doc.add_heading(f"{pillar.id} {pillar.name}", level=1)
     doc.add_heading(data.heading("pillar_direction"), level=2)
     for para in (pillar.direction or "").split("\n"):
         if para.strip():
@@ -450,16 +469,21 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
             rows.append([data.phrase("subfield_group", name=plan.subfield(current).name), ""])
         rows.append([f"{area.circled} {area.name}", (area.direction or "—").strip()])
     add_table(doc, data.phrases("block_header"), rows, widths=[50, 120], fills=fills)
+
+
+def _pillar_kpi(doc, data: ReportData, pillar) -> None:
+    plan = data.plan
     doc.add_heading(data.heading("pillar_kpi"), level=2)
-    kpis = [
-        k
-        for k in plan.kpis
-        if k.measures == str(pillar.id) or k.measures in pillar.subfield_ids or k.measures in pillar.area_ids
-    ]
+    kpis = pillar_kpis(data, pillar)
     add_kpi_table(doc, data, kpis)
     caption = data.phrase("kpi_trend_caption", id=pillar.id, first=plan.meta.first_fiscal_year, fy=data.fiscal_year)
     add_trend(doc, data, kpis, caption)
+
+
+def _pillar_initiatives(doc, data: ReportData, pillar) -> None:
+    plan = data.plan
     doc.add_heading(data.heading("pillar_initiatives"), level=2)
+    add_note(doc, data.phrase("entry_intro")).paragraph_format.keep_with_next = True
     share_line(doc, data, "pillar", str(pillar.id))
     current_sub = None
     for a in pillar.area_ids:
@@ -474,38 +498,88 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
         add_area(doc, data, area)
 
 
+def add_pillars(doc, data: ReportData) -> None:
+    for pillar in data.plan.pillars:
+        add_pillar(doc, data, pillar)
+
+
+def add_pillar(doc, data: ReportData, pillar) -> None:
+    doc.add_heading(f"{pillar.id} {pillar.name}", level=1)
+    build = {"direction": _pillar_direction, "kpi": _pillar_kpi, "initiatives": _pillar_initiatives}
+    for key in sections(data.templates, "pillar", PILLAR_SECTIONS):
+        build[key](doc, data, pillar)
+
+
 def add_overview(doc, data: ReportData) -> None:
+    """はじめに: what the report is, the members (join dates, which are the targets' basis), one sentence on the
+    submissions (the log is in the 資料編), the held values, and how figures are rated."""
     plan = data.plan
     doc.add_heading(data.heading("overview"), level=1)
     for line in data.text("overview"):
         doc.add_paragraph(line)
     doc.add_heading(data.phrase("overview_members"), level=2)
+    basis = {m.code for m in plan.basis_members}
+    shown = [m for m in plan.municipalities if plan.membership(m.code).reports_in(data.fiscal_year) or m.code in basis]
+    mark = data.phrase("as_planned_mark")
+
+    def joined(code: str) -> str:
+        day = plan.membership(code).joined
+        return date_label(day.isoformat()) if day else "—"
+
     rows = [
-        [m.name, m.code, fmt_num(m.population), fmt_num(m.households), fmt_num(m.area_km2, 2)]
-        for m in plan.municipalities
-    ]
+        [m.name, m.code, fmt_num(m.population), fmt_num(m.households), fmt_num(m.area_km2, 2), joined(m.code),
+         mark if m.code in basis else ""]
+        for m in shown
+    ]  # fmt: skip
     rows.append(
         [
             data.phrase("overview_members_total"),
             "",
-            fmt_num(sum(m.population or 0 for m in plan.municipalities)),
-            fmt_num(sum(m.households or 0 for m in plan.municipalities)),
-            fmt_num(sum(m.area_km2 or 0 for m in plan.municipalities), 2),
+            fmt_num(sum(m.population or 0 for m in shown)),
+            fmt_num(sum(m.households or 0 for m in shown)),
+            fmt_num(sum(m.area_km2 or 0 for m in shown), 2),
+            "",
+            str(len(basis)),
         ]
     )
     add_table(
         doc,
         data.phrases("overview_members_header"),
         rows,
-        widths=[34, 26, 36, 36, 36],
+        widths=[24, 20, 28, 28, 26, 28, 16],
         numeric={2, 3, 4},
-        center={1},
+        center={1, 5, 6},
         bold_rows={len(rows) - 1},
     )
-    unknown = any(m.population is None for m in plan.municipalities)
+    unknown = any(m.population is None for m in shown)
     after = data.phrase("overview_members_note_after") if unknown else ""
     add_note(doc, data.phrase("overview_members_note", as_of=plan.meta.population_as_of or "", after=after))
+    idle = [m.name for m in plan.members(data.fiscal_year) if not plan.initiatives_of(m.code, data.fiscal_year)]
+    n_all = len(plan.members(data.fiscal_year))
+    values = dict(zip(BASIS_VALUES, (len(basis), n_all, _added_members(data), idle, mark), strict=True))
+    for line in data.text("basis", **values):
+        add_note(doc, line)
     doc.add_heading(data.phrase("overview_submissions", year=year_label(data.fiscal_year)), level=2)
+    doc.add_paragraph(abstract_line(data, "submissions"))
+    add_held_section(doc, data)
+    doc.add_heading(data.phrase("overview_method"), level=2)
+    for line in data.text("method"):
+        add_note(doc, line)
+
+
+def _added_members(data: ReportData) -> list[tuple[str, str]]:
+    """The members added after the vision (name, join date), in plan order."""
+    plan = data.plan
+    out = []
+    for m in plan.members(data.fiscal_year):
+        ms = plan.membership(m.code)
+        if ms.amendment is not None:
+            out.append((m.name, date_label(ms.joined.isoformat()) if ms.joined else "—"))
+    return out
+
+
+def add_submission_log(doc, data: ReportData) -> None:
+    """資料編: every file received for the year, its receipt time, timeliness and status."""
     srows = []
     for r in data.subs.itertuples():
         srows.append(
@@ -530,25 +604,24 @@ def add_overview(doc, data: ReportData) -> None:
         numeric={5, 6},
         center={3, 4},
     )
-    add_held_section(doc, data)
-    doc.add_heading(data.phrase("overview_method"), level=2)
-    for line in data.text("method"):
-        add_note(doc, line)
+
+
+MANAGEMENT_SECTIONS = ("structure", "kpi", "budget", "evaluation", "municipalities", "panel")
 
 
 def management_sections(data: ReportData) -> list[tuple[str, Callable]]:
-    """The 進行管理 chapter's sub-sections in order (heading key, builder); numbered (1), (2)… as printed."""
-    sections: list[tuple[str, Callable]] = []
-    if data.plan.meta.management.get("structure"):
-        sections.append(("management_structure", _management_structure))
-    sections += [
-        ("management_kpi", _management_kpi),
-        ("management_budget", _management_budget),
-        ("management_evaluation", add_evaluation_share),
-        ("management_municipalities", add_municipality_evaluations),
-        ("management_panel", add_panel_opinions),
-    ]
-    return sections
+    """The 進行管理 chapter's sub-sections in layout.yaml's order (heading key, builder); numbered (1), (2)… as
+    printed. 管理体制 only when the plan has its text."""
+    build: dict[str, tuple[str, Callable]] = {
+        "structure": ("management_structure", _management_structure),
+        "kpi": ("management_kpi", _management_kpi),
+        "budget": ("management_budget", _management_budget),
+        "evaluation": ("management_evaluation", add_evaluation_share),
+        "municipalities": ("management_municipalities", add_municipality_evaluations),
+        "panel": ("management_panel", add_panel_opinions),
+    }
+    keys = sections(data.templates, "management", MANAGEMENT_SECTIONS)
+    return [build[k] for k in keys if k != "structure" or data.plan.meta.management.get("structure")]
 
 
 def management_headings(data: ReportData) -> list[str]:
@@ -562,7 +635,7 @@ def management_heading(data: ReportData, key: str) -> str:
 
 
 def add_management(doc, data: ReportData) -> None:
-    doc.add_heading(data.heading("management"), level=1)
+    doc.add_heading(data.heading("management", number=chapter_number(data, "management")), level=1)
     for title, (_, build) in zip(management_headings(data), management_sections(data), strict=True):
         doc.add_heading(title, level=2)
         build(doc, data)
@@ -628,13 +701,31 @@ def _management_budget(doc, data: ReportData) -> None:
             labels.append(data.phrase("pillar_short", id=r["id"]))
             planned.append(0 if is_missing(r["planned_thousand_yen"]) else r["planned_thousand_yen"])
             actual.append(0 if is_missing(r["actual_thousand_yen"]) else r["actual_thousand_yen"])
+    pillars = roll[roll["level"] == "pillar"]
+    total_planned, total_actual = pillars["planned_thousand_yen"].sum(), pillars["actual_thousand_yen"].sum()
+    brows.append(
+        [
+            data.phrase("region_total"),
+            fmt_num(total_planned),
+            fmt_num(total_actual),
+            fmt_pct(total_actual / total_planned * 100 if total_planned else None),
+            data.phrase(
+                "implemented_count",
+                done=int(pillars["initiatives_implemented"].sum()),
+                total=int(pillars["initiatives"].sum()),
+            ),
+            data.phrase("rating_counts", **{g: data.kpi["rating"].tolist().count(g) for g in "ABCD"}),
+            "",
+        ]
+    )
     add_table(
         doc,
-        data.phrases("management_budget_header"),
+        data.phrases("management_budget_header", year=year_label(data.fiscal_year)),
         brows,
         widths=[38, 22, 22, 14, 24, 34, 16],
         numeric={1, 2, 3, 6},
         center={4, 5},
+        bold_rows={len(brows) - 1},
     )
     waiting = data.holds.waiting if data.holds is not None else None
     if waiting is not None and len(waiting):
@@ -678,6 +769,14 @@ def add_evaluation_share(doc, data: ReportData) -> None:
             + [str(int(grades[f"grade_{g}"])) for g in e.self_evaluation]
             + [fmt_pct(r.good_pct)]
         )
+    pillars = data.evaluation_share[data.evaluation_share["level"] == "pillar"]
+    evaluated, good = int(pillars["evaluated"].sum()), int(pillars["good"].sum())
+    fills[len(rows)] = SUBTLE_FILL
+    rows.append(
+        [data.phrase("region_total"), f"{evaluated}/{int(counts['expected'].sum())}"]
+        + [str(int(counts[f"grade_{g}"].sum())) for g in e.self_evaluation]
+        + [fmt_pct(good / evaluated * 100 if evaluated else None)]
+    )
     grades = _grade_header(data)
     add_table(
         doc,
@@ -686,6 +785,7 @@ def add_evaluation_share(doc, data: ReportData) -> None:
         widths=[74, 20] + [12] * len(grades) + [76 - 12 * len(grades)],
         numeric=set(range(1, len(grades) + 3)),
         fills=fills,
+        bold_rows={len(rows) - 1},
     )
 
 
@@ -752,9 +852,22 @@ def add_panel_opinions(doc, data: ReportData) -> None:
         add_panel_blocks(doc, data, panel.blocks)
 
 
-def build_region_report(data: ReportData):
-    doc = new_document(data.style_template, data.doc_props(data.phrase("region_kind")))
-    page_number_footer(doc.sections[0])
+BODY_SECTIONS = ("abstract", "overview", "pillars", "management", "period")
+PERIOD_SECTIONS = ("kpi", "budget", "initiatives", "remarks")
+
+
+def chapter_number(data: ReportData, key: str) -> int:
+    """The number of the 進行管理 or 総括 chapter: after the pillars, in layout.yaml's order."""
+    n = len(data.plan.pillars)
+    for k in sections(data.templates, "body", BODY_SECTIONS):
+        if k in ("management", "period"):
+            n += 1
+            if k == key:
+                return n
+    return n + 1
+
+
+def add_cover(doc, data: ReportData) -> None:
     cover = data.text("cover")
     for _ in range(6):
         doc.add_paragraph()
@@ -771,40 +884,211 @@ def build_region_report(data: ReportData):
         run.bold = True
         run.font.size = Pt(11)
     doc.add_page_break()
-    p = doc.add_paragraph(data.phrase("toc_title"), style="Subtitle")
-    headings = [data.heading("overview")]
-    for pl in data.plan.pillars:
-        headings += [f"{pl.id} {pl.name}"] + [
-            "　" + data.heading(k) for k in ("pillar_direction", "pillar_kpi", "pillar_initiatives")
-        ]
-    headings += [data.heading("management")] + ["　" + h for h in management_headings(data)]
-    headings += [period_title(data)] + [
-        "　" + data.heading(k) for k in ("period_kpi", "period_budget", "period_initiatives")
-    ]
-    add_toc(doc, headings, data.phrase("toc_note"))
-    add_overview(doc, data)
-    for pillar in data.plan.pillars:
-        add_pillar(doc, data, pillar)
-    add_management(doc, data)
-    add_period(doc, data)
+
+
+def toc_entries(data: ReportData) -> list[str]:
+    """The headings the TOC field shows before Word or LibreOffice fills in page numbers (same order)."""
+    out: list[str] = []
+    for key in sections(data.templates, "body", BODY_SECTIONS):
+        if key == "abstract":
+            out.append(data.heading("abstract"))
+        elif key == "overview":
+            out.append(data.heading("overview"))
+        elif key == "pillars":
+            for pl in data.plan.pillars:
+                out.append(f"{pl.id} {pl.name}")
+                for k in sections(data.templates, "pillar", PILLAR_SECTIONS):
+                    out.append("　" + data.heading(f"pillar_{k}"))
+                    if k == "initiatives":
+                        out += ["　　" + f"{data.plan.area(a).circled} {data.plan.area(a).name}" for a in pl.area_ids]
+        elif key == "management":
+            out.append(data.heading("management", number=chapter_number(data, "management")))
+            out += ["　" + h for h in management_headings(data)]
+        elif key == "period":
+            out.append(period_title(data))
+            out += ["　" + data.heading(f"period_{k}") for k in period_sections(data)]
+    keys = sections(data.templates, "appendix", APPENDIX_SECTIONS)
+    if keys:
+        out.append(data.heading("appendix"))
+        out += ["　" + data.heading(f"appendix_{k}", n=n) for n, k in enumerate(keys, start=1)]
+    return out
+
+
+def compact_toc_styles(doc, levels: int) -> None:
+    """The TOC's paragraph styles (Word's 「toc 1」…, LibreOffice's Contents 1…) with single spacing and a smaller
+    font, so a TOC down to the policy areas fits two pages and the 要旨 starts on page 4; a styles template that
+    defines them keeps its own."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    names = {s.name for s in doc.styles}
+    for level in range(1, levels + 1):
+        name = f"toc {level}"
+        if name in names or f"TOC {level}" in names:
+            continue
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = doc.styles["Normal"]
+        pf = style.paragraph_format
+        pf.space_before = Pt(2 if level == 1 else 0)
+        pf.space_after = Pt(0)
+        pf.line_spacing = 1.0
+        pf.left_indent = Pt(10 * (level - 1))
+        style.font.size = Pt(10 if level == 1 else 9)
+
+
+def build_region_report(data: ReportData):
+    """Cover, TOC, then the body (要旨 first) and the 資料編, in templates/report/layout.yaml's order."""
+    from vision_report.outputs.reports.appendix import add_appendix
+
+    doc = new_document(data.style_template, data.doc_props(data.phrase("region_kind")))
+    page_number_footer(doc.sections[0])
+    add_cover(doc, data)
+    doc.add_paragraph(data.phrase("toc_title"), style="Subtitle")
+    compact_toc_styles(doc, int(setting(data.templates, "toc_levels", 3)))
+    add_toc(doc, toc_entries(data), data.phrase("toc_note"), levels=int(setting(data.templates, "toc_levels", 3)))
+    build = {
+        "abstract": add_abstract,
+        "overview": add_overview,
+        "pillars": add_pillars,
+        "management": add_management,
+        "period": add_period,
+    }
+    for key in sections(data.templates, "body", BODY_SECTIONS):
+        build[key](doc, data)
+    add_appendix(doc, data)
     return doc
 
 
+def abstract_values(data: ReportData) -> dict:
+    """The figures of the 要旨 — the same totals the 概要版 prints (pillar sums of money, answers and A・B share of
+    the self-evaluations, the count of each KPI rating) — plus the period to date."""
+    e = data.settings.evaluation
+    roll = data.rollup
+    pillars = roll[roll["level"] == "pillar"]
+    planned = pillars["planned_thousand_yen"].sum()
+    actual = pillars["actual_thousand_yen"].sum()
+    share = data.evaluation_share[data.evaluation_share["level"] == "pillar"]
+    evaluated, good = int(share["evaluated"].sum()), int(share["good"].sum())
+    counts = data.evaluation_counts
+    ratings = data.kpi["rating"].tolist()
+    proll = data.results.get("period_rollup")
+    period_planned = period_actual = None
+    if proll is not None and len(proll):
+        pp = proll[proll["level"] == "pillar"]
+        period_planned, period_actual = pp["planned_thousand_yen"].sum(), pp["actual_thousand_yen"].sum()
+    return {
+        "ratings": {g: ratings.count(g) for g in ("A", "B", "C", "D", "-")},
+        "planned": planned,
+        "actual": actual,
+        "execution": fmt_pct(actual / planned * 100 if planned else None),
+        "period_planned": period_planned,
+        "period_actual": period_actual,
+        "period_execution": fmt_pct(period_actual / period_planned * 100 if period_planned else None),
+        "evaluated": evaluated,
+        "good": data.good_label(),
+        "good_pct": fmt_pct(good / evaluated * 100 if evaluated else None),
+        "grades": [(g, int(counts[f"grade_{g}"].sum())) for g in e.self_evaluation],
+        "directions": [(d, int(counts[f"direction_{d}"].sum())) for d in e.directions],
+        "directed": int(counts["directed"].sum()),
+        "n_all": len(data.plan.members(data.fiscal_year)),
+    }
+
+
+def abstract_line(data: ReportData, part: str, **extra) -> str:
+    """One paragraph of templates/report/abstract.txt.j2 (``part`` chooses it), lines joined."""
+    return "".join(abstract_lines(data, part, **extra))
+
+
+def abstract_lines(data: ReportData, part: str, **extra) -> list[str]:
+    return data.text("abstract", **(abstract_values(data) | {"part": part} | extra))
+
+
+def add_abstract(doc, data: ReportData) -> None:
+    """要旨 (at most two pages): the KPI verdicts with 達成率, money with its year and period, the A・B share, the
+    総括 verdict in the final year, and what comes next."""
+    doc.add_heading(data.heading("abstract"), level=1)
+    for line in abstract_lines(data, "lead"):
+        doc.add_paragraph(line)
+    bullet = "List Bullet" if "List Bullet" in [s.name for s in doc.styles] else None
+    for line in abstract_lines(data, "points") + abstract_lines(data, "submissions"):
+        doc.add_paragraph(line, style=bullet)
+    p = doc.add_paragraph()
+    p.paragraph_format.keep_with_next = True
+    p.add_run(data.heading("abstract_kpi", year=year_label(data.fiscal_year))).bold = True
+    spec_table(
+        doc,
+        data.templates,
+        "abstract_kpi",
+        list(data.plan.kpis),
+        kpi_fields(data),
+        {"kpi_target": data.heading("kpi_target"), **basis_counts(data)},
+        skip=(() if data.is_final_year else ("verdict",)) + (() if has_reference(data) else ("reference",)),
+    )
+    for line in abstract_lines(data, "kpi_note"):
+        add_note(doc, line)
+    for k in data.plan.kpis:
+        if reference_passes_target(data, k):
+            add_note(doc, abstract_line(data, "over_target", kpi_name=k.name))
+    p = doc.add_paragraph()
+    p.paragraph_format.keep_with_next = True
+    p.add_run(data.heading("abstract_next")).bold = True
+    for line in abstract_lines(data, "next"):
+        doc.add_paragraph(line)
+
+
 def period_title(data: ReportData) -> str:
-    number = len(data.plan.pillars) + 2
+    number = chapter_number(data, "period")
     return data.heading("period_final" if data.is_final_year else "period_to_date", number=number)
 
 
 def add_period(doc, data: ReportData) -> None:
     """計画期間の総括 in the plan's last year; the same tables to date in the other years."""
-    plan = data.plan
-    kpi = data.results["period_kpi"]
-    budget = data.results["period_budget"]
-    roll = data.results["period_rollup"]
     doc.add_heading(period_title(data), level=1)
     for line in data.text("period"):
         doc.add_paragraph(line)
-    doc.add_heading(data.heading("period_kpi"), level=2)
+    build = {"kpi": _period_kpi, "budget": _period_budget, "initiatives": _period_initiatives, "remarks": _remarks}
+    for key in period_sections(data):
+        doc.add_heading(data.heading(f"period_{key}"), level=2)
+        build[key](doc, data)
+
+
+def period_sections(data: ReportData) -> list[str]:
+    """The 総括 chapter's sections; 総括所見 only in the final year or when the office wrote one."""
+    keys = sections(data.templates, "period", PERIOD_SECTIONS)
+    shown = data.is_final_year or data.remarks.recorded or data.remarks.unreadable
+    return [k for k in keys if k != "remarks" or shown]
+
+
+def _remarks(doc, data: ReportData) -> None:
+    """総括所見: in the final year the vision's 目指すべき圏域人口 against the latest figure, then the office's own
+    remarks (inputs/<FY>/<evaluation.period_remarks_file>) or one sentence that none was recorded."""
+    goal = data.plan.meta.population_goal
+    if data.is_final_year and goal:
+        m = data.plan.meta
+        latest = sum(x.population or 0 for x in data.plan.basis_members)
+        doc.add_paragraph(
+            data.snippet(
+                "population_goal",
+                goal=goal.get("value"),
+                goal_year=goal.get("year"),
+                basis=str(goal.get("basis", "")).strip(),
+                latest=latest,
+                latest_as_of=m.population_as_of or "",
+                n_basis=len(data.plan.basis_members),
+            )
+        )
+    remarks, file = data.remarks, data.settings.evaluation.period_remarks_file
+    if remarks.unreadable:
+        doc.add_paragraph(data.snippet("remarks_unreadable", file=remarks.file))
+    elif not remarks.recorded:
+        doc.add_paragraph(data.snippet("remarks_missing", file=file))
+    else:
+        doc.add_paragraph(data.snippet("remarks_intro", office=data.plan.meta.office or data.plan.meta.alliance))
+        add_panel_blocks(doc, data, remarks.blocks)
+
+
+def _period_kpi(doc, data: ReportData) -> None:
+    plan = data.plan
+    kpi = data.results["period_kpi"]
     years = [c for c in kpi.columns if c.isdigit()]
     no_data = {str(y) for y in data.no_submission_years()}
     rows = []
@@ -855,7 +1139,11 @@ def add_period(doc, data: ReportData) -> None:
             add_note(doc, data.phrase("period_data_year_note", name=k.name, lag=k.data_year_lag, data_year=data_year))
     if partial:
         add_note(doc, data.phrase("period_partial_note", n=len(plan.basis_members)))
-    doc.add_heading(data.heading("period_budget"), level=2)
+
+
+def _period_budget(doc, data: ReportData) -> None:
+    plan = data.plan
+    roll = data.results["period_rollup"]
     rrows: list[list[str]] = []
     fills = {}
     for r in roll.itertuples(index=False):
@@ -878,14 +1166,18 @@ def add_period(doc, data: ReportData) -> None:
         )
     add_table(
         doc,
-        data.phrases("period_rollup_header"),
+        data.phrases("period_rollup_header", first=plan.meta.first_fiscal_year, fy=data.fiscal_year),
         rrows,
         widths=[70, 28, 28, 18, 26],
         numeric={1, 2, 3},
         center={4},
         fills=fills,
     )
-    doc.add_heading(data.heading("period_initiatives"), level=2)
+
+
+def _period_initiatives(doc, data: ReportData) -> None:
+    plan = data.plan
+    budget = data.results["period_budget"]
     irows = [
         [
             r.initiative_id,
@@ -900,7 +1192,7 @@ def add_period(doc, data: ReportData) -> None:
     ]
     add_table(
         doc,
-        data.phrases("period_initiatives_header"),
+        data.phrases("period_initiatives_header", first=plan.meta.first_fiscal_year, fy=data.fiscal_year),
         irows,
         widths=[14, 56, 24, 24, 16, 22, 14],
         numeric={2, 3, 4},

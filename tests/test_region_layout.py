@@ -1,0 +1,314 @@
+"""The region report's structure (issue 18): 要旨 right after cover and TOC, a lean body whose size does not depend
+on how much members write (the texts go to the 資料編 in full), the layout read from templates/report/layout.yaml."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from vision_report.compute.tables import compute_period, compute_year
+from vision_report.core.config import load_settings
+from vision_report.intake.panel_opinions import PanelOpinions, panel_opinions_of, parse, read
+from vision_report.outputs.reports.context import ReportData
+from vision_report.outputs.reports.docxutil import docx_bytes
+from vision_report.outputs.reports.layout import LayoutError
+from vision_report.outputs.reports.region import build_region_report
+from vision_report.screening.screen import submissions_table
+
+ROOT = Path(__file__).resolve().parents[1]
+FY = 2025
+TEXT = "関係市町村と連携し、説明会を3回開催して延べ140人が参加した。"  # 32 characters, like the samples'
+
+
+def _rows(plan, scale: int = 1, writers: int | None = None) -> pd.DataFrame:
+    """An accepted expenditure row per participant of every initiative, every text ``scale`` times as long; only the
+    first ``writers`` participants of each initiative write anything (None: all)."""
+    out = []
+    for ini in plan.initiatives:
+        for k, code in enumerate(plan.participants(ini.id, FY)):
+            writes = writers is None or k < writers
+            out.append(
+                {
+                    "municipality_code": code,
+                    "kind": "expenditure",
+                    "item_id": ini.id,
+                    "value": 100.0,
+                    "status": "実施",
+                    "file": f"{code}.csv",
+                    "result_text": (TEXT * scale) if writes else "",
+                    "outcome_text": (f"{code}では参加者アンケートの満足度が向上した。" * scale) if writes else "",
+                    "challenge_text": ("担い手の確保と、事業の周知方法の見直しが課題である。" * scale)
+                    if writes
+                    else "",
+                    "direction": "継続",
+                    "self_evaluation": "B",
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def _data(plan, rows: pd.DataFrame, settings=None, remarks=None) -> ReportData:
+    settings = settings or load_settings(ROOT)
+    core = rows[["municipality_code", "kind", "item_id", "value", "status"]]
+    res = compute_year(plan, FY, core, settings)
+    per_year = {FY: res}
+    return ReportData(
+        settings=settings,
+        plan=plan,
+        fiscal_year=FY,
+        results={**res, **compute_period(plan, per_year, FY, settings)},
+        subs=submissions_table(plan, [], FY),
+        accepted_rows=rows,
+        per_year=per_year,
+        issued="2026年6月",
+        remarks=remarks or PanelOpinions(),
+    )
+
+
+def _report(plan, rows: pd.DataFrame, settings=None, remarks=None) -> Document:
+    return Document(io.BytesIO(docx_bytes(build_region_report(_data(plan, rows, settings, remarks)))))
+
+
+def _split(doc) -> tuple[list, list]:
+    """The body's block elements (paragraphs and tables) before the 資料編 heading, and the 資料編's."""
+    blocks = [el for el in doc.element.body if el.tag in (qn("w:p"), qn("w:tbl"))]
+    for k, el in enumerate(blocks):
+        if el.tag == qn("w:p") and el.style == "Heading1" and _text(el) == "資料編":
+            return blocks[:k], blocks[k:]
+    raise AssertionError("資料編 heading not found")
+
+
+def _text(el) -> str:
+    return "".join(t.text or "" for t in el.iter(qn("w:t")))
+
+
+def _size(blocks) -> tuple[int, int, int]:
+    """(paragraphs outside tables, table rows, characters)."""
+    paras = sum(1 for el in blocks if el.tag == qn("w:p"))
+    rows = sum(len(el.findall(qn("w:tr"))) for el in blocks if el.tag == qn("w:tbl"))
+    chars = sum(len("".join(t.text or "" for t in el.iter(qn("w:t")))) for el in blocks)
+    return paras, rows, chars
+
+
+@pytest.fixture(scope="module")
+def reports(plan):
+    return {
+        "sample": _report(plan, _rows(plan)),
+        "x5": _report(plan, _rows(plan, scale=5)),
+        "x10": _report(plan, _rows(plan, scale=10)),
+        "few": _report(plan, _rows(plan, writers=1)),
+    }
+
+
+def test_the_body_does_not_grow_with_what_members_write(reports, plan):
+    sizes = {k: _size(_split(doc)[0]) for k, doc in reports.items()}
+    # the same paragraphs and table rows whether members write a little, five or ten times as much, or only the lead
+    assert len({s[:2] for s in sizes.values()}) == 1, sizes
+    # the characters stop growing once the lead's texts reach the cut (every text x5 is longer than the cut):
+    # x5 and x10 print the same body
+    assert sizes["x5"][2] == sizes["x10"][2]
+    cap = 90 + len("…（全文は資料編）")
+    assert sizes["x10"][2] - sizes["sample"][2] <= len(plan.initiatives) * 3 * cap
+    # while the 資料編 carries every word
+    appendix = {k: _size(_split(doc)[1])[2] for k, doc in reports.items()}
+    assert appendix["sample"] < appendix["x5"] < appendix["x10"]
+    full = _text(reports["x10"].element.body)
+    assert TEXT * 10 in full
+
+
+def test_summary_first_then_the_body_then_the_appendix(reports, plan):
+    doc = reports["sample"]
+    chapters = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    n = len(plan.pillars)
+    assert chapters[:2] == ["要旨", "はじめに"]
+    assert chapters[2 : 2 + n] == [f"{pl.id} {pl.name}" for pl in plan.pillars]
+    assert chapters[2 + n] == f"{n + 1} 進行管理"
+    assert chapters[3 + n].startswith(f"{n + 2} 計画期間の総括")
+    assert chapters[-1] == "資料編"
+    appendix = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"][-3:]
+    assert appendix == [
+        "資料1 実績の提出状況",
+        "資料2 ビジョンに定める取組の内容",
+        "資料3 参加市町村の取組実績・成果・課題",
+    ]
+    # the TOC goes down to the policy areas
+    instr = "".join(t.text for t in doc.element.body.iter(qn("w:instrText")))
+    assert 'TOC \\o "1-3"' in instr
+
+
+def test_one_compact_entry_per_initiative_and_the_visions_blocks_in_the_appendix(reports, plan):
+    doc = reports["x10"]
+    body, appendix = _split(doc)
+    text = lambda blocks: "".join(_text(el) for el in blocks)  # noqa: E731
+    ini = plan.initiatives[0]
+    assert ini.description and ini.description.strip()[:30] not in text(body)
+    assert ini.description.strip()[:30] in text(appendix)
+    head = "計画（2025年度、千円）"
+    entries = [el for el in body if el.tag == qn("w:tbl") and _text(el).startswith(head)]
+    assert len(entries) == len(plan.initiatives)
+    assert text(body).count("…（全文は資料編）") == 3 * len(plan.initiatives)
+
+
+def test_participants_texts_one_paragraph_per_member_with_hanging_indent_and_who_wrote_nothing(plan):
+    doc = _report(plan, _rows(plan, writers=1))
+    _, appendix = _split(doc)
+    paras = [el for el in appendix if el.tag == qn("w:p")]
+    texts = [_text(el) for el in paras]
+    ini = next(i for i in plan.initiatives if len(plan.participants(i.id, FY)) > 2)
+    lead = plan.municipality(plan.lead_of(ini.id)).name
+    start = texts.index(f"{ini.label} {ini.name}（{ini.id}）", texts.index("資料3 参加市町村の取組実績・成果・課題"))
+    block = texts[start : start + 10]
+    assert block[1] == "取組実績"
+    assert block[2] == f"{lead}：{TEXT}"
+    others = [plan.municipality(c).name for c in plan.participants(ini.id, FY) if c != plan.lead_of(ini.id)]
+    assert block[3] == f"（記載なし：{'・'.join(others)}）"
+    ind = paras[start + 2].find(qn("w:pPr")).find(qn("w:ind"))
+    assert ind.get(qn("w:hanging")) is not None and ind.get(qn("w:left")) == ind.get(qn("w:hanging"))
+
+
+def _templates_copy(tmp_path: Path, edit) -> object:
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "templates", root / "templates")
+    path = root / "templates" / "report" / "layout.yaml"
+    before = path.read_text(encoding="utf-8")
+    after = edit(before)
+    assert after != before  # the edit found its line
+    path.write_text(after, encoding="utf-8")
+    return dataclasses.replace(load_settings(ROOT), root=root)
+
+
+def test_a_coordinator_reorders_sections_and_drops_a_column_in_layout_yaml(tmp_path, plan):
+    def edit(text: str) -> str:
+        text = text.replace(
+            "body: [abstract, overview, pillars, management, period]", "body: [abstract, period, overview, pillars]"
+        )
+        return text.replace("    - {field: source, header: 出典, width: 14, align: left}\n", "")
+
+    doc = _report(plan, _rows(plan, writers=1), _templates_copy(tmp_path, edit))
+    chapters = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert chapters[0] == "要旨" and chapters[1].startswith("4 計画期間") and chapters[2] == "はじめに"
+    assert not any("進行管理" in c for c in chapters)
+    kpi_headers = [[c.text for c in t.rows[0].cells] for t in doc.tables if t.rows[0].cells[0].text == "KPI"]
+    assert kpi_headers and all("出典" not in h for h in kpi_headers)
+
+
+def test_an_unknown_section_is_a_clear_error(tmp_path, plan):
+    settings = _templates_copy(
+        tmp_path, lambda t: t.replace("pillar: [direction, kpi, initiatives]", "pillar: [direction, kpis]")
+    )
+    with pytest.raises(LayoutError, match="region.pillar に不明な節があります：kpis"):
+        _report(plan, _rows(plan, writers=1), settings)
+
+
+REMARKS_MD = """# 総括
+- KPIの多くは目標に近づいたが、社会増減数は未達成だった。
+- 次期ビジョンでは、新たに加入した4市町村の参加する取組を定める。
+"""
+
+
+def _lines(doc) -> list[str]:
+    return [p.text for p in doc.paragraphs]
+
+
+def test_the_offices_remarks_and_the_population_goal_in_the_final_year(plan):
+    doc = _report(plan, _rows(plan, writers=1), remarks=read(REMARKS_MD.encode("utf-8"), "総括所見.md"))
+    lines = _lines(doc)
+    k = len(lines) - 1 - lines[::-1].index("(4) 総括所見")
+    assert lines[k + 1] == (
+        "ビジョンは2060年の目指すべき圏域人口を定めています（各構成市町村が策定している人口ビジョンにおける2060年の"
+        "人口将来展望数等の合計値を基に、今後の取組の効果を勘案して設定。数値はビジョン本文の図に示され、計画データには"
+        "記録されていません）。最新の圏域人口は1,268,400人（令和5年10月1日、ビジョン策定時の20市町村の合計）です。"
+    )
+    assert (
+        lines[k + 2] == "計画期間の総括についての事務局（熊本市政策局総合政策部政策企画課）の所見は、次のとおりです。"
+    )
+    assert lines[k + 3 : k + 6] == [
+        "総括",
+        "KPIの多くは目標に近づいたが、社会増減数は未達成だった。",
+        "次期ビジョンでは、新たに加入した4市町村の参加する取組を定める。",
+    ]
+    assert "　(4) 総括所見" in lines  # in the table of contents
+
+
+def test_without_the_remarks_file_one_sentence(plan):
+    lines = _lines(_report(plan, _rows(plan, writers=1)))
+    k = len(lines) - 1 - lines[::-1].index("(4) 総括所見")
+    assert lines[k + 2] == (
+        "事務局の総括所見は記録されていません（記録する場合は inputs/2025/総括所見.md に記入し、集計をやり直します）。"
+    )
+
+
+def test_the_remarks_file_is_archived_like_the_panel_file_and_not_a_submission(tmp_path, plan):
+    import os
+    import time
+
+    from vision_report.screening.screen import collect, screen
+
+    settings = load_settings(ROOT)
+    folder = tmp_path / "inputs" / "2025"
+    folder.mkdir(parents=True)
+    (folder / "総括所見.md").write_bytes(REMARKS_MD.encode("cp932"))
+    (folder / "懇談会意見.md").write_bytes("- 懇談会の意見。\n".encode())
+    old = time.time() - 3600
+    for p in folder.iterdir():
+        os.utime(p, (old, old))
+    year = screen(collect(settings, plan, 2025, tmp_path / "inputs", tmp_path / "archive"), plan, 2025, settings)
+    by_name = {r.name: r for r in year.received}
+    rec = by_name["総括所見.md"]
+    assert rec.status == "panel_opinions" and rec.issues == []
+    assert rec.archived_path is not None and rec.archived_path.read_bytes() == REMARKS_MD.encode("cp932")
+    subs = submissions_table(plan, year.received, 2025)
+    assert "総括所見.md" not in set(subs["file"])
+    (folder / "総括所見.md").unlink()  # read from the archived copy
+    assert panel_opinions_of(year.received, settings.evaluation.period_remarks_file).blocks == parse(REMARKS_MD)
+    assert panel_opinions_of(year.received, settings.evaluation.panel_opinions_file).blocks == parse(
+        "- 懇談会の意見。\n"
+    )
+
+
+def test_the_basis_is_explained_beside_the_members_table(plan):
+    doc = _report(plan, _rows(plan, writers=1))
+    members = next(t for t in doc.tables if t.rows[0].cells[0].text == "市町村" and t.rows[0].cells[5].text == "加入日")
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in members.rows[1:]}
+    assert rows["荒尾市"][5:] == ["2025年3月27日", ""]
+    assert rows["菊池市"][5:] == ["2019年3月28日", "○"]
+    assert rows["圏域合計"][6] == "20"
+    lines = _lines(doc)
+    assert (
+        "KPIの現状値・目標値は、ビジョン策定時の構成20市町村（表の「KPI目標の基準」に○）について定めたものです。"
+        "KPIの評価と計画期間の総括の判定は、この20市町村の合計で行います。"
+    ) in lines
+    assert any(
+        line.startswith("ビジョン策定後に加入した荒尾市（2025年3月27日加入）・南関町（2025年3月27日加入）")
+        for line in lines
+    )
+    assert "荒尾市・南関町・長洲町・和水町は、計画の改定で参加が定められた具体的取組がまだないため、" in "".join(lines)
+
+
+def test_every_total_of_the_summarys_points_is_in_the_region_report(plan):
+    """The 概要版's headline (its 「概要」 bullets: money, KPI ratings, answers and A・B share) can be traced to the
+    region report: every figure of it is printed there too (要旨 and the 圏域計 rows)."""
+    import re
+
+    from vision_report.outputs.reports.summary import build_summary
+
+    data = _data(plan, _rows(plan))
+    summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
+    lines = [p.text for p in summary.paragraphs]
+    points = lines[lines.index("概要") + 1 : lines.index("概要") + 5]
+    assert any("千円" in p for p in points) and any("A・B の割合" in p for p in points)
+    region = _report(plan, _rows(plan))
+    body, _ = _split(region)
+    text = "".join(_text(el) for el in body)
+    for point in points:
+        for number in re.findall(r"\d[\d,]*(?:\.\d+)?%?", point):
+            assert number in text, (number, point)
+    totals = [[c.text for c in t.rows[-1].cells] for t in region.tables if t.rows[-1].cells[0].text == "圏域計"]
+    assert len(totals) == 2  # 進行管理: 事業費 and 自己評価
