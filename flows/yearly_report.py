@@ -342,6 +342,25 @@ def yearly_report(
         return summary
 
 
+def _previous_plan_years(
+    settings: Settings, plan: Plan, fiscal_year: int, inputs: Path, archive: Path, confirmations_dir: Path | None
+) -> dict[int, dict[str, pd.DataFrame]]:
+    """The years of the previous plan(s), computed with their own plan and re-keyed to ``plan`` through the
+    predecessors it names (plan/continuity.py), so that histories and trend charts run across the boundary."""
+    from vision_report.plan.continuity import previous_plan_years, rekey_results
+
+    out: dict[int, dict[str, pd.DataFrame]] = {}
+    empty = pd.DataFrame(columns=["municipality_code", "kind", "item_id", "value", "status"])
+    for fy, plan_dir in previous_plan_years(settings, plan, fiscal_year, inputs):
+        old = load_plan(plan_dir)
+        year = screen_submissions(collect_submissions(settings, old, fy, inputs, archive), old, fy, settings, None)
+        year_holds = hold_probable_errors(settings, old, year, archive, confirmations_dir)
+        year = replace(year, accepted_rows=confirmations.mark_held(year.accepted_rows, year_holds.held))
+        old_results = compute_results(old, fy, year.accepted_rows, settings)
+        out[fy] = rekey_results(plan, old, old_results, compute_results(plan, fy, empty, settings))
+    return out
+
+
 def _run_year(
     settings: Settings,
     fiscal_year: int,
@@ -366,6 +385,7 @@ def _run_year(
     per_year: dict[int, dict[str, pd.DataFrame]] = {}
     this_year: Screening | None = None
     holds: Holds | None = None
+    per_year.update(_previous_plan_years(settings, plan, fiscal_year, inputs, archive, confirmations_dir))
     for fy in range(plan.meta.first_fiscal_year, fiscal_year + 1):
         if fy != fiscal_year and not (inputs / str(fy)).is_dir():
             continue

@@ -113,7 +113,8 @@ def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
 
 
 def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
-    years = list(range(data.plan.meta.first_fiscal_year, data.fiscal_year + 1))
+    # from the plan's first year, or earlier when the years of the previous plan are carried (KPI predecessors)
+    years = list(range(min([data.plan.meta.first_fiscal_year, *data.years()]), data.fiscal_year + 1))
     panels = [
         {
             "name": k.name,
@@ -129,6 +130,14 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
     ]
     png = charts.kpi_trends(panels, years, data.phrase_map("chart"), cols=2 if len(kpis) > 1 else 1)
     add_picture(doc, png, PAGE_WIDTH_MM if len(kpis) > 1 else 100, caption)
+    for k in kpis:  # plan continuity: where a series crosses the plan boundary, or starts anew (planbook, issue 20)
+        if k.predecessor and k.new_series:
+            add_note(doc, data.phrase("kpi_new_series", name=k.name, first=data.plan.meta.first_fiscal_year))
+        elif k.predecessor and years[0] < data.plan.meta.first_fiscal_year:
+            add_note(
+                doc,
+                data.phrase("kpi_continued", name=k.name, first=years[0], last=data.plan.meta.first_fiscal_year - 1),
+            )
 
 
 def grid_table(doc, data: ReportData, ini: Initiative) -> None:
