@@ -1,9 +1,11 @@
 """Regenerate the SYNTHETIC sample submissions in inputs/ (not real figures) and inputs/README.md.
 
-    python tools/make_samples.py [--out inputs] [--years 2021 2022 2023 2024 2025] [--seed 20240301]
+    python tools/make_samples.py [--out inputs] [--years 2021 2022 2023 2024 2025 2026] [--seed 20240301]
                                  [--faulty-year 2024]
 
-Each year has the members of that year (the plan's membership and amendments).
+Each year has the members of that year (the plan's membership and amendments), made with the plan that config
+plans: sets for that year (FY2026: the synthetic next plan of tools/make_next_plan.py); the deliberately faulty
+files are in the faulty year only, inputs/README.md describes every plan's years.
 
 The output is byte-for-byte the same for the same plan, years and seed. Files already in the year folders that the
 generator does not make are left alone (they may be real submissions) and listed.
@@ -17,7 +19,8 @@ from pathlib import Path
 
 from vision_report.config import load_settings
 from vision_report.plan import load_plan
-from vision_report.samples import FAULTY, make_sample_set
+from vision_report.atomic import write_bytes
+from vision_report.samples import FAULTY, make_sample_set, next_plan_readme_section
 
 # Fixed modification times so that "newest file wins" is reproducible after a copy.
 MTIME_BASE = 1_717_200_000  # 2024-06-01 09:00 JST
@@ -26,14 +29,29 @@ MTIME_BASE = 1_717_200_000  # 2024-06-01 09:00 JST
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="inputs", help="folder for <FY>/ (default: inputs)")
-    ap.add_argument("--years", type=int, nargs="+", default=[2021, 2022, 2023, 2024, 2025], help="fiscal years")
+    ap.add_argument(
+        "--years", type=int, nargs="+", default=[2021, 2022, 2023, 2024, 2025, 2026], help="fiscal years"
+    )
     ap.add_argument("--seed", type=int, default=20240301, help="random seed (same seed, same bytes)")
     ap.add_argument("--faulty-year", type=int, default=2024, help="the year with the deliberately faulty files")
     args = ap.parse_args(argv)
     settings = load_settings()
-    plan = load_plan(settings.plan_dir)
     out = Path(args.out)
-    paths = make_sample_set(plan, out, sorted(set(args.years)), args.seed, faulty_year=args.faulty_year)
+    by_plan: dict[Path, list[int]] = {}
+    for fy in sorted(set(args.years)):
+        by_plan.setdefault(settings.plan_dir_for(fy), []).append(fy)
+    paths: list[Path] = []
+    later: list[str] = []
+    for plan_dir, years in by_plan.items():
+        plan = load_plan(plan_dir)
+        if args.faulty_year in years:  # the plan of the faulty year writes the README's main part
+            paths += make_sample_set(plan, out, years, args.seed, faulty_year=args.faulty_year)
+        else:
+            paths += make_sample_set(plan, out, years, args.seed, with_faulty=False, readme=False)
+            later.append(next_plan_readme_section(plan, years))
+    if later:
+        readme = out / "README.md"
+        write_bytes(readme, (readme.read_text(encoding="utf-8") + "\n" + "\n".join(later)).encode("utf-8"))
     for p in paths:
         os.utime(p, (MTIME_BASE, MTIME_BASE))
     panel = [out / str(fy) / settings.evaluation.panel_opinions_file for fy in set(args.years)]

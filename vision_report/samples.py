@@ -390,12 +390,19 @@ def make_sample_set(
     seed: int = 20240301,
     faulty_year: int | None = None,
     evaluation: EvaluationSettings | None = None,
+    *,
+    with_faulty: bool = True,
+    readme: bool = True,
 ) -> list[Path]:
     """The demo set: every member of each year (``Plan.members``); the faulty files (FAULTY) in ``faulty_year``
     (default: the last year); also writes out/README.md.
 
     Expenditure rows carry synthetic 取組実績・成果・課題・今後の方向性・自己評価 (:func:`add_texts`, from their own random
     stream, so the values are those of a set without texts), except in the files of WITHOUT_TEXT_COLUMNS.
+
+    ``with_faulty=False``: no faulty files and no non-member file (the years of a later plan, whose ids the
+    documented defects do not name); ``readme=False``: out/README.md is left alone (tools/make_samples.py writes one
+    README for several plans).
 
     Returns the submission files written (not the README).
     """
@@ -409,7 +416,7 @@ def make_sample_set(
             rng = random.Random(f"{seed}-{fy}-{m.code}")
             rows = synthetic_rows(plan, m.code, fy, rng)
             name = f"{m.code}_{m.name}_{SYNTHETIC_MARK}"
-            faulty = fy == last and name + ".csv" in FAULTY
+            faulty = with_faulty and fy == last and name + ".csv" in FAULTY
             if faulty:
                 rows = _break(plan, m.code, rows)
             if m.code not in WITHOUT_TEXT_COLUMNS:
@@ -427,14 +434,39 @@ def make_sample_set(
                     money_unit=money,
                 )
             )
-    code, town = NON_MEMBER
-    rows = synthetic_rows(plan, plan.basis_members[-1].code, last, random.Random(f"{seed}-nonmember"))
-    written.append(
-        write_submission(out / str(last) / f"{code}_{town}_{SYNTHETIC_MARK}.csv", rows, code=code, fiscal_year=last)
-    )
+    if with_faulty:
+        code, town = NON_MEMBER
+        rows = synthetic_rows(plan, plan.basis_members[-1].code, last, random.Random(f"{seed}-nonmember"))
+        written.append(
+            write_submission(
+                out / str(last) / f"{code}_{town}_{SYNTHETIC_MARK}.csv", rows, code=code, fiscal_year=last
+            )
+        )
     write_panel_opinions(plan, out, years)
-    write_bytes(out / "README.md", readme_text(plan, years, seed, faulty_year=last).encode("utf-8"))
+    if readme:
+        write_bytes(out / "README.md", readme_text(plan, years, seed, faulty_year=last).encode("utf-8"))
     return written
+
+
+def next_plan_readme_section(plan: Plan, years: list[int]) -> str:
+    """The part of inputs/README.md on the years of a later plan (e.g. the synthetic next vision)."""
+    first, last = min(years), max(years)
+    span = f"{first}年度" if first == last else f"{first}〜{last}年度"
+    return "\n".join(
+        [
+            f"## {span}（{plan.meta.title}）",
+            "",
+            f"{span}のファイルは、次の計画 `plans/{plan.meta.id}/`（{plan.meta.title}、{plan.meta.revision}）の"
+            "構成市町村・取組・KPIで作っています（計画そのものも合成データで、実在の計画ではありません）。",
+            f"この計画は `python tools/make_next_plan.py` が計画ワークブックを作り、`vision-report plan import` で"
+            "取り込んだものです。作り方は上と同じですが、わざと誤りを入れたファイルはありません。",
+            "",
+            "| 年度 | 市町村数 |",
+            "|---|---|",
+            *(f"| {fy} | {len(plan.members(fy))} |" for fy in years),
+            "",
+        ]
+    )
 
 
 # the sample ビジョン懇談会 opinions (synthetic, typed as a coordinator would): tools/samples/<plan id>/<FY>/

@@ -778,7 +778,7 @@ def format_problems(problems: list[Problem], templates: Path) -> list[str]:
         if p.row is not None and p.column is not None:
             out.append(msg["location"].format(sheet=p.sheet, row=p.row, column=p.column, message=p.message))
         elif p.row is not None:
-            out.append(msg["location"].format(sheet=p.sheet, row=p.row, column="", message=p.message).replace("  ", " "))
+            out.append(msg["location_row"].format(sheet=p.sheet, row=p.row, message=p.message))
         elif p.sheet is not None:
             out.append(msg["location_sheet"].format(sheet=p.sheet, message=p.message))
         else:
