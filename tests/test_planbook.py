@@ -77,7 +77,9 @@ def test_export_then_import_gives_the_same_plan(proj, capsys):
 def test_exported_workbook_is_readable_with_lists_and_frozen_headers(proj, capsys):
     wb = load_workbook(_export(proj, capsys))
     assert wb.sheetnames[:2] == ["記入方法", "計画"]
-    assert {"構成市町村", "柱", "小分野", "政策分野", "取組", "関係市町村", "事業費", "KPI", "改定"} <= set(wb.sheetnames)
+    assert {"構成市町村", "柱", "小分野", "政策分野", "取組", "関係市町村", "事業費", "KPI", "改定"} <= set(
+        wb.sheetnames
+    )
     ini = wb["取組"]
     head = [c.value for c in ini[1]]
     assert head[:5] == ["取組ID", "政策分野ID", "取組名", "前計画の取組ID", "取りまとめ役"]
@@ -96,7 +98,14 @@ def test_exported_workbook_is_readable_with_lists_and_frozen_headers(proj, capsy
     assert any("方向" in str(kh) and dv.type == "list" for dv in kpi.data_validations.dataValidation)
     assert wb["選択肢"].sheet_state == "hidden"
     amend = wb["改定"]
-    assert [c.value for c in amend[2]][:6] == ["2025-03-27-members", "2025-03-27", amend["C2"].value, amend["D2"].value, "市町村の加入", "432041"]
+    assert [c.value for c in amend[2]][:6] == [
+        "2025-03-27-members",
+        "2025-03-27",
+        amend["C2"].value,
+        amend["D2"].value,
+        "市町村の加入",
+        "432041",
+    ]
 
 
 # -- one defect per workbook: each is named with sheet, row and column, and nothing is written -----------------------
@@ -240,7 +249,18 @@ def test_dry_run_writes_nothing(proj, capsys):
     _cell(wb["取組"], "3.15.2", "取組名").value = "鉄道・バス交通の確保のための連携"
     wb.save(book)
     before = _snapshot(proj)
-    args = ["--root", str(proj), "plan", "import", str(book), "--id", PLAN_ID, "--from-fiscal-year", "2021", "--dry-run"]
+    args = [
+        "--root",
+        str(proj),
+        "plan",
+        "import",
+        str(book),
+        "--id",
+        PLAN_ID,
+        "--from-fiscal-year",
+        "2021",
+        "--dry-run",
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "取組名の変更：3.15.2「鉄道交通の確保のための連携」→「鉄道・バス交通の確保のための連携」" in out
@@ -261,11 +281,26 @@ def test_an_amendment_through_the_workbook_becomes_an_amendment_file(proj, capsy
     head = [c.value for c in ws[1]]
     code = _code("43599")
     for values in (
-        {"改定ID": "2025-10-01-join", "改定日": "2025-10-01", "件名": "架空町の加入（テスト）", "出典": "連携協約（テスト）",
-         "種類": "市町村の加入", "対象（市町村コード・取組ID・KPI ID）": code, "市町村名": "架空町", "加入日": "2025-10-01",
-         "参加する取組ID": "3.15.2、3.21.1"},
-        {"改定ID": "2025-10-01-join", "改定日": "2025-10-01", "件名": "架空町の加入（テスト）", "出典": "連携協約（テスト）",
-         "種類": "目標値の変更", "対象（市町村コード・取組ID・KPI ID）": "startups", "新しい目標値": 1250},
+        {
+            "改定ID": "2025-10-01-join",
+            "改定日": "2025-10-01",
+            "件名": "架空町の加入（テスト）",
+            "出典": "連携協約（テスト）",
+            "種類": "市町村の加入",
+            "対象（市町村コード・取組ID・KPI ID）": code,
+            "市町村名": "架空町",
+            "加入日": "2025-10-01",
+            "参加する取組ID": "3.15.2、3.21.1",
+        },
+        {
+            "改定ID": "2025-10-01-join",
+            "改定日": "2025-10-01",
+            "件名": "架空町の加入（テスト）",
+            "出典": "連携協約（テスト）",
+            "種類": "目標値の変更",
+            "対象（市町村コード・取組ID・KPI ID）": "startups",
+            "新しい目標値": 1250,
+        },
     ):
         ws.append([values.get(h) for h in head])
     wb.save(book)

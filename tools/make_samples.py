@@ -17,9 +17,9 @@ import argparse
 import os
 from pathlib import Path
 
+from vision_report.atomic import write_bytes
 from vision_report.config import load_settings
 from vision_report.plan import load_plan
-from vision_report.atomic import write_bytes
 from vision_report.samples import FAULTY, make_sample_set, next_plan_readme_section
 
 # Fixed modification times so that "newest file wins" is reproducible after a copy.
@@ -29,9 +29,7 @@ MTIME_BASE = 1_717_200_000  # 2024-06-01 09:00 JST
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="inputs", help="folder for <FY>/ (default: inputs)")
-    ap.add_argument(
-        "--years", type=int, nargs="+", default=[2021, 2022, 2023, 2024, 2025, 2026], help="fiscal years"
-    )
+    ap.add_argument("--years", type=int, nargs="+", default=[2021, 2022, 2023, 2024, 2025, 2026], help="fiscal years")
     ap.add_argument("--seed", type=int, default=20240301, help="random seed (same seed, same bytes)")
     ap.add_argument("--faulty-year", type=int, default=2024, help="the year with the deliberately faulty files")
     args = ap.parse_args(argv)

@@ -438,9 +438,7 @@ def make_sample_set(
         code, town = NON_MEMBER
         rows = synthetic_rows(plan, plan.basis_members[-1].code, last, random.Random(f"{seed}-nonmember"))
         written.append(
-            write_submission(
-                out / str(last) / f"{code}_{town}_{SYNTHETIC_MARK}.csv", rows, code=code, fiscal_year=last
-            )
+            write_submission(out / str(last) / f"{code}_{town}_{SYNTHETIC_MARK}.csv", rows, code=code, fiscal_year=last)
         )
     write_panel_opinions(plan, out, years)
     if readme:
@@ -458,7 +456,7 @@ def next_plan_readme_section(plan: Plan, years: list[int]) -> str:
             "",
             f"{span}のファイルは、次の計画 `plans/{plan.meta.id}/`（{plan.meta.title}、{plan.meta.revision}）の"
             "構成市町村・取組・KPIで作っています（計画そのものも合成データで、実在の計画ではありません）。",
-            f"この計画は `python tools/make_next_plan.py` が計画ワークブックを作り、`vision-report plan import` で"
+            "この計画は `python tools/make_next_plan.py` が計画ワークブックを作り、`vision-report plan import` で"
             "取り込んだものです。作り方は上と同じですが、わざと誤りを入れたファイルはありません。",
             "",
             "| 年度 | 市町村数 |",

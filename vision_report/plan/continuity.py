@@ -17,11 +17,7 @@ from .models import Plan
 
 def carried_kpis(new: Plan, old: Plan) -> dict[str, str]:
     """new KPI id -> old KPI id for the KPIs whose series continues across the boundary."""
-    return {
-        k.id: k.predecessor
-        for k in new.kpis
-        if k.predecessor and not k.new_series and old.has_kpi(k.predecessor)
-    }
+    return {k.id: k.predecessor for k in new.kpis if k.predecessor and not k.new_series and old.has_kpi(k.predecessor)}
 
 
 def new_series_kpis(new: Plan, old: Plan) -> list[tuple[str, str]]:

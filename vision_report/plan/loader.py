@@ -244,7 +244,9 @@ class _Loader:
                 kid = str((t or {}).get("kpi") or "")
                 try:
                     revisions.append(
-                        TargetRevision(kpi=kid, target=float(t["target"]), target_label=_text_or_none(t.get("target_label")))
+                        TargetRevision(
+                            kpi=kid, target=float(t["target"]), target_label=_text_or_none(t.get("target_label"))
+                        )
                     )
                 except (KeyError, TypeError, ValueError):
                     self.problem(f"{rel} 目標値の変更 {kid}", "kpi と target（数値）を書いてください")

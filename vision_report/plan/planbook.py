@@ -63,25 +63,17 @@ def plan_changes(previous: Plan | None, new: Plan, templates: Path) -> list[str]
     old_k = {k.id: k for k in previous.kpis}
     matched = set()
     for k in new.kpis:
-        before = old_k.get(k.predecessor or k.id)
-        if before is None:
+        was = old_k.get(k.predecessor or k.id)
+        if was is None:
             out.append(d["kpi_added"].format(id=k.id, name=k.name))
             continue
-        matched.add(before.id)
+        matched.add(was.id)
         if k.new_series:
             out.append(d["kpi_new_series"].format(id=k.id, name=k.name))
         what = [
-            d["kpi_field"].format(field=label, old=_fmt(getattr(before, attr)), new=_fmt(getattr(k, attr)))
-            for attr, label in (
-                ("id", "ID"),
-                ("name", "名称"),
-                ("unit", "単位"),
-                ("baseline", "現状値"),
-                ("baseline_year", "現状値の年度"),
-                ("target", "目標値"),
-                ("direction", "方向"),
-            )
-            if getattr(before, attr) != getattr(k, attr)
+            d["kpi_field"].format(field=label, old=_fmt(getattr(was, attr)), new=_fmt(getattr(k, attr)))
+            for attr, label in d["kpi_fields"].items()
+            if getattr(was, attr) != getattr(k, attr)
         ]
         if what:
             out.append(d["kpi_changed"].format(id=k.id, name=k.name, what="、".join(what)))
@@ -127,14 +119,11 @@ def import_plan(
     )
     previous = load_plan(previous_range.plan_dir) if previous_range else None
     same = target / "plan.yaml"
-    if same.is_file():  # re-import of a plan (an amendment): compare with what it was
-        compare_with = load_plan(target)
-    else:
-        compare_with = previous
+    compare_with = load_plan(target) if same.is_file() else previous  # re-import (an amendment): what it was
     others = [(_rel(r.plan_dir, settings.root), r.first_fiscal_year, r.last_fiscal_year) for r in ranges]
     files, problems = read_plan_workbook(file, templates, plan_id, from_fiscal_year, previous, others)
     lines: list[str] = []
-    plan = None
+    plan: Plan | None = None
     if not problems:
         plan, loader_problems = check_built(files, settings.root)
         problems = [Problem(None, None, None, msg["loader"].format(message=p)) for p in loader_problems]
@@ -151,7 +140,11 @@ def import_plan(
     register_in_config(settings.root / CONFIG_REL, plan_rel, from_fiscal_year, plan.meta.last_fiscal_year)
     lines.append(
         msg["written"].format(
-            id=plan_id, path=plan_rel, config=CONFIG_REL.as_posix(), first=from_fiscal_year, last=plan.meta.last_fiscal_year
+            id=plan_id,
+            path=plan_rel,
+            config=CONFIG_REL.as_posix(),
+            first=from_fiscal_year,
+            last=plan.meta.last_fiscal_year,
         )
     )
     return 0, lines

@@ -108,11 +108,11 @@ class _Reader:
                     header[k] = head.index(label)
                 elif k in required:
                     self.problem(title, 1, None, "missing_column", column=label)
-        rows = [
-            (n, list(r)) for n, r in enumerate(all_rows[1:], start=2) if any(v not in (None, "") for v in r)
-        ]
-        return _Sheet(title, header, dict(columns or {}), rows) if columns is not None else _Sheet(
-            title, {h: i for i, h in enumerate(head)}, {}, rows
+        rows = [(n, list(r)) for n, r in enumerate(all_rows[1:], start=2) if any(v not in (None, "") for v in r)]
+        return (
+            _Sheet(title, header, dict(columns or {}), rows)
+            if columns is not None
+            else _Sheet(title, {h: i for i, h in enumerate(head)}, {}, rows)
         )
 
     # -- cell readers ------------------------------------------------------------------------------------------
@@ -210,7 +210,12 @@ def _quoted_ids(text: str) -> str:
 
 
 def read_plan_workbook(
-    path: Path, templates: Path, plan_id: str, from_fiscal_year: int, previous: Plan | None, others: list[tuple[str, int | None, int | None]]
+    path: Path,
+    templates: Path,
+    plan_id: str,
+    from_fiscal_year: int,
+    previous: Plan | None,
+    others: list[tuple[str, int | None, int | None]],
 ) -> tuple[dict[str, str], list[Problem]]:
     """The plan folder's files (relative path -> text) built from the workbook, and every problem found.
 
@@ -240,14 +245,22 @@ def read_plan_workbook(
     def meta_text(key: str, required: bool = False) -> str | None:
         v = _s(meta.get(key))
         if v is None and required:
-            r.problems.append(Problem(psh.title, meta_rows.get(key), value_col, f"{lab['plan_fields'][key]}: {msg['required']}"))
+            r.problems.append(
+                Problem(psh.title, meta_rows.get(key), value_col, f"{lab['plan_fields'][key]}: {msg['required']}")
+            )
         return v
 
     def meta_year(key: str) -> int | None:
         v = _s(meta.get(key))
         if v is None or not re.fullmatch(r"\d{4}", v):
             r.problems.append(
-                Problem(psh.title, meta_rows.get(key), value_col, f"{lab['plan_fields'][key]}: " + (msg["required"] if v is None else msg["not_year"].format(value=v)))
+                Problem(
+                    psh.title,
+                    meta_rows.get(key),
+                    value_col,
+                    f"{lab['plan_fields'][key]}: "
+                    + (msg["required"] if v is None else msg["not_year"].format(value=v)),
+                )
             )
             return None
         return int(v)
@@ -259,21 +272,41 @@ def read_plan_workbook(
     years: tuple[int, ...] = ()
     if first is not None and last is not None:
         if last < first:
-            r.problems.append(Problem(psh.title, meta_rows.get("last_fiscal_year"), value_col, msg["period_order"].format(first=first, last=last)))
+            r.problems.append(
+                Problem(
+                    psh.title,
+                    meta_rows.get("last_fiscal_year"),
+                    value_col,
+                    msg["period_order"].format(first=first, last=last),
+                )
+            )
         else:
             years = tuple(range(first, last + 1))
             if not first <= from_fiscal_year <= last:
                 r.problems.append(
-                    Problem(psh.title, meta_rows.get("first_fiscal_year"), value_col, msg["from_outside"].format(fy=from_fiscal_year, first=first, last=last))
+                    Problem(
+                        psh.title,
+                        meta_rows.get("first_fiscal_year"),
+                        value_col,
+                        msg["from_outside"].format(fy=from_fiscal_year, first=first, last=last),
+                    )
                 )
             for label, o_first, o_last in others:
                 lo = max(from_fiscal_year, o_first if o_first is not None else -(10**9))
                 hi = min(last, o_last if o_last is not None else 10**9)
                 if lo <= hi:
                     r.problems.append(
-                        Problem(psh.title, meta_rows.get("first_fiscal_year"), value_col, msg["overlap"].format(
-                            first=from_fiscal_year, last=last, plan=label,
-                            other=f"{o_first or ''}〜{o_last or ''}年度"))
+                        Problem(
+                            psh.title,
+                            meta_rows.get("first_fiscal_year"),
+                            value_col,
+                            msg["overlap"].format(
+                                first=from_fiscal_year,
+                                last=last,
+                                plan=label,
+                                other=f"{o_first or ''}〜{o_last or ''}年度",
+                            ),
+                        )
                     )
 
     # 構成市町村
@@ -312,7 +345,9 @@ def read_plan_workbook(
                 )
     core = meta_text("core_municipality")
     if core is not None and members and core not in code_row:
-        r.problems.append(Problem(psh.title, meta_rows.get("core_municipality"), value_col, msg["core_not_member"].format(value=core)))
+        r.problems.append(
+            Problem(psh.title, meta_rows.get("core_municipality"), value_col, msg["core_not_member"].format(value=core))
+        )
 
     def member_in_period(code: str) -> bool:
         fy_first, fy_last = membership_years.get(code, (None, None))
@@ -331,7 +366,13 @@ def read_plan_workbook(
             r.unique(sh, n, "id", None if pid is None else str(pid), seen)
             name = r.text(sh, n, v, "name", required=True)
             if pid is not None:
-                pillars[pid] = {"id": pid, "name": name, "direction": r.text(sh, n, v, "direction"), "source_line": r.integer(sh, n, v, "source_line"), "areas": []}
+                pillars[pid] = {
+                    "id": pid,
+                    "name": name,
+                    "direction": r.text(sh, n, v, "direction"),
+                    "source_line": r.integer(sh, n, v, "source_line"),
+                    "areas": [],
+                }
 
     # 小分野
     subfields: list[dict[str, Any]] = []
@@ -349,7 +390,15 @@ def read_plan_workbook(
             rng = r.text(sh, n, v, "areas", required=True)
             if sid and pid is not None and letter:
                 letters[(pid, letter)] = sid
-                subfields.append({"id": sid, "pillar": pid, "letter": letter, "name": r.text(sh, n, v, "name", required=True), "areas": rng})
+                subfields.append(
+                    {
+                        "id": sid,
+                        "pillar": pid,
+                        "letter": letter,
+                        "name": r.text(sh, n, v, "name", required=True),
+                        "areas": rng,
+                    }
+                )
 
     # 政策分野
     areas: dict[str, dict[str, Any]] = {}
@@ -390,7 +439,15 @@ def read_plan_workbook(
                 )
                 if val is not None
             }
-            area = {"id": aid, "name": name, "subfield": letter, "direction": r.text(sh, n, v, "direction"), "agreement": agreement or None, "source_line": r.integer(sh, n, v, "source_line"), "initiatives": []}
+            area: dict[str, Any] = {
+                "id": aid,
+                "name": name,
+                "subfield": letter,
+                "direction": r.text(sh, n, v, "direction"),
+                "agreement": agreement or None,
+                "source_line": r.integer(sh, n, v, "source_line"),
+                "initiatives": [],
+            }
             areas[aid] = area
             pillars[pid]["areas"].append(area)
 
@@ -430,14 +487,17 @@ def read_plan_workbook(
             if lead is not None and lead not in code_row and lead not in name_to_code:
                 r.problem(sh, n, "lead", "unknown_member", value=lead)
             schedule = r.text(sh, n, v, "schedule")
-            item = {
+            item: dict[str, Any] = {
                 "id": iid,
                 "name": name,
                 "predecessor": pred,
                 "lead": lead,
                 "participants": [],
                 "description": r.text(sh, n, v, "description"),
-                "roles": {"kumamoto": r.text(sh, n, v, "role_kumamoto"), "neighbours": r.text(sh, n, v, "role_neighbours")},
+                "roles": {
+                    "kumamoto": r.text(sh, n, v, "role_kumamoto"),
+                    "neighbours": r.text(sh, n, v, "role_neighbours"),
+                },
                 "cost_sharing": r.text(sh, n, v, "cost_sharing"),
                 "schedule": [x.strip() for x in schedule.splitlines() if x.strip()] if schedule else [],
                 "budget": {},
@@ -476,7 +536,9 @@ def read_plan_workbook(
                 if iid is None:
                     continue
                 if iid in seen:
-                    r.problems.append(Problem(sh.title, n, pc["id"], msg["duplicate"].format(value=iid, first=seen[iid])))
+                    r.problems.append(
+                        Problem(sh.title, n, pc["id"], msg["duplicate"].format(value=iid, first=seen[iid]))
+                    )
                     continue
                 seen[iid] = n
                 if iid not in initiatives:
@@ -493,8 +555,17 @@ def read_plan_workbook(
                         continue
                     if not member_in_period(code):
                         r.problems.append(
-                            Problem(sh.title, n, head, msg["not_member_in_period"].format(
-                                name=head, code=code, first=max(from_fiscal_year, years[0]) if years else "", last=years[-1] if years else ""))
+                            Problem(
+                                sh.title,
+                                n,
+                                head,
+                                msg["not_member_in_period"].format(
+                                    name=head,
+                                    code=code,
+                                    first=max(from_fiscal_year, years[0]) if years else "",
+                                    last=years[-1] if years else "",
+                                ),
+                            )
                         )
                     codes.append(code)
                 initiatives[iid]["participants"] = codes
@@ -528,7 +599,9 @@ def read_plan_workbook(
                 if iid is None:
                     continue
                 if iid in seen:
-                    r.problems.append(Problem(sh.title, n, bc["id"], msg["duplicate"].format(value=iid, first=seen[iid])))
+                    r.problems.append(
+                        Problem(sh.title, n, bc["id"], msg["duplicate"].format(value=iid, first=seen[iid]))
+                    )
                     continue
                 seen[iid] = n
                 if iid not in initiatives:
@@ -536,16 +609,16 @@ def read_plan_workbook(
                     continue
                 budget: dict[str, Any] = {}
 
-                def value(raw: Any, column: str) -> Any:
+                def value(raw: Any, column: str, n: int = n, sheet: str = sh.title) -> Any:
                     if raw is None or (isinstance(raw, str) and not raw.strip()):
                         return None
                     if isinstance(raw, str) and raw.strip() == ch["undecided"]:
                         return ch["undecided"]
                     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer():
                         if raw < 0:
-                            r.problems.append(Problem(sh.title, n, column, msg["negative"].format(value=raw)))
+                            r.problems.append(Problem(sheet, n, column, msg["negative"].format(value=raw)))
                         return int(raw)
-                    r.problems.append(Problem(sh.title, n, column, msg["bad_budget"].format(value=raw)))
+                    r.problems.append(Problem(sheet, n, column, msg["bad_budget"].format(value=raw)))
                     return None
 
                 for i, y in sorted(year_cols.items(), key=lambda t: t[1]):
@@ -554,13 +627,29 @@ def read_plan_workbook(
                 total = value(v[total_col] if total_col is not None and total_col < len(v) else None, bc["total"])
                 budget["total"] = total
                 printed = [x for k, x in budget.items() if k != "total"]
-                if isinstance(total, int) and printed and all(isinstance(x, int) for x in printed) and sum(printed) != total:
-                    r.problems.append(Problem(sh.title, n, bc["total"], msg["total_mismatch"].format(total=f"{total:,}", sum=f"{sum(printed):,}")))
+                if (
+                    isinstance(total, int)
+                    and printed
+                    and all(isinstance(x, int) for x in printed)
+                    and sum(printed) != total
+                ):
+                    r.problems.append(
+                        Problem(
+                            sh.title,
+                            n,
+                            bc["total"],
+                            msg["total_mismatch"].format(total=f"{total:,}", sum=f"{sum(printed):,}"),
+                        )
+                    )
                 initiatives[iid]["budget"] = budget
 
     # KPI
     kpis: list[dict[str, Any]] = []
-    sh = r.sheet("kpis", cols["kpis"], ("id", "name", "measures", "unit", "baseline", "baseline_year", "target", "direction", "reporters"))
+    sh = r.sheet(
+        "kpis",
+        cols["kpis"],
+        ("id", "name", "measures", "unit", "baseline", "baseline_year", "target", "direction", "reporters"),
+    )
     nodes = {str(p) for p in pillars} | set(areas) | {s["id"] for s in subfields}
     prev_kpis = {k.id for k in previous.kpis} if previous else set()
     if sh is not None:
@@ -590,7 +679,12 @@ def read_plan_workbook(
                         reporters.append(code)
             baseline = r.number(sh, n, v, "baseline", "missing_baseline")
             target = r.number(sh, n, v, "target", "missing_target")
-            if baseline is not None and target is not None and baseline == target and directions.get(d or "") in ("increase", "decrease"):
+            if (
+                baseline is not None
+                and target is not None
+                and baseline == target
+                and directions.get(d or "") in ("increase", "decrease")
+            ):
                 r.problem(sh, n, "target", "same_baseline_target")
             pred = r.text(sh, n, v, "predecessor")
             if pred is not None:
@@ -634,18 +728,28 @@ def read_plan_workbook(
             kind = kinds.get(kind_label or "")
             if kind_label is not None and kind is None:
                 r.problem(sh, n, "kind", "bad_kind", value=kind_label, choices="・".join(kinds))
-            target = r.text(sh, n, v, "target", required=True)
+            obj = r.text(sh, n, v, "target", required=True)
             if aid is None or day is None:
                 continue
-            a = amendments.setdefault(aid, {"id": aid, "date": day, "title": title, "source": source, "members_added": [], "targets_revised": []})
-            if kind == "member_added" and target is not None:
-                if not check_digit_ok(target):
-                    r.problem(sh, n, "target", "bad_code", value=target)
+            a = amendments.setdefault(
+                aid,
+                {"id": aid, "date": day, "title": title, "source": source, "members_added": [], "targets_revised": []},
+            )
+            if kind == "member_added" and obj is not None:
+                if not check_digit_ok(obj):
+                    r.problem(sh, n, "target", "bad_code", value=obj)
                     continue
-                if target in code_row:
-                    r.problem(sh, n, "target", "duplicate", value=target, first=f"{lab['sheets']['members']} {code_row[target]}")
+                if obj in code_row:
+                    r.problem(
+                        sh,
+                        n,
+                        "target",
+                        "duplicate",
+                        value=obj,
+                        first=f"{lab['sheets']['members']} {code_row[obj]}",
+                    )
                     continue
-                r.unique(sh, n, "target", target, added_codes)
+                r.unique(sh, n, "target", obj, added_codes)
                 joined = r.day(sh, n, v, "joined", required=True)
                 inits = [x for x in SPLIT.split(r.text(sh, n, v, "initiatives") or "") if x]
                 for x in inits:
@@ -653,7 +757,7 @@ def read_plan_workbook(
                         r.problem(sh, n, "initiatives", "unknown_initiative", value=x)
                 fy_first = r.year(sh, n, v, "first_fiscal_year")
                 entry: dict[str, Any] = {
-                    "code": target,
+                    "code": obj,
                     "name": r.text(sh, n, v, "name", required=True),
                     "joined": joined,
                     "population": r.integer(sh, n, v, "population"),
@@ -662,13 +766,13 @@ def read_plan_workbook(
                     entry["first_fiscal_year"] = fy_first
                 entry["initiatives"] = inits
                 a["members_added"].append(entry)
-            elif kind == "target_revised" and target is not None:
-                if target not in kpi_ids:
-                    r.problem(sh, n, "target", "unknown_node", value=target)
+            elif kind == "target_revised" and obj is not None:
+                if obj not in kpi_ids:
+                    r.problem(sh, n, "target", "unknown_node", value=obj)
                     continue
-                value = r.number(sh, n, v, "value", "missing_target")
-                if value is not None:
-                    rev: dict[str, Any] = {"kpi": target, "target": _num(value)}
+                new_target = r.number(sh, n, v, "value", "missing_target")
+                if new_target is not None:
+                    rev: dict[str, Any] = {"kpi": obj, "target": _num(new_target)}
                     label = r.text(sh, n, v, "value_label")
                     if label:
                         rev["target_label"] = label
@@ -696,12 +800,20 @@ def _files(
 ) -> dict[str, str]:
     t = {k: _s(v) for k, v in meta.items()}
     head = "# vision-report plan import で計画ワークブックから作成。直すときはワークブックを直して取り込み直す。\n"
-    plan: dict[str, Any] = {"id": plan_id, "title": t.get("title"), "alliance": t.get("alliance"), "revision": t.get("revision")}
+    plan: dict[str, Any] = {
+        "id": plan_id,
+        "title": t.get("title"),
+        "alliance": t.get("alliance"),
+        "revision": t.get("revision"),
+    }
     if t.get("published"):
         plan["published"] = t["published"]
     if t.get("description"):
         plan["description"] = t["description"]
-    plan["period"] = {"first_fiscal_year": years[0] if years else None, "last_fiscal_year": years[-1] if years else None}
+    plan["period"] = {
+        "first_fiscal_year": years[0] if years else None,
+        "last_fiscal_year": years[-1] if years else None,
+    }
     if t.get("period_note"):
         plan["period"]["note"] = t["period_note"]
     plan["core_municipality"] = t.get("core_municipality")
@@ -726,7 +838,12 @@ def _files(
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["code", "name", "population", "households", "area_km2", "joined", "left", "first_fiscal_year"])
     for m in members:
-        w.writerow(["" if m[k] is None else m[k] for k in ("code", "name", "population", "households", "area_km2", "joined", "left", "first_fiscal_year")])
+        w.writerow(
+            [
+                "" if m[k] is None else m[k]
+                for k in ("code", "name", "population", "households", "area_km2", "joined", "left", "first_fiscal_year")
+            ]
+        )
     files["municipalities.csv"] = buf.getvalue()
 
     for pid, p in pillars.items():
@@ -741,7 +858,10 @@ def _files(
                 area["agreement"] = a["agreement"]
             if a["source_line"] is not None:
                 area["source_line"] = a["source_line"]
-            area["initiatives"] = [{k: v for k, v in i.items() if v not in (None, [], {}) or k in ("participants", "budget")} for i in a["initiatives"]]
+            area["initiatives"] = [
+                {k: v for k, v in i.items() if v not in (None, [], {}) or k in ("participants", "budget")}
+                for i in a["initiatives"]
+            ]
             for i in area["initiatives"]:
                 roles = {k: v for k, v in (i.get("roles") or {}).items() if v}
                 if roles:
@@ -757,9 +877,7 @@ def _files(
         doc["areas"] = out_areas
         files[f"pillars/{pid}.yaml"] = head + _dump(doc)
 
-    files["kpis.yaml"] = head + _dump(
-        {"kpis": [{k: v for k, v in x.items() if v not in (None, False)} for x in kpis]}
-    )
+    files["kpis.yaml"] = head + _dump({"kpis": [{k: v for k, v in x.items() if v not in (None, False)} for x in kpis]})
     for aid, a in amendments.items():
         doc = {"id": aid, "date": a["date"], "title": a["title"], "source": a["source"]}
         if a["members_added"]:

@@ -7,6 +7,7 @@ the importer (planbook_import.py) which column is which.
 from __future__ import annotations
 
 import io
+import math
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,7 @@ def _header(ws: Worksheet, headers: list[str], widths: list[int]) -> None:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        ws.column_dimensions[get_column_letter(col)].width = max(w, min(len(h) * 2 + 2, 24))
+        ws.column_dimensions[get_column_letter(col)].width = max(w, min(_display_len(h) + 2, 34))
     ws.freeze_panes = "A2"
 
 
@@ -96,6 +97,26 @@ def _wrap(ws: Worksheet) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if isinstance(cell.value, str):
                 cell.number_format = "@"
+
+
+def _row_heights(ws: Worksheet, first_row: int = 2) -> None:
+    """Explicit row heights for wrapped text (spreadsheet programs do not all grow rows on opening): a line per
+    paragraph and per column width's worth of full-width characters."""
+    widths = {col: (ws.column_dimensions[get_column_letter(col)].width or 10) for col in range(1, ws.max_column + 1)}
+    for row in ws.iter_rows(min_row=first_row):
+        lines = 1
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value:
+                per_line = max(int(widths[cell.column] / 2) - 1, 1)
+                n = sum(max(math.ceil(_display_len(p) / 2 / per_line), 1) for p in cell.value.split("\n"))
+                lines = max(lines, n)
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = min(15 * lines + 3, 409)
+
+
+def _display_len(text: str) -> int:
+    """Width in half-width units: full-width (CJK) characters count 2."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def _width(key: str, widths: dict[str, int]) -> int:
@@ -114,9 +135,18 @@ def _list_validation(ws: Worksheet, ref: str, col: int, first_row: int = 2) -> N
 
 def _table(ws: Worksheet, columns: dict[str, str], rows: list[dict[str, Any]], widths: dict[str, int]) -> list[str]:
     keys = list(columns)
-    _header(ws, [columns[k] for k in keys], [_width("direction_text" if k == "direction" and "pillar" not in columns else k, widths) for k in keys])
+    _header(
+        ws,
+        [columns[k] for k in keys],
+        [_width("direction_text" if k == "direction" and "pillar" not in columns else k, widths) for k in keys],
+    )
     for r in rows:
         ws.append([r.get(k) for k in keys])
+    for col, k in enumerate(keys, start=1):  # an id or code column as wide as its longest value
+        if k not in TEXT_KEYS:
+            longest = max((_display_len(str(r.get(k))) for r in rows if r.get(k) is not None), default=0)
+            letter = get_column_letter(col)
+            ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, min(longest + 2, 40))
     _wrap(ws)
     return keys
 
@@ -167,7 +197,7 @@ def build_workbook(plan: Plan, templates: Path, plan_dir: Path | None = None) ->
     # 計画
     ws = wb.create_sheet(sheets["plan"], 1)
     totals = raw.get("municipality_totals") or {}
-    values = {
+    meta_values: dict[str, Any] = {
         "id": m.id,
         "title": m.title,
         "alliance": m.alliance,
@@ -191,7 +221,7 @@ def build_workbook(plan: Plan, templates: Path, plan_dir: Path | None = None) ->
     }
     _header(ws, [lab["plan_header"]["key"], lab["plan_header"]["value"]], [30, 100])
     for key, label in lab["plan_fields"].items():
-        ws.append([label, values.get(key)])
+        ws.append([label, meta_values.get(key)])
     _wrap(ws)
 
     # 構成市町村 (the members the plan itself lists)
@@ -199,8 +229,9 @@ def build_workbook(plan: Plan, templates: Path, plan_dir: Path | None = None) ->
     rows = []
     for x in base:
         ms = plan.membership(x.code)
-        derived_first = ms.first_fiscal_year is not None and ms.joined is not None
-        explicit = ms.first_fiscal_year if not (derived_first and ms.first_fiscal_year == first_fiscal_year_after(ms.joined)) else None  # type: ignore[arg-type]
+        # the reporting start only when it is not the one the join date gives
+        derived = ms.joined is not None and ms.first_fiscal_year == first_fiscal_year_after(ms.joined)
+        explicit = None if derived else ms.first_fiscal_year
         rows.append(
             {
                 "code": x.code,
@@ -228,7 +259,13 @@ def build_workbook(plan: Plan, templates: Path, plan_dir: Path | None = None) ->
         ws,
         cols["subfields"],
         [
-            {"id": s.id, "pillar": s.pillar, "letter": s.letter, "name": s.name, "areas": f"{s.area_ids[0]}-{s.area_ids[-1]}"}
+            {
+                "id": s.id,
+                "pillar": s.pillar,
+                "letter": s.letter,
+                "name": s.name,
+                "areas": f"{s.area_ids[0]}-{s.area_ids[-1]}",
+            }
             for s in plan.subfields
         ],
         widths,
@@ -295,12 +332,17 @@ def build_workbook(plan: Plan, templates: Path, plan_dir: Path | None = None) ->
     added = {(c, i) for a in plan.amendments for mem in a.members_added for i in mem.initiatives for c in [mem.code]}
     for i in plan.initiatives:
         ws.append(
-            [i.id, i.name, *(ch["mark"] if x.code in i.participants and (x.code, i.id) not in added else None for x in base)]
+            [
+                i.id,
+                i.name,
+                *(ch["mark"] if x.code in i.participants and (x.code, i.id) not in added else None for x in base),
+            ]
         )
     for row in ws.iter_rows(min_row=2):
         for cell in row[2:]:
             cell.alignment = Alignment(horizontal="center", vertical="center")
-        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+        row[0].alignment = Alignment(vertical="center")
+        row[1].alignment = Alignment(wrap_text=True, vertical="center")
     for c in range(3, len(headers) + 1):
         ws.cell(row=1, column=c).alignment = Alignment(text_rotation=255, horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 60
@@ -399,16 +441,50 @@ def build_workbook(plan: Plan, templates: Path, plan_dir: Path | None = None) ->
         for t in a.targets_revised:
             rows.append(
                 common
-                | {"kind": kinds["target_revised"], "target": t.kpi, "value": _num(t.target), "value_label": t.target_label}
+                | {
+                    "kind": kinds["target_revised"],
+                    "target": t.kpi,
+                    "value": _num(t.target),
+                    "value_label": t.target_label,
+                }
             )
     keys = _table(ws, cols["amendments"], rows, widths)
     _list_validation(ws, refs["kinds"], keys.index("kind") + 1)
 
-    order = [sheets[k] for k in ("guide", "plan", "members", "pillars", "subfields", "areas", "initiatives",
-                                 "participants", "budgets", "kpis", "amendments", "lists")]
+    order = [
+        sheets[k]
+        for k in (
+            "guide",
+            "plan",
+            "members",
+            "pillars",
+            "subfields",
+            "areas",
+            "initiatives",
+            "participants",
+            "budgets",
+            "kpis",
+            "amendments",
+            "lists",
+        )
+    ]
     wb._sheets = [wb[n] for n in order]  # noqa: SLF001 - openpyxl has no public reorder
+    wide = {sheets["initiatives"], sheets["areas"], sheets["kpis"], sheets["amendments"]}
     for w in wb.worksheets:
         w.sheet_view.zoomScale = 90
+        _row_heights(w, 2 if w.title == sheets["participants"] else 1)
+        # printed (or made into PDF): landscape A4, the header row (and the id columns) on every page; the narrow
+        # sheets as wide as the page, the wide text sheets across pages at a readable size
+        w.page_setup.orientation = "landscape"
+        w.page_setup.paperSize = w.PAPERSIZE_A4
+        if w.title not in wide:
+            w.sheet_properties.pageSetUpPr.fitToPage = True
+            w.page_setup.fitToWidth = 1
+            w.page_setup.fitToHeight = 0
+        if w.title != sheets["guide"]:
+            w.print_title_rows = "1:1"
+        if w.title in wide:
+            w.print_title_cols = "A:A"
     return wb
 
 
