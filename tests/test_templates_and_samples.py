@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from vision_report.config import load_settings
+from vision_report.plan import load_plan
 from vision_report.samples import (
     FAULTY,
     NON_MEMBER,
@@ -19,7 +21,9 @@ from vision_report.samples import (
     STYLES,
     SYNTHETIC_NOTE,
     format_number,
+    make_demo_inputs,
     make_sample_set,
+    plans_of_years,
     style_of,
     synthetic_rows,
     write_submission,
@@ -399,8 +403,12 @@ def test_formats_vary_by_member(plan):
     assert len(STYLES[0]) == 5  # (encoding, headers, number_style, newline, money_unit): bench/make_scaled.py
 
 
-def test_committed_samples_are_the_generators_output(tmp_path, plan):
-    made = make_sample_set(plan, tmp_path, YEARS, faulty_year=FAULTY_YEAR)
+def test_committed_samples_are_the_generators_output(tmp_path):
+    """inputs/ is tools/make_samples.py's output: FY2021–2025 with the vision, FY2026 with the synthetic next plan."""
+    settings = load_settings(ROOT)
+    groups = [(load_plan(d), ys) for d, ys in plans_of_years(settings, [*YEARS, 2026]).items()]
+    assert [len(ys) for _p, ys in groups] == [len(YEARS), 1]
+    made, _later = make_demo_inputs(groups, tmp_path, 20240301, FAULTY_YEAR)
     committed = sorted(p.relative_to(ROOT / "inputs") for p in (ROOT / "inputs").rglob("*") if p.is_file())
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     panel = [p for p in generated if p.name == "懇談会意見.md"]

@@ -17,13 +17,14 @@ import argparse
 import os
 from pathlib import Path
 
-from vision_report.atomic import write_bytes
 from vision_report.config import load_settings
 from vision_report.plan import load_plan
-from vision_report.samples import FAULTY, make_sample_set, next_plan_readme_section
+from vision_report.samples import FAULTY, make_demo_inputs, plans_of_years
 
 # Fixed modification times so that "newest file wins" is reproducible after a copy.
 MTIME_BASE = 1_717_200_000  # 2024-06-01 09:00 JST
+MTIME_BASE_FISCAL_YEAR = 2023  # MTIME_BASE is the June after this fiscal year
+YEAR_SECONDS = 365 * 24 * 3600
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,23 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     settings = load_settings()
     out = Path(args.out)
-    by_plan: dict[Path, list[int]] = {}
-    for fy in sorted(set(args.years)):
-        by_plan.setdefault(settings.plan_dir_for(fy), []).append(fy)
-    paths: list[Path] = []
-    later: list[str] = []
-    for plan_dir, years in by_plan.items():
-        plan = load_plan(plan_dir)
-        if args.faulty_year in years:  # the plan of the faulty year writes the README's main part
-            paths += make_sample_set(plan, out, years, args.seed, faulty_year=args.faulty_year)
-        else:
-            paths += make_sample_set(plan, out, years, args.seed, with_faulty=False, readme=False)
-            later.append(next_plan_readme_section(plan, years))
-    if later:
-        readme = out / "README.md"
-        write_bytes(readme, (readme.read_text(encoding="utf-8") + "\n" + "\n".join(later)).encode("utf-8"))
+    groups = [(load_plan(d), ys) for d, ys in plans_of_years(settings, args.years).items()]
+    paths, later_paths = make_demo_inputs(groups, out, args.seed, args.faulty_year)
     for p in paths:
-        os.utime(p, (MTIME_BASE, MTIME_BASE))
+        # a later plan's year: received on June 1 of the next year (within the deadline, as for the demo years)
+        t = (
+            MTIME_BASE
+            if p not in later_paths
+            else MTIME_BASE + (later_paths[p] - MTIME_BASE_FISCAL_YEAR) * YEAR_SECONDS
+        )
+        os.utime(p, (t, t))
     panel = [out / str(fy) / settings.evaluation.panel_opinions_file for fy in set(args.years)]
     for p in panel:  # the sample ビジョン懇談会 opinions (tools/samples/), copied by make_sample_set
         if p.is_file():

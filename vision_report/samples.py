@@ -446,6 +446,37 @@ def make_sample_set(
     return written
 
 
+def plans_of_years(settings, years: list[int]) -> dict[Path, list[int]]:
+    """Plan folder -> the fiscal years (ascending) config plans: gives it, for the years asked."""
+    out: dict[Path, list[int]] = {}
+    for fy in sorted(set(years)):
+        out.setdefault(settings.plan_dir_for(fy), []).append(fy)
+    return out
+
+
+def make_demo_inputs(
+    groups: list[tuple[Plan, list[int]]], out: Path, seed: int, faulty_year: int
+) -> tuple[list[Path], dict[Path, int]]:
+    """The demo set over several plans (``groups``: each plan with its years): the plan of ``faulty_year`` makes its
+    years as :func:`make_sample_set` always did (faulty files, README); a later plan's years have no faulty files and
+    a README section of their own. Returns (files written, {file of a later plan's year: its fiscal year})."""
+    paths: list[Path] = []
+    later: list[str] = []
+    later_paths: dict[Path, int] = {}
+    for plan, years in groups:
+        if faulty_year in years:
+            paths += make_sample_set(plan, out, years, seed, faulty_year=faulty_year)
+        else:
+            made = make_sample_set(plan, out, years, seed, with_faulty=False, readme=False)
+            later_paths.update({p: int(p.parent.name) for p in made})
+            paths += made
+            later.append(next_plan_readme_section(plan, years))
+    if later:
+        readme = out / "README.md"
+        write_bytes(readme, (readme.read_text(encoding="utf-8") + "\n" + "\n".join(later)).encode("utf-8"))
+    return paths, later_paths
+
+
 def next_plan_readme_section(plan: Plan, years: list[int]) -> str:
     """The part of inputs/README.md on the years of a later plan (e.g. the synthetic next vision)."""
     first, last = min(years), max(years)

@@ -99,6 +99,8 @@ def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, col
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=6, loc="best", frameon=False)
         ax.margins(x=0.15, y=0.25)
+        if len(xs) < 2 and len(years) > 1:  # one point (a new KPI, a new series) on a longer axis: show every year
+            ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
     fig.tight_layout()
     return _png(fig)
 

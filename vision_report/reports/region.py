@@ -446,7 +446,8 @@ def add_pillar(doc, data: ReportData, pillar) -> None:
         if k.measures == str(pillar.id) or k.measures in pillar.subfield_ids or k.measures in pillar.area_ids
     ]
     add_kpi_table(doc, data, kpis)
-    caption = data.phrase("kpi_trend_caption", id=pillar.id, first=plan.meta.first_fiscal_year, fy=data.fiscal_year)
+    first = min([plan.meta.first_fiscal_year, *data.years()])  # earlier when a previous plan's years are carried
+    caption = data.phrase("kpi_trend_caption", id=pillar.id, first=first, fy=data.fiscal_year)
     add_trend(doc, data, kpis, caption)
     doc.add_heading(data.heading("pillar_initiatives"), level=2)
     share_line(doc, data, "pillar", str(pillar.id))
