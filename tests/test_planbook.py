@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 
 from vision_report.cli import main
-from vision_report.compute import compute_year
-from vision_report.config import load_settings
+from vision_report.compute.tables import compute_year
+from vision_report.core.config import load_settings
 from vision_report.plan import load_plan
 from vision_report.plan.continuity import carried_initiatives, carried_kpis, rekey_results
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from vision_report.atomic import write_bytes
-from vision_report.config import load_settings
+from vision_report.core.atomic import write_bytes
+from vision_report.core.config import load_settings
 from vision_report.plan import load_plan
 from vision_report.plan.models import UNDECIDED, Budget, Kpi, Membership, Municipality, Plan
 from vision_report.plan.planbook import import_plan

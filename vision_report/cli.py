@@ -8,11 +8,11 @@ import os
 import sys
 from pathlib import Path
 
-from .audit import YearBusy
-from .config import ConfigError, load_settings
-from .plan import PlanError, load_plan
-from .plan.export import plan_summary, plan_to_dict
-from .vocabulary import status_counts_text, status_label
+from vision_report.core.config import ConfigError, load_settings
+from vision_report.core.vocabulary import status_counts_text, status_label
+from vision_report.operations.audit import YearBusy
+from vision_report.plan import PlanError, load_plan
+from vision_report.plan.export import plan_summary, plan_to_dict
 
 
 def _settings_and_plan(args: argparse.Namespace):
@@ -47,7 +47,7 @@ def _prefect_environment(settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .audit import run_lock
+    from vision_report.operations.audit import run_lock
 
     settings = load_settings(Path(args.root) if args.root else None)
     _prefect_environment(settings)
@@ -78,8 +78,8 @@ def _say(message: str) -> None:
 
 
 def _run_year_with_prefect(args: argparse.Namespace, settings, archive: Path) -> int:
-    from .audit import record
-    from .prefect_server import ServerStartError, prefect_api
+    from vision_report.operations.audit import record
+    from vision_report.operations.prefect_server import ServerStartError, prefect_api
 
     fy = args.fiscal_year
     _say(f"{fy}年度の集計を開始します（Prefect フロー vision-report-yearly）")
@@ -135,7 +135,7 @@ def _run_year_with_prefect(args: argparse.Namespace, settings, archive: Path) ->
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
-    from .audit import lock_year, unlock_year, year_lock
+    from vision_report.operations.audit import lock_year, unlock_year, year_lock
 
     settings = load_settings(Path(args.root) if args.root else None)
     archive = Path(args.archive) if args.archive else settings.archive
@@ -157,9 +157,9 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .intake import inspect_file
-    from .screening import screen
-    from .vocabulary import Severity, located_message, severity_label
+    from vision_report.core.vocabulary import Severity, located_message, severity_label
+    from vision_report.intake.files import inspect_file
+    from vision_report.screening.screen import screen
 
     settings, plan = _settings_and_plan(args)
     path = Path(args.file)
@@ -194,7 +194,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
-    from .submission_templates import write_templates
+    from vision_report.outputs.submission_templates import write_templates
 
     settings, plan = _settings_and_plan(args)
     out = Path(args.out) if args.out else settings.outputs / str(args.fiscal_year) / "templates"
@@ -205,8 +205,8 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 def cmd_reminders(args: argparse.Namespace) -> int:
     """Who has not submitted, or must resubmit, for a fiscal year (a read-only look at inputs/<FY>/)."""
-    from .screening import collect, screen, submissions_table
-    from .vocabulary import ACCEPTED_STATUSES, Status, reminder_label
+    from vision_report.core.vocabulary import ACCEPTED_STATUSES, Status, reminder_label
+    from vision_report.screening.screen import collect, screen, submissions_table
 
     settings, plan = _settings_and_plan(args)
     inputs = Path(args.inputs) if args.inputs else settings.inputs
@@ -239,7 +239,7 @@ def cmd_reminders(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from .watch import watch
+    from vision_report.operations.watch import watch
 
     settings, plan = _settings_and_plan(args)
     inputs = Path(args.inputs) if args.inputs else settings.inputs
@@ -278,7 +278,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import signal
     import time as _time
 
-    from . import serve
+    from vision_report.operations import serve
 
     settings = load_settings(Path(args.root) if args.root else None)
     database = args.database or os.environ.get("VISION_REPORT_DATABASE")
@@ -316,9 +316,9 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     import csv
     import io
 
-    from .confirmations import append_confirmation, parse_date
-    from .normalize import parse_number
-    from .textfmt import fmt_num
+    from vision_report.core.textfmt import fmt_num
+    from vision_report.intake.normalize import parse_number
+    from vision_report.screening.confirmations import append_confirmation, parse_date
 
     settings, plan = _settings_and_plan(args)
     fy, code, item = args.fiscal_year, args.municipality.strip(), args.id.strip()
@@ -451,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", help="計画フォルダ（既定: 設定ファイルの plan）")
     p.set_defaults(func=cmd_plan)
     # -- planbook (issue 20): `plan export` / `plan import` (vision_report/plan/planbook.py) --
-    from .plan.planbook import add_plan_workbook_commands
+    from vision_report.plan.planbook import add_plan_workbook_commands
 
     add_plan_workbook_commands(p)
     # -- end planbook --

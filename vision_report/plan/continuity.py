@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .models import Plan
+from vision_report.plan.models import Plan
 
 
 def carried_kpis(new: Plan, old: Plan) -> dict[str, str]:

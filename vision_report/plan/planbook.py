@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..atomic import write_bytes
-from ..config import Settings, load_settings
-from .loader import load_plan
-from .models import Plan
-from .planbook_import import (
+from vision_report.core.atomic import write_bytes
+from vision_report.core.config import Settings, load_settings
+from vision_report.plan.loader import load_plan
+from vision_report.plan.models import Plan
+from vision_report.plan.planbook_import import (
     Problem,
     check_built,
     format_problems,
@@ -18,7 +18,7 @@ from .planbook_import import (
     register_in_config,
     write_plan_folder,
 )
-from .workbook import labels, workbook_bytes
+from vision_report.plan.workbook import labels, workbook_bytes
 
 CONFIG_REL = Path("config") / "vision-report.yaml"
 

@@ -22,10 +22,10 @@ from typing import Any
 import yaml
 from openpyxl import load_workbook
 
-from ..atomic import write_text
-from .loader import PlanError, check_digit_ok, load_plan
-from .models import Plan, first_fiscal_year_after, last_full_fiscal_year_before
-from .workbook import labels
+from vision_report.core.atomic import write_text
+from vision_report.plan.loader import PlanError, check_digit_ok, load_plan
+from vision_report.plan.models import Plan, first_fiscal_year_after, last_full_fiscal_year_before
+from vision_report.plan.workbook import labels
 
 AREA_ID = re.compile(r"^(\d+)\.(\d+)$")
 INITIATIVE_ID = re.compile(r"^(\d+\.\d+)\.(\d+)$")

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .models import Plan, first_fiscal_year_after
+from vision_report.plan.models import Plan, first_fiscal_year_after
 
 LABELS_FILE = Path("planbook") / "workbook.yaml"
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
