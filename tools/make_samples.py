@@ -26,8 +26,6 @@ from vision_report.plan import load_plan  # noqa: E402
 
 # Fixed modification times so that "newest file wins" is reproducible after a copy.
 MTIME_BASE = 1_717_200_000  # 2024-06-01 09:00 JST
-MTIME_BASE_FISCAL_YEAR = 2023  # MTIME_BASE is the June after this fiscal year
-YEAR_SECONDS = 365 * 24 * 3600
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,15 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     out = Path(args.out)
     groups = [(load_plan(d), ys) for d, ys in plans_of_years(settings, args.years).items()]
-    paths, later_paths = make_demo_inputs(groups, out, args.seed, args.faulty_year)
-    for p in paths:
-        # a later plan's year: received on June 1 of the next year (within the deadline, as for the demo years)
-        t = (
-            MTIME_BASE
-            if p not in later_paths
-            else MTIME_BASE + (later_paths[p] - MTIME_BASE_FISCAL_YEAR) * YEAR_SECONDS
-        )
-        os.utime(p, (t, t))
+    paths, _later = make_demo_inputs(groups, out, args.seed, args.faulty_year)
+    for p in paths:  # (a later mtime for a later plan's year would lie in the future: "still being written")
+        os.utime(p, (MTIME_BASE, MTIME_BASE))
     panel = [out / str(fy) / settings.evaluation.panel_opinions_file for fy in set(args.years)]
     for p in panel:  # the sample ビジョン懇談会 opinions (samples/panel/), copied by make_sample_set
         if p.is_file():
