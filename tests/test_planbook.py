@@ -387,3 +387,38 @@ def test_previous_plan_years_are_rekeyed_through_predecessors(proj, capsys):
     assert bud.loc["1.1.2", "initiative_name"] == "技術力向上支援"
     assert carried_kpis(new, old)["gdp"] == "gdp" and "transit_riders" not in carried_kpis(new, old)
     assert carried_initiatives(new, old)["3.15.2"] == "3.15.2"
+
+
+def test_fy2026_runs_across_the_plan_boundary(tmp_path, prefect_backend):
+    """The shipped synthetic next plan: FY2026's histories and charts carry FY2025 (the vision's year) through the
+    predecessors; a KPI whose definition changed starts anew and the report says so."""
+    from docx import Document
+
+    from flows.yearly_report import yearly_report
+
+    proj = tmp_path / "proj"
+    for part in ("config", "templates", "expectations", "plans"):
+        shutil.copytree(ROOT / part, proj / part)
+    for fy in ("2025", "2026"):  # two years keep the test short; the run reads every year it finds
+        shutil.copytree(ROOT / "inputs" / fy, proj / "inputs" / fy)
+    summary = yearly_report(
+        fiscal_year=2026, inputs=proj / "inputs", outputs=proj / "out", root=proj, archive=proj / "archive"
+    )
+    assert summary["statuses"].get("accepted", 0) == 24
+    out = proj / "out" / "2026"
+    hist = pd.read_csv(out / "kpi_history.csv", encoding="utf-8-sig").set_index("kpi_id")
+    assert list(hist.columns[-2:]) == ["2025", "2026"]
+    assert hist.loc[["gdp", "births", "port_teu"], ["2025", "2026"]].notna().all().all()  # continued
+    assert math.isnan(hist.loc["transit_riders", "2025"]) and hist.loc["transit_riders", "2026"] > 0  # new series
+    assert math.isnan(hist.loc["online_procedures", "2025"])  # new KPI
+    bud = pd.read_csv(out / "budget_history.csv", encoding="utf-8-sig", dtype={"initiative_id": str})
+    assert bud.set_index("initiative_id").loc["1.1.2", "initiative_name"] == "技術力向上支援"  # 1.1.3 before
+    assert len(list((out / "municipalities").glob("*.docx"))) == 24
+    assert (out / "report_2026_概要版.docx").is_file()
+    text = "\n".join(p.text for p in Document(out / "report_2026.docx").paragraphs)
+    assert "図 柱1のKPIの推移（2025〜2026年度）" in text
+    assert "※ 圏域内総生産額：2025年度の値は、前の計画の同じKPIの実績です。" in text
+    assert (
+        "※ 公共交通機関の一日あたり利用者数：定義が前の計画から変わったため、2026年度からの新しい系列として示しています"
+        "（前の計画の実績とはつなげていません）。" in text
+    )

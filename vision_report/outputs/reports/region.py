@@ -141,10 +141,9 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
         if k.predecessor and k.new_series:
             add_note(doc, data.phrase("kpi_new_series", name=k.name, first=data.plan.meta.first_fiscal_year))
         elif k.predecessor and years[0] < data.plan.meta.first_fiscal_year:
-            add_note(
-                doc,
-                data.phrase("kpi_continued", name=k.name, first=years[0], last=data.plan.meta.first_fiscal_year - 1),
-            )
+            last = data.plan.meta.first_fiscal_year - 1
+            key = "kpi_continued" if years[0] < last else "kpi_continued_one"
+            add_note(doc, data.phrase(key, name=k.name, first=years[0], last=last))
 
 
 def grid_table(doc, data: ReportData, ini: Initiative) -> None:
