@@ -79,7 +79,8 @@ def plan():
     from vision_report.core.config import load_settings
     from vision_report.plan import load_plan
 
-    return load_plan(load_settings(ROOT).plan_dir)
+    # the shipped vision (FY2021–2025); config plans: also holds the synthetic next plan (FY2026–, issue 20)
+    return load_plan(load_settings(ROOT).plan_dir_for(2025))
 
 
 @pytest.fixture(scope="session")

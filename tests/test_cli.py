@@ -30,7 +30,7 @@ def test_check_refuses_a_bad_file_with_row_and_column(capsys):
     assert "このファイルは差し戻しになります（エラー 1 件）" in out
 
 
-@pytest.mark.parametrize("fiscal_year", [2019, 2026])
+@pytest.mark.parametrize("fiscal_year", [2019, 2031])
 def test_a_fiscal_year_no_plan_covers_is_refused_before_anything_runs(tmp_path, capsys, fiscal_year):
     out = tmp_path / "outputs"
     args = ["run", "--fiscal-year", str(fiscal_year), "--outputs", str(out), "--archive", str(tmp_path / "a")]

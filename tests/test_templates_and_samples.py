@@ -19,12 +19,16 @@ from samples.generator import (
     STYLES,
     SYNTHETIC_NOTE,
     format_number,
+    make_demo_inputs,
     make_sample_set,
+    plans_of_years,
     style_of,
     synthetic_rows,
     write_submission,
 )
+from vision_report.core.config import load_settings
 from vision_report.outputs.submission_templates import HEADER, write_templates
+from vision_report.plan import load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTIAL = ("434337", "南阿蘇村")  # takes part in some initiatives only, reports only the region-wide KPIs
@@ -401,8 +405,12 @@ def test_formats_vary_by_member(plan):
     assert len(STYLES[0]) == 5  # (encoding, headers, number_style, newline, money_unit): bench/make_scaled.py
 
 
-def test_committed_samples_are_the_generators_output(tmp_path, plan):
-    made = make_sample_set(plan, tmp_path, YEARS, faulty_year=FAULTY_YEAR)
+def test_committed_samples_are_the_generators_output(tmp_path):
+    """inputs/ is tools/make_samples.py's output: FY2021–2025 with the vision, FY2026 with the synthetic next plan."""
+    settings = load_settings(ROOT)
+    groups = [(load_plan(d), ys) for d, ys in plans_of_years(settings, [*YEARS, 2026]).items()]
+    assert [len(ys) for _p, ys in groups] == [len(YEARS), 1]
+    made, _later = make_demo_inputs(groups, tmp_path, 20240301, FAULTY_YEAR)
     committed = sorted(
         p.relative_to(ROOT / "inputs")
         for p in (ROOT / "inputs").rglob("*")

@@ -478,6 +478,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="計画全体をJSONで標準出力へ")
     p.add_argument("--plan", help="計画フォルダ（既定: 設定ファイルの plan）")
     p.set_defaults(func=cmd_plan)
+    # -- planbook (issue 20): `plan export` / `plan import` (vision_report/plan/planbook.py) --
+    from vision_report.plan.planbook import add_plan_workbook_commands
+
+    add_plan_workbook_commands(p)
+    # -- end planbook --
     return ap
 
 

@@ -29,7 +29,7 @@ from vision_report.intake.files import Received
 from vision_report.intake.panel_opinions import panel_of
 from vision_report.outputs import year as year_outputs
 from vision_report.outputs.writers import write_csv
-from vision_report.plan import Plan
+from vision_report.plan import Plan, continuity, load_plan
 from vision_report.screening import confirmations, screen
 from vision_report.screening.confirmations import Holds
 from vision_report.screening.screen import Screening, submissions_table
@@ -225,6 +225,29 @@ def run_year(
         raise
 
 
+def previous_plan_years(
+    settings: Settings,
+    plan: Plan,
+    fiscal_year: int,
+    inputs: Path,
+    archive: Path,
+    confirmations_dir: Path | None,
+    steps: Steps = PLAIN,
+) -> dict[int, dict[str, pd.DataFrame]]:
+    """The years of the previous plan(s), computed with their own plan and re-keyed to ``plan`` through the
+    predecessors it names (plan/continuity.py), so that histories and trend charts run across the boundary."""
+    out: dict[int, dict[str, pd.DataFrame]] = {}
+    empty = pd.DataFrame(columns=screen.ACCEPTED_ROW_COLUMNS)
+    for fy, plan_dir in continuity.previous_plan_years(settings, plan, fiscal_year, inputs):
+        old = load_plan(plan_dir)
+        year = steps.screen(steps.collect(settings, old, fy, inputs, archive), old, fy, settings, None)
+        year_holds = steps.hold(settings, old, year, archive, confirmations_dir)
+        year = replace(year, accepted_rows=confirmations.mark_held(year.accepted_rows, year_holds.held))
+        old_results = steps.compute(old, fy, year.accepted_rows, settings)
+        out[fy] = continuity.rekey_results(plan, old, old_results, steps.compute(plan, fy, empty, settings))
+    return out
+
+
 def _staged_year(
     settings: Settings,
     fiscal_year: int,
@@ -241,6 +264,7 @@ def _staged_year(
     per_year: dict[int, dict[str, pd.DataFrame]] = {}
     this_year: Screening | None = None
     holds: Holds | None = None
+    per_year.update(previous_plan_years(settings, plan, fiscal_year, inputs, archive, confirmations_dir, steps))
     for fy in range(plan.meta.first_fiscal_year, fiscal_year + 1):
         if fy != fiscal_year and not (inputs / str(fy)).is_dir():
             # no folder, no submissions: the year keeps its place in every history as 提出なし (issue 18 item 6)

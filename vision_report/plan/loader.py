@@ -33,6 +33,7 @@ from vision_report.plan.models import (
     PlanMeta,
     PolicyArea,
     Subfield,
+    TargetRevision,
     first_fiscal_year_after,
     fiscal_year_of,
     last_full_fiscal_year_before,
@@ -238,6 +239,17 @@ class _Loader:
                         self.membership(m, code, where, amendment=aid),
                     )
                 )
+            revisions = []
+            for t in raw.get("targets_revised") or []:
+                kid = str((t or {}).get("kpi") or "")
+                try:
+                    revisions.append(
+                        TargetRevision(
+                            kpi=kid, target=float(t["target"]), target_label=_text_or_none(t.get("target_label"))
+                        )
+                    )
+                except (KeyError, TypeError, ValueError):
+                    self.problem(f"{rel} 目標値の変更 {kid}", "kpi と target（数値）を書いてください")
             out.append(
                 (
                     Amendment(
@@ -247,6 +259,7 @@ class _Loader:
                         source=str(raw["source"]),
                         members_added=tuple(a[0] for a in added),
                         file=rel,
+                        targets_revised=tuple(revisions),
                     ),
                     added,
                 )
@@ -415,6 +428,7 @@ class _Loader:
                             effects=i.get("effects"),
                             source_line=i.get("source_line"),
                             lead=self.lead(i.get("lead"), iwhere, by_name, order),
+                            predecessor=_text_or_none(i.get("predecessor")),
                         )
                     )
                     if not i.get("name"):
@@ -486,6 +500,15 @@ class _Loader:
                 ]
         nodes = {str(p.id) for p in pillars} | known_areas | {s.id for s in subfields}
         kpis = self.kpis(nodes, order)
+        for amendment in amendments:  # revised targets, in amendment order (a later revision wins)
+            for rev in amendment.targets_revised:
+                if rev.kpi not in {k.id for k in kpis}:
+                    self.problem(f"{amendment.file} 目標値の変更", f"KPI {rev.kpi} は計画にありません")
+                    continue
+                kpis = [
+                    dataclasses.replace(k, target=rev.target, target_label=rev.target_label) if k.id == rev.kpi else k
+                    for k in kpis
+                ]
         if self.problems:
             raise PlanError(self.problems)
         return Plan(
@@ -564,6 +587,8 @@ class _Loader:
                     allow_negative=bool(k.get("allow_negative", False)),
                     source_line=k.get("source_line"),
                     data_year_lag=lag,
+                    predecessor=_text_or_none(k.get("predecessor")),
+                    new_series=bool(k.get("new_series", False)),
                 )
             )
         for key, c in Counter(k.id for k in out).items():

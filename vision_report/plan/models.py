@@ -76,6 +76,15 @@ class MemberAddition:
 
 
 @dataclass(frozen=True)
+class TargetRevision:
+    """A KPI target revised by an amendment."""
+
+    kpi: str
+    target: float
+    target_label: str | None = None
+
+
+@dataclass(frozen=True)
 class Amendment:
     """A change to the plan after it was adopted (plans/<plan>/amendments/*.yaml), e.g. members joining."""
 
@@ -85,6 +94,7 @@ class Amendment:
     source: str
     members_added: tuple[MemberAddition, ...] = ()
     file: str | None = None
+    targets_revised: tuple[TargetRevision, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,7 @@ class Initiative:
     effects: str | None = None
     source_line: int | None = None
     lead: str | None = None  # municipality code of the 取りまとめ役 (plan data ``lead``); None: the core municipality
+    predecessor: str | None = None  # the id of the same initiative in the previous plan (its history continues)
 
     @property
     def label(self) -> str:
@@ -192,6 +203,8 @@ class Kpi:
     # how many years the statistic lags the fiscal year it is reported for (kpis.yaml data_year_lag): the figure
     # reported for FY y is the statistic of y − lag (統計の年), e.g. 3 for 市町村民経済計算
     data_year_lag: int = 0
+    predecessor: str | None = None  # the id of the same KPI in the previous plan (its series continues)
+    new_series: bool = False  # the definition changed against the predecessor: the series starts anew
 
 
 @dataclass(frozen=True)

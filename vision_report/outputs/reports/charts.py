@@ -166,6 +166,8 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
         # below the panel, never over a point or its label
         ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
         ax.margins(x=0.15, y=0.25)
+        if len(xs) < 2 and len(years) > 1:  # one point (a new KPI, a new series) on a longer axis: show every year
+            ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
     fig.tight_layout()
     return fig
 

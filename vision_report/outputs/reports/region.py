@@ -183,7 +183,8 @@ def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
 
 
 def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
-    years = list(range(data.plan.meta.first_fiscal_year, data.fiscal_year + 1))
+    # from the plan's first year, or earlier when the years of the previous plan are carried (KPI predecessors)
+    years = list(range(min([data.plan.meta.first_fiscal_year, *data.years()]), data.fiscal_year + 1))
     panels = [
         {
             "name": k.name,
@@ -202,6 +203,13 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
     words = data.phrase_map("chart") | {"no_submissions": no_submissions_label()}
     png = charts.kpi_trends(panels, years, words, cols=2 if len(kpis) > 1 else 1)
     add_picture(doc, png, PAGE_WIDTH_MM if len(kpis) > 1 else 100, caption)
+    for k in kpis:  # plan continuity: where a series crosses the plan boundary, or starts anew (planbook, issue 20)
+        if k.predecessor and k.new_series:
+            add_note(doc, data.phrase("kpi_new_series", name=k.name, first=data.plan.meta.first_fiscal_year))
+        elif k.predecessor and years[0] < data.plan.meta.first_fiscal_year:
+            last = data.plan.meta.first_fiscal_year - 1
+            key = "kpi_continued" if years[0] < last else "kpi_continued_one"
+            add_note(doc, data.phrase(key, name=k.name, first=years[0], last=last))
 
 
 def grid_table(doc, data: ReportData, ini: Initiative) -> None:
@@ -476,7 +484,8 @@ def _pillar_kpi(doc, data: ReportData, pillar) -> None:
     doc.add_heading(data.heading("pillar_kpi"), level=2)
     kpis = pillar_kpis(data, pillar)
     add_kpi_table(doc, data, kpis)
-    caption = data.phrase("kpi_trend_caption", id=pillar.id, first=plan.meta.first_fiscal_year, fy=data.fiscal_year)
+    first = min([plan.meta.first_fiscal_year, *data.years()])  # earlier when a previous plan's years are carried
+    caption = data.phrase("kpi_trend_caption", id=pillar.id, first=first, fy=data.fiscal_year)
     add_trend(doc, data, kpis, caption)
 
 
