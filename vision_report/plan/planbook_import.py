@@ -709,6 +709,7 @@ def read_plan_workbook(
                 "allow_negative": r.flag(sh, n, v, "allow_negative"),
                 "predecessor": pred,
                 "new_series": r.flag(sh, n, v, "new_series"),
+                "data_year_lag": r.integer(sh, n, v, "data_year_lag"),
                 "source_line": r.integer(sh, n, v, "source_line"),
             }
             kpis.append(item)
@@ -782,6 +783,17 @@ def read_plan_workbook(
     return files, r.problems
 
 
+def _number_or_text(x: Any) -> int | float | str | None:
+    """A cell of the 計画 sheet as a number when it reads as one (「2,000,000」 too), else its text (the plan check
+    names what is wrong), None when empty."""
+    if x in (None, ""):
+        return None
+    try:
+        return _num(float(str(x).replace(",", "")))
+    except ValueError:
+        return str(x).strip()
+
+
 def _num(x: float | None) -> int | float | None:
     if x is None:
         return None
@@ -820,6 +832,14 @@ def _files(
     for k in ("office", "source", "population_as_of", "population_source", "budget_unit"):
         if t.get(k):
             plan[k] = t[k]
+    goal_year = meta.get("population_goal_year")
+    if goal_year not in (None, "") or t.get("population_goal_basis"):
+        value = meta.get("population_goal_value")
+        plan["population_goal"] = {
+            "year": _number_or_text(goal_year),
+            "value": _number_or_text(value),
+            "basis": t.get("population_goal_basis"),
+        }
     management = {k: t[f"management_{k}"] for k in ("structure", "kpi") if t.get(f"management_{k}")}
     if management:
         plan["management"] = management

@@ -218,6 +218,7 @@ def build_workbook(plan: Plan, templates: Path, plan_dir: Path | None = None) ->
         "total_population": totals.get("population"),
         "total_households": totals.get("households"),
         "total_area_km2": totals.get("area_km2"),
+        **{f"population_goal_{k}": (m.population_goal or {}).get(k) for k in ("year", "value", "basis")},
     }
     _header(ws, [lab["plan_header"]["key"], lab["plan_header"]["value"]], [30, 100])
     for key, label in lab["plan_fields"].items():
@@ -401,6 +402,7 @@ def build_workbook(plan: Plan, templates: Path, plan_dir: Path | None = None) ->
                 "allow_negative": ch["flag"] if k.allow_negative else None,
                 "predecessor": k.predecessor,
                 "new_series": ch["flag"] if k.new_series else None,
+                "data_year_lag": k.data_year_lag or None,
                 "source_line": k.source_line,
             }
             for k in plan.kpis
