@@ -39,6 +39,7 @@ from ..confirmations import append_confirmation, apply_confirmations, held_value
 from ..plan import Plan, PlanError, load_plan
 from ..reminders import YearState, year_state
 from ..submission_templates import member_templates, template_name
+from ..textfmt import fmt_num
 from ..vocabulary import (
     Status,
     date_label,
@@ -163,6 +164,7 @@ def _env(root: Path) -> jinja2.Environment:
         date_label=date_label,
         kind_label=lambda k: kind_labels().get(k, k),
     )
+    env.filters["num"] = lambda x: fmt_num(x, 0 if float(x).is_integer() else 2)
     return env
 
 
