@@ -46,14 +46,16 @@ def server(tmp_path):
         if f.name[:6].isdigit() and not f.name.startswith(skip):
             data = f.read_bytes()
             if f.name.startswith("431001"):
-                data = data.replace(b'births,', b"births,").replace(b'"5,315"', b'"5,315,000"')
+                data = data.replace(b"births,", b"births,").replace(b'"5,315"', b'"5,315,000"')
             (proj / "inputs" / str(FY) / f.name).write_bytes(data)
     settings = load_settings(proj)
     config = portal_settings(settings)
     store = Store(database_url(settings, config))
     add_accounts(store)
     port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings, config, store), host="127.0.0.1", port=port, log_level="warning"))
+    srv = uvicorn.Server(
+        uvicorn.Config(create_app(settings, config, store), host="127.0.0.1", port=port, log_level="warning")
+    )
     t = threading.Thread(target=srv.run, daemon=True)
     t.start()
     deadline = time.monotonic() + 60

@@ -383,7 +383,7 @@ def _member_view(portal: Portal, fiscal_year: int, code: str) -> dict:
         "status": status,
         "on_hold": len(mine) > 0 and status in (Status.ACCEPTED.value, Status.ACCEPTED_WITH_WARNINGS.value),
         "held": mine.to_dict("records") if len(mine) else [],
-        "feedback": feedback.read_text(encoding="utf-8") if feedback.is_file() else "",
+        "feedback": feedback.read_text(encoding="utf-8-sig") if feedback.is_file() else "",
         "history": history,
         "report": _municipality_report(portal, fiscal_year, code) is not None,
         "locked": audit.year_lock(portal.settings.archive, fiscal_year),
