@@ -279,6 +279,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     procs: list = []
     try:
         procs = serve.start(settings.root, home, port=args.port, database=database, worker=not args.no_worker, log=_say)
+        if not args.no_portal:
+            procs.append(serve.start_portal(settings.root, home, port=args.port, database=database))
+            _say(_portal_address(settings))
         _say(
             f"準備ができました。Prefect の画面: http://127.0.0.1:{args.port}  （Ctrl+C で停止）。"
             f"ログ: {serve.log_dir(home)}"
@@ -436,6 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
         "省略時は環境変数 VISION_REPORT_DATABASE、それもなければ SQLite",
     )
     p.add_argument("--no-worker", action="store_true", help="ワーカーを起動しない（別のマシンで起動する場合）")
+    p.add_argument("--no-portal", action="store_true", help="提出ポータルを起動しない")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("plan", help="ビジョン（計画データ）を表示する")
@@ -445,6 +449,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_portal_commands(sub)
     return ap
+
+
+def _portal_address(settings) -> str:
+    """The line `serve` prints about the portal it started (its address from config ``portal:``)."""
+    from .portal.messages import msg
+    from .portal.settings import portal_settings
+
+    config = portal_settings(settings)
+    return msg("portal_started", settings.root, host=config.host, port=config.port)
 
 
 def _add_portal_commands(sub) -> None:

@@ -14,6 +14,7 @@ from ..config import CONFIG_RELPATH, ConfigError, Settings
 from .messages import msg
 
 ENV_DATABASE = "VISION_REPORT_PORTAL_DATABASE"
+ENV_SHARED_DATABASE = "VISION_REPORT_DATABASE"
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,12 @@ def _load(root: Path, env_db: str) -> PortalSettings:
 
 
 def portal_settings(settings: Settings) -> PortalSettings:
-    return _load(settings.root, os.environ.get(ENV_DATABASE, ""))
+    """Config ``portal:``; the database from $VISION_REPORT_PORTAL_DATABASE, else config ``portal.database``, else
+    $VISION_REPORT_DATABASE (the PostgreSQL database `serve --database` gives Prefect), else SQLite."""
+    env = os.environ.get(ENV_DATABASE, "")
+    if not env and not _raw(settings.root).get("database"):
+        env = os.environ.get(ENV_SHARED_DATABASE, "")
+    return _load(settings.root, env)
 
 
 def database_url(settings: Settings, portal: PortalSettings) -> str:
