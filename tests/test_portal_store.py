@@ -82,3 +82,27 @@ def test_accounts_commands_print_the_password_once_and_audit_without_it(tmp_path
     events = [e["event"] for e in audit.read_log(proj / "archive")]
     assert events.count("portal_account_added") == 22 and "portal_account_reset" in events
     assert "portal_account_disabled" in events
+
+
+def test_portal_words_live_in_templates_not_in_code():
+    """Every word the portal's pages and messages show is in templates/portal/ (a coordinator rewords it there); the
+    code asks only for keys that exist."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from test_wording import _literals
+
+    root = Path(__file__).resolve().parents[1]
+    folder = root / "vision_report" / "portal"
+    found = {
+        f"{p.name}:{n}": t for p in sorted(folder.glob("*.py")) if p.name != "commands.py" for n, t in _literals(p)
+    }
+    assert found == {}
+    keys = set(yaml.safe_load((root / "templates" / "portal" / "messages.yaml").read_text(encoding="utf-8")))
+    code = "\n".join(p.read_text(encoding="utf-8") for p in folder.glob("*.py"))
+    asked = set(re.findall(r"""msg\(\s*["']([a-z_0-9]+)["']""", code)) | set(
+        re.findall(r"""UploadRefused\(\s*["']([a-z_0-9]+)["']""", code)
+    )
+    assert asked and asked <= keys, asked - keys

@@ -624,7 +624,7 @@ async def confirm(request: Request) -> Response:
             by=by or s.account.display_name,
             error=msg("confirm_missing", portal.settings.root),
         )
-    written = append_confirmation(
+    append_confirmation(
         portal.settings.confirmations_file(fy),
         municipality_code=code,
         kind=kind,
@@ -641,7 +641,7 @@ async def confirm(request: Request) -> Response:
         municipality_code=code,
         kind=kind,
         item_id=item,
-        value=written["実績値"],
+        value=float(row["value"]),
         confirmed_by=by,
         reason=reason,
         via="portal",
