@@ -91,7 +91,6 @@ def test_portal_words_live_in_templates_not_in_code():
     from pathlib import Path
 
     import yaml
-
     from test_wording import _literals
 
     root = Path(__file__).resolve().parents[1]
