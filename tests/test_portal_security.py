@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import threading
 import time
 import zipfile
@@ -32,9 +33,9 @@ def world(tmp_path_factory):
     and outputs of FY2024 in place, and the four accounts of portal_helpers."""
     tmp = tmp_path_factory.mktemp("portal")
     proj = make_project(tmp, max_upload_bytes=LIMIT, login_slowdown_after=2, login_lock_after=4)
-    (proj / "inputs" / str(FY) / f"{VICTIM}_南阿蘇村.csv").write_bytes(
-        (FIX / "bad" / "434337_warn_magnitude.csv").read_bytes()
-    )
+    held = proj / "inputs" / str(FY) / f"{VICTIM}_南阿蘇村.csv"
+    held.write_bytes((FIX / "bad" / "434337_warn_magnitude.csv").read_bytes())
+    os.utime(held, (time.time() - 3600, time.time() - 3600))  # received an hour ago: settled
     out = proj / "outputs" / str(FY)
     (out / "feedback").mkdir(parents=True)
     (out / "feedback" / f"{VICTIM}_南阿蘇村.txt").write_text("結果: 受理\n", encoding="utf-8")
@@ -402,3 +403,50 @@ def test_upload_after_the_lock_and_during_a_run_is_kept_and_said(world):
     digest = hashlib.sha256(GOOD.read_bytes() + b"# locked\n").hexdigest()
     assert (archive / str(FY) / f"{digest}.csv").exists()
     assert any(p.read_bytes().endswith(b"# locked\n") for p in (proj / "inputs" / str(FY)).iterdir())
+
+
+def test_the_coordinator_locks_unlocks_starts_a_run_and_confirms_with_the_account_recorded(world, monkeypatch):
+    import vision_report.portal.app as portal_app
+
+    proj: Path = world["proj"]
+    archive = proj / "archive"
+    c = TestClient(world["app"], follow_redirects=False)
+    csrf = login(c, "coord")
+
+    assert c.post(f"/{FY}/lock", data={"csrf_token": csrf, "reason": "報告書を公表"}).status_code == 303
+    assert audit.year_lock(archive, FY)["reason"] == "報告書を公表"
+    assert "ロックを解除する" in c.get(f"/{FY}").text
+    assert c.post(f"/{FY}/unlock", data={"csrf_token": csrf, "reason": "差替え"}).status_code == 303
+    assert audit.year_lock(archive, FY) is None
+
+    started = []
+
+    class FakePopen:  # records the command instead of running a whole yearly run inside the test
+        def __init__(self, args, **kwargs):
+            started.append(args)
+
+        def poll(self):
+            return None
+
+    monkeypatch.setattr(portal_app.subprocess, "Popen", FakePopen)
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert c.post(f"/{FY}/run/start", data={"csrf_token": csrf}).status_code == 303
+    assert c.post(f"/{FY}/run/start", data={"csrf_token": csrf}).status_code == 303  # running: not started twice
+    assert len(started) == 1 and started[0][-3:] == ["run", "--fiscal-year", str(FY)]
+    assert "集計を実行中です" in c.get(f"/{FY}").text
+    world["app"].state.portal.runs.clear()
+
+    r = c.post(f"/{FY}/held/{VICTIM}/kpi/births", data={"csrf_token": csrf, "by": "", "reason": ""})
+    assert r.status_code == 400 and "確認者と理由の両方" in r.text
+    r = c.post(
+        f"/{FY}/held/{VICTIM}/kpi/births",
+        data={"csrf_token": csrf, "by": "企画課 山田", "reason": "南阿蘇村に確認した"},
+    )
+    assert r.status_code == 303
+    conf = (proj / "confirmations" / f"{FY}.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert conf[0] == "市町村コード,区分,ID,実績値,確認者,確認日,理由"  # the file `vision-report confirm` writes
+    assert conf[1].startswith(f'{VICTIM},KPI,births,"61,000",企画課 山田,') and conf[1].endswith(",南阿蘇村に確認した")
+    events = {e["event"]: e for e in audit.read_log(archive)}
+    assert events["portal_lock"]["account"] == events["portal_unlock"]["account"] == "coord"
+    assert events["portal_run_requested"]["via"] == "process"
+    assert events["confirmation"]["account"] == "coord" and events["confirmation"]["confirmed_by"] == "企画課 山田"

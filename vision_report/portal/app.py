@@ -127,7 +127,8 @@ class Portal:
                 return cached[1]
             with SCREENING:
                 st = year_state(self.settings, self.plan(fiscal_year), fiscal_year, self.settings.inputs)
-            self.states[fiscal_year] = (sig, st)
+            if not any(r.status == Status.PENDING for r in st.year.received):  # a file still settling: look again
+                self.states[fiscal_year] = (sig, st)
             return st
 
     def held(self, fiscal_year: int):
