@@ -47,7 +47,7 @@ def main() -> int:
     ap.add_argument("--root", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
-    from vision_report.config import load_settings
+    from vision_report.core.config import load_settings
     from vision_report.plan import load_plan
 
     plan = load_plan(load_settings(args.root).plan_dir)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from vision_report.prefect_server import die_with_parent, stop_group  # noqa: E402
+from vision_report.operations.prefect_server import die_with_parent, stop_group  # noqa: E402
 
 BIN = Path(sys.executable).parent
 BEGIN, END = "<!-- busy_start: begin -->", "<!-- busy_start: end -->"

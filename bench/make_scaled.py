@@ -29,8 +29,8 @@ def build(members: int, out: Path, seed: int = 1, pdf: bool = False) -> Path:
     import sys
 
     sys.path.insert(0, str(ROOT))
+    from samples.generator import STYLES, synthetic_rows, write_submission
     from vision_report.plan import load_plan
-    from vision_report.samples import STYLES, synthetic_rows, write_submission
 
     if out.exists():
         shutil.rmtree(out)

@@ -86,9 +86,9 @@ def check_seconds(path: Path, env: dict) -> tuple[float, int, str]:
 
 
 def year_validation(inputs: Path, archive: Path) -> tuple[float, dict[str, str]]:
-    from vision_report.config import load_settings
+    from vision_report.core.config import load_settings
     from vision_report.plan import load_plan
-    from vision_report.screening import collect, screen
+    from vision_report.screening.screen import collect, screen
 
     settings = load_settings(ROOT)
     plan = load_plan(settings.plan_dir)

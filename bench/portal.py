@@ -26,7 +26,7 @@ import uvicorn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from vision_report.config import load_settings  # noqa: E402
+from vision_report.core.config import load_settings  # noqa: E402
 from vision_report.plan import load_plan  # noqa: E402
 from vision_report.portal.app import create_app  # noqa: E402
 from vision_report.portal.settings import database_url, portal_settings  # noqa: E402

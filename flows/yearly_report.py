@@ -20,17 +20,20 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
-from vision_report import audit, confirmations, screening, year_outputs
-from vision_report.compute import compute_year
-from vision_report.config import Settings, load_settings
-from vision_report.confirmations import Holds
-from vision_report.intake import Received
+from vision_report.compute.tables import compute_year
+from vision_report.core.config import Settings, load_settings
+from vision_report.core.textfmt import fmt_pct, jst
+from vision_report.core.vocabulary import NOT_SUBMISSIONS, Severity, Status, status_counts_text, status_label
+from vision_report.intake.files import Received
+from vision_report.operations import audit
+from vision_report.outputs import year as year_outputs
+from vision_report.outputs.writers import write_csv
+from vision_report.outputs.year import write_year_outputs
 from vision_report.plan import Plan, load_plan
-from vision_report.screening import Screening, submissions_table
-from vision_report.textfmt import fmt_pct, jst
-from vision_report.vocabulary import NOT_SUBMISSIONS, Severity, Status, status_counts_text, status_label
-from vision_report.writers import write_csv
-from vision_report.year_outputs import write_year_outputs
+from vision_report.screening import confirmations
+from vision_report.screening import screen as screening
+from vision_report.screening.confirmations import Holds
+from vision_report.screening.screen import Screening, submissions_table
 
 
 def _run_id() -> str:
@@ -191,7 +194,7 @@ def hold_probable_errors(
     conf = confirmations.read_confirmations(path, fy)
     events: list[tuple[str, dict, dict]] = []
     if conf.sha256:
-        from vision_report.atomic import create_once
+        from vision_report.core.atomic import create_once
 
         dest = archive / str(fy) / "confirmations" / f"{conf.sha256}.csv"
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -441,7 +444,7 @@ def locked_year(
 
 def previous_fiscal_year(today, deadlines=None) -> int:
     """The latest fiscal year whose submission deadline (config ``deadlines``, Japan time) is before ``today``."""
-    from vision_report.config import Deadlines
+    from vision_report.core.config import Deadlines
 
     deadlines = deadlines or Deadlines()
     fy = today.year - 1

@@ -33,11 +33,28 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
+# the fast tier (tools/check --fast) leaves out what needs a Prefect server, LibreOffice, PostgreSQL or a subprocess
+# of the whole command line: these fixtures, the pdf marker, and the modules below
+SLOW_FIXTURES = {"prefect_backend", "sample_run"}
+SLOW_MODULES = {"test_serve", "test_serve_sqlite", "test_operations", "test_resilience", "test_retries"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2] if item.module else ""
+        if (
+            SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or item.get_closest_marker("pdf") is not None
+            or module in SLOW_MODULES
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _labels_root_restored(monkeypatch):
     """config.load_settings points vocabulary at the project it loads: a test's temporary project (often without
     templates/labels.yaml) must not stay the source of the labels for the tests after it."""
-    from vision_report import vocabulary
+    from vision_report.core import vocabulary
 
     monkeypatch.setattr(vocabulary, "_active_root", vocabulary._active_root)
 
@@ -47,7 +64,7 @@ def _no_pdf_unless_asked(request, monkeypatch):
     """A run inside a test makes no PDF (LibreOffice takes seconds per run) unless the test is marked
     ``@pytest.mark.pdf``. Session fixtures (sample_run) are set up before this and do make the PDFs."""
     if request.node.get_closest_marker("pdf") is None:
-        from vision_report.reports import pdf
+        from vision_report.outputs.reports import pdf
 
         monkeypatch.setattr(pdf, "write_pdfs", lambda pairs, **_: [])
 
@@ -59,7 +76,7 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def plan():
-    from vision_report.config import load_settings
+    from vision_report.core.config import load_settings
     from vision_report.plan import load_plan
 
     return load_plan(load_settings(ROOT).plan_dir)

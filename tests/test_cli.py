@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from vision_report.cli import main
-from vision_report.submission_templates import write_templates
+from vision_report.outputs.submission_templates import write_templates
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
@@ -103,7 +103,7 @@ def test_timeliness_against_the_deadline_in_japan_time():
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
-    from vision_report.screening import timeliness
+    from vision_report.screening.screen import timeliness
 
     jst = ZoneInfo("Asia/Tokyo")
     deadline = date(2025, 6, 30)
@@ -115,7 +115,7 @@ def test_timeliness_against_the_deadline_in_japan_time():
 def test_deadline_is_configurable(tmp_path):
     from datetime import date
 
-    from vision_report.config import Deadlines
+    from vision_report.core.config import Deadlines
 
     assert Deadlines().for_year(2024) == date(2025, 6, 30)
     assert Deadlines(years={2024: "2025-07-15"}).for_year(2024) == date(2025, 7, 15)

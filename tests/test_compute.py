@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from vision_report import compute
-from vision_report.config import RatingThresholds
+from vision_report.compute import tables as compute
+from vision_report.core.config import RatingThresholds
 from vision_report.plan import load_plan
 
 TINY = load_plan(Path(__file__).resolve().parent / "fixtures" / "plan_tiny")
@@ -739,59 +739,6 @@ def test_shipped_plan_fy2025_basis_is_the_vision_20(plan):
         compute.plan_kpi_table(plan, 2021), r, *compute.kpi_reporter_sets(plan, 2021)[:1], T
     )
     assert fy2021.set_index("kpi_id").loc["births", "reporters_expected"] == 18  # 山鹿市・玉名市 not yet members
-
-
-def test_year_over_year_compares_the_same_municipalities():
-    prev = rows((K, "kpi", "a", 100), (M2, "kpi", "a", 50), (M3, "kpi", "a", 10), (K, "kpi", "b", 5))
-    cur = rows(
-        (K, "kpi", "a", 110),
-        (M2, "kpi", "a", 40),  # M3 rejected this year: left out of the comparison
-        (M4, "kpi", "a", 30),  # a new member: left out too
-        (K, "kpi", "b", 0),
-        (K, "kpi", "c", 7),  # new KPI: nothing to compare with
-        (K, "expenditure", "a", 999, "実施"),  # not a KPI value
-    )
-    got = compute.year_over_year(prev, cur, 2024, 2025)
-    expected = pd.DataFrame(
-        {
-            "item_id": ["a", "b", "c"],
-            "previous_year": [2024] * 3,
-            "fiscal_year": [2025] * 3,
-            "municipalities_compared": [2, 1, 0],
-            "previous_value": [150.0, 5.0, NAN],
-            "value": [150.0, 0.0, NAN],
-            "change": [0.0, -5.0, NAN],
-            "change_pct": [0.0, -100.0, NAN],
-            "previous_value_all": [160.0, 5.0, NAN],
-            "value_all": [180.0, 0.0, 7.0],
-            "municipalities_previous": [3, 1, 0],
-            "municipalities_current": [3, 1, 1],
-            "same_set": [False, True, False],
-        }
-    )
-    assert_frame_equal(got, expected)
-    # the all-members figures would show a rise of 20 that is only a change of who reported
-    assert got.loc[0, "value_all"] - got.loc[0, "previous_value_all"] == 20.0
-
-
-def test_year_over_year_change_from_zero_and_items_in_given_order():
-    got = compute.year_over_year(rows((K, "kpi", "a", 0)), rows((K, "kpi", "a", 5)), 2021, 2022, items=["z", "a"])
-    assert got["item_id"].tolist() == ["z", "a"]
-    assert got.loc[1, "change"] == 5.0 and np.isnan(got.loc[1, "change_pct"])  # no percentage from 0
-    assert got.loc[0, "municipalities_compared"] == 0 and np.isnan(got.loc[0, "value_all"])
-
-
-def test_year_over_year_series():
-    per_year = {
-        2023: rows((K, "kpi", "a", 1), (M2, "kpi", "a", 1)),
-        2021: rows((K, "kpi", "a", 4)),
-        2022: rows((K, "kpi", "a", 2), (M2, "kpi", "a", 9)),
-    }
-    got = compute.year_over_year_series(per_year)
-    assert got[["previous_year", "fiscal_year"]].values.tolist() == [[2021, 2022], [2022, 2023]]
-    assert got["municipalities_compared"].tolist() == [1, 2]
-    assert got["change"].tolist() == [-2.0, -9.0]
-    assert compute.year_over_year_series({2021: rows()}).empty
 
 
 # ------------------------------------------------------------------------------------------------ 計画期間の総括

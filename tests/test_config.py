@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vision_report.config import ConfigError, load_settings
+from vision_report.core.config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -102,7 +102,7 @@ def test_final_evaluation_rule_comes_from_configuration(tmp_path):
 
 
 def test_evaluation_settings_default_and_checked(tmp_path):
-    from vision_report.config import load_settings
+    from vision_report.core.config import load_settings
 
     s = load_settings()
     assert s.evaluation.self_evaluation["A"] == "計画どおり実施し成果が出た"

@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from vision_report import confirmations as cf
-from vision_report.compute import compute_year
-from vision_report.config import load_settings
-from vision_report.intake import archive, discover
-from vision_report.screening import screen
+from vision_report.compute.tables import compute_year
+from vision_report.core.config import load_settings
+from vision_report.intake.files import archive, discover
+from vision_report.screening import confirmations as cf
+from vision_report.screening.screen import screen
 
 FIX = Path(__file__).resolve().parent / "fixtures"
 CONF = FIX / "confirmations"
@@ -201,7 +201,7 @@ def test_append_confirmation_writes_a_file_that_applies(spend, plan, tmp_path):
 
 def test_confirm_command_takes_the_value_from_held_values(tmp_path, root):
     from vision_report.cli import main
-    from vision_report.writers import write_csv
+    from vision_report.outputs.writers import write_csv
 
     out = tmp_path / "outputs"
     held = pd.DataFrame(
@@ -362,7 +362,7 @@ def test_every_hold_rule_is_a_warning_rule_of_the_suites(root):
 
 
 def test_hold_rules_that_are_not_a_list_are_refused_in_japanese(tmp_path):
-    from vision_report.config import ConfigError
+    from vision_report.core.config import ConfigError
 
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "vision-report.yaml").write_text("validation:\n  hold_rules: magnitude_kpi\n", "utf-8")

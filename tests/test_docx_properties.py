@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from vision_report.reports.context import issue_date
-from vision_report.reports.docxutil import DocProps, add_table, docx_bytes, new_document
+from vision_report.outputs.reports.context import issue_date
+from vision_report.outputs.reports.docxutil import DocProps, add_table, docx_bytes, new_document
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "report_style.docx"

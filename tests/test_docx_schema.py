@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from vision_report.reports.docxutil import (
+from vision_report.outputs.reports.docxutil import (
     SUBTLE_FILL,
     DocProps,
     add_table,

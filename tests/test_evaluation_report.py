@@ -12,17 +12,17 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from vision_report.compute import compute_period, compute_year
-from vision_report.config import load_settings
-from vision_report.panel_opinions import Block, PanelOpinions, parse, read
+from vision_report.compute.tables import compute_period, compute_year
+from vision_report.core.config import load_settings
+from vision_report.intake.panel_opinions import Block, PanelOpinions, parse, read
+from vision_report.outputs.reports import evaluation_context as ev
+from vision_report.outputs.reports.context import ReportData
+from vision_report.outputs.reports.docxutil import docx_bytes
+from vision_report.outputs.reports.municipality import build_municipality_report
+from vision_report.outputs.reports.region import build_region_report
+from vision_report.outputs.reports.summary import build_summary
 from vision_report.plan import load_plan
-from vision_report.reports import evaluation_context as ev
-from vision_report.reports.context import ReportData
-from vision_report.reports.docxutil import docx_bytes
-from vision_report.reports.municipality import build_municipality_report
-from vision_report.reports.region import build_region_report
-from vision_report.reports.summary import build_summary
-from vision_report.screening import submissions_table
+from vision_report.screening.screen import submissions_table
 
 ROOT = Path(__file__).resolve().parents[1]
 FY = 2028
@@ -291,9 +291,9 @@ def test_panel_file_reads_utf8_bom_and_shift_jis_and_says_when_it_cannot(small):
 def test_panel_file_is_archived_not_a_submission_and_read_from_the_archive(tmp_path, plan):
     import time
 
-    from vision_report.feedback import feedbacks
-    from vision_report.panel_opinions import panel_opinions_of
-    from vision_report.screening import collect, screen
+    from vision_report.intake.panel_opinions import panel_opinions_of
+    from vision_report.outputs.feedback import feedbacks
+    from vision_report.screening.screen import collect, screen
 
     settings = load_settings(ROOT)
     folder = tmp_path / "inputs" / "2024"
@@ -338,7 +338,7 @@ def test_the_new_sections_are_schema_valid(small, tmp_path):
 
 
 def test_watch_archives_the_panel_file_without_feedback(tmp_path, plan):
-    from vision_report.watch import check_one
+    from vision_report.operations.watch import check_one
 
     settings = load_settings(ROOT)
     folder = tmp_path / "inputs" / "2025"
@@ -358,6 +358,6 @@ def test_every_sentence_of_the_evaluation_template_is_used_and_every_one_used_ex
 
     template = (ROOT / "templates" / "report" / "evaluation.txt.j2").read_text(encoding="utf-8")
     parts = set(re.findall(r'part == "(\w+)"', template))
-    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "vision_report" / "reports").glob("*.py"))
+    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "vision_report" / "outputs" / "reports").glob("*.py"))
     used = set(re.findall(r'snippet\(\s*"(\w+)"', code))
     assert parts == used, (parts - used, used - parts)

@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from vision_report.config import load_settings
-from vision_report.evaluations import EVALUATIONS_COLUMNS, TEXTS_COLUMNS, evaluations_table, texts_table
-from vision_report.intake import archive, discover
-from vision_report.screening import ACCEPTED_ROW_COLUMNS, screen
-from vision_report.writers import csv_bytes
+from vision_report.compute.evaluations import EVALUATIONS_COLUMNS, TEXTS_COLUMNS, evaluations_table, texts_table
+from vision_report.core.config import load_settings
+from vision_report.intake.files import archive, discover
+from vision_report.outputs.writers import csv_bytes
+from vision_report.screening.screen import ACCEPTED_ROW_COLUMNS, screen
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
 CODE = "434337"
@@ -122,7 +122,7 @@ def test_texts_survive_the_csv_round_trip(text):
 
 
 def _feedback(plan, year) -> str:
-    from vision_report.feedback import feedbacks
+    from vision_report.outputs.feedback import feedbacks
 
     return feedbacks(plan, 2024, Path(__file__).resolve().parents[1] / "templates", year)["434337_南阿蘇村.txt"]
 

@@ -102,8 +102,8 @@ def test_fy2021_expects_the_members_of_fy2021_only(runs, plan):
 
 
 def test_a_file_from_a_member_of_a_later_year_is_refused_with_the_plans_sentence(tmp_path, plan):
-    from vision_report.config import load_settings
-    from vision_report.screening import collect, screen
+    from vision_report.core.config import load_settings
+    from vision_report.screening.screen import collect, screen
 
     folder = tmp_path / "inputs" / "2024"
     folder.mkdir(parents=True)
@@ -122,8 +122,8 @@ def test_a_file_from_a_member_of_a_later_year_is_refused_with_the_plans_sentence
 def test_the_small_plan_runs_end_to_end_and_renders_every_report(tmp_path, prefect_backend):
     """Nothing about 2025, 20 members or three pillars in the code: another plan (FY2026–2030) works as well."""
     from flows.yearly_report import yearly_report
+    from samples.generator import make_sample_set
     from vision_report.plan import load_plan
-    from vision_report.samples import make_sample_set
 
     proj = tmp_path / "proj"
     for part in ("expectations", "templates"):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import CSVS
 
-from vision_report import audit
+from vision_report.operations import audit
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
@@ -30,7 +30,7 @@ def test_second_run_of_the_same_year_is_refused_or_waits(tmp_path):
             sys.executable,
             "-c",
             (
-                "import sys, time; from pathlib import Path; from vision_report.audit import run_lock\n"
+                "import sys, time; from pathlib import Path; from vision_report.operations.audit import run_lock\n"
                 f"with run_lock(Path({str(tmp_path)!r}), 2024):\n"
                 "    print('held', flush=True); time.sleep(3)\n"
             ),
@@ -98,8 +98,8 @@ def test_lock_audit_and_unlock(tmp_path, prefect_backend):
 def test_watch_gives_feedback_within_seconds_of_a_drop(tmp_path, plan):
     import threading
 
-    from vision_report.config import load_settings
-    from vision_report.watch import watch
+    from vision_report.core.config import load_settings
+    from vision_report.operations.watch import watch
 
     settings = load_settings(ROOT)
     inputs, outputs, archive = tmp_path / "inputs", tmp_path / "outputs", tmp_path / "archive"
@@ -157,7 +157,7 @@ def test_yearly_schedule_comes_after_the_configured_deadline():
     import yaml
 
     from flows.yearly_report import previous_fiscal_year
-    from vision_report.config import load_settings
+    from vision_report.core.config import load_settings
 
     cfg = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     assert "pull" not in cfg  # `prefect deploy` records the project folder itself: nothing left to resolve

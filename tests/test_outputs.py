@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from vision_report.config import load_settings
-from vision_report.screening import collect, screen, submissions_table
-from vision_report.writers import EXCEL_CELL_LIMIT, cap_cell, csv_bytes, neutralise_formula, plain_number
+from vision_report.core.config import load_settings
+from vision_report.outputs.writers import EXCEL_CELL_LIMIT, cap_cell, csv_bytes, neutralise_formula, plain_number
+from vision_report.screening.screen import collect, screen, submissions_table
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from vision_report.config import ConfigError, _report_settings
-from vision_report.reports import pdf
+from vision_report.core.config import ConfigError, _report_settings
+from vision_report.outputs.reports import pdf
 
 pytestmark = pytest.mark.pdf  # the real write_pdfs (tests/conftest.py)
 

@@ -33,7 +33,7 @@ def _free_port() -> int:
 def server(tmp_path):
     import uvicorn
 
-    from vision_report.config import load_settings
+    from vision_report.core.config import load_settings
     from vision_report.portal.app import create_app
     from vision_report.portal.settings import database_url, portal_settings
     from vision_report.portal.store import Store

@@ -10,14 +10,14 @@ import re
 from portal_helpers import FIX, FY, VICTIM, add_accounts, login, make_project
 from starlette.testclient import TestClient
 
-from vision_report import audit
-from vision_report.config import load_settings
+from vision_report.core.config import load_settings
+from vision_report.operations import audit
+from vision_report.operations.watch import check_one
 from vision_report.plan import load_plan
 from vision_report.portal.app import create_app
 from vision_report.portal.settings import database_url, portal_settings
 from vision_report.portal.store import Store
-from vision_report.screening import collect
-from vision_report.watch import check_one
+from vision_report.screening.screen import collect
 
 RECEIVED_AT = re.compile(r"^受付日時: .*$", re.MULTILINE)
 

@@ -17,8 +17,8 @@ import pytest
 from portal_helpers import FIX, FY, PASSWORDS, VICTIM, add_accounts, csrf_of, login, make_project
 from starlette.testclient import TestClient
 
-from vision_report import audit
-from vision_report.config import load_settings
+from vision_report.core.config import load_settings
+from vision_report.operations import audit
 from vision_report.portal.app import SESSION_COOKIE, create_app
 from vision_report.portal.settings import database_url, portal_settings
 from vision_report.portal.store import Store

@@ -10,8 +10,8 @@ import pytest
 from portal_helpers import make_project
 from test_serve import postgres  # noqa: F401 - the PostgreSQL server fixture
 
-from vision_report import audit
 from vision_report.cli import main
+from vision_report.operations import audit
 from vision_report.portal.store import Store, hash_password, verify_password
 
 

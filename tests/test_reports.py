@@ -15,7 +15,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from jinja2 import meta
 
-from vision_report.textfmt import fmt_pct
+from vision_report.core.textfmt import fmt_pct
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -206,10 +206,10 @@ def test_every_template_variable_is_supplied(out, plan):
     """A contract test: no variable a jinja2 template uses goes unsupplied by the code."""
     import pandas as pd
 
-    from vision_report.config import load_settings
-    from vision_report.reports import summary
-    from vision_report.reports.context import ReportData
-    from vision_report.textfmt import jinja_env
+    from vision_report.core.config import load_settings
+    from vision_report.core.textfmt import jinja_env
+    from vision_report.outputs.reports import summary
+    from vision_report.outputs.reports.context import ReportData
 
     env = jinja_env(ROOT / "templates")
 
@@ -238,7 +238,7 @@ def test_every_template_variable_is_supplied(out, plan):
     feedback_used = meta.find_undeclared_variables(
         env.parse((ROOT / "templates" / "feedback.txt.j2").read_text("utf-8"))
     )
-    from vision_report import feedback
+    from vision_report.outputs import feedback
 
     for status in ("missing", "accepted"):
         ctx = feedback.feedback_context(plan, 2024, code="431001", name="熊本市", rec=None, status=status)

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import CSVS
 
-from vision_report import audit, year_outputs
+from vision_report.operations import audit
+from vision_report.outputs import year as year_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
@@ -243,8 +244,8 @@ def test_kill_9_leaves_no_server_no_mixed_set_and_the_next_run_records_the_inter
 
 
 def test_watch_judges_on_start_what_arrived_while_it_was_stopped(tmp_path, plan):
-    from vision_report.config import load_settings
-    from vision_report.watch import watch
+    from vision_report.core.config import load_settings
+    from vision_report.operations.watch import watch
 
     settings = load_settings(ROOT)
     inputs, outputs, archive = tmp_path / "inputs", tmp_path / "outputs", tmp_path / "archive"

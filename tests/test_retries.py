@@ -7,8 +7,9 @@ import shutil
 import time
 from pathlib import Path
 
-from vision_report import audit, screening
-from vision_report.config import load_settings
+from vision_report.core.config import load_settings
+from vision_report.operations import audit
+from vision_report.screening import screen as screening
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ("431001_熊本市_合成データ.csv", "433641_玉東町_合成データ.csv", "434442_甲佐町_合成データ.csv")

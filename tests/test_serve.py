@@ -79,7 +79,7 @@ def postgres():
 
 
 def test_deployment_runs_on_a_worker_with_postgresql(tmp_path, postgres):
-    from vision_report import serve
+    from vision_report.operations import serve
 
     url, pg_port = postgres
     proj = tmp_path / "proj"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from test_resilience import processes_with_home, wait_until
 
-from vision_report import year_outputs
-from vision_report.prefect_server import die_with_parent, free_port, healthy, stop_group
+from vision_report.operations.prefect_server import die_with_parent, free_port, healthy, stop_group
+from vision_report.outputs import year as year_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -143,7 +143,7 @@ def test_readme_manual_deployment_path_runs_the_on_demand_deployment(tmp_path):
 
 
 def test_a_child_that_stops_is_named_with_the_last_lines_of_its_log(tmp_path):
-    from vision_report import serve
+    from vision_report.operations import serve
 
     p = serve._spawn(
         "ワーカー",

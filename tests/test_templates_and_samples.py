@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from vision_report.samples import (
+from samples.generator import (
     FAULTY,
     NON_MEMBER,
     NUMBER_STYLES,
@@ -24,7 +24,7 @@ from vision_report.samples import (
     synthetic_rows,
     write_submission,
 )
-from vision_report.submission_templates import HEADER, write_templates
+from vision_report.outputs.submission_templates import HEADER, write_templates
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTIAL = ("434337", "南阿蘇村")  # takes part in some initiatives only, reports only the region-wide KPIs
@@ -41,7 +41,7 @@ def templates(tmp_path_factory, plan):
 
 @pytest.fixture(scope="module")
 def settings():
-    from vision_report.config import load_settings
+    from vision_report.core.config import load_settings
 
     return load_settings(ROOT)
 
@@ -168,8 +168,8 @@ def test_templates_are_byte_for_byte_deterministic(tmp_path, plan):
 
 def test_a_long_drop_down_list_goes_to_a_hidden_sheet(plan):
     """Excel refuses an inline list over 255 characters: a configured list that long is put on a hidden sheet."""
-    from vision_report.config import EvaluationSettings
-    from vision_report.submission_templates import template_rows, template_xlsx
+    from vision_report.core.config import EvaluationSettings
+    from vision_report.outputs.submission_templates import template_rows, template_xlsx
 
     many = tuple(f"方向性その{k:02d}（合成）" for k in range(30))
     data = template_xlsx(template_rows(plan, PARTIAL[0], 2025), evaluation=EvaluationSettings(directions=many))
@@ -182,8 +182,8 @@ def test_a_long_drop_down_list_goes_to_a_hidden_sheet(plan):
 
 def test_a_filled_xlsx_template_round_trip(tmp_path, plan, settings):
     """Fill the template as a clerk would (drop-downs, a line break inside a cell with Alt+Enter), read it back."""
-    from vision_report.intake import archive, discover
-    from vision_report.screening import screen
+    from vision_report.intake.files import archive, discover
+    from vision_report.screening.screen import screen
 
     write_templates(plan, 2024, tmp_path / "t", settings.evaluation)
     code, name = PARTIAL
@@ -258,7 +258,7 @@ def test_format_number(value, style, text):
 
 @pytest.mark.parametrize("style", NUMBER_STYLES)
 def test_every_number_style_reads_back_as_the_same_number(style):
-    from vision_report.normalize import parse_number
+    from vision_report.intake.normalize import parse_number
 
     for v in (0.0, 7.0, 1234.0, 4_790_058.0, -120.0, -4771.0, 1.234):
         assert parse_number(format_number(v, style)).value == pytest.approx(v), (style, v)
@@ -280,7 +280,7 @@ def test_synthetic_rows_follow_the_plan(plan):
 
 
 def test_synthetic_texts_are_marked_and_follow_the_status(plan):
-    from vision_report.samples import add_texts
+    from samples.generator import add_texts
 
     rows = []
     for m in plan.members(2024):
@@ -308,8 +308,8 @@ def test_synthetic_texts_are_marked_and_follow_the_status(plan):
 
 
 def test_committed_samples_have_texts_except_the_older_format(plan):
-    from vision_report.intake import decode
-    from vision_report.samples import WITHOUT_TEXT_COLUMNS
+    from samples.generator import WITHOUT_TEXT_COLUMNS
+    from vision_report.intake.files import decode
 
     for p in sorted((ROOT / "inputs" / "2024").glob("*_合成データ.csv")):
         text, _ = decode(p.read_bytes())
@@ -411,7 +411,7 @@ def test_committed_samples_are_the_generators_output(tmp_path, plan):
 
 
 def test_first_row_of_every_committed_file_says_synthetic(settings, plan):
-    from vision_report.intake import decode
+    from vision_report.intake.files import decode
 
     for p in sorted((ROOT / "inputs").rglob("*_合成データ.*")):
         if p.suffix == ".xlsx":
@@ -440,8 +440,8 @@ def test_readme_says_synthetic_and_lists_existing_faulty_files():
 
 def test_the_sample_set_validates_as_documented(settings, plan):
     """FY2021–2023 and FY2025 are all accepted without warnings; in FY2024 exactly the listed files deviate."""
-    from vision_report.screening import collect, screen
-    from vision_report.vocabulary import Status, status_label
+    from vision_report.core.vocabulary import Status, status_label
+    from vision_report.screening.screen import collect, screen
 
     outcome = {status_label(s): s.value for s in Status}
     expected = {name: outcome[o] for name, o in _readme_faulty().items()}
@@ -467,9 +467,9 @@ def test_the_sample_set_validates_as_documented(settings, plan):
 @pytest.mark.parametrize("style", range(len(STYLES)))
 def test_every_style_encodes_the_same_values(tmp_path, plan, settings, style, suffix):
     """Whatever the encoding, headers, number style or money unit, the system reads back the generator's values."""
-    from vision_report.intake import inspect_file, read_submission
-    from vision_report.prepare import prepare_rows
-    from vision_report.screening import units_of
+    from vision_report.intake.files import inspect_file, read_submission
+    from vision_report.screening.prepare import prepare_rows
+    from vision_report.screening.screen import units_of
 
     code = plan.meta.core_municipality  # has every KPI and many non-zero expenditures
     rows = synthetic_rows(plan, code, 2024, random.Random(3))
@@ -509,7 +509,7 @@ def test_generator_works_for_the_small_test_plan(tmp_path, settings):
         codes = {p.name[:6] for p in made if p.parent.name == str(fy)} - {NON_MEMBER[0]}
         assert codes == {m.code for m in small.members(fy)}, fy
     assert [len(small.members(fy)) for fy in years] == [5, 6, 7, 7, 7]
-    from vision_report.screening import collect, screen
+    from vision_report.screening.screen import collect, screen
 
     recs = screen(
         collect(settings, small, 2028, tmp_path, None, now=time.time() + 3600), small, 2028, settings

@@ -7,7 +7,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from vision_report.textfmt import exact, fmt_num, fmt_pct, fmt_signed, round_half_up
+from vision_report.core.textfmt import exact, fmt_num, fmt_pct, fmt_signed, round_half_up
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from vision_report.config import load_settings
-from vision_report.intake import archive, discover
-from vision_report.screening import screen
+from vision_report.core.config import load_settings
+from vision_report.intake.files import archive, discover
+from vision_report.screening.screen import screen
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
 

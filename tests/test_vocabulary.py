@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from vision_report import vocabulary as vocab
-from vision_report.intake import Issue
-from vision_report.vocabulary import Severity, Status
+from vision_report.core import vocabulary as vocab
+from vision_report.core.vocabulary import Severity, Status
+from vision_report.intake.files import Issue
 
 ROOT = Path(__file__).resolve().parents[1]
 

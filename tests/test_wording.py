@@ -44,7 +44,7 @@ def _literals(path: Path) -> list[tuple[int, str]]:
 def test_report_code_writes_no_japanese_of_its_own():
     found = {
         f"{p.relative_to(ROOT)}:{line}": text
-        for p in sorted((ROOT / "vision_report" / "reports").glob("*.py"))
+        for p in sorted((ROOT / "vision_report" / "outputs" / "reports").glob("*.py"))
         for line, text in _literals(p)
     }
     assert found == {}
@@ -53,7 +53,9 @@ def test_report_code_writes_no_japanese_of_its_own():
 def test_phrases_are_all_used_and_all_defined():
     """Every key of phrases.yaml is asked for by the code, and every key the code asks for exists."""
     phrases = yaml.safe_load((ROOT / "templates" / "report" / "phrases.yaml").read_text(encoding="utf-8"))
-    code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "vision_report" / "reports").glob("*.py"))
+    code = "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "vision_report" / "outputs" / "reports").glob("*.py")
+    )
     asked = set(re.findall(r"""phrases?(?:_map)?\(\s*["']([a-z_]+)["']""", code))
     asked |= set(re.findall(r"""P\[["']([a-z_]+)["']\]""", code))
     asked |= set(re.findall(r"""_phrases\((?:[^()]|\([^()]*\))*\)\[["']([a-z_]+)["']\]""", code))

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from vision_report.config import load_settings  # noqa: E402
+from vision_report.core.config import load_settings  # noqa: E402
 from vision_report.plan import Plan, load_plan  # noqa: E402
 
 

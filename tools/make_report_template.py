@@ -18,11 +18,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from vision_report.atomic import write_bytes
-from vision_report.config import load_settings
+from vision_report.core.atomic import write_bytes
+from vision_report.core.config import load_settings
+from vision_report.outputs.reports.context import issue_date
+from vision_report.outputs.reports.docxutil import DocProps, docx_bytes, drop_stale_parts, set_properties
 from vision_report.plan import load_plan
-from vision_report.reports.context import issue_date
-from vision_report.reports.docxutil import DocProps, docx_bytes, drop_stale_parts, set_properties
 
 ROOT = Path(__file__).resolve().parents[1]
 MINCHO = ("Yu Mincho", "游明朝")

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
-from vision_report.config import load_settings
-from vision_report.plan import load_plan
-from vision_report.samples import FAULTY, make_sample_set
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # samples/ lives beside the package, not in it
+
+from samples.generator import FAULTY, make_sample_set  # noqa: E402
+from vision_report.core.config import load_settings  # noqa: E402
+from vision_report.plan import load_plan  # noqa: E402
 
 # Fixed modification times so that "newest file wins" is reproducible after a copy.
 MTIME_BASE = 1_717_200_000  # 2024-06-01 09:00 JST
@@ -37,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in paths:
         os.utime(p, (MTIME_BASE, MTIME_BASE))
     panel = [out / str(fy) / settings.evaluation.panel_opinions_file for fy in set(args.years)]
-    for p in panel:  # the sample ビジョン懇談会 opinions (tools/samples/), copied by make_sample_set
+    for p in panel:  # the sample ビジョン懇談会 opinions (samples/panel/), copied by make_sample_set
         if p.is_file():
             os.utime(p, (MTIME_BASE, MTIME_BASE))
     made = set(paths) | set(panel)

@@ -8,11 +8,11 @@ import os
 import sys
 from pathlib import Path
 
-from .audit import YearBusy
-from .config import ConfigError, load_settings
-from .plan import PlanError, load_plan
-from .plan.export import plan_summary, plan_to_dict
-from .vocabulary import status_counts_text, status_label
+from vision_report.core.config import ConfigError, load_settings
+from vision_report.core.vocabulary import status_counts_text, status_label
+from vision_report.operations.audit import YearBusy
+from vision_report.plan import PlanError, load_plan
+from vision_report.plan.export import plan_summary, plan_to_dict
 
 
 def _settings_and_plan(args: argparse.Namespace):
@@ -47,7 +47,7 @@ def _prefect_environment(settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .audit import run_lock
+    from vision_report.operations.audit import run_lock
 
     settings = load_settings(Path(args.root) if args.root else None)
     _prefect_environment(settings)
@@ -78,8 +78,8 @@ def _say(message: str) -> None:
 
 
 def _run_year_with_prefect(args: argparse.Namespace, settings, archive: Path) -> int:
-    from .audit import record
-    from .prefect_server import ServerStartError, prefect_api
+    from vision_report.operations.audit import record
+    from vision_report.operations.prefect_server import ServerStartError, prefect_api
 
     fy = args.fiscal_year
     _say(f"{fy}年度の集計を開始します（Prefect フロー vision-report-yearly）")
@@ -135,7 +135,7 @@ def _run_year_with_prefect(args: argparse.Namespace, settings, archive: Path) ->
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
-    from .audit import lock_year, unlock_year, year_lock
+    from vision_report.operations.audit import lock_year, unlock_year, year_lock
 
     settings = load_settings(Path(args.root) if args.root else None)
     archive = Path(args.archive) if args.archive else settings.archive
@@ -157,9 +157,9 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .intake import inspect_file
-    from .screening import screen
-    from .vocabulary import Severity, located_message, severity_label
+    from vision_report.core.vocabulary import Severity, located_message, severity_label
+    from vision_report.intake.files import inspect_file
+    from vision_report.screening.screen import screen
 
     settings, plan = _settings_and_plan(args)
     path = Path(args.file)
@@ -194,7 +194,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
-    from .submission_templates import write_templates
+    from vision_report.outputs.submission_templates import write_templates
 
     settings, plan = _settings_and_plan(args)
     out = Path(args.out) if args.out else settings.outputs / str(args.fiscal_year) / "templates"
@@ -205,8 +205,8 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 def cmd_reminders(args: argparse.Namespace) -> int:
     """Who has not submitted, or must resubmit, for a fiscal year (a read-only look at inputs/<FY>/)."""
-    from .reminders import year_state
-    from .vocabulary import reminder_label
+    from vision_report.core.vocabulary import reminder_label
+    from vision_report.operations.reminders import year_state
 
     settings, plan = _settings_and_plan(args)
     inputs = Path(args.inputs) if args.inputs else settings.inputs
@@ -231,7 +231,7 @@ def cmd_reminders(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from .watch import watch
+    from vision_report.operations.watch import watch
 
     settings, plan = _settings_and_plan(args)
     inputs = Path(args.inputs) if args.inputs else settings.inputs
@@ -270,7 +270,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import signal
     import time as _time
 
-    from . import serve
+    from vision_report.operations import serve
 
     settings = load_settings(Path(args.root) if args.root else None)
     database = args.database or os.environ.get("VISION_REPORT_DATABASE")
@@ -311,9 +311,9 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     import csv
     import io
 
-    from .confirmations import append_confirmation, parse_date
-    from .normalize import parse_number
-    from .textfmt import fmt_num
+    from vision_report.core.textfmt import fmt_num
+    from vision_report.intake.normalize import parse_number
+    from vision_report.screening.confirmations import append_confirmation, parse_date
 
     settings, plan = _settings_and_plan(args)
     fy, code, item = args.fiscal_year, args.municipality.strip(), args.id.strip()
@@ -453,8 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _portal_address(settings) -> str:
     """The line `serve` prints about the portal it started (its address from config ``portal:``)."""
-    from .portal.messages import msg
-    from .portal.settings import portal_settings
+    from vision_report.portal.messages import msg
+    from vision_report.portal.settings import portal_settings
 
     config = portal_settings(settings)
     return msg("portal_started", settings.root, host=config.host, port=config.port)
@@ -462,7 +462,7 @@ def _portal_address(settings) -> str:
 
 def _add_portal_commands(sub) -> None:
     """`accounts …` and `portal` (提出ポータル, docs CONTRACT §7): implemented in vision_report/portal/commands.py."""
-    from .portal.commands import add_parsers
+    from vision_report.portal.commands import add_parsers
 
     add_parsers(sub)
 

@@ -1,7 +1,17 @@
 """The vision (plan) as data: models, loader and export (JSON, summary)."""
 
-from .loader import PlanError, check_digit_ok, load_plan
-from .models import UNDECIDED, Budget, Initiative, Kpi, Municipality, Pillar, Plan, PolicyArea, Subfield
+from vision_report.plan.loader import PlanError, check_digit_ok, load_plan
+from vision_report.plan.models import (
+    UNDECIDED,
+    Budget,
+    Initiative,
+    Kpi,
+    Municipality,
+    Pillar,
+    Plan,
+    PolicyArea,
+    Subfield,
+)
 
 __all__ = [
     "UNDECIDED",

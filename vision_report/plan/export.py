@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .models import UNDECIDED, BudgetValue, Plan
+from vision_report.plan.models import UNDECIDED, BudgetValue, Plan
 
 
 def _num(x: float) -> int | float:

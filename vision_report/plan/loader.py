@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .models import (
+from vision_report.plan.models import (
     DIRECTIONS,
     UNDECIDED,
     Agreement,

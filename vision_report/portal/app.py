@@ -33,14 +33,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import audit
-from ..config import ConfigError, Settings
-from ..confirmations import append_confirmation, apply_confirmations, held_values, read_confirmations
-from ..plan import Plan, PlanError, load_plan
-from ..reminders import YearState, year_state
-from ..submission_templates import member_templates, template_name
-from ..textfmt import fmt_num
-from ..vocabulary import (
+from vision_report.core.config import ConfigError, Settings
+from vision_report.core.textfmt import fmt_num
+from vision_report.core.vocabulary import (
     Status,
     date_label,
     hold_label,
@@ -49,10 +44,20 @@ from ..vocabulary import (
     status_label,
     timeliness_label,
 )
-from .messages import messages, msg
-from .settings import PortalSettings, database_url, portal_settings
-from .store import Session, Store
-from .uploads import UploadRefused, clean_name, receive_upload, run_in_progress
+from vision_report.operations import audit
+from vision_report.operations.reminders import YearState, year_state
+from vision_report.outputs.submission_templates import member_templates, template_name
+from vision_report.plan import Plan, PlanError, load_plan
+from vision_report.portal.messages import messages, msg
+from vision_report.portal.settings import PortalSettings, database_url, portal_settings
+from vision_report.portal.store import Session, Store
+from vision_report.portal.uploads import UploadRefused, clean_name, receive_upload, run_in_progress
+from vision_report.screening.confirmations import (
+    append_confirmation,
+    apply_confirmations,
+    held_values,
+    read_confirmations,
+)
 
 log = logging.getLogger("vision_report.portal")
 SESSION_COOKIE = "vr_session"

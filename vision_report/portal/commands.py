@@ -8,12 +8,12 @@ import re
 import sys
 from pathlib import Path
 
-from .. import audit
-from ..config import load_settings
-from ..plan import load_plan
-from .messages import msg
-from .settings import database_url, portal_settings
-from .store import ROLE_COORDINATOR, ROLE_MEMBER, Store, new_password
+from vision_report.core.config import load_settings
+from vision_report.operations import audit
+from vision_report.plan import load_plan
+from vision_report.portal.messages import msg
+from vision_report.portal.settings import database_url, portal_settings
+from vision_report.portal.store import ROLE_COORDINATOR, ROLE_MEMBER, Store, new_password
 
 LOGIN_ID_RE = re.compile(r"^[A-Za-z0-9._-]{3,100}$")
 
@@ -130,7 +130,7 @@ def _add_members(args: argparse.Namespace, settings, store: Store) -> int:
 def cmd_portal(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
+    from vision_report.portal.app import create_app
 
     settings = load_settings(Path(args.root) if args.root else None)
     config = portal_settings(settings)

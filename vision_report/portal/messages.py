@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from ..vocabulary import _default_root
+from vision_report.core.vocabulary import _default_root
 
 MESSAGES_RELPATH = Path("templates") / "portal" / "messages.yaml"
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import yaml
 
-from ..config import CONFIG_RELPATH, ConfigError, Settings
-from .messages import msg
+from vision_report.core.config import ConfigError, Settings
+from vision_report.core.paths import CONFIG_RELPATH
+from vision_report.portal.messages import msg
 
 ENV_DATABASE = "VISION_REPORT_PORTAL_DATABASE"
 ENV_SHARED_DATABASE = "VISION_REPORT_DATABASE"

@@ -21,11 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .. import audit
-from ..config import Settings
-from ..plan import Plan
-from ..watch import CheckResult, check_file
-from .settings import PortalSettings
+from vision_report.core.config import Settings
+from vision_report.operations import audit
+from vision_report.operations.watch import CheckResult, check_file
+from vision_report.plan import Plan
+from vision_report.portal.settings import PortalSettings
 
 TYPES = (".csv", ".xlsx")
 

@@ -1,0 +1,29 @@
+"""Word reports (python-docx): the region report, one per municipality, and the 概要版; their PDFs (reports.pdf)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vision_report.outputs.reports.context import ReportData
+from vision_report.outputs.reports.docxutil import save
+
+
+def write_reports(data: ReportData, out_dir: Path, issues_by_file: dict[str, list[str]]) -> list[Path]:
+    from vision_report.outputs.reports import municipality, pdf, region, summary
+
+    fy = data.fiscal_year
+    written = [
+        save(region.build_region_report(data), out_dir / f"report_{fy}.docx"),
+        save(summary.build_summary(data), out_dir / f"report_{fy}_概要版.docx"),
+    ]
+    town_reports = municipality.write_municipality_reports(data, out_dir, issues_by_file)
+    written += town_reports
+    opts = data.settings.report
+    to_pdf = written[:2] + (town_reports if opts.pdf_municipalities else [])
+    written += pdf.write_pdfs(
+        [(docx, docx.with_suffix(".pdf")) for docx in to_pdf],
+        enabled=opts.pdf,
+        soffice=opts.soffice,
+        timeout=opts.pdf_timeout,
+    )
+    return written

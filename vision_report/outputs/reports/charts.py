@@ -1,0 +1,149 @@
+"""Charts for the reports (matplotlib, Japanese labels via matplotlib-fontja). PNG bytes out."""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib_fontja  # noqa: E402,F401  (registers IPAexGothic for Japanese text)
+
+from vision_report.core.textfmt import fmt_num  # noqa: E402
+
+NAVY = "#1F3A5F"
+ORANGE = "#D9822B"
+GREY = "#8C8C8C"
+RATING_COLORS = {"A": "#2E7D32", "B": "#7CB342", "C": "#F9A825", "D": "#C62828", "-": "#BDBDBD"}
+
+
+def _fmt(v: float) -> str:
+    """A value printed on a chart, rounded as in the tables (四捨五入, ▲ for negatives)."""
+    return fmt_num(v) if abs(v) >= 100 else fmt_num(v, 1)
+
+
+def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, cols: int = 2) -> bytes:
+    """Small multiples: one panel per KPI with actuals FY..FY, the baseline and the plan's target.
+
+    words: the legend's words (templates/report/phrases.yaml chart:).
+    kpis: dicts with name, unit, baseline, baseline_year (as printed, e.g. 2022年度), target, values {year: float|None}, provisional (the
+    years whose value is provisional: hollow points, labelled 暫定) and partial (years whose sum covers fewer
+    municipalities because a member had not joined yet: grey squares, joined to the others by a dotted line).
+    """
+    n = len(kpis)
+    cols = min(cols, n) or 1
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.5 * rows), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    for ax, k in zip(axes.flat, kpis, strict=False):
+        xs = [y for y in years if k["values"].get(y) is not None]
+        ys = [k["values"][y] for y in xs]
+        ax.axhline(
+            k["target"],
+            color=ORANGE,
+            linestyle="--",
+            linewidth=1.2,
+            label=words["target"].format(value=_fmt(k["target"])),
+        )
+        ax.axhline(
+            k["baseline"],
+            color=GREY,
+            linestyle=":",
+            linewidth=1.0,
+            label=words["baseline"].format(value=_fmt(k["baseline"]), year=k["baseline_year"]),
+        )
+        if xs:
+            provisional = set(k.get("provisional") or ())
+            partial = set(k.get("partial") or ()) - provisional
+            # a solid line joins only years that sum the same municipalities; a dotted one crosses a change
+            for a, b, ya, yb in zip(xs, xs[1:], ys, ys[1:], strict=False):
+                dotted = (a in partial) != (b in partial)
+                ax.plot([a, b], [ya, yb], color=NAVY, linewidth=1.8, linestyle=":" if dotted else "-")
+            final = [(x, y) for x, y in zip(xs, ys, strict=True) if x not in provisional | partial]
+            tentative = [(x, y) for x, y in zip(xs, ys, strict=True) if x in provisional]
+            fewer = [(x, y) for x, y in zip(xs, ys, strict=True) if x in partial]
+            if fewer:  # squares: a member of the vision had not joined yet, the sum covers fewer municipalities
+                ax.plot(
+                    *zip(*fewer, strict=True),
+                    "s",
+                    markerfacecolor="white",
+                    markeredgecolor=GREY,
+                    markeredgewidth=1.5,
+                    label=words["partial"],
+                )
+            if final:
+                ax.plot(*zip(*final, strict=True), "o", color=NAVY, label=words["actual"])
+            if tentative:  # hollow markers: not every expected reporter's file was accepted that year
+                ax.plot(
+                    *zip(*tentative, strict=True),
+                    "o",
+                    markerfacecolor="white",
+                    markeredgecolor=NAVY,
+                    markeredgewidth=1.5,
+                    label=words["provisional"],
+                )
+            for x, y in zip(xs, ys, strict=True):
+                label = _fmt(y) + (words["provisional_point"] if x in provisional else "")
+                ax.annotate(label, (x, y), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7)
+        else:
+            ax.text(0.5, 0.5, words["no_data"], transform=ax.transAxes, ha="center", va="center", color=GREY)
+        ax.set_xticks(years)
+        ax.set_xticklabels([f"{y}" for y in years], fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+        ax.set_title("\n".join(textwrap.wrap(f"{k['name']}（{k['unit']}）", 22)), fontsize=8.5)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=6, loc="best", frameon=False)
+        ax.margins(x=0.15, y=0.25)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def rating_bars(labels: list[str], counts: list[dict[str, int]], words: dict[str, str]) -> bytes:
+    """Horizontal stacked bars of A/B/C/D/- counts per pillar."""
+    fig, ax = plt.subplots(figsize=(6.4, 0.7 + 0.55 * len(labels)))
+    left = [0] * len(labels)
+    for grade in ("A", "B", "C", "D", "-"):
+        vals = [c.get(grade, 0) for c in counts]
+        ax.barh(
+            labels, vals, left=left, color=RATING_COLORS[grade], label=words["no_rating"] if grade == "-" else grade
+        )
+        for i, v in enumerate(vals):
+            if v:
+                ax.text(left[i] + v / 2, i, str(v), ha="center", va="center", fontsize=8, color="white")
+        left = [a + b for a, b in zip(left, vals, strict=True)]
+    ax.invert_yaxis()
+    ax.set_xlabel(words["kpi_count"], fontsize=8)
+    ax.tick_params(labelsize=8)
+    ax.legend(ncol=5, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    fig.tight_layout()
+    return _png(fig)
+
+
+def execution_bars(labels: list[str], planned: list[float], actual: list[float], words: dict[str, str]) -> bytes:
+    """Planned vs actual expenditure (千円) per pillar / sub-field."""
+    fig, ax = plt.subplots(figsize=(6.4, 0.8 + 0.5 * len(labels)))
+    idx = range(len(labels))
+    ax.barh([i - 0.2 for i in idx], planned, height=0.38, color=GREY, label=words["planned"])
+    ax.barh([i + 0.2 for i in idx], actual, height=0.38, color=NAVY, label=words["actual"])
+    ax.set_yticks(list(idx))
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_xlabel(words["thousand_yen"], fontsize=8)
+    ax.legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,324 @@
+"""Everything the Word reports show, gathered once per run, and the report texts rendered from templates/."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import yaml
+
+from vision_report.compute.statuses import member_statuses
+from vision_report.core.config import Settings
+from vision_report.core.textfmt import fmt_num, fmt_signed, jinja_env, wareki
+from vision_report.core.vocabulary import ACCEPTED_STATUSES, Status, hold_label, kind_labels, status_label
+from vision_report.core.vocabulary import synthetic as synthetic_label
+from vision_report.intake.panel_opinions import PanelOpinions
+from vision_report.outputs.reports import evaluation_context as ev
+from vision_report.outputs.reports.docxutil import DocProps
+from vision_report.plan import Kpi, Plan
+from vision_report.screening.confirmations import Holds, no_holds
+
+
+def issue_date(issued: str) -> date:
+    """'2025年6月' -> 2025-06-01, '2025年6月30日' -> 2025-06-30; another wording -> today (Japan)."""
+    m = re.search(r"(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?", issued)
+    if m is None:
+        return datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    return date(int(m[1]), int(m[2]), int(m[3] or 1))
+
+
+def kpi_value(k: Kpi, v) -> str:
+    """A KPI's value as the vision prints it: ▲ for negatives, and + for KPIs that may be negative (社会増減数)."""
+    return fmt_signed(v) if k.allow_negative else fmt_num(v)
+
+
+@lru_cache(maxsize=4)
+def _headings(templates: Path) -> dict[str, str]:
+    return yaml.safe_load((templates / "report" / "headings.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4)
+def _phrases(templates: Path) -> dict[str, Any]:
+    return yaml.safe_load((templates / "report" / "phrases.yaml").read_text(encoding="utf-8"))
+
+
+def report_phrases(templates: Path) -> dict[str, Any]:
+    """templates/report/phrases.yaml (table words, notes, captions; placeholders not filled)."""
+    return _phrases(templates)
+
+
+def report_headings(templates: Path) -> dict[str, str]:
+    """templates/report/headings.yaml (headings and column titles; placeholders not filled)."""
+    return _headings(templates)
+
+
+@dataclass
+class ReportData:
+    settings: Settings
+    plan: Plan
+    fiscal_year: int
+    results: dict[str, pd.DataFrame]
+    subs: pd.DataFrame
+    accepted_rows: pd.DataFrame
+    per_year: dict[int, dict[str, pd.DataFrame]]
+    issued: str = ""
+    issued_on: date | None = None  # the documents' created/modified date; default: the first day of ``issued``
+    synthetic: bool = False
+    panel: PanelOpinions = field(default_factory=PanelOpinions)  # the ビジョン懇談会's opinions (inputs/<FY>/)
+    holds: Holds | None = None  # values held out of the totals (要確認) and the confirmations' problems
+    kpi: pd.DataFrame = field(init=False)
+    budget: pd.DataFrame = field(init=False)
+    rollup: pd.DataFrame = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.kpi = self.results["kpi_attainment"].set_index("kpi_id", drop=False)
+        self.budget = self.results["budget_execution"].set_index("initiative_id", drop=False)
+        self.rollup = self.results["rollup"].set_index("id", drop=False)
+        if not self.issued:
+            today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
+            self.issued = str(_phrases(self.templates)["issued_month"]).format(year=today.year, month=today.month)
+        if self.issued_on is None:
+            self.issued_on = issue_date(self.issued)
+        if self.holds is None:
+            self.holds = no_holds(self.fiscal_year)
+        files = " ".join(str(f) for f in self.subs["file"].fillna(""))
+        self.synthetic = self.synthetic or synthetic_label("mark") in files
+
+    def doc_props(self, kind: str = "") -> DocProps:
+        """Document properties of one report: ``kind`` is e.g. 進捗状況報告書 or 熊本市の取組状況."""
+        m = self.plan.meta
+        return DocProps(
+            title=self.phrase(
+                "doc_title", title=m.title, wareki=wareki(self.fiscal_year), fy=self.fiscal_year, kind=kind
+            ),
+            author=m.office or m.alliance,
+            issued=self.issued_on or issue_date(self.issued),
+            subject=m.alliance,
+        )
+
+    @property
+    def templates(self) -> Path:
+        return self.settings.root / "templates"
+
+    @property
+    def style_template(self) -> Path:
+        return self.templates / "report_style.docx"
+
+    def years(self) -> list[int]:
+        return sorted(self.per_year)
+
+    def _by_year(self, table: str, key_col: str, key: str, value_col: str) -> dict[int, float | None]:
+        out = {}
+        for y, res in self.per_year.items():
+            v = res[table].set_index(key_col).loc[key, value_col]
+            out[y] = None if pd.isna(v) else float(v)
+        return out
+
+    def kpi_values(self, kpi_id: str) -> dict[int, float | None]:
+        return self._by_year("kpi_attainment", "kpi_id", kpi_id, "actual")
+
+    def kpi_provisional_years(self, kpi_id: str) -> set[int]:
+        """Years whose value is provisional (not every expected reporter's file was accepted)."""
+        out = set()
+        for y, res in self.per_year.items():
+            t = res["kpi_attainment"].set_index("kpi_id")
+            if "provisional" in t.columns and kpi_id in t.index and bool(t.at[kpi_id, "provisional"]):
+                out.add(y)
+        return out
+
+    def kpi_partial_basis_years(self, kpi_id: str) -> set[int]:
+        """Years in which fewer basis members were expected to report this KPI than in the other years (a member
+        of the vision had not joined yet): their sums cover fewer municipalities, so a rise or fall against the
+        neighbouring years is not a like-for-like change."""
+        expected = {}
+        for y, res in self.per_year.items():
+            t = res["kpi_attainment"].set_index("kpi_id")
+            if kpi_id in t.index:
+                expected[y] = int(t.at[kpi_id, "reporters_expected"])
+        full = max(expected.values(), default=0)
+        return {y for y, n in expected.items() if n < full}
+
+    @property
+    def is_final_year(self) -> bool:
+        return self.fiscal_year >= self.plan.meta.last_fiscal_year
+
+    def heading(self, key: str, **values) -> str:
+        """A heading from templates/report/headings.yaml with its {placeholders} filled."""
+        m = self.plan.meta
+        base = {
+            "first": m.first_fiscal_year,
+            "last": m.last_fiscal_year,
+            "fy": self.fiscal_year,
+            "year": m.last_fiscal_year,
+            "number": len(self.plan.pillars) + 1,
+        }
+        return str(_headings(self.templates)[key]).format(**(base | values))
+
+    def phrase(self, key: str, **values) -> str:
+        """A phrase from templates/report/phrases.yaml (table words, notes, captions) with its {placeholders} filled."""
+        return str(_phrases(self.templates)[key]).format(**values)
+
+    def phrases(self, key: str, **values) -> list[str]:
+        """A list from templates/report/phrases.yaml (a table's header row) with its {placeholders} filled."""
+        return [str(x).format(**values) for x in _phrases(self.templates)[key]]
+
+    def phrase_map(self, key: str) -> dict[str, str]:
+        """A mapping from templates/report/phrases.yaml (e.g. the charts' words)."""
+        return {str(k): str(v) for k, v in dict(_phrases(self.templates)[key]).items()}
+
+    def node_label(self, node: str) -> str:
+        """A pillar, sub-field or policy area as the vision's tables write it: 「1 …」「…に係る政策分野」「① …」."""
+        plan = self.plan
+        if node.isdigit():
+            return self.phrase("node_pillar", id=node, name=plan.node_name(node))
+        if any(s.id == node for s in plan.subfields):
+            return self.phrase("node_subfield", name=plan.node_name(node))
+        area = plan.area(node)
+        return self.phrase("node_area", circled=area.circled, name=area.name)
+
+    def period_context(self) -> dict:
+        """Figures the 計画期間の総括 text speaks of (zeros when the period tables are not part of the results)."""
+        from vision_report.compute.tables import ACHIEVED, NOT_ACHIEVED
+
+        kpi = self.results.get("period_kpi")
+        budget = self.results.get("period_budget")
+        rules = self.settings.final_evaluation.achieved_if
+        directions = self.phrase_map("directions")
+        rule_words = self.phrase_map("period_rule_words")
+        rule_text = self.phrase("kpi_line_joiner").join(
+            self.phrase("period_rule", direction=directions[d], rule=rule_words[r])
+            for d, r in rules.items()
+            if d in directions
+        )
+        achieved = kpi["achieved"].tolist() if kpi is not None else []
+        return {
+            "final": self.is_final_year,
+            "rule_text": rule_text,
+            "n_basis": len(self.plan.basis_members),
+            "n_achieved": achieved.count(ACHIEVED),
+            "n_not_achieved": achieved.count(NOT_ACHIEVED),
+            "n_no_value": len(achieved) - achieved.count(ACHIEVED) - achieved.count(NOT_ACHIEVED),
+            "n_as_planned": int(budget["carried_out_as_planned"].eq(True).sum()) if budget is not None else 0,
+        }
+
+    def spend_by_year(self, initiative_id: str) -> dict[int, float | None]:
+        return self._by_year("budget_execution", "initiative_id", initiative_id, "actual_thousand_yen")
+
+    def counts(self) -> dict[str, int]:
+        st = member_statuses(self.plan, self.subs, self.fiscal_year)
+        return {
+            "accepted": int(st.isin(list(ACCEPTED_STATUSES)).sum()),
+            "rejected": int((st == Status.REJECTED).sum()),
+            "missing": int((st == Status.MISSING).sum()),
+            "pending": int((st == Status.PENDING).sum()),
+        }
+
+    def text(self, name: str, **extra) -> list[str]:
+        """Render templates/report/<name>.txt.j2; one paragraph per non-empty line."""
+        ctx = self.text_context() | self.period_context() | extra
+        out = jinja_env(self.templates).get_template(f"report/{name}.txt.j2").render(**ctx)
+        return [ln for ln in out.splitlines() if ln.strip()]
+
+    def snippet(self, part: str, **values) -> str:
+        """One sentence of templates/report/evaluation.txt.j2 (``part`` chooses it), line breaks of ``values``
+        kept; only ``values`` and the fiscal year are supplied (cheap enough for every initiative)."""
+        tpl = jinja_env(self.templates).get_template("report/evaluation.txt.j2")
+        return tpl.render(part=part, fiscal_year=self.fiscal_year, **values).strip()
+
+    # -- 自己評価・今後の方向性・取組実績 (docs/interface.md §2), computed once per report ----------------------------
+    @cached_property
+    def evaluation_counts(self) -> pd.DataFrame:
+        e = self.settings.evaluation
+        return ev.initiative_counts(
+            self.plan, self.accepted_rows, self.fiscal_year, list(e.self_evaluation), e.directions
+        ).set_index("initiative_id", drop=False)
+
+    @cached_property
+    def evaluation_share(self) -> pd.DataFrame:
+        return ev.good_share(self.plan, self.evaluation_counts, self.settings.evaluation.good_grades)
+
+    @cached_property
+    def municipality_evaluations(self) -> pd.DataFrame:
+        e = self.settings.evaluation
+        return ev.municipality_summary(
+            self.plan, self.accepted_rows, self.fiscal_year, list(e.self_evaluation), e.good_grades
+        )
+
+    @cached_property
+    def expenditure_texts(self) -> pd.DataFrame:
+        return ev.expenditure_rows(self.accepted_rows)
+
+    @cached_property
+    def _texts_by_initiative(self) -> dict[str, pd.DataFrame]:
+        return {str(k): g for k, g in self.expenditure_texts.groupby("item_id", sort=False)}
+
+    def initiative_texts(self, initiative_id: str) -> pd.DataFrame:
+        rows = self._texts_by_initiative.get(initiative_id, self.expenditure_texts.iloc[0:0])
+        return ev.initiative_texts(self.plan, rows, initiative_id, self.fiscal_year)
+
+    def good_label(self) -> str:
+        return self.phrase("grades_joiner").join(self.settings.evaluation.good_grades)
+
+    def held_items(self, rows: pd.DataFrame, with_item: bool = True) -> str:
+        """Held values as one phrase: 「甲佐町 事業費 3.13.3 2,350,000 千円」 (without the item: 「甲佐町 2,350,000 千円」)."""
+        kinds = kind_labels()
+        return "、".join(
+            f"{h.municipality_name} "
+            + (f"{kinds.get(h.kind, h.kind)} {h.item_id} " if with_item else "")
+            + f"{fmt_num(h.value)} {h.unit}".rstrip()
+            for h in rows.itertuples(index=False)
+        )
+
+    def held_context(self, rows: pd.DataFrame | None = None, with_item: bool = True) -> dict:
+        """The variables of templates/report/held.txt.j2: held values (要確認), ``items`` naming ``rows`` (default:
+        every value held out of the totals); ``part`` chooses the place in the reports."""
+        from vision_report.screening.confirmations import CONFIRMATION_HEADER
+
+        holds = self.holds or no_holds(self.fiscal_year)
+        rows = holds.waiting if rows is None else rows
+        return {
+            "part": "",
+            "mark": hold_label("mark"),
+            "n_waiting": len(holds.waiting),
+            "n_confirmed": len(holds.confirmed),
+            "items": self.held_items(rows, with_item),
+            "file": holds.file or f"confirmations/{self.fiscal_year}.csv",
+            "header": "、".join(CONFIRMATION_HEADER),
+        }
+
+    def held_text(self, part: str, rows: pd.DataFrame | None = None, with_item: bool = True) -> list[str]:
+        """templates/report/held.txt.j2: the sentences about held values (要確認) for one place in the reports."""
+        return self.text("held", **(self.held_context(rows, with_item) | {"part": part}))
+
+    def text_context(self) -> dict:
+        m = self.plan.meta
+        c = self.counts()
+        return {
+            "plan_title": m.title,
+            "revision": m.revision,
+            "alliance": m.alliance,
+            "office": m.office or "",
+            "fiscal_year": self.fiscal_year,
+            "issued": self.issued,
+            "n_members": len(self.plan.members(self.fiscal_year)),
+            "n_initiatives": len(self.plan.initiatives),
+            "n_kpis": len(self.plan.kpis),
+            "first_fy": m.first_fiscal_year,
+            "last_fy": m.last_fiscal_year,
+            "period_note": m.period_note or "",
+            "n_accepted": c["accepted"],
+            "n_rejected": c["rejected"],
+            "n_missing": c["missing"],
+            "status": {st.value: status_label(st) for st in Status},
+            "progress": self.settings.ratings.progress,
+            "attainment": self.settings.ratings.attainment,
+            "self_evaluation": self.settings.evaluation.self_evaluation,
+            "good_grades": list(self.settings.evaluation.good_grades),
+            "directions": list(self.settings.evaluation.directions),
+        }

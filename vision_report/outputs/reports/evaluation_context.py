@@ -1,0 +1,180 @@
+"""What the reports say about each initiative's 自己評価, 今後の方向性 and texts (取組実績・成果・課題).
+
+Pure steps, DataFrame in, DataFrame out: the accepted rows of a fiscal year (docs/interface.md §2: the optional
+columns result_text, outcome_text, challenge_text, direction, self_evaluation; "" where a municipality wrote
+nothing) are counted per initiative, per policy area / sub-field / pillar and per municipality. Rows without those
+columns (submissions from before the columns existed) count as rows with nothing written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from vision_report.plan import Plan
+
+TEXT_COLUMNS = ("result_text", "outcome_text", "challenge_text")
+CHOICE_COLUMNS = ("direction", "self_evaluation")
+EXPENDITURE = "expenditure"
+
+
+def with_text_columns(rows: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows with every text and choice column present as strings ("" where empty or absent)."""
+    out = (rows if rows is not None else pd.DataFrame(columns=["municipality_code", "kind", "item_id"])).copy()
+    for col in (*TEXT_COLUMNS, *CHOICE_COLUMNS):
+        if col not in out.columns:
+            out[col] = ""
+        out[col] = out[col].where(out[col].notna(), "").astype(str)
+    return out
+
+
+def expenditure_rows(rows: pd.DataFrame | None) -> pd.DataFrame:
+    out = with_text_columns(rows)
+    return out[out["kind"] == EXPENDITURE].reset_index(drop=True)
+
+
+def same_text_key(text: str) -> str:
+    """Two texts that differ only in spaces, tabs or line breaks (also full-width spaces) are the same text."""
+    return "".join(str(text).split())
+
+
+def initiative_counts(
+    plan: Plan, rows: pd.DataFrame | None, fiscal_year: int, grades: Sequence[str], directions: Sequence[str]
+) -> pd.DataFrame:
+    """One row per initiative (plan order): ``expected`` participants of the year, ``reported`` (a row
+    received), ``evaluated`` (自己評価 given), ``directed`` (今後の方向性 given), one column ``grade_<g>`` per grade
+    and ``direction_<d>`` per direction (in the configured order)."""
+    exp = expenditure_rows(rows)
+    out = []
+    for ini in plan.initiatives:
+        expected = set(plan.participants(ini.id, fiscal_year))
+        mine = exp[(exp["item_id"] == ini.id) & exp["municipality_code"].isin(expected)]
+        ev = mine["self_evaluation"].str.strip()
+        di = mine["direction"].str.strip()
+        rec: dict[str, object] = {
+            "initiative_id": ini.id,
+            "area_id": ini.area_id,
+            "expected": len(expected),
+            "reported": int(mine["municipality_code"].nunique()),
+            "evaluated": int((ev != "").sum()),
+            "directed": int((di != "").sum()),
+        }
+        rec.update({f"grade_{g}": int((ev == g).sum()) for g in grades})
+        rec.update({f"direction_{d}": int((di == d).sum()) for d in directions})
+        out.append(rec)
+    cols = ["initiative_id", "area_id", "expected", "reported", "evaluated", "directed"]
+    cols += [f"grade_{g}" for g in grades] + [f"direction_{d}" for d in directions]
+    return pd.DataFrame(out, columns=cols)
+
+
+def good_share(plan: Plan, counts: pd.DataFrame, good_grades: Sequence[str]) -> pd.DataFrame:
+    """Per pillar, sub-field and policy area (the rollup's order: each pillar, its sub-fields, its areas): the
+    self-evaluations given (``evaluated``), how many of them are good grades (``good``, config
+    evaluation.good_grades) and ``good_pct`` (NaN where none was given)."""
+    good_cols = [f"grade_{g}" for g in good_grades]
+    by_area = counts.groupby("area_id", sort=False)[["evaluated", *good_cols]].sum()
+    rows = []
+
+    def add(level: str, node: str, name: str, area_ids: Sequence[str]) -> None:
+        part = by_area.reindex(list(area_ids)).fillna(0)
+        evaluated = int(part["evaluated"].sum())
+        good = int(part[good_cols].to_numpy().sum()) if good_cols else 0
+        pct = good / evaluated * 100 if evaluated else float("nan")
+        rows.append({"level": level, "id": node, "name": name, "evaluated": evaluated, "good": good, "good_pct": pct})
+
+    for pillar in plan.pillars:
+        add("pillar", str(pillar.id), pillar.name, pillar.area_ids)
+        for sid in pillar.subfield_ids:
+            sub = plan.subfield(sid)
+            add("subfield", sid, sub.name, sub.area_ids)
+        for aid in pillar.area_ids:
+            add("area", aid, plan.area(aid).name, [aid])
+    return pd.DataFrame(rows, columns=["level", "id", "name", "evaluated", "good", "good_pct"])
+
+
+def municipality_summary(
+    plan: Plan, rows: pd.DataFrame | None, fiscal_year: int, grades: Sequence[str], good_grades: Sequence[str]
+) -> pd.DataFrame:
+    """One row per member of the year (plan order): its ``initiatives`` of the year, how many it ``reported`` (a row
+    received in an accepted file), ``evaluated`` (with 自己評価), ``with_result`` (with 取組実績), one column
+    ``grade_<g>`` per grade, and ``good`` (good grades)."""
+    exp = expenditure_rows(rows)
+    out = []
+    for m in plan.members(fiscal_year):
+        ids = [i.id for i in plan.initiatives_of(m.code, fiscal_year)]
+        mine = exp[(exp["municipality_code"] == m.code) & exp["item_id"].isin(ids)]
+        ev = mine["self_evaluation"].str.strip()
+        rec: dict[str, object] = {
+            "municipality_code": m.code,
+            "municipality_name": m.name,
+            "initiatives": len(ids),
+            "reported": int(mine["item_id"].nunique()),
+            "evaluated": int((ev != "").sum()),
+            "with_result": int((mine["result_text"].str.strip() != "").sum()),
+        }
+        rec.update({f"grade_{g}": int((ev == g).sum()) for g in grades})
+        rec["good"] = int(ev.isin(list(good_grades)).sum())
+        out.append(rec)
+    cols = ["municipality_code", "municipality_name", "initiatives", "reported", "evaluated", "with_result"]
+    return pd.DataFrame(out, columns=[*cols, *[f"grade_{g}" for g in grades], "good"])
+
+
+def initiative_texts(plan: Plan, rows: pd.DataFrame | None, initiative_id: str, fiscal_year: int) -> pd.DataFrame:
+    """The texts printed under one initiative: the lead's (plan.lead_of) first, then the other participants' texts
+    that add something — non-empty, not the lead's text of the same column, and each distinct text once (the names
+    of every participant that wrote it joined, in plan order).
+
+    Columns: ``column`` (result_text / outcome_text / challenge_text), ``lead`` (bool), ``codes`` (tuple of
+    municipality codes), ``names`` (tuple of names), ``text`` (as written, line breaks kept; the first writer's
+    wording)."""
+    exp = expenditure_rows(rows)
+    participants = plan.participants(initiative_id, fiscal_year)
+    order = {c: k for k, c in enumerate(participants)}
+    mine = exp[(exp["item_id"] == initiative_id) & exp["municipality_code"].isin(order)].copy()
+    mine["_o"] = mine["municipality_code"].map(order)
+    mine = mine.sort_values("_o", kind="stable")
+    lead = plan.lead_of(initiative_id)
+    lead_rows = mine[mine["municipality_code"] == lead]
+    out: list[dict[str, object]] = []
+    for col in TEXT_COLUMNS:
+        lead_text = str(lead_rows[col].iloc[0]).strip() if len(lead_rows) else ""
+        if lead_text:
+            name = plan.municipality(lead).name
+            out.append({"column": col, "lead": True, "codes": (lead,), "names": (name,), "text": lead_text})
+    for col in TEXT_COLUMNS:
+        lead_key = same_text_key(lead_rows[col].iloc[0]) if len(lead_rows) else ""
+        seen: dict[str, dict[str, object]] = {}
+        for code, text in zip(mine["municipality_code"], mine[col], strict=True):
+            key = same_text_key(text)
+            if code == lead or not key or key == lead_key:
+                continue
+            if key in seen:
+                entry = seen[key]
+                entry["codes"] = (*entry["codes"], code)  # type: ignore[misc]
+                entry["names"] = (*entry["names"], plan.municipality(code).name)  # type: ignore[misc]
+                continue
+            entry = {
+                "column": col,
+                "lead": False,
+                "codes": (code,),
+                "names": (plan.municipality(code).name,),
+                "text": str(text).strip(),
+            }
+            seen[key] = entry
+            out.append(entry)
+    return pd.DataFrame(out, columns=["column", "lead", "codes", "names", "text"])
+
+
+def own_evaluations(plan: Plan, rows: pd.DataFrame | None, code: str, fiscal_year: int) -> pd.DataFrame:
+    """One municipality's initiatives of the year (plan order) with what it wrote: ``reported`` (bool), the
+    self-evaluation, the direction and the three texts ("" where nothing was written)."""
+    exp = expenditure_rows(rows)
+    mine = exp[exp["municipality_code"] == code].drop_duplicates("item_id").set_index("item_id")
+    out = []
+    for ini in plan.initiatives_of(code, fiscal_year):
+        rec: dict[str, object] = {"initiative_id": ini.id, "name": ini.name, "reported": ini.id in mine.index}
+        for col in (*CHOICE_COLUMNS, *TEXT_COLUMNS):
+            rec[col] = str(mine.at[ini.id, col]).strip() if ini.id in mine.index else ""
+        out.append(rec)
+    return pd.DataFrame(out, columns=["initiative_id", "name", "reported", *CHOICE_COLUMNS, *TEXT_COLUMNS])

@@ -1,0 +1,213 @@
+"""概要版: the three pillars at a glance for council sessions (2–4 pages)."""
+
+from __future__ import annotations
+
+from docx.shared import Pt
+
+from vision_report.core.textfmt import fmt_num, fmt_pct, is_missing, wareki
+from vision_report.core.vocabulary import synthetic as synthetic_label
+from vision_report.core.vocabulary import year_label
+from vision_report.outputs.reports import charts
+from vision_report.outputs.reports.context import ReportData
+from vision_report.outputs.reports.docxutil import add_note, add_picture, add_table, new_document, page_number_footer
+from vision_report.outputs.reports.region import (
+    actual_text,
+    add_panel_blocks,
+    management_heading,
+    rating_counts,
+    rating_text,
+    target_text,
+)
+
+POINT_VALUES = ("ratings", "planned", "actual", "execution")  # what summary_points.txt.j2 gets beside text_context
+
+
+def build_summary(data: ReportData):
+    plan, fy = data.plan, data.fiscal_year
+    doc = new_document(data.style_template, data.doc_props(data.phrase("summary_kind")))
+    page_number_footer(doc.sections[0])
+    doc.add_paragraph(data.phrase("summary_title", title=plan.meta.title, wareki=wareki(fy), fy=fy), style="Title")
+    doc.add_paragraph(
+        data.phrase("summary_subtitle", alliance=plan.meta.alliance, issued=data.issued), style="Subtitle"
+    )
+    if data.synthetic:
+        p = doc.add_paragraph()
+        p.add_run(synthetic_label("banner_short")).bold = True
+    share = data.evaluation_share[data.evaluation_share["level"] == "pillar"]
+    evaluated, good = int(share["evaluated"].sum()), int(share["good"].sum())
+    ratings = data.kpi["rating"].tolist()
+    roll = data.rollup
+    pillars = roll[roll["level"] == "pillar"]
+    planned = pillars["planned_thousand_yen"].sum()
+    actual = pillars["actual_thousand_yen"].sum()
+    doc.add_heading(data.phrase("summary_points_heading"), level=2)
+    values = {
+        "ratings": {g: ratings.count(g) for g in ("A", "B", "C", "D", "-")},
+        "planned": planned,
+        "actual": actual,
+        "execution": fmt_pct(actual / planned * 100 if planned else None),
+    }
+    points = data.text("summary_points", **values)
+    for line in [
+        *points,
+        data.snippet(
+            "summary_point",
+            evaluated=evaluated,
+            good=data.good_label(),
+            pct=fmt_pct(good / evaluated * 100 if evaluated else None),
+        ),
+    ]:
+        p = (
+            doc.add_paragraph(style="List Bullet")
+            if "List Bullet" in [s.name for s in doc.styles]
+            else doc.add_paragraph()
+        )
+        p.add_run(line)
+    waiting = data.holds.waiting if data.holds is not None else None
+    if waiting is not None and len(waiting):  # what the figures above leave out (要確認)
+        for line in data.held_text("summary"):
+            add_note(doc, line)
+    doc.add_heading(data.heading("summary_pillars"), level=2)
+    rows = []
+    labels, counts = [], []
+    for _, r in pillars.iterrows():
+        rows.append(
+            [
+                f"{r['id']} {r['name']}",
+                str(len(r["kpi_ids"].split(";")) if r["kpi_ids"] else 0),
+                rating_counts(data, r),
+                fmt_pct(r["kpi_attainment_mean"]),
+                fmt_num(r["planned_thousand_yen"]),
+                fmt_num(r["actual_thousand_yen"]),
+                fmt_pct(r["execution_pct"]),
+                data.phrase("implemented_count", done=int(r["initiatives_implemented"]), total=int(r["initiatives"])),
+            ]
+        )
+        labels.append(data.phrase("pillar_short", id=r["id"]))
+        counts.append(
+            {"A": r["rating_A"], "B": r["rating_B"], "C": r["rating_C"], "D": r["rating_D"], "-": r["rating_none"]}
+        )
+    add_table(
+        doc,
+        data.phrases("summary_pillar_header"),
+        rows,
+        widths=[36, 12, 32, 16, 20, 20, 14, 20],
+        numeric={3, 4, 5, 6},
+        center={1, 2, 7},
+    )
+    add_picture(
+        doc, charts.rating_bars(labels, counts, data.phrase_map("chart")), 120, data.phrase("rating_chart_caption")
+    )
+    doc.add_heading(data.phrase("summary_kpi_heading"), level=2)
+    krows = []
+    for k in plan.kpis:
+        r = data.kpi.loc[k.id]
+        krows.append(
+            [
+                f"{k.name}（{k.unit}）",
+                target_text(k),
+                actual_text(data, k),
+                fmt_pct(r["attainment_pct"]),
+                fmt_pct(r["progress_pct"]),
+                rating_text(r),
+            ]
+        )
+    add_table(
+        doc,
+        data.phrases("summary_kpi_header", kpi_target=data.heading("kpi_target")),
+        krows,
+        widths=[70, 30, 22, 15, 18, 15],
+        numeric={1, 2, 3, 4},
+        center={5},
+    )
+    add_note(doc, data.phrase("summary_kpi_note"))
+    subs = roll[roll["level"] == "subfield"]
+    labels = [
+        data.phrase("pillar_short", id=r["id"]) if r["level"] == "pillar" else data.phrase("subfield_short", id=r["id"])
+        for _, r in roll[roll["level"].isin(["pillar", "subfield"])].iterrows()
+    ]
+    sel = roll[roll["level"].isin(["pillar", "subfield"])]
+    add_picture(
+        doc,
+        charts.execution_bars(
+            labels,
+            [0 if is_missing(v) else v for v in sel["planned_thousand_yen"]],
+            [0 if is_missing(v) else v for v in sel["actual_thousand_yen"]],
+            data.phrase_map("chart"),
+        ),
+        120,
+        data.phrase("summary_execution_caption", year=year_label(fy)),
+    )
+    if len(subs):
+        names = data.phrase("kpi_line_joiner").join(f"{r['id']} {r['name']}" for _, r in subs.iterrows())
+        add_note(doc, data.phrase("summary_subfields_note", names=names))
+    add_period_summary(doc, data)
+    add_panel_summary(doc, data)
+    p = doc.add_paragraph()
+    p.paragraph_format.space_before = Pt(8)
+    p.add_run(data.phrase("summary_footer", title=plan.meta.title, wareki=wareki(fy), office=plan.meta.office or ""))
+    return doc
+
+
+def panel_summary_blocks(blocks) -> tuple[list, bool]:
+    """The opinions in brief: every heading and the first block under it (the whole text when it has no
+    headings but a single block); and whether anything was left out."""
+    out, taken = [], False
+    for b in blocks:
+        if b.kind == "heading":
+            out.append(b)
+            taken = False
+        elif not taken:
+            out.append(b)
+            taken = True
+    return out, len(out) < len(blocks)
+
+
+def add_panel_summary(doc, data: ReportData) -> None:
+    """ビジョン懇談会の意見 in brief (the whole text is in the region report's 進行管理 chapter)."""
+    doc.add_heading(data.heading("summary_panel"), level=2)
+    panel = data.panel
+    if panel.unreadable:
+        doc.add_paragraph(data.snippet("panel_unreadable", file=panel.file))
+        return
+    if not panel.recorded:
+        doc.add_paragraph(data.snippet("panel_missing"))
+        return
+    blocks, cut = panel_summary_blocks(panel.blocks)
+    add_panel_blocks(doc, data, blocks)
+    if cut:
+        add_note(
+            doc,
+            data.snippet(
+                "panel_more", heading=f"{data.heading('management')} {management_heading(data, 'management_panel')}"
+            ),
+        )
+
+
+def add_period_summary(doc, data: ReportData) -> None:
+    """計画期間の総括 at a glance (in other years: the period to date): the sentences and a table per pillar."""
+    if "period_rollup" not in data.results:
+        return
+    doc.add_heading(data.heading("summary_period_final" if data.is_final_year else "summary_period_to_date"), level=2)
+    for line in data.text("period"):
+        doc.add_paragraph(line)
+    roll = data.results["period_rollup"]
+    rows = [
+        [
+            data.phrase("node_pillar", id=r.id, name=r.name),
+            fmt_num(r.planned_thousand_yen),
+            fmt_num(r.actual_thousand_yen),
+            fmt_pct(r.execution_pct),
+            data.phrase("implemented_count", done=r.initiatives_as_planned, total=r.initiatives),
+        ]
+        for r in roll.itertuples(index=False)
+        if r.level == "pillar"
+    ]
+    add_table(
+        doc,
+        data.phrases("summary_period_header"),
+        rows,
+        widths=[70, 28, 28, 18, 26],
+        numeric={1, 2, 3},
+        center={4},
+    )

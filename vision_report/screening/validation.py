@@ -1,0 +1,224 @@
+"""Validation of submissions with Great Expectations 1.x.
+
+The rules are the suites stored as JSON in ``expectations/`` (reviewed like code). All submissions of a
+year are validated in ONE batch per suite; failing rows are mapped back to file, row and column through
+the ``row_key`` column (``unexpected_index_column_names``). ``severity`` critical = error (the file is
+refused whole), warning = warning. Messages for people come from each expectation's ``meta`` (Japanese).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from vision_report.core.textfmt import fmt_num
+from vision_report.core.vocabulary import Severity, kind_labels
+from vision_report.intake.files import Issue, cap_issues
+
+if TYPE_CHECKING:  # great_expectations is imported lazily at run time (it is slow to import)
+    from great_expectations.checkpoint.actions import ValidationAction
+
+VALUE_PROBLEMS_JA = {
+    "empty": "実績値が空欄です。",
+    "formula": "実績値に数式「{value_raw}」が入力されています（計算結果が保存されていないため、値として読めません）。",
+    "not_number": "実績値「{value_raw}」を数値として読めません。",
+    "date": (
+        "実績値のセルが日付の書式になっています（「{value_raw}」と表示されます）。セルに入っている数値は "
+        "{value_date_serial} です。セルの書式を「標準」または「数値」に戻し、値を確かめてください。"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failing row of one expectation."""
+
+    suite: str
+    rule: str
+    severity: str
+    row_key: str
+
+
+def _quiet_gx() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+
+
+def load_suite_json(expectations_dir: Path, name: str) -> dict:
+    return json.loads((expectations_dir / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _context():
+    _quiet_gx()
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return ctx
+
+
+def run_suite(
+    expectations_dir: Path, name: str, df: pd.DataFrame, parameters: dict, docs_dir: Path | None = None
+) -> tuple[list[Finding], dict]:
+    """Validate ``df`` (must have a unique ``row_key`` column) against suite ``name``."""
+    import great_expectations as gx
+    from great_expectations.core import ExpectationSuite
+
+    doc = load_suite_json(expectations_dir, name)
+    ctx = _context()
+    suite = ctx.suites.add_or_update(ExpectationSuite(**doc))
+    ds_name = "submissions"
+    try:
+        ds = ctx.data_sources.get(ds_name)
+    except (KeyError, ValueError, gx.exceptions.DataContextError):
+        ds = ctx.data_sources.add_pandas(ds_name)
+    asset_name = f"{name}_rows"
+    try:
+        asset = ds.get_asset(asset_name)
+    except (LookupError, ValueError, gx.exceptions.DataContextError):
+        asset = ds.add_dataframe_asset(asset_name)
+    try:
+        batch_def = asset.get_batch_definition("whole")
+    except (KeyError, ValueError, gx.exceptions.DataContextError):
+        batch_def = asset.add_batch_definition_whole_dataframe("whole")
+    vd_name = f"{name}_validation"
+    vd = gx.ValidationDefinition(name=vd_name, data=batch_def, suite=suite)
+    vd = ctx.validation_definitions.add_or_update(vd)
+    if df.empty:
+        return [], {"success": True, "statistics": {"evaluated_expectations": 0}}
+    actions: list[ValidationAction] = []
+    if docs_dir is not None:
+        from great_expectations.checkpoint import UpdateDataDocsAction
+
+        actions.append(UpdateDataDocsAction(name="data_docs", site_names=[_docs_site(ctx, docs_dir)]))
+    checkpoint = ctx.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"{name}_checkpoint",
+            validation_definitions=[vd],
+            actions=actions,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": ["row_key"],
+                "return_unexpected_index_query": False,
+            },
+        )
+    )
+    run = checkpoint.run(batch_parameters={"dataframe": df}, expectation_parameters=parameters)
+    result = next(iter(run.run_results.values()))
+    findings: list[Finding] = []
+    for r in result.results:
+        cfg = r.expectation_config
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            raise RuntimeError(
+                f"GX expectation {cfg.type} ({cfg.meta.get('rule')}) failed to run: "
+                f"{r.exception_info.get('exception_message')}"
+            )
+        if r.success:
+            continue
+        sev = getattr(cfg.severity, "value", cfg.severity) or "critical"
+        for item in r.result.get("unexpected_index_list") or []:
+            key = item["row_key"] if isinstance(item, dict) else item
+            findings.append(Finding(name, cfg.meta["rule"], sev, str(key)))
+    return findings, result.describe_dict() if hasattr(result, "describe_dict") else {}
+
+
+def _docs_site(ctx, docs_dir: Path) -> str:
+    """A Data Docs site writing static HTML into ``docs_dir`` (one per folder, added once)."""
+    site_name = "run_" + hashlib.sha256(str(docs_dir.resolve()).encode()).hexdigest()[:12]
+    sites = ctx.get_config().data_docs_sites or {}
+    if site_name not in sites:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        ctx.add_data_docs_site(
+            site_name=site_name,
+            site_config={
+                "class_name": "SiteBuilder",
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            },
+        )
+    return site_name
+
+
+class _Row(dict):
+    def __missing__(self, key):  # unknown placeholders stay visible rather than crash
+        return "{" + key + "}"
+
+
+def _row_fields(row: dict, fiscal_year: int) -> _Row:
+    r = _Row({k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in row.items()})
+    r["value_problem_ja"] = VALUE_PROBLEMS_JA.get(row.get("value_problem", ""), "").format_map(r)
+    r["value_fmt"] = fmt_num(row.get("value"))
+    r["planned_fmt"] = fmt_num(row.get("planned_thousand_yen"))
+    mag = row.get("magnitude_log10")
+    r["magnitude_ratio"] = (
+        fmt_num(10**mag)
+        if isinstance(mag, float) and not math.isnan(mag) and mag >= 0
+        else (f"1/{fmt_num(10**-mag)}" if isinstance(mag, float) and not math.isnan(mag) else "")
+    )
+    r["expected_fmt"] = fmt_num(row.get("expected_size"))
+    r["kind_ja"] = kind_labels().get(row.get("kind", ""), row.get("kind", ""))
+    r["folder_fiscal_year"] = str(fiscal_year)
+    return r
+
+
+def findings_to_issues(
+    findings: list[Finding], table: pd.DataFrame, expectations_dir: Path, fiscal_year: int, parameters: dict
+) -> dict[int, list[Issue]]:
+    """Japanese issues per file_id, from the meta of each expectation and the failing row's values."""
+    metas: dict[tuple[str, str, str], dict] = {}
+    for suite in {f.suite for f in findings}:
+        for e in load_suite_json(expectations_dir, suite)["expectations"]:
+            metas.setdefault((suite, e["meta"]["rule"], e.get("severity", "critical")), e["meta"])
+    by_key = table.set_index("row_key", drop=False)
+    out: dict[int, list[Issue]] = {}
+    seen: set[tuple[str, str]] = set()
+    grouped: dict[tuple[int, str, str, str], list[dict]] = {}
+    for f in findings:
+        if (f.rule, f.row_key) in seen:  # the same rule on the same row once (e.g. two magnitude checks)
+            continue
+        seen.add((f.rule, f.row_key))
+        meta = metas[(f.suite, f.rule, f.severity)]
+        row = by_key.loc[f.row_key].to_dict()
+        if meta.get("aggregate"):  # one issue per file listing every failing item (e.g. missing rows)
+            grouped.setdefault((int(row["file_id"]), f.suite, f.rule, f.severity), []).append(row)
+            continue
+        fields = _row_fields(row, fiscal_year)
+        fields.update({k: v for k, v in parameters.items() if not isinstance(v, list)})
+        value_col = meta.get("value_column") or "value_raw"
+        issue = Issue(
+            severity=Severity.ERROR if f.severity == "critical" else Severity.WARNING,
+            rule=f.rule,
+            file=str(row["file"]),
+            row=int(row["row"]) if "row" in row and str(row.get("row", "")).isdigit() else None,
+            column=str(meta.get("column_ja") or "").format_map(fields) or None,
+            value=str(fields.get(value_col, "")) or None,
+            message=str(meta["message_ja"]).format_map(fields),
+            expected=str(meta["expected_ja"]).format_map(fields) if meta.get("expected_ja") else None,
+        )
+        out.setdefault(int(row["file_id"]), []).append(issue)
+    for (fid, suite, rule, severity), rows in grouped.items():
+        meta = metas[(suite, rule, severity)]
+        items = "、".join(f"{r.get('item_id', '')} {r.get('item_name', '')}".strip() for r in rows)
+        fields = _Row(count=len(rows), items=items)
+        out.setdefault(fid, []).append(
+            Issue(
+                severity=Severity.ERROR if severity == "critical" else Severity.WARNING,
+                rule=rule,
+                file=str(rows[0]["file"]),
+                message=str(meta["message_ja"]).format_map(fields),
+                expected=str(meta["expected_ja"]).format_map(fields) if meta.get("expected_ja") else None,
+            )
+        )
+    limit = int(parameters.get("max_messages_per_rule") or 0)
+    return {fid: cap_issues(lst, limit) for fid, lst in out.items()}
