@@ -120,6 +120,7 @@ def _add_members(args: argparse.Namespace, settings, store: Store) -> int:
     print(msg("members_header", root, title=plan.meta.title, fiscal_year=args.fiscal_year, count=len(made)))
     print(msg("members_note", root, url=args.url or f"http://{config.host}:{config.port}/"))
     print()
+    print(msg("members_columns", root))
     for m, password in made:
         print(f"{m.code}\t{m.name}\t{m.code}\t{password}")
     if skipped:
