@@ -205,32 +205,24 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 def cmd_reminders(args: argparse.Namespace) -> int:
     """Who has not submitted, or must resubmit, for a fiscal year (a read-only look at inputs/<FY>/)."""
-    from vision_report.core.vocabulary import ACCEPTED_STATUSES, Status, reminder_label
-    from vision_report.screening.screen import collect, screen, submissions_table
+    from vision_report.core.vocabulary import reminder_label
+    from vision_report.operations.reminders import year_state
 
     settings, plan = _settings_and_plan(args)
     inputs = Path(args.inputs) if args.inputs else settings.inputs
-    year = screen(collect(settings, plan, args.fiscal_year, inputs, None), plan, args.fiscal_year, settings)
-    deadline = settings.deadlines.for_year(args.fiscal_year)
-    subs = submissions_table(plan, year.received, args.fiscal_year, deadline)
-    members = subs[subs["municipality_code"].isin([m.code for m in plan.members(args.fiscal_year)])]
-    current = members[~members["status"].isin([Status.SUPERSEDED, Status.NOT_SUBMISSION])]
+    state = year_state(settings, plan, args.fiscal_year, inputs)
+    deadline = state.deadline
     print(
         f"{plan.meta.title} {args.fiscal_year}年度 提出状況（提出期限 {deadline.year}年{deadline.month}月{deadline.day}日）"
     )
     n = 0
-    for status in (Status.MISSING, Status.REJECTED, Status.PENDING):
-        for r in current[current["status"] == status].itertuples():
-            n += 1
-            extra = (
-                f" — {r.file}: {r.errors[:120]}" if status == Status.REJECTED else (f" — {r.file}" if r.file else "")
-            )
-            print(f"  {reminder_label(status.value):<10} {r.municipality_name}（{r.municipality_code}）{extra}")
-    late = current[(current["timeliness"] == "late") & current["status"].isin(list(ACCEPTED_STATUSES))]
-    for r in late.itertuples():
-        print(
-            f"  {reminder_label('late'):<10} {r.municipality_name}（{r.municipality_code}） — {r.file}（{r.received_at}）"
-        )
+    for r in state.reminders:
+        if r.key == "late":
+            print(f"  {reminder_label('late'):<10} {r.name}（{r.code}） — {r.file}（{r.detail}）")
+            continue
+        n += 1
+        extra = f" — {r.file}: {r.detail[:120]}" if r.key == "rejected" else (f" — {r.file}" if r.file else "")
+        print(f"  {reminder_label(r.key):<10} {r.name}（{r.code}）{extra}")
     if n == 0:
         print("  督促が必要な市町村はありません。")
     else:
@@ -287,6 +279,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     procs: list = []
     try:
         procs = serve.start(settings.root, home, port=args.port, database=database, worker=not args.no_worker, log=_say)
+        if not args.no_portal:
+            procs.append(serve.start_portal(settings.root, home, port=args.port, database=database))
+            _say(_portal_address(settings))
         _say(
             f"準備ができました。Prefect の画面: http://127.0.0.1:{args.port}  （Ctrl+C で停止）。"
             f"ログ: {serve.log_dir(home)}"
@@ -472,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
         "省略時は環境変数 VISION_REPORT_DATABASE、それもなければ SQLite",
     )
     p.add_argument("--no-worker", action="store_true", help="ワーカーを起動しない（別のマシンで起動する場合）")
+    p.add_argument("--no-portal", action="store_true", help="提出ポータルを起動しない")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("plan", help="ビジョン（計画データ）を表示する")
@@ -483,7 +479,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_plan_workbook_commands(p)
     # -- end planbook --
+
+    _add_portal_commands(sub)
     return ap
+
+
+def _portal_address(settings) -> str:
+    """The line `serve` prints about the portal it started (its address from config ``portal:``)."""
+    from vision_report.portal.messages import msg
+    from vision_report.portal.settings import portal_settings
+
+    config = portal_settings(settings)
+    return msg("portal_started", settings.root, host=config.host, port=config.port)
+
+
+def _add_portal_commands(sub) -> None:
+    """`accounts …` and `portal` (提出ポータル, docs CONTRACT §7): implemented in vision_report/portal/commands.py."""
+    from vision_report.portal.commands import add_parsers
+
+    add_parsers(sub)
 
 
 def _check_fiscal_year(args: argparse.Namespace) -> None:
