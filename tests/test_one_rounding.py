@@ -35,8 +35,12 @@ ALLOWED = {
     ): ("column widths in mm"),
     (
         "vision_report/outputs/reports/charts.py",
-        'ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))',
+        'return f"{v:,.0f}" if float(v).is_integer() or abs(v) >= 100 else f"{v:,.1f}"',
     ): ("axis tick labels matplotlib chooses, not a published value"),
+    (
+        "vision_report/outputs/reports/docxutil.py",
+        "return [round(w * 2) / 2 for w in out]  # half millimetres: the same input gives the same widths",
+    ): ("column widths in mm"),
     (
         "vision_report/outputs/reports/charts.py",
         'ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))',

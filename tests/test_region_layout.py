@@ -176,6 +176,7 @@ def test_participants_texts_one_paragraph_per_member_with_hanging_indent_and_who
 def _templates_copy(tmp_path: Path, edit) -> object:
     root = tmp_path / "root"
     shutil.copytree(ROOT / "templates", root / "templates")
+    shutil.copytree(ROOT / "config", root / "config")  # units.yaml: which units count (the charts' axes)
     path = root / "templates" / "report" / "layout.yaml"
     before = path.read_text(encoding="utf-8")
     after = edit(before)
