@@ -22,9 +22,9 @@ import pandas as pd
 
 from vision_report.core.config import RatingThresholds, Settings
 from vision_report.core.textfmt import exact
-from vision_report.core.vocabulary import basis_note as basis_note_text
-from vision_report.intake.normalize import COMPUTED_ROW_COLUMNS
+from vision_report.intake.normalize import COMPUTED_ROW_COLUMNS, STATUSES
 from vision_report.plan import Plan
+from vision_report.plan.models import UNDECIDED
 
 KPI_COLUMNS = [
     "kpi_id",
@@ -41,7 +41,9 @@ KPI_COLUMNS = [
     # extra columns (not in docs/interface.md §5's kpi_attainment.csv list)
     "direction",
     "measures",
-    "rating_reason",
+    # why a figure is missing or provisional, as codes joined by "|" (REASON_CODES); outputs/words.py words them as
+    # rating_reason from templates/labels.yaml (reasons:) with the counts of this row
+    "rating_reason_codes",
     "provisional",
     # same-basis columns (issue 10): the columns above are computed on the basis the target was set for (the plan's
     # own members); these give the value over all of the year's members beside it
@@ -50,8 +52,28 @@ KPI_COLUMNS = [
     "reporters_expected_all",
     "reporters_received_all",
     "provisional_all_members",
-    "basis_note",
+    # for how many municipalities the KPI's target was set (basis_sizes); with basis, reporters_expected and
+    # reporters_expected_all it is what outputs/words.py needs to word basis_note (templates/labels.yaml basis:)
+    "reporters_target",
 ]
+# the codes of rating_reason_codes, in the order they are given
+REASON_NO_REPORTS = "no_reports"  # nobody sent a value (reporters_expected: how many were expected)
+REASON_PROVISIONAL = "provisional"  # some but not all did (reporters_received of reporters_expected)
+REASON_ZERO_ACTUAL = "zero_actual"  # decrease with actual 0: no 達成率
+REASON_ZERO_TARGET = "zero_target"  # target 0: no 達成率
+REASON_TARGET_IS_BASELINE = "target_is_baseline"  # target = baseline: no 進捗率
+REASON_NO_VALUE = "no_value"  # no rating and none of the above
+REASON_HELD = "held"  # values_held of the row's values are held out (要確認)
+REASON_CODES = (
+    REASON_NO_REPORTS,
+    REASON_PROVISIONAL,
+    REASON_ZERO_ACTUAL,
+    REASON_ZERO_TARGET,
+    REASON_TARGET_IS_BASELINE,
+    REASON_NO_VALUE,
+    REASON_HELD,
+)
+REASON_SEPARATOR = "|"
 # basis: the actual above is the sum over the plan's basis members, which differ from the year's reporters
 BASIS_PLAN = "plan_basis"
 # basis: the plan's basis and the year's reporters are the same municipalities (one figure for both)
@@ -71,7 +93,7 @@ BUDGET_COLUMNS = [
     "area_id",
     "pillar",
     "subfield",
-    "plan_note",
+    "plan_note_code",
     "n_implemented",
     "n_partial",
     "n_not_implemented",
@@ -114,23 +136,25 @@ INITIATIVE_PLAN_COLUMNS = [
     "pillar",
     "subfield",
     "planned_thousand_yen",
-    "plan_note",
+    "plan_note_code",
     "participants_expected",
 ]
-# 実施状況 -> count column of budget_execution
+# 実施状況 (the values submissions carry, intake.normalize.STATUSES) -> count column of budget_execution
+IMPLEMENTED, PARTIAL, NOT_IMPLEMENTED, COMPLETED = STATUSES
 STATUS_COLUMNS = {
-    "実施": "n_implemented",
-    "一部実施": "n_partial",
-    "未実施": "n_not_implemented",
-    "完了": "n_completed",
+    IMPLEMENTED: "n_implemented",
+    PARTIAL: "n_partial",
+    NOT_IMPLEMENTED: "n_not_implemented",
+    COMPLETED: "n_completed",
 }
-DONE_STATUSES = ("実施", "完了")
+DONE_STATUSES = (IMPLEMENTED, COMPLETED)
 GRADES = ("A", "B", "C", "D")
 NO_RATING = "-"
 
-# plan_note values (Japanese, shown to users)
-NOTE_UNDECIDED = "未定"
-NOTE_BLANK = "計画額の記載なし"
+# plan_note_code: why planned_thousand_yen is NaN ("" where the plan prints a number); outputs/words.py words it as
+# plan_note (templates/labels.yaml plan_note:)
+NOTE_UNDECIDED = "undecided"  # the plan prints 未定 for the year
+NOTE_BLANK = "blank"  # the plan prints nothing for the year (e.g. only a total)
 
 
 # --------------------------------------------------------------------------------------------------- plan tables
@@ -173,8 +197,8 @@ def plan_initiative_table(plan: Plan, fiscal_year: int) -> pd.DataFrame:
 
     participants_expected counts the participants that are members in ``fiscal_year`` (``Plan.participants``).
 
-    planned_thousand_yen is NaN where the plan prints 未定 (plan_note "未定") or nothing for that year
-    (plan_note "計画額の記載なし", e.g. only a total is printed); plan_note is "" where a number is printed.
+    planned_thousand_yen is NaN where the plan prints 未定 (plan_note_code "undecided") or nothing for that year
+    (plan_note_code "blank", e.g. only a total is printed); plan_note_code is "" where a number is printed.
     """
     records = []
     for i in plan.initiatives:
@@ -182,7 +206,7 @@ def plan_initiative_table(plan: Plan, fiscal_year: int) -> pd.DataFrame:
         if isinstance(p, int):
             planned, note = float(p), ""
         else:
-            planned, note = np.nan, (NOTE_UNDECIDED if p == NOTE_UNDECIDED else NOTE_BLANK)
+            planned, note = np.nan, (NOTE_UNDECIDED if p == UNDECIDED else NOTE_BLANK)
         area = plan.area(i.area_id)
         n = len(plan.participants(i.id, fiscal_year))
         records.append([i.id, i.name, i.area_id, area.pillar, area.subfield, planned, note, n])
@@ -254,17 +278,17 @@ def kpi_attainment(
     ``reporters`` are the expected reporters on the basis the target was set for (``kpi_reporter_sets``): actual is
     the sum of the values they sent (rows of anyone else are ignored), and attainment, progress and the rating are
     computed on it. Nobody sent a value: actual, percentages NaN, rating "-". Some but not all did: rated on the
-    partial sum, provisional=True and the reason says how many. reporters_expected counts ``reporters[kpi_id]``.
+    partial sum, provisional=True and rating_reason_codes says so (the counts are in the row). reporters_expected counts ``reporters[kpi_id]``.
     decrease with actual 0: attainment NaN (target / 0) but still rated by progress, as docs/interface.md §4 says.
 
     ``all_reporters`` (default: the same as ``reporters``) are every expected reporter of the year: actual_all_members
     sums what they sent, with its own counts and provisional flag. basis is "all_members" when both sets are the
-    same municipalities, else "plan_basis", and basis_note then says so in Japanese.
+    same municipalities, else "plan_basis" (outputs/words.py then words basis_note).
 
     ``basis_sizes`` (:func:`kpi_basis_sizes`; default: no check) says for how many municipalities each KPI's target
-    was set: a year expecting fewer of them (a basis member had not joined yet) gets basis "partial_basis" and a
-    basis_note naming both counts, whatever the year's other members — its sum does not cover what the target
-    covers.
+    was set: a year expecting fewer of them (a basis member had not joined yet) gets basis "partial_basis" (its
+    basis_note names both counts; reporters_target is the size of the basis), whatever the year's other members —
+    its sum does not cover what the target covers.
     """
     kpi_rows = _rows(rows, "kpi")
     records = []
@@ -278,31 +302,30 @@ def kpi_attainment(
         same = set(everyone) == set(expected)
         n_target = (basis_sizes or {}).get(k.kpi_id, n_expected)
         basis = BASIS_PARTIAL if n_expected < n_target else BASIS_ALL if same else BASIS_PLAN
-        basis_note = "" if basis == BASIS_ALL else basis_note_text(basis, n=n_expected, n_all=n_all, n_target=n_target)
         baseline, target = float(k.baseline), float(k.target)
         reasons: list[str] = []
         actual = attainment = progress = np.nan
         if n_received == 0:
-            reasons.append(f"報告なし（0/{n_expected}市町村）")
+            reasons.append(REASON_NO_REPORTS)
         else:
             actual = _sum_or_nan(mine["value"])
             if n_received < n_expected:
-                reasons.append(f"暫定: {n_expected}市町村中{n_received}市町村の合計")
+                reasons.append(REASON_PROVISIONAL)
             if k.direction == "decrease":
                 attainment = _pct(target, actual)
                 if actual == 0:
-                    reasons.append("実績値が0のため達成率を計算できません")
+                    reasons.append(REASON_ZERO_ACTUAL)
             else:
                 attainment = _pct(actual, target)
                 if target == 0:
-                    reasons.append("目標値が0のため達成率を計算できません")
+                    reasons.append(REASON_ZERO_TARGET)
             if k.direction in ("increase", "decrease"):
                 progress = _pct(actual - baseline, target - baseline)
                 if target == baseline:
-                    reasons.append("目標値が基準値と同じため進捗率を計算できません")
+                    reasons.append(REASON_TARGET_IS_BASELINE)
         rating = rate(k.direction, attainment, progress, thresholds)
         if rating == NO_RATING and not reasons:
-            reasons.append("評価に必要な値がありません")
+            reasons.append(REASON_NO_VALUE)
         records.append(
             [
                 k.kpi_id,
@@ -318,14 +341,14 @@ def kpi_attainment(
                 n_received,
                 k.direction,
                 k.measures,
-                "／".join(reasons),
+                REASON_SEPARATOR.join(reasons),
                 0 < n_received < n_expected,
                 basis,
                 _sum_or_nan(theirs["value"]) if n_all_received else np.nan,
                 n_all,
                 n_all_received,
                 0 < n_all_received < n_all,
-                basis_note,
+                n_target,
             ]
         )
     return pd.DataFrame(records, columns=KPI_COLUMNS).astype(
@@ -342,6 +365,7 @@ def kpi_attainment(
             "reporters_expected_all": "int64",
             "reporters_received_all": "int64",
             "provisional_all_members": "bool",
+            "reporters_target": "int64",
         }
     )
 
@@ -385,7 +409,7 @@ def budget_execution(initiatives: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFr
                 i.area_id,
                 i.pillar,
                 i.subfield,
-                i.plan_note,
+                i.plan_note_code,
                 *counts.values(),
                 expected > 0 and len(done) >= expected,
             ]
@@ -591,9 +615,8 @@ def compute_year(plan: Plan, fiscal_year: int, rows: pd.DataFrame, settings: Set
     """Every table of one fiscal year from its accepted rows: kpi_attainment, budget_execution, rollup.
 
     Rows marked ``held`` (confirmations.mark_held) are left out of every figure (see :func:`counted_rows`); each
-    table gets HELD_COUNT_COLUMN at its end, and a KPI with a held value says so in its rating_reason."""
-    from vision_report.core.vocabulary import hold_label
-
+    table gets HELD_COUNT_COLUMN at its end, and a KPI with a held value has the code "held" in its
+    rating_reason_codes."""
     counted = counted_rows(rows)
     basis, everyone = kpi_reporter_sets(plan, fiscal_year)
     kpi = kpi_attainment(
@@ -607,8 +630,10 @@ def compute_year(plan: Plan, fiscal_year: int, rows: pd.DataFrame, settings: Set
     budget = budget_execution(plan_initiative_table(plan, fiscal_year), counted)
     held_kpi, held_exp = _held_counts(rows, "kpi"), _held_counts(rows, "expenditure")
     kpi[HELD_COUNT_COLUMN] = kpi["kpi_id"].map(lambda k: held_kpi.get(k, 0)).astype("int64")
-    note = [f"{hold_label('mark')}の値 {n}件を除く" if n else "" for n in kpi[HELD_COUNT_COLUMN]]
-    kpi["rating_reason"] = ["／".join(p for p in (r, n) if p) for r, n in zip(kpi["rating_reason"], note, strict=True)]
+    kpi["rating_reason_codes"] = [
+        REASON_SEPARATOR.join(p for p in (r, REASON_HELD if n else "") if p)
+        for r, n in zip(kpi["rating_reason_codes"], kpi[HELD_COUNT_COLUMN], strict=True)
+    ]
     budget[HELD_COUNT_COLUMN] = budget["initiative_id"].map(lambda i: held_exp.get(i, 0)).astype("int64")
     roll = rollup(plan, kpi, budget)
     kpi_held = kpi.set_index("kpi_id")[HELD_COUNT_COLUMN]
@@ -621,9 +646,8 @@ def compute_year(plan: Plan, fiscal_year: int, rows: pd.DataFrame, settings: Set
     return {"kpi_attainment": kpi, "budget_execution": budget, "rollup": roll}
 
 
-ACHIEVED = "達成"
-NOT_ACHIEVED = "未達成"
-RULE_TEXT = {">=": "最終値 ≥ 目標値", "<=": "最終値 ≤ 目標値"}
+# final_rule: how the final value is compared with the target (configuration final_evaluation.achieved_if)
+RULES = (">=", "<=")
 
 
 def period_kpi_summary(
@@ -640,7 +664,8 @@ def period_kpi_summary(
     and provisional columns, i.e. on the plan's basis); ``rules``: direction -> ">=" or "<=" (configuration
     ``final_evaluation.achieved_if``). One column per fiscal year ("2021", …). The final value is the newest year's
     actual that is not missing (final_value_year says which; for other than the plan's last year this is the figure
-    to date); achieved is 達成 when ``final_value <rule> target``, else 未達成, "-" without any value.
+    to date); target_met is True when ``final_value <final_rule> target``, else False, NA without any value
+    (outputs/words.py words final_rule and target_met as rule and achieved: 達成 / 未達成 / "-").
     final_provisional is that year's provisional flag; provisional_years lists every provisional year (";").
     ``years`` (default: those of ``per_year``) are the columns: a year missing from ``per_year`` is a column of NaN.
     attainment_pct is the final value's 達成率 and gap_to_target = final − target. final_data_year is the year of the
@@ -662,16 +687,15 @@ def period_kpi_summary(
                 provisional.append(str(y))
         have = [y for y in years if not _is_nan(values[y])]
         rule = rules.get(k.direction)
-        if rule not in RULE_TEXT:
+        if rule not in RULES:
             raise ValueError(f"no final_evaluation rule for direction {k.direction!r}")
         if have:
             final_year = have[-1]
             final = values[final_year]
-            ok = final >= k.target if rule == ">=" else final <= k.target
-            achieved = ACHIEVED if ok else NOT_ACHIEVED
+            met: bool | None = bool(final >= k.target if rule == ">=" else final <= k.target)
             final_provisional = str(final_year) in provisional
         else:
-            final_year, final, achieved, final_provisional = None, np.nan, NO_RATING, False
+            final_year, final, met, final_provisional = None, np.nan, None, False
         attainment = _pct(k.target, final) if k.direction == "decrease" else _pct(final, k.target)
         records.append(
             [
@@ -686,8 +710,8 @@ def period_kpi_summary(
                 final_year,
                 final_provisional,
                 float(k.target),
-                RULE_TEXT[rule],
-                achieved,
+                rule,
+                met,
                 ";".join(provisional),
                 attainment,
                 final - float(k.target) if not _is_nan(final) else np.nan,
@@ -706,8 +730,8 @@ def period_kpi_summary(
         "final_value_year",
         "final_provisional",
         "target",
-        "rule",
-        "achieved",
+        "final_rule",
+        "target_met",
         "provisional_years",
         # 達成率 of the final value (as docs/interface.md §4) and its gap to the target (final − target, KPI's unit)
         "attainment_pct",
@@ -723,6 +747,7 @@ def period_kpi_summary(
             "final_value_year": "Int64",
             "final_provisional": "bool",
             "target": "float64",
+            "target_met": "boolean",
             "attainment_pct": "float64",
             "gap_to_target": "float64",
             "final_data_year": "Int64",
@@ -738,7 +763,11 @@ PERIOD_BUDGET_COLUMNS = [
     "subfield",
     "planned_thousand_yen",
     "planned_years",
-    "plan_note",
+    # why part of the plan is not in planned_thousand_yen, as codes (outputs/words.py words them as plan_note):
+    # the years the plan prints 未定 / nothing for (";"), and whether it prints only the total of the plan period
+    "plan_years_undecided",
+    "plan_years_blank",
+    "plan_total_only",
     "actual_thousand_yen",
     "execution_pct",
     "years",
@@ -751,8 +780,6 @@ PERIOD_BUDGET_COLUMNS = [
     "years_compared",
     "years_without_submissions",
 ]
-# plan_note of an initiative whose plan prints only the total of the plan period (no amount per fiscal year)
-NOTE_TOTAL_ONLY = "計画期間の合計のみ記載"
 
 
 def period_budget(
@@ -767,7 +794,7 @@ def period_budget(
 
     ``per_year``: fiscal year -> :func:`budget_execution` of that year (years not run are missing and count as not
     reported). planned_thousand_yen sums the amounts the plan prints for those years (planned_years of them;
-    plan_note lists the others as "未定: 2028, 2029" / "記載なし: 2021"); actual sums what was reported (NaN if
+    plan_years_undecided / plan_years_blank list the others: "2028;2029" / "2021"); actual sums what was reported (NaN if
     nothing); execution_pct = actual / planned × 100 (NaN if planned is 0 or NaN). years_implemented counts the
     years in which every expected participant reported 実施 or 完了; carried_out_as_planned (計画どおり実施) is True
     when that holds in every year of the range (every participant, every year).
@@ -776,7 +803,7 @@ def period_budget(
     missing from ``per_year``; listed in years_without_submissions) have no actuals, so planned_thousand_yen sums the
     plan of the other years only (years_compared); planned_period_thousand_yen is the plan of the whole range. An
     initiative whose plan prints only the total of the plan period (no amount for any year) has that total as its
-    plan when the range is the whole plan period and every year is compared (plan_note 計画期間の合計のみ記載);
+    plan when the range is the whole plan period and every year is compared (plan_total_only, 計画期間の合計のみ記載);
     otherwise its plan is NaN.
     """
     years = list(range(first_year, last_year + 1))
@@ -788,17 +815,9 @@ def period_budget(
     for i in plan.initiatives:
         printed = {y: i.budget.planned(y) for y in years}
         numbers = [v for v in printed.values() if isinstance(v, int)]
-        undecided = [str(y) for y, v in printed.items() if v == NOTE_UNDECIDED]
+        undecided = [str(y) for y, v in printed.items() if v == UNDECIDED]
         blank = [str(y) for y, v in printed.items() if v is None]
         total_only = not numbers and not undecided and isinstance(i.budget.total, int) and whole_period
-        note = "／".join(
-            part
-            for part in (
-                f"{NOTE_UNDECIDED}: {', '.join(undecided)}" if undecided else "",
-                NOTE_TOTAL_ONLY if total_only else f"記載なし: {', '.join(blank)}" if blank else "",
-            )
-            if part
-        )
         total = i.budget.total
         period_plan = (
             float(total) if total_only and isinstance(total, int) else float(sum(numbers)) if numbers else np.nan
@@ -829,7 +848,9 @@ def period_budget(
                 area.subfield,
                 planned,
                 len(numbers),
-                note,
+                ";".join(undecided),
+                "" if total_only else ";".join(blank),
+                total_only,
                 actual,
                 _pct(actual, planned),
                 len(years),
@@ -847,6 +868,7 @@ def period_budget(
             "planned_thousand_yen": "float64",
             "planned_period_thousand_yen": "float64",
             "planned_years": "int64",
+            "plan_total_only": "bool",
             "actual_thousand_yen": "float64",
             "execution_pct": "float64",
             "years": "int64",

@@ -109,6 +109,14 @@ def _labels(root: Path) -> dict[str, Any]:
             ("hold", ("mark", "held", "confirmed")),
             ("history", ("no_submissions",)),
             ("basis", ("plan_basis", "partial_basis")),
+            (
+                "reasons",
+                ("no_reports", "provisional", "zero_actual", "zero_target", "target_is_baseline", "no_value", "held"),
+            ),
+            ("reasons", ("joiner",)),
+            ("plan_note", ("undecided", "blank", "undecided_years", "blank_years", "total_only")),
+            ("plan_note", ("year_joiner", "joiner")),
+            ("final_evaluation", ("rule", "achieved", "not_achieved")),
         )
         for key in keys
         if not (data.get(group) or {}).get(key)

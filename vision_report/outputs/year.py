@@ -29,6 +29,7 @@ from vision_report.core.vocabulary import located_message, no_submissions_label,
 from vision_report.intake.panel_opinions import panel_of
 from vision_report.outputs.feedback import feedbacks
 from vision_report.outputs.reports import ReportData, write_reports
+from vision_report.outputs.words import for_csv, worded
 from vision_report.outputs.writers import write_csv, write_feedback_text
 from vision_report.plan import Plan
 from vision_report.screening.confirmations import Holds
@@ -69,15 +70,17 @@ def write_year_outputs(
     feedback and the reports. Nothing is computed here."""
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(out_dir)  # a run killed mid-way left these; the run lock keeps other runs out
-    written = [write_csv(out_dir / f"{name}.csv", tables.results[name]) for name in CSV_FILES]
+    # compute gave codes and numbers; the words users read are chosen here, once, for the CSVs and the reports
+    results, period = worded(tables.results, settings.root), worded(tables.period, settings.root)
+    written = [write_csv(out_dir / f"{name}.csv", for_csv(results[name])) for name in CSV_FILES]
     written.append(write_csv(out_dir / "submissions.csv", tables.subs))
     written.append(write_csv(out_dir / "evaluations.csv", tables.evaluations))
     written.append(write_csv(out_dir / "initiative_texts.csv", tables.texts))
     written.append(write_csv(out_dir / "held_values.csv", holds.held))
     written.append(write_csv(out_dir / "confirmation_problems.csv", holds.problems_table()))
     no_data = no_submission_years(tables.per_year)
-    for name, df in {**tables.history, **tables.period}.items():
-        written.append(write_csv(out_dir / f"{name}.csv", mark_years(df, no_data, no_submissions_label())))
+    for name, df in {**tables.history, **period}.items():
+        written.append(write_csv(out_dir / f"{name}.csv", for_csv(mark_years(df, no_data, no_submissions_label()))))
     for file_name, text in feedbacks(plan, fiscal_year, settings.root / "templates", year, holds.held).items():
         written.append(write_feedback_text(out_dir / "feedback" / file_name, text))
     print(f"報告書（圏域・市町村別 {len(plan.members(fiscal_year))} 件）を作成しています…")
@@ -86,7 +89,7 @@ def write_year_outputs(
         settings=settings,
         plan=plan,
         fiscal_year=fiscal_year,
-        results={**tables.results, **tables.period},
+        results={**results, **period},
         subs=tables.subs,
         accepted_rows=year.accepted_rows,
         per_year=tables.per_year,

@@ -198,7 +198,9 @@ class ReportData:
 
     def period_context(self) -> dict:
         """Figures the 計画期間の総括 text speaks of (zeros when the period tables are not part of the results)."""
-        from vision_report.compute.tables import ACHIEVED, NOT_ACHIEVED
+        from vision_report.outputs.words import achieved_words
+
+        yes, no = achieved_words(self.settings.root)
 
         kpi = self.results.get("period_kpi")
         budget = self.results.get("period_budget")
@@ -226,9 +228,9 @@ class ReportData:
             "final": self.is_final_year,
             "rule_text": rule_text,
             "n_basis": len(self.plan.basis_members),
-            "n_achieved": achieved.count(ACHIEVED),
-            "n_not_achieved": achieved.count(NOT_ACHIEVED),
-            "n_no_value": len(achieved) - achieved.count(ACHIEVED) - achieved.count(NOT_ACHIEVED),
+            "n_achieved": achieved.count(yes),
+            "n_not_achieved": achieved.count(no),
+            "n_no_value": len(achieved) - achieved.count(yes) - achieved.count(no),
             "n_as_planned": int(budget["carried_out_as_planned"].eq(True).sum()) if budget is not None else 0,
             # years without any accepted submission (issue 18 item 6): the 総括 says so and what the execution compares
             "no_submission_years": year_word.join(str(y) for y in missing),
