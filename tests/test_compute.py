@@ -12,6 +12,7 @@ from pandas.testing import assert_frame_equal
 
 from vision_report.compute import tables as compute
 from vision_report.core.config import RatingThresholds
+from vision_report.outputs.words import for_csv, worded_table
 from vision_report.plan import load_plan
 
 TINY = load_plan(Path(__file__).resolve().parent / "fixtures" / "plan_tiny")
@@ -19,6 +20,26 @@ T = RatingThresholds(progress={"A": 100, "B": 50, "C": 0}, attainment={"A": 100,
 STRICT = RatingThresholds(progress={"A": 120, "B": 90, "C": 60}, attainment={"A": 110, "B": 100, "C": 90})
 NAN = np.nan
 K, M2, M3 = "431001", "432067", "432083"
+
+
+# compute returns codes and numbers; these tests check the tables as published (outputs/words.py words the codes the
+# way the CSVs carry them: rating_reason, basis_note, plan_note, rule, achieved). The codes: tests/test_words.py
+
+
+def kpi_attainment(*args, **kwargs) -> pd.DataFrame:
+    return for_csv(worded_table("kpi_attainment", compute.kpi_attainment(*args, **kwargs)))
+
+
+def budget_execution(*args, **kwargs) -> pd.DataFrame:
+    return for_csv(worded_table("budget_execution", compute.budget_execution(*args, **kwargs)))
+
+
+def period_kpi_summary(*args, **kwargs) -> pd.DataFrame:
+    return for_csv(worded_table("period_kpi", compute.period_kpi_summary(*args, **kwargs)))
+
+
+def period_budget(*args, **kwargs) -> pd.DataFrame:
+    return for_csv(worded_table("period_budget", compute.period_budget(*args, **kwargs)))
 
 
 def rows(*items) -> pd.DataFrame:
@@ -109,11 +130,11 @@ def test_plan_kpi_table():
 @pytest.mark.parametrize(
     "fy, planned, notes",
     [
-        (2021, [10.0, 0.0, NAN, 1.0], ["", "", "計画額の記載なし", ""]),  # a printed 0 is a plan of 0
-        (2022, [20.0, NAN, NAN, 1.0], ["", "計画額の記載なし", "計画額の記載なし", ""]),  # blank cell
-        (2024, [40.0, 5.0, NAN, 1.0], ["", "", "計画額の記載なし", ""]),  # 2.1.1 prints only a total
-        (2025, [50.0, NAN, NAN, 1.0], ["", "未定", "計画額の記載なし", ""]),
-        (2026, [NAN, NAN, NAN, NAN], ["計画額の記載なし"] * 4),  # outside the plan period
+        (2021, [10.0, 0.0, NAN, 1.0], ["", "", "blank", ""]),  # a printed 0 is a plan of 0
+        (2022, [20.0, NAN, NAN, 1.0], ["", "blank", "blank", ""]),  # blank cell
+        (2024, [40.0, 5.0, NAN, 1.0], ["", "", "blank", ""]),  # 2.1.1 prints only a total
+        (2025, [50.0, NAN, NAN, 1.0], ["", "undecided", "blank", ""]),
+        (2026, [NAN, NAN, NAN, NAN], ["blank"] * 4),  # outside the plan period
     ],
 )
 def test_plan_initiative_table(fy, planned, notes):
@@ -125,7 +146,7 @@ def test_plan_initiative_table(fy, planned, notes):
             "pillar": [1, 1, 2, 2],
             "subfield": [None, None, "2A", "2A"],
             "planned_thousand_yen": planned,
-            "plan_note": notes,
+            "plan_note_code": notes,
             "participants_expected": [3, 1, 2, 2],
         }
     )
@@ -170,7 +191,7 @@ def test_plan_initiative_table(fy, planned, notes):
 )
 def test_kpi_directions_and_boundaries(direction, baseline, target, actual, attainment, progress, rating):
     table, rep = kpi("x", direction, baseline, target)
-    got = compute.kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
+    got = kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
     assert_frame_equal(got, one_kpi_expected(direction, baseline, target, actual, attainment, progress, rating))
 
 
@@ -185,7 +206,7 @@ def test_kpi_directions_and_boundaries(direction, baseline, target, actual, atta
 )
 def test_boundary_is_not_lost_to_float_noise(direction, baseline, target, actual, field, boundary, rating):
     table, rep = kpi("x", direction, baseline, target)
-    got = compute.kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
+    got = kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
     assert got.loc[0, field] < boundary  # full precision is kept in the frame
     assert got.loc[0, field] == pytest.approx(boundary)
     assert got.loc[0, "rating"] == rating
@@ -220,7 +241,7 @@ def test_boundary_is_not_lost_to_float_noise(direction, baseline, target, actual
 )
 def test_thresholds_come_from_configuration(thresholds, direction, actual, rating):
     table, rep = kpi("x", direction, 100 if direction == "increase" else 50, 200 if direction == "increase" else 40)
-    got = compute.kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, thresholds)
+    got = kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, thresholds)
     assert got.loc[0, "rating"] == rating
 
 
@@ -238,7 +259,7 @@ def test_kpi_sum_over_reporters_partial_and_missing():
         }
     )
     rep = {"all": (K, M2, M3), "core": (K,), "none": (K, M2, M3), "neg": (K, M2, M3)}
-    got = compute.kpi_attainment(
+    got = kpi_attainment(
         table,
         rows(
             (K, "kpi", "all", 8),
@@ -287,20 +308,20 @@ def test_kpi_with_no_rows_at_all():
     expected = one_kpi_expected(
         "at_least", 50, 40, NAN, NAN, NAN, "-", expected=2, received=0, reason="報告なし（0/2市町村）"
     )
-    assert_frame_equal(compute.kpi_attainment(table, empty, rep, T), expected)
-    assert_frame_equal(compute.kpi_attainment(table, pd.DataFrame(), rep, T), expected)
+    assert_frame_equal(kpi_attainment(table, empty, rep, T), expected)
+    assert_frame_equal(kpi_attainment(table, pd.DataFrame(), rep, T), expected)
 
 
 def test_kpi_decrease_with_zero_actual_has_no_attainment_but_is_rated_by_progress():
     table, rep = kpi("x", "decrease", 80, 40)
-    got = compute.kpi_attainment(table, rows((K, "kpi", "x", 0)), rep, T)
+    got = kpi_attainment(table, rows((K, "kpi", "x", 0)), rep, T)
     expected = one_kpi_expected("decrease", 80, 40, 0, NAN, 200.0, "A", reason="実績値が0のため達成率を計算できません")
     assert_frame_equal(got, expected)
 
 
 def test_kpi_reasons_are_combined_when_provisional_and_zero():
     table, rep = kpi("x", "decrease", 80, 40, reporters=(K, M2))
-    got = compute.kpi_attainment(table, rows((K, "kpi", "x", 0)), rep, T)
+    got = kpi_attainment(table, rows((K, "kpi", "x", 0)), rep, T)
     expected = one_kpi_expected(
         "decrease",
         80,
@@ -326,7 +347,7 @@ def test_kpi_reasons_are_combined_when_provisional_and_zero():
 )
 def test_kpi_that_cannot_be_rated_says_why(direction, baseline, target, actual, attainment, progress, rating, reason):
     table, rep = kpi("x", direction, baseline, target)
-    got = compute.kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
+    got = kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
     assert_frame_equal(
         got, one_kpi_expected(direction, baseline, target, actual, attainment, progress, rating, reason=reason)
     )
@@ -337,7 +358,7 @@ def test_kpi_that_cannot_be_rated_says_why(direction, baseline, target, actual, 
 
 def test_budget_execution_fy2024_partial_and_missing_reports():
     init = compute.plan_initiative_table(TINY, 2024)  # planned 40, 5, blank, 1
-    got = compute.budget_execution(
+    got = budget_execution(
         init,
         rows(
             (K, "expenditure", "1.1.1", 30, "実施"),
@@ -391,7 +412,7 @@ def test_budget_execution_fy2024_partial_and_missing_reports():
 )
 def test_budget_execution_cases(fy, initiative, items, planned, actual, execution, reported, note, implemented):
     init = compute.plan_initiative_table(TINY, fy)
-    got = compute.budget_execution(init, rows(*[(c, "expenditure", initiative, v, s) for c, v, s in items]))
+    got = budget_execution(init, rows(*[(c, "expenditure", initiative, v, s) for c, v, s in items]))
     row = got.set_index("initiative_id").loc[
         [initiative],
         [
@@ -418,7 +439,7 @@ def test_budget_execution_cases(fy, initiative, items, planned, actual, executio
 
 
 def test_budget_execution_with_no_rows_at_all():
-    got = compute.budget_execution(compute.plan_initiative_table(TINY, 2024), pd.DataFrame())
+    got = budget_execution(compute.plan_initiative_table(TINY, 2024), pd.DataFrame())
     assert got["actual_thousand_yen"].isna().all() and got["execution_pct"].isna().all()
     assert got["participants_reported"].tolist() == [0, 0, 0, 0]
     assert not got["implemented_by_all"].any()
@@ -436,9 +457,9 @@ def test_results_ignore_row_order_and_do_not_modify_inputs():
     kpis, init = compute.plan_kpi_table(TINY), compute.plan_initiative_table(TINY, 2024)
     before = (r.copy(), kpis.copy(), init.copy())
     rep = {k.id: k.reporters for k in TINY.kpis}
-    a = (compute.kpi_attainment(kpis, r, rep, T), compute.budget_execution(init, r))
+    a = (kpi_attainment(kpis, r, rep, T), budget_execution(init, r))
     shuffled = r.iloc[::-1].reset_index(drop=True)
-    b = (compute.kpi_attainment(kpis, shuffled, rep, T), compute.budget_execution(init, shuffled))
+    b = (kpi_attainment(kpis, shuffled, rep, T), budget_execution(init, shuffled))
     assert_frame_equal(a[0], b[0])
     assert_frame_equal(a[1], b[1])
     assert_frame_equal(compute.rollup(TINY, *a), compute.rollup(TINY, *b))
@@ -464,8 +485,8 @@ def test_rollup_tiny_plan():
         (K, "expenditure", "2.2.1", 2, "実施"),
         (M3, "expenditure", "2.2.1", 0, "完了"),
     )
-    k = compute.kpi_attainment(kpis, r, rep, T)
-    b = compute.budget_execution(compute.plan_initiative_table(TINY, 2024), r)
+    k = kpi_attainment(kpis, r, rep, T)
+    b = budget_execution(compute.plan_initiative_table(TINY, 2024), r)
     got = compute.rollup(TINY, k, b)
     expected = pd.DataFrame(
         {
@@ -499,8 +520,8 @@ def test_rollup_means_and_counts_over_several_kpis():
     )  # attainment 40, progress -50 -> D
     got = compute.rollup(
         TINY,
-        compute.kpi_attainment(kpis, r, rep, T),
-        compute.budget_execution(compute.plan_initiative_table(TINY, 2024), r),
+        kpi_attainment(kpis, r, rep, T),
+        budget_execution(compute.plan_initiative_table(TINY, 2024), r),
     )
     got = got.set_index("id").loc[
         ["1", "2", "2.1", "2.2"],
@@ -562,8 +583,8 @@ def _with_measures(**measures):
 )
 def test_rollup_kpi_inheritance(measures, kpi_ids, inherited):
     p = _with_measures(**measures)
-    k = compute.kpi_attainment(compute.plan_kpi_table(p), rows(), {x.id: x.reporters for x in p.kpis}, T)
-    got = compute.rollup(p, k, compute.budget_execution(compute.plan_initiative_table(p, 2024), rows()))
+    k = kpi_attainment(compute.plan_kpi_table(p), rows(), {x.id: x.reporters for x in p.kpis}, T)
+    got = compute.rollup(p, k, budget_execution(compute.plan_initiative_table(p, 2024), rows()))
     assert got["id"].tolist() == ["1", "1.1", "2", "2A", "2.1", "2.2"]
     assert got["kpi_ids"].tolist() == kpi_ids
     assert got["kpi_inherited"].tolist() == inherited
@@ -573,8 +594,8 @@ def test_rollup_kpi_inheritance(measures, kpi_ids, inherited):
 def test_rollup_execution_counts_spend_on_unplanned_initiatives():
     """FY2025: 1.1.2 is 未定, so its spend is in pillar 1's actual but not its planned (documented behaviour)."""
     r = rows((K, "expenditure", "1.1.1", 25, "実施"), (K, "expenditure", "1.1.2", 25, "実施"))
-    k = compute.kpi_attainment(compute.plan_kpi_table(TINY), r, {x.id: x.reporters for x in TINY.kpis}, T)
-    got = compute.rollup(TINY, k, compute.budget_execution(compute.plan_initiative_table(TINY, 2025), r))
+    k = kpi_attainment(compute.plan_kpi_table(TINY), r, {x.id: x.reporters for x in TINY.kpis}, T)
+    got = compute.rollup(TINY, k, budget_execution(compute.plan_initiative_table(TINY, 2025), r))
     p1 = got.set_index("id").loc["1"]
     assert (p1["planned_thousand_yen"], p1["actual_thousand_yen"], p1["execution_pct"]) == (50.0, 50.0, 100.0)
 
@@ -592,8 +613,8 @@ SHIPPED_ORDER = (
 def test_rollup_shipped_plan_order_and_totals(plan, fy):
     # every participant reports 1 千円 and 実施 for every initiative
     r = rows(*[(c, "expenditure", i.id, 1, "実施") for i in plan.initiatives for c in i.participants])
-    k = compute.kpi_attainment(compute.plan_kpi_table(plan), r, {x.id: x.reporters for x in plan.kpis}, T)
-    got = compute.rollup(plan, k, compute.budget_execution(compute.plan_initiative_table(plan, fy), r))
+    k = kpi_attainment(compute.plan_kpi_table(plan), r, {x.id: x.reporters for x in plan.kpis}, T)
+    got = compute.rollup(plan, k, budget_execution(compute.plan_initiative_table(plan, fy), r))
     assert got["level"].value_counts().to_dict() == {"area": 28, "pillar": 3, "subfield": 3}
     assert got["id"].tolist() == SHIPPED_ORDER
     assert got["level"].tolist() == [
@@ -680,7 +701,7 @@ def test_kpi_attainment_on_the_plan_basis_with_all_members_beside_it():
         *[(c, "kpi", "births", 1300) for c in basis_codes[:-1]],  # 南関町 missing: provisional, 5 × 1300 = 6500
         (ADDED, "kpi", "births", 100),
     )
-    got = compute.kpi_attainment(kpis, r, basis, T, all_reporters=everyone)
+    got = kpi_attainment(kpis, r, basis, T, all_reporters=everyone)
     expected = pd.DataFrame(
         {
             "kpi_id": ["jobs", "visitors", "births"],
@@ -730,14 +751,12 @@ def test_kpi_attainment_on_the_plan_basis_with_all_members_beside_it():
 def test_shipped_plan_fy2025_basis_is_the_vision_20(plan):
     basis, everyone = compute.kpi_reporter_sets(plan, 2025)
     r = rows(*[(c, "kpi", "births", 500) for c in everyone["births"]])
-    got = compute.kpi_attainment(compute.plan_kpi_table(plan, 2025), r, basis, T, all_reporters=everyone)
+    got = kpi_attainment(compute.plan_kpi_table(plan, 2025), r, basis, T, all_reporters=everyone)
     births = got.set_index("kpi_id").loc["births"]
     assert (births["actual"], births["reporters_expected"], births["basis"]) == (10000.0, 20, "plan_basis")
     assert (births["actual_all_members"], births["reporters_expected_all"]) == (12000.0, 24)
     assert got.set_index("kpi_id").loc["agri_sales", "basis"] == "all_members"  # 熊本市 only, either way
-    fy2021 = compute.kpi_attainment(
-        compute.plan_kpi_table(plan, 2021), r, *compute.kpi_reporter_sets(plan, 2021)[:1], T
-    )
+    fy2021 = kpi_attainment(compute.plan_kpi_table(plan, 2021), r, *compute.kpi_reporter_sets(plan, 2021)[:1], T)
     assert fy2021.set_index("kpi_id").loc["births", "reporters_expected"] == 18  # 山鹿市・玉名市 not yet members
 
 
@@ -757,7 +776,7 @@ def test_period_kpi_summary_baseline_each_year_final_and_achieved():
         2021: _year([120.0, 45.0, 70.0], [False, False, False]),
         2022: _year([150.0, NAN, 50.0], [True, False, False]),
     }
-    got = compute.period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES)
+    got = period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES)
     expected = pd.DataFrame(
         {
             "kpi_id": ["k_up", "k_keep", "k_down"],
@@ -789,7 +808,7 @@ def test_period_kpi_summary_names_the_year_of_the_statistic():
     """A KPI whose statistic lags (kpis.yaml data_year_lag, e.g. 市町村民経済計算: 3 years): the value of FY2023 is
     the statistic of FY2020 (issue 18 item 3: the 総括 column labelled 2025年度 holds the FY2022 statistic)."""
     per_year = {2021: _year([120.0, 45.0, 70.0], [False] * 3), 2023: _year([190.0, 41.0, 60.0], [False] * 3)}
-    got = compute.period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES, data_year_lag={"k_up": 3})
+    got = period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES, data_year_lag={"k_up": 3})
     assert got["final_data_year"].tolist() == [2020, 2023, 2023]
     assert list(got.columns[6:8]) == ["2021", "2023"]  # without ``years``, the years of per_year
 
@@ -797,7 +816,7 @@ def test_period_kpi_summary_names_the_year_of_the_statistic():
 def test_period_kpi_summary_keeps_every_year_of_the_range():
     """Issue 18 item 6: FY2022 had no submissions (not in per_year): its column stays, empty."""
     per_year = {2021: _year([120.0, 45.0, 70.0], [False] * 3), 2023: _year([190.0, 41.0, 60.0], [False] * 3)}
-    got = compute.period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES, years=range(2021, 2024))
+    got = period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES, years=range(2021, 2024))
     assert list(got.columns[6:9]) == ["2021", "2022", "2023"] and got["2022"].isna().all()
     assert got["final_value_year"].tolist() == [2023, 2023, 2023]
 
@@ -813,7 +832,7 @@ def test_period_kpi_summary_keeps_every_year_of_the_range():
 )
 def test_period_kpi_summary_rule(final, rules, achieved):
     per_year = {2025: _year([final, 40.0, 40.0], [True, False, False])}
-    got = compute.period_kpi_summary(compute.plan_kpi_table(TINY), per_year, rules).set_index("kpi_id")
+    got = period_kpi_summary(compute.plan_kpi_table(TINY), per_year, rules).set_index("kpi_id")
     assert got.loc["k_up", "achieved"] == achieved
     assert got.loc["k_down", "achieved"] == got.loc["k_keep", "achieved"] == "達成"
     assert bool(got.loc["k_up", "final_provisional"]) == (achieved != "-")
@@ -821,7 +840,7 @@ def test_period_kpi_summary_rule(final, rules, achieved):
 
 def _budget_year(fy, items):
     """budget_execution of the tiny plan for ``fy`` from (code, initiative, value, status) tuples."""
-    return compute.budget_execution(
+    return budget_execution(
         compute.plan_initiative_table(TINY, fy), rows(*[(c, "expenditure", i, v, s) for c, i, v, s in items])
     )
 
@@ -837,7 +856,7 @@ def test_period_budget_and_rollup_plan_vs_actual():
             2023, [*every, (K, "1.1.2", 6, "一部実施"), (K, "2.2.1", 2, "実施"), (M3, "2.2.1", 0, "実施")]
         ),
     }
-    got = compute.period_budget(TINY, per_year, 2021, 2023)
+    got = period_budget(TINY, per_year, 2021, 2023)
     expected = pd.DataFrame(
         {
             "initiative_id": ["1.1.1", "1.1.2", "2.1.1", "2.2.1"],
@@ -883,7 +902,7 @@ def test_period_budget_whole_period_with_a_year_not_run_and_undecided():
     compares like with like: the plan of the four years with submissions against their actuals (issue 18 item 6)."""
     every = [(K, "1.1.1", 10, "実施"), (M2, "1.1.1", 0, "実施"), (M3, "1.1.1", 0, "実施")]
     per_year = {fy: _budget_year(fy, every) for fy in (2021, 2022, 2023, 2025)}
-    got = compute.period_budget(TINY, per_year, 2021, 2025).set_index("initiative_id")
+    got = period_budget(TINY, per_year, 2021, 2025).set_index("initiative_id")
     # 10 + 20 + 30 + 50 (FY2024's 40 left out: no actuals to compare with); the whole period's plan beside it
     assert got.loc["1.1.1", "planned_thousand_yen"] == 110.0 and got.loc["1.1.1", "actual_thousand_yen"] == 40.0
     assert got.loc["1.1.1", "planned_period_thousand_yen"] == 150.0
@@ -903,7 +922,7 @@ def test_period_budget_year_without_submissions_is_compared_like_with_like():
     """A year that was run but had no accepted submission (all tables empty) counts like a year not run."""
     every = [(K, "1.1.1", 10, "実施"), (M2, "1.1.1", 0, "実施"), (M3, "1.1.1", 0, "実施")]
     per_year = {fy: _budget_year(fy, every if fy in (2021, 2025) else []) for fy in range(2021, 2026)}
-    got = compute.period_budget(TINY, per_year, 2021, 2025, [2022, 2023, 2024]).set_index("initiative_id")
+    got = period_budget(TINY, per_year, 2021, 2025, [2022, 2023, 2024]).set_index("initiative_id")
     assert (got.loc["1.1.1", "planned_thousand_yen"], got.loc["1.1.1", "actual_thousand_yen"]) == (60.0, 20.0)
     assert got.loc["1.1.1", "years_without_submissions"] == "2022;2023;2024"
 
@@ -912,7 +931,7 @@ def test_period_plan_printed_only_as_total_counts_over_the_whole_period():
     """2.1.1 prints only 合計 99 (like 2.3.2, 3.20.2, 3.20.3 of the vision): over the whole plan period with every
     year submitted it is the initiative's period plan and counts in its roll-ups (issue 18 item 8)."""
     per_year = {fy: _budget_year(fy, [(K, "2.1.1", 20, "実施"), (K, "2.2.1", 1, "実施")]) for fy in range(2021, 2026)}
-    got = compute.period_budget(TINY, per_year, 2021, 2025)
+    got = period_budget(TINY, per_year, 2021, 2025)
     row = got.set_index("initiative_id").loc["2.1.1"]
     assert (row["planned_thousand_yen"], row["actual_thousand_yen"], row["plan_note"]) == (
         99.0,

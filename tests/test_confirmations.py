@@ -19,6 +19,7 @@ import pytest
 from vision_report.compute.tables import compute_year
 from vision_report.core.config import load_settings
 from vision_report.intake.files import archive, discover
+from vision_report.outputs.words import worded_table
 from vision_report.screening import confirmations as cf
 from vision_report.screening.screen import screen
 
@@ -91,7 +92,9 @@ def test_a_held_kpi_counts_as_not_received(kpi, plan):
     k = compute_year(plan, 2024, cf.mark_held(year.accepted_rows, held), settings)["kpi_attainment"]
     births = k.set_index("kpi_id").loc["births"]
     assert births["reporters_received"] == 0 and math.isnan(births["actual"]) and births["values_held"] == 1
-    assert births["rating_reason"] == "報告なし（0/20市町村）／要確認の値 1件を除く"
+    assert births["rating_reason_codes"] == "no_reports|held"  # compute gives codes; outputs/words.py the words
+    worded = worded_table("kpi_attainment", k).set_index("kpi_id").loc["births", "rating_reason"]
+    assert worded == "報告なし（0/20市町村）／要確認の値 1件を除く"
     assert k.set_index("kpi_id").loc["startups", "actual"] == 9.0  # the file's other values count
 
 

@@ -21,6 +21,7 @@ from vision_report.outputs.reports.docxutil import docx_bytes
 from vision_report.outputs.reports.municipality import build_municipality_report
 from vision_report.outputs.reports.region import build_region_report
 from vision_report.outputs.reports.summary import build_summary
+from vision_report.outputs.words import worded
 from vision_report.plan import load_plan
 from vision_report.screening.screen import submissions_table
 
@@ -94,7 +95,7 @@ def _data(plan, rows: pd.DataFrame, panel: PanelOpinions | None = None) -> Repor
         settings=settings,
         plan=plan,
         fiscal_year=FY,
-        results={**res, **compute_period(plan, per_year, FY, settings)},
+        results=worded({**res, **compute_period(plan, per_year, FY, settings)}),  # the words, as outputs/year.py
         subs=submissions_table(plan, [], FY),
         accepted_rows=rows,
         per_year=per_year,

@@ -20,6 +20,7 @@ from vision_report.outputs.reports.context import ReportData
 from vision_report.outputs.reports.docxutil import docx_bytes
 from vision_report.outputs.reports.layout import LayoutError
 from vision_report.outputs.reports.region import build_region_report
+from vision_report.outputs.words import worded
 from vision_report.screening.screen import submissions_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +64,7 @@ def _data(plan, rows: pd.DataFrame, settings=None, remarks=None) -> ReportData:
         settings=settings,
         plan=plan,
         fiscal_year=FY,
-        results={**res, **compute_period(plan, per_year, FY, settings)},
+        results=worded({**res, **compute_period(plan, per_year, FY, settings)}),  # the words, as outputs/year.py
         subs=submissions_table(plan, [], FY),
         accepted_rows=rows,
         per_year=per_year,

@@ -142,9 +142,7 @@ def worded_table(name: str, df: pd.DataFrame, root: Path | None = None) -> pd.Da
         return df
     out = df.copy()
     for word, at, _codes in specs:
-        out.insert(
-            int(out.columns.get_loc(at)), word, pd.Series(WORDERS[name][word](df, root), index=df.index, dtype="object")
-        )
+        out.insert(int(out.columns.get_loc(at)), word, pd.Series(WORDERS[name][word](df, root), index=df.index))
     return out
 
 
