@@ -10,7 +10,12 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from vision_report.compute import tables as compute
+from vision_report.compute import budget as compute_budget
+from vision_report.compute import history as compute_history
+from vision_report.compute import kpis as compute_kpis
+from vision_report.compute import period as compute_period
+from vision_report.compute import plan_tables as compute_plan_tables
+from vision_report.compute import rollup as compute_rollup
 from vision_report.core.config import RatingThresholds
 from vision_report.outputs.words import for_csv, worded_table
 from vision_report.plan import load_plan
@@ -27,19 +32,19 @@ K, M2, M3 = "431001", "432067", "432083"
 
 
 def kpi_attainment(*args, **kwargs) -> pd.DataFrame:
-    return for_csv(worded_table("kpi_attainment", compute.kpi_attainment(*args, **kwargs)))
+    return for_csv(worded_table("kpi_attainment", compute_kpis.kpi_attainment(*args, **kwargs)))
 
 
 def budget_execution(*args, **kwargs) -> pd.DataFrame:
-    return for_csv(worded_table("budget_execution", compute.budget_execution(*args, **kwargs)))
+    return for_csv(worded_table("budget_execution", compute_budget.budget_execution(*args, **kwargs)))
 
 
 def period_kpi_summary(*args, **kwargs) -> pd.DataFrame:
-    return for_csv(worded_table("period_kpi", compute.period_kpi_summary(*args, **kwargs)))
+    return for_csv(worded_table("period_kpi", compute_period.period_kpi_summary(*args, **kwargs)))
 
 
 def period_budget(*args, **kwargs) -> pd.DataFrame:
-    return for_csv(worded_table("period_budget", compute.period_budget(*args, **kwargs)))
+    return for_csv(worded_table("period_budget", compute_period.period_budget(*args, **kwargs)))
 
 
 def rows(*items) -> pd.DataFrame:
@@ -124,7 +129,7 @@ def test_plan_kpi_table():
             "baseline_year": [2020, 2020, 2020],
         }
     )
-    assert_frame_equal(compute.plan_kpi_table(TINY), expected)
+    assert_frame_equal(compute_plan_tables.plan_kpi_table(TINY), expected)
 
 
 @pytest.mark.parametrize(
@@ -150,7 +155,7 @@ def test_plan_initiative_table(fy, planned, notes):
             "participants_expected": [3, 1, 2, 2],
         }
     )
-    assert_frame_equal(compute.plan_initiative_table(TINY, fy), expected)
+    assert_frame_equal(compute_plan_tables.plan_initiative_table(TINY, fy), expected)
 
 
 # ------------------------------------------------------------------------------------------------ KPI attainment
@@ -357,7 +362,7 @@ def test_kpi_that_cannot_be_rated_says_why(direction, baseline, target, actual, 
 
 
 def test_budget_execution_fy2024_partial_and_missing_reports():
-    init = compute.plan_initiative_table(TINY, 2024)  # planned 40, 5, blank, 1
+    init = compute_plan_tables.plan_initiative_table(TINY, 2024)  # planned 40, 5, blank, 1
     got = budget_execution(
         init,
         rows(
@@ -411,7 +416,7 @@ def test_budget_execution_fy2024_partial_and_missing_reports():
     ],
 )
 def test_budget_execution_cases(fy, initiative, items, planned, actual, execution, reported, note, implemented):
-    init = compute.plan_initiative_table(TINY, fy)
+    init = compute_plan_tables.plan_initiative_table(TINY, fy)
     got = budget_execution(init, rows(*[(c, "expenditure", initiative, v, s) for c, v, s in items]))
     row = got.set_index("initiative_id").loc[
         [initiative],
@@ -439,7 +444,7 @@ def test_budget_execution_cases(fy, initiative, items, planned, actual, executio
 
 
 def test_budget_execution_with_no_rows_at_all():
-    got = budget_execution(compute.plan_initiative_table(TINY, 2024), pd.DataFrame())
+    got = budget_execution(compute_plan_tables.plan_initiative_table(TINY, 2024), pd.DataFrame())
     assert got["actual_thousand_yen"].isna().all() and got["execution_pct"].isna().all()
     assert got["participants_reported"].tolist() == [0, 0, 0, 0]
     assert not got["implemented_by_all"].any()
@@ -454,7 +459,7 @@ def test_results_ignore_row_order_and_do_not_modify_inputs():
         (K, "expenditure", "2.2.1", 1, "完了"),
         (K, "kpi", "k_down", 60),
     )
-    kpis, init = compute.plan_kpi_table(TINY), compute.plan_initiative_table(TINY, 2024)
+    kpis, init = compute_plan_tables.plan_kpi_table(TINY), compute_plan_tables.plan_initiative_table(TINY, 2024)
     before = (r.copy(), kpis.copy(), init.copy())
     rep = {k.id: k.reporters for k in TINY.kpis}
     a = (kpi_attainment(kpis, r, rep, T), budget_execution(init, r))
@@ -462,7 +467,7 @@ def test_results_ignore_row_order_and_do_not_modify_inputs():
     b = (kpi_attainment(kpis, shuffled, rep, T), budget_execution(init, shuffled))
     assert_frame_equal(a[0], b[0])
     assert_frame_equal(a[1], b[1])
-    assert_frame_equal(compute.rollup(TINY, *a), compute.rollup(TINY, *b))
+    assert_frame_equal(compute_rollup.rollup(TINY, *a), compute_rollup.rollup(TINY, *b))
     for x, y in zip(before, (r, kpis, init), strict=True):
         assert_frame_equal(x, y)
 
@@ -471,7 +476,7 @@ def test_results_ignore_row_order_and_do_not_modify_inputs():
 
 
 def test_rollup_tiny_plan():
-    kpis = compute.plan_kpi_table(TINY)
+    kpis = compute_plan_tables.plan_kpi_table(TINY)
     rep = {k.id: k.reporters for k in TINY.kpis}
     r = rows(
         (K, "kpi", "k_up", 150),
@@ -486,8 +491,8 @@ def test_rollup_tiny_plan():
         (M3, "expenditure", "2.2.1", 0, "完了"),
     )
     k = kpi_attainment(kpis, r, rep, T)
-    b = budget_execution(compute.plan_initiative_table(TINY, 2024), r)
-    got = compute.rollup(TINY, k, b)
+    b = budget_execution(compute_plan_tables.plan_initiative_table(TINY, 2024), r)
+    got = compute_rollup.rollup(TINY, k, b)
     expected = pd.DataFrame(
         {
             "level": ["pillar", "area", "pillar", "subfield", "area", "area"],
@@ -512,16 +517,16 @@ def test_rollup_tiny_plan():
 
 
 def test_rollup_means_and_counts_over_several_kpis():
-    kpis = compute.plan_kpi_table(TINY)
+    kpis = compute_plan_tables.plan_kpi_table(TINY)
     rep = {k.id: k.reporters for k in TINY.kpis}
     r = rows(
         (K, "kpi", "k_keep", 44),  # attainment 110 -> A
         (K, "kpi", "k_down", 100),
     )  # attainment 40, progress -50 -> D
-    got = compute.rollup(
+    got = compute_rollup.rollup(
         TINY,
         kpi_attainment(kpis, r, rep, T),
-        budget_execution(compute.plan_initiative_table(TINY, 2024), r),
+        budget_execution(compute_plan_tables.plan_initiative_table(TINY, 2024), r),
     )
     got = got.set_index("id").loc[
         ["1", "2", "2.1", "2.2"],
@@ -583,8 +588,8 @@ def _with_measures(**measures):
 )
 def test_rollup_kpi_inheritance(measures, kpi_ids, inherited):
     p = _with_measures(**measures)
-    k = kpi_attainment(compute.plan_kpi_table(p), rows(), {x.id: x.reporters for x in p.kpis}, T)
-    got = compute.rollup(p, k, budget_execution(compute.plan_initiative_table(p, 2024), rows()))
+    k = kpi_attainment(compute_plan_tables.plan_kpi_table(p), rows(), {x.id: x.reporters for x in p.kpis}, T)
+    got = compute_rollup.rollup(p, k, budget_execution(compute_plan_tables.plan_initiative_table(p, 2024), rows()))
     assert got["id"].tolist() == ["1", "1.1", "2", "2A", "2.1", "2.2"]
     assert got["kpi_ids"].tolist() == kpi_ids
     assert got["kpi_inherited"].tolist() == inherited
@@ -594,8 +599,8 @@ def test_rollup_kpi_inheritance(measures, kpi_ids, inherited):
 def test_rollup_execution_counts_spend_on_unplanned_initiatives():
     """FY2025: 1.1.2 is 未定, so its spend is in pillar 1's actual but not its planned (documented behaviour)."""
     r = rows((K, "expenditure", "1.1.1", 25, "実施"), (K, "expenditure", "1.1.2", 25, "実施"))
-    k = kpi_attainment(compute.plan_kpi_table(TINY), r, {x.id: x.reporters for x in TINY.kpis}, T)
-    got = compute.rollup(TINY, k, budget_execution(compute.plan_initiative_table(TINY, 2025), r))
+    k = kpi_attainment(compute_plan_tables.plan_kpi_table(TINY), r, {x.id: x.reporters for x in TINY.kpis}, T)
+    got = compute_rollup.rollup(TINY, k, budget_execution(compute_plan_tables.plan_initiative_table(TINY, 2025), r))
     p1 = got.set_index("id").loc["1"]
     assert (p1["planned_thousand_yen"], p1["actual_thousand_yen"], p1["execution_pct"]) == (50.0, 50.0, 100.0)
 
@@ -613,8 +618,8 @@ SHIPPED_ORDER = (
 def test_rollup_shipped_plan_order_and_totals(plan, fy):
     # every participant reports 1 千円 and 実施 for every initiative
     r = rows(*[(c, "expenditure", i.id, 1, "実施") for i in plan.initiatives for c in i.participants])
-    k = kpi_attainment(compute.plan_kpi_table(plan), r, {x.id: x.reporters for x in plan.kpis}, T)
-    got = compute.rollup(plan, k, budget_execution(compute.plan_initiative_table(plan, fy), r))
+    k = kpi_attainment(compute_plan_tables.plan_kpi_table(plan), r, {x.id: x.reporters for x in plan.kpis}, T)
+    got = compute_rollup.rollup(plan, k, budget_execution(compute_plan_tables.plan_initiative_table(plan, fy), r))
     assert got["level"].value_counts().to_dict() == {"area": 28, "pillar": 3, "subfield": 3}
     assert got["id"].tolist() == SHIPPED_ORDER
     assert got["level"].tolist() == [
@@ -645,7 +650,7 @@ def test_history_wide_table():
     y1 = pd.DataFrame({"kpi_id": ["a", "b", "gone"], "actual": [1.0, 2.0, 9.0], "rating": ["A", "B", "C"]})
     y2 = pd.DataFrame({"kpi_id": ["b", "a"], "actual": [NAN, 3.0], "rating": ["-", "A"]})
     y3 = pd.DataFrame({"kpi_id": ["a", "b", "new"], "actual": [4.0, 5.0, 6.0], "rating": ["A", "D", "C"]})
-    got = compute.history({2023: y3, 2021: y1, 2022: y2}, "kpi_id", "actual")
+    got = compute_history.history({2023: y3, 2021: y1, 2022: y2}, "kpi_id", "actual")
     expected = pd.DataFrame(
         {
             "kpi_id": ["a", "b", "new", "gone"],
@@ -655,14 +660,14 @@ def test_history_wide_table():
         }
     )
     assert_frame_equal(got, expected)
-    got = compute.history({2021: y1, 2022: y2}, "kpi_id", "rating")
+    got = compute_history.history({2021: y1, 2022: y2}, "kpi_id", "rating")
     assert_frame_equal(
         got, pd.DataFrame({"kpi_id": ["b", "a", "gone"], "2021": ["B", "A", "C"], "2022": ["-", "A", NAN]})
     )
 
 
 def test_history_empty():
-    assert compute.history({}, "kpi_id", "actual").columns.tolist() == ["kpi_id"]
+    assert compute_history.history({}, "kpi_id", "actual").columns.tolist() == ["kpi_id"]
 
 
 # ------------------------------------------------------------------------------------------------ same basis (issue 10)
@@ -673,17 +678,29 @@ M4, ADDED = "432105", "433683"  # 菊池市 (a basis member) and 長洲町 (adde
 
 def test_year_aware_plan_tables():
     # small plan: 南関町 (433675) reports from FY2027, 長洲町 (433683, amendment) from FY2028
-    assert compute.plan_kpi_table(SMALL)["reporters_expected"].tolist() == [7, 1, 1, 7, 2]  # anyone, any year
-    assert compute.plan_kpi_table(SMALL, 2026)["reporters_expected"].tolist() == [5, 1, 1, 5, 2]
-    assert compute.plan_kpi_table(SMALL, 2028)["reporters_expected"].tolist() == [6, 1, 1, 6, 2]  # basis: not 長洲町
-    t = compute.plan_initiative_table(SMALL, 2026).set_index("initiative_id")["participants_expected"]
+    assert compute_plan_tables.plan_kpi_table(SMALL)["reporters_expected"].tolist() == [
+        7,
+        1,
+        1,
+        7,
+        2,
+    ]  # anyone, any year
+    assert compute_plan_tables.plan_kpi_table(SMALL, 2026)["reporters_expected"].tolist() == [5, 1, 1, 5, 2]
+    assert compute_plan_tables.plan_kpi_table(SMALL, 2028)["reporters_expected"].tolist() == [
+        6,
+        1,
+        1,
+        6,
+        2,
+    ]  # basis: not 長洲町
+    t = compute_plan_tables.plan_initiative_table(SMALL, 2026).set_index("initiative_id")["participants_expected"]
     assert t.to_dict() == {"1.1.1": 5, "1.1.2": 2, "1.2.1": 3, "2.1.1": 5, "2.2.1": 1, "2.3.1": 3}
-    t = compute.plan_initiative_table(SMALL, 2028).set_index("initiative_id")["participants_expected"]
+    t = compute_plan_tables.plan_initiative_table(SMALL, 2028).set_index("initiative_id")["participants_expected"]
     assert t.to_dict() == {"1.1.1": 6, "1.1.2": 2, "1.2.1": 3, "2.1.1": 6, "2.2.1": 2, "2.3.1": 4}
 
 
 def test_kpi_reporter_sets():
-    basis, everyone = compute.kpi_reporter_sets(SMALL, 2028)
+    basis, everyone = compute_plan_tables.kpi_reporter_sets(SMALL, 2028)
     assert everyone["jobs"] == ("431001", "432067", "432083", "432105", "432041", "433675", "433683")
     assert basis["jobs"] == everyone["jobs"][:-1]
     assert basis["bus_riders"] == everyone["bus_riders"] == ("431001", "432067")
@@ -691,8 +708,10 @@ def test_kpi_reporter_sets():
 
 def test_kpi_attainment_on_the_plan_basis_with_all_members_beside_it():
     """FY2028 of the small plan: 長洲町 reports jobs and births but is not in the basis the targets were set on."""
-    kpis = compute.plan_kpi_table(SMALL, 2028).iloc[[0, 1, 3]].reset_index(drop=True)  # jobs, visitors, births
-    basis, everyone = compute.kpi_reporter_sets(SMALL, 2028)
+    kpis = (
+        compute_plan_tables.plan_kpi_table(SMALL, 2028).iloc[[0, 1, 3]].reset_index(drop=True)
+    )  # jobs, visitors, births
+    basis, everyone = compute_plan_tables.kpi_reporter_sets(SMALL, 2028)
     basis_codes = basis["jobs"]
     r = rows(
         *[(c, "kpi", "jobs", 900) for c in basis_codes],  # 6 × 900 = 5400: progress 40 -> C
@@ -733,7 +752,7 @@ def test_kpi_attainment_on_the_plan_basis_with_all_members_beside_it():
     )
     assert_frame_equal(got, expected)
     # the docs/interface.md §5 columns come first, unchanged in name and order; the new ones are at the end
-    assert compute.KPI_COLUMNS[:11] == [
+    assert compute_kpis.KPI_COLUMNS[:11] == [
         "kpi_id",
         "kpi_name",
         "unit",
@@ -749,14 +768,16 @@ def test_kpi_attainment_on_the_plan_basis_with_all_members_beside_it():
 
 
 def test_shipped_plan_fy2025_basis_is_the_vision_20(plan):
-    basis, everyone = compute.kpi_reporter_sets(plan, 2025)
+    basis, everyone = compute_plan_tables.kpi_reporter_sets(plan, 2025)
     r = rows(*[(c, "kpi", "births", 500) for c in everyone["births"]])
-    got = kpi_attainment(compute.plan_kpi_table(plan, 2025), r, basis, T, all_reporters=everyone)
+    got = kpi_attainment(compute_plan_tables.plan_kpi_table(plan, 2025), r, basis, T, all_reporters=everyone)
     births = got.set_index("kpi_id").loc["births"]
     assert (births["actual"], births["reporters_expected"], births["basis"]) == (10000.0, 20, "plan_basis")
     assert (births["actual_all_members"], births["reporters_expected_all"]) == (12000.0, 24)
     assert got.set_index("kpi_id").loc["agri_sales", "basis"] == "all_members"  # 熊本市 only, either way
-    fy2021 = kpi_attainment(compute.plan_kpi_table(plan, 2021), r, *compute.kpi_reporter_sets(plan, 2021)[:1], T)
+    fy2021 = kpi_attainment(
+        compute_plan_tables.plan_kpi_table(plan, 2021), r, *compute_plan_tables.kpi_reporter_sets(plan, 2021)[:1], T
+    )
     assert fy2021.set_index("kpi_id").loc["births", "reporters_expected"] == 18  # 山鹿市・玉名市 not yet members
 
 
@@ -776,7 +797,7 @@ def test_period_kpi_summary_baseline_each_year_final_and_achieved():
         2021: _year([120.0, 45.0, 70.0], [False, False, False]),
         2022: _year([150.0, NAN, 50.0], [True, False, False]),
     }
-    got = period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES)
+    got = period_kpi_summary(compute_plan_tables.plan_kpi_table(TINY), per_year, RULES)
     expected = pd.DataFrame(
         {
             "kpi_id": ["k_up", "k_keep", "k_down"],
@@ -808,7 +829,7 @@ def test_period_kpi_summary_names_the_year_of_the_statistic():
     """A KPI whose statistic lags (kpis.yaml data_year_lag, e.g. 市町村民経済計算: 3 years): the value of FY2023 is
     the statistic of FY2020 (issue 18 item 3: the 総括 column labelled 2025年度 holds the FY2022 statistic)."""
     per_year = {2021: _year([120.0, 45.0, 70.0], [False] * 3), 2023: _year([190.0, 41.0, 60.0], [False] * 3)}
-    got = period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES, data_year_lag={"k_up": 3})
+    got = period_kpi_summary(compute_plan_tables.plan_kpi_table(TINY), per_year, RULES, data_year_lag={"k_up": 3})
     assert got["final_data_year"].tolist() == [2020, 2023, 2023]
     assert list(got.columns[6:8]) == ["2021", "2023"]  # without ``years``, the years of per_year
 
@@ -816,7 +837,7 @@ def test_period_kpi_summary_names_the_year_of_the_statistic():
 def test_period_kpi_summary_keeps_every_year_of_the_range():
     """Issue 18 item 6: FY2022 had no submissions (not in per_year): its column stays, empty."""
     per_year = {2021: _year([120.0, 45.0, 70.0], [False] * 3), 2023: _year([190.0, 41.0, 60.0], [False] * 3)}
-    got = period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES, years=range(2021, 2024))
+    got = period_kpi_summary(compute_plan_tables.plan_kpi_table(TINY), per_year, RULES, years=range(2021, 2024))
     assert list(got.columns[6:9]) == ["2021", "2022", "2023"] and got["2022"].isna().all()
     assert got["final_value_year"].tolist() == [2023, 2023, 2023]
 
@@ -832,7 +853,7 @@ def test_period_kpi_summary_keeps_every_year_of_the_range():
 )
 def test_period_kpi_summary_rule(final, rules, achieved):
     per_year = {2025: _year([final, 40.0, 40.0], [True, False, False])}
-    got = period_kpi_summary(compute.plan_kpi_table(TINY), per_year, rules).set_index("kpi_id")
+    got = period_kpi_summary(compute_plan_tables.plan_kpi_table(TINY), per_year, rules).set_index("kpi_id")
     assert got.loc["k_up", "achieved"] == achieved
     assert got.loc["k_down", "achieved"] == got.loc["k_keep", "achieved"] == "達成"
     assert bool(got.loc["k_up", "final_provisional"]) == (achieved != "-")
@@ -841,7 +862,8 @@ def test_period_kpi_summary_rule(final, rules, achieved):
 def _budget_year(fy, items):
     """budget_execution of the tiny plan for ``fy`` from (code, initiative, value, status) tuples."""
     return budget_execution(
-        compute.plan_initiative_table(TINY, fy), rows(*[(c, "expenditure", i, v, s) for c, i, v, s in items])
+        compute_plan_tables.plan_initiative_table(TINY, fy),
+        rows(*[(c, "expenditure", i, v, s) for c, i, v, s in items]),
     )
 
 
@@ -881,7 +903,7 @@ def test_period_budget_and_rollup_plan_vs_actual():
         }
     )
     assert_frame_equal(got, expected)
-    roll = compute.period_rollup(TINY, got)
+    roll = compute_period.period_rollup(TINY, got)
     expected_roll = pd.DataFrame(
         {
             "level": ["pillar", "area", "pillar", "subfield", "area", "area"],
@@ -939,6 +961,6 @@ def test_period_plan_printed_only_as_total_counts_over_the_whole_period():
         "計画期間の合計のみ記載",
     )
     assert row["execution_pct"] == pytest.approx(100 / 99 * 100)
-    roll = compute.period_rollup(TINY, got).set_index("id")
+    roll = compute_period.period_rollup(TINY, got).set_index("id")
     assert roll.loc["2.1", "planned_thousand_yen"] == 99.0
     assert roll.loc["2", "planned_thousand_yen"] == 99.0 + 5.0  # with 2.2.1's 1 a year

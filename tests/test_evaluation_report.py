@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from vision_report.compute.tables import compute_period, compute_year
+from vision_report.compute.period import compute_period
+from vision_report.compute.tables import compute_year
 from vision_report.core.config import load_settings
 from vision_report.intake.panel_opinions import Block, PanelOpinions, parse, read
 from vision_report.outputs.reports import evaluation_context as ev

@@ -13,7 +13,8 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from vision_report.compute.tables import compute_period, compute_year
+from vision_report.compute.period import compute_period
+from vision_report.compute.tables import compute_year
 from vision_report.core.config import load_settings
 from vision_report.intake.panel_opinions import PanelOpinions, panel_opinions_of, parse, read
 from vision_report.outputs.reports.context import ReportData

@@ -15,7 +15,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from vision_report.compute import tables as compute
+from vision_report.compute import budget as compute_budget
+from vision_report.compute import kpis as compute_kpis
+from vision_report.compute import period as compute_period
+from vision_report.compute import plan_tables as compute_plan_tables
 from vision_report.core import vocabulary
 from vision_report.core.config import RatingThresholds
 from vision_report.outputs import words
@@ -46,7 +49,7 @@ def one_kpi(direction, baseline, target, reporters, sent) -> pd.DataFrame:
             "reporters_expected": [len(reporters)],
         }
     )
-    return compute.kpi_attainment(table, rows(*[(c, "kpi", "x", v) for c, v in sent]), {"x": reporters}, T)
+    return compute_kpis.kpi_attainment(table, rows(*[(c, "kpi", "x", v) for c, v in sent]), {"x": reporters}, T)
 
 
 @pytest.fixture()
@@ -87,7 +90,7 @@ def reword(root: Path, section: str, key: str, text) -> None:
 def test_rating_reason_codes_and_their_words(direction, baseline, target, reporters, sent, codes, worded):
     got = one_kpi(direction, baseline, target, reporters, sent)
     assert got.at[0, "rating_reason_codes"] == codes
-    assert set(codes.split("|")) - {""} <= set(compute.REASON_CODES)
+    assert set(codes.split("|")) - {""} <= set(compute_kpis.REASON_CODES)
     assert words.rating_reasons(got) == [worded]
 
 
@@ -139,8 +142,8 @@ def test_compute_holds_no_words_and_the_csv_no_codes():
 
 
 def test_basis_note_from_the_basis_code_and_counts():
-    table = compute.plan_kpi_table(TINY)
-    kpi = compute.kpi_attainment(
+    table = compute_plan_tables.plan_kpi_table(TINY)
+    kpi = compute_kpis.kpi_attainment(
         table,
         rows((K, "kpi", "k_up", 1)),
         {"k_up": (K,), "k_keep": (K,), "k_down": (K,)},
@@ -158,22 +161,25 @@ def test_basis_note_from_the_basis_code_and_counts():
 
 
 def test_plan_note_codes_and_words(project):
-    init = compute.plan_initiative_table(TINY, 2025)
+    init = compute_plan_tables.plan_initiative_table(TINY, 2025)
     assert init["plan_note_code"].tolist() == ["", "undecided", "blank", ""]
-    budget = compute.budget_execution(init, rows())
+    budget = compute_budget.budget_execution(init, rows())
     assert words.plan_notes(budget) == ["", "未定", "計画額の記載なし", ""]
     reword(project, "plan_note", "undecided", "計画額は未定")
     assert words.plan_notes(budget, project) == ["", "計画額は未定", "計画額の記載なし", ""]
 
 
 def test_period_plan_note_codes_and_words():
-    per_year = {y: compute.budget_execution(compute.plan_initiative_table(TINY, y), rows()) for y in (2021, 2022)}
-    got = compute.period_budget(TINY, per_year, 2021, 2025).set_index("initiative_id")
+    per_year = {
+        y: compute_budget.budget_execution(compute_plan_tables.plan_initiative_table(TINY, y), rows())
+        for y in (2021, 2022)
+    }
+    got = compute_period.period_budget(TINY, per_year, 2021, 2025).set_index("initiative_id")
     assert got.loc["1.1.2", ["plan_years_undecided", "plan_years_blank"]].tolist() == ["2025", "2022"]
     worded = words.worded_table("period_budget", got.reset_index()).set_index("initiative_id")
     assert worded.loc["1.1.2", "plan_note"] == "未定: 2025／記載なし: 2022"
     # 2.1.1 prints only the total of the plan period: over the whole period that total is its plan
-    whole = compute.period_budget(TINY, per_year, TINY.meta.first_fiscal_year, TINY.meta.last_fiscal_year)
+    whole = compute_period.period_budget(TINY, per_year, TINY.meta.first_fiscal_year, TINY.meta.last_fiscal_year)
     assert whole.set_index("initiative_id").loc["2.1.1", ["plan_total_only", "plan_years_blank"]].tolist() == [True, ""]
     assert words.period_plan_notes(whole)[whole["initiative_id"].tolist().index("2.1.1")] == "計画期間の合計のみ記載"
 
@@ -184,7 +190,7 @@ def test_period_target_met_and_rule_words(project):
             provisional=False
         )
     }
-    got = compute.period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES)
+    got = compute_period.period_kpi_summary(compute_plan_tables.plan_kpi_table(TINY), per_year, RULES)
     assert got["final_rule"].tolist() == [">=", ">=", "<="]
     assert got["target_met"].tolist() == [True, False, pd.NA]
     assert words.achieved_texts(got) == ["達成", "未達成", "-"]

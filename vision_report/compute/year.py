@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from vision_report.compute.evaluations import evaluations_table, texts_table
-from vision_report.compute.tables import compute_period, history_tables
+from vision_report.compute.history import history_tables
+from vision_report.compute.period import compute_period
 from vision_report.core.config import Settings
 from vision_report.plan import Plan
 

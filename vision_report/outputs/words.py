@@ -22,7 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from vision_report.compute.tables import BASIS_ALL, NO_RATING, NOTE_BLANK, NOTE_UNDECIDED, REASON_SEPARATOR
+from vision_report.compute.common import NO_RATING
+from vision_report.compute.kpis import BASIS_ALL, REASON_SEPARATOR
+from vision_report.compute.plan_tables import NOTE_BLANK, NOTE_UNDECIDED
 from vision_report.core.vocabulary import basis_note, hold_label, labels
 
 # per table: (word column, the code column whose place it takes in the CSV, every code column it is made from)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from vision_report.compute.tables import no_submission_years
+from vision_report.compute.history import no_submission_years
 from vision_report.compute.year import YearTables
 from vision_report.core.atomic import remove_stale_temps, write_bytes
 from vision_report.core.config import Settings

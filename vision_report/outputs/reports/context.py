@@ -133,7 +133,7 @@ class ReportData:
 
     def no_submission_years(self) -> list[int]:
         """The years of the history without a single accepted value: every table and chart marks them 提出なし."""
-        from vision_report.compute.tables import no_submission_years
+        from vision_report.compute.history import no_submission_years
 
         return no_submission_years(self.per_year)
 
