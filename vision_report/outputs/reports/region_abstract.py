@@ -1,4 +1,5 @@
-"""The region report's 要旨 sentences: the values abstract.txt.j2 is given and its lines (templates/report/abstract.txt.j2)."""
+"""The region report's 要旨 sentences: the values abstract.txt.j2 is given and its lines
+(templates/report/abstract.txt.j2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The region report's policy areas and initiatives: the one-row entry of each initiative (layout.yaml tables.initiative), the participation grid, held values, shares."""
+"""The region report's policy areas and initiatives: the one-row entry of each initiative (layout.yaml
+tables.initiative), the participation grid, held values, shares."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The region report's 進行管理 chapter (layout.yaml region.management): structure, KPIs by measure, money by pillar and sub-field, self-evaluations, each member's report, the panel's opinions; and the chapter numbering of the body."""
+"""The region report's 進行管理 chapter (layout.yaml region.management): structure, KPIs by measure, money by pillar and
+sub-field, self-evaluations, each member's report, the panel's opinions; and the chapter numbering of the body."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The region report's 計画期間の総括 chapter (layout.yaml region.period): KPIs over the period, money by pillar, sub-field, area and initiative, and the office's 総括所見."""
+"""The region report's 計画期間の総括 chapter (layout.yaml region.period): KPIs over the period, money by pillar, sub-field,
+area and initiative, and the office's 総括所見."""
 
 from __future__ import annotations
 
