@@ -8,7 +8,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from vision_report.outputs.reports.docxutil import _build_table, add_table, new_document
-from vision_report.outputs.reports.region import _finish_grid
+from vision_report.outputs.reports.region_initiatives import _finish_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "report_style.docx"

@@ -22,8 +22,10 @@ import pytest
 from vision_report.core.config import load_settings
 from vision_report.core.textsafe import cut_visible, make_safe, visible_length
 from vision_report.intake import normalize as nz
-from vision_report.intake.files import Received, Table, inspect_file, is_panel_near_miss, table_to_rows
+from vision_report.intake.files import Received, inspect_file, is_panel_near_miss
 from vision_report.intake.panel_opinions import Block, PanelOpinions, read
+from vision_report.intake.reading import Table
+from vision_report.intake.rows import table_to_rows
 from vision_report.screening import confirmations as cf
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -30,7 +30,7 @@ ALLOWED = {
         "ok = abs(in_base - round(in_base)) < 1e-6",
     ): "tests a count is whole, prints nothing",
     (
-        "vision_report/outputs/reports/region.py",
+        "vision_report/outputs/reports/region_period.py",
         "widths = [32, 18] + [round(78 / max(len(years), 1), 1)] * len(years) + [24, 10, 13, 15]",
     ): ("column widths in mm"),
     (

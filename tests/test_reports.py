@@ -208,7 +208,7 @@ def test_every_template_variable_is_supplied(out, plan):
 
     from vision_report.core.config import load_settings
     from vision_report.core.textfmt import jinja_env
-    from vision_report.outputs.reports import region, summary
+    from vision_report.outputs.reports import region, region_abstract, summary
     from vision_report.outputs.reports.context import ReportData
 
     env = jinja_env(ROOT / "templates")
@@ -235,7 +235,7 @@ def test_every_template_variable_is_supplied(out, plan):
         used = meta.find_undeclared_variables(env.parse(t.read_text(encoding="utf-8")))
         extra = {
             "summary_points.txt.j2": set(summary.POINT_VALUES),
-            "abstract.txt.j2": set(region.abstract_values(data)) | set(region.ABSTRACT_EXTRA),
+            "abstract.txt.j2": set(region_abstract.abstract_values(data)) | set(region.ABSTRACT_EXTRA),
             "basis.txt.j2": set(region.BASIS_VALUES),
         }.get(t.name, set())
         assert used <= supplied | extra, (t.name, used - supplied - extra)

@@ -313,7 +313,7 @@ def test_synthetic_texts_are_marked_and_follow_the_status(plan):
 
 def test_committed_samples_have_texts_except_the_older_format(plan):
     from samples.generator import WITHOUT_TEXT_COLUMNS
-    from vision_report.intake.files import decode
+    from vision_report.intake.reading import decode
 
     for p in sorted((ROOT / "inputs" / "2024").glob("*_合成データ.csv")):
         text, _ = decode(p.read_bytes())
@@ -425,7 +425,7 @@ def test_committed_samples_are_the_generators_output(tmp_path):
 
 
 def test_first_row_of_every_committed_file_says_synthetic(settings, plan):
-    from vision_report.intake.files import decode
+    from vision_report.intake.reading import decode
 
     for p in sorted((ROOT / "inputs").rglob("*_合成データ.*")):
         if p.suffix == ".xlsx":
@@ -481,7 +481,8 @@ def test_the_sample_set_validates_as_documented(settings, plan):
 @pytest.mark.parametrize("style", range(len(STYLES)))
 def test_every_style_encodes_the_same_values(tmp_path, plan, settings, style, suffix):
     """Whatever the encoding, headers, number style or money unit, the system reads back the generator's values."""
-    from vision_report.intake.files import inspect_file, read_submission
+    from vision_report.intake.files import inspect_file
+    from vision_report.intake.rows import read_submission
     from vision_report.screening.prepare import prepare_rows
     from vision_report.screening.screen import units_of
 

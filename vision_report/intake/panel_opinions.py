@@ -15,7 +15,8 @@ from pathlib import Path
 
 from vision_report.core.textsafe import cut_visible, make_safe, visible_length
 from vision_report.core.vocabulary import Status, text_message
-from vision_report.intake.files import Received, decode, is_panel_file
+from vision_report.intake.files import Received, is_panel_file
+from vision_report.intake.reading import decode
 
 DEFAULT_MAX_CHARS = 200_000  # config evaluation.panel_opinions_max_chars
 DEFAULT_SUMMARY_CHARS = 3_000  # config evaluation.panel_opinions_summary_chars

@@ -26,7 +26,7 @@ from vision_report.core.textfmt import fmt_num
 from vision_report.core.textsafe import safe_text
 from vision_report.core.vocabulary import ACCEPTED_STATUSES, kind_labels
 from vision_report.intake import normalize as nz
-from vision_report.intake.files import decode
+from vision_report.intake.reading import decode
 from vision_report.plan import Plan
 
 # held_values.csv (要確認一覧), one row per held value, in plan order of the municipality then file row

@@ -21,8 +21,9 @@ from vision_report.core.config import Settings
 from vision_report.core.textfmt import jst
 from vision_report.core.vocabulary import ACCEPTED_STATUSES, NOT_SUBMISSIONS, Severity, Status, located_message
 from vision_report.intake import synthetic_receipts
-from vision_report.intake.files import RAW_ROW_COLUMNS, Received, archive, choose_latest, discover, read_submission
+from vision_report.intake.files import RAW_ROW_COLUMNS, Received, archive, choose_latest, discover
 from vision_report.intake.normalize import COMPUTED_ROW_COLUMNS, EVALUATION_COLUMNS, UnitSystem, load_units
+from vision_report.intake.rows import read_submission
 from vision_report.plan import Plan
 from vision_report.screening.prepare import coverage, prepare_rows, suite_parameters
 from vision_report.screening.validation import findings_to_issues, run_suite

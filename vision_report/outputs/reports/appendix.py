@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from docx.shared import Pt
 
+from vision_report.core.vocabulary import date_label, status_label, timeliness_label
 from vision_report.outputs.reports.context import ReportData
 from vision_report.outputs.reports.docxutil import add_note, add_table
 from vision_report.outputs.reports.evaluation_context import TEXT_COLUMNS, expenditure_rows, same_text_key
@@ -21,8 +22,6 @@ HANGING_PT = 36
 
 def add_appendix(doc, data: ReportData) -> None:
     """資料編: a level-1 heading, then 資料1, 資料2 … in layout.yaml's order (region.appendix)."""
-    from vision_report.outputs.reports.region import add_submission_log
-
     keys = sections(data.templates, "appendix", APPENDIX_SECTIONS)
     if not keys:
         return
@@ -32,6 +31,34 @@ def add_appendix(doc, data: ReportData) -> None:
     for n, key in enumerate(keys, start=1):
         doc.add_heading(data.heading(f"appendix_{key}", n=n), level=2)
         build[key](doc, data)
+
+
+def add_submission_log(doc, data: ReportData) -> None:
+    """資料編: every file received for the year, its receipt time, timeliness and status."""
+    srows = []
+    for r in data.subs.itertuples():
+        srows.append(
+            [
+                r.municipality_name or data.phrase("overview_outside_member"),
+                r.file or "—",
+                r.received_at or "—",
+                timeliness_label(r.timeliness),
+                status_label(r.status),
+                str(r.error_count),
+                str(r.warning_count),
+            ]
+        )
+    deadline = next((d for d in data.subs["deadline"] if d), "")
+    if deadline:
+        add_note(doc, data.phrase("overview_deadline", date=date_label(deadline)))
+    add_table(
+        doc,
+        data.phrases("overview_submissions_header"),
+        srows,
+        widths=[20, 50, 38, 14, 26, 11, 11],
+        numeric={5, 6},
+        center={3, 4},
+    )
 
 
 def _label(doc, text: str, size: float | None = None, before: float = 6):
@@ -53,7 +80,7 @@ def _areas(data: ReportData):
 
 def add_vision_blocks(doc, data: ReportData) -> None:
     """資料: the vision's text of every policy area ([連携協約]) and initiative (関係市町村 and its blocks)."""
-    from vision_report.outputs.reports.region import _finish_blocks, _gap, grid_table
+    from vision_report.outputs.reports.region_initiatives import _finish_blocks, _gap, grid_table
 
     add_note(doc, data.phrase("appendix_vision_intro"))
     for pillar, areas in _areas(data):

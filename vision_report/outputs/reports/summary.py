@@ -11,14 +11,8 @@ from vision_report.outputs.reports import charts
 from vision_report.outputs.reports.context import ReportData, kpi_value
 from vision_report.outputs.reports.docxutil import add_note, add_picture, add_table, new_document, page_number_footer
 from vision_report.outputs.reports.figures import kpi_progress, progress_note
-from vision_report.outputs.reports.region import (
-    add_panel_blocks,
-    baseline_text,
-    management_heading,
-    rating_counts,
-    rating_text,
-    target_text,
-)
+from vision_report.outputs.reports.region_kpis import baseline_text, rating_text, target_text
+from vision_report.outputs.reports.region_management import add_panel_blocks, management_heading, rating_counts
 
 POINT_VALUES = ("ratings", "planned", "actual", "execution")  # what summary_points.txt.j2 gets beside text_context
 

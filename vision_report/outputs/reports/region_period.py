@@ -1,0 +1,190 @@
+"""The region report's 計画期間の総括 chapter (layout.yaml region.period): KPIs over the period, money by pillar, sub-field,
+area and initiative, and the office's 総括所見."""
+
+from __future__ import annotations
+
+import numbers
+
+from vision_report.core.textfmt import fmt_num, fmt_pct, fmt_signed
+from vision_report.core.vocabulary import (
+    no_submissions_label,
+    year_label,
+)
+from vision_report.outputs.reports.context import ReportData, kpi_value
+from vision_report.outputs.reports.docxutil import (
+    SUBTLE_FILL,
+    add_note,
+    add_table,
+)
+from vision_report.outputs.reports.layout import sections
+from vision_report.outputs.reports.region_kpis import baseline_text, target_text
+from vision_report.outputs.reports.region_management import add_panel_blocks, chapter_number
+
+PERIOD_SECTIONS = ("kpi", "budget", "initiatives", "remarks")
+
+
+def period_title(data: ReportData) -> str:
+    number = chapter_number(data, "period")
+    return data.heading("period_final" if data.is_final_year else "period_to_date", number=number)
+
+
+def add_period(doc, data: ReportData) -> None:
+    """計画期間の総括 in the plan's last year; the same tables to date in the other years."""
+    doc.add_heading(period_title(data), level=1)
+    for line in data.text("period"):
+        doc.add_paragraph(line)
+    build = {"kpi": _period_kpi, "budget": _period_budget, "initiatives": _period_initiatives, "remarks": _remarks}
+    for key in period_sections(data):
+        doc.add_heading(data.heading(f"period_{key}"), level=2)
+        build[key](doc, data)
+
+
+def period_sections(data: ReportData) -> list[str]:
+    """The 総括 chapter's sections; 総括所見 only in the final year or when the office wrote one."""
+    keys = sections(data.templates, "period", PERIOD_SECTIONS)
+    shown = data.is_final_year or data.remarks.recorded or data.remarks.unreadable
+    return [k for k in keys if k != "remarks" or shown]
+
+
+def _remarks(doc, data: ReportData) -> None:
+    """総括所見: in the final year the vision's 目指すべき圏域人口 against the latest figure, then the office's own
+    remarks (inputs/<FY>/<evaluation.period_remarks_file>) or one sentence that none was recorded."""
+    goal = data.plan.meta.population_goal
+    if data.is_final_year and goal:
+        m = data.plan.meta
+        latest = sum(x.population or 0 for x in data.plan.basis_members)
+        doc.add_paragraph(
+            data.snippet(
+                "population_goal",
+                goal=goal.get("value"),
+                goal_year=goal.get("year"),
+                basis=str(goal.get("basis", "")).strip(),
+                latest=latest,
+                latest_as_of=m.population_as_of or "",
+                n_basis=len(data.plan.basis_members),
+            )
+        )
+    remarks, file = data.remarks, data.settings.evaluation.period_remarks_file
+    if remarks.unreadable:
+        doc.add_paragraph(data.snippet("remarks_unreadable", file=remarks.file))
+    elif not remarks.recorded:
+        doc.add_paragraph(data.snippet("remarks_missing", file=file))
+    else:
+        doc.add_paragraph(data.snippet("remarks_intro", office=data.plan.meta.office or data.plan.meta.alliance))
+        add_panel_blocks(doc, data, remarks.blocks)
+
+
+def _period_kpi(doc, data: ReportData) -> None:
+    plan = data.plan
+    kpi = data.results["period_kpi"]
+    years = [c for c in kpi.columns if c.isdigit()]
+    no_data = {str(y) for y in data.no_submission_years()}
+    rows = []
+    partial = False
+    for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
+        provisional = set(str(r["provisional_years"]).split(";")) if r["provisional_years"] else set()
+        short_basis = {str(y) for y in data.kpi_partial_basis_years(k.id)}  # a basis member had not joined yet
+        partial = partial or bool(short_basis & set(years))
+        values = [
+            no_submissions_label()
+            if y in no_data
+            else kpi_value(k, r[y]) + ("*" if y in provisional else "") + ("†" if y in short_basis else "")
+            for y in years
+        ]
+        gap = fmt_signed(r["gap_to_target"]) if k.allow_negative else fmt_num(r["gap_to_target"])
+        rows.append(
+            [
+                f"{k.name}（{k.unit}）",
+                baseline_text(k),
+                *values,
+                target_text(k),
+                str(r["achieved"]),
+                fmt_pct(r["attainment_pct"]),
+                gap,
+            ]
+        )
+    widths = [32, 18] + [round(78 / max(len(years), 1), 1)] * len(years) + [24, 10, 13, 15]
+    add_table(
+        doc,
+        [
+            *data.phrases("period_kpi_header_first"),
+            *[year_label(int(y)) for y in years],
+            data.heading("kpi_target"),
+            *data.phrases("period_kpi_header_last"),
+        ],
+        rows,
+        widths=widths,
+        numeric=set(range(1, 2 + len(years) + 1)) | {len(years) + 4, len(years) + 5},
+        center={2 + len(years) + 1},
+    )
+    add_note(doc, data.phrase("period_provisional_note"))
+    add_note(doc, data.phrase("period_gap_note"))
+    if no_data & set(years):
+        add_note(doc, data.phrase("period_no_submissions_note", label=no_submissions_label()))
+    for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
+        if k.data_year_lag and isinstance(r["final_data_year"], numbers.Integral):
+            data_year = year_label(int(r["final_data_year"]))
+            add_note(doc, data.phrase("period_data_year_note", name=k.name, lag=k.data_year_lag, data_year=data_year))
+    if partial:
+        add_note(doc, data.phrase("period_partial_note", n=len(plan.basis_members)))
+
+
+def _period_budget(doc, data: ReportData) -> None:
+    plan = data.plan
+    roll = data.results["period_rollup"]
+    rrows: list[list[str]] = []
+    fills = {}
+    for r in roll.itertuples(index=False):
+        if r.level == "pillar":
+            fills[len(rrows)] = SUBTLE_FILL
+            name = data.phrase("pillar_label", id=r.id, name=r.name)
+        elif r.level == "subfield":
+            name = data.phrase("subfield_label", id=r.id, name=r.name)
+        else:
+            area = plan.area(str(r.id))
+            name = data.phrase("period_area_label", circled=area.circled, name=area.name)
+        rrows.append(
+            [
+                name,
+                fmt_num(r.planned_thousand_yen),
+                fmt_num(r.actual_thousand_yen),
+                fmt_pct(r.execution_pct),
+                data.phrase("implemented_count", done=r.initiatives_as_planned, total=r.initiatives),
+            ]
+        )
+    add_table(
+        doc,
+        data.phrases("period_rollup_header", first=plan.meta.first_fiscal_year, fy=data.fiscal_year),
+        rrows,
+        widths=[70, 28, 28, 18, 26],
+        numeric={1, 2, 3},
+        center={4},
+        fills=fills,
+    )
+
+
+def _period_initiatives(doc, data: ReportData) -> None:
+    plan = data.plan
+    budget = data.results["period_budget"]
+    irows = [
+        [
+            r.initiative_id,
+            plan.initiative(r.initiative_id).name,
+            fmt_num(r.planned_thousand_yen),
+            fmt_num(r.actual_thousand_yen),
+            fmt_pct(r.execution_pct),
+            data.phrase("years_count", done=r.years_implemented, total=r.years),
+            data.phrase("as_planned_mark") if r.carried_out_as_planned else "",
+        ]
+        for r in budget.itertuples(index=False)
+    ]
+    add_table(
+        doc,
+        data.phrases("period_initiatives_header", first=plan.meta.first_fiscal_year, fy=data.fiscal_year),
+        irows,
+        widths=[14, 56, 24, 24, 16, 22, 14],
+        numeric={2, 3, 4},
+        center={0, 5, 6},
+    )
+    add_note(doc, data.phrase("period_plan_note"))
+    add_note(doc, data.phrase("period_strict_note"))
