@@ -218,19 +218,23 @@ def _lines(doc) -> list[str]:
     return [p.text for p in doc.paragraphs]
 
 
+POPULATION_GOAL = (
+    "ビジョンは2060年の目指すべき圏域人口を定めています（各構成市町村が策定している人口ビジョンにおける2060年の"
+    "人口将来展望数等の合計値を基に、今後の取組の効果を勘案して設定）。令和5年10月1日現在の圏域人口は1,268,400人"
+    "（ビジョン策定時の構成20市町村の合計）です。"
+)
+
+
 def test_the_offices_remarks_and_the_population_goal_in_the_final_year(plan):
     doc = _report(plan, _rows(plan, writers=1), remarks=read(REMARKS_MD.encode("utf-8"), "総括所見.md"))
     lines = _lines(doc)
+    chapter = len(lines) - 1 - lines[::-1].index("5 計画期間の総括（2021〜2025年度）")
+    assert POPULATION_GOAL in lines[chapter:]  # the plan records the goal's year and basis, not its value
     k = len(lines) - 1 - lines[::-1].index("(4) 総括所見")
-    assert lines[k + 1] == (
-        "ビジョンは2060年の目指すべき圏域人口を定めています（各構成市町村が策定している人口ビジョンにおける2060年の"
-        "人口将来展望数等の合計値を基に、今後の取組の効果を勘案して設定。数値はビジョン本文の図に示され、計画データには"
-        "記録されていません）。最新の圏域人口は1,268,400人（令和5年10月1日、ビジョン策定時の20市町村の合計）です。"
-    )
     assert (
-        lines[k + 2] == "計画期間の総括についての事務局（熊本市政策局総合政策部政策企画課）の所見は、次のとおりです。"
+        lines[k + 1] == "計画期間の総括についての事務局（熊本市政策局総合政策部政策企画課）の所見は、次のとおりです。"
     )
-    assert lines[k + 3 : k + 6] == [
+    assert lines[k + 2 : k + 5] == [
         "総括",
         "KPIの多くは目標に近づいたが、社会増減数は未達成だった。",
         "次期ビジョンでは、新たに加入した4市町村の参加する取組を定める。",
@@ -238,12 +242,32 @@ def test_the_offices_remarks_and_the_population_goal_in_the_final_year(plan):
     assert "　(4) 総括所見" in lines  # in the table of contents
 
 
-def test_without_the_remarks_file_one_sentence(plan):
+def test_without_the_remarks_file_no_section_and_no_operator_instruction(plan):
+    """No 総括所見 file in the final year: the section is left out (no file path or system term for councillors);
+    the population goal says only what the plan knows, as of its date; the run's console names the file instead."""
+    from vision_report.pipeline import period_remarks_notice
+
     lines = _lines(_report(plan, _rows(plan, writers=1)))
-    k = len(lines) - 1 - lines[::-1].index("(4) 総括所見")
-    assert lines[k + 2] == (
-        "事務局の総括所見は記録されていません（記録する場合は inputs/2025/総括所見.md に記入し、集計をやり直します）。"
+    assert "(4) 総括所見" not in lines and "　(4) 総括所見" not in lines
+    text = "".join(lines)
+    assert "inputs/" not in text and "計画データ" not in text and "最新の圏域人口" not in text
+    chapter = len(lines) - 1 - lines[::-1].index("5 計画期間の総括（2021〜2025年度）")
+    assert POPULATION_GOAL in lines[chapter:]
+    settings = load_settings(ROOT)
+    assert period_remarks_notice(settings, plan, 2025, Path("inputs"), []) == (
+        "2025年度は計画期間の最終年度ですが、事務局の総括所見のファイルがないため、報告書の「総括所見」の節は"
+        "載せていません。載せる場合は inputs/2025/総括所見.md に所見を記入して、集計をやり直してください。"
     )
+    assert period_remarks_notice(settings, plan, 2024, Path("inputs"), []) is None
+
+
+def test_a_population_goal_with_a_value_is_printed(plan):
+    meta = dataclasses.replace(plan.meta, population_goal={"year": 2060, "value": 1200000, "basis": None})
+    lines = _lines(_report(dataclasses.replace(plan, meta=meta), _rows(plan, writers=1)))
+    assert (
+        "ビジョンの目指すべき圏域人口は2060年に1,200,000人です。令和5年10月1日現在の圏域人口は1,268,400人"
+        "（ビジョン策定時の構成20市町村の合計）です。"
+    ) in lines
 
 
 def test_the_remarks_file_is_archived_like_the_panel_file_and_not_a_submission(tmp_path, plan):

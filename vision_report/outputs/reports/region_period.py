@@ -33,6 +33,7 @@ def add_period(doc, data: ReportData) -> None:
     doc.add_heading(period_title(data), level=1)
     for line in data.text("period"):
         doc.add_paragraph(line)
+    _population_goal(doc, data)
     build = {"kpi": _period_kpi, "budget": _period_budget, "initiatives": _period_initiatives, "remarks": _remarks}
     for key in period_sections(data):
         doc.add_heading(data.heading(f"period_{key}"), level=2)
@@ -40,35 +41,39 @@ def add_period(doc, data: ReportData) -> None:
 
 
 def period_sections(data: ReportData) -> list[str]:
-    """The 総括 chapter's sections; 総括所見 only in the final year or when the office wrote one."""
+    """The 総括 chapter's sections; 総括所見 only when the office wrote one (or its file could not be read): without
+    the file the section is left out, and the run's console says that it can be added."""
     keys = sections(data.templates, "period", PERIOD_SECTIONS)
-    shown = data.is_final_year or data.remarks.recorded or data.remarks.unreadable
+    shown = data.remarks.recorded or data.remarks.unreadable
     return [k for k in keys if k != "remarks" or shown]
 
 
-def _remarks(doc, data: ReportData) -> None:
-    """総括所見: in the final year the vision's 目指すべき圏域人口 against the latest figure, then the office's own
-    remarks (inputs/<FY>/<evaluation.period_remarks_file>) or one sentence that none was recorded."""
+def _population_goal(doc, data: ReportData) -> None:
+    """In the final year, the vision's 目指すべき圏域人口 (its value when the plan records one, else its year and basis)
+    beside the population of the basis members as of the plan's population date."""
     goal = data.plan.meta.population_goal
-    if data.is_final_year and goal:
-        m = data.plan.meta
-        latest = sum(x.population or 0 for x in data.plan.basis_members)
-        doc.add_paragraph(
-            data.snippet(
-                "population_goal",
-                goal=goal.get("value"),
-                goal_year=goal.get("year"),
-                basis=str(goal.get("basis", "")).strip(),
-                latest=latest,
-                latest_as_of=m.population_as_of or "",
-                n_basis=len(data.plan.basis_members),
-            )
+    if not (data.is_final_year and goal):
+        return
+    m = data.plan.meta
+    doc.add_paragraph(
+        data.snippet(
+            "population_goal",
+            goal=goal.get("value"),
+            goal_year=goal.get("year"),
+            basis=str(goal.get("basis") or "").strip(),
+            population=sum(x.population or 0 for x in data.plan.basis_members),
+            as_of=m.population_as_of or "",
+            n_basis=len(data.plan.basis_members),
         )
-    remarks, file = data.remarks, data.settings.evaluation.period_remarks_file
+    )
+
+
+def _remarks(doc, data: ReportData) -> None:
+    """総括所見: the office's own remarks (inputs/<FY>/<evaluation.period_remarks_file>), or that the file could not
+    be read."""
+    remarks = data.remarks
     if remarks.unreadable:
         doc.add_paragraph(data.snippet("remarks_unreadable", file=remarks.file))
-    elif not remarks.recorded:
-        doc.add_paragraph(data.snippet("remarks_missing", file=file))
     else:
         doc.add_paragraph(data.snippet("remarks_intro", office=data.plan.meta.office or data.plan.meta.alliance))
         add_panel_blocks(doc, data, remarks.blocks)
