@@ -337,3 +337,26 @@ def test_every_total_of_the_summarys_points_is_in_the_region_report(plan):
             assert number in text, (number, point)
     totals = [[c.text for c in t.rows[-1].cells] for t in region.tables if t.rows[-1].cells[0].text == "圏域計"]
     assert len(totals) == 2  # 進行管理: 事業費 and 自己評価
+
+
+def test_the_strict_every_year_measure_has_its_own_name_and_the_years_figure_beside_it(plan):
+    """「全年度・全参加市町村で実施」 (every participant, every year) never borrows the words of self-evaluation A
+    (「計画どおり実施し成果が出た」); the 要旨 gives the reporting year's count of initiatives every participant
+    implemented beside it."""
+    from vision_report.outputs.reports.summary import build_summary
+
+    rows = _rows(plan)
+    rows.loc[rows.index[:3], "status"] = "一部実施"  # the first initiative: not implemented by all this year
+    assert rows.loc[rows.index[:3], "item_id"].nunique() == 1
+    doc = _report(plan, rows)
+    lines = _lines(doc)
+    assert (
+        "計画期間の総括：KPI13指標のうち、目標を達成したものは0指標、未達成は0指標、実績なしは13指標。"
+        "「全年度・全参加市町村で実施」した取組（計画期間のすべての年度に、参加市町村のすべてが「実施」または「完了」と"
+        "報告した取組）は70取組のうち0取組（2025年度だけでみると、参加市町村のすべてが実施した取組は69取組）。"
+    ) in lines
+    summary = Document(io.BytesIO(docx_bytes(build_summary(_data(plan, rows)))))
+    for d in (doc, summary):
+        text = "".join(_text(el) for el in d.element.body.iter(qn("w:p")))
+        # only the self-evaluation criteria (A: 計画どおり実施し成果が出た, B: 概ね計画どおり) say 計画どおり
+        assert "計画どおり" not in text.replace("計画どおり実施し成果が出た", "").replace("概ね計画どおり", "")
