@@ -336,7 +336,33 @@ def test_every_total_of_the_summarys_points_is_in_the_region_report(plan):
         for number in re.findall(r"\d[\d,]*(?:\.\d+)?%?", point):
             assert number in text, (number, point)
     totals = [[c.text for c in t.rows[-1].cells] for t in region.tables if t.rows[-1].cells[0].text == "圏域計"]
-    assert len(totals) == 2  # 進行管理: 事業費 and 自己評価
+    assert len(totals) == 4  # 進行管理: 事業費 and 自己評価; 総括: 柱・小分野・政策分野 and 取組
+
+
+def test_the_period_tables_total_to_the_abstracts_five_year_figures(plan):
+    """5 (2) and 5 (3) end in a 圏域計 row whose plan, actual and execution are the 要旨's period totals."""
+    import re
+
+    rows = _rows(plan)
+    rows.loc[rows.index[:2], "value"] = 37.0  # an execution rate that is not a round figure
+    doc = _report(plan, rows)
+    point = next(p for p in _lines(doc) if p.startswith("事業費（2021〜2025年度の累計）"))
+    m = re.fullmatch(r"事業費（2021〜2025年度の累計）：計画([\d,]+)千円に対し、実績([\d,]+)千円（執行率 ([\d.]+%)）。", point)
+    assert m is not None, point
+    headers = {
+        "rollup": ["区分", "計画（2021〜2025年度、千円）"],
+        "initiatives": ["取組", "名称", "計画（2021〜2025年度、千円）"],
+    }
+    found = {}
+    for t in doc.tables:
+        head = [c.text for c in t.rows[0].cells]
+        for name, first in headers.items():
+            if head[: len(first)] == first:
+                found[name] = [c.text for c in t.rows[-1].cells]
+    assert found["rollup"][:4] == ["圏域計", m[1], m[2], m[3]]
+    assert found["rollup"][4] == "0（70取組中）"  # every year by every participant: only FY2025 was reported
+    assert found["initiatives"] == ["圏域計", "", m[1], m[2], m[3], "", "0"]
+    assert m[3] != "100.0%"
 
 
 def test_the_strict_every_year_measure_has_its_own_name_and_the_years_figure_beside_it(plan):

@@ -157,6 +157,21 @@ def _period_budget(doc, data: ReportData) -> None:
                 data.phrase("implemented_count", done=r.initiatives_as_planned, total=r.initiatives),
             ]
         )
+    pillars = roll[roll["level"] == "pillar"]
+    planned, actual = pillars["planned_thousand_yen"].sum(), pillars["actual_thousand_yen"].sum()
+    rrows.append(  # the 要旨's period totals, traceable here (the single-year table has the same row)
+        [
+            data.phrase("region_total"),
+            fmt_num(planned),
+            fmt_num(actual),
+            fmt_pct(actual / planned * 100 if planned else None),
+            data.phrase(
+                "implemented_count",
+                done=int(pillars["initiatives_as_planned"].sum()),
+                total=int(pillars["initiatives"].sum()),
+            ),
+        ]
+    )
     add_table(
         doc,
         data.phrases("period_rollup_header", first=plan.meta.first_fiscal_year, fy=data.fiscal_year),
@@ -165,6 +180,7 @@ def _period_budget(doc, data: ReportData) -> None:
         numeric={1, 2, 3},
         center={4},
         fills=fills,
+        bold_rows={len(rrows) - 1},
     )
 
 
@@ -183,6 +199,18 @@ def _period_initiatives(doc, data: ReportData) -> None:
         ]
         for r in budget.itertuples(index=False)
     ]
+    planned, actual = budget["planned_thousand_yen"].sum(), budget["actual_thousand_yen"].sum()
+    irows.append(
+        [
+            data.phrase("region_total"),
+            "",
+            fmt_num(planned),
+            fmt_num(actual),
+            fmt_pct(actual / planned * 100 if planned else None),
+            "",
+            str(int(budget["carried_out_as_planned"].eq(True).sum())),
+        ]
+    )
     add_table(
         doc,
         data.phrases("period_initiatives_header", first=plan.meta.first_fiscal_year, fy=data.fiscal_year),
@@ -190,6 +218,7 @@ def _period_initiatives(doc, data: ReportData) -> None:
         widths=[14, 56, 24, 24, 16, 22, 14],
         numeric={2, 3, 4},
         center={0, 5, 6},
+        bold_rows={len(irows) - 1},
     )
     add_note(doc, data.phrase("period_plan_note"))
     add_note(doc, data.phrase("period_strict_note"))
