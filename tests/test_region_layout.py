@@ -386,3 +386,36 @@ def test_the_strict_every_year_measure_has_its_own_name_and_the_years_figure_bes
         text = "".join(_text(el) for el in d.element.body.iter(qn("w:p")))
         # only the self-evaluation criteria (A: 計画どおり実施し成果が出た, B: 概ね計画どおり) say 計画どおり
         assert "計画どおり" not in text.replace("計画どおり実施し成果が出た", "").replace("概ね計画どおり", "")
+
+
+def _kpi_rows(plan, factor: float) -> pd.DataFrame:
+    """Every reporter of every KPI reports its share of ``factor`` × the target (over the basis members)."""
+    out = []
+    for k in plan.kpis:
+        codes = [m.code for m in plan.basis_members if m.code in k.reporters]
+        for code in codes:
+            out.append(
+                {
+                    "municipality_code": code,
+                    "kind": "kpi",
+                    "item_id": k.id,
+                    "value": round(k.target * factor / len(codes)),
+                    "status": None,
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def test_the_period_kpi_table_says_achieved_signs_the_gap_and_fits_the_text_block(plan):
+    from vision_report.outputs.reports.region_kpis import PAGE_WIDTH_MM
+
+    rows = pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 1.1)], ignore_index=True)
+    doc = _report(plan, rows)
+    table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][-3:] == ["判定", "達成率", "目標との差"])
+    grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert sum(grid) <= round(PAGE_WIDTH_MM / 25.4 * 1440) + len(grid)  # twips; rounding of each column
+    assert len(grid) == 11  # KPI, 現状値, 2021–2025, 目標値, 判定, 達成率, 目標との差
+    cells = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows[1:]}
+    assert cells["圏域内総生産額（百万円）"][-3:] == ["達成", "110.0%", "+483,000"]
+    assert cells["圏域内の創業者数（人/年）"][-3:] == ["達成", "109.2%", "+110"]
+    assert cells["圏域出生数（人）"][-3:] == ["達成", "110.1%", "+1,087"]

@@ -17,7 +17,7 @@ from vision_report.outputs.reports.docxutil import (
     add_table,
 )
 from vision_report.outputs.reports.layout import sections
-from vision_report.outputs.reports.region_kpis import baseline_text, target_text
+from vision_report.outputs.reports.region_kpis import PAGE_WIDTH_MM, baseline_text, target_text
 from vision_report.outputs.reports.region_management import add_panel_blocks, chapter_number
 
 PERIOD_SECTIONS = ("kpi", "budget", "initiatives", "remarks")
@@ -96,7 +96,7 @@ def _period_kpi(doc, data: ReportData) -> None:
             else kpi_value(k, r[y]) + ("*" if y in provisional else "") + ("†" if y in short_basis else "")
             for y in years
         ]
-        gap = fmt_signed(r["gap_to_target"]) if k.allow_negative else fmt_num(r["gap_to_target"])
+        gap = fmt_signed(r["gap_to_target"])  # ＋ over the target, ▲ short of it
         rows.append(
             [
                 f"{k.name}（{k.unit}）",
@@ -108,7 +108,10 @@ def _period_kpi(doc, data: ReportData) -> None:
                 gap,
             ]
         )
-    widths = [32, 18] + [round(78 / max(len(years), 1), 1)] * len(years) + [24, 10, 13, 15]
+    # the text block's width: KPI, 現状値, one column per year, 目標値, 判定, 達成率, 目標との差
+    first, last = [30.0, 17.0], [17.0, 11.0, 13.0, 17.0]
+    year_width = (PAGE_WIDTH_MM - sum(first) - sum(last)) / max(len(years), 1)
+    widths = first + [year_width] * len(years) + last
     add_table(
         doc,
         [
