@@ -327,7 +327,8 @@ def test_every_total_of_the_summarys_points_is_in_the_region_report(plan):
     data = _data(plan, _rows(plan))
     summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
     lines = [p.text for p in summary.paragraphs]
-    points = lines[lines.index("概要") + 1 : lines.index("概要") + 5]
+    points = lines[lines.index("概要") + 1 : lines.index("柱ごとの状況")]
+    assert len(points) == 5  # the final year: the period's verdict first
     assert any("千円" in p for p in points) and any("A・B の割合" in p for p in points)
     region = _report(plan, _rows(plan))
     body, _ = _split(region)
@@ -419,3 +420,26 @@ def test_the_period_kpi_table_says_achieved_signs_the_gap_and_fits_the_text_bloc
     assert cells["圏域内総生産額（百万円）"][-3:] == ["達成", "110.0%", "+483,000"]
     assert cells["圏域内の創業者数（人/年）"][-3:] == ["達成", "109.2%", "+110"]
     assert cells["圏域出生数（人）"][-3:] == ["達成", "110.1%", "+1,087"]
+
+
+def test_the_summary_opens_with_the_final_periods_verdict_and_marks_each_kpi_in_the_final_year(plan):
+    """概要版 in the plan's final year: the first 概要 point is the period's verdict (KPIs achieved of all, the five
+    years' plan, actual and execution, the period named); the KPI table has 総括の判定; no promise of a per-KPI trend
+    the 概要版 does not contain."""
+    from vision_report.outputs.reports.summary import build_summary
+
+    rows = pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 1.1)], ignore_index=True)
+    rows = rows[~((rows["kind"] == "kpi") & (rows["item_id"] == plan.kpis[0].id))]  # one KPI without a value
+    summary = Document(io.BytesIO(docx_bytes(build_summary(_data(plan, rows)))))
+    lines = _lines(summary)
+    assert lines[lines.index("概要") + 1] == (
+        "計画期間（2021〜2025年度）の総括：13のKPIのうち、目標を達成したものは12指標、未達成は0指標、実績なしは1指標。"
+        "事業費は2021〜2025年度の累計で、計画3,140,982千円に対し、実績107,400千円（執行率 3.4%）。"
+    )
+    table = next(t for t in summary.tables if t.rows[0].cells[0].text == "KPI")
+    assert table.rows[0].cells[-1].text == "総括の判定"
+    by_name = {r.cells[0].text: r.cells[-1].text for r in table.rows[1:]}
+    assert by_name["圏域内の創業者数（人/年）"] == "達成"
+    text = "".join(lines)
+    assert "各KPIの現状値から各年度の実績値" not in text
+    assert "（各KPIの年度ごとの推移は報告書本編の「計画期間の総括」に掲載しています）" in text
