@@ -443,3 +443,26 @@ def test_the_summary_opens_with_the_final_periods_verdict_and_marks_each_kpi_in_
     text = "".join(lines)
     assert "各KPIの現状値から各年度の実績値" not in text
     assert "（各KPIの年度ごとの推移は報告書本編の「計画期間の総括」に掲載しています）" in text
+
+
+def test_a_kpi_rated_d_with_a_high_attainment_says_why_and_a_lagged_actual_says_its_year(plan):
+    """要旨: 達成率 94.6 % but D (the value went back from the baseline) gets a note under the table with the
+    基準値比; a KPI reported with data_year_lag shows its statistic's year under the actual itself."""
+    gdp = plan.kpis[0]
+    assert gdp.data_year_lag == 3
+    kpis = _kpi_rows(plan, 1.1)
+    codes = kpis["item_id"] == gdp.id
+    kpis.loc[codes, "value"] = round(gdp.baseline * 0.954 / int(codes.sum()))
+    doc = _report(plan, pd.concat([_rows(plan, writers=1), kpis], ignore_index=True))
+    lines = _lines(doc)
+    note = next(line for line in lines if line.startswith("※ 圏域内総生産額："))
+    assert note == (
+        "※ 圏域内総生産額：達成率は94.6%ですが、2022年度の統計である実績値が現状値（4,790,058、2020年度）より"
+        "後退した（基準値比▲4.6%）ため、評価はDです。"
+    )
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "KPI" and "総括の判定" in t.rows[0].cells[-1].text)
+    row = next(r for r in table.rows if r.cells[0].text.startswith("圏域内総生産額"))
+    header = [c.text for c in table.rows[0].cells]
+    actual = row.cells[header.index("実績値（20市町村計）")].text
+    assert actual.endswith("\n（2022年度の統計）"), actual
+    assert [line for line in lines if line.startswith("※ ") and "後退した" in line] == [note]  # only the D one
