@@ -414,10 +414,20 @@ def test_the_period_kpi_table_says_achieved_signs_the_gap_and_fits_the_text_bloc
     doc = _report(plan, rows)
     table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][-3:] == ["判定", "達成率", "目標との差"])
     grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
-    assert sum(grid) <= round(PAGE_WIDTH_MM / 25.4 * 1440) + len(grid)  # twips; rounding of each column
-    assert len(grid) == 11  # KPI, 現状値, 2021–2025, 目標値, 判定, 達成率, 目標との差
+    assert sum(grid) <= round((PAGE_WIDTH_MM + 0.5) / 25.4 * 1440)  # twips; fit_widths rounds to half mm
+    assert len(grid) == 7  # KPI, 現状値, 最終値, 目標値, 判定, 達成率, 目標との差
+    assert min(grid) >= 14 * 56  # 判定 keeps its width (達成・未達成 whole)
+    trend = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:3] == ["KPI", "現状値（年）", "2021年度"])
+    trend_grid = [int(c.get(qn("w:w"))) for c in trend._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert len(trend_grid) == 7 and sum(trend_grid) <= round((PAGE_WIDTH_MM + 0.5) / 25.4 * 1440)
     cells = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows[1:]}
-    assert cells["圏域内総生産額（百万円）"][-3:] == ["達成", "110.0%", "+483,000"]
+    assert cells["圏域内総生産額（百万円）"][2:] == [
+        "5,313,000\n（2022年度の統計）",
+        "4,830,000\n（2022年度）",
+        "達成",
+        "110.0%",
+        "+483,000",
+    ]
     assert cells["圏域内の創業者数（人/年）"][-3:] == ["達成", "109.2%", "+110"]
     assert cells["圏域出生数（人）"][-3:] == ["達成", "110.1%", "+1,087"]
 

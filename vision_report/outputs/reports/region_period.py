@@ -80,11 +80,13 @@ def _remarks(doc, data: ReportData) -> None:
 
 
 def _period_kpi(doc, data: ReportData) -> None:
+    """Two tables within the text block: the verdict (現状値, 最終値, 目標値, 判定, 達成率, 目標との差), then the
+    values of every year (one column per year beside the KPI would not fit 170 mm without breaking figures)."""
     plan = data.plan
     kpi = data.results["period_kpi"]
     years = [c for c in kpi.columns if c.isdigit()]
     no_data = {str(y) for y in data.no_submission_years()}
-    rows = []
+    verdict_rows, trend_rows = [], []
     partial = False
     for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
         provisional = set(str(r["provisional_years"]).split(";")) if r["provisional_years"] else set()
@@ -96,37 +98,47 @@ def _period_kpi(doc, data: ReportData) -> None:
             else kpi_value(k, r[y]) + ("*" if y in provisional else "") + ("†" if y in short_basis else "")
             for y in years
         ]
-        gap = fmt_signed(r["gap_to_target"])  # ＋ over the target, ▲ short of it
-        rows.append(
+        final = kpi_value(k, r["final_value"]) + ("*" if r["final_provisional"] else "")
+        if k.data_year_lag and isinstance(r["final_data_year"], numbers.Integral):
+            final += "\n" + data.phrase("kpi_data_year_cell", year=year_label(int(r["final_data_year"])))
+        name = f"{k.name}（{k.unit}）"
+        verdict_rows.append(
             [
-                f"{k.name}（{k.unit}）",
+                name,
                 baseline_text(k),
-                *values,
+                final,
                 target_text(k),
                 str(r["achieved"]),
                 fmt_pct(r["attainment_pct"]),
-                gap,
+                fmt_signed(r["gap_to_target"]),  # + over the target, ▲ short of it
             ]
         )
-    # the text block's width: KPI, 現状値, one column per year, 目標値, 判定, 達成率, 目標との差
-    first, last = [30.0, 17.0], [17.0, 11.0, 13.0, 17.0]
-    year_width = (PAGE_WIDTH_MM - sum(first) - sum(last)) / max(len(years), 1)
-    widths = first + [year_width] * len(years) + last
+        trend_rows.append([name, baseline_text(k), *values])
+    _caption(doc, data.phrase("period_kpi_verdict_caption"))
     add_table(
         doc,
         [
             *data.phrases("period_kpi_header_first"),
-            *[year_label(int(y)) for y in years],
+            data.phrase("period_kpi_final_header"),
             data.heading("kpi_target"),
             *data.phrases("period_kpi_header_last"),
         ],
-        rows,
-        widths=widths,
-        numeric=set(range(1, 2 + len(years) + 1)) | {len(years) + 4, len(years) + 5},
-        center={2 + len(years) + 1},
+        verdict_rows,
+        widths=[50, 22, 22, 24, 14, 16, 22],
+        numeric={1, 2, 3, 5, 6},
+        center={4},
+    )
+    add_note(doc, data.phrase("period_gap_note"))
+    _caption(doc, data.phrase("period_kpi_trend_caption"))
+    first = 38.0
+    add_table(
+        doc,
+        [*data.phrases("period_kpi_header_first"), *[year_label(int(y)) for y in years]],
+        trend_rows,
+        widths=[first] + [(PAGE_WIDTH_MM - first) / (len(years) + 1)] * (len(years) + 1),
+        numeric=set(range(1, 2 + len(years))),
     )
     add_note(doc, data.phrase("period_provisional_note"))
-    add_note(doc, data.phrase("period_gap_note"))
     if no_data & set(years):
         add_note(doc, data.phrase("period_no_submissions_note", label=no_submissions_label()))
     for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
@@ -135,6 +147,12 @@ def _period_kpi(doc, data: ReportData) -> None:
             add_note(doc, data.phrase("period_data_year_note", name=k.name, lag=k.data_year_lag, data_year=data_year))
     if partial:
         add_note(doc, data.phrase("period_partial_note", n=len(plan.basis_members)))
+
+
+def _caption(doc, text: str) -> None:
+    p = doc.add_paragraph()
+    p.paragraph_format.keep_with_next = True
+    p.add_run(text).bold = True
 
 
 def _period_budget(doc, data: ReportData) -> None:
