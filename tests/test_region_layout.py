@@ -150,7 +150,7 @@ def test_one_compact_entry_per_initiative_and_the_visions_blocks_in_the_appendix
     ini = plan.initiatives[0]
     assert ini.description and ini.description.strip()[:30] not in text(body)
     assert ini.description.strip()[:30] in text(appendix)
-    head = "計画（2025年度、千円）"
+    head = "2025年度計画（千円）"
     entries = [el for el in body if el.tag == qn("w:tbl") and _text(el).startswith(head)]
     assert len(entries) == len(plan.initiatives)
     assert text(body).count("…（全文は資料編）") == 3 * len(plan.initiatives)
@@ -351,8 +351,8 @@ def test_the_period_tables_total_to_the_abstracts_five_year_figures(plan):
     m = re.fullmatch(r"事業費（2021〜2025年度の累計）：計画([\d,]+)千円に対し、実績([\d,]+)千円（執行率 ([\d.]+%)）。", point)
     assert m is not None, point
     headers = {
-        "rollup": ["区分", "計画（2021〜2025年度、千円）"],
-        "initiatives": ["取組", "名称", "計画（2021〜2025年度、千円）"],
+        "rollup": ["区分", "累計計画（千円）"],
+        "initiatives": ["取組", "名称", "累計計画（千円）"],
     }
     found = {}
     for t in doc.tables:
@@ -378,7 +378,7 @@ def test_the_strict_every_year_measure_has_its_own_name_and_the_years_figure_bes
     doc = _report(plan, rows)
     lines = _lines(doc)
     assert (
-        "計画期間の総括：KPI13指標のうち、目標を達成したものは0指標、未達成は0指標、実績なしは13指標。"
+        "計画期間の総括：13のKPIのうち、目標を達成したものは0指標、未達成は0指標、実績なしは13指標。"
         "「全年度・全参加市町村で実施」した取組（計画期間のすべての年度に、参加市町村のすべてが「実施」または「完了」と"
         "報告した取組）は70取組のうち0取組（2025年度だけでみると、参加市町村のすべてが実施した取組は69取組）。"
     ) in lines
@@ -476,3 +476,20 @@ def test_a_kpi_rated_d_with_a_high_attainment_says_why_and_a_lagged_actual_says_
     actual = row.cells[header.index("実績値（20市町村計）")].text
     assert actual.endswith("\n（2022年度の統計）"), actual
     assert [line for line in lines if line.startswith("※ ") and "後退した" in line] == [note]  # only the D one
+
+
+def test_headers_say_the_year_before_the_word_and_counts_read_as_japanese(plan):
+    """Headers that broke inside 年度 or 千円 (「計画（2025年／度、千円）」) say 「2025年度計画（千円）」; the period tables
+    name the period in their headings; 「KPI13指標」 reads 「13のKPI」; 「期限内外」 is 「期限内・期限後」."""
+    doc = _report(plan, _rows(plan, writers=1))
+    headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
+    assert ["2025年度計画（千円）", "2025年度実績（千円）", "執行率"] == headers[
+        next(k for k, h in enumerate(headers) if h[0] == "2025年度計画（千円）")
+    ][:3]
+    assert ["区分", "2025年度計画（千円）", "2025年度実績（千円）", "執行率"] in [h[:4] for h in headers]
+    assert ["取組", "名称", "累計計画（千円）", "累計実績（千円）", "執行率"] in [h[:5] for h in headers]
+    assert not [h for h in headers if any("、千円" in c or "期限内外" in c for c in h)]
+    lines = _lines(doc)
+    assert "(2) 柱・小分野・政策分野ごとの事業費（2021〜2025年度の累計）" in lines
+    text = "".join(lines)
+    assert "13のKPIの評価（2025年度）：" in text and "KPI13指標" not in text

@@ -236,7 +236,7 @@ def _period_initiatives(doc, data: ReportData) -> None:
         doc,
         data.phrases("period_initiatives_header", first=plan.meta.first_fiscal_year, fy=data.fiscal_year),
         irows,
-        widths=[14, 56, 24, 24, 16, 22, 14],
+        widths=[14, 52, 26, 26, 16, 22, 14],
         numeric={2, 3, 4},
         center={0, 5, 6},
         bold_rows={len(irows) - 1},
