@@ -493,3 +493,26 @@ def test_headers_say_the_year_before_the_word_and_counts_read_as_japanese(plan):
     assert "(2) 柱・小分野・政策分野ごとの事業費（2021〜2025年度の累計）" in lines
     text = "".join(lines)
     assert "13のKPIの評価（2025年度）：" in text and "KPI13指標" not in text
+
+
+def test_a_member_without_self_evaluations_gets_a_note_and_the_panel_intro_keeps_with_its_content(plan):
+    """4 (5): a member that reported its initiatives but evaluated none (嘉島町 49/49, 0) is named in a note; the
+    (6) ビジョン懇談会の意見 heading and its intro line stay with the first opinion (keep_with_next)."""
+    rows = _rows(plan, writers=None)
+    kashima = "434426"
+    mine = rows["municipality_code"] == kashima
+    assert mine.any()
+    rows.loc[mine, ["self_evaluation", "result_text", "outcome_text", "challenge_text"]] = ""
+    data = dataclasses.replace(_data(plan, rows), panel=read("- 懇談会の意見。\n".encode(), "懇談会意見.md"))
+    doc = Document(io.BytesIO(docx_bytes(build_region_report(data))))
+    lines = _lines(doc)
+    n = int(mine.sum())
+    assert (
+        f"※ 嘉島町：実績を報告した{n}取組のいずれにも自己評価・取組実績の記入がありません"
+        "（自己評価の回答数・A・B の割合には含まれません）。"
+    ) in lines
+    assert sum(line.startswith("※ ") and "いずれにも自己評価" in line for line in lines) == 1
+    intro = next(p for p in doc.paragraphs if p.text == "2025年度のビジョン懇談会での主な意見は、次のとおりです。")
+    assert intro.paragraph_format.keep_with_next is True
+    heading = next(p for p in doc.paragraphs if p.text.endswith("ビジョン懇談会の意見") and p.style.name == "Heading 2")
+    assert True in (heading.paragraph_format.keep_with_next, heading.style.paragraph_format.keep_with_next)
