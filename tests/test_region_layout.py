@@ -348,7 +348,9 @@ def test_the_period_tables_total_to_the_abstracts_five_year_figures(plan):
     rows.loc[rows.index[:2], "value"] = 37.0  # an execution rate that is not a round figure
     doc = _report(plan, rows)
     point = next(p for p in _lines(doc) if p.startswith("事業費（2021〜2025年度の累計）"))
-    m = re.fullmatch(r"事業費（2021〜2025年度の累計）：計画([\d,]+)千円に対し、実績([\d,]+)千円（執行率 ([\d.]+%)）。", point)
+    m = re.fullmatch(
+        r"事業費（2021〜2025年度の累計）：計画([\d,]+)千円に対し、実績([\d,]+)千円（執行率 ([\d.]+%)）。", point
+    )
     assert m is not None, point
     headers = {
         "rollup": ["区分", "累計計画（千円）"],

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -233,7 +233,7 @@ def run_year(
 
 
 def period_remarks_notice(
-    settings: Settings, plan: Plan, fiscal_year: int, inputs: Path, received: list[Received]
+    settings: Settings, plan: Plan, fiscal_year: int, inputs: Path, received: Sequence[Received]
 ) -> str | None:
     """In the plan's final year without the office's 総括所見 file: a line for the run's console saying that the
     report leaves the 総括所見 section out and where the file can be added (templates/labels.yaml texts.remarks_missing);

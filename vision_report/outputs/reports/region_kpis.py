@@ -99,8 +99,10 @@ def kpi_fields(data: ReportData) -> dict[str, Callable[[Kpi], str]]:
         "rating": lambda k: rating_text(row(k)),
         "source": lambda k: k.source or "—",
         "verdict": verdict,
-        "basis_actual": lambda k: kpi_value(k, row(k)["actual"])
-        + ("\n" + data.phrase("kpi_data_year_cell", year=data_year_text(data, k)) if k.data_year_lag else ""),
+        "basis_actual": lambda k: (
+            kpi_value(k, row(k)["actual"])
+            + ("\n" + data.phrase("kpi_data_year_cell", year=data_year_text(data, k)) if k.data_year_lag else "")
+        ),
         "reference": reference,
     }
 

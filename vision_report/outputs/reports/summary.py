@@ -15,7 +15,15 @@ from vision_report.outputs.reports.region_abstract import abstract_values
 from vision_report.outputs.reports.region_kpis import baseline_text, kpi_fields, rating_text, target_text
 from vision_report.outputs.reports.region_management import add_panel_blocks, management_heading, rating_counts
 
-POINT_VALUES = ("ratings", "planned", "actual", "execution", "period_planned", "period_actual", "period_execution")  # what summary_points.txt.j2 gets beside text_context
+POINT_VALUES = (
+    "ratings",
+    "planned",
+    "actual",
+    "execution",
+    "period_planned",
+    "period_actual",
+    "period_execution",
+)  # what summary_points.txt.j2 gets beside text_context
 
 
 def build_summary(data: ReportData):
