@@ -452,6 +452,12 @@ def test_the_summary_opens_with_the_final_periods_verdict_and_marks_each_kpi_in_
     assert table.rows[0].cells[-1].text == "総括の判定"
     by_name = {r.cells[0].text: r.cells[-1].text for r in table.rows[1:]}
     assert by_name["圏域内の創業者数（人/年）"] == "達成"
+    period = next(
+        t
+        for t in summary.tables
+        if [c.text for c in t.rows[0].cells][:3] == ["柱", "累計計画（千円）", "累計実績（千円）"]
+    )
+    assert [c.text for c in period.rows[-1].cells] == ["圏域計", "3,140,982", "107,400", "3.4%", "0（70取組中）"]
     text = "".join(lines)
     assert "各KPIの現状値から各年度の実績値" not in text
     assert "（各KPIの年度ごとの推移は報告書本編の「計画期間の総括」に掲載しています）" in text

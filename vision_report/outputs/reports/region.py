@@ -52,7 +52,8 @@ PILLAR_SECTIONS = ("direction", "kpi", "initiatives")
 BASIS_VALUES = ("n_basis", "n_all", "added", "idle", "mark")  # what basis.txt.j2 gets beside text_context
 
 
-ABSTRACT_EXTRA = ("part", "kpi_name")  # what abstract.txt.j2 gets beside abstract_values and text_context
+# what abstract.txt.j2 gets beside abstract_values and text_context (behind_baseline: region_kpis.behind_baseline)
+ABSTRACT_EXTRA = ("part", "kpi_name", "attainment", "baseline", "baseline_year", "change", "rating", "data_year")
 
 
 def pillar_kpis(data: ReportData, pillar) -> list[Kpi]:

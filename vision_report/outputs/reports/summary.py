@@ -243,6 +243,21 @@ def add_period_summary(doc, data: ReportData) -> None:
         for r in roll.itertuples(index=False)
         if r.level == "pillar"
     ]
+    pillars = roll[roll["level"] == "pillar"]
+    planned, actual = pillars["planned_thousand_yen"].sum(), pillars["actual_thousand_yen"].sum()
+    rows.append(  # the first 概要 point's period totals, traceable here
+        [
+            data.phrase("region_total"),
+            fmt_num(planned),
+            fmt_num(actual),
+            fmt_pct(actual / planned * 100 if planned else None),
+            data.phrase(
+                "implemented_count",
+                done=int(pillars["initiatives_as_planned"].sum()),
+                total=int(pillars["initiatives"].sum()),
+            ),
+        ]
+    )
     add_table(
         doc,
         data.phrases(
@@ -253,4 +268,5 @@ def add_period_summary(doc, data: ReportData) -> None:
         widths=[70, 28, 28, 18, 26],
         numeric={1, 2, 3},
         center={4},
+        bold_rows={len(rows) - 1},
     )
