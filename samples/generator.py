@@ -10,6 +10,9 @@ Everything here is deterministic: the same plan, years and seed give the same by
 - :func:`make_sample_set` makes the demo set: every member of each fiscal year (membership over time: a municipality
   sends files only for the years it is a member), a few deliberately faulty files in one year, and inputs/README.md
   describing it.
+
+Why one module of ~650 lines: the generator of the synthetic demo set is one piece of tooling outside the
+package; it is long because it imitates many real file formats, each a few lines.
 """
 
 from __future__ import annotations

@@ -19,9 +19,10 @@ from starlette.testclient import TestClient
 
 from vision_report.core import audit
 from vision_report.core.config import load_settings
-from vision_report.portal.app import SESSION_COOKIE, create_app
+from vision_report.portal.app import create_app
 from vision_report.portal.settings import database_url, portal_settings
 from vision_report.portal.store import Store
+from vision_report.portal.web import SESSION_COOKIE
 
 LIMIT = 200_000
 GOOD = FIX / "good" / "434337_南阿蘇村.csv"
@@ -406,7 +407,7 @@ def test_upload_after_the_lock_and_during_a_run_is_kept_and_said(world):
 
 
 def test_the_coordinator_locks_unlocks_starts_a_run_and_confirms_with_the_account_recorded(world, monkeypatch):
-    import vision_report.portal.app as portal_app
+    import vision_report.portal.office_pages as portal_app
 
     proj: Path = world["proj"]
     archive = proj / "archive"

@@ -8,6 +8,9 @@ touch different files are run together in one `run` (batch); a batch whose run f
 that each case's outcome is its own. A case passes when `check` (for a submission) and `run` behave as issue 23
 asks: the run completes for everyone, leaves no staging folder, and the case's own expectation holds.
 Uses one Prefect server for all runs (PREFECT_API_URL), PDFs off. Slow (minutes): not a test.
+
+Why one script of ~900 lines: the 39 hostile cases are data (each a small function editing a copy of inputs/),
+kept in one file beside the runner so that docs/hostile-inputs.md can cite each by its id.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""`vision-report` command line (docs/interface.md §6). Messages for users are in Japanese."""
+"""`vision-report` command line (docs/interface.md §6). Messages for users are in Japanese.
+
+Why one module of ~500 lines: the parser of every command is declared here so that `--help` and
+docs/interface.md §6 can be checked against one place; each command's handler is a few lines that call the
+stage packages (plan, portal and planbook commands add their own sub-parsers from their packages)."""
 
 from __future__ import annotations
 

@@ -2,6 +2,9 @@
 
 Every inconsistency is collected and reported at once, in Japanese, with the file and the item,
 so that a coordinator who edited the data by hand can fix all of it in one go.
+
+Why one module of ~600 lines: one reader per plan folder that collects every problem at once; its checks need
+the whole plan in view (ids across files, members across amendments), so they stay beside the reading.
 """
 
 from __future__ import annotations

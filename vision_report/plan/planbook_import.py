@@ -4,6 +4,11 @@ Every problem is collected with its sheet, row and column (Japanese, templates/p
 once; nothing is written until the workbook is clean. The plan folder is built in a temporary folder beside
 plans/<ID>, loaded with the ordinary loader (its checks too), and swapped in with a rename; the year range is added
 to config ``plans:`` by editing the text, so the file's comments stay.
+
+Why one module of ~1,000 lines: read_plan_workbook reads the sheets in their dependency order (members,
+pillars, sub-fields, areas, initiatives, participants, budgets, KPIs, amendments) and checks each row against the
+sheets read before it with one problem list; the writing of the plan folder (_files) follows. Splitting the sheets
+into modules would pass that shared state through every call; a split by sheet is the next step if it grows.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 Sheet names, headers, choices and the 記入方法 text come from templates/planbook/workbook.yaml; the same file tells
 the importer (planbook_import.py) which column is which.
+
+Why one module of ~500 lines: it writes one workbook, sheet after sheet, in the order the office reads them;
+each sheet's block is short and shares the workbook's styles, choices and validations defined at the top.
 """
 
 from __future__ import annotations

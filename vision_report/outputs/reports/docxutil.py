@@ -1,4 +1,8 @@
-"""python-docx helpers: the style template, tables filled row by row, fields (TOC, page numbers), atomic save."""
+"""python-docx helpers: the style template, tables filled row by row, fields (TOC, page numbers), atomic save.
+
+Why one module of ~600 lines: these are the Word primitives every report shares (styles, tables, column widths
+fitted to their figures, fields, deterministic zip output); splitting them would spread the Open XML details that
+tests/test_docx_schema.py checks over several files."""
 
 from __future__ import annotations
 
