@@ -153,11 +153,11 @@ def _appendix_block(lines: list[str], title: str, count: int) -> list[str]:
 
 
 def test_counts_and_the_other_participants_texts_without_the_duplicates(region):
-    entry = next(t for t in _tables(region) if t[0][0].startswith("計画（") and t[1][4].startswith("A 2"))
+    entry = next(t for t in _tables(region) if t[0][0].endswith("年度計画（千円）") and t[1][4].startswith("A 2"))
     assert entry[0][3:] == ["実施状況（市町村数）", "自己評価（市町村数）", "今後の方向性（市町村数）"]
     assert entry[1][4] == "A 2・B 2・C 1（5/6回答）"  # grades in the configured order
     assert entry[1][5] == "拡充 1・継続 3・改善 1（5/6回答）"
-    entries = [t[1] for t in _tables(region) if t[0][0].startswith("計画（")]
+    entries = [t[1] for t in _tables(region) if t[0][0].endswith("年度計画（千円）")]
     assert not any(e[4].startswith("D 1・A 1") for e in entries)  # grades in the configured order
     assert any(e[4] == "A 1・D 1（2/3回答）" and e[5] == "拡充 1・縮小 1（2/3回答）" for e in entries)
     assert any(e[4] == "記入なし（0/2回答）" and e[5] == "記入なし（0/2回答）" for e in entries)  # 1.1.2
@@ -246,7 +246,7 @@ def test_rows_without_the_text_columns_count_as_nothing_written(small):
     assert (row["expected"], row["reported"], row["evaluated"], row["grade_A"]) == (6, 6, 0, 0)
     doc = Document_of(build_region_report(_data(small, bare)))
     lines = _texts(doc)
-    entry = next(t for t in _tables(doc) if t[0][0].startswith("計画（"))  # 1.1.1, the first initiative
+    entry = next(t for t in _tables(doc) if t[0][0].endswith("年度計画（千円）"))  # 1.1.1, the first initiative
     assert entry[1][4:] == ["記入なし（0/6回答）", "記入なし（0/6回答）"]
     assert "取組実績・成果・課題：主担当の熊本市の記載なし（参加市町村の記載は資料編）" in lines
     block = _appendix_block(lines, "ア 創業支援（1.1.1）", 3)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,14 @@ from vision_report.compute.year import YearTables, year_tables
 from vision_report.core import audit
 from vision_report.core.config import Settings
 from vision_report.core.textfmt import jst
-from vision_report.core.vocabulary import NOT_SUBMISSIONS, Severity, Status, status_counts_text, status_label
+from vision_report.core.vocabulary import (
+    NOT_SUBMISSIONS,
+    Severity,
+    Status,
+    status_counts_text,
+    status_label,
+    text_message,
+)
 from vision_report.intake.files import Received
 from vision_report.intake.panel_opinions import panel_of
 from vision_report.outputs import year as year_outputs
@@ -225,6 +232,21 @@ def run_year(
         raise
 
 
+def period_remarks_notice(
+    settings: Settings, plan: Plan, fiscal_year: int, inputs: Path, received: Sequence[Received]
+) -> str | None:
+    """In the plan's final year without the office's 総括所見 file: a line for the run's console saying that the
+    report leaves the 総括所見 section out and where the file can be added (templates/labels.yaml texts.remarks_missing);
+    None in other years or when the file is there."""
+    name = settings.evaluation.period_remarks_file
+    if not name or fiscal_year < plan.meta.last_fiscal_year:
+        return None
+    remarks = panel_of(settings, received, name)
+    if remarks.recorded or remarks.unreadable:
+        return None
+    return text_message("remarks_missing", fy=fiscal_year, path=inputs / str(fiscal_year) / name)
+
+
 def previous_plan_years(
     settings: Settings,
     plan: Plan,
@@ -285,6 +307,9 @@ def _staged_year(
     notes = tuple(n for f in coordinator for n in (*f.notes, f.near_miss_message()) if n)
     for note in notes:
         print(f"警告: {note}")
+    remarks_notice = period_remarks_notice(settings, plan, fiscal_year, inputs, this_year.received)
+    if remarks_notice:
+        print(remarks_notice)
     subs = submissions_table(plan, this_year.received, fiscal_year, settings.deadlines.for_year(fiscal_year))
     tables = year_tables(settings, plan, fiscal_year, per_year, subs, this_year.accepted_rows)
     no_submissions = all(r.status in NOT_SUBMISSIONS for r in this_year.received)

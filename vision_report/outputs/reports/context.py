@@ -226,6 +226,7 @@ class ReportData:
         year_word = self.phrase("year_joiner")
         return {
             "final": self.is_final_year,
+            "summary": False,  # the 概要版 renders period.txt.j2 with summary=True (its own wording)
             "rule_text": rule_text,
             "n_basis": len(self.plan.basis_members),
             "n_achieved": achieved.count(yes),

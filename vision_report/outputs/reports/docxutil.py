@@ -420,6 +420,7 @@ _UNBREAKABLE = re.compile(  # \uFF08\uFF09 full-width brackets, \u300C\u300D 「
 _HALF_EM = 0.66  # a half-width character's width (digits, Latin letters) in em: DejaVu Sans digits are 0.64
 _CELL_PADDING_MM = 2 * 57 / 56.7 + 1.0  # tblCellMar left + right (57 twips each, ``_set_widths``) and some air
 _DEFAULT_TABLE_PT = 8.5
+_SHORT_LABEL = 3  # characters: a cell text this short is a label never broken (未達成)
 
 
 def _table_font_pt(doc) -> float:
@@ -449,6 +450,10 @@ def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], fon
     The widths given are the layout's preference; they change only where a figure would otherwise be split
     (「1,27／8」). When the table cannot give enough room, each column gets what there is, in proportion."""
     need = [0.0] * len(widths)
+    for row in table_rows[1:]:  # a short label (達成, 未達成, ○) stays whole: its column never gives all its width
+        for j, text in enumerate(row[: len(widths)]):
+            if 0 < len(str(text)) <= _SHORT_LABEL and "\n" not in str(text):
+                need[j] = max(need[j], text_width_mm(str(text), font_pt) + _CELL_PADDING_MM)
     for row in table_rows:
         for j, text in enumerate(row[: len(widths)]):
             need[j] = max(need[j], min_width_mm(str(text), font_pt))

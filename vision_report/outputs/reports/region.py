@@ -31,6 +31,7 @@ from vision_report.outputs.reports.region_kpis import (
     add_kpi_table,
     add_trend,
     basis_counts,
+    behind_baseline,
     has_reference,
     kpi_fields,
     kpi_line,
@@ -51,7 +52,8 @@ PILLAR_SECTIONS = ("direction", "kpi", "initiatives")
 BASIS_VALUES = ("n_basis", "n_all", "added", "idle", "mark")  # what basis.txt.j2 gets beside text_context
 
 
-ABSTRACT_EXTRA = ("part", "kpi_name")  # what abstract.txt.j2 gets beside abstract_values and text_context
+# what abstract.txt.j2 gets beside abstract_values and text_context (behind_baseline: region_kpis.behind_baseline)
+ABSTRACT_EXTRA = ("part", "kpi_name", "attainment", "baseline", "baseline_year", "change", "rating", "data_year")
 
 
 def pillar_kpis(data: ReportData, pillar) -> list[Kpi]:
@@ -306,6 +308,10 @@ def add_abstract(doc, data: ReportData) -> None:
     for k in data.plan.kpis:
         if reference_passes_target(data, k):
             add_note(doc, abstract_line(data, "over_target", kpi_name=k.name))
+    for k in data.plan.kpis:
+        behind = behind_baseline(data, k)
+        if behind:
+            add_note(doc, abstract_line(data, "behind_baseline", kpi_name=k.name, **behind))
     p = doc.add_paragraph()
     p.paragraph_format.keep_with_next = True
     p.add_run(data.heading("abstract_next")).bold = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from vision_report.core.textfmt import fmt_pct, is_missing
+from vision_report.core.textfmt import fmt_pct, fmt_signed, is_missing
 from vision_report.core.vocabulary import (
     no_submissions_label,
     year_label,
@@ -15,12 +15,13 @@ from vision_report.outputs.reports.docxutil import (
     add_note,
     add_picture,
 )
-from vision_report.outputs.reports.figures import is_count_unit, kpi_progress, progress_note
+from vision_report.outputs.reports.figures import baseline_change_pct, is_count_unit, kpi_progress, progress_note
 from vision_report.outputs.reports.layout import spec_table
 from vision_report.outputs.reports.region_abstract import abstract_line
 from vision_report.plan import Kpi
 
 PAGE_WIDTH_MM = 170
+LOWEST_RATING = "D"  # below every threshold of config ratings (A ≥ B ≥ C)
 
 
 def rating_text(row, inline: bool = False) -> str:
@@ -98,8 +99,35 @@ def kpi_fields(data: ReportData) -> dict[str, Callable[[Kpi], str]]:
         "rating": lambda k: rating_text(row(k)),
         "source": lambda k: k.source or "—",
         "verdict": verdict,
-        "basis_actual": lambda k: kpi_value(k, row(k)["actual"]),
+        "basis_actual": lambda k: (
+            kpi_value(k, row(k)["actual"])
+            + ("\n" + data.phrase("kpi_data_year_cell", year=data_year_text(data, k)) if k.data_year_lag else "")
+        ),
         "reference": reference,
+    }
+
+
+def data_year_text(data: ReportData, k: Kpi) -> str:
+    """The statistic's year of the reporting year's value for a KPI reported with a lag (「2022年度」), else ""."""
+    return year_label(data.fiscal_year - k.data_year_lag) if k.data_year_lag else ""
+
+
+def behind_baseline(data: ReportData, k: Kpi) -> dict[str, str] | None:
+    """Why a KPI has the lowest rating although its 達成率 reads high: its value went back from the baseline (a
+    negative 進捗率). The fields of abstract.txt.j2 ``behind_baseline``; None for any other KPI."""
+    r = data.kpi.loc[k.id]
+    if r["rating"] != LOWEST_RATING or is_missing(r["progress_pct"]) or float(r["progress_pct"]) >= 0:
+        return None
+    change = baseline_change_pct(r["actual"], r["baseline"])
+    if change is None:
+        return None
+    return {
+        "attainment": fmt_pct(r["attainment_pct"]),
+        "baseline": kpi_value(k, k.baseline),
+        "baseline_year": baseline_year_text(k),
+        "change": data.phrase("progress_vs_baseline", change=fmt_signed(change, 1) + "%"),
+        "rating": str(r["rating"]),
+        "data_year": data_year_text(data, k),
     }
 
 

@@ -139,7 +139,7 @@ def _management_budget(doc, data: ReportData) -> None:
         doc,
         data.phrases("management_budget_header", year=year_label(data.fiscal_year)),
         brows,
-        widths=[38, 22, 22, 14, 24, 34, 16],
+        widths=[34, 24, 24, 14, 24, 34, 16],
         numeric={1, 2, 3, 6},
         center={4, 5},
         bold_rows={len(brows) - 1},
@@ -235,6 +235,18 @@ def add_municipality_evaluations(doc, data: ReportData) -> None:
         widths=[28, 26, 20] + [11] * len(grades) + [30, 66 - 11 * len(grades)],
         numeric=set(range(1, len(grades) + 5)),
     )
+    for r in data.municipality_evaluations.to_dict("records"):
+        if int(r["reported"]) and not int(r["evaluated"]):  # e.g. 嘉島町 49/49 reported, no self-evaluation
+            add_note(
+                doc,
+                data.snippet(
+                    "no_self_evaluation",
+                    name=r["municipality_name"],
+                    reported=int(r["reported"]),
+                    no_text=not int(r["with_result"]),
+                    good=data.good_label(),
+                ),
+            )
 
 
 def add_panel_blocks(doc, data: ReportData, blocks) -> None:
@@ -265,7 +277,8 @@ def add_panel_opinions(doc, data: ReportData) -> None:
     elif not panel.recorded:
         doc.add_paragraph(data.snippet("panel_missing"))
     else:
-        doc.add_paragraph(data.snippet("panel_intro"))
+        intro = doc.add_paragraph(data.snippet("panel_intro"))
+        intro.paragraph_format.keep_with_next = True  # the heading and this line go with the first opinion
         add_panel_blocks(doc, data, panel.blocks)
 
 

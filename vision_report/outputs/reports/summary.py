@@ -11,10 +11,19 @@ from vision_report.outputs.reports import charts
 from vision_report.outputs.reports.context import ReportData, kpi_value
 from vision_report.outputs.reports.docxutil import add_note, add_picture, add_table, new_document, page_number_footer
 from vision_report.outputs.reports.figures import kpi_progress, progress_note
-from vision_report.outputs.reports.region_kpis import baseline_text, rating_text, target_text
+from vision_report.outputs.reports.region_abstract import abstract_values
+from vision_report.outputs.reports.region_kpis import baseline_text, kpi_fields, rating_text, target_text
 from vision_report.outputs.reports.region_management import add_panel_blocks, management_heading, rating_counts
 
-POINT_VALUES = ("ratings", "planned", "actual", "execution")  # what summary_points.txt.j2 gets beside text_context
+POINT_VALUES = (
+    "ratings",
+    "planned",
+    "actual",
+    "execution",
+    "period_planned",
+    "period_actual",
+    "period_execution",
+)  # what summary_points.txt.j2 gets beside text_context
 
 
 def build_summary(data: ReportData):
@@ -36,11 +45,13 @@ def build_summary(data: ReportData):
     planned = pillars["planned_thousand_yen"].sum()
     actual = pillars["actual_thousand_yen"].sum()
     doc.add_heading(data.phrase("summary_points_heading"), level=2)
+    period = abstract_values(data)  # the 要旨's period totals: in the final year the first 概要 point
     values = {
         "ratings": {g: ratings.count(g) for g in ("A", "B", "C", "D", "-")},
         "planned": planned,
         "actual": actual,
         "execution": fmt_pct(actual / planned * 100 if planned else None),
+        **{k: period[k] for k in ("period_planned", "period_actual", "period_execution")},
     }
     points = data.text("summary_points", **values)
     for line in [
@@ -142,10 +153,14 @@ def add_summary_kpis(doc, data: ReportData) -> None:
     plan, fy = data.plan, data.fiscal_year
     n_all = reference_members(data)
     header = data.phrases("summary_kpi_header", kpi_target=data.heading("kpi_target"), fy=fy)
-    widths = [52, 22, 24, 20, 16, 18, 12]
+    widths = [50, 21, 23, 19, 15, 17, 11]
     if n_all:
         header.insert(4, data.phrase("summary_kpi_reference_header", n=n_all))
-        widths = [44, 20, 22, 18, 18, 15, 17, 10]
+        widths = [40, 19, 21, 18, 18, 14, 15, 10]
+    verdict = kpi_fields(data)["verdict"] if data.is_final_year else None
+    if verdict is not None:  # the plan's final year: 達成・未達成 beside the year's rating
+        header.append(data.phrase("summary_kpi_verdict_header"))
+        widths.append(14)
     rows = []
     for k in plan.kpis:
         r = data.kpi.loc[k.id]
@@ -161,9 +176,12 @@ def add_summary_kpis(doc, data: ReportData) -> None:
         if n_all:
             wider = int(r.get("reporters_expected_all", 0) or 0) > int(r["reporters_expected"] or 0)
             row.insert(4, kpi_value(k, r["actual_all_members"]) if wider else "—")
+        if verdict is not None:
+            row.append(verdict(k))
         rows.append(row)
     last = len(header) - 1
-    add_table(doc, header, rows, widths=widths, numeric=set(range(1, last)), center={last})
+    centered = {last - 1, last} if verdict is not None else {last}
+    add_table(doc, header, rows, widths=widths, numeric=set(range(1, min(centered))), center=centered)
 
 
 def panel_summary_blocks(blocks) -> tuple[list, bool]:
@@ -211,7 +229,7 @@ def add_period_summary(doc, data: ReportData) -> None:
     if "period_rollup" not in data.results:
         return
     doc.add_heading(data.heading("summary_period_final" if data.is_final_year else "summary_period_to_date"), level=2)
-    for line in data.text("period"):
+    for line in data.text("period", summary=True):
         doc.add_paragraph(line)
     roll = data.results["period_rollup"]
     rows = [
@@ -225,6 +243,21 @@ def add_period_summary(doc, data: ReportData) -> None:
         for r in roll.itertuples(index=False)
         if r.level == "pillar"
     ]
+    pillars = roll[roll["level"] == "pillar"]
+    planned, actual = pillars["planned_thousand_yen"].sum(), pillars["actual_thousand_yen"].sum()
+    rows.append(  # the first 概要 point's period totals, traceable here
+        [
+            data.phrase("region_total"),
+            fmt_num(planned),
+            fmt_num(actual),
+            fmt_pct(actual / planned * 100 if planned else None),
+            data.phrase(
+                "implemented_count",
+                done=int(pillars["initiatives_as_planned"].sum()),
+                total=int(pillars["initiatives"].sum()),
+            ),
+        ]
+    )
     add_table(
         doc,
         data.phrases(
@@ -235,4 +268,5 @@ def add_period_summary(doc, data: ReportData) -> None:
         widths=[70, 28, 28, 18, 26],
         numeric={1, 2, 3},
         center={4},
+        bold_rows={len(rows) - 1},
     )
