@@ -191,3 +191,35 @@ def test_compute_may_not_import_the_words():
         assert re.match(pattern, f"vision_report.core.vocabulary.{name}"), name
     for name in ("Status", "Severity", "NOT_SUBMISSIONS"):
         assert not re.match(pattern, f"vision_report.core.vocabulary.{name}"), name
+
+
+SIZE_LIMIT = 550  # "about 500 lines" (issue 22): a module above this says at its top why it is one module
+SIZE_REASON = re.compile(r"Why one (module|script)")
+
+
+def long_modules_without_reason(root: Path) -> list[str]:
+    out = []
+    for folder in ("vision_report", "flows", "samples", "tools", "bench"):
+        for path in sorted((root / folder).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            if text.count("\n") <= SIZE_LIMIT:
+                continue
+            doc = ast.get_docstring(ast.parse(text)) or ""
+            if not SIZE_REASON.search(doc):
+                out.append(f"{path.relative_to(root).as_posix()}: {text.count(chr(10))} lines")
+    return out
+
+
+def test_long_modules_say_why_they_are_one_module():
+    assert long_modules_without_reason(ROOT) == []
+
+
+def test_the_size_check_finds_a_long_module_without_a_reason(tmp_path):
+    (tmp_path / "vision_report").mkdir()
+    body = "x = 1\n" * (SIZE_LIMIT + 1)
+    (tmp_path / "vision_report" / "long.py").write_text('"""A long module."""\n' + body, encoding="utf-8")
+    (tmp_path / "vision_report" / "said.py").write_text(
+        '"""A long module.\n\nWhy one module: one table, one reader."""\n' + body, encoding="utf-8"
+    )
+    (tmp_path / "vision_report" / "short.py").write_text('"""Short."""\nx = 1\n', encoding="utf-8")
+    assert long_modules_without_reason(tmp_path) == [f"vision_report/long.py: {SIZE_LIMIT + 2} lines"]

@@ -178,7 +178,7 @@ def text_message(key: str, root: Path | None = None, **fields: object) -> str:
     A project whose labels.yaml predates the section uses the shipped wording."""
     texts = labels(root).get("texts") or {}
     if key not in texts:
-        texts = _labels(Path(__file__).resolve().parents[1]).get("texts") or {}
+        texts = _labels(Path(__file__).resolve().parents[2]).get("texts") or {}
     return str(texts[key]).format(**fields)
 
 
