@@ -97,8 +97,12 @@ def test_the_report_says_which_years_had_no_submissions_and_what_the_execution_c
     assert "2022・2023・2024年度は受理した提出がないため、各表で「提出なし」と示し、合計には含めていません。" in text
     assert "事業費の執行率は、提出のあった2021・2025年度の計画額（" in text
     assert "※「提出なし」は、受理した提出が1件もなかった年度（値は0ではなく不明）。" in text
-    period = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:3] == ["KPI", "現状値（年）", "2021年度"])
-    header = [c.text for c in period.rows[0].cells]
+    period = next(
+        t
+        for t in doc.tables
+        if [c.text.replace("\n", "") for c in t.rows[0].cells][:3] == ["KPI", "現状値（年）", "2021年度"]
+    )
+    header = [c.text.replace("\n", "") for c in period.rows[0].cells]
     for row in period.rows[1:]:
         cells = [c.text for c in row.cells]
         assert [cells[header.index(f"{y}年度")] for y in (2022, 2023, 2024)] == [NO_DATA] * 3

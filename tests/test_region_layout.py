@@ -198,7 +198,11 @@ def test_a_coordinator_reorders_sections_and_drops_a_column_in_layout_yaml(tmp_p
     chapters = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     assert chapters[0] == "要旨" and chapters[1].startswith("4 計画期間") and chapters[2] == "はじめに"
     assert not any("進行管理" in c for c in chapters)
-    kpi_headers = [[c.text for c in t.rows[0].cells] for t in doc.tables if t.rows[0].cells[0].text == "KPI"]
+    kpi_headers = [
+        [c.text.replace("\n", "") for c in t.rows[0].cells]
+        for t in doc.tables
+        if t.rows[0].cells[0].text.replace("\n", "") == "KPI"
+    ]
     assert kpi_headers and all("出典" not in h for h in kpi_headers)
 
 
@@ -302,7 +306,12 @@ def test_the_remarks_file_is_archived_like_the_panel_file_and_not_a_submission(t
 
 def test_the_basis_is_explained_beside_the_members_table(plan):
     doc = _report(plan, _rows(plan, writers=1))
-    members = next(t for t in doc.tables if t.rows[0].cells[0].text == "市町村" and t.rows[0].cells[5].text == "加入日")
+    members = next(
+        t
+        for t in doc.tables
+        if t.rows[0].cells[0].text.replace("\n", "") == "市町村"
+        and t.rows[0].cells[5].text.replace("\n", "") == "加入日"
+    )
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in members.rows[1:]}
     assert rows["荒尾市"][5:] == ["2025年3月27日", ""]
     assert rows["菊池市"][5:] == ["2019年3月28日", "○"]
@@ -360,7 +369,7 @@ def test_the_period_tables_total_to_the_abstracts_five_year_figures(plan):
     }
     found = {}
     for t in doc.tables:
-        head = [c.text for c in t.rows[0].cells]
+        head = [c.text.replace("\n", "") for c in t.rows[0].cells]
         for name, first in headers.items():
             if head[: len(first)] == first:
                 found[name] = [c.text for c in t.rows[-1].cells]
@@ -416,12 +425,20 @@ def test_the_period_kpi_table_says_achieved_signs_the_gap_and_fits_the_text_bloc
 
     rows = pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 1.1)], ignore_index=True)
     doc = _report(plan, rows)
-    table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][-3:] == ["判定", "達成率", "目標との差"])
+    table = next(
+        t
+        for t in doc.tables
+        if [c.text.replace("\n", "") for c in t.rows[0].cells][-3:] == ["判定", "達成率", "目標との差"]
+    )
     grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
     assert sum(grid) <= round((PAGE_WIDTH_MM + 0.5) / 25.4 * 1440)  # twips; fit_widths rounds to half mm
     assert len(grid) == 7  # KPI, 現状値, 最終値, 目標値, 判定, 達成率, 目標との差
     assert min(grid) >= 14 * 56  # 判定 keeps its width (達成・未達成 whole)
-    trend = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:3] == ["KPI", "現状値（年）", "2021年度"])
+    trend = next(
+        t
+        for t in doc.tables
+        if [c.text.replace("\n", "") for c in t.rows[0].cells][:3] == ["KPI", "現状値（年）", "2021年度"]
+    )
     trend_grid = [int(c.get(qn("w:w"))) for c in trend._tbl.tblGrid.findall(qn("w:gridCol"))]
     assert len(trend_grid) == 7 and sum(trend_grid) <= round((PAGE_WIDTH_MM + 0.5) / 25.4 * 1440)
     cells = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows[1:]}
@@ -450,14 +467,14 @@ def test_the_summary_opens_with_the_final_periods_verdict_and_marks_each_kpi_in_
         "計画期間（2021〜2025年度）の総括：13のKPIのうち、目標を達成したものは12指標、未達成は0指標、実績なしは1指標。"
         "事業費は2021〜2025年度の累計で、計画3,140,982千円に対し、実績107,400千円（執行率 3.4%）。"
     )
-    table = next(t for t in summary.tables if t.rows[0].cells[0].text == "KPI")
-    assert table.rows[0].cells[-1].text == "総括の判定"
+    table = next(t for t in summary.tables if t.rows[0].cells[0].text.replace("\n", "") == "KPI")
+    assert table.rows[0].cells[-1].text.replace("\n", "") == "総括の判定"
     by_name = {r.cells[0].text: r.cells[-1].text for r in table.rows[1:]}
     assert by_name["圏域内の創業者数（人/年）"] == "達成"
     period = next(
         t
         for t in summary.tables
-        if [c.text for c in t.rows[0].cells][:3] == ["柱", "累計計画（千円）", "累計実績（千円）"]
+        if [c.text.replace("\n", "") for c in t.rows[0].cells][:3] == ["柱", "累計計画（千円）", "累計実績（千円）"]
     )
     assert [c.text for c in period.rows[-1].cells] == ["圏域計", "3,140,982", "107,400", "3.4%", "0（70取組中）"]
     text = "".join(lines)
@@ -480,9 +497,14 @@ def test_a_kpi_rated_d_with_a_high_attainment_says_why_and_a_lagged_actual_says_
         "※ 圏域内総生産額：達成率は94.6%ですが、2022年度の統計である実績値が現状値（4,790,058、2020年度）より"
         "後退した（基準値比▲4.6%）ため、評価はDです。"
     )
-    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "KPI" and "総括の判定" in t.rows[0].cells[-1].text)
+    table = next(
+        t
+        for t in doc.tables
+        if t.rows[0].cells[0].text.replace("\n", "") == "KPI"
+        and "総括の判定" in t.rows[0].cells[-1].text.replace("\n", "")
+    )
     row = next(r for r in table.rows if r.cells[0].text.startswith("圏域内総生産額"))
-    header = [c.text for c in table.rows[0].cells]
+    header = [c.text.replace("\n", "") for c in table.rows[0].cells]
     actual = row.cells[header.index("実績値（20市町村計）")].text
     assert actual.endswith("\n（2022年度の統計）"), actual
     assert [line for line in lines if line.startswith("※ ") and "後退した" in line] == [note]  # only the D one
@@ -492,7 +514,7 @@ def test_headers_say_the_year_before_the_word_and_counts_read_as_japanese(plan):
     """Headers that broke inside 年度 or 千円 (「計画（2025年／度、千円）」) say 「2025年度計画（千円）」; the period tables
     name the period in their headings; 「KPI13指標」 reads 「13のKPI」; 「期限内外」 is 「期限内・期限後」."""
     doc = _report(plan, _rows(plan, writers=1))
-    headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
+    headers = [[c.text.replace("\n", "") for c in t.rows[0].cells] for t in doc.tables]
     assert ["2025年度計画（千円）", "2025年度実績（千円）", "執行率"] == headers[
         next(k for k, h in enumerate(headers) if h[0] == "2025年度計画（千円）")
     ][:3]

@@ -139,7 +139,9 @@ def test_page_flow(out, name):
             flag = tr.find(qn("w:trPr") + "/" + qn("w:cantSplit"))
             assert flag is not None and flag.get(qn("w:val")) is None  # bare element: on (no "true")
         prev = tbl.getprevious()
-        assert prev.tag == qn("w:p") and _keeps_with_next(Paragraph(prev, doc._body)), table.rows[0].cells[0].text
+        assert prev.tag == qn("w:p") and _keeps_with_next(Paragraph(prev, doc._body)), (
+            table.rows[0].cells[0].text.replace("\n", "")
+        )
         first = table.rows[0]
         if first.cells[0].text == "関係市町村":
             grids += 1

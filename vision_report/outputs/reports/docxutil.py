@@ -342,7 +342,9 @@ def add_table(
     on every page and never stays behind alone.
     """
     keep_with_table(doc)
-    widths = fit_widths([header, *rows], widths, _table_font_pt(doc))
+    font_pt = _table_font_pt(doc)
+    widths = fit_widths([header, *rows], widths, font_pt)
+    header = [break_header(h, w, font_pt) for h, w in zip(header, widths, strict=True)]
     template_key = _TEMPLATE_KEYS.get(doc.part)
     if template_key is None or any(_special(v) for r in rows for v in r):
         return _build_table(
@@ -441,6 +443,15 @@ def min_width_mm(text: str, font_pt: float) -> float:
     if not tokens:
         return 0.0
     return max(text_width_mm(t, font_pt) for t in tokens) + _CELL_PADDING_MM
+
+
+def break_header(text: str, width_mm: float, font_pt: float) -> str:
+    """A header too wide for its column breaks before its bracket (「目標値」／「（2025年度）」), not wherever the
+    line is full (「目標値（2025年」／「度）」): LibreOffice and Word may break between any two Japanese characters."""
+    at = text.find("（", 1)
+    if at <= 0 or "\n" in text or text_width_mm(text, font_pt) + _CELL_PADDING_MM <= width_mm:
+        return text
+    return text[:at] + "\n" + text[at:]
 
 
 def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], font_pt: float) -> list[float]:
