@@ -158,8 +158,8 @@ def test_one_compact_entry_per_initiative_and_the_visions_blocks_in_the_appendix
     assert text(body).count("…（全文は資料編）") == 3 * len(plan.initiatives)
 
 
-def test_participants_texts_one_paragraph_per_member_with_hanging_indent_and_who_wrote_nothing(plan):
-    doc = _report(plan, _rows(plan, writers=1))
+def test_participants_texts_one_paragraph_per_member_with_hanging_indent_and_who_wrote_nothing(reports, plan):
+    doc = reports["few"]
     _, appendix = _split(doc)
     paras = [el for el in appendix if el.tag == qn("w:p")]
     texts = [_text(el) for el in paras]
@@ -248,12 +248,12 @@ def test_the_offices_remarks_and_the_population_goal_in_the_final_year(plan):
     assert "　(4) 総括所見" in lines  # in the table of contents
 
 
-def test_without_the_remarks_file_no_section_and_no_operator_instruction(plan):
+def test_without_the_remarks_file_no_section_and_no_operator_instruction(reports, plan):
     """No 総括所見 file in the final year: the section is left out (no file path or system term for councillors);
     the population goal says only what the plan knows, as of its date; the run's console names the file instead."""
     from vision_report.pipeline import period_remarks_notice
 
-    lines = _lines(_report(plan, _rows(plan, writers=1)))
+    lines = _lines(reports["few"])
     assert "(4) 総括所見" not in lines and "　(4) 総括所見" not in lines
     text = "".join(lines)
     assert "inputs/" not in text and "計画データ" not in text and "最新の圏域人口" not in text
@@ -304,8 +304,8 @@ def test_the_remarks_file_is_archived_like_the_panel_file_and_not_a_submission(t
     )
 
 
-def test_the_basis_is_explained_beside_the_members_table(plan):
-    doc = _report(plan, _rows(plan, writers=1))
+def test_the_basis_is_explained_beside_the_members_table(reports, plan):
+    doc = reports["few"]
     members = next(
         t
         for t in doc.tables
@@ -328,7 +328,7 @@ def test_the_basis_is_explained_beside_the_members_table(plan):
     assert "荒尾市・南関町・長洲町・和水町は、計画の改定で参加が定められた具体的取組がまだないため、" in "".join(lines)
 
 
-def test_every_total_of_the_summarys_points_is_in_the_region_report(plan):
+def test_every_total_of_the_summarys_points_is_in_the_region_report(reports, plan):
     """The 概要版's headline (its 「概要」 bullets: money, KPI ratings, answers and A・B share) can be traced to the
     region report: every figure of it is printed there too (要旨 and the 圏域計 rows)."""
     import re
@@ -341,7 +341,7 @@ def test_every_total_of_the_summarys_points_is_in_the_region_report(plan):
     points = lines[lines.index("概要") + 1 : lines.index("柱ごとの状況")]
     assert len(points) == 5  # the final year: the period's verdict first
     assert any("千円" in p for p in points) and any("A・B の割合" in p for p in points)
-    region = _report(plan, _rows(plan))
+    region = reports["sample"]
     body, _ = _split(region)
     text = "".join(_text(el) for el in body)
     for point in points:
@@ -510,10 +510,10 @@ def test_a_kpi_rated_d_with_a_high_attainment_says_why_and_a_lagged_actual_says_
     assert [line for line in lines if line.startswith("※ ") and "後退した" in line] == [note]  # only the D one
 
 
-def test_headers_say_the_year_before_the_word_and_counts_read_as_japanese(plan):
+def test_headers_say_the_year_before_the_word_and_counts_read_as_japanese(reports, plan):
     """Headers that broke inside 年度 or 千円 (「計画（2025年／度、千円）」) say 「2025年度計画（千円）」; the period tables
     name the period in their headings; 「KPI13指標」 reads 「13のKPI」; 「期限内外」 is 「期限内・期限後」."""
-    doc = _report(plan, _rows(plan, writers=1))
+    doc = reports["few"]
     headers = [[c.text.replace("\n", "") for c in t.rows[0].cells] for t in doc.tables]
     assert ["2025年度計画（千円）", "2025年度実績（千円）", "執行率"] == headers[
         next(k for k, h in enumerate(headers) if h[0] == "2025年度計画（千円）")
