@@ -36,7 +36,14 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # the fast tier (tools/check --fast) leaves out what needs a Prefect server, LibreOffice, PostgreSQL or a subprocess
 # of the whole command line, or a real browser (Chromium): these fixtures, the pdf marker, and the modules below
 SLOW_FIXTURES = {"prefect_backend", "sample_run"}
-SLOW_MODULES = {"test_serve", "test_serve_sqlite", "test_operations", "test_resilience", "test_retries", "test_portal_browser"}
+SLOW_MODULES = {
+    "test_serve",
+    "test_serve_sqlite",
+    "test_operations",
+    "test_resilience",
+    "test_retries",
+    "test_portal_browser",
+}
 
 
 def pytest_collection_modifyitems(config, items):
