@@ -10,6 +10,9 @@ Everything here is deterministic: the same plan, years and seed give the same by
 - :func:`make_sample_set` makes the demo set: every member of each fiscal year (membership over time: a municipality
   sends files only for the years it is a member), a few deliberately faulty files in one year, and inputs/README.md
   describing it.
+
+Why one module of ~650 lines: the generator of the synthetic demo set is one piece of tooling outside the
+package; it is long because it imitates many real file formats, each a few lines.
 """
 
 from __future__ import annotations
@@ -109,6 +112,8 @@ def synthetic_rows(plan: Plan, code: str, fiscal_year: int, rng: random.Random) 
         else:
             value = 0
         status = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
+        if status == "未実施":
+            value = 0  # nothing is spent on what was not done (spending on 未実施 is a warning: spend_not_implemented)
         rows.append(
             {
                 "kind": "expenditure",
@@ -390,12 +395,19 @@ def make_sample_set(
     seed: int = 20240301,
     faulty_year: int | None = None,
     evaluation: EvaluationSettings | None = None,
+    *,
+    with_faulty: bool = True,
+    readme: bool = True,
 ) -> list[Path]:
     """The demo set: every member of each year (``Plan.members``); the faulty files (FAULTY) in ``faulty_year``
     (default: the last year); also writes out/README.md.
 
     Expenditure rows carry synthetic 取組実績・成果・課題・今後の方向性・自己評価 (:func:`add_texts`, from their own random
     stream, so the values are those of a set without texts), except in the files of WITHOUT_TEXT_COLUMNS.
+
+    ``with_faulty=False``: no faulty files and no non-member file (the years of a later plan, whose ids the
+    documented defects do not name); ``readme=False``: out/README.md is left alone (tools/make_samples.py writes one
+    README for several plans).
 
     Returns the submission files written (not the README).
     """
@@ -409,7 +421,7 @@ def make_sample_set(
             rng = random.Random(f"{seed}-{fy}-{m.code}")
             rows = synthetic_rows(plan, m.code, fy, rng)
             name = f"{m.code}_{m.name}_{SYNTHETIC_MARK}"
-            faulty = fy == last and name + ".csv" in FAULTY
+            faulty = with_faulty and fy == last and name + ".csv" in FAULTY
             if faulty:
                 rows = _break(plan, m.code, rows)
             if m.code not in WITHOUT_TEXT_COLUMNS:
@@ -427,14 +439,68 @@ def make_sample_set(
                     money_unit=money,
                 )
             )
-    code, town = NON_MEMBER
-    rows = synthetic_rows(plan, plan.basis_members[-1].code, last, random.Random(f"{seed}-nonmember"))
-    written.append(
-        write_submission(out / str(last) / f"{code}_{town}_{SYNTHETIC_MARK}.csv", rows, code=code, fiscal_year=last)
-    )
+    if with_faulty:
+        code, town = NON_MEMBER
+        rows = synthetic_rows(plan, plan.basis_members[-1].code, last, random.Random(f"{seed}-nonmember"))
+        written.append(
+            write_submission(out / str(last) / f"{code}_{town}_{SYNTHETIC_MARK}.csv", rows, code=code, fiscal_year=last)
+        )
     write_panel_opinions(plan, out, years)
-    write_bytes(out / "README.md", readme_text(plan, years, seed, faulty_year=last).encode("utf-8"))
+    if readme:
+        write_bytes(out / "README.md", readme_text(plan, years, seed, faulty_year=last).encode("utf-8"))
     return written
+
+
+def plans_of_years(settings, years: list[int]) -> dict[Path, list[int]]:
+    """Plan folder -> the fiscal years (ascending) config plans: gives it, for the years asked."""
+    out: dict[Path, list[int]] = {}
+    for fy in sorted(set(years)):
+        out.setdefault(settings.plan_dir_for(fy), []).append(fy)
+    return out
+
+
+def make_demo_inputs(
+    groups: list[tuple[Plan, list[int]]], out: Path, seed: int, faulty_year: int
+) -> tuple[list[Path], dict[Path, int]]:
+    """The demo set over several plans (``groups``: each plan with its years): the plan of ``faulty_year`` makes its
+    years as :func:`make_sample_set` always did (faulty files, README); a later plan's years have no faulty files and
+    a README section of their own. Returns (files written, {file of a later plan's year: its fiscal year})."""
+    paths: list[Path] = []
+    later: list[str] = []
+    later_paths: dict[Path, int] = {}
+    for plan, years in groups:
+        if faulty_year in years:
+            paths += make_sample_set(plan, out, years, seed, faulty_year=faulty_year)
+        else:
+            made = make_sample_set(plan, out, years, seed, with_faulty=False, readme=False)
+            later_paths.update({p: int(p.parent.name) for p in made})
+            paths += made
+            later.append(next_plan_readme_section(plan, years))
+    if later:
+        readme = out / "README.md"
+        write_bytes(readme, (readme.read_text(encoding="utf-8") + "\n" + "\n".join(later)).encode("utf-8"))
+    return paths, later_paths
+
+
+def next_plan_readme_section(plan: Plan, years: list[int]) -> str:
+    """The part of inputs/README.md on the years of a later plan (e.g. the synthetic next vision)."""
+    first, last = min(years), max(years)
+    span = f"{first}年度" if first == last else f"{first}〜{last}年度"
+    return "\n".join(
+        [
+            f"## {span}（{plan.meta.title}）",
+            "",
+            f"{span}のファイルは、次の計画 `plans/{plan.meta.id}/`（{plan.meta.title}、{plan.meta.revision}）の"
+            "構成市町村・取組・KPIで作っています（計画そのものも合成データで、実在の計画ではありません）。",
+            "この計画は `python tools/make_next_plan.py` が計画ワークブックを作り、`vision-report plan import` で"
+            "取り込んだものです。作り方は上と同じですが、わざと誤りを入れたファイルはありません。",
+            "",
+            "| 年度 | 市町村数 |",
+            "|---|---|",
+            *(f"| {fy} | {len(plan.members(fy))} |" for fy in years),
+            "",
+        ]
+    )
 
 
 # the sample ビジョン懇談会 opinions (synthetic, typed as a coordinator would): samples/panel/<plan id>/<FY>/

@@ -34,9 +34,16 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 # the fast tier (tools/check --fast) leaves out what needs a Prefect server, LibreOffice, PostgreSQL or a subprocess
-# of the whole command line: these fixtures, the pdf marker, and the modules below
+# of the whole command line, or a real browser (Chromium): these fixtures, the pdf marker, and the modules below
 SLOW_FIXTURES = {"prefect_backend", "sample_run"}
-SLOW_MODULES = {"test_serve", "test_serve_sqlite", "test_operations", "test_resilience", "test_retries"}
+SLOW_MODULES = {
+    "test_serve",
+    "test_serve_sqlite",
+    "test_operations",
+    "test_resilience",
+    "test_retries",
+    "test_portal_browser",
+}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -79,7 +86,8 @@ def plan():
     from vision_report.core.config import load_settings
     from vision_report.plan import load_plan
 
-    return load_plan(load_settings(ROOT).plan_dir)
+    # the shipped vision (FY2021–2025); config plans: also holds the synthetic next plan (FY2026–, issue 20)
+    return load_plan(load_settings(ROOT).plan_dir_for(2025))
 
 
 @pytest.fixture(scope="session")

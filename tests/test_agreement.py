@@ -68,7 +68,7 @@ def test_every_placeholder_in_a_message_names_a_prepared_column():
     from vision_report.screening.validation import _row_fields
 
     settings = load_settings(ROOT)
-    plan = load_plan(settings.plan_dir)
+    plan = load_plan(settings.plan_dir_for(2024))
     prepared = prepare_rows(pd.DataFrame(columns=RAW_ROW_COLUMNS), plan, 2024, units_of(settings))
     files = pd.DataFrame({"file_id": pd.Series(dtype=int), "file": [], "municipality_code": []})
     cov = coverage(prepared, files, plan, 2024)

@@ -10,8 +10,14 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from vision_report.compute import tables as compute
+from vision_report.compute import budget as compute_budget
+from vision_report.compute import history as compute_history
+from vision_report.compute import kpis as compute_kpis
+from vision_report.compute import period as compute_period
+from vision_report.compute import plan_tables as compute_plan_tables
+from vision_report.compute import rollup as compute_rollup
 from vision_report.core.config import RatingThresholds
+from vision_report.outputs.words import for_csv, worded_table
 from vision_report.plan import load_plan
 
 TINY = load_plan(Path(__file__).resolve().parent / "fixtures" / "plan_tiny")
@@ -19,6 +25,26 @@ T = RatingThresholds(progress={"A": 100, "B": 50, "C": 0}, attainment={"A": 100,
 STRICT = RatingThresholds(progress={"A": 120, "B": 90, "C": 60}, attainment={"A": 110, "B": 100, "C": 90})
 NAN = np.nan
 K, M2, M3 = "431001", "432067", "432083"
+
+
+# compute returns codes and numbers; these tests check the tables as published (outputs/words.py words the codes the
+# way the CSVs carry them: rating_reason, basis_note, plan_note, rule, achieved). The codes: tests/test_words.py
+
+
+def kpi_attainment(*args, **kwargs) -> pd.DataFrame:
+    return for_csv(worded_table("kpi_attainment", compute_kpis.kpi_attainment(*args, **kwargs)))
+
+
+def budget_execution(*args, **kwargs) -> pd.DataFrame:
+    return for_csv(worded_table("budget_execution", compute_budget.budget_execution(*args, **kwargs)))
+
+
+def period_kpi_summary(*args, **kwargs) -> pd.DataFrame:
+    return for_csv(worded_table("period_kpi", compute_period.period_kpi_summary(*args, **kwargs)))
+
+
+def period_budget(*args, **kwargs) -> pd.DataFrame:
+    return for_csv(worded_table("period_budget", compute_period.period_budget(*args, **kwargs)))
 
 
 def rows(*items) -> pd.DataFrame:
@@ -103,17 +129,17 @@ def test_plan_kpi_table():
             "baseline_year": [2020, 2020, 2020],
         }
     )
-    assert_frame_equal(compute.plan_kpi_table(TINY), expected)
+    assert_frame_equal(compute_plan_tables.plan_kpi_table(TINY), expected)
 
 
 @pytest.mark.parametrize(
     "fy, planned, notes",
     [
-        (2021, [10.0, 0.0, NAN, 1.0], ["", "", "計画額の記載なし", ""]),  # a printed 0 is a plan of 0
-        (2022, [20.0, NAN, NAN, 1.0], ["", "計画額の記載なし", "計画額の記載なし", ""]),  # blank cell
-        (2024, [40.0, 5.0, NAN, 1.0], ["", "", "計画額の記載なし", ""]),  # 2.1.1 prints only a total
-        (2025, [50.0, NAN, NAN, 1.0], ["", "未定", "計画額の記載なし", ""]),
-        (2026, [NAN, NAN, NAN, NAN], ["計画額の記載なし"] * 4),  # outside the plan period
+        (2021, [10.0, 0.0, NAN, 1.0], ["", "", "blank", ""]),  # a printed 0 is a plan of 0
+        (2022, [20.0, NAN, NAN, 1.0], ["", "blank", "blank", ""]),  # blank cell
+        (2024, [40.0, 5.0, NAN, 1.0], ["", "", "blank", ""]),  # 2.1.1 prints only a total
+        (2025, [50.0, NAN, NAN, 1.0], ["", "undecided", "blank", ""]),
+        (2026, [NAN, NAN, NAN, NAN], ["blank"] * 4),  # outside the plan period
     ],
 )
 def test_plan_initiative_table(fy, planned, notes):
@@ -125,11 +151,11 @@ def test_plan_initiative_table(fy, planned, notes):
             "pillar": [1, 1, 2, 2],
             "subfield": [None, None, "2A", "2A"],
             "planned_thousand_yen": planned,
-            "plan_note": notes,
+            "plan_note_code": notes,
             "participants_expected": [3, 1, 2, 2],
         }
     )
-    assert_frame_equal(compute.plan_initiative_table(TINY, fy), expected)
+    assert_frame_equal(compute_plan_tables.plan_initiative_table(TINY, fy), expected)
 
 
 # ------------------------------------------------------------------------------------------------ KPI attainment
@@ -170,7 +196,7 @@ def test_plan_initiative_table(fy, planned, notes):
 )
 def test_kpi_directions_and_boundaries(direction, baseline, target, actual, attainment, progress, rating):
     table, rep = kpi("x", direction, baseline, target)
-    got = compute.kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
+    got = kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
     assert_frame_equal(got, one_kpi_expected(direction, baseline, target, actual, attainment, progress, rating))
 
 
@@ -185,7 +211,7 @@ def test_kpi_directions_and_boundaries(direction, baseline, target, actual, atta
 )
 def test_boundary_is_not_lost_to_float_noise(direction, baseline, target, actual, field, boundary, rating):
     table, rep = kpi("x", direction, baseline, target)
-    got = compute.kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
+    got = kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
     assert got.loc[0, field] < boundary  # full precision is kept in the frame
     assert got.loc[0, field] == pytest.approx(boundary)
     assert got.loc[0, "rating"] == rating
@@ -220,7 +246,7 @@ def test_boundary_is_not_lost_to_float_noise(direction, baseline, target, actual
 )
 def test_thresholds_come_from_configuration(thresholds, direction, actual, rating):
     table, rep = kpi("x", direction, 100 if direction == "increase" else 50, 200 if direction == "increase" else 40)
-    got = compute.kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, thresholds)
+    got = kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, thresholds)
     assert got.loc[0, "rating"] == rating
 
 
@@ -238,7 +264,7 @@ def test_kpi_sum_over_reporters_partial_and_missing():
         }
     )
     rep = {"all": (K, M2, M3), "core": (K,), "none": (K, M2, M3), "neg": (K, M2, M3)}
-    got = compute.kpi_attainment(
+    got = kpi_attainment(
         table,
         rows(
             (K, "kpi", "all", 8),
@@ -287,20 +313,20 @@ def test_kpi_with_no_rows_at_all():
     expected = one_kpi_expected(
         "at_least", 50, 40, NAN, NAN, NAN, "-", expected=2, received=0, reason="報告なし（0/2市町村）"
     )
-    assert_frame_equal(compute.kpi_attainment(table, empty, rep, T), expected)
-    assert_frame_equal(compute.kpi_attainment(table, pd.DataFrame(), rep, T), expected)
+    assert_frame_equal(kpi_attainment(table, empty, rep, T), expected)
+    assert_frame_equal(kpi_attainment(table, pd.DataFrame(), rep, T), expected)
 
 
 def test_kpi_decrease_with_zero_actual_has_no_attainment_but_is_rated_by_progress():
     table, rep = kpi("x", "decrease", 80, 40)
-    got = compute.kpi_attainment(table, rows((K, "kpi", "x", 0)), rep, T)
+    got = kpi_attainment(table, rows((K, "kpi", "x", 0)), rep, T)
     expected = one_kpi_expected("decrease", 80, 40, 0, NAN, 200.0, "A", reason="実績値が0のため達成率を計算できません")
     assert_frame_equal(got, expected)
 
 
 def test_kpi_reasons_are_combined_when_provisional_and_zero():
     table, rep = kpi("x", "decrease", 80, 40, reporters=(K, M2))
-    got = compute.kpi_attainment(table, rows((K, "kpi", "x", 0)), rep, T)
+    got = kpi_attainment(table, rows((K, "kpi", "x", 0)), rep, T)
     expected = one_kpi_expected(
         "decrease",
         80,
@@ -326,7 +352,7 @@ def test_kpi_reasons_are_combined_when_provisional_and_zero():
 )
 def test_kpi_that_cannot_be_rated_says_why(direction, baseline, target, actual, attainment, progress, rating, reason):
     table, rep = kpi("x", direction, baseline, target)
-    got = compute.kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
+    got = kpi_attainment(table, rows((K, "kpi", "x", actual)), rep, T)
     assert_frame_equal(
         got, one_kpi_expected(direction, baseline, target, actual, attainment, progress, rating, reason=reason)
     )
@@ -336,8 +362,8 @@ def test_kpi_that_cannot_be_rated_says_why(direction, baseline, target, actual, 
 
 
 def test_budget_execution_fy2024_partial_and_missing_reports():
-    init = compute.plan_initiative_table(TINY, 2024)  # planned 40, 5, blank, 1
-    got = compute.budget_execution(
+    init = compute_plan_tables.plan_initiative_table(TINY, 2024)  # planned 40, 5, blank, 1
+    got = budget_execution(
         init,
         rows(
             (K, "expenditure", "1.1.1", 30, "実施"),
@@ -390,8 +416,8 @@ def test_budget_execution_fy2024_partial_and_missing_reports():
     ],
 )
 def test_budget_execution_cases(fy, initiative, items, planned, actual, execution, reported, note, implemented):
-    init = compute.plan_initiative_table(TINY, fy)
-    got = compute.budget_execution(init, rows(*[(c, "expenditure", initiative, v, s) for c, v, s in items]))
+    init = compute_plan_tables.plan_initiative_table(TINY, fy)
+    got = budget_execution(init, rows(*[(c, "expenditure", initiative, v, s) for c, v, s in items]))
     row = got.set_index("initiative_id").loc[
         [initiative],
         [
@@ -418,7 +444,7 @@ def test_budget_execution_cases(fy, initiative, items, planned, actual, executio
 
 
 def test_budget_execution_with_no_rows_at_all():
-    got = compute.budget_execution(compute.plan_initiative_table(TINY, 2024), pd.DataFrame())
+    got = budget_execution(compute_plan_tables.plan_initiative_table(TINY, 2024), pd.DataFrame())
     assert got["actual_thousand_yen"].isna().all() and got["execution_pct"].isna().all()
     assert got["participants_reported"].tolist() == [0, 0, 0, 0]
     assert not got["implemented_by_all"].any()
@@ -433,15 +459,15 @@ def test_results_ignore_row_order_and_do_not_modify_inputs():
         (K, "expenditure", "2.2.1", 1, "完了"),
         (K, "kpi", "k_down", 60),
     )
-    kpis, init = compute.plan_kpi_table(TINY), compute.plan_initiative_table(TINY, 2024)
+    kpis, init = compute_plan_tables.plan_kpi_table(TINY), compute_plan_tables.plan_initiative_table(TINY, 2024)
     before = (r.copy(), kpis.copy(), init.copy())
     rep = {k.id: k.reporters for k in TINY.kpis}
-    a = (compute.kpi_attainment(kpis, r, rep, T), compute.budget_execution(init, r))
+    a = (kpi_attainment(kpis, r, rep, T), budget_execution(init, r))
     shuffled = r.iloc[::-1].reset_index(drop=True)
-    b = (compute.kpi_attainment(kpis, shuffled, rep, T), compute.budget_execution(init, shuffled))
+    b = (kpi_attainment(kpis, shuffled, rep, T), budget_execution(init, shuffled))
     assert_frame_equal(a[0], b[0])
     assert_frame_equal(a[1], b[1])
-    assert_frame_equal(compute.rollup(TINY, *a), compute.rollup(TINY, *b))
+    assert_frame_equal(compute_rollup.rollup(TINY, *a), compute_rollup.rollup(TINY, *b))
     for x, y in zip(before, (r, kpis, init), strict=True):
         assert_frame_equal(x, y)
 
@@ -450,7 +476,7 @@ def test_results_ignore_row_order_and_do_not_modify_inputs():
 
 
 def test_rollup_tiny_plan():
-    kpis = compute.plan_kpi_table(TINY)
+    kpis = compute_plan_tables.plan_kpi_table(TINY)
     rep = {k.id: k.reporters for k in TINY.kpis}
     r = rows(
         (K, "kpi", "k_up", 150),
@@ -464,9 +490,9 @@ def test_rollup_tiny_plan():
         (K, "expenditure", "2.2.1", 2, "実施"),
         (M3, "expenditure", "2.2.1", 0, "完了"),
     )
-    k = compute.kpi_attainment(kpis, r, rep, T)
-    b = compute.budget_execution(compute.plan_initiative_table(TINY, 2024), r)
-    got = compute.rollup(TINY, k, b)
+    k = kpi_attainment(kpis, r, rep, T)
+    b = budget_execution(compute_plan_tables.plan_initiative_table(TINY, 2024), r)
+    got = compute_rollup.rollup(TINY, k, b)
     expected = pd.DataFrame(
         {
             "level": ["pillar", "area", "pillar", "subfield", "area", "area"],
@@ -491,16 +517,16 @@ def test_rollup_tiny_plan():
 
 
 def test_rollup_means_and_counts_over_several_kpis():
-    kpis = compute.plan_kpi_table(TINY)
+    kpis = compute_plan_tables.plan_kpi_table(TINY)
     rep = {k.id: k.reporters for k in TINY.kpis}
     r = rows(
         (K, "kpi", "k_keep", 44),  # attainment 110 -> A
         (K, "kpi", "k_down", 100),
     )  # attainment 40, progress -50 -> D
-    got = compute.rollup(
+    got = compute_rollup.rollup(
         TINY,
-        compute.kpi_attainment(kpis, r, rep, T),
-        compute.budget_execution(compute.plan_initiative_table(TINY, 2024), r),
+        kpi_attainment(kpis, r, rep, T),
+        budget_execution(compute_plan_tables.plan_initiative_table(TINY, 2024), r),
     )
     got = got.set_index("id").loc[
         ["1", "2", "2.1", "2.2"],
@@ -562,8 +588,8 @@ def _with_measures(**measures):
 )
 def test_rollup_kpi_inheritance(measures, kpi_ids, inherited):
     p = _with_measures(**measures)
-    k = compute.kpi_attainment(compute.plan_kpi_table(p), rows(), {x.id: x.reporters for x in p.kpis}, T)
-    got = compute.rollup(p, k, compute.budget_execution(compute.plan_initiative_table(p, 2024), rows()))
+    k = kpi_attainment(compute_plan_tables.plan_kpi_table(p), rows(), {x.id: x.reporters for x in p.kpis}, T)
+    got = compute_rollup.rollup(p, k, budget_execution(compute_plan_tables.plan_initiative_table(p, 2024), rows()))
     assert got["id"].tolist() == ["1", "1.1", "2", "2A", "2.1", "2.2"]
     assert got["kpi_ids"].tolist() == kpi_ids
     assert got["kpi_inherited"].tolist() == inherited
@@ -573,8 +599,8 @@ def test_rollup_kpi_inheritance(measures, kpi_ids, inherited):
 def test_rollup_execution_counts_spend_on_unplanned_initiatives():
     """FY2025: 1.1.2 is 未定, so its spend is in pillar 1's actual but not its planned (documented behaviour)."""
     r = rows((K, "expenditure", "1.1.1", 25, "実施"), (K, "expenditure", "1.1.2", 25, "実施"))
-    k = compute.kpi_attainment(compute.plan_kpi_table(TINY), r, {x.id: x.reporters for x in TINY.kpis}, T)
-    got = compute.rollup(TINY, k, compute.budget_execution(compute.plan_initiative_table(TINY, 2025), r))
+    k = kpi_attainment(compute_plan_tables.plan_kpi_table(TINY), r, {x.id: x.reporters for x in TINY.kpis}, T)
+    got = compute_rollup.rollup(TINY, k, budget_execution(compute_plan_tables.plan_initiative_table(TINY, 2025), r))
     p1 = got.set_index("id").loc["1"]
     assert (p1["planned_thousand_yen"], p1["actual_thousand_yen"], p1["execution_pct"]) == (50.0, 50.0, 100.0)
 
@@ -592,8 +618,8 @@ SHIPPED_ORDER = (
 def test_rollup_shipped_plan_order_and_totals(plan, fy):
     # every participant reports 1 千円 and 実施 for every initiative
     r = rows(*[(c, "expenditure", i.id, 1, "実施") for i in plan.initiatives for c in i.participants])
-    k = compute.kpi_attainment(compute.plan_kpi_table(plan), r, {x.id: x.reporters for x in plan.kpis}, T)
-    got = compute.rollup(plan, k, compute.budget_execution(compute.plan_initiative_table(plan, fy), r))
+    k = kpi_attainment(compute_plan_tables.plan_kpi_table(plan), r, {x.id: x.reporters for x in plan.kpis}, T)
+    got = compute_rollup.rollup(plan, k, budget_execution(compute_plan_tables.plan_initiative_table(plan, fy), r))
     assert got["level"].value_counts().to_dict() == {"area": 28, "pillar": 3, "subfield": 3}
     assert got["id"].tolist() == SHIPPED_ORDER
     assert got["level"].tolist() == [
@@ -624,7 +650,7 @@ def test_history_wide_table():
     y1 = pd.DataFrame({"kpi_id": ["a", "b", "gone"], "actual": [1.0, 2.0, 9.0], "rating": ["A", "B", "C"]})
     y2 = pd.DataFrame({"kpi_id": ["b", "a"], "actual": [NAN, 3.0], "rating": ["-", "A"]})
     y3 = pd.DataFrame({"kpi_id": ["a", "b", "new"], "actual": [4.0, 5.0, 6.0], "rating": ["A", "D", "C"]})
-    got = compute.history({2023: y3, 2021: y1, 2022: y2}, "kpi_id", "actual")
+    got = compute_history.history({2023: y3, 2021: y1, 2022: y2}, "kpi_id", "actual")
     expected = pd.DataFrame(
         {
             "kpi_id": ["a", "b", "new", "gone"],
@@ -634,14 +660,14 @@ def test_history_wide_table():
         }
     )
     assert_frame_equal(got, expected)
-    got = compute.history({2021: y1, 2022: y2}, "kpi_id", "rating")
+    got = compute_history.history({2021: y1, 2022: y2}, "kpi_id", "rating")
     assert_frame_equal(
         got, pd.DataFrame({"kpi_id": ["b", "a", "gone"], "2021": ["B", "A", "C"], "2022": ["-", "A", NAN]})
     )
 
 
 def test_history_empty():
-    assert compute.history({}, "kpi_id", "actual").columns.tolist() == ["kpi_id"]
+    assert compute_history.history({}, "kpi_id", "actual").columns.tolist() == ["kpi_id"]
 
 
 # ------------------------------------------------------------------------------------------------ same basis (issue 10)
@@ -652,17 +678,29 @@ M4, ADDED = "432105", "433683"  # 菊池市 (a basis member) and 長洲町 (adde
 
 def test_year_aware_plan_tables():
     # small plan: 南関町 (433675) reports from FY2027, 長洲町 (433683, amendment) from FY2028
-    assert compute.plan_kpi_table(SMALL)["reporters_expected"].tolist() == [7, 1, 1, 7, 2]  # anyone, any year
-    assert compute.plan_kpi_table(SMALL, 2026)["reporters_expected"].tolist() == [5, 1, 1, 5, 2]
-    assert compute.plan_kpi_table(SMALL, 2028)["reporters_expected"].tolist() == [6, 1, 1, 6, 2]  # basis: not 長洲町
-    t = compute.plan_initiative_table(SMALL, 2026).set_index("initiative_id")["participants_expected"]
+    assert compute_plan_tables.plan_kpi_table(SMALL)["reporters_expected"].tolist() == [
+        7,
+        1,
+        1,
+        7,
+        2,
+    ]  # anyone, any year
+    assert compute_plan_tables.plan_kpi_table(SMALL, 2026)["reporters_expected"].tolist() == [5, 1, 1, 5, 2]
+    assert compute_plan_tables.plan_kpi_table(SMALL, 2028)["reporters_expected"].tolist() == [
+        6,
+        1,
+        1,
+        6,
+        2,
+    ]  # basis: not 長洲町
+    t = compute_plan_tables.plan_initiative_table(SMALL, 2026).set_index("initiative_id")["participants_expected"]
     assert t.to_dict() == {"1.1.1": 5, "1.1.2": 2, "1.2.1": 3, "2.1.1": 5, "2.2.1": 1, "2.3.1": 3}
-    t = compute.plan_initiative_table(SMALL, 2028).set_index("initiative_id")["participants_expected"]
+    t = compute_plan_tables.plan_initiative_table(SMALL, 2028).set_index("initiative_id")["participants_expected"]
     assert t.to_dict() == {"1.1.1": 6, "1.1.2": 2, "1.2.1": 3, "2.1.1": 6, "2.2.1": 2, "2.3.1": 4}
 
 
 def test_kpi_reporter_sets():
-    basis, everyone = compute.kpi_reporter_sets(SMALL, 2028)
+    basis, everyone = compute_plan_tables.kpi_reporter_sets(SMALL, 2028)
     assert everyone["jobs"] == ("431001", "432067", "432083", "432105", "432041", "433675", "433683")
     assert basis["jobs"] == everyone["jobs"][:-1]
     assert basis["bus_riders"] == everyone["bus_riders"] == ("431001", "432067")
@@ -670,8 +708,10 @@ def test_kpi_reporter_sets():
 
 def test_kpi_attainment_on_the_plan_basis_with_all_members_beside_it():
     """FY2028 of the small plan: 長洲町 reports jobs and births but is not in the basis the targets were set on."""
-    kpis = compute.plan_kpi_table(SMALL, 2028).iloc[[0, 1, 3]].reset_index(drop=True)  # jobs, visitors, births
-    basis, everyone = compute.kpi_reporter_sets(SMALL, 2028)
+    kpis = (
+        compute_plan_tables.plan_kpi_table(SMALL, 2028).iloc[[0, 1, 3]].reset_index(drop=True)
+    )  # jobs, visitors, births
+    basis, everyone = compute_plan_tables.kpi_reporter_sets(SMALL, 2028)
     basis_codes = basis["jobs"]
     r = rows(
         *[(c, "kpi", "jobs", 900) for c in basis_codes],  # 6 × 900 = 5400: progress 40 -> C
@@ -680,7 +720,7 @@ def test_kpi_attainment_on_the_plan_basis_with_all_members_beside_it():
         *[(c, "kpi", "births", 1300) for c in basis_codes[:-1]],  # 南関町 missing: provisional, 5 × 1300 = 6500
         (ADDED, "kpi", "births", 100),
     )
-    got = compute.kpi_attainment(kpis, r, basis, T, all_reporters=everyone)
+    got = kpi_attainment(kpis, r, basis, T, all_reporters=everyone)
     expected = pd.DataFrame(
         {
             "kpi_id": ["jobs", "visitors", "births"],
@@ -712,7 +752,7 @@ def test_kpi_attainment_on_the_plan_basis_with_all_members_beside_it():
     )
     assert_frame_equal(got, expected)
     # the docs/interface.md §5 columns come first, unchanged in name and order; the new ones are at the end
-    assert compute.KPI_COLUMNS[:11] == [
+    assert compute_kpis.KPI_COLUMNS[:11] == [
         "kpi_id",
         "kpi_name",
         "unit",
@@ -728,15 +768,15 @@ def test_kpi_attainment_on_the_plan_basis_with_all_members_beside_it():
 
 
 def test_shipped_plan_fy2025_basis_is_the_vision_20(plan):
-    basis, everyone = compute.kpi_reporter_sets(plan, 2025)
+    basis, everyone = compute_plan_tables.kpi_reporter_sets(plan, 2025)
     r = rows(*[(c, "kpi", "births", 500) for c in everyone["births"]])
-    got = compute.kpi_attainment(compute.plan_kpi_table(plan, 2025), r, basis, T, all_reporters=everyone)
+    got = kpi_attainment(compute_plan_tables.plan_kpi_table(plan, 2025), r, basis, T, all_reporters=everyone)
     births = got.set_index("kpi_id").loc["births"]
     assert (births["actual"], births["reporters_expected"], births["basis"]) == (10000.0, 20, "plan_basis")
     assert (births["actual_all_members"], births["reporters_expected_all"]) == (12000.0, 24)
     assert got.set_index("kpi_id").loc["agri_sales", "basis"] == "all_members"  # 熊本市 only, either way
-    fy2021 = compute.kpi_attainment(
-        compute.plan_kpi_table(plan, 2021), r, *compute.kpi_reporter_sets(plan, 2021)[:1], T
+    fy2021 = kpi_attainment(
+        compute_plan_tables.plan_kpi_table(plan, 2021), r, *compute_plan_tables.kpi_reporter_sets(plan, 2021)[:1], T
     )
     assert fy2021.set_index("kpi_id").loc["births", "reporters_expected"] == 18  # 山鹿市・玉名市 not yet members
 
@@ -757,7 +797,7 @@ def test_period_kpi_summary_baseline_each_year_final_and_achieved():
         2021: _year([120.0, 45.0, 70.0], [False, False, False]),
         2022: _year([150.0, NAN, 50.0], [True, False, False]),
     }
-    got = compute.period_kpi_summary(compute.plan_kpi_table(TINY), per_year, RULES)
+    got = period_kpi_summary(compute_plan_tables.plan_kpi_table(TINY), per_year, RULES)
     expected = pd.DataFrame(
         {
             "kpi_id": ["k_up", "k_keep", "k_down"],
@@ -776,9 +816,30 @@ def test_period_kpi_summary_baseline_each_year_final_and_achieved():
             "rule": ["最終値 ≥ 目標値", "最終値 ≥ 目標値", "最終値 ≤ 目標値"],
             "achieved": ["未達成", "達成", "未達成"],
             "provisional_years": ["2022", "", ""],
+            # 達成率 of the final value (decrease: target / final) and the gap final − target
+            "attainment_pct": [95.0, 102.5, 80.0],
+            "gap_to_target": [-10.0, 1.0, 10.0],
+            "final_data_year": pd.array([2023, 2023, 2022], dtype="Int64"),  # no lag: the fiscal year itself
         }
     )
     assert_frame_equal(got, expected)
+
+
+def test_period_kpi_summary_names_the_year_of_the_statistic():
+    """A KPI whose statistic lags (kpis.yaml data_year_lag, e.g. 市町村民経済計算: 3 years): the value of FY2023 is
+    the statistic of FY2020 (issue 18 item 3: the 総括 column labelled 2025年度 holds the FY2022 statistic)."""
+    per_year = {2021: _year([120.0, 45.0, 70.0], [False] * 3), 2023: _year([190.0, 41.0, 60.0], [False] * 3)}
+    got = period_kpi_summary(compute_plan_tables.plan_kpi_table(TINY), per_year, RULES, data_year_lag={"k_up": 3})
+    assert got["final_data_year"].tolist() == [2020, 2023, 2023]
+    assert list(got.columns[6:8]) == ["2021", "2023"]  # without ``years``, the years of per_year
+
+
+def test_period_kpi_summary_keeps_every_year_of_the_range():
+    """Issue 18 item 6: FY2022 had no submissions (not in per_year): its column stays, empty."""
+    per_year = {2021: _year([120.0, 45.0, 70.0], [False] * 3), 2023: _year([190.0, 41.0, 60.0], [False] * 3)}
+    got = period_kpi_summary(compute_plan_tables.plan_kpi_table(TINY), per_year, RULES, years=range(2021, 2024))
+    assert list(got.columns[6:9]) == ["2021", "2022", "2023"] and got["2022"].isna().all()
+    assert got["final_value_year"].tolist() == [2023, 2023, 2023]
 
 
 @pytest.mark.parametrize(
@@ -792,7 +853,7 @@ def test_period_kpi_summary_baseline_each_year_final_and_achieved():
 )
 def test_period_kpi_summary_rule(final, rules, achieved):
     per_year = {2025: _year([final, 40.0, 40.0], [True, False, False])}
-    got = compute.period_kpi_summary(compute.plan_kpi_table(TINY), per_year, rules).set_index("kpi_id")
+    got = period_kpi_summary(compute_plan_tables.plan_kpi_table(TINY), per_year, rules).set_index("kpi_id")
     assert got.loc["k_up", "achieved"] == achieved
     assert got.loc["k_down", "achieved"] == got.loc["k_keep", "achieved"] == "達成"
     assert bool(got.loc["k_up", "final_provisional"]) == (achieved != "-")
@@ -800,8 +861,9 @@ def test_period_kpi_summary_rule(final, rules, achieved):
 
 def _budget_year(fy, items):
     """budget_execution of the tiny plan for ``fy`` from (code, initiative, value, status) tuples."""
-    return compute.budget_execution(
-        compute.plan_initiative_table(TINY, fy), rows(*[(c, "expenditure", i, v, s) for c, i, v, s in items])
+    return budget_execution(
+        compute_plan_tables.plan_initiative_table(TINY, fy),
+        rows(*[(c, "expenditure", i, v, s) for c, i, v, s in items]),
     )
 
 
@@ -816,7 +878,7 @@ def test_period_budget_and_rollup_plan_vs_actual():
             2023, [*every, (K, "1.1.2", 6, "一部実施"), (K, "2.2.1", 2, "実施"), (M3, "2.2.1", 0, "実施")]
         ),
     }
-    got = compute.period_budget(TINY, per_year, 2021, 2023)
+    got = period_budget(TINY, per_year, 2021, 2023)
     expected = pd.DataFrame(
         {
             "initiative_id": ["1.1.1", "1.1.2", "2.1.1", "2.2.1"],
@@ -833,10 +895,15 @@ def test_period_budget_and_rollup_plan_vs_actual():
             "years_reported": [3, 2, 1, 3],
             "years_implemented": [3, 1, 0, 2],
             "carried_out_as_planned": [True, False, False, False],
+            # every year of the range has submissions: the plan compared is the plan of the range; 2.1.1's total is
+            # for the whole plan period (2021–2025), not for this range, so it has no plan here
+            "planned_period_thousand_yen": [60.0, 5.0, NAN, 3.0],
+            "years_compared": ["2021;2022;2023"] * 4,
+            "years_without_submissions": [""] * 4,
         }
     )
     assert_frame_equal(got, expected)
-    roll = compute.period_rollup(TINY, got)
+    roll = compute_period.period_rollup(TINY, got)
     expected_roll = pd.DataFrame(
         {
             "level": ["pillar", "area", "pillar", "subfield", "area", "area"],
@@ -853,11 +920,47 @@ def test_period_budget_and_rollup_plan_vs_actual():
 
 
 def test_period_budget_whole_period_with_a_year_not_run_and_undecided():
-    """To date through FY2025 with FY2024 not run: that year counts as not carried out; 未定 is named."""
+    """To date through FY2025 with FY2024 not run: that year counts as not carried out; 未定 is named; the execution
+    compares like with like: the plan of the four years with submissions against their actuals (issue 18 item 6)."""
     every = [(K, "1.1.1", 10, "実施"), (M2, "1.1.1", 0, "実施"), (M3, "1.1.1", 0, "実施")]
     per_year = {fy: _budget_year(fy, every) for fy in (2021, 2022, 2023, 2025)}
-    got = compute.period_budget(TINY, per_year, 2021, 2025).set_index("initiative_id")
-    assert got.loc["1.1.1", "planned_thousand_yen"] == 150.0 and got.loc["1.1.1", "actual_thousand_yen"] == 40.0
+    got = period_budget(TINY, per_year, 2021, 2025).set_index("initiative_id")
+    # 10 + 20 + 30 + 50 (FY2024's 40 left out: no actuals to compare with); the whole period's plan beside it
+    assert got.loc["1.1.1", "planned_thousand_yen"] == 110.0 and got.loc["1.1.1", "actual_thousand_yen"] == 40.0
+    assert got.loc["1.1.1", "planned_period_thousand_yen"] == 150.0
+    assert got.loc["1.1.1", "execution_pct"] == pytest.approx(40 / 110 * 100)
+    assert (got.loc["1.1.1", "years_compared"], got.loc["1.1.1", "years_without_submissions"]) == (
+        "2021;2022;2023;2025",
+        "2024",
+    )
     assert (got.loc["1.1.1", "years_implemented"], got.loc["1.1.1", "carried_out_as_planned"]) == (4, False)
     assert got.loc["1.1.2", "plan_note"] == "未定: 2025／記載なし: 2022"
-    assert got.loc["1.1.2", "planned_thousand_yen"] == 10.0 and np.isnan(got.loc["1.1.2", "actual_thousand_yen"])
+    assert got.loc["1.1.2", "planned_thousand_yen"] == 5.0 and np.isnan(got.loc["1.1.2", "actual_thousand_yen"])
+    # a plan printed only as the period's total cannot be split over the years compared: no plan, no 執行率
+    assert np.isnan(got.loc["2.1.1", "planned_thousand_yen"]) and got.loc["2.1.1", "planned_period_thousand_yen"] == 99
+
+
+def test_period_budget_year_without_submissions_is_compared_like_with_like():
+    """A year that was run but had no accepted submission (all tables empty) counts like a year not run."""
+    every = [(K, "1.1.1", 10, "実施"), (M2, "1.1.1", 0, "実施"), (M3, "1.1.1", 0, "実施")]
+    per_year = {fy: _budget_year(fy, every if fy in (2021, 2025) else []) for fy in range(2021, 2026)}
+    got = period_budget(TINY, per_year, 2021, 2025, [2022, 2023, 2024]).set_index("initiative_id")
+    assert (got.loc["1.1.1", "planned_thousand_yen"], got.loc["1.1.1", "actual_thousand_yen"]) == (60.0, 20.0)
+    assert got.loc["1.1.1", "years_without_submissions"] == "2022;2023;2024"
+
+
+def test_period_plan_printed_only_as_total_counts_over_the_whole_period():
+    """2.1.1 prints only 合計 99 (like 2.3.2, 3.20.2, 3.20.3 of the vision): over the whole plan period with every
+    year submitted it is the initiative's period plan and counts in its roll-ups (issue 18 item 8)."""
+    per_year = {fy: _budget_year(fy, [(K, "2.1.1", 20, "実施"), (K, "2.2.1", 1, "実施")]) for fy in range(2021, 2026)}
+    got = period_budget(TINY, per_year, 2021, 2025)
+    row = got.set_index("initiative_id").loc["2.1.1"]
+    assert (row["planned_thousand_yen"], row["actual_thousand_yen"], row["plan_note"]) == (
+        99.0,
+        100.0,
+        "計画期間の合計のみ記載",
+    )
+    assert row["execution_pct"] == pytest.approx(100 / 99 * 100)
+    roll = compute_period.period_rollup(TINY, got).set_index("id")
+    assert roll.loc["2.1", "planned_thousand_yen"] == 99.0
+    assert roll.loc["2", "planned_thousand_yen"] == 99.0 + 5.0  # with 2.2.1's 1 a year

@@ -16,7 +16,10 @@ def project(tmp_path: Path, plans_yaml: str) -> Path:
     """A project folder whose config is the shipped one with its plans: section replaced by ``plans_yaml``."""
     (tmp_path / "config").mkdir()
     text = (ROOT / "config" / "vision-report.yaml").read_text(encoding="utf-8")
-    shipped = "plans:\n  - {from: 2021, to: 2025, plan: plans/kumamoto-2024-03}\n"
+    shipped = (
+        "plans:\n  - {from: 2021, to: 2025, plan: plans/kumamoto-2024-03}\n"
+        "  - {from: 2026, to: 2030, plan: plans/kumamoto-2026-synthetic}\n"
+    )
     assert shipped in text
     (tmp_path / "config" / "vision-report.yaml").write_text(text.replace(shipped, plans_yaml + "\n"), encoding="utf-8")
     return tmp_path
@@ -24,19 +27,22 @@ def project(tmp_path: Path, plans_yaml: str) -> Path:
 
 def test_shipped_config_maps_the_vision_period_to_its_plan():
     s = load_settings(ROOT)
-    assert [(r.first_fiscal_year, r.last_fiscal_year) for r in s.plans] == [(2021, 2025)]
+    assert [(r.first_fiscal_year, r.last_fiscal_year) for r in s.plans] == [(2021, 2025), (2026, 2030)]
     for fy in range(2021, 2026):
         assert s.plan_dir_for(fy) == ROOT / "plans" / "kumamoto-2024-03"
-    assert s.plan_dir == ROOT / "plans" / "kumamoto-2024-03"
+    for fy in range(2026, 2031):  # the synthetic next plan (issue 20, made through `plan import`)
+        assert s.plan_dir_for(fy) == ROOT / "plans" / "kumamoto-2026-synthetic"
+    assert s.plan_dir == ROOT / "plans" / "kumamoto-2026-synthetic"
 
 
 def test_a_year_no_plan_covers_is_refused_with_what_to_add():
     s = load_settings(ROOT)
     with pytest.raises(ConfigError) as info:
-        s.plan_dir_for(2026)
+        s.plan_dir_for(2031)
     assert str(info.value).startswith(
-        "2026年度を対象とする計画がありません（設定済み: 2021年度〜2025年度（plans/kumamoto-2024-03））。"
-        "config/vision-report.yaml の plans: に 2026年度を含む計画のフォルダを追加してください"
+        "2031年度を対象とする計画がありません（設定済み: 2021年度〜2025年度（plans/kumamoto-2024-03）、"
+        "2026年度〜2030年度（plans/kumamoto-2026-synthetic））。"
+        "config/vision-report.yaml の plans: に 2031年度を含む計画のフォルダを追加してください"
     )
     with pytest.raises(ConfigError, match="2020年度を対象とする計画がありません"):
         s.plan_dir_for(2020)

@@ -19,6 +19,7 @@ import pytest
 from vision_report.compute.tables import compute_year
 from vision_report.core.config import load_settings
 from vision_report.intake.files import archive, discover
+from vision_report.outputs.words import worded_table
 from vision_report.screening import confirmations as cf
 from vision_report.screening.screen import screen
 
@@ -91,7 +92,9 @@ def test_a_held_kpi_counts_as_not_received(kpi, plan):
     k = compute_year(plan, 2024, cf.mark_held(year.accepted_rows, held), settings)["kpi_attainment"]
     births = k.set_index("kpi_id").loc["births"]
     assert births["reporters_received"] == 0 and math.isnan(births["actual"]) and births["values_held"] == 1
-    assert births["rating_reason"] == "報告なし（0/20市町村）／要確認の値 1件を除く"
+    assert births["rating_reason_codes"] == "no_reports|held"  # compute gives codes; outputs/words.py the words
+    worded = worded_table("kpi_attainment", k).set_index("kpi_id").loc["births", "rating_reason"]
+    assert worded == "報告なし（0/20市町村）／要確認の値 1件を除く"
     assert k.set_index("kpi_id").loc["startups", "actual"] == 9.0  # the file's other values count
 
 
@@ -127,7 +130,8 @@ def test_a_confirmation_of_another_value_is_not_applied_and_reported(spend, plan
     assert held["confirmed"].tolist() == [False]
     assert problems == [
         "確認ファイル other_value.csv の2行目: 434337 事業費 3.13.3 の要確認の値は 2,350,000 ですが、確認した値は 2,000 です"
-        "（確認の後に値が変わった可能性があります）。この行の確認は使っていません。今の値を確かめてから確認し直してください。"
+        "（確認の後に値が変わった可能性があります）。この行の確認は使っていません。今の値を確かめてから確認し直してください"
+        "（今の値を確認するなら：434337,事業費,3.13.3,2350000,確認者,確認日,理由）。"
     ]
     assert cf.mark_held(year.accepted_rows, held)["held"].sum() == 1
 
@@ -141,7 +145,8 @@ def test_bad_rows_are_reported_and_not_applied(spend, plan):
         "確認ファイル bad_rows.csv の2行目: 確認者が空欄です。この行の確認は使っていません。",
         "確認ファイル bad_rows.csv の3行目: 確認日「7月10日」を日付として読めません（例: 2025-07-10）。この行の確認は使っていません。",
         "確認ファイル bad_rows.csv の5行目: 区分「経費」は 事業費 または KPI にしてください。理由が空欄です。この行の確認は使っていません。",
-        "確認ファイル bad_rows.csv の4行目: 434337 事業費 3.1.1 に要確認の値はありません（確認は不要です）。この行の確認は使っていません。",
+        "確認ファイル bad_rows.csv の4行目: 434337 事業費 3.1.1 に要確認の値はありません"
+        "（この市町村の要確認の値は 3.13.3（2,350,000）です。ID を確かめてください）。この行の確認は使っていません。",
     ]
     table = cf.problems_table(2024, "bad_rows.csv", problems)
     assert table["row"].tolist() == [2, 3, 5, 4] and table.columns.tolist() == cf.PROBLEM_COLUMNS

@@ -8,7 +8,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from vision_report.outputs.reports.docxutil import _build_table, add_table, new_document
-from vision_report.outputs.reports.region import _finish_grid
+from vision_report.outputs.reports.region_initiatives import _finish_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "report_style.docx"
@@ -80,3 +80,12 @@ def test_each_document_gets_its_own_table_elements():
     assert t1._tbl is not t2._tbl
     assert [[c.text for c in r.cells] for r in d1.tables[0].rows] == [header, ["1", "2"]]
     assert [[c.text for c in r.cells] for r in d2.tables[1].rows] == [header, ["7", "8"]]
+
+
+def test_a_header_too_wide_breaks_before_its_bracket_not_inside_the_year():
+    from vision_report.outputs.reports.docxutil import break_header
+
+    assert break_header("目標値（2025年度）", 20, 8.5) == "目標値\n（2025年度）"
+    assert break_header("目標値（2025年度）", 60, 8.5) == "目標値（2025年度）"  # fits: unchanged
+    assert break_header("（参考）合計値の列", 10, 8.5) == "（参考）合計値の列"  # a bracket at the start: no break
+    assert break_header("評価", 5, 8.5) == "評価"

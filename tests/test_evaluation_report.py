@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from vision_report.compute.tables import compute_period, compute_year
+from vision_report.compute.period import compute_period
+from vision_report.compute.tables import compute_year
 from vision_report.core.config import load_settings
 from vision_report.intake.panel_opinions import Block, PanelOpinions, parse, read
 from vision_report.outputs.reports import evaluation_context as ev
@@ -21,6 +22,7 @@ from vision_report.outputs.reports.docxutil import docx_bytes
 from vision_report.outputs.reports.municipality import build_municipality_report
 from vision_report.outputs.reports.region import build_region_report
 from vision_report.outputs.reports.summary import build_summary
+from vision_report.outputs.words import worded
 from vision_report.plan import load_plan
 from vision_report.screening.screen import submissions_table
 
@@ -94,7 +96,7 @@ def _data(plan, rows: pd.DataFrame, panel: PanelOpinions | None = None) -> Repor
         settings=settings,
         plan=plan,
         fiscal_year=FY,
-        results={**res, **compute_period(plan, per_year, FY, settings)},
+        results=worded({**res, **compute_period(plan, per_year, FY, settings)}),  # the words, as outputs/year.py
         subs=submissions_table(plan, [], FY),
         accepted_rows=rows,
         per_year=per_year,
@@ -108,7 +110,11 @@ def _texts(doc) -> list[str]:
 
 
 def _tables(doc) -> list[list[list[str]]]:
-    return [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+    # a header too wide for its column breaks before its bracket (docxutil.break_header): compare it unbroken
+    return [
+        [[c.text.replace("\n", "") if i == 0 else c.text for c in row.cells] for i, row in enumerate(t.rows)]
+        for t in doc.tables
+    ]
 
 
 def _after(lines: list[str], start: str, count: int) -> list[str]:
@@ -134,26 +140,42 @@ def test_lead_defaults_to_the_core_municipality_and_the_plan_can_name_another(sm
 
 
 def test_the_leads_texts_head_the_initiative(region):
-    rows = [r for t in _tables(region) for r in t]
-    assert ["取組実績（熊本市）", "小規模マッチング会を4回開催した。"] in rows
-    assert ["成果（熊本市）", "参加企業 40 社"] in rows
-    assert ["取組実績（山鹿市）", "山鹿市が取りまとめた実績。"] in rows  # 1.2.1: the plan names 山鹿市
-    assert ["課題（山鹿市）", "人手の確保"] in rows
+    """In the body: the lead's 取組実績・成果・課題, one line each under the initiative's figures (cut to a fixed
+    length, layout.yaml lead_text_chars); in the 資料編: every participant's text in full, the lead first."""
+    lines = _texts(region)
+    body = lines[: len(lines) - 1 - lines[::-1].index("資料編")]  # before the 資料編's heading (not the TOC's line)
+    assert "取組実績（熊本市）：小規模マッチング会を4回開催した。" in body
+    assert "成果（熊本市）：参加企業 40 社" in body
+    assert "取組実績（山鹿市）：山鹿市が取りまとめた実績。" in body  # 1.2.1: the plan names 山鹿市
+    assert "課題（山鹿市）：人手の確保" in body
+    assert not any(line.startswith("玉名市") for line in body)  # the other participants' texts: 資料編 only
+
+
+def _appendix_block(lines: list[str], title: str, count: int) -> list[str]:
+    k = lines.index(title, lines.index("資料3 参加市町村の取組実績・成果・課題"))
+    return lines[k + 1 : k + 1 + count]
 
 
 def test_counts_and_the_other_participants_texts_without_the_duplicates(region):
+    entry = next(t for t in _tables(region) if t[0][0].endswith("年度計画（千円）") and t[1][4].startswith("A 2"))
+    assert entry[0][3:] == ["実施状況（市町村数）", "自己評価（市町村数）", "今後の方向性（市町村数）"]
+    assert entry[1][4] == "A 2・B 2・C 1（5/6回答）"  # grades in the configured order
+    assert entry[1][5] == "拡充 1・継続 3・改善 1（5/6回答）"
+    entries = [t[1] for t in _tables(region) if t[0][0].endswith("年度計画（千円）")]
+    assert not any(e[4].startswith("D 1・A 1") for e in entries)  # grades in the configured order
+    assert any(e[4] == "A 1・D 1（2/3回答）" and e[5] == "拡充 1・縮小 1（2/3回答）" for e in entries)
+    assert any(e[4] == "記入なし（0/2回答）" and e[5] == "記入なし（0/2回答）" for e in entries)  # 1.1.2
+    # 資料編: one paragraph per distinct text (the lead first, the same words once with every writer's name), then
+    # who wrote nothing
     lines = _texts(region)
-    counts = "自己評価（市町村数）：A 2・B 2・C 1（参加6市町村のうち5市町村が回答）　今後の方向性：拡充 1・継続 3・改善 1（5市町村が回答）"
-    assert counts in lines
-    assert _after(lines, counts, 2) == ["他の参加市町村の取組実績", "玉名市・山鹿市：市内企業へ周知した。"]
-    assert not any(line.startswith("菊池市：") for line in lines)  # the lead's text again: left out
-    assert (
-        "自己評価（市町村数）：D 1・A 1（参加3市町村のうち2市町村が回答）" not in lines
-    )  # grades in the configured order
-    counts_121 = "自己評価（市町村数）：A 1・D 1（参加3市町村のうち2市町村が回答）　今後の方向性：拡充 1・縮小 1（2市町村が回答）"
-    assert _after(lines, counts_121, 2) == ["他の参加市町村の取組実績", "熊本市：熊本市の実績。"]
-    no_answer = "自己評価（市町村数）：記入なし（参加2市町村のうち0市町村が回答）　今後の方向性：記入なし（0市町村が回答）"  # 1.1.2: nobody wrote
-    assert no_answer in lines
+    block = _appendix_block(lines, "ア 創業支援（1.1.1）", 5)
+    assert block == [
+        "取組実績",
+        "熊本市・菊池市：小規模マッチング会を4回開催した。",  # 菊池市 wrote the lead's words with a line break
+        "玉名市・山鹿市：市内企業へ周知した。",
+        "（記載なし：荒尾市・南関町）",
+        "成果",
+    ]
 
 
 def test_good_share_per_area_and_pillar(region):
@@ -218,7 +240,7 @@ def test_summary_prints_each_sections_first_opinion_and_points_to_the_full_text(
         "公共交通の利用は回復している。\n乗継ぎの改善を続けてほしい。",
         "全文は報告書本編の「3 進行管理 (5) ビジョン懇談会の意見」に掲載しています。",
     ]
-    assert "取組の自己評価（回答7件）：A・B の割合 71.4%。" in lines
+    assert "2028年度の取組の自己評価（回答7件）：A・B の割合 71.4%。" in lines
 
 
 def test_rows_without_the_text_columns_count_as_nothing_written(small):
@@ -226,12 +248,13 @@ def test_rows_without_the_text_columns_count_as_nothing_written(small):
     counts = ev.initiative_counts(small, bare, FY, ["A", "B", "C", "D"], ["拡充", "継続"])
     row = counts.set_index("initiative_id").loc["1.1.1"]
     assert (row["expected"], row["reported"], row["evaluated"], row["grade_A"]) == (6, 6, 0, 0)
-    lines = _texts(Document_of(build_region_report(_data(small, bare))))
-    assert (
-        "自己評価（市町村数）：記入なし（参加6市町村のうち0市町村が回答）　今後の方向性：記入なし（0市町村が回答）"
-        in lines
-    )
-    assert not any(line.startswith("他の参加市町村の") for line in lines)
+    doc = Document_of(build_region_report(_data(small, bare)))
+    lines = _texts(doc)
+    entry = next(t for t in _tables(doc) if t[0][0].endswith("年度計画（千円）"))  # 1.1.1, the first initiative
+    assert entry[1][4:] == ["記入なし（0/6回答）", "記入なし（0/6回答）"]
+    assert "取組実績・成果・課題：主担当の熊本市の記載なし（参加市町村の記載は資料編）" in lines
+    block = _appendix_block(lines, "ア 創業支援（1.1.1）", 3)
+    assert block == ["取組実績：記載なし", "成果：記載なし", "課題：記載なし"]
 
 
 def test_initiative_texts_table(small):

@@ -167,3 +167,37 @@ def test_feedback_of_a_refused_file_does_not_say_its_values_were_accepted(tmp_pa
     text = _feedback(plan, year)
     assert "値は受け付けています" not in text
     assert "— エラーを直すときに、あわせて確認してください" in text
+
+
+def test_feedback_tells_a_member_that_sent_no_self_evaluation_or_result_text(tmp_path, plan):
+    """Issue 18 item 7: a file of the old columns (no 自己評価, no 取組実績 at all) is accepted, and its feedback says
+    so with the counts of its expenditure rows, not 「すべての行を受け付けました」 alone."""
+    year = _screen(tmp_path, plan, [f"{CODE}_南阿蘇村.csv"])
+    (rec,) = year.received
+    assert rec.status == "accepted"
+    n = len(plan.initiatives_of(CODE, 2024))
+    text = _feedback(plan, year)
+    assert "すべての行を受け付けました" in text
+    assert f"■ 記入のない項目（事業費の行 {n} 件のうち）\n" in text
+    assert f"・自己評価 0/{n} 件記入（{n} 件未記入） — この列は1件も記入されていません\n" in text
+    assert f"・取組実績 0/{n} 件記入（{n} 件未記入） — この列は1件も記入されていません\n" in text
+
+
+def test_feedback_counts_partly_filled_columns_and_is_silent_when_all_are_filled(tmp_path, plan):
+    src = (FIX / "good" / f"{CODE}_南阿蘇村_取組実績つき.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(src, newline="")))
+    exp = [r for r in rows[1:] if r[0] == "事業費"]
+    for r in exp:
+        r[9], r[13] = r[9] or "（合成データ）実施した。", r[13] or "B"
+    exp[0][13] = ""  # one 自己評価 left empty
+
+    def screened(sub: str):
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerows(rows)
+        return _screen(tmp_path / sub, plan, [f"{CODE}_南阿蘇村.csv"], contents=buf.getvalue().encode("utf-8-sig"))
+
+    text = _feedback(plan, screened("partly"))
+    assert f"・自己評価 {len(exp) - 1}/{len(exp)} 件記入（1 件未記入）\n" in text
+    assert "・取組実績" not in text and "1件も記入されていません" not in text
+    exp[0][13] = "A"
+    assert "記入のない項目" not in _feedback(plan, screened("all"))

@@ -91,7 +91,7 @@ def test_rejected_files_contribute_nothing(sample_run):
 
 
 def test_kpi_values_equal_the_sum_of_accepted_files(sample_run, plan):
-    from vision_report.intake.files import decode
+    from vision_report.intake.reading import decode
 
     total = 0.0
     for f in (sample_run["tmp"] / "inputs" / "2024").iterdir():

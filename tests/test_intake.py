@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from vision_report.core.config import ValidationSettings, load_settings
-from vision_report.intake.files import Issue, archive, cap_issues, decode, discover, read_submission, submission_of
+from vision_report.intake.files import Issue, archive, cap_issues, discover, submission_of
 from vision_report.intake.normalize import load_units, parse_number
+from vision_report.intake.reading import decode
+from vision_report.intake.rows import read_submission
 from vision_report.screening.screen import collect, screen, submissions_table
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
@@ -101,7 +103,7 @@ def test_oversized_file_is_refused_without_being_read(tmp_path, plan, monkeypatc
     _age(big, small)
     settings = load_settings()
     read = []
-    import vision_report.intake.files as intake
+    import vision_report.intake.rows as intake
 
     real = intake.read_table
     monkeypatch.setattr(intake, "read_table", lambda rec, data: read.append(rec.name) or real(rec, data))
@@ -199,7 +201,7 @@ def test_a_symlink_named_like_a_members_file_never_stands_for_it(tmp_path, plan,
     link.symlink_to(real)
     _age(real, t=OLD - 100)
     _age(link)  # the link is "newer"
-    import vision_report.intake.files as intake
+    import vision_report.intake.rows as intake
 
     read = []
     original = intake.read_table

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import CSVS
 
-from vision_report.operations import audit
+from vision_report.core import audit
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = Path(__file__).resolve().parent / "fixtures" / "submissions"
@@ -30,7 +30,7 @@ def test_second_run_of_the_same_year_is_refused_or_waits(tmp_path):
             sys.executable,
             "-c",
             (
-                "import sys, time; from pathlib import Path; from vision_report.operations.audit import run_lock\n"
+                "import sys, time; from pathlib import Path; from vision_report.core.audit import run_lock\n"
                 f"with run_lock(Path({str(tmp_path)!r}), 2024):\n"
                 "    print('held', flush=True); time.sleep(3)\n"
             ),

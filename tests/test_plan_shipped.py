@@ -6,9 +6,12 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from vision_report.cli import main as cli_main
 from vision_report.plan.export import plan_to_dict
+
+ROOT_DIR = Path(__file__).resolve().parents[1]
 
 CONTRACT_MUNICIPALITIES = [
     ("431001", "熊本市"),
@@ -137,7 +140,7 @@ def test_kpis_match_contract(plan):
 
 
 def test_plan_json_round_trips(plan, capsys):
-    assert cli_main(["plan", "--json"]) == 0
+    assert cli_main(["plan", "--json", "--plan", str(ROOT_DIR / "plans" / plan.meta.id)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data == json.loads(json.dumps(plan_to_dict(plan), ensure_ascii=False))
     assert [(m["code"], m["name"]) for m in data["municipalities"]] == CONTRACT_MUNICIPALITIES + ADDED_2025
@@ -159,7 +162,10 @@ def test_plan_json_round_trips(plan, capsys):
 
 def test_plan_summary_command_runs_as_a_program():
     out = subprocess.run(
-        [sys.executable, "-m", "vision_report.cli", "plan"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "vision_report.cli", "plan", "--plan", str(ROOT_DIR / "plans" / "kumamoto-2024-03")],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "具体的取組: 70" in out and "計画事業費（千円）" in out
     assert "3.15  持続可能な地域公共交通網の形成 [3B]: 取組 3" in out

@@ -139,7 +139,9 @@ def test_page_flow(out, name):
             flag = tr.find(qn("w:trPr") + "/" + qn("w:cantSplit"))
             assert flag is not None and flag.get(qn("w:val")) is None  # bare element: on (no "true")
         prev = tbl.getprevious()
-        assert prev.tag == qn("w:p") and _keeps_with_next(Paragraph(prev, doc._body)), table.rows[0].cells[0].text
+        assert prev.tag == qn("w:p") and _keeps_with_next(Paragraph(prev, doc._body)), (
+            table.rows[0].cells[0].text.replace("\n", "")
+        )
         first = table.rows[0]
         if first.cells[0].text == "関係市町村":
             grids += 1
@@ -191,9 +193,9 @@ def test_summary_report_figures_equal_the_csvs(out, plan):
     assert [line[0] for line in kpi_table[1:]] == [f"{r['kpi_name']}（{r['unit']}）" for r in kpi_rows]
     for line, r in zip(kpi_table[1:], kpi_rows, strict=True):
         if r["attainment_pct"]:  # the CSV keeps 2 decimals; the report rounds the exact value to 1 (half up)
-            assert abs(float(line[3].rstrip("%").replace(",", "")) - float(r["attainment_pct"])) <= 0.051, r["kpi_id"]
+            assert abs(float(line[4].rstrip("%").replace(",", "")) - float(r["attainment_pct"])) <= 0.051, r["kpi_id"]
         else:
-            assert line[3] == fmt_pct(None), r["kpi_id"]
+            assert line[4] == fmt_pct(None), r["kpi_id"]
     rollup = list(csv.DictReader(io.StringIO((out / "rollup.csv").read_bytes()[3:].decode("utf-8"))))
     pillar_table = next(t for t in tables if t[0][0] == "柱")
     pillars = [r for r in rollup if r["level"] == "pillar"]
@@ -208,7 +210,7 @@ def test_every_template_variable_is_supplied(out, plan):
 
     from vision_report.core.config import load_settings
     from vision_report.core.textfmt import jinja_env
-    from vision_report.outputs.reports import summary
+    from vision_report.outputs.reports import region, region_abstract, summary
     from vision_report.outputs.reports.context import ReportData
 
     env = jinja_env(ROOT / "templates")
@@ -233,7 +235,11 @@ def test_every_template_variable_is_supplied(out, plan):
         if t.name == "evaluation.txt.j2":
             continue  # sentences rendered one by one with their own values: tests/test_evaluation_report.py
         used = meta.find_undeclared_variables(env.parse(t.read_text(encoding="utf-8")))
-        extra = set(summary.POINT_VALUES) if t.name == "summary_points.txt.j2" else set()
+        extra = {
+            "summary_points.txt.j2": set(summary.POINT_VALUES),
+            "abstract.txt.j2": set(region_abstract.abstract_values(data)) | set(region.ABSTRACT_EXTRA),
+            "basis.txt.j2": set(region.BASIS_VALUES),
+        }.get(t.name, set())
         assert used <= supplied | extra, (t.name, used - supplied - extra)
     feedback_used = meta.find_undeclared_variables(
         env.parse((ROOT / "templates" / "feedback.txt.j2").read_text("utf-8"))
@@ -304,12 +310,13 @@ def test_region_report_renders_to_pdf_with_japanese_text(region_pdf):
 @needs_libreoffice
 def test_pillar3_kpi_table_shows_its_rows_in_the_pdf(out, plan, region_pdf):
     """LibreOffice once dropped this table's rows (header row alone at a page end): each KPI of pillar 3 is in
-    the PDF three times: in the pillar's (2) KPI table, in 4 進行管理's table and in 5 計画期間's table."""
+    the PDF five times: in the 要旨's table, in the pillar's (2) KPI table, in 4 進行管理's table and in 5 計画期間's
+    two tables (the verdict and the years' values)."""
     flat = _flat(_pdf_text(region_pdf, "-raw"))
     pillar3 = [k for k in plan.kpis if k.measures.startswith("3")]
     assert len(pillar3) == 5
     for k in pillar3:
-        assert flat.count(_flat(f"{k.name}（{k.unit}）")) == 3, k.id
+        assert flat.count(_flat(f"{k.name}（{k.unit}）")) == 5, k.id
 
 
 @needs_libreoffice

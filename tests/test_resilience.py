@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import CSVS
 
-from vision_report.operations import audit
+from vision_report.core import audit
 from vision_report.outputs import year as year_outputs
 
 ROOT = Path(__file__).resolve().parents[1]

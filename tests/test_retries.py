@@ -7,8 +7,8 @@ import shutil
 import time
 from pathlib import Path
 
+from vision_report.core import audit
 from vision_report.core.config import load_settings
-from vision_report.operations import audit
 from vision_report.screening import screen as screening
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,15 +56,15 @@ def _fail_once(monkeypatch, module, name: str, after_calls: int) -> list[str]:
 
 
 def test_collect_and_screen_retried_after_a_failure_equal_a_clean_run(tmp_path, plan, prefect_backend, monkeypatch):
-    from flows.yearly_report import collect_submissions, record_decisions, screen_submissions
+    from flows.yearly_report import TASKS
 
     settings = load_settings(ROOT)
     inputs = _inputs(tmp_path)
 
     def run(archive: Path) -> screening.Screening:
-        received = collect_submissions(settings, plan, 2024, inputs, archive)
-        year = screen_submissions(received, plan, 2024, settings)
-        record_decisions(archive, year, "run-1")
+        received = TASKS.collect(settings, plan, 2024, inputs, archive)
+        year = TASKS.screen(received, plan, 2024, settings)
+        TASKS.record_decisions(archive, year, "run-1")
         return year
 
     clean = run(tmp_path / "archive_clean")

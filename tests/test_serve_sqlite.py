@@ -36,8 +36,19 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
 def test_sigterm_to_serve_stops_server_and_worker(tmp_path):
     proj, home, port = _project(tmp_path), tmp_path / "prefect", free_port()
+    portal_port = free_port()  # serve starts the 提出ポータル too: on a free port, not the default 8400
+    with open(proj / "config" / "vision-report.yaml", "a", encoding="utf-8") as cfg:
+        cfg.write(f"\nportal:\n  port: {portal_port}\n")
     out = tmp_path / "serve.out"
     with open(out, "w") as f:
         serve = subprocess.Popen(
@@ -50,7 +61,8 @@ def test_sigterm_to_serve_stops_server_and_worker(tmp_path):
     try:
         assert wait_until(lambda: "準備ができました" in out.read_text() or serve.poll() is not None, 600, 0.5)
         assert serve.poll() is None, out.read_text()
-        assert len(processes_with_home(home)) >= 3  # serve, the server and the worker
+        assert len(processes_with_home(home)) >= 4  # serve, the server, the worker and the portal
+        assert wait_until(lambda: _healthy(f"http://127.0.0.1:{portal_port}/healthz"), 120, 0.5), out.read_text()
         # with a server configured, `run` records into it (one UI for every run) instead of starting its own
         api = f"http://127.0.0.1:{port}/api"
         run = subprocess.run(

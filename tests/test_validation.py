@@ -58,6 +58,7 @@ EXPECTED = {
     "=1+2_@SUM(A1)_南阿蘇村.csv": ("rejected", "file_name"),
     "434337_warn_over_budget.csv": ("accepted_with_warnings", "over_budget"),
     "434337_warn_spend_without_plan.csv": ("accepted_with_warnings", "spend_without_plan"),
+    "434337_warn_spend_not_implemented.csv": ("accepted_with_warnings", "spend_not_implemented"),
     "434337_warn_magnitude.csv": ("accepted_with_warnings", "magnitude_kpi"),
     "434337_warn_magnitude_expenditure.csv": ("accepted_with_warnings", "magnitude_expenditure"),
     "434337_warn_name_mismatch.csv": ("accepted_with_warnings", "name_mismatch"),
@@ -74,7 +75,7 @@ EXPECTED = {
     "434337_text_too_long.csv": ("rejected", "text_too_long"),
     "434337_warn_result_text_missing.csv": ("accepted_with_warnings", "result_text_missing"),
     "434337_warn_text_on_kpi_row.csv": ("accepted_with_warnings", "text_on_kpi_row"),
-    "434337_warn_control_chars_in_text.csv": ("accepted_with_warnings", "control_chars"),
+    "434337_warn_control_chars_in_text.csv": ("accepted_with_warnings", "text_cleaned"),
 }
 GOOD = [
     "434337_南阿蘇村.csv",
@@ -322,12 +323,12 @@ EXACT = {
         "記入します（KPIの行の内容は使いません）。",
         "成果",
     ),
-    "434337_warn_control_chars_in_text.csv": (
-        "control_chars",
+    "434337_warn_control_chars_in_text.csv": (  # issue 23: a vertical tab (Alt+Enter from Word) is a line break
+        "text_cleaned",
         2,
         "取組実績",
-        "制御文字（改ページ等の見えない文字）が含まれていたため取り除きました。",
-        "取組実績",
+        "Word・Excel の改行の記号（U+000B）を改行として読みました。",
+        None,
     ),
 }
 
@@ -384,9 +385,21 @@ def test_texts_are_cleaned_and_the_coded_columns_read_as_typed(batch):
     assert english.loc["1.1.1", "result_text"] == texts.loc["1.1.1", "result_text"]
     control = rows("434337_warn_control_chars_in_text.csv")
     assert (
-        control.loc["1.1.1", "result_text"] == "（合成データ）講演会を開催した。\n2行目。"
-    )  # \x0b removed, break kept
+        control.loc["1.1.1", "result_text"] == "（合成データ）講演会を開催\nした。\n2行目。"
+    )  # \x0b (Alt+Enter) read as a line break (issue 23), CR LF unified
     kpi = rows("434337_warn_text_on_kpi_row.csv")
     assert kpi.loc["births", "outcome_text"] == ""  # ignored on a KPI row
     old = rows("434337_南阿蘇村.csv")  # a file without the new columns
     assert set(old["result_text"]) == {""} and set(old["direction"]) == {""}
+
+
+def test_spend_on_a_row_marked_not_implemented_is_a_warning_saying_what_to_check(batch):
+    """Issue 18 item 7: 50 千円 reported on 1.1.1 marked 未実施 — the file is accepted, the office is told to check."""
+    received, _ = batch
+    rec = received["434337_warn_spend_not_implemented.csv"]
+    (issue,) = [i for i in rec.issues if i.rule == "spend_not_implemented"]
+    assert (issue.severity, issue.row, issue.column, issue.value) == ("warning", 2, "実績値", "50")
+    assert (
+        issue.message == "取組 1.1.1（産学連携支援事業）は実施状況が「未実施」ですが、支出 50 千円が報告されています。"
+    )
+    assert "一部実施" in issue.expected and "実績値 0" in issue.expected

@@ -72,3 +72,17 @@ def test_each_status_label_is_written_once_in_the_code():
                 continue  # too short to be told from ordinary words (受理日時…)
             hits = [p for p, text in sources.items() if label in text]
             assert hits == [], (label, hits)
+
+
+def test_a_project_whose_labels_predate_the_texts_section_gets_the_shipped_wording(tmp_path):
+    """text_message falls back to the labels.yaml shipped with the package (the project root, two levels above
+    vision_report/core/), not to a path inside the package."""
+    import yaml
+
+    from vision_report.core.vocabulary import text_message
+
+    shipped = yaml.safe_load((ROOT / "templates" / "labels.yaml").read_text(encoding="utf-8"))
+    del shipped["texts"]
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "labels.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
+    assert text_message("panel_near_miss", tmp_path, file="a.md", expected="b.md").startswith("a.md は名前が b.md と")

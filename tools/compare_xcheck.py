@@ -52,7 +52,7 @@ def compare(plan: Plan, files: list[Path]) -> tuple[int, list[str]]:
 
 def main(argv: list[str]) -> int:
     files = [Path(a) for a in argv] or sorted((ROOT / "docs" / "xcheck").glob("*.csv"))
-    plan = load_plan(load_settings(ROOT).plan_dir)
+    plan = load_plan(load_settings(ROOT).plans[0].plan_dir)  # docs/xcheck/ transcribes the vision (the first plan)
     n, diffs = compare(plan, files)
     for d in diffs:
         print(d)

@@ -1,4 +1,8 @@
-"""`vision-report` command line (docs/interface.md §6). Messages for users are in Japanese."""
+"""`vision-report` command line (docs/interface.md §6). Messages for users are in Japanese.
+
+Why one module of ~500 lines: the parser of every command is declared here so that `--help` and
+docs/interface.md §6 can be checked against one place; each command's handler is a few lines that call the
+stage packages (plan, portal and planbook commands add their own sub-parsers from their packages)."""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ import os
 import sys
 from pathlib import Path
 
+from vision_report.core.audit import YearBusy
 from vision_report.core.config import ConfigError, load_settings
 from vision_report.core.vocabulary import status_counts_text, status_label
-from vision_report.operations.audit import YearBusy
 from vision_report.plan import PlanError, load_plan
 from vision_report.plan.export import plan_summary, plan_to_dict
 
@@ -47,7 +51,7 @@ def _prefect_environment(settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from vision_report.operations.audit import run_lock
+    from vision_report.core.audit import run_lock
 
     settings = load_settings(Path(args.root) if args.root else None)
     _prefect_environment(settings)
@@ -78,7 +82,7 @@ def _say(message: str) -> None:
 
 
 def _run_year_with_prefect(args: argparse.Namespace, settings, archive: Path) -> int:
-    from vision_report.operations.audit import record
+    from vision_report.core.audit import record
     from vision_report.operations.prefect_server import ServerStartError, prefect_api
 
     fy = args.fiscal_year
@@ -135,7 +139,7 @@ def _run_year_with_prefect(args: argparse.Namespace, settings, archive: Path) ->
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
-    from vision_report.operations.audit import lock_year, unlock_year, year_lock
+    from vision_report.core.audit import lock_year, unlock_year, year_lock
 
     settings = load_settings(Path(args.root) if args.root else None)
     archive = Path(args.archive) if args.archive else settings.archive
@@ -205,32 +209,24 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 def cmd_reminders(args: argparse.Namespace) -> int:
     """Who has not submitted, or must resubmit, for a fiscal year (a read-only look at inputs/<FY>/)."""
-    from vision_report.core.vocabulary import ACCEPTED_STATUSES, Status, reminder_label
-    from vision_report.screening.screen import collect, screen, submissions_table
+    from vision_report.core.vocabulary import reminder_label
+    from vision_report.operations.reminders import year_state
 
     settings, plan = _settings_and_plan(args)
     inputs = Path(args.inputs) if args.inputs else settings.inputs
-    year = screen(collect(settings, plan, args.fiscal_year, inputs, None), plan, args.fiscal_year, settings)
-    deadline = settings.deadlines.for_year(args.fiscal_year)
-    subs = submissions_table(plan, year.received, args.fiscal_year, deadline)
-    members = subs[subs["municipality_code"].isin([m.code for m in plan.members(args.fiscal_year)])]
-    current = members[~members["status"].isin([Status.SUPERSEDED, Status.NOT_SUBMISSION])]
+    state = year_state(settings, plan, args.fiscal_year, inputs)
+    deadline = state.deadline
     print(
         f"{plan.meta.title} {args.fiscal_year}年度 提出状況（提出期限 {deadline.year}年{deadline.month}月{deadline.day}日）"
     )
     n = 0
-    for status in (Status.MISSING, Status.REJECTED, Status.PENDING):
-        for r in current[current["status"] == status].itertuples():
-            n += 1
-            extra = (
-                f" — {r.file}: {r.errors[:120]}" if status == Status.REJECTED else (f" — {r.file}" if r.file else "")
-            )
-            print(f"  {reminder_label(status.value):<10} {r.municipality_name}（{r.municipality_code}）{extra}")
-    late = current[(current["timeliness"] == "late") & current["status"].isin(list(ACCEPTED_STATUSES))]
-    for r in late.itertuples():
-        print(
-            f"  {reminder_label('late'):<10} {r.municipality_name}（{r.municipality_code}） — {r.file}（{r.received_at}）"
-        )
+    for r in state.reminders:
+        if r.key == "late":
+            print(f"  {reminder_label('late'):<10} {r.name}（{r.code}） — {r.file}（{r.detail}）")
+            continue
+        n += 1
+        extra = f" — {r.file}: {r.detail[:120]}" if r.key == "rejected" else (f" — {r.file}" if r.file else "")
+        print(f"  {reminder_label(r.key):<10} {r.name}（{r.code}）{extra}")
     if n == 0:
         print("  督促が必要な市町村はありません。")
     else:
@@ -287,6 +283,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     procs: list = []
     try:
         procs = serve.start(settings.root, home, port=args.port, database=database, worker=not args.no_worker, log=_say)
+        if not args.no_portal:
+            procs.append(serve.start_portal(settings.root, home, port=args.port, database=database))
+            _say(_portal_address(settings))
         _say(
             f"準備ができました。Prefect の画面: http://127.0.0.1:{args.port}  （Ctrl+C で停止）。"
             f"ログ: {serve.log_dir(home)}"
@@ -317,13 +316,29 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     import io
 
     from vision_report.core.textfmt import fmt_num
-    from vision_report.intake.normalize import parse_number
-    from vision_report.screening.confirmations import append_confirmation, parse_date
+    from vision_report.core.textsafe import safe_text
+    from vision_report.intake.normalize import nfkc, parse_number
+    from vision_report.screening.confirmations import ConfirmationFileError, append_confirmation, parse_date
 
     settings, plan = _settings_and_plan(args)
-    fy, code, item = args.fiscal_year, args.municipality.strip(), args.id.strip()
-    if not args.by.strip() or not args.reason.strip():
+    fy = args.fiscal_year
+    # the arguments made safe like every text from outside, and checked before anything is written
+    code = nfkc(safe_text(args.municipality, line_breaks=False)).strip()
+    item = nfkc(safe_text(args.id, line_breaks=False)).strip()
+    by, reason = (safe_text(x, line_breaks=False).strip() for x in (args.by, args.reason))
+    if not by or not reason:
         print("エラー: 確認者（--by）と理由（--reason）を書いてください。", file=sys.stderr)
+        return 1
+    if not plan.has_municipality(code):
+        named = [m.code for m in plan.municipalities if m.name == code]
+        hint = (
+            f"「{code}」は市町村名です。市町村コード {named[0]} を --municipality に書いてください。" if named else ""
+        )
+        print(
+            f"エラー: --municipality「{code}」は構成市町村の市町村コードではありません。{hint}"
+            "6桁の市町村コード（例：434442）を書いてください。",
+            file=sys.stderr,
+        )
         return 1
     on = parse_date(args.date) if args.date else None
     if args.date and on is None:
@@ -355,18 +370,30 @@ def cmd_confirm(args: argparse.Namespace) -> int:
         value = float(match[0]["value"])
     folder = Path(args.confirmations) if args.confirmations else None
     path = settings.confirmations_file(fy, folder)
-    append_confirmation(
-        path,
-        municipality_code=code,
-        kind=kind,
-        item_id=item,
-        value=value,
-        confirmed_by=args.by.strip(),
-        reason=args.reason.strip(),
-        confirmed_on=on,
-    )
+    try:
+        row = append_confirmation(
+            path,
+            municipality_code=code,
+            kind=kind,
+            item_id=item,
+            value=value,
+            confirmed_by=by,
+            reason=reason,
+            confirmed_on=on,
+        )
+    except ConfirmationFileError as exc:
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"エラー: 確認ファイル {path} に書き込めません（{exc.strerror}）。", file=sys.stderr)
+        return 1
+    if row.get("_converted"):
+        print(
+            f"注意: 確認者・理由に Shift_JIS で書けない文字があるため、{path} を UTF-8（BOM付き）で保存し直しました"
+            "（Excel でそのまま開けます。これまでの行はそのままです）。"
+        )
     print(
-        f"{path} に確認を記入しました（{code} {item} {fmt_num(value)}、確認者 {args.by.strip()}）。"
+        f"{path} に確認を記入しました（{code} {item} {fmt_num(value)}、確認者 {by}）。"
         f"集計に反映するには vision-report run --fiscal-year {fy} を実行してください。"
     )
     return 0
@@ -444,13 +471,37 @@ def build_parser() -> argparse.ArgumentParser:
         "省略時は環境変数 VISION_REPORT_DATABASE、それもなければ SQLite",
     )
     p.add_argument("--no-worker", action="store_true", help="ワーカーを起動しない（別のマシンで起動する場合）")
+    p.add_argument("--no-portal", action="store_true", help="提出ポータルを起動しない")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("plan", help="ビジョン（計画データ）を表示する")
     p.add_argument("--json", action="store_true", help="計画全体をJSONで標準出力へ")
     p.add_argument("--plan", help="計画フォルダ（既定: 設定ファイルの plan）")
     p.set_defaults(func=cmd_plan)
+    # -- planbook (issue 20): `plan export` / `plan import` (vision_report/plan/planbook.py) --
+    from vision_report.plan.planbook import add_plan_workbook_commands
+
+    add_plan_workbook_commands(p)
+    # -- end planbook --
+
+    _add_portal_commands(sub)
     return ap
+
+
+def _portal_address(settings) -> str:
+    """The line `serve` prints about the portal it started (its address from config ``portal:``)."""
+    from vision_report.portal.messages import msg
+    from vision_report.portal.settings import portal_settings
+
+    config = portal_settings(settings)
+    return msg("portal_started", settings.root, host=config.host, port=config.port)
+
+
+def _add_portal_commands(sub) -> None:
+    """`accounts …` and `portal` (提出ポータル, docs CONTRACT §7): implemented in vision_report/portal/commands.py."""
+    from vision_report.portal.commands import add_parsers
+
+    add_parsers(sub)
 
 
 def _check_fiscal_year(args: argparse.Namespace) -> None:

@@ -101,6 +101,9 @@ class ReportSettings:
     pdf_municipalities: bool = False  # also municipalities/*.pdf (about 1 s more per municipality)
     soffice: str = "soffice"  # LibreOffice's program: a name on PATH or a path
     pdf_timeout: int = 900  # seconds for all of a run's PDFs; past it LibreOffice is stopped and no PDF is made
+    # a 進捗率 beyond ±this (%) prints as the change from the baseline instead (基準値比 ▲4.6%): a plan of +0.8 %
+    # missed by −4.6 % is ▲554.2 % of the planned change, true and misleading
+    progress_limit: float = 200.0
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,15 @@ class EvaluationSettings:
     directions: tuple[str, ...] = ("拡充", "継続", "改善", "縮小", "廃止", "完了")
     max_text_chars: int = 400  # 取組実績・成果・課題: longer is an error
     panel_opinions_file: str = "懇談会意見.md"  # inputs/<FY>/<this>: the ビジョン懇談会's opinions for the year
+    panel_opinions_max_chars: int = 200_000  # the panel file is read up to this many characters (the run says so)
+    panel_opinions_summary_chars: int = 3_000  # the 概要版 prints this much of it (the region report all of it)
+    # inputs/<FY>/<this>: the office's own 総括所見 (printed in the 総括 chapter; archived like the panel file)
+    period_remarks_file: str = "総括所見.md"
+
+    @property
+    def coordinator_files(self) -> tuple[str, ...]:
+        """The names of the coordinator's own files in inputs/<FY>/ (archived, printed, never submissions)."""
+        return tuple(n for n in (self.panel_opinions_file, self.period_remarks_file) if n)
 
 
 def _evaluation_settings(raw: Any) -> EvaluationSettings:
@@ -149,12 +161,20 @@ def _evaluation_settings(raw: Any) -> EvaluationSettings:
     limit = raw.get("max_text_chars", d.max_text_chars)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ConfigError(f"設定 evaluation.max_text_chars は1以上の整数にしてください（現在: {limit!r}）")
+    bounds = {}
+    for key in ("panel_opinions_max_chars", "panel_opinions_summary_chars"):
+        n = raw.get(key, getattr(d, key))
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ConfigError(f"設定 evaluation.{key} は1以上の整数にしてください（現在: {n!r}）")
+        bounds[key] = n
     return EvaluationSettings(
+        **bounds,
         self_evaluation=grades,
         good_grades=good,
         directions=tuple(str(x) for x in directions),
         max_text_chars=limit,
         panel_opinions_file=str(raw.get("panel_opinions_file", d.panel_opinions_file)),
+        period_remarks_file=str(raw.get("period_remarks_file", d.period_remarks_file)),
     )
 
 
@@ -217,8 +237,12 @@ def _report_settings(raw: dict[str, Any]) -> ReportSettings:
     timeout = raw.get("pdf_timeout", ReportSettings.pdf_timeout)
     if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
         raise ConfigError(f"設定 report.pdf_timeout は1以上の整数（秒）にしてください（現在: {timeout!r}）")
+    limit = raw.get("progress_limit", ReportSettings.progress_limit)
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
+        raise ConfigError(f"設定 report.progress_limit は正の数（%）にしてください（現在: {limit!r}）")
     return ReportSettings(
         grid_columns=cols,
+        progress_limit=float(limit),
         issued=str(issued) if issued else None,
         soffice=soffice.strip(),
         pdf_timeout=timeout,

@@ -107,6 +107,16 @@ def _labels(root: Path) -> dict[str, Any]:
             ("synthetic", ("mark", "note", "banner", "banner_short")),
             ("year", ("fiscal", "calendar", "date")),
             ("hold", ("mark", "held", "confirmed")),
+            ("history", ("no_submissions",)),
+            ("basis", ("plan_basis", "partial_basis")),
+            (
+                "reasons",
+                ("no_reports", "provisional", "zero_actual", "zero_target", "target_is_baseline", "no_value", "held"),
+            ),
+            ("reasons", ("joiner",)),
+            ("plan_note", ("undecided", "blank", "undecided_years", "blank_years", "total_only")),
+            ("plan_note", ("year_joiner", "joiner")),
+            ("final_evaluation", ("rule", "achieved", "not_achieved")),
         )
         for key in keys
         if not (data.get(group) or {}).get(key)
@@ -161,6 +171,25 @@ def date_label(iso: str, root: Path | None = None) -> str:
 def hold_label(key: Literal["mark", "held", "confirmed"], root: Path | None = None) -> str:
     """要確認 (a value held out of the totals until a coordinator confirms it) and its states."""
     return str(labels(root)["hold"][key])
+
+
+def text_message(key: str, root: Path | None = None, **fields: object) -> str:
+    """A message about the texts received (templates/labels.yaml ``texts:``; issue 23), with ``fields`` filled in.
+    A project whose labels.yaml predates the section uses the shipped wording."""
+    texts = labels(root).get("texts") or {}
+    if key not in texts:
+        texts = _labels(Path(__file__).resolve().parents[2]).get("texts") or {}
+    return str(texts[key]).format(**fields)
+
+
+def no_submissions_label(root: Path | None = None) -> str:
+    """提出なし: how year tables, CSVs and charts mark a fiscal year without any accepted submission."""
+    return str(labels(root)["history"]["no_submissions"])
+
+
+def basis_note(basis: str, *, n: int, n_all: int, n_target: int, root: Path | None = None) -> str:
+    """The sentence saying what a KPI's sum covers for a basis value other than all_members (labels.yaml basis)."""
+    return str(labels(root)["basis"][basis]).format(n=n, n_all=n_all, n_target=n_target)
 
 
 def status_counts_text(counts: dict[str, int], root: Path | None = None) -> str:

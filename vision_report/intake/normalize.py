@@ -66,12 +66,31 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def canonical_header(header: str) -> str | None:
-    h = nfkc(header).strip(_WS).lower().lstrip("\ufeff")
+# a note people add to a header: （必須）, (A～D), 【千円】, [千円], 〔任意〕, ＜…＞ (compared after NFKC)
+_HEADER_NOTE_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕|<[^<>]*>|「[^「」]*」|『[^『』]*』")
+_HEADER_MARK_RE = re.compile(r"^[※*＊]+|[※*＊]+$|[\s:：/／_-]*(必須|任意)[\s:：/／_-]*$|^(必須|任意)[\s:：/／_-]+")
+
+
+def header_match(header: str) -> tuple[str | None, bool]:
+    """The column a header stands for, and whether it was read exactly (False: a note in brackets such as
+    「自己評価（A～D）」「実績値(千円)」「【必須】区分」, a ※ mark or spaces inside 「取組　実績」 were set aside)."""
+    h = nfkc(header).strip(_WS).lower().lstrip("\ufeff").strip(_WS)
     for canon, names in HEADER_ALIASES.items():
         if h in names:
-            return canon
-    return None
+            return canon, True
+    loose = _HEADER_NOTE_RE.sub("", h)
+    loose = _HEADER_MARK_RE.sub("", loose.strip(_WS)).strip(_WS)
+    loose = "".join(loose.split())
+    if not loose or loose == h:
+        return None, True
+    for canon, names in HEADER_ALIASES.items():
+        if loose in names:
+            return canon, False
+    return None, True
+
+
+def canonical_header(header: str) -> str | None:
+    return header_match(header)[0]
 
 
 def canonical_kind(kind: str) -> str | None:
@@ -83,9 +102,28 @@ def canonical_kind(kind: str) -> str | None:
     return known.get(k) or known.get(k.lower())
 
 
+# after +, - or @: what a spreadsheet would execute (a function call, a cell reference, a name with an operator);
+# ``-5%削減`` or ``+81-96-000-0000`` are texts
+_FORMULA_AFTER_SIGN_RE = re.compile(r"^[+\-@]\s*(?:[A-Za-z_][A-Za-z0-9_.]*\s*\(|\$?[A-Za-z]{1,3}\$?\d+\b|=)")
+
+
+def text_prefix_removed(cell: str) -> str:
+    """A text typed with Excel's text prefix (``'=1+1`` shows as ``=1+1``) read as the text after it."""
+    t = cell.strip(_WS + "\n")
+    return t[1:] if t.startswith("'") else cell
+
+
 def is_formula(cell: str) -> bool:
-    """A spreadsheet formula (=SUM(...), =HYPERLINK(...)) rather than a value."""
-    return cell.lstrip(_WS).startswith("=")
+    """A spreadsheet formula (=SUM(...), =HYPERLINK(...), @SUM(...), +A1*2, -HYPERLINK(...)) rather than a value.
+
+    Read on the trimmed text (spaces, tabs and blank lines before it do not hide a formula); a text that begins
+    with ``'`` (Excel's text prefix) is not a formula."""
+    t = nfkc(str(cell)).strip(_WS + "\n\r")
+    if not t or t[0] == "'":
+        return False
+    if t[0] == "=":
+        return True
+    return t[0] in "+-@" and bool(_FORMULA_AFTER_SIGN_RE.match(t))
 
 
 def has_control_chars(cell: str) -> bool:

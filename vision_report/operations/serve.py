@@ -138,6 +138,16 @@ def start(
     return procs
 
 
+def start_portal(root: Path, prefect_home: Path, *, port: int = 4200, database: str | None = None) -> subprocess.Popen:
+    """The 提出ポータル (`vision-report portal`, host and port from config ``portal:``) beside the server: it starts
+    yearly runs through this server's deployments and keeps its accounts in ``database`` when one is given."""
+    env = server_env(root, prefect_home, port, database)
+    if database:
+        env["VISION_REPORT_DATABASE"] = database
+    args = [sys.executable, "-m", "vision_report.cli", "--root", str(root), "portal"]
+    return _spawn("提出ポータル", args, env, root, log_dir(prefect_home) / "portal.log")
+
+
 def stop(procs: list[subprocess.Popen]) -> None:
     """Stop the worker first, then the server: SIGTERM to each process group, SIGKILL after a grace period."""
     for p in reversed(procs):

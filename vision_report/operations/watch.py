@@ -10,13 +10,16 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
+from vision_report.core import audit
 from vision_report.core.config import Settings
 from vision_report.core.vocabulary import Status
+from vision_report.intake.files import Received, inspect_file
 from vision_report.intake.files import archive as archive_file
-from vision_report.intake.files import inspect_file
-from vision_report.operations import audit
 from vision_report.outputs.feedback import feedback_file_name, feedback_text
 from vision_report.outputs.writers import write_feedback_text
 from vision_report.plan import Plan
@@ -55,15 +58,45 @@ def judged_files(archive: Path, fiscal_year: int) -> set[tuple[str | None, str |
     return out
 
 
+@dataclass
+class CheckResult:
+    """What became of one received file: the screened record, its status, the feedback written (and where), and
+    its held (要確認) values. ``feedback`` is None for the coordinator's panel file."""
+
+    rec: Received
+    status: str
+    feedback: str | None = None
+    feedback_path: Path | None = None
+    held: pd.DataFrame | None = None
+
+
 def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outputs: Path, archive: Path) -> str:
     """Archive, screen and write feedback for one received file; returns its status."""
+    return check_file(settings, plan, fiscal_year, path, outputs, archive).status
+
+
+def check_file(
+    settings: Settings,
+    plan: Plan,
+    fiscal_year: int,
+    path: Path,
+    outputs: Path,
+    archive: Path,
+    *,
+    via: str = "watch",
+    audit_details: dict | None = None,
+) -> CheckResult:
+    """The one path of a file received in inputs/<FY>/ (dropped there and seen by ``watch``, or placed there by the
+    portal): archive it by content hash, screen it, write its feedback, audit it. ``via`` and ``audit_details``
+    (e.g. the portal account) go into the audit records."""
+    extra = audit_details or {}
     rec = inspect_file(
         path,
         fiscal_year,
         plan,
         max_bytes=settings.validation.max_file_bytes,
         limits=settings.validation,
-        panel_file=settings.evaluation.panel_opinions_file,
+        panel_file=settings.evaluation.coordinator_files,
     )
     archive_file(rec, archive)
     if rec.sha256:
@@ -73,17 +106,18 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
                 (
                     "file_received",
                     {"fiscal_year": fiscal_year, "file": rec.name, "sha256": rec.sha256},
-                    {"size": rec.size, "via": "watch"},
+                    {"size": rec.size, "via": via, **extra},
                 )
             ],
         )
     year = screen([rec], plan, fiscal_year, settings)
     (rec,) = year.received
     if rec.status == Status.PANEL_OPINIONS:  # the coordinator's own file: archived, no feedback to write
-        return _checked(archive, fiscal_year, rec)
+        return CheckResult(rec, _checked(archive, fiscal_year, rec, via, extra))
     held, _problems = apply_confirmations(
         held_values(year, plan, settings.validation.hold_rules),
         read_confirmations(settings.confirmations_file(fiscal_year), fiscal_year),
+        plan,
     )
     code = rec.municipality_code
     member = code is not None and plan.has_municipality(code)
@@ -99,12 +133,14 @@ def check_one(settings: Settings, plan: Plan, fiscal_year: int, path: Path, outp
         held=held,
     )
     key = rec.sha256 or hashlib.sha256(rec.name.encode("utf-8")).hexdigest()
-    write_feedback_text(outputs / str(fiscal_year) / "feedback" / feedback_file_name(plan, code, key), text)
-    return _checked(archive, fiscal_year, rec)
+    target = outputs / str(fiscal_year) / "feedback" / feedback_file_name(plan, code, key)
+    write_feedback_text(target, text)
+    status = _checked(archive, fiscal_year, rec, via, extra)
+    return CheckResult(rec, status, text, target, held)
 
 
-def _checked(archive: Path, fiscal_year: int, rec) -> str:
-    """Record that ``watch`` decided on ``rec`` (audit ``file_checked``); returns its status."""
+def _checked(archive: Path, fiscal_year: int, rec, via: str = "watch", extra: dict | None = None) -> str:
+    """Record that ``watch`` (or the portal) decided on ``rec`` (audit ``file_checked``); returns its status."""
     audit.record(
         archive,
         "file_checked",
@@ -112,7 +148,8 @@ def _checked(archive: Path, fiscal_year: int, rec) -> str:
         file=rec.name,
         sha256=rec.sha256,
         status=rec.status,
-        via="watch",
+        via=via,
+        **(extra or {}),
     )
     return rec.status
 

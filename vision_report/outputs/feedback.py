@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from vision_report.core.textfmt import fmt_num, jinja_env, jst
 from vision_report.core.vocabulary import (
     ACCEPTED_STATUSES,
@@ -19,6 +21,7 @@ from vision_report.core.vocabulary import (
     status_label,
 )
 from vision_report.intake.files import Issue, Received, submission_of
+from vision_report.intake.normalize import HEADER_JA
 from vision_report.plan import Plan
 
 
@@ -50,6 +53,28 @@ def missing_results(rows, file_id: int | None) -> list[dict]:
         {"where": location(int(r.row), None), "item_id": r.item_id, "name": r.plan_name or r.name, "status": r.status}
         for r in mine.itertuples()
     ]
+
+
+# the columns whose filling the feedback counts (issue 18 item 7), in the order it lists them
+COUNTED_COLUMNS = ("self_evaluation", "result_text")
+
+
+def unfilled_counts(rows, file_id: int | None) -> list[dict]:
+    """For one accepted file, how many of its expenditure rows have 自己評価 and 取組実績 filled: one dict per column
+    of ``COUNTED_COLUMNS`` with fewer filled than rows (column = its Japanese header, filled, total, missing);
+    [] when every row has both, or the file has no expenditure row."""
+    if rows is None or file_id is None or rows.empty or "file_id" not in rows.columns:
+        return []
+    exp = rows[(rows["file_id"] == file_id) & (rows["kind"] == "expenditure")]
+    out = []
+    for col in COUNTED_COLUMNS:
+        if not len(exp):
+            break
+        values = exp[col].fillna("").astype(str).str.strip() if col in exp.columns else pd.Series([""] * len(exp))
+        filled = int((values != "").sum())
+        if filled < len(exp):
+            out.append({"column": HEADER_JA[col], "filled": filled, "total": len(exp), "missing": len(exp) - filled})
+    return out
 
 
 def feedback_text(
@@ -100,6 +125,7 @@ def feedback_context(
     """Every variable templates/feedback.txt.j2 may use."""
     issues = sorted(rec.issues if rec else [], key=lambda i: (i.row or 0, i.column or "", i.rule))
     no_result = missing_results(rows, rec.file_id if rec else None)
+    unfilled = unfilled_counts(rows, rec.file_id) if rec and status in ACCEPTED_STATUSES else []
     warnings = [_item(i) for i in issues if i.severity == Severity.WARNING]
     if no_result:  # listed in a section of their own, every one of them
         warnings = [w for w in warnings if w.rule != MISSING_RESULT_RULE]
@@ -122,6 +148,7 @@ def feedback_context(
         "errors": [_item(i) for i in issues if i.severity == Severity.ERROR],
         "warnings": warnings,
         "missing_results": no_result,
+        "unfilled": unfilled,
         "error_label": severity_label(Severity.ERROR),
         "error_heading": severity_label(Severity.ERROR, "long"),
         "warning_label": severity_label(Severity.WARNING),

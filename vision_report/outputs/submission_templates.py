@@ -260,12 +260,19 @@ def write_templates(
     paths written. ``evaluation``: the 今後の方向性 / 自己評価 lists and the text limit (config ``evaluation:``)."""
     written = []
     for m in plan.members(fiscal_year):
-        rows = template_rows(plan, m.code, fiscal_year)
         stem = template_name(m.code, m.name, fiscal_year)
-        title = f"{m.name}（{m.code}） {fiscal_year}年度 実績提出ファイルの記入方法（{plan.meta.title}）"
-        xlsx = template_xlsx(rows, title=title, evaluation=evaluation)
-        for suffix, data in ((".csv", template_csv(rows)), (".xlsx", xlsx)):
+        for suffix, data in member_templates(plan, fiscal_year, m.code, evaluation).items():
             path = out_dir / f"{stem}{suffix}"
             write_bytes(path, data)  # temp file beside it, then os.replace
             written.append(path)
     return written
+
+
+def member_templates(
+    plan: Plan, fiscal_year: int, code: str, evaluation: EvaluationSettings | None = None
+) -> dict[str, bytes]:
+    """One member's pre-filled template: {".csv": bytes, ".xlsx": bytes} (also what the portal offers)."""
+    m = plan.municipality(code)
+    rows = template_rows(plan, m.code, fiscal_year)
+    title = f"{m.name}（{m.code}） {fiscal_year}年度 実績提出ファイルの記入方法（{plan.meta.title}）"
+    return {".csv": template_csv(rows), ".xlsx": template_xlsx(rows, title=title, evaluation=evaluation)}

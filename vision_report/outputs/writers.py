@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from vision_report.core.atomic import write_bytes, write_text
+from vision_report.core.textfmt import is_missing, round_half_up
 
 PCT_COLUMNS = ("attainment_pct", "progress_pct", "execution_pct", "kpi_attainment_mean")
 EXCEL_CELL_LIMIT = 32_767  # characters in one cell (Excel's limit)
@@ -52,6 +53,17 @@ def plain_number(x: float) -> str:
     return np.format_float_positional(x, precision=10, unique=True, trim="-")
 
 
+def rounded_number(x, decimals: int) -> str:
+    """A published percentage in a CSV: 四捨五入 of the exact value to ``decimals`` places by the one rounding rule
+    (textfmt.round_half_up, as the reports print it), without trailing zeros (88.125 -> '88.13', 100.0 -> '100')."""
+    if is_missing(x):
+        return ""
+    if math.isinf(float(x)):
+        return plain_number(float(x))
+    d = round_half_up(x, decimals)
+    return "0" if d == 0 else format(d.normalize(), "f")
+
+
 def _cell(v):
     if isinstance(v, str):
         return safe_text(v)
@@ -61,7 +73,8 @@ def _cell(v):
 
 
 def csv_bytes(df: pd.DataFrame, *, pct_decimals: int = 2) -> bytes:
-    """UTF-8 with BOM, LF, numbers unformatted (integers without .0, percentages rounded, never 1e+15).
+    """UTF-8 with BOM, LF, numbers unformatted (integers without .0, percentages rounded half-up to
+    ``pct_decimals`` places by textfmt.round_half_up, never 1e+15).
 
     Every text cell is neutralised against formula injection and capped at Excel's cell limit: this is
     the one place every output CSV goes through.
@@ -69,9 +82,9 @@ def csv_bytes(df: pd.DataFrame, *, pct_decimals: int = 2) -> bytes:
     out = df.copy()
     for col in out.columns:
         s = out[col]
-        if col in PCT_COLUMNS and pd.api.types.is_numeric_dtype(s):
-            s = s.round(pct_decimals)
-        if pd.api.types.is_bool_dtype(s):
+        if col in PCT_COLUMNS and pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            out[col] = s.map(lambda v: rounded_number(v, pct_decimals))
+        elif pd.api.types.is_bool_dtype(s):
             out[col] = s.map({True: "true", False: "false"})
         elif pd.api.types.is_float_dtype(s):
             out[col] = s.map(lambda v: plain_number(float(v)))

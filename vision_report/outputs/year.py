@@ -21,18 +21,19 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from vision_report.compute.evaluations import evaluations_table, texts_table
-from vision_report.compute.tables import compute_period, history_tables
+from vision_report.compute.history import no_submission_years
+from vision_report.compute.year import YearTables
 from vision_report.core.atomic import remove_stale_temps, write_bytes
 from vision_report.core.config import Settings
-from vision_report.core.vocabulary import located_message, severity_label
-from vision_report.intake.panel_opinions import panel_opinions_of
+from vision_report.core.vocabulary import located_message, no_submissions_label, severity_label
+from vision_report.intake.panel_opinions import panel_of
 from vision_report.outputs.feedback import feedbacks
 from vision_report.outputs.reports import ReportData, write_reports
+from vision_report.outputs.words import for_csv, worded
 from vision_report.outputs.writers import write_csv, write_feedback_text
 from vision_report.plan import Plan
-from vision_report.screening.confirmations import Holds, no_holds
-from vision_report.screening.screen import Screening, submissions_table
+from vision_report.screening.confirmations import Holds
+from vision_report.screening.screen import Screening
 
 CSV_FILES = ("kpi_attainment", "budget_execution", "rollup")
 
@@ -49,31 +50,37 @@ def issued_month(year: Screening) -> str:
     return f"{when.year}年{when.month}月"
 
 
+def mark_years(df: pd.DataFrame, years: list[int], label: str) -> pd.DataFrame:
+    """``df`` with the cells of its fiscal-year columns ("2021", …) of ``years`` (years without any accepted
+    submission) holding ``label`` (提出なし) instead of an empty cell: a year is said to be missing, never dropped
+    and never confused with an item nobody reported in a year that had submissions."""
+    cols = [str(y) for y in years if str(y) in df.columns]
+    if not cols:
+        return df
+    out = df.copy()
+    for c in cols:
+        out[c] = pd.Series([label] * len(out), index=out.index, dtype="object")
+    return out
+
+
 def write_year_outputs(
-    settings: Settings,
-    plan: Plan,
-    fiscal_year: int,
-    out_dir: Path,
-    year: Screening,
-    results: dict[str, pd.DataFrame],
-    per_year: dict[int, dict[str, pd.DataFrame]],
-    holds: Holds | None = None,
+    settings: Settings, plan: Plan, fiscal_year: int, out_dir: Path, year: Screening, tables: YearTables, holds: Holds
 ) -> list[Path]:
-    holds = holds or no_holds(fiscal_year)
+    """Write the year's set into ``out_dir`` (the staging folder): every table as the pipeline computed it, the
+    feedback and the reports. Nothing is computed here."""
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(out_dir)  # a run killed mid-way left these; the run lock keeps other runs out
-    written = [write_csv(out_dir / f"{name}.csv", results[name]) for name in CSV_FILES]
-    subs = submissions_table(plan, year.received, fiscal_year, settings.deadlines.for_year(fiscal_year))
-    written.append(write_csv(out_dir / "submissions.csv", subs))
-    written.append(write_csv(out_dir / "evaluations.csv", evaluations_table(plan, year.accepted_rows, fiscal_year)))
-    written.append(write_csv(out_dir / "initiative_texts.csv", texts_table(plan, year.accepted_rows, fiscal_year)))
+    # compute gave codes and numbers; the words users read are chosen here, once, for the CSVs and the reports
+    results, period = worded(tables.results, settings.root), worded(tables.period, settings.root)
+    written = [write_csv(out_dir / f"{name}.csv", for_csv(results[name])) for name in CSV_FILES]
+    written.append(write_csv(out_dir / "submissions.csv", tables.subs))
+    written.append(write_csv(out_dir / "evaluations.csv", tables.evaluations))
+    written.append(write_csv(out_dir / "initiative_texts.csv", tables.texts))
     written.append(write_csv(out_dir / "held_values.csv", holds.held))
     written.append(write_csv(out_dir / "confirmation_problems.csv", holds.problems_table()))
-    for name, df in history_tables(plan, per_year).items():
-        written.append(write_csv(out_dir / f"{name}.csv", df))
-    period = compute_period(plan, per_year, fiscal_year, settings)
-    for name, df in period.items():
-        written.append(write_csv(out_dir / f"{name}.csv", df))
+    no_data = no_submission_years(tables.per_year)
+    for name, df in {**tables.history, **period}.items():
+        written.append(write_csv(out_dir / f"{name}.csv", for_csv(mark_years(df, no_data, no_submissions_label()))))
     for file_name, text in feedbacks(plan, fiscal_year, settings.root / "templates", year, holds.held).items():
         written.append(write_feedback_text(out_dir / "feedback" / file_name, text))
     print(f"報告書（圏域・市町村別 {len(plan.members(fiscal_year))} 件）を作成しています…")
@@ -83,10 +90,11 @@ def write_year_outputs(
         plan=plan,
         fiscal_year=fiscal_year,
         results={**results, **period},
-        subs=subs,
+        subs=tables.subs,
         accepted_rows=year.accepted_rows,
-        per_year=per_year,
-        panel=panel_opinions_of(year.received),
+        per_year=tables.per_year,
+        panel=panel_of(settings, year.received),
+        remarks=panel_of(settings, year.received, settings.evaluation.period_remarks_file),
         holds=holds,
     )
     issues = {r.name: [f"{severity_label(i.severity)}: {located_message(i)}" for i in r.issues] for r in year.received}

@@ -44,6 +44,11 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                     {"code": m.code, "name": m.name, "joined": m.joined.isoformat(), "initiatives": list(m.initiatives)}
                     for m in a.members_added
                 ],
+                **(
+                    {"targets_revised": [{"kpi": t.kpi, "target": _num(t.target)} for t in a.targets_revised]}
+                    if a.targets_revised
+                    else {}
+                ),
             }
             for a in plan.amendments
         ],
@@ -71,6 +76,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "area": i.area_id,
                 "participants": list(i.participants),
                 "budget": {**{str(y): v for y, v in i.budget.years.items()}, "total": i.budget.total},
+                **({"predecessor": i.predecessor} if i.predecessor else {}),
             }
             for i in plan.initiatives
         ],
@@ -86,6 +92,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "measures": k.measures,
                 "reporters": "all" if k.reporters_all else list(k.reporters),
                 "source": k.source,
+                **({"predecessor": k.predecessor} if k.predecessor else {}),
+                **({"new_series": True} if k.new_series else {}),
             }
             for k in plan.kpis
         ],

@@ -2,6 +2,9 @@
 
 Every inconsistency is collected and reported at once, in Japanese, with the file and the item,
 so that a coordinator who edited the data by hand can fix all of it in one go.
+
+Why one module of ~600 lines: one reader per plan folder that collects every problem at once; its checks need
+the whole plan in view (ids across files, members across amendments), so they stay beside the reading.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from vision_report.plan.models import (
     PlanMeta,
     PolicyArea,
     Subfield,
+    TargetRevision,
     first_fiscal_year_after,
     fiscal_year_of,
     last_full_fiscal_year_before,
@@ -238,6 +242,17 @@ class _Loader:
                         self.membership(m, code, where, amendment=aid),
                     )
                 )
+            revisions = []
+            for t in raw.get("targets_revised") or []:
+                kid = str((t or {}).get("kpi") or "")
+                try:
+                    revisions.append(
+                        TargetRevision(
+                            kpi=kid, target=float(t["target"]), target_label=_text_or_none(t.get("target_label"))
+                        )
+                    )
+                except (KeyError, TypeError, ValueError):
+                    self.problem(f"{rel} 目標値の変更 {kid}", "kpi と target（数値）を書いてください")
             out.append(
                 (
                     Amendment(
@@ -247,6 +262,7 @@ class _Loader:
                         source=str(raw["source"]),
                         members_added=tuple(a[0] for a in added),
                         file=rel,
+                        targets_revised=tuple(revisions),
                     ),
                     added,
                 )
@@ -337,6 +353,7 @@ class _Loader:
                 office=meta_raw.get("office"),
                 period_note=period.get("note"),
                 population_as_of=meta_raw.get("population_as_of"),
+                population_goal=meta_raw.get("population_goal") or None,
                 management={str(k): str(v).strip() for k, v in (meta_raw.get("management") or {}).items()},
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -414,6 +431,7 @@ class _Loader:
                             effects=i.get("effects"),
                             source_line=i.get("source_line"),
                             lead=self.lead(i.get("lead"), iwhere, by_name, order),
+                            predecessor=_text_or_none(i.get("predecessor")),
                         )
                     )
                     if not i.get("name"):
@@ -485,6 +503,15 @@ class _Loader:
                 ]
         nodes = {str(p.id) for p in pillars} | known_areas | {s.id for s in subfields}
         kpis = self.kpis(nodes, order)
+        for amendment in amendments:  # revised targets, in amendment order (a later revision wins)
+            for rev in amendment.targets_revised:
+                if rev.kpi not in {k.id for k in kpis}:
+                    self.problem(f"{amendment.file} 目標値の変更", f"KPI {rev.kpi} は計画にありません")
+                    continue
+                kpis = [
+                    dataclasses.replace(k, target=rev.target, target_label=rev.target_label) if k.id == rev.kpi else k
+                    for k in kpis
+                ]
         if self.problems:
             raise PlanError(self.problems)
         return Plan(
@@ -540,6 +567,10 @@ class _Loader:
                 self.problem(where, "現状値と目標値が同じため進捗率を計算できません")
             if not k.get("unit"):
                 self.problem(where, "単位（unit）が空です")
+            lag = k.get("data_year_lag", 0)
+            if not isinstance(lag, int) or isinstance(lag, bool) or lag < 0:
+                self.problem(where, "data_year_lag（統計の年の遅れ）は0以上の整数で指定してください")
+                lag = 0
             out.append(
                 Kpi(
                     id=kid,
@@ -558,6 +589,9 @@ class _Loader:
                     target_label=_text_or_none(k.get("target_label")),
                     allow_negative=bool(k.get("allow_negative", False)),
                     source_line=k.get("source_line"),
+                    data_year_lag=lag,
+                    predecessor=_text_or_none(k.get("predecessor")),
+                    new_series=bool(k.get("new_series", False)),
                 )
             )
         for key, c in Counter(k.id for k in out).items():

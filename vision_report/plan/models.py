@@ -76,6 +76,15 @@ class MemberAddition:
 
 
 @dataclass(frozen=True)
+class TargetRevision:
+    """A KPI target revised by an amendment."""
+
+    kpi: str
+    target: float
+    target_label: str | None = None
+
+
+@dataclass(frozen=True)
 class Amendment:
     """A change to the plan after it was adopted (plans/<plan>/amendments/*.yaml), e.g. members joining."""
 
@@ -85,6 +94,7 @@ class Amendment:
     source: str
     members_added: tuple[MemberAddition, ...] = ()
     file: str | None = None
+    targets_revised: tuple[TargetRevision, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,7 @@ class Initiative:
     effects: str | None = None
     source_line: int | None = None
     lead: str | None = None  # municipality code of the 取りまとめ役 (plan data ``lead``); None: the core municipality
+    predecessor: str | None = None  # the id of the same initiative in the previous plan (its history continues)
 
     @property
     def label(self) -> str:
@@ -189,6 +200,11 @@ class Kpi:
     target_label: str | None = None
     allow_negative: bool = False
     source_line: int | None = None
+    # how many years the statistic lags the fiscal year it is reported for (kpis.yaml data_year_lag): the figure
+    # reported for FY y is the statistic of y − lag (統計の年), e.g. 3 for 市町村民経済計算
+    data_year_lag: int = 0
+    predecessor: str | None = None  # the id of the same KPI in the previous plan (its series continues)
+    new_series: bool = False  # the definition changed against the predecessor: the series starts anew
 
 
 @dataclass(frozen=True)
@@ -203,6 +219,8 @@ class PlanMeta:
     office: str | None = None
     period_note: str | None = None
     population_as_of: str | None = None
+    # ビジョン「目指すべき圏域人口」: {year, value (None when the vision gives it only in a figure), basis}
+    population_goal: dict | None = None
     # the vision's own text of its 進行管理 chapter: "structure" (管理体制), "kpi" (施策ごとのKPI設定)
     management: dict[str, str] = field(default_factory=dict)
 

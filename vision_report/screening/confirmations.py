@@ -23,9 +23,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from vision_report.core.textfmt import fmt_num
+from vision_report.core.textsafe import safe_text
 from vision_report.core.vocabulary import ACCEPTED_STATUSES, kind_labels
 from vision_report.intake import normalize as nz
-from vision_report.intake.files import decode
+from vision_report.intake.reading import decode
 from vision_report.plan import Plan
 
 # held_values.csv (要確認一覧), one row per held value, in plan order of the municipality then file row
@@ -226,7 +227,7 @@ def read_confirmations(path: Path, fiscal_year: int) -> Confirmations:
     for k, ln in enumerate(lines[header_at + 1 :], start=header_at + 2):
         if not any(c.strip() for c in ln):
             continue
-        cell = {key: (ln[j].strip() if j < len(ln) else "") for key, j in cols.items()}
+        cell = {key: (safe_text(ln[j], line_breaks=False).strip() if j < len(ln) else "") for key, j in cols.items()}
         where = f"確認ファイル {name} の{k}行目"
         bad = []
         kind = nz.canonical_kind(cell["kind"]) if cell["kind"] else None
@@ -270,9 +271,51 @@ def _same(a: float, b: float) -> bool:
     return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-9)
 
 
-def apply_confirmations(held: pd.DataFrame, conf: Confirmations) -> tuple[pd.DataFrame, list[str]]:
+def line_for(held_row, kinds: dict[str, str]) -> str:
+    """How the confirmations file's line for a held value is written (the value as held)."""
+    v = float(held_row["value"])
+    value = fmt_num(v).replace(",", "") if v == int(v) else repr(v)
+    return f"{held_row['municipality_code']},{kinds.get(held_row['kind'], held_row['kind'])},{held_row['item_id']},{value},確認者,確認日,理由"
+
+
+def _no_match_problem(c, out: pd.DataFrame, plan: Plan | None, kinds: dict[str, str]) -> str:
+    """Why a line of the confirmations file matches no held value, each case its own message naming what is held."""
+    code, item = str(c.municipality_code), str(c.item_id)
+    held_here = out[out["municipality_code"] == code]
+    listed = "、".join(f"{r.item_id}（{fmt_num(r.value)}）" for r in held_here.itertuples(index=False))
+    skip = "この行の確認は使っていません。"
+    if plan is not None and not plan.has_municipality(code):
+        named = [m.code for m in plan.municipalities if m.name == code or nz.nfkc(m.name) == nz.nfkc(code)]
+        if named:
+            return (
+                f"市町村コードの欄に市町村名「{code}」が書かれています。市町村コード {named[0]} を書いてください"
+                f"（例：{named[0]},{kinds.get(c.kind, c.kind)},{item},…）。{skip}"
+            )
+        if not re.fullmatch(r"\d{6}", code):
+            return f"市町村コード「{code}」は6桁の数字ではありません（例：434442）。{skip}"
+        return f"市町村コード {code} は構成市町村のコードではありません。要確認一覧（held_values.csv）の市町村コードを書いてください。{skip}"
+    known = plan is None or (plan.has_initiative(item) if c.kind == "expenditure" else plan.has_kpi(item))
+    if not known:
+        other = "KPI" if c.kind == "expenditure" and plan is not None and plan.has_kpi(item) else ""
+        other = other or (kinds.get("expenditure", "") if plan is not None and plan.has_initiative(item) else "")
+        hint = f"（「{item}」は区分「{other}」の ID です。区分を直してください）" if other else ""
+        held_note = f"この市町村の要確認の値は {listed}です。" if listed else ""
+        return f"ID「{item}」は計画に{kinds.get(c.kind, c.kind)}の ID としてありません{hint}。{held_note}{skip}"
+    what = f"{code} {kinds.get(c.kind, c.kind)} {item}"
+    if listed:
+        return (
+            f"{what} に要確認の値はありません（この市町村の要確認の値は {listed}です。ID を確かめてください）。{skip}"
+        )
+    return f"{what} に要確認の値はありません（確認は不要です）。{skip}"
+
+
+def apply_confirmations(
+    held: pd.DataFrame, conf: Confirmations, plan: Plan | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """``held`` with the confirmed columns filled from ``conf``; and every problem (the file's own and rows that
-    match no held value or a different value), in Japanese. Pure."""
+    match no held value or a different value), in Japanese. With ``plan`` a line that matches nothing says why: a
+    name in the code column, a code of no member, an id the plan does not have, or no held value (naming the ones
+    that are held). Pure."""
     out = held.copy()
     problems = list(conf.problems)
     kinds = kind_labels()
@@ -283,15 +326,14 @@ def apply_confirmations(held: pd.DataFrame, conf: Confirmations) -> tuple[pd.Dat
             (out["municipality_code"] == c.municipality_code) & (out["kind"] == c.kind) & (out["item_id"] == c.item_id)
         ]
         if match.empty:
-            problems.append(
-                f"{where}: {what} に要確認の値はありません（確認は不要です）。この行の確認は使っていません。"
-            )
+            problems.append(f"{where}: {_no_match_problem(c, out, plan, kinds)}")
             continue
         k = match.index[0]
         if not _same(out.at[k, "value"], c.value):
             problems.append(
                 f"{where}: {what} の要確認の値は {fmt_num(out.at[k, 'value'])} ですが、確認した値は {fmt_num(c.value)} です"
-                "（確認の後に値が変わった可能性があります）。この行の確認は使っていません。今の値を確かめてから確認し直してください。"
+                "（確認の後に値が変わった可能性があります）。この行の確認は使っていません。今の値を確かめてから確認し直してください"
+                f"（今の値を確認するなら：{line_for(out.loc[k], kinds)}）。"
             )
             continue
         if bool(out.at[k, "confirmed"]):
@@ -324,6 +366,10 @@ def mark_held(rows: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+class ConfirmationFileError(Exception):
+    """The confirmations file cannot be written (message in Japanese)."""
+
+
 def append_confirmation(
     path: Path,
     *,
@@ -352,11 +398,24 @@ def append_confirmation(
     if path.is_file() and path.stat().st_size:
         data = path.read_bytes()
         decoded = decode(data)
-        encoding = "cp932" if decoded and decoded[1].startswith("Shift_JIS") else "utf-8"
+        if decoded is None:
+            raise ConfirmationFileError(
+                f"確認ファイル {path} を読めません（UTF-8 または Shift_JIS の CSV ではありません）。書き込んでいません。"
+                "ファイルを確かめてください。"
+            )
+        encoding = "cp932" if decoded[1].startswith("Shift_JIS") else "utf-8"
         prefix = b"" if data.endswith((b"\n", b"\r")) else b"\r\n"
         writer.writerow(row.values())
-        with open(path, "ab") as f:
-            f.write(prefix + buf.getvalue().encode(encoding))
+        try:
+            with open(path, "ab") as f:
+                f.write(prefix + buf.getvalue().encode(encoding))
+        except UnicodeEncodeError:
+            # a name Shift_JIS cannot hold (𠮷, 髙 in some fonts): the whole file rewritten as UTF-8 with BOM
+            from vision_report.core.atomic import write_bytes
+
+            text = decoded[0] + ("" if decoded[0].endswith(("\n", "\r")) else "\r\n") + buf.getvalue()
+            write_bytes(path, b"\xef\xbb\xbf" + text.encode("utf-8"))
+            row["_converted"] = "UTF-8（BOM付き）"
     else:
         from vision_report.core.atomic import write_bytes
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from vision_report.core.config import EvaluationSettings, ValidationSettings
 from vision_report.core.textfmt import fmt_num
+from vision_report.core.textsafe import visible_length
 from vision_report.intake import normalize as nz
 from vision_report.plan import Plan
 
@@ -177,7 +178,8 @@ def _evaluation_columns(df: pd.DataFrame, is_exp: np.ndarray, is_kpi: np.ndarray
         (nz.match_choice(v, grades) or nz.coded_value(v)) if e and v else ""
         for v, e in zip(raw_grade, is_exp, strict=True)
     ]
-    lengths = {c: df[c].str.len().to_numpy(dtype=int) for c in nz.TEXT_COLUMNS}
+    # what a person sees: grapheme clusters of the NFC text (カ + ゛ or 葛 + a variation selector count once)
+    lengths = {c: np.array([visible_length(t) for t in df[c]], dtype=int) for c in nz.TEXT_COLUMNS}
     df["longest_text_chars"] = np.max(np.vstack([lengths[c] for c in nz.TEXT_COLUMNS]), axis=0) if n else []
     limit = ev.max_text_chars
     df["too_long_columns"] = [

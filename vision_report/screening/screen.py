@@ -20,8 +20,10 @@ from vision_report.core.atomic import remove_stale_temps
 from vision_report.core.config import Settings
 from vision_report.core.textfmt import jst
 from vision_report.core.vocabulary import ACCEPTED_STATUSES, NOT_SUBMISSIONS, Severity, Status, located_message
-from vision_report.intake.files import RAW_ROW_COLUMNS, Received, archive, choose_latest, discover, read_submission
+from vision_report.intake import synthetic_receipts
+from vision_report.intake.files import RAW_ROW_COLUMNS, Received, archive, choose_latest, discover
 from vision_report.intake.normalize import COMPUTED_ROW_COLUMNS, EVALUATION_COLUMNS, UnitSystem, load_units
+from vision_report.intake.rows import read_submission
 from vision_report.plan import Plan
 from vision_report.screening.prepare import coverage, prepare_rows, suite_parameters
 from vision_report.screening.validation import findings_to_issues, run_suite
@@ -75,8 +77,9 @@ def collect(
         max_bytes=v.max_file_bytes,
         settle_seconds=v.settle_seconds,
         now=now,
-        panel_file=settings.evaluation.panel_opinions_file,
+        panel_file=settings.evaluation.coordinator_files,
     )
+    synthetic_receipts.apply(received, inputs_dir / str(fiscal_year))  # the samples' receipt times (合成データ)
     choose_latest(received)
     if archive_dir is not None:
         remove_stale_temps(archive_dir / str(fiscal_year))
@@ -116,6 +119,8 @@ def screen(
     ``docs_dir``: where Great Expectations writes its Data Docs (HTML) for this validation, if anywhere.
     """
     mine = [copy.deepcopy(r) for r in received]
+    for r in mine:
+        r.settings_evaluation = settings.evaluation
     for r in mine:  # a member of the plan that is not a member in this fiscal year: refused before reading
         code = r.municipality_code
         if code and plan.has_municipality(code) and not plan.is_member(code, fiscal_year):

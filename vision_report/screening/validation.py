@@ -114,7 +114,7 @@ def run_suite(
             },
         )
     )
-    run = checkpoint.run(batch_parameters={"dataframe": df}, expectation_parameters=parameters)
+    run = checkpoint.run(batch_parameters={"dataframe": html_safe(df)}, expectation_parameters=parameters)
     result = next(iter(run.run_results.values()))
     findings: list[Finding] = []
     for r in result.results:
@@ -131,6 +131,27 @@ def run_suite(
             key = item["row_key"] if isinstance(item, dict) else item
             findings.append(Finding(name, cfg.meta["rule"], sev, str(key)))
     return findings, result.describe_dict() if hasattr(result, "describe_dict") else {}
+
+
+def html_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell HTML-escaped (``<script>`` -> ``&lt;script&gt;``), as Great Expectations sees it.
+
+    GX's Data Docs print the unexpected values of a validation into HTML without escaping them (issue 23): a value
+    a clerk sent must never become live markup in the data_docs/ a run publishes. Escaping is one-to-one, so every
+    expectation fails on the same rows as on the values themselves (no list of the suites holds ``<>&"'``); findings
+    are mapped back through ``row_key`` (digits and ``:``, unchanged) and messages are built from the unescaped rows.
+    """
+    import html
+
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = pd.Series(
+                [html.escape(v, quote=True) if isinstance(v, str) else v for v in out[c]],
+                index=out.index,
+                dtype=out[c].dtype,
+            )
+    return out
 
 
 def _docs_site(ctx, docs_dir: Path) -> str:

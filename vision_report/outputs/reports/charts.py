@@ -25,18 +25,52 @@ def _fmt(v: float) -> str:
     return fmt_num(v) if abs(v) >= 100 else fmt_num(v, 1)
 
 
+def _tick(v: float, _pos=None) -> str:
+    """An axis tick: whole numbers with separators, a decimal only where the ticks need one."""
+    return f"{v:,.0f}" if float(v).is_integer() or abs(v) >= 100 else f"{v:,.1f}"
+
+
+def label_place(ys: list[float], i: int) -> str:
+    """Where point ``i``'s label goes so that neither of its segments runs through it: "above" a peak (or an end
+    the line rises to or falls from), "below" a dip, and on a slope to the side the segments leave free:
+    "upper_left" when the line rises through the point, "upper_right" when it falls."""
+    before = ys[i - 1] if i > 0 else None
+    after = ys[i + 1] if i + 1 < len(ys) else None
+    y = ys[i]
+    if before is not None and after is not None and min(before, after) < y < max(before, after):
+        return "upper_left" if before < y else "upper_right"
+    neighbours = [v for v in (before, after) if v is not None]
+    return "above" if not neighbours or y >= min(neighbours) else "below"
+
+
+_LABEL_AT = {  # offset in points, horizontal and vertical alignment
+    "above": ((0, 6), "center", "bottom"),
+    "below": ((0, -6), "center", "top"),
+    "upper_left": ((-4, 4), "right", "bottom"),
+    "upper_right": ((4, 4), "left", "bottom"),
+}
+
+
 def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, cols: int = 2) -> bytes:
+    """The trend chart as PNG (``draw_trends``)."""
+    return _png(draw_trends(kpis, years, words, cols=cols))
+
+
+def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, cols: int = 2):
     """Small multiples: one panel per KPI with actuals FY..FY, the baseline and the plan's target.
 
     words: the legend's words (templates/report/phrases.yaml chart:).
     kpis: dicts with name, unit, baseline, baseline_year (as printed, e.g. 2022年度), target, values {year: float|None}, provisional (the
-    years whose value is provisional: hollow points, labelled 暫定) and partial (years whose sum covers fewer
-    municipalities because a member had not joined yet: grey squares, joined to the others by a dotted line).
+    years whose value is provisional: hollow points, labelled 暫定), partial (years whose sum covers fewer
+    municipalities because a member had not joined yet: grey squares; no line joins them to years of the other
+    basis, a thin vertical line marks the change) and count (a unit that counts: whole-number ticks only) and
+    optionally no_submissions (years without any accepted submission: labelled words["no_submissions"] on the axis,
+    no line across them).
     """
     n = len(kpis)
     cols = min(cols, n) or 1
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.5 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.1 * rows), squeeze=False)
     for ax in axes.flat[n:]:
         ax.axis("off")
     for ax, k in zip(axes.flat, kpis, strict=False):
@@ -59,10 +93,28 @@ def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, col
         if xs:
             provisional = set(k.get("provisional") or ())
             partial = set(k.get("partial") or ()) - provisional
-            # a solid line joins only years that sum the same municipalities; a dotted one crosses a change
+            # a line joins only years that sum the same municipalities: where the basis changes it breaks, and a
+            # thin vertical line marks the change; no line crosses a year without submissions (提出なし: the value
+            # is unknown, not in between)
+            no_data = set(k.get("no_submissions") or ())
             for a, b, ya, yb in zip(xs, xs[1:], ys, ys[1:], strict=False):
-                dotted = (a in partial) != (b in partial)
-                ax.plot([a, b], [ya, yb], color=NAVY, linewidth=1.8, linestyle=":" if dotted else "-")
+                if any(a < y < b for y in no_data):
+                    continue
+                if (a in partial) != (b in partial):
+                    ax.axvline((a + b) / 2, color=GREY, linestyle="-", linewidth=0.6, alpha=0.6)
+                    ax.annotate(
+                        words["basis_change"],
+                        ((a + b) / 2, 1.0),
+                        xycoords=("data", "axes fraction"),
+                        xytext=(0, -2),
+                        textcoords="offset points",
+                        ha="center",
+                        va="top",
+                        fontsize=5.5,
+                        color=GREY,
+                    )
+                    continue
+                ax.plot([a, b], [ya, yb], color=NAVY, linewidth=1.8)
             final = [(x, y) for x, y in zip(xs, ys, strict=True) if x not in provisional | partial]
             tentative = [(x, y) for x, y in zip(xs, ys, strict=True) if x in provisional]
             fewer = [(x, y) for x, y in zip(xs, ys, strict=True) if x in partial]
@@ -86,21 +138,38 @@ def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, col
                     markeredgewidth=1.5,
                     label=words["provisional"],
                 )
-            for x, y in zip(xs, ys, strict=True):
+            for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
                 label = _fmt(y) + (words["provisional_point"] if x in provisional else "")
-                ax.annotate(label, (x, y), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7)
+                offset, ha, va = _LABEL_AT[label_place(ys, i)]
+                ax.annotate(
+                    label,
+                    (x, y),
+                    textcoords="offset points",
+                    xytext=offset,
+                    ha=ha,
+                    va=va,
+                    fontsize=7,
+                    bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                    zorder=5,
+                )
         else:
             ax.text(0.5, 0.5, words["no_data"], transform=ax.transAxes, ha="center", va="center", color=GREY)
         ax.set_xticks(years)
-        ax.set_xticklabels([f"{y}" for y in years], fontsize=7)
+        gaps = set(k.get("no_submissions") or ())  # the year stays on the axis, said to have no submissions
+        ax.set_xticklabels([f"{y}\n{words['no_submissions']}" if y in gaps else f"{y}" for y in years], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+        if k.get("count"):  # a count (人, 件, TEU): no 1,234.5 on its axis
+            ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_tick))
         ax.set_title("\n".join(textwrap.wrap(f"{k['name']}（{k['unit']}）", 22)), fontsize=8.5)
         ax.grid(axis="y", alpha=0.3)
-        ax.legend(fontsize=6, loc="best", frameon=False)
+        # below the panel, never over a point or its label
+        ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
         ax.margins(x=0.15, y=0.25)
+        if len(xs) < 2 and len(years) > 1:  # one point (a new KPI, a new series) on a longer axis: show every year
+            ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
     fig.tight_layout()
-    return _png(fig)
+    return fig
 
 
 def rating_bars(labels: list[str], counts: list[dict[str, int]], words: dict[str, str]) -> bytes:

@@ -16,7 +16,14 @@ import yaml
 from vision_report.compute.statuses import member_statuses
 from vision_report.core.config import Settings
 from vision_report.core.textfmt import fmt_num, fmt_signed, jinja_env, wareki
-from vision_report.core.vocabulary import ACCEPTED_STATUSES, Status, hold_label, kind_labels, status_label
+from vision_report.core.vocabulary import (
+    ACCEPTED_STATUSES,
+    Status,
+    hold_label,
+    kind_labels,
+    no_submissions_label,
+    status_label,
+)
 from vision_report.core.vocabulary import synthetic as synthetic_label
 from vision_report.intake.panel_opinions import PanelOpinions
 from vision_report.outputs.reports import evaluation_context as ev
@@ -71,6 +78,7 @@ class ReportData:
     issued_on: date | None = None  # the documents' created/modified date; default: the first day of ``issued``
     synthetic: bool = False
     panel: PanelOpinions = field(default_factory=PanelOpinions)  # the ビジョン懇談会's opinions (inputs/<FY>/)
+    remarks: PanelOpinions = field(default_factory=PanelOpinions)  # the office's 総括所見 (inputs/<FY>/, optional)
     holds: Holds | None = None  # values held out of the totals (要確認) and the confirmations' problems
     kpi: pd.DataFrame = field(init=False)
     budget: pd.DataFrame = field(init=False)
@@ -122,6 +130,12 @@ class ReportData:
 
     def kpi_values(self, kpi_id: str) -> dict[int, float | None]:
         return self._by_year("kpi_attainment", "kpi_id", kpi_id, "actual")
+
+    def no_submission_years(self) -> list[int]:
+        """The years of the history without a single accepted value: every table and chart marks them 提出なし."""
+        from vision_report.compute.history import no_submission_years
+
+        return no_submission_years(self.per_year)
 
     def kpi_provisional_years(self, kpi_id: str) -> set[int]:
         """Years whose value is provisional (not every expected reporter's file was accepted)."""
@@ -184,7 +198,9 @@ class ReportData:
 
     def period_context(self) -> dict:
         """Figures the 計画期間の総括 text speaks of (zeros when the period tables are not part of the results)."""
-        from vision_report.compute.tables import ACHIEVED, NOT_ACHIEVED
+        from vision_report.outputs.words import achieved_words
+
+        yes, no = achieved_words(self.settings.root)
 
         kpi = self.results.get("period_kpi")
         budget = self.results.get("period_budget")
@@ -197,14 +213,36 @@ class ReportData:
             if d in directions
         )
         achieved = kpi["achieved"].tolist() if kpi is not None else []
+        missing = (
+            [int(y) for y in str(budget["years_without_submissions"].iloc[0]).split(";") if y]
+            if (budget is not None and len(budget) and "years_without_submissions" in budget)
+            else []
+        )
+        compared = (
+            [int(y) for y in str(budget["years_compared"].iloc[0]).split(";") if y]
+            if missing and budget is not None
+            else []
+        )
+        year_word = self.phrase("year_joiner")
         return {
             "final": self.is_final_year,
+            "summary": False,  # the 概要版 renders period.txt.j2 with summary=True (its own wording)
             "rule_text": rule_text,
             "n_basis": len(self.plan.basis_members),
-            "n_achieved": achieved.count(ACHIEVED),
-            "n_not_achieved": achieved.count(NOT_ACHIEVED),
-            "n_no_value": len(achieved) - achieved.count(ACHIEVED) - achieved.count(NOT_ACHIEVED),
+            "n_achieved": achieved.count(yes),
+            "n_not_achieved": achieved.count(no),
+            "n_no_value": len(achieved) - achieved.count(yes) - achieved.count(no),
             "n_as_planned": int(budget["carried_out_as_planned"].eq(True).sum()) if budget is not None else 0,
+            # years without any accepted submission (issue 18 item 6): the 総括 says so and what the execution compares
+            "no_submission_years": year_word.join(str(y) for y in missing),
+            "compared_years": year_word.join(str(y) for y in compared),
+            "no_submissions_label": no_submissions_label(),
+            "planned_period_total": fmt_num(budget["planned_period_thousand_yen"].sum(min_count=1))
+            if missing and budget is not None
+            else "",
+            "planned_compared_total": fmt_num(budget["planned_thousand_yen"].sum(min_count=1))
+            if missing and budget is not None
+            else "",
         }
 
     def spend_by_year(self, initiative_id: str) -> dict[int, float | None]:
@@ -257,6 +295,10 @@ class ReportData:
     @cached_property
     def _texts_by_initiative(self) -> dict[str, pd.DataFrame]:
         return {str(k): g for k, g in self.expenditure_texts.groupby("item_id", sort=False)}
+
+    def initiative_rows(self, initiative_id: str) -> pd.DataFrame:
+        """The accepted expenditure rows of one initiative, with every text and choice column."""
+        return self._texts_by_initiative.get(initiative_id, self.expenditure_texts.iloc[0:0])
 
     def initiative_texts(self, initiative_id: str) -> pd.DataFrame:
         rows = self._texts_by_initiative.get(initiative_id, self.expenditure_texts.iloc[0:0])

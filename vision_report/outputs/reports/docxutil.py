@@ -1,9 +1,15 @@
-"""python-docx helpers: the style template, tables filled row by row, fields (TOC, page numbers), atomic save."""
+"""python-docx helpers: the style template, tables filled row by row, fields (TOC, page numbers), atomic save.
+
+Why one module of ~600 lines: these are the Word primitives every report shares (styles, tables, column widths
+fitted to their figures, fields, deterministic zip output); splitting them would spread the Open XML details that
+tests/test_docx_schema.py checks over several files."""
 
 from __future__ import annotations
 
 import copy
 import io
+import re
+import unicodedata
 import weakref
 import zipfile
 from collections.abc import Callable, Sequence
@@ -48,9 +54,44 @@ def new_document(template: Path | None = None, props: DocProps | None = None):
         doc = Document()
         _TEMPLATE_KEYS[doc.part] = "python-docx default"
     drop_stale_parts(doc)
+    latin_language(doc)
     if props is not None:
         set_properties(doc, props)
     return doc
+
+
+# The language of Latin-script text (digits, "TEU", "JR") in a Japanese document, as Word in Japan writes it
+# (w:val="en-US" w:eastAsia="ja-JP"). With w:val="ja-JP", LibreOffice breaks lines with its Japanese break rules
+# inside half-width runs too and splits numbers anywhere: 「（2／025年度）」, 「1,27／8」, 「03:／42」.
+LATIN_LANGUAGE = "en-US"
+EAST_ASIAN_LANGUAGE = "ja-JP"
+
+
+def latin_language(doc) -> None:
+    """Set the document default languages: Latin text ``LATIN_LANGUAGE``, East Asian text ``EAST_ASIAN_LANGUAGE``
+    (a restyled template keeps its fonts, sizes and colours; only the languages are set)."""
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = OxmlElement("w:docDefaults")
+        styles.insert(0, defaults)
+    rpr_default = defaults.find(qn("w:rPrDefault"))
+    if rpr_default is None:
+        rpr_default = OxmlElement("w:rPrDefault")
+        defaults.insert(0, rpr_default)  # CT_DocDefaults: rPrDefault before pPrDefault
+    rpr = rpr_default.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        rpr_default.append(rpr)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = rpr.insert_element_before(OxmlElement("w:lang"), "w:eastAsianLayout", "w:specVanish", "w:oMath")
+    lang.set(qn("w:val"), LATIN_LANGUAGE)
+    lang.set(qn("w:eastAsia"), EAST_ASIAN_LANGUAGE)
+    for style in styles.findall(qn("w:style")):  # a style that names the Latin language would undo the default
+        for el in style.iter(qn("w:lang")):
+            if el.get(qn("w:val")) == EAST_ASIAN_LANGUAGE:
+                el.set(qn("w:val"), LATIN_LANGUAGE)
 
 
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
@@ -115,13 +156,14 @@ def _fld(run, instr: str, placeholder: str = "") -> None:
         run._r.append(el)
 
 
-def add_toc(doc, entries: list[str], note: str) -> None:
-    """A TOC field whose shown result lists the headings (Word rebuilds it with page numbers on opening)."""
+def add_toc(doc, entries: list[str], note: str, levels: int = 2) -> None:
+    """A TOC field of heading levels 1..``levels`` whose shown result lists the headings (Word rebuilds it with page
+    numbers on opening)."""
     first = doc.add_paragraph()
     run = first.add_run()
     for tag, attrs, text in (
         ("w:fldChar", {"w:fldCharType": "begin", "w:dirty": "true"}, None),
-        ("w:instrText", {"xml:space": "preserve"}, ' TOC \\o "1-2" \\h \\z \\u '),
+        ("w:instrText", {"xml:space": "preserve"}, f' TOC \\o "1-{levels}" \\h \\z \\u '),
         ("w:fldChar", {"w:fldCharType": "separate"}, None),
     ):
         el = OxmlElement(tag)
@@ -300,6 +342,9 @@ def add_table(
     on every page and never stays behind alone.
     """
     keep_with_table(doc)
+    font_pt = _table_font_pt(doc)
+    widths = fit_widths([header, *rows], widths, font_pt)
+    header = [break_header(h, w, font_pt) for h, w in zip(header, widths, strict=True)]
     template_key = _TEMPLATE_KEYS.get(doc.part)
     if template_key is None or any(_special(v) for r in rows for v in r):
         return _build_table(
@@ -366,6 +411,76 @@ def add_table(
         t.getparent().remove(t)
     doc._body._element._insert_tbl(tbl)
     return Table(tbl, doc._body)
+
+
+# What a line should not break inside (with the Latin language set, see ``latin_language``): a figure with its
+# signs and separators, the unit after it (up to two characters: 人, 件, 年度, 千円) and the brackets or stops around.
+_UNBREAKABLE = re.compile(  # \uFF08\uFF09 full-width brackets, \u300C\u300D 「」, \u25B2\u25B3 ▲△, \u3001\u3002 、。
+    r"[\uFF08(\u300C\u25B2\u25B3+\-]*[0-9A-Za-z][0-9A-Za-z,.:%/\-]*"
+    r"(?:[^\s0-9A-Za-z\uFF08(\u300C\uFF09)\u300D\u3001\u3002\u30FB\uFF1A]{1,2})?[\uFF09)\u300D\u3001\u3002%]*"
+)
+_HALF_EM = 0.66  # a half-width character's width (digits, Latin letters) in em: DejaVu Sans digits are 0.64
+_CELL_PADDING_MM = 2 * 57 / 56.7 + 1.0  # tblCellMar left + right (57 twips each, ``_set_widths``) and some air
+_DEFAULT_TABLE_PT = 8.5
+_SHORT_LABEL = 3  # characters: a cell text this short is a label never broken (未達成)
+
+
+def _table_font_pt(doc) -> float:
+    style = _style_or_none(doc, "表本文")
+    size = style.font.size if style is not None else None
+    return size.pt if size is not None else _DEFAULT_TABLE_PT
+
+
+def text_width_mm(text: str, font_pt: float) -> float:
+    """The width ``text`` takes on one line: full-width characters one em, half-width ones ``_HALF_EM``."""
+    ems = sum(_HALF_EM if unicodedata.east_asian_width(c) in "NaH" else 1.0 for c in text)
+    return ems * font_pt * 25.4 / 72
+
+
+def min_width_mm(text: str, font_pt: float) -> float:
+    """The narrowest a cell holding ``text`` can be without breaking a figure (or a figure and its unit)."""
+    tokens = [m.group() for line in text.split("\n") for m in _UNBREAKABLE.finditer(line)]
+    if not tokens:
+        return 0.0
+    return max(text_width_mm(t, font_pt) for t in tokens) + _CELL_PADDING_MM
+
+
+def break_header(text: str, width_mm: float, font_pt: float) -> str:
+    """A header too wide for its column breaks before its bracket (「目標値」／「（2025年度）」), not wherever the
+    line is full (「目標値（2025年」／「度）」): LibreOffice and Word may break between any two Japanese characters."""
+    at = text.find("（", 1)
+    if at <= 0 or "\n" in text or text_width_mm(text, font_pt) + _CELL_PADDING_MM <= width_mm:
+        return text
+    return text[:at] + "\n" + text[at:]
+
+
+def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], font_pt: float) -> list[float]:
+    """Column widths (mm) sized from the content: a column too narrow for its widest figure takes the missing
+    width from the columns with the most room to spare (wrapping Japanese text), the table's width unchanged.
+
+    The widths given are the layout's preference; they change only where a figure would otherwise be split
+    (「1,27／8」). When the table cannot give enough room, each column gets what there is, in proportion."""
+    need = [0.0] * len(widths)
+    for row in table_rows[1:]:  # a short label (達成, 未達成, ○) stays whole: its column never gives all its width
+        for j, text in enumerate(row[: len(widths)]):
+            if 0 < len(str(text)) <= _SHORT_LABEL and "\n" not in str(text):
+                need[j] = max(need[j], text_width_mm(str(text), font_pt) + _CELL_PADDING_MM)
+    for row in table_rows:
+        for j, text in enumerate(row[: len(widths)]):
+            need[j] = max(need[j], min_width_mm(str(text), font_pt))
+    out = [float(w) for w in widths]
+    short = [max(0.0, n - w) for n, w in zip(need, out, strict=True)]
+    missing = sum(short)
+    if missing <= 0:
+        return list(widths)
+    spare = [max(0.0, w - n) for n, w in zip(need, out, strict=True)]
+    available = sum(spare)
+    if available <= 0:
+        return list(widths)
+    take = min(1.0, available / missing)  # the share of each shortfall that can be met
+    given = missing * take
+    out = [w + s * take - sp / available * given for w, s, sp in zip(out, short, spare, strict=True)]
+    return [round(w * 2) / 2 for w in out]  # half millimetres: the same input gives the same widths
 
 
 def _special(text: str) -> bool:
@@ -454,8 +569,16 @@ def merge_column(table, col: int, first: int, last: int) -> None:
 
 
 def add_note(doc, text: str):
-    style = _style_or_none(doc, "注記")
-    p = doc.add_paragraph(style=style) if style is not None else doc.add_paragraph()
+    """A paragraph in the 注記 style. The style id is looked up once per document: python-docx's own lookup walks
+    every style of the template on each paragraph (milliseconds each; the 資料編 has thousands)."""
+    style_id = getattr(doc, "_vr_note_style", False)
+    if style_id is False:
+        style = _style_or_none(doc, "注記")
+        style_id = style.style_id if style is not None else None
+        doc._vr_note_style = style_id
+    p = doc.add_paragraph()
+    if style_id is not None:
+        p._p.style = style_id
     p.add_run(text)
     return p
 

@@ -11,7 +11,7 @@ import pandas as pd
 from vision_report.core.config import EvaluationSettings
 from vision_report.core.paths import find_root
 from vision_report.core.textfmt import fmt_num, fmt_pct, jinja_env, wareki
-from vision_report.core.vocabulary import hold_label, status_label, timeliness_label
+from vision_report.core.vocabulary import date_label, hold_label, status_label, timeliness_label
 from vision_report.core.vocabulary import synthetic as synthetic_label
 from vision_report.outputs.reports import evaluation_context as ev
 from vision_report.outputs.reports.context import ReportData, kpi_value, report_headings, report_phrases
@@ -50,16 +50,27 @@ def build_municipality_report(
         r = p.add_run(synthetic_label("banner_short"))
         r.bold = True
     population = P["muni_population"].format(population=fmt_num(m.population)) if m.population is not None else ""
-    doc.add_paragraph(
-        P["muni_intro"].format(
+    joined = plan.initiatives_of(code, fiscal_year)
+    n_kpis = len(plan.kpis_reported_by(code, fiscal_year))
+    if joined:
+        intro = P["muni_intro"].format(
             name=m.name,
             code=m.code,
             population=population,
             n_initiatives=len(plan.initiatives),
-            n_joined=len(plan.initiatives_of(code, fiscal_year)),
-            n_kpis=len(plan.kpis_reported_by(code, fiscal_year)),
+            n_joined=len(joined),
+            n_kpis=n_kpis,
         )
-    )
+    else:
+        since = plan.membership(code).joined
+        intro = P["muni_intro_no_initiatives"].format(
+            name=m.name,
+            code=m.code,
+            population=population,
+            joined=P["muni_joined"].format(date=date_label(since.isoformat())) if since else "",
+            n_kpis=n_kpis,
+        )
+    doc.add_paragraph(intro)
 
     doc.add_heading(P["muni_submissions"], level=2)
     srows = [
@@ -91,6 +102,52 @@ def build_municipality_report(
     held = set(zip(flagged["kind"], flagged["item_id"], strict=True))
     mark = hold_label("mark")
     doc.add_heading(P["muni_initiatives"], level=2)
+    if not joined:  # a sentence, not a table with headers only
+        doc.add_paragraph(P["muni_no_initiatives"].format(name=m.name, n_initiatives=len(plan.initiatives)))
+    else:
+        add_initiatives(doc, P, plan, fiscal_year, code, m.name, budget, spend, held, template)
+    add_own_evaluations(doc, plan, fiscal_year, code, rows, template, evaluation or EvaluationSettings())
+
+    doc.add_heading(P["muni_kpis"], level=2)
+    vals = rows[rows["kind"] == "kpi"].set_index("item_id")["value"] if len(rows) else pd.Series(dtype=float)
+    krows = []
+    for k in plan.kpis_reported_by(code, fiscal_year):
+        r = kpi.loc[k.id]
+        v = vals.get(k.id)
+        # the denominator the note names: every member's accepted submissions of the year (new members included)
+        region = (
+            r["actual_all_members"] if "actual_all_members" in r and pd.notna(r["actual_all_members"]) else r["actual"]
+        )
+        is_held = ("kpi", k.id) in held
+        share = v / region * 100 if v is not None and pd.notna(region) and region and not is_held else None
+        krows.append(
+            [
+                f"{k.name}（{k.unit}）",
+                kpi_value(k, v) + (f"\n{mark}" if is_held else ""),
+                kpi_value(k, region),
+                fmt_pct(share),
+                "—" if r["rating"] == "-" else str(r["rating"]),
+            ]
+        )
+    add_table(
+        doc,
+        [h.format(name=m.name) for h in P["muni_kpis_header"]],
+        krows,
+        widths=[78, 26, 26, 20, 20],
+        numeric={1, 2, 3},
+        center={4},
+    )
+    add_note(doc, P["muni_kpis_note"].format(name=m.name, fy=fiscal_year, n=len(plan.members(fiscal_year))))
+    add_note(doc, P["muni_contact"].format(office=plan.meta.office or ""))
+    return doc
+
+
+def add_initiatives(
+    doc, P, plan: Plan, fiscal_year: int, code: str, name: str, budget, spend, held: set, template
+) -> None:
+    """参加している取組と支出: this member's spending per initiative beside the initiative's whole plan/actual
+    (``spend``: its accepted expenditure rows by initiative; ``held``: the (kind, id) held out as 要確認)."""
+    mark = hold_label("mark")
     irows = []
     total = 0.0
     for ini in plan.initiatives_of(code, fiscal_year):
@@ -112,48 +169,17 @@ def build_municipality_report(
         )
     add_table(
         doc,
-        [h.format(name=m.name) for h in P["muni_initiatives_header"]],
+        [h.format(name=name) for h in P["muni_initiatives_header"]],
         irows,
         widths=[15, 55, 20, 16, 22, 22, 20],
         numeric={2, 4, 5, 6},
         center={0, 3},
     )
-    add_note(doc, P["muni_initiatives_note"].format(name=m.name, total=fmt_num(total)))
+    add_note(doc, P["muni_initiatives_note"].format(name=name, total=fmt_num(total)))
     if held and template is not None:  # the sentence is in templates/report/held.txt.j2 beside the style template
         text = jinja_env(template.parent).get_template("report/held.txt.j2").render(part="municipality", mark=mark)
         for line in (ln for ln in text.splitlines() if ln.strip()):
             add_note(doc, line)
-    add_own_evaluations(doc, plan, fiscal_year, code, rows, template, evaluation or EvaluationSettings())
-
-    doc.add_heading(P["muni_kpis"], level=2)
-    vals = rows[rows["kind"] == "kpi"].set_index("item_id")["value"] if len(rows) else pd.Series(dtype=float)
-    krows = []
-    for k in plan.kpis_reported_by(code, fiscal_year):
-        r = kpi.loc[k.id]
-        v = vals.get(k.id)
-        region = r["actual"]
-        is_held = ("kpi", k.id) in held
-        share = v / region * 100 if v is not None and pd.notna(region) and region and not is_held else None
-        krows.append(
-            [
-                f"{k.name}（{k.unit}）",
-                kpi_value(k, v) + (f"\n{mark}" if is_held else ""),
-                kpi_value(k, region),
-                fmt_pct(share),
-                "—" if r["rating"] == "-" else str(r["rating"]),
-            ]
-        )
-    add_table(
-        doc,
-        [h.format(name=m.name) for h in P["muni_kpis_header"]],
-        krows,
-        widths=[78, 26, 26, 20, 20],
-        numeric={1, 2, 3},
-        center={4},
-    )
-    add_note(doc, P["muni_kpis_note"].format(name=m.name))
-    add_note(doc, P["muni_contact"].format(office=plan.meta.office or ""))
-    return doc
 
 
 def add_own_evaluations(

@@ -8,18 +8,22 @@ from vision_report.core.textfmt import fmt_num, fmt_pct, is_missing, wareki
 from vision_report.core.vocabulary import synthetic as synthetic_label
 from vision_report.core.vocabulary import year_label
 from vision_report.outputs.reports import charts
-from vision_report.outputs.reports.context import ReportData
+from vision_report.outputs.reports.context import ReportData, kpi_value
 from vision_report.outputs.reports.docxutil import add_note, add_picture, add_table, new_document, page_number_footer
-from vision_report.outputs.reports.region import (
-    actual_text,
-    add_panel_blocks,
-    management_heading,
-    rating_counts,
-    rating_text,
-    target_text,
-)
+from vision_report.outputs.reports.figures import kpi_progress, progress_note
+from vision_report.outputs.reports.region_abstract import abstract_values
+from vision_report.outputs.reports.region_kpis import baseline_text, kpi_fields, rating_text, target_text
+from vision_report.outputs.reports.region_management import add_panel_blocks, management_heading, rating_counts
 
-POINT_VALUES = ("ratings", "planned", "actual", "execution")  # what summary_points.txt.j2 gets beside text_context
+POINT_VALUES = (
+    "ratings",
+    "planned",
+    "actual",
+    "execution",
+    "period_planned",
+    "period_actual",
+    "period_execution",
+)  # what summary_points.txt.j2 gets beside text_context
 
 
 def build_summary(data: ReportData):
@@ -41,11 +45,13 @@ def build_summary(data: ReportData):
     planned = pillars["planned_thousand_yen"].sum()
     actual = pillars["actual_thousand_yen"].sum()
     doc.add_heading(data.phrase("summary_points_heading"), level=2)
+    period = abstract_values(data)  # the 要旨's period totals: in the final year the first 概要 point
     values = {
         "ratings": {g: ratings.count(g) for g in ("A", "B", "C", "D", "-")},
         "planned": planned,
         "actual": actual,
         "execution": fmt_pct(actual / planned * 100 if planned else None),
+        **{k: period[k] for k in ("period_planned", "period_actual", "period_execution")},
     }
     points = data.text("summary_points", **values)
     for line in [
@@ -89,7 +95,7 @@ def build_summary(data: ReportData):
         )
     add_table(
         doc,
-        data.phrases("summary_pillar_header"),
+        data.phrases("summary_pillar_header", fy=fy),
         rows,
         widths=[36, 12, 32, 16, 20, 20, 14, 20],
         numeric={3, 4, 5, 6},
@@ -99,28 +105,11 @@ def build_summary(data: ReportData):
         doc, charts.rating_bars(labels, counts, data.phrase_map("chart")), 120, data.phrase("rating_chart_caption")
     )
     doc.add_heading(data.phrase("summary_kpi_heading"), level=2)
-    krows = []
-    for k in plan.kpis:
-        r = data.kpi.loc[k.id]
-        krows.append(
-            [
-                f"{k.name}（{k.unit}）",
-                target_text(k),
-                actual_text(data, k),
-                fmt_pct(r["attainment_pct"]),
-                fmt_pct(r["progress_pct"]),
-                rating_text(r),
-            ]
-        )
-    add_table(
-        doc,
-        data.phrases("summary_kpi_header", kpi_target=data.heading("kpi_target")),
-        krows,
-        widths=[70, 30, 22, 15, 18, 15],
-        numeric={1, 2, 3, 4},
-        center={5},
-    )
+    add_summary_kpis(doc, data)
     add_note(doc, data.phrase("summary_kpi_note"))
+    beyond = progress_note(data, [data.kpi.loc[k.id] for k in plan.kpis])
+    if beyond:
+        add_note(doc, beyond)
     subs = roll[roll["level"] == "subfield"]
     labels = [
         data.phrase("pillar_short", id=r["id"]) if r["level"] == "pillar" else data.phrase("subfield_short", id=r["id"])
@@ -149,6 +138,52 @@ def build_summary(data: ReportData):
     return doc
 
 
+def reference_members(data: ReportData) -> int:
+    """How many members the reference sums cover (0: every KPI is summed over the basis its target was set on)."""
+    kpi = data.kpi
+    if "actual_all_members" not in kpi.columns or "reporters_expected_all" not in kpi.columns:
+        return 0
+    wider = kpi["reporters_expected_all"].fillna(0).astype(int) > kpi["reporters_expected"].fillna(0).astype(int)
+    return int(kpi.loc[wider, "reporters_expected_all"].max()) if wider.any() else 0
+
+
+def add_summary_kpis(doc, data: ReportData) -> None:
+    """The KPI table: 現状値, target, the year's actual on the target's basis, the reference sum over every member
+    in a column of its own (when members joined after the targets were set), 達成率, 進捗率, rating."""
+    plan, fy = data.plan, data.fiscal_year
+    n_all = reference_members(data)
+    header = data.phrases("summary_kpi_header", kpi_target=data.heading("kpi_target"), fy=fy)
+    widths = [50, 21, 23, 19, 15, 17, 11]
+    if n_all:
+        header.insert(4, data.phrase("summary_kpi_reference_header", n=n_all))
+        widths = [40, 19, 21, 18, 18, 14, 15, 10]
+    verdict = kpi_fields(data)["verdict"] if data.is_final_year else None
+    if verdict is not None:  # the plan's final year: 達成・未達成 beside the year's rating
+        header.append(data.phrase("summary_kpi_verdict_header"))
+        widths.append(14)
+    rows = []
+    for k in plan.kpis:
+        r = data.kpi.loc[k.id]
+        row = [
+            f"{k.name}（{k.unit}）",
+            baseline_text(k),
+            target_text(k),
+            kpi_value(k, r["actual"]),
+            fmt_pct(r["attainment_pct"]),
+            kpi_progress(data, r),
+            rating_text(r),
+        ]
+        if n_all:
+            wider = int(r.get("reporters_expected_all", 0) or 0) > int(r["reporters_expected"] or 0)
+            row.insert(4, kpi_value(k, r["actual_all_members"]) if wider else "—")
+        if verdict is not None:
+            row.append(verdict(k))
+        rows.append(row)
+    last = len(header) - 1
+    centered = {last - 1, last} if verdict is not None else {last}
+    add_table(doc, header, rows, widths=widths, numeric=set(range(1, min(centered))), center=centered)
+
+
 def panel_summary_blocks(blocks) -> tuple[list, bool]:
     """The opinions in brief: every heading and the first block under it (the whole text when it has no
     headings but a single block); and whether anything was left out."""
@@ -171,9 +206,14 @@ def add_panel_summary(doc, data: ReportData) -> None:
         doc.add_paragraph(data.snippet("panel_unreadable", file=panel.file))
         return
     if not panel.recorded:
-        doc.add_paragraph(data.snippet("panel_missing"))
+        near = panel.near_miss_message() if panel.near_miss else ""
+        doc.add_paragraph(data.snippet("panel_near_miss", message=near) if near else data.snippet("panel_missing"))
         return
     blocks, cut = panel_summary_blocks(panel.blocks)
+    blocks, bounded = panel.excerpt(
+        blocks
+    )  # a huge paste prints a bounded excerpt (evaluation.panel_opinions_summary_chars)
+    cut = cut or bounded
     add_panel_blocks(doc, data, blocks)
     if cut:
         add_note(
@@ -189,7 +229,7 @@ def add_period_summary(doc, data: ReportData) -> None:
     if "period_rollup" not in data.results:
         return
     doc.add_heading(data.heading("summary_period_final" if data.is_final_year else "summary_period_to_date"), level=2)
-    for line in data.text("period"):
+    for line in data.text("period", summary=True):
         doc.add_paragraph(line)
     roll = data.results["period_rollup"]
     rows = [
@@ -203,11 +243,30 @@ def add_period_summary(doc, data: ReportData) -> None:
         for r in roll.itertuples(index=False)
         if r.level == "pillar"
     ]
+    pillars = roll[roll["level"] == "pillar"]
+    planned, actual = pillars["planned_thousand_yen"].sum(), pillars["actual_thousand_yen"].sum()
+    rows.append(  # the first 概要 point's period totals, traceable here
+        [
+            data.phrase("region_total"),
+            fmt_num(planned),
+            fmt_num(actual),
+            fmt_pct(actual / planned * 100 if planned else None),
+            data.phrase(
+                "implemented_count",
+                done=int(pillars["initiatives_as_planned"].sum()),
+                total=int(pillars["initiatives"].sum()),
+            ),
+        ]
+    )
     add_table(
         doc,
-        data.phrases("summary_period_header"),
+        data.phrases(
+            "summary_period_header",
+            period=data.phrase("summary_period_label", first=data.plan.meta.first_fiscal_year, fy=data.fiscal_year),
+        ),
         rows,
         widths=[70, 28, 28, 18, 26],
         numeric={1, 2, 3},
         center={4},
+        bold_rows={len(rows) - 1},
     )

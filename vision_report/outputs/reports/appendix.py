@@ -1,0 +1,187 @@
+"""The region report's 資料編 (after the body, on a new page): the submission log, the vision's own blocks of every
+initiative in its words and order (関係市町村, 事業内容, 役割分担, 費用負担, スケジュール, 国・県補助制度等, 効果, and
+each policy area's [連携協約]), and every participant's 取組実績・成果・課題 in full — one paragraph per member (or per
+group of members that wrote the same words) with a hanging indent, closed by 「（記載なし：…）」.
+
+Everything here may grow with the number of members and with how much they write; the body does not."""
+
+from __future__ import annotations
+
+from docx.shared import Pt
+
+from vision_report.core.vocabulary import date_label, status_label, timeliness_label
+from vision_report.outputs.reports.context import ReportData
+from vision_report.outputs.reports.docxutil import add_note, add_table
+from vision_report.outputs.reports.evaluation_context import TEXT_COLUMNS, expenditure_rows, same_text_key
+from vision_report.outputs.reports.layout import sections
+from vision_report.plan import Initiative, PolicyArea
+
+APPENDIX_SECTIONS = ("submissions", "vision", "texts")
+HANGING_PT = 36
+
+
+def add_appendix(doc, data: ReportData) -> None:
+    """資料編: a level-1 heading, then 資料1, 資料2 … in layout.yaml's order (region.appendix)."""
+    keys = sections(data.templates, "appendix", APPENDIX_SECTIONS)
+    if not keys:
+        return
+    doc.add_heading(data.heading("appendix"), level=1)
+    doc.add_paragraph(data.phrase("appendix_intro"))
+    build = {"submissions": add_submission_log, "vision": add_vision_blocks, "texts": add_participant_texts}
+    for n, key in enumerate(keys, start=1):
+        doc.add_heading(data.heading(f"appendix_{key}", n=n), level=2)
+        build[key](doc, data)
+
+
+def add_submission_log(doc, data: ReportData) -> None:
+    """資料編: every file received for the year, its receipt time, timeliness and status."""
+    srows = []
+    for r in data.subs.itertuples():
+        srows.append(
+            [
+                r.municipality_name or data.phrase("overview_outside_member"),
+                r.file or "—",
+                r.received_at or "—",
+                timeliness_label(r.timeliness),
+                status_label(r.status),
+                str(r.error_count),
+                str(r.warning_count),
+            ]
+        )
+    deadline = next((d for d in data.subs["deadline"] if d), "")
+    if deadline:
+        add_note(doc, data.phrase("overview_deadline", date=date_label(deadline)))
+    add_table(
+        doc,
+        data.phrases("overview_submissions_header"),
+        srows,
+        widths=[20, 50, 38, 14, 26, 11, 11],
+        numeric={5, 6},
+        center={3, 4},
+    )
+
+
+def _label(doc, text: str, size: float | None = None, before: float = 6):
+    """A bold run-in title (pillar, area, initiative) that is not a heading: the TOC stays with the body."""
+    p = doc.add_paragraph()
+    p.paragraph_format.keep_with_next = True
+    p.paragraph_format.space_before = Pt(before)
+    run = p.add_run(text)
+    run.bold = True
+    if size:
+        run.font.size = Pt(size)
+    return p
+
+
+def _areas(data: ReportData):
+    for pillar in data.plan.pillars:
+        yield pillar, [data.plan.area(a) for a in pillar.area_ids]
+
+
+def add_vision_blocks(doc, data: ReportData) -> None:
+    """資料: the vision's text of every policy area ([連携協約]) and initiative (関係市町村 and its blocks)."""
+    from vision_report.outputs.reports.region_initiatives import _finish_blocks, _gap, grid_table
+
+    add_note(doc, data.phrase("appendix_vision_intro"))
+    for pillar, areas in _areas(data):
+        _label(doc, f"{pillar.id} {pillar.name}", size=12, before=10)
+        for area in areas:
+            _agreement(doc, data, area, _finish_blocks)
+            for ini in data.plan.area_initiatives(area.id):
+                _label(doc, f"{ini.label} {ini.name}{data.phrase('initiative_id', id=ini.id)}", before=4)
+                grid_table(doc, data, ini)
+                rows = _blocks(data, ini)
+                if rows:
+                    _gap(doc)
+                    add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=_finish_blocks)
+
+
+def _agreement(doc, data: ReportData, area: PolicyArea, finish) -> None:
+    _label(doc, f"{area.circled} {area.name}", before=8)
+    agreement = area.agreement
+    core = data.plan.municipality(data.plan.meta.core_municipality).name
+    rows = [
+        [label, text.strip()]
+        for label, text in (
+            (data.phrase("agreement_field"), area.name if agreement.content else None),
+            (data.phrase("agreement_content"), agreement.content),
+            (data.phrase("agreement_role_core", core=core), agreement.role_kumamoto),
+            (data.phrase("agreement_role_neighbours"), agreement.role_neighbours),
+        )
+        if text and text.strip()
+    ]
+    if rows:
+        p = doc.add_paragraph()
+        p.paragraph_format.keep_with_next = True
+        p.add_run(data.phrase("agreement_title")).bold = True
+        add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=finish)
+
+
+def _blocks(data: ReportData, ini: Initiative) -> list[list[str]]:
+    core = data.plan.municipality(data.plan.meta.core_municipality).name
+    blocks = [
+        (data.phrase("block_description"), ini.description),
+        (data.phrase("block_role_core", core=core), ini.role_kumamoto),
+        (data.phrase("block_role_neighbours"), ini.role_neighbours),
+        (data.phrase("block_cost_sharing"), ini.cost_sharing),
+        (data.phrase("block_schedule"), "\n".join(ini.schedule)),
+        (data.phrase("block_subsidies"), ini.subsidies),
+        (data.phrase("block_effects"), ini.effects),
+    ]
+    return [[label, text.strip()] for label, text in blocks if text and text.strip()]
+
+
+def participant_texts(data: ReportData, initiative_id: str) -> list[tuple[str, list[tuple[list[str], str]], list[str]]]:
+    """Per text column: the texts in plan order (the lead first), each distinct text once with every member that
+    wrote it, and the participants that wrote nothing (or sent no row)."""
+    plan = data.plan
+    participants = list(plan.participants(initiative_id, data.fiscal_year))
+    lead = plan.lead_of(initiative_id)
+    if lead in participants:
+        participants.remove(lead)
+        participants.insert(0, lead)
+    rows = data.initiative_rows(initiative_id)
+    exp = expenditure_rows(rows).drop_duplicates("municipality_code").set_index("municipality_code")
+    out = []
+    for col in TEXT_COLUMNS:
+        groups: dict[str, tuple[list[str], str]] = {}
+        missing: list[str] = []
+        for code in participants:
+            name = plan.municipality(code).name
+            text = str(exp.at[code, col]).strip() if code in exp.index else ""
+            key = same_text_key(text)
+            if not key:
+                missing.append(name)
+            elif key in groups:
+                groups[key][0].append(name)
+            else:
+                groups[key] = ([name], text)
+        out.append((col, list(groups.values()), missing))
+    return out
+
+
+def add_participant_texts(doc, data: ReportData) -> None:
+    """資料: every participant's texts for every initiative, one paragraph per member with a hanging indent."""
+    add_note(doc, data.phrase("appendix_texts_intro"))
+    joiner = data.phrase("names_joiner")
+    for pillar, areas in _areas(data):
+        _label(doc, f"{pillar.id} {pillar.name}", size=12, before=10)
+        for area in areas:
+            _label(doc, f"{area.circled} {area.name}", before=8)
+            for ini in data.plan.area_initiatives(area.id):
+                _label(doc, f"{ini.label} {ini.name}{data.phrase('initiative_id', id=ini.id)}", before=4)
+                for col, texts, missing in participant_texts(data, ini.id):
+                    if not texts:
+                        add_note(doc, data.phrase("appendix_texts_none", label=data.heading(col)))
+                        continue
+                    p = doc.add_paragraph()
+                    p.paragraph_format.keep_with_next = True
+                    p.add_run(data.heading(col)).bold = True
+                    for names, text in texts:
+                        para = add_note(doc, "")
+                        para.add_run(joiner.join(names) + data.phrase("entry_label_sep")).bold = True
+                        para.add_run(" ".join(text.split()))
+                        para.paragraph_format.left_indent = Pt(HANGING_PT)
+                        para.paragraph_format.first_line_indent = Pt(-HANGING_PT)
+                    if missing:
+                        add_note(doc, data.phrase("appendix_texts_missing", names=joiner.join(missing)))

@@ -1,0 +1,53 @@
+"""The region report's 要旨 sentences: the values abstract.txt.j2 is given and its lines
+(templates/report/abstract.txt.j2)."""
+
+from __future__ import annotations
+
+from vision_report.core.textfmt import fmt_pct
+from vision_report.outputs.reports.context import ReportData
+
+
+def abstract_values(data: ReportData) -> dict:
+    """The figures of the 要旨 — the same totals the 概要版 prints (pillar sums of money, answers and A・B share of
+    the self-evaluations, the count of each KPI rating) — plus the period to date."""
+    e = data.settings.evaluation
+    roll = data.rollup
+    pillars = roll[roll["level"] == "pillar"]
+    planned = pillars["planned_thousand_yen"].sum()
+    actual = pillars["actual_thousand_yen"].sum()
+    share = data.evaluation_share[data.evaluation_share["level"] == "pillar"]
+    evaluated, good = int(share["evaluated"].sum()), int(share["good"].sum())
+    counts = data.evaluation_counts
+    ratings = data.kpi["rating"].tolist()
+    proll = data.results.get("period_rollup")
+    period_planned = period_actual = None
+    if proll is not None and len(proll):
+        pp = proll[proll["level"] == "pillar"]
+        period_planned, period_actual = pp["planned_thousand_yen"].sum(), pp["actual_thousand_yen"].sum()
+    return {
+        "ratings": {g: ratings.count(g) for g in ("A", "B", "C", "D", "-")},
+        "planned": planned,
+        "actual": actual,
+        "execution": fmt_pct(actual / planned * 100 if planned else None),
+        "period_planned": period_planned,
+        "period_actual": period_actual,
+        "period_execution": fmt_pct(period_actual / period_planned * 100 if period_planned else None),
+        "evaluated": evaluated,
+        "good": data.good_label(),
+        "good_pct": fmt_pct(good / evaluated * 100 if evaluated else None),
+        "grades": [(g, int(counts[f"grade_{g}"].sum())) for g in e.self_evaluation],
+        "directions": [(d, int(counts[f"direction_{d}"].sum())) for d in e.directions],
+        "directed": int(counts["directed"].sum()),
+        "n_all": len(data.plan.members(data.fiscal_year)),
+        # the reporting year's count beside the strict every-year measure (the 進行管理 budget table's figure)
+        "n_implemented_by_all": int(pillars["initiatives_implemented"].sum()),
+    }
+
+
+def abstract_line(data: ReportData, part: str, **extra) -> str:
+    """One paragraph of templates/report/abstract.txt.j2 (``part`` chooses it), lines joined."""
+    return "".join(abstract_lines(data, part, **extra))
+
+
+def abstract_lines(data: ReportData, part: str, **extra) -> list[str]:
+    return data.text("abstract", **(abstract_values(data) | {"part": part} | extra))

@@ -1,0 +1,242 @@
+"""The region report's KPI tables, trend charts and KPI lines (layout.yaml tables.kpi and abstract_kpi)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from vision_report.core.textfmt import fmt_pct, fmt_signed, is_missing
+from vision_report.core.vocabulary import (
+    no_submissions_label,
+    year_label,
+)
+from vision_report.outputs.reports import charts
+from vision_report.outputs.reports.context import ReportData, kpi_value, report_phrases
+from vision_report.outputs.reports.docxutil import (
+    add_note,
+    add_picture,
+)
+from vision_report.outputs.reports.figures import baseline_change_pct, is_count_unit, kpi_progress, progress_note
+from vision_report.outputs.reports.layout import spec_table
+from vision_report.outputs.reports.region_abstract import abstract_line
+from vision_report.plan import Kpi
+
+PAGE_WIDTH_MM = 170
+LOWEST_RATING = "D"  # below every threshold of config ratings (A ≥ B ≥ C)
+
+
+def rating_text(row, inline: bool = False) -> str:
+    """A rating as printed: 「—」 for none, 「B（暫定）」 inline or 「B」 over 「暫定」 in a table cell (phrases.yaml)."""
+    r = str(row["rating"])
+    if r == "-":
+        return "—"
+    if bool(row["provisional"]):
+        words = report_phrases(_templates())
+        return str(words["rating_provisional_inline" if inline else "rating_provisional_cell"]).format(rating=r)
+    return r
+
+
+def _templates():
+    from vision_report.core.paths import find_root
+    from vision_report.core.vocabulary import _default_root
+
+    return (_default_root() or find_root()) / "templates"
+
+
+def baseline_year_text(k: Kpi) -> str:
+    """The baseline's year as printed: the plan's label (e.g. 2022年 for a calendar-year statistic) or 2022年度."""
+    return k.baseline_year_label or year_label(k.baseline_year)
+
+
+def baseline_text(k: Kpi) -> str:
+    return f"{kpi_value(k, k.baseline)}\n（{baseline_year_text(k)}）"
+
+
+def target_text(k: Kpi) -> str:
+    return (k.target_label or kpi_value(k, k.target)).replace("（", "\n（").replace("【", "\n【")
+
+
+def actual_text(data: ReportData, k: Kpi) -> str:
+    """The year's value on the basis the target was set on; the value of all the year's members beside it when
+    the year's members differ from that basis (e.g. 24 members against a 20-member target)."""
+    r = data.kpi.loc[k.id]
+    text = kpi_value(k, r["actual"])
+    if "actual_all_members" in r and int(r.get("reporters_expected_all", 0) or 0) > int(r["reporters_expected"] or 0):
+        text += "\n" + data.phrase(
+            "kpi_all_members", n=int(r["reporters_expected_all"]), value=kpi_value(k, r["actual_all_members"])
+        )
+    return text
+
+
+def kpi_fields(data: ReportData) -> dict[str, Callable[[Kpi], str]]:
+    """What each column field of a KPI table (layout.yaml tables.kpi / abstract_kpi) prints for one KPI."""
+
+    def row(k: Kpi):
+        return data.kpi.loc[k.id]
+
+    def verdict(k: Kpi) -> str:
+        period = data.results.get("period_kpi")
+        if period is None or "kpi_id" not in period.columns:
+            return "—"
+        hit = period.loc[period["kpi_id"] == k.id, "achieved"]
+        return str(hit.iloc[0]) if len(hit) else "—"
+
+    def reference(k: Kpi) -> str:
+        r = row(k)
+        if "actual_all_members" not in r or int(r.get("reporters_expected_all", 0) or 0) <= int(
+            r["reporters_expected"] or 0
+        ):
+            return "—"
+        return kpi_value(k, r["actual_all_members"])
+
+    return {
+        "name": lambda k: f"{k.name}（{k.unit}）",
+        "measures": lambda k: data.node_label(k.measures),
+        "baseline": baseline_text,
+        "target": target_text,
+        "actual": lambda k: actual_text(data, k),
+        "attainment": lambda k: fmt_pct(row(k)["attainment_pct"]),
+        "progress": lambda k: kpi_progress(data, row(k)),
+        "rating": lambda k: rating_text(row(k)),
+        "source": lambda k: k.source or "—",
+        "verdict": verdict,
+        "basis_actual": lambda k: (
+            kpi_value(k, row(k)["actual"])
+            + ("\n" + data.phrase("kpi_data_year_cell", year=data_year_text(data, k)) if k.data_year_lag else "")
+        ),
+        "reference": reference,
+    }
+
+
+def data_year_text(data: ReportData, k: Kpi) -> str:
+    """The statistic's year of the reporting year's value for a KPI reported with a lag (「2022年度」), else ""."""
+    return year_label(data.fiscal_year - k.data_year_lag) if k.data_year_lag else ""
+
+
+def behind_baseline(data: ReportData, k: Kpi) -> dict[str, str] | None:
+    """Why a KPI has the lowest rating although its 達成率 reads high: its value went back from the baseline (a
+    negative 進捗率). The fields of abstract.txt.j2 ``behind_baseline``; None for any other KPI."""
+    r = data.kpi.loc[k.id]
+    if r["rating"] != LOWEST_RATING or is_missing(r["progress_pct"]) or float(r["progress_pct"]) >= 0:
+        return None
+    change = baseline_change_pct(r["actual"], r["baseline"])
+    if change is None:
+        return None
+    return {
+        "attainment": fmt_pct(r["attainment_pct"]),
+        "baseline": kpi_value(k, k.baseline),
+        "baseline_year": baseline_year_text(k),
+        "change": data.phrase("progress_vs_baseline", change=fmt_signed(change, 1) + "%"),
+        "rating": str(r["rating"]),
+        "data_year": data_year_text(data, k),
+    }
+
+
+def basis_counts(data: ReportData) -> dict[str, int]:
+    """{n_basis}: the members the targets were set for; {n_all}: the year's members (for table headers)."""
+    return {"n_basis": len(data.plan.basis_members), "n_all": len(data.plan.members(data.fiscal_year))}
+
+
+def has_reference(data: ReportData) -> bool:
+    """True when some KPI of the year has a sum over more members than the targets' basis (the 参考 column)."""
+    k = data.kpi
+    if "reporters_expected_all" not in k.columns:
+        return False
+    return bool(
+        (k["reporters_expected_all"].fillna(0).astype(int) > k["reporters_expected"].fillna(0).astype(int)).any()
+    )
+
+
+def reference_passes_target(data: ReportData, k: Kpi) -> bool:
+    """True when the sum over all the year's members (参考) reaches the target while the basis sum, on which the
+    rating is made, does not: the row would read as a contradiction without a sentence."""
+    r = data.kpi.loc[k.id]
+    if "actual_all_members" not in r or int(r.get("reporters_expected_all", 0) or 0) <= int(
+        r["reporters_expected"] or 0
+    ):
+        return False
+    ref, basis = r["actual_all_members"], r["actual"]
+    if is_missing(ref) or is_missing(basis):
+        return False
+    if k.direction == "decrease":
+        return float(ref) <= k.target < float(basis)
+    return float(ref) >= k.target > float(basis)
+
+
+def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
+    spec_table(
+        doc,
+        data.templates,
+        "kpi",
+        kpis,
+        kpi_fields(data),
+        {"kpi_target": data.heading("kpi_target"), **basis_counts(data)},
+        skip=() if has_reference(data) else ("reference",),
+    )
+    reasons = [(k.name, data.kpi.loc[k.id, "rating_reason"]) for k in kpis if data.kpi.loc[k.id, "rating_reason"]]
+    notes = [(k.name, k.notes) for k in kpis if k.notes]
+    for name, text in reasons + notes:
+        add_note(doc, data.phrase("kpi_note_named", name=name, text=text))
+    basis = {
+        str(data.kpi.loc[k.id, "basis_note"])
+        for k in kpis
+        if actual_text(data, k) != kpi_value(k, data.kpi.loc[k.id, "actual"])
+    }
+    for text in sorted(basis):
+        add_note(doc, data.phrase("kpi_note", text=text))
+    beyond = progress_note(data, [data.kpi.loc[k.id] for k in kpis])
+    if beyond:
+        add_note(doc, beyond)
+    for k in kpis:
+        if reference_passes_target(data, k):
+            add_note(doc, abstract_line(data, "over_target", kpi_name=k.name))
+
+
+def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
+    # from the plan's first year, or earlier when the years of the previous plan are carried (KPI predecessors)
+    years = list(range(min([data.plan.meta.first_fiscal_year, *data.years()]), data.fiscal_year + 1))
+    panels = [
+        {
+            "name": k.name,
+            "unit": k.unit,
+            "baseline": k.baseline,
+            "baseline_year": baseline_year_text(k),
+            "target": k.target,
+            "values": data.kpi_values(k.id),
+            "provisional": data.kpi_provisional_years(k.id),
+            "partial": data.kpi_partial_basis_years(k.id),
+            "no_submissions": set(data.no_submission_years()),
+            "count": is_count_unit(data, k.unit),
+        }
+        for k in kpis
+    ]
+    words = data.phrase_map("chart") | {"no_submissions": no_submissions_label()}
+    png = charts.kpi_trends(panels, years, words, cols=2 if len(kpis) > 1 else 1)
+    add_picture(doc, png, PAGE_WIDTH_MM if len(kpis) > 1 else 100, caption)
+    for k in kpis:  # plan continuity: where a series crosses the plan boundary, or starts anew (planbook, issue 20)
+        if k.predecessor and k.new_series:
+            add_note(doc, data.phrase("kpi_new_series", name=k.name, first=data.plan.meta.first_fiscal_year))
+        elif k.predecessor and years[0] < data.plan.meta.first_fiscal_year:
+            last = data.plan.meta.first_fiscal_year - 1
+            key = "kpi_continued" if years[0] < last else "kpi_continued_one"
+            add_note(doc, data.phrase(key, name=k.name, first=years[0], last=last))
+
+
+def kpi_line(doc, data: ReportData, kpis: list[Kpi], label_key: str = "kpi_line_label") -> None:
+    """One line naming the KPIs with this year's value, 達成率 and 評価 (kept with what follows)."""
+    if not kpis:
+        return
+    line = data.phrase("kpi_line_joiner").join(
+        data.phrase(
+            "kpi_line_item",
+            name=k.name,
+            value=kpi_value(k, data.kpi.loc[k.id, "actual"]),
+            unit=k.unit,
+            attainment=fmt_pct(data.kpi.loc[k.id, "attainment_pct"]),
+            rating=rating_text(data.kpi.loc[k.id], inline=True),
+        )
+        for k in kpis
+    )
+    p = doc.add_paragraph()
+    p.paragraph_format.keep_with_next = True
+    p.add_run(data.phrase(label_key)).bold = True
+    p.add_run(line)

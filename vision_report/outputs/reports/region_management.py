@@ -1,0 +1,296 @@
+"""The region report's 進行管理 chapter (layout.yaml region.management): structure, KPIs by measure, money by pillar and
+sub-field, self-evaluations, each member's report, the panel's opinions; and the chapter numbering of the body."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from docx.shared import Pt
+
+from vision_report.core.textfmt import fmt_num, fmt_pct, is_missing
+from vision_report.core.vocabulary import (
+    year_label,
+)
+from vision_report.outputs.reports import charts
+from vision_report.outputs.reports.context import ReportData
+from vision_report.outputs.reports.docxutil import (
+    SUBTLE_FILL,
+    add_note,
+    add_picture,
+    add_table,
+)
+from vision_report.outputs.reports.figures import kpi_progress, progress_note
+from vision_report.outputs.reports.layout import sections
+from vision_report.outputs.reports.region_kpis import actual_text, baseline_text, rating_text, target_text
+
+MANAGEMENT_SECTIONS = ("structure", "kpi", "budget", "evaluation", "municipalities", "panel")
+
+
+def management_sections(data: ReportData) -> list[tuple[str, Callable]]:
+    """The 進行管理 chapter's sub-sections in layout.yaml's order (heading key, builder); numbered (1), (2)… as
+    printed. 管理体制 only when the plan has its text."""
+    build: dict[str, tuple[str, Callable]] = {
+        "structure": ("management_structure", _management_structure),
+        "kpi": ("management_kpi", _management_kpi),
+        "budget": ("management_budget", _management_budget),
+        "evaluation": ("management_evaluation", add_evaluation_share),
+        "municipalities": ("management_municipalities", add_municipality_evaluations),
+        "panel": ("management_panel", add_panel_opinions),
+    }
+    keys = sections(data.templates, "management", MANAGEMENT_SECTIONS)
+    return [build[k] for k in keys if k != "structure" or data.plan.meta.management.get("structure")]
+
+
+def management_headings(data: ReportData) -> list[str]:
+    return [data.heading(key, n=n) for n, (key, _) in enumerate(management_sections(data), start=1)]
+
+
+def management_heading(data: ReportData, key: str) -> str:
+    """One sub-section's heading of the 進行管理 chapter with its number, e.g. 「(6) ビジョン懇談会の意見」."""
+    keys = [k for k, _ in management_sections(data)]
+    return management_headings(data)[keys.index(key)]
+
+
+def add_management(doc, data: ReportData) -> None:
+    doc.add_heading(data.heading("management", number=chapter_number(data, "management")), level=1)
+    for title, (_, build) in zip(management_headings(data), management_sections(data), strict=True):
+        doc.add_heading(title, level=2)
+        build(doc, data)
+
+
+def _management_structure(doc, data: ReportData) -> None:
+    """(1) 管理体制: the vision's own text."""
+    doc.add_paragraph(data.plan.meta.management["structure"])
+
+
+def _management_kpi(doc, data: ReportData) -> None:
+    plan = data.plan
+    if plan.meta.management.get("kpi"):
+        doc.add_paragraph(plan.meta.management["kpi"])
+    rows = []
+    for k in plan.kpis:
+        r = data.kpi.loc[k.id]
+        rows.append(
+            [
+                data.node_label(k.measures),
+                f"{k.name}（{k.unit}）",
+                baseline_text(k),
+                target_text(k),
+                actual_text(data, k),
+                fmt_pct(r["attainment_pct"]),
+                kpi_progress(data, r),
+                rating_text(r),
+            ]
+        )
+    add_table(
+        doc,
+        data.phrases("management_kpi_header", kpi_target=data.heading("kpi_target")),
+        rows,
+        widths=[28, 38, 22, 22, 18, 14, 17, 11],
+        numeric={2, 3, 4, 5, 6},
+        center={7},
+    )
+    beyond = progress_note(data, [data.kpi.loc[k.id] for k in plan.kpis])
+    if beyond:
+        add_note(doc, beyond)
+
+
+def _management_budget(doc, data: ReportData) -> None:
+    roll = data.rollup
+    brows, labels, planned, actual = [], [], [], []
+    for _, r in roll[roll["level"].isin(["pillar", "subfield"])].iterrows():
+        if r["level"] == "pillar":
+            name = data.phrase("pillar_label", id=r["id"], name=r["name"])
+        else:
+            name = data.phrase("subfield_label", id=r["id"], name=r["name"])
+        brows.append(
+            [
+                name,
+                fmt_num(r["planned_thousand_yen"]),
+                fmt_num(r["actual_thousand_yen"]),
+                fmt_pct(r["execution_pct"]),
+                data.phrase("implemented_count", done=int(r["initiatives_implemented"]), total=int(r["initiatives"])),
+                rating_counts(data, r),
+                fmt_pct(r["kpi_attainment_mean"]),
+            ]
+        )
+        if r["level"] == "pillar":
+            labels.append(data.phrase("pillar_short", id=r["id"]))
+            planned.append(0 if is_missing(r["planned_thousand_yen"]) else r["planned_thousand_yen"])
+            actual.append(0 if is_missing(r["actual_thousand_yen"]) else r["actual_thousand_yen"])
+    pillars = roll[roll["level"] == "pillar"]
+    total_planned, total_actual = pillars["planned_thousand_yen"].sum(), pillars["actual_thousand_yen"].sum()
+    brows.append(
+        [
+            data.phrase("region_total"),
+            fmt_num(total_planned),
+            fmt_num(total_actual),
+            fmt_pct(total_actual / total_planned * 100 if total_planned else None),
+            data.phrase(
+                "implemented_count",
+                done=int(pillars["initiatives_implemented"].sum()),
+                total=int(pillars["initiatives"].sum()),
+            ),
+            data.phrase("rating_counts", **{g: data.kpi["rating"].tolist().count(g) for g in "ABCD"}),
+            "",
+        ]
+    )
+    add_table(
+        doc,
+        data.phrases("management_budget_header", year=year_label(data.fiscal_year)),
+        brows,
+        widths=[34, 24, 24, 14, 24, 34, 16],
+        numeric={1, 2, 3, 6},
+        center={4, 5},
+        bold_rows={len(brows) - 1},
+    )
+    waiting = data.holds.waiting if data.holds is not None else None
+    if waiting is not None and len(waiting):
+        for line in data.held_text("management"):
+            add_note(doc, line)
+    caption = data.phrase("execution_chart_caption", year=year_label(data.fiscal_year))
+    add_picture(doc, charts.execution_bars(labels, planned, actual, data.phrase_map("chart")), 140, caption)
+
+
+def rating_counts(data: ReportData, r) -> str:
+    """「A 0・B 3・C 0・D 1」 (and 「（評価なし 1）」 for KPIs without a rating)."""
+    text = data.phrase("rating_counts", **{g: int(r[f"rating_{g}"]) for g in "ABCD"})
+    return text + (data.phrase("rating_counts_none", n=int(r["rating_none"])) if r["rating_none"] else "")
+
+
+def _grade_header(data: ReportData) -> list[str]:
+    return list(data.settings.evaluation.self_evaluation)
+
+
+def add_evaluation_share(doc, data: ReportData) -> None:
+    """取組の自己評価: per pillar, sub-field and policy area, the grades given and the share of good grades."""
+    e = data.settings.evaluation
+    add_note(doc, data.snippet("evaluation_intro", criteria=e.self_evaluation, good=data.good_label()))
+    counts = data.evaluation_counts
+    by_area = counts.groupby("area_id", sort=False)[[f"grade_{g}" for g in e.self_evaluation]].sum()
+    rows: list[list[str]] = []
+    fills: dict[int, str] = {}
+    for r in data.evaluation_share.itertuples(index=False):
+        if r.level == "pillar":
+            fills[len(rows)] = SUBTLE_FILL
+            name, areas = data.phrase("pillar_label", id=r.id, name=r.name), data.plan.pillar(r.id).area_ids
+        elif r.level == "subfield":
+            name, areas = data.phrase("subfield_label", id=r.id, name=r.name), data.plan.subfield(str(r.id)).area_ids
+        else:
+            area = data.plan.area(str(r.id))
+            name, areas = data.phrase("period_area_label", circled=area.circled, name=area.name), (area.id,)
+        grades = by_area.reindex(list(areas)).fillna(0).sum()
+        expected = int(counts[counts["area_id"].isin(list(areas))]["expected"].sum())
+        rows.append(
+            [name, f"{int(r.evaluated)}/{expected}"]
+            + [str(int(grades[f"grade_{g}"])) for g in e.self_evaluation]
+            + [fmt_pct(r.good_pct)]
+        )
+    pillars = data.evaluation_share[data.evaluation_share["level"] == "pillar"]
+    evaluated, good = int(pillars["evaluated"].sum()), int(pillars["good"].sum())
+    fills[len(rows)] = SUBTLE_FILL
+    rows.append(
+        [data.phrase("region_total"), f"{evaluated}/{int(counts['expected'].sum())}"]
+        + [str(int(counts[f"grade_{g}"].sum())) for g in e.self_evaluation]
+        + [fmt_pct(good / evaluated * 100 if evaluated else None)]
+    )
+    grades = _grade_header(data)
+    add_table(
+        doc,
+        [*data.phrases("evaluation_share_header"), *grades, data.heading("good_share", good=data.good_label())],
+        rows,
+        widths=[74, 20] + [12] * len(grades) + [76 - 12 * len(grades)],
+        numeric=set(range(1, len(grades) + 3)),
+        fills=fills,
+        bold_rows={len(rows) - 1},
+    )
+
+
+def add_municipality_evaluations(doc, data: ReportData) -> None:
+    """市町村ごと: how many of its initiatives each member reported, and its self-evaluations."""
+    add_note(doc, data.snippet("municipalities_intro"))
+    grades = _grade_header(data)
+    rows = []
+    for r in data.municipality_evaluations.to_dict("records"):
+        rows.append(
+            [
+                str(r["municipality_name"]),
+                f"{r['reported']}/{r['initiatives']}",
+                f"{r['evaluated']}",
+                *[str(r[f"grade_{g}"]) for g in grades],
+                fmt_pct(r["good"] / r["evaluated"] * 100 if r["evaluated"] else None),
+                f"{r['with_result']}",
+            ]
+        )
+    add_table(
+        doc,
+        [
+            *data.phrases("municipality_evaluations_header"),
+            data.heading("self_evaluation"),
+            *grades,
+            data.heading("good_share", good=data.good_label()),
+            data.heading("result_text"),
+        ],
+        rows,
+        widths=[28, 26, 20] + [11] * len(grades) + [30, 66 - 11 * len(grades)],
+        numeric=set(range(1, len(grades) + 5)),
+    )
+    for r in data.municipality_evaluations.to_dict("records"):
+        if int(r["reported"]) and not int(r["evaluated"]):  # e.g. 嘉島町 49/49 reported, no self-evaluation
+            add_note(
+                doc,
+                data.snippet(
+                    "no_self_evaluation",
+                    name=r["municipality_name"],
+                    reported=int(r["reported"]),
+                    no_text=not int(r["with_result"]),
+                    good=data.good_label(),
+                ),
+            )
+
+
+def add_panel_blocks(doc, data: ReportData, blocks) -> None:
+    """The opinions' blocks as Word paragraphs: headings bold, list items as bullets; no Markdown symbols."""
+    bullet = "List Bullet" if "List Bullet" in [s.name for s in doc.styles] else None
+    for b in blocks:
+        if b.kind == "heading":
+            p = doc.add_paragraph()
+            p.paragraph_format.keep_with_next = True
+            p.paragraph_format.space_before = Pt(6)
+            p.add_run(b.text).bold = True
+        elif b.kind == "item":
+            doc.add_paragraph(b.text, style=bullet)
+        elif b.kind == "numbered":
+            p = doc.add_paragraph(f"{b.number}. {b.text}")
+            p.paragraph_format.left_indent = Pt(12)
+        else:
+            doc.add_paragraph(b.text)
+
+
+def add_panel_opinions(doc, data: ReportData) -> None:
+    """ビジョン懇談会の意見, from the coordinator's file in inputs/<FY>/ (or the sentence that none was recorded)."""
+    panel = data.panel
+    if panel.unreadable:
+        doc.add_paragraph(data.snippet("panel_unreadable", file=panel.file))
+    elif not panel.recorded and panel.near_miss:
+        doc.add_paragraph(data.snippet("panel_near_miss", message=panel.near_miss_message()))
+    elif not panel.recorded:
+        doc.add_paragraph(data.snippet("panel_missing"))
+    else:
+        intro = doc.add_paragraph(data.snippet("panel_intro"))
+        intro.paragraph_format.keep_with_next = True  # the heading and this line go with the first opinion
+        add_panel_blocks(doc, data, panel.blocks)
+
+
+BODY_SECTIONS = ("abstract", "overview", "pillars", "management", "period")
+
+
+def chapter_number(data: ReportData, key: str) -> int:
+    """The number of the 進行管理 or 総括 chapter: after the pillars, in layout.yaml's order."""
+    n = len(data.plan.pillars)
+    for k in sections(data.templates, "body", BODY_SECTIONS):
+        if k in ("management", "period"):
+            n += 1
+            if k == key:
+                return n
+    return n + 1

@@ -1,0 +1,245 @@
+"""The region report's 計画期間の総括 chapter (layout.yaml region.period): KPIs over the period, money by pillar, sub-field,
+area and initiative, and the office's 総括所見."""
+
+from __future__ import annotations
+
+import numbers
+
+from vision_report.core.textfmt import fmt_num, fmt_pct, fmt_signed
+from vision_report.core.vocabulary import (
+    no_submissions_label,
+    year_label,
+)
+from vision_report.outputs.reports.context import ReportData, kpi_value
+from vision_report.outputs.reports.docxutil import (
+    SUBTLE_FILL,
+    add_note,
+    add_table,
+)
+from vision_report.outputs.reports.layout import sections
+from vision_report.outputs.reports.region_kpis import PAGE_WIDTH_MM, baseline_text, target_text
+from vision_report.outputs.reports.region_management import add_panel_blocks, chapter_number
+
+PERIOD_SECTIONS = ("kpi", "budget", "initiatives", "remarks")
+
+
+def period_title(data: ReportData) -> str:
+    number = chapter_number(data, "period")
+    return data.heading("period_final" if data.is_final_year else "period_to_date", number=number)
+
+
+def add_period(doc, data: ReportData) -> None:
+    """計画期間の総括 in the plan's last year; the same tables to date in the other years."""
+    doc.add_heading(period_title(data), level=1)
+    for line in data.text("period"):
+        doc.add_paragraph(line)
+    _population_goal(doc, data)
+    build = {"kpi": _period_kpi, "budget": _period_budget, "initiatives": _period_initiatives, "remarks": _remarks}
+    for key in period_sections(data):
+        doc.add_heading(data.heading(f"period_{key}"), level=2)
+        build[key](doc, data)
+
+
+def period_sections(data: ReportData) -> list[str]:
+    """The 総括 chapter's sections; 総括所見 only when the office wrote one (or its file could not be read): without
+    the file the section is left out, and the run's console says that it can be added."""
+    keys = sections(data.templates, "period", PERIOD_SECTIONS)
+    shown = data.remarks.recorded or data.remarks.unreadable
+    return [k for k in keys if k != "remarks" or shown]
+
+
+def _population_goal(doc, data: ReportData) -> None:
+    """In the final year, the vision's 目指すべき圏域人口 (its value when the plan records one, else its year and basis)
+    beside the population of the basis members as of the plan's population date."""
+    goal = data.plan.meta.population_goal
+    if not (data.is_final_year and goal):
+        return
+    m = data.plan.meta
+    doc.add_paragraph(
+        data.snippet(
+            "population_goal",
+            goal=goal.get("value"),
+            goal_year=goal.get("year"),
+            basis=str(goal.get("basis") or "").strip(),
+            population=sum(x.population or 0 for x in data.plan.basis_members),
+            as_of=m.population_as_of or "",
+            n_basis=len(data.plan.basis_members),
+        )
+    )
+
+
+def _remarks(doc, data: ReportData) -> None:
+    """総括所見: the office's own remarks (inputs/<FY>/<evaluation.period_remarks_file>), or that the file could not
+    be read."""
+    remarks = data.remarks
+    if remarks.unreadable:
+        doc.add_paragraph(data.snippet("remarks_unreadable", file=remarks.file))
+    else:
+        doc.add_paragraph(data.snippet("remarks_intro", office=data.plan.meta.office or data.plan.meta.alliance))
+        add_panel_blocks(doc, data, remarks.blocks)
+
+
+def _period_kpi(doc, data: ReportData) -> None:
+    """Two tables within the text block: the verdict (現状値, 最終値, 目標値, 判定, 達成率, 目標との差), then the
+    values of every year (one column per year beside the KPI would not fit 170 mm without breaking figures)."""
+    plan = data.plan
+    kpi = data.results["period_kpi"]
+    years = [c for c in kpi.columns if c.isdigit()]
+    no_data = {str(y) for y in data.no_submission_years()}
+    verdict_rows, trend_rows = [], []
+    partial = False
+    for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
+        provisional = set(str(r["provisional_years"]).split(";")) if r["provisional_years"] else set()
+        short_basis = {str(y) for y in data.kpi_partial_basis_years(k.id)}  # a basis member had not joined yet
+        partial = partial or bool(short_basis & set(years))
+        values = [
+            no_submissions_label()
+            if y in no_data
+            else kpi_value(k, r[y]) + ("*" if y in provisional else "") + ("†" if y in short_basis else "")
+            for y in years
+        ]
+        final = kpi_value(k, r["final_value"]) + ("*" if r["final_provisional"] else "")
+        if k.data_year_lag and isinstance(r["final_data_year"], numbers.Integral):
+            final += "\n" + data.phrase("kpi_data_year_cell", year=year_label(int(r["final_data_year"])))
+        name = f"{k.name}（{k.unit}）"
+        verdict_rows.append(
+            [
+                name,
+                baseline_text(k),
+                final,
+                target_text(k),
+                str(r["achieved"]),
+                fmt_pct(r["attainment_pct"]),
+                fmt_signed(r["gap_to_target"]),  # + over the target, ▲ short of it
+            ]
+        )
+        trend_rows.append([name, baseline_text(k), *values])
+    _caption(doc, data.phrase("period_kpi_verdict_caption"))
+    add_table(
+        doc,
+        [
+            *data.phrases("period_kpi_header_first"),
+            data.phrase("period_kpi_final_header"),
+            data.heading("kpi_target"),
+            *data.phrases("period_kpi_header_last"),
+        ],
+        verdict_rows,
+        widths=[50, 22, 22, 24, 14, 16, 22],
+        numeric={1, 2, 3, 5, 6},
+        center={4},
+    )
+    add_note(doc, data.phrase("period_gap_note"))
+    _caption(doc, data.phrase("period_kpi_trend_caption"))
+    first = 38.0
+    add_table(
+        doc,
+        [*data.phrases("period_kpi_header_first"), *[year_label(int(y)) for y in years]],
+        trend_rows,
+        widths=[first] + [(PAGE_WIDTH_MM - first) / (len(years) + 1)] * (len(years) + 1),
+        numeric=set(range(1, 2 + len(years))),
+    )
+    add_note(doc, data.phrase("period_provisional_note"))
+    if no_data & set(years):
+        add_note(doc, data.phrase("period_no_submissions_note", label=no_submissions_label()))
+    for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
+        if k.data_year_lag and isinstance(r["final_data_year"], numbers.Integral):
+            data_year = year_label(int(r["final_data_year"]))
+            add_note(doc, data.phrase("period_data_year_note", name=k.name, lag=k.data_year_lag, data_year=data_year))
+    if partial:
+        add_note(doc, data.phrase("period_partial_note", n=len(plan.basis_members)))
+
+
+def _caption(doc, text: str) -> None:
+    p = doc.add_paragraph()
+    p.paragraph_format.keep_with_next = True
+    p.add_run(text).bold = True
+
+
+def _period_budget(doc, data: ReportData) -> None:
+    plan = data.plan
+    roll = data.results["period_rollup"]
+    rrows: list[list[str]] = []
+    fills = {}
+    for r in roll.itertuples(index=False):
+        if r.level == "pillar":
+            fills[len(rrows)] = SUBTLE_FILL
+            name = data.phrase("pillar_label", id=r.id, name=r.name)
+        elif r.level == "subfield":
+            name = data.phrase("subfield_label", id=r.id, name=r.name)
+        else:
+            area = plan.area(str(r.id))
+            name = data.phrase("period_area_label", circled=area.circled, name=area.name)
+        rrows.append(
+            [
+                name,
+                fmt_num(r.planned_thousand_yen),
+                fmt_num(r.actual_thousand_yen),
+                fmt_pct(r.execution_pct),
+                data.phrase("implemented_count", done=r.initiatives_as_planned, total=r.initiatives),
+            ]
+        )
+    pillars = roll[roll["level"] == "pillar"]
+    planned, actual = pillars["planned_thousand_yen"].sum(), pillars["actual_thousand_yen"].sum()
+    rrows.append(  # the 要旨's period totals, traceable here (the single-year table has the same row)
+        [
+            data.phrase("region_total"),
+            fmt_num(planned),
+            fmt_num(actual),
+            fmt_pct(actual / planned * 100 if planned else None),
+            data.phrase(
+                "implemented_count",
+                done=int(pillars["initiatives_as_planned"].sum()),
+                total=int(pillars["initiatives"].sum()),
+            ),
+        ]
+    )
+    add_table(
+        doc,
+        data.phrases("period_rollup_header", first=plan.meta.first_fiscal_year, fy=data.fiscal_year),
+        rrows,
+        widths=[70, 28, 28, 18, 26],
+        numeric={1, 2, 3},
+        center={4},
+        fills=fills,
+        bold_rows={len(rrows) - 1},
+    )
+
+
+def _period_initiatives(doc, data: ReportData) -> None:
+    plan = data.plan
+    budget = data.results["period_budget"]
+    irows = [
+        [
+            r.initiative_id,
+            plan.initiative(r.initiative_id).name,
+            fmt_num(r.planned_thousand_yen),
+            fmt_num(r.actual_thousand_yen),
+            fmt_pct(r.execution_pct),
+            data.phrase("years_count", done=r.years_implemented, total=r.years),
+            data.phrase("as_planned_mark") if r.carried_out_as_planned else "",
+        ]
+        for r in budget.itertuples(index=False)
+    ]
+    planned, actual = budget["planned_thousand_yen"].sum(), budget["actual_thousand_yen"].sum()
+    irows.append(
+        [
+            data.phrase("region_total"),
+            "",
+            fmt_num(planned),
+            fmt_num(actual),
+            fmt_pct(actual / planned * 100 if planned else None),
+            "",
+            str(int(budget["carried_out_as_planned"].eq(True).sum())),
+        ]
+    )
+    add_table(
+        doc,
+        data.phrases("period_initiatives_header", first=plan.meta.first_fiscal_year, fy=data.fiscal_year),
+        irows,
+        widths=[14, 52, 26, 26, 16, 22, 14],
+        numeric={2, 3, 4},
+        center={0, 5, 6},
+        bold_rows={len(irows) - 1},
+    )
+    add_note(doc, data.phrase("period_plan_note"))
+    add_note(doc, data.phrase("period_strict_note"))
