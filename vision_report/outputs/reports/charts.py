@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import io
+import json
 import math
 import textwrap
+from collections import OrderedDict
+from collections.abc import Callable
 
 import matplotlib
 
@@ -18,6 +22,35 @@ NAVY = "#1F3A5F"
 ORANGE = "#D9822B"
 GREY = "#8C8C8C"
 RATING_COLORS = {"A": "#2E7D32", "B": "#7CB342", "C": "#F9A825", "D": "#C62828", "-": "#BDBDBD"}
+
+
+_MEMO_SIZE = 32
+_memo: OrderedDict[str, bytes] = OrderedDict()
+
+
+def memoized(draw: Callable[..., bytes]) -> Callable[..., bytes]:
+    """Draw a chart once per process for the same inputs: the same arguments give the same PNG bytes (the
+    drawing is deterministic), and the region report, the 概要版 and the tests ask for the same chart more than
+    once. The key is the arguments as canonical JSON; the least recently used of at most ``_MEMO_SIZE`` PNGs
+    goes first."""
+
+    @functools.wraps(draw)
+    def cached(*args, **kwargs) -> bytes:
+        try:
+            key = json.dumps([draw.__name__, args, kwargs], sort_keys=True, ensure_ascii=False, default=repr)
+        except TypeError:  # keys that do not sort: draw without the memo
+            return draw(*args, **kwargs)
+        png = _memo.get(key)
+        if png is None:
+            png = draw(*args, **kwargs)
+            _memo[key] = png
+            if len(_memo) > _MEMO_SIZE:
+                _memo.popitem(last=False)
+        else:
+            _memo.move_to_end(key)
+        return png
+
+    return cached
 
 
 def _fmt(v: float) -> str:
@@ -51,6 +84,7 @@ _LABEL_AT = {  # offset in points, horizontal and vertical alignment
 }
 
 
+@memoized
 def kpi_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, cols: int = 2) -> bytes:
     """The trend chart as PNG (``draw_trends``)."""
     return _png(draw_trends(kpis, years, words, cols=cols))
@@ -172,6 +206,7 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
     return fig
 
 
+@memoized
 def rating_bars(labels: list[str], counts: list[dict[str, int]], words: dict[str, str]) -> bytes:
     """Horizontal stacked bars of A/B/C/D/- counts per pillar."""
     fig, ax = plt.subplots(figsize=(6.4, 0.7 + 0.55 * len(labels)))
@@ -194,6 +229,7 @@ def rating_bars(labels: list[str], counts: list[dict[str, int]], words: dict[str
     return _png(fig)
 
 
+@memoized
 def execution_bars(labels: list[str], planned: list[float], actual: list[float], words: dict[str, str]) -> bytes:
     """Planned vs actual expenditure (千円) per pillar / sub-field."""
     fig, ax = plt.subplots(figsize=(6.4, 0.8 + 0.5 * len(labels)))
