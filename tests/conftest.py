@@ -58,12 +58,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _labels_root_restored(monkeypatch):
-    """config.load_settings points vocabulary at the project it loads: a test's temporary project (often without
-    templates/labels.yaml) must not stay the source of the labels for the tests after it."""
-    from vision_report.core import vocabulary
+def _project_root_restored():
+    """`vision-report --root DIR` run in-process (cli.main) makes DIR the project of the process
+    ($VISION_REPORT_HOME): a test's temporary project (often without templates/labels.yaml) must not stay the
+    project of the tests after it."""
+    from vision_report.core.paths import ENV_ROOT
 
-    monkeypatch.setattr(vocabulary, "_active_root", vocabulary._active_root)
+    before = os.environ.get(ENV_ROOT)
+    yield
+    if before is None:
+        os.environ.pop(ENV_ROOT, None)
+    else:
+        os.environ[ENV_ROOT] = before
 
 
 @pytest.fixture(autouse=True)

@@ -35,8 +35,10 @@ FORBIDDEN: list[tuple[str, str, str]] = [
         r"vision_report\.screening\.(screen|validation)\b",
         "reports render what they are given",
     ),
-    # the words do not reach for the settings (config may tell the words which project is in use; not the reverse)
+    # the settings and the words know nothing of each other: the project root is passed (``root=``) or found by
+    # core.paths.find_root, never handed from one module to the other
     ("vision_report.core.vocabulary", r"vision_report\.core\.config\b", "no cycle between settings and words"),
+    ("vision_report.core.config", r"vision_report\.core\.vocabulary\b", "no cycle between settings and words"),
     # compute returns codes and numbers; outputs choose the words (outputs/words.py). Every function of the
     # vocabulary gives words (status_label, hold_label, labels, located_message, basis_note, text_message …): compute
     # may use its codes only (Status, Severity … — the names that are not lower case)
@@ -223,3 +225,28 @@ def test_the_size_check_finds_a_long_module_without_a_reason(tmp_path):
     )
     (tmp_path / "vision_report" / "short.py").write_text('"""Short."""\nx = 1\n', encoding="utf-8")
     assert long_modules_without_reason(tmp_path) == [f"vision_report/long.py: {SIZE_LIMIT + 2} lines"]
+
+
+def module_state_writers(root: Path) -> list[str]:
+    """Functions that rebind a module-level name (``global``): a project, a cache or a switch one module keeps
+    for all the others."""
+    out = []
+    for path in sorted((root / "vision_report").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Global):
+                out.append(f"{path.relative_to(root).as_posix()}:{node.lineno} global {', '.join(node.names)}")
+    return out
+
+
+def test_no_module_keeps_a_project_or_a_switch_for_the_others():
+    """Issue 22: vocabulary kept the project config.load_settings gave it (``_active_root``). The root is now
+    passed or found (core.paths.find_root: $VISION_REPORT_HOME, which ``--root`` sets for its process)."""
+    assert module_state_writers(ROOT) == []
+
+
+def test_the_global_check_can_fail(tmp_path):
+    (tmp_path / "vision_report").mkdir()
+    (tmp_path / "vision_report" / "words.py").write_text(
+        "_root = None\n\n\ndef use(root):\n    global _root\n    _root = root\n", encoding="utf-8"
+    )
+    assert module_state_writers(tmp_path) == ["vision_report/words.py:5 global _root"]

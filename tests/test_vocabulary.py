@@ -86,3 +86,24 @@ def test_a_project_whose_labels_predate_the_texts_section_gets_the_shipped_wordi
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "labels.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
     assert text_message("panel_near_miss", tmp_path, file="a.md", expected="b.md").startswith("a.md は名前が b.md と")
+
+
+def test_the_project_named_with_root_gives_the_words_without_a_module_keeping_it(tmp_path, capsys):
+    """`vision-report --root DIR` takes DIR's labels.yaml (the process's project, said once at its entry); loading
+    another project's settings changes nothing in vocabulary (no module-level project, issue 22)."""
+    from vision_report.cli import main
+    from vision_report.core.config import load_settings
+
+    project = tmp_path / "project"
+    for part in ("config", "plans", "expectations", "templates"):
+        shutil.copytree(ROOT / part, project / part)
+    path = project / "templates" / "labels.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["location"]["row"] = "第{row}行"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    load_settings(project)  # no side effect on the words: the shipped project's stay in use here
+    assert vocab.location(65, None) == "65行目"
+    bad = Path(__file__).resolve().parent / "fixtures" / "submissions" / "bad" / "434337_value_not_number.csv"
+    assert main(["--root", str(project), "check", str(bad), "--fiscal-year", "2024"]) == 1
+    assert "  第65行・「実績値」列：実績値「約500」を数値として読めません。" in capsys.readouterr().out

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vision_report.core.audit import YearBusy
 from vision_report.core.config import ConfigError, load_settings
+from vision_report.core.paths import ENV_ROOT
 from vision_report.core.vocabulary import status_counts_text, status_label
 from vision_report.plan import PlanError, load_plan
 from vision_report.plan.export import plan_summary, plan_to_dict
@@ -517,6 +518,10 @@ def _check_fiscal_year(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "root", None):
+        # the project this process works for, said once at its entry: every later lookup (labels, templates)
+        # without a root of its own finds it through paths.find_root, and so do the processes it starts
+        os.environ[ENV_ROOT] = str(Path(args.root).resolve())
     try:
         _check_fiscal_year(args)
         return args.func(args)

@@ -321,9 +321,6 @@ def load_settings(root: Path | None = None, config_path: Path | None = None) -> 
     if not path.is_file():
         raise ConfigError(f"設定ファイル {path} が見つかりません")
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    from vision_report.core.vocabulary import use_project
-
-    use_project(root)
     paths = raw.get("paths", {})
     ratings = raw.get("ratings", {})
     v = raw.get("validation", {}) or {}

@@ -63,22 +63,13 @@ class LabelsError(Exception):
     """templates/labels.yaml is missing a label (message in Japanese)."""
 
 
-_active_root: Path | None = None
-
-
-def use_project(root: Path) -> None:
-    """Take the labels of the project at ``root`` from now on (config.load_settings calls this)."""
-    global _active_root
-    _active_root = root
-
-
-def _default_root() -> Path:
-    return _active_root or find_root()
-
-
 def labels(root: Path | None = None) -> dict[str, Any]:
-    """templates/labels.yaml of the project at ``root`` (default: the project in use), checked complete."""
-    return _labels((root or _default_root()).resolve())
+    """templates/labels.yaml of the project at ``root``, checked complete.
+
+    Without ``root``: the project ``paths.find_root`` finds ($VISION_REPORT_HOME, which the command line's
+    ``--root`` sets for its process, else the folder of the working directory). No module keeps a project of its
+    own: what a caller passes, or what the process was started for."""
+    return _labels((root or find_root()).resolve())
 
 
 @lru_cache(maxsize=8)

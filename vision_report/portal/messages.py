@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from vision_report.core.vocabulary import _default_root
+from vision_report.core.paths import find_root
 
 MESSAGES_RELPATH = Path("templates") / "portal" / "messages.yaml"
 
@@ -19,7 +19,7 @@ def _messages(root: Path) -> dict[str, str]:
 
 
 def messages(root: Path | None = None) -> dict[str, str]:
-    return _messages((root or _default_root()).resolve())
+    return _messages((root or find_root()).resolve())
 
 
 def msg(message_key: str, root: Path | None = None, **values: object) -> str:

@@ -37,9 +37,8 @@ def rating_text(row, inline: bool = False) -> str:
 
 def _templates():
     from vision_report.core.paths import find_root
-    from vision_report.core.vocabulary import _default_root
 
-    return (_default_root() or find_root()) / "templates"
+    return find_root() / "templates"
 
 
 def baseline_year_text(k: Kpi) -> str:
