@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -72,48 +72,14 @@ def run_suite(
     expectations_dir: Path, name: str, df: pd.DataFrame, parameters: dict, docs_dir: Path | None = None
 ) -> tuple[list[Finding], dict]:
     """Validate ``df`` (must have a unique ``row_key`` column) against suite ``name``."""
-    import great_expectations as gx
-    from great_expectations.core import ExpectationSuite
-
     doc = load_suite_json(expectations_dir, name)
-    ctx = _context()
-    suite = ctx.suites.add_or_update(ExpectationSuite(**doc))
-    ds_name = "submissions"
-    try:
-        ds = ctx.data_sources.get(ds_name)
-    except (KeyError, ValueError, gx.exceptions.DataContextError):
-        ds = ctx.data_sources.add_pandas(ds_name)
-    asset_name = f"{name}_rows"
-    try:
-        asset = ds.get_asset(asset_name)
-    except (LookupError, ValueError, gx.exceptions.DataContextError):
-        asset = ds.add_dataframe_asset(asset_name)
-    try:
-        batch_def = asset.get_batch_definition("whole")
-    except (KeyError, ValueError, gx.exceptions.DataContextError):
-        batch_def = asset.add_batch_definition_whole_dataframe("whole")
-    vd_name = f"{name}_validation"
-    vd = gx.ValidationDefinition(name=vd_name, data=batch_def, suite=suite)
-    vd = ctx.validation_definitions.add_or_update(vd)
     if df.empty:
         return [], {"success": True, "statistics": {"evaluated_expectations": 0}}
-    actions: list[ValidationAction] = []
-    if docs_dir is not None:
-        from great_expectations.checkpoint import UpdateDataDocsAction
-
-        actions.append(UpdateDataDocsAction(name="data_docs", site_names=[_docs_site(ctx, docs_dir)]))
-    checkpoint = ctx.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=f"{name}_checkpoint",
-            validation_definitions=[vd],
-            actions=actions,
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": ["row_key"],
-                "return_unexpected_index_query": False,
-            },
-        )
-    )
+    key = (json.dumps(doc, sort_keys=True, ensure_ascii=False), docs_dir)
+    last = _REGISTERED.get(name)
+    if last is None or last[0] != key:
+        _REGISTERED[name] = (key, _register(name, doc, docs_dir))
+    checkpoint = _REGISTERED[name][1]
     run = checkpoint.run(batch_parameters={"dataframe": html_safe(df)}, expectation_parameters=parameters)
     result = next(iter(run.run_results.values()))
     findings: list[Finding] = []
@@ -131,6 +97,55 @@ def run_suite(
             key = item["row_key"] if isinstance(item, dict) else item
             findings.append(Finding(name, cfg.meta["rule"], sev, str(key)))
     return findings, result.describe_dict() if hasattr(result, "describe_dict") else {}
+
+
+# suite name -> ((its JSON, the Data Docs folder), the checkpoint registered for them): the registration (suite,
+# batch definition, validation definition, checkpoint) costs about as much as validating a small file, and a run
+# validates the same two suites again and again. Only the latest registration of a name is kept, as in GX's
+# context: a changed suite file or another Data Docs folder registers again (and replaces it there).
+_REGISTERED: dict[str, tuple[tuple[str, Path | None], Any]] = {}
+
+
+def _register(name: str, doc: dict, docs_dir: Path | None):
+    """Register suite ``name`` and the checkpoint that validates a whole DataFrame against it."""
+    import great_expectations as gx
+    from great_expectations.core import ExpectationSuite
+
+    ctx = _context()
+    suite = ctx.suites.add_or_update(ExpectationSuite(**doc))
+    ds_name = "submissions"
+    try:
+        ds = ctx.data_sources.get(ds_name)
+    except (KeyError, ValueError, gx.exceptions.DataContextError):
+        ds = ctx.data_sources.add_pandas(ds_name)
+    asset_name = f"{name}_rows"
+    try:
+        asset = ds.get_asset(asset_name)
+    except (LookupError, ValueError, gx.exceptions.DataContextError):
+        asset = ds.add_dataframe_asset(asset_name)
+    try:
+        batch_def = asset.get_batch_definition("whole")
+    except (KeyError, ValueError, gx.exceptions.DataContextError):
+        batch_def = asset.add_batch_definition_whole_dataframe("whole")
+    vd = gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite)
+    vd = ctx.validation_definitions.add_or_update(vd)
+    actions: list[ValidationAction] = []
+    if docs_dir is not None:
+        from great_expectations.checkpoint import UpdateDataDocsAction
+
+        actions.append(UpdateDataDocsAction(name="data_docs", site_names=[_docs_site(ctx, docs_dir)]))
+    return ctx.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"{name}_checkpoint",
+            validation_definitions=[vd],
+            actions=actions,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": ["row_key"],
+                "return_unexpected_index_query": False,
+            },
+        )
+    )
 
 
 def html_safe(df: pd.DataFrame) -> pd.DataFrame:
