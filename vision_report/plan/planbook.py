@@ -10,15 +10,6 @@ from vision_report.core.atomic import write_bytes
 from vision_report.core.config import Settings, load_settings
 from vision_report.plan.loader import load_plan
 from vision_report.plan.models import Plan
-from vision_report.plan.planbook_import import (
-    Problem,
-    check_built,
-    format_problems,
-    read_plan_workbook,
-    register_in_config,
-    write_plan_folder,
-)
-from vision_report.plan.workbook import labels, workbook_bytes
 
 CONFIG_REL = Path("config") / "vision-report.yaml"
 
@@ -41,6 +32,8 @@ def _rel(path: Path, root: Path) -> str:
 def plan_changes(previous: Plan | None, new: Plan, templates: Path) -> list[str]:
     """What the new plan changes against the previous one (Japanese lines): initiatives added / removed / renamed /
     renumbered (by id or by the 前計画 column), KPIs added / removed / changed, members."""
+    from vision_report.plan.workbook import labels  # openpyxl: only when a workbook is used
+
     d = labels(templates)["diff"]
     if previous is None:
         return [d["none"]]
@@ -92,6 +85,8 @@ def _fmt(v) -> str:
 
 
 def cmd_plan_export(args: argparse.Namespace) -> int:
+    from vision_report.plan.workbook import labels, workbook_bytes
+
     settings = load_settings(Path(args.root) if args.root else None)
     plan_dir = _plan_dir(settings, args.plan)
     plan = load_plan(plan_dir)
@@ -107,6 +102,16 @@ def import_plan(
     settings: Settings, file: Path, plan_id: str, from_fiscal_year: int, dry_run: bool = False
 ) -> tuple[int, list[str]]:
     """Check the workbook and (unless ``dry_run``) write plans/<plan_id>/ and the config; (exit code, lines)."""
+    from vision_report.plan.planbook_import import (
+        Problem,
+        check_built,
+        format_problems,
+        read_plan_workbook,
+        register_in_config,
+        write_plan_folder,
+    )
+    from vision_report.plan.workbook import labels
+
     templates = settings.root / "templates"
     msg = labels(templates)["messages"]
     target = settings.root / "plans" / plan_id

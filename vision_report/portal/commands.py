@@ -7,24 +7,31 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vision_report.core import audit
 from vision_report.core.config import load_settings
 from vision_report.plan import load_plan
 from vision_report.portal.messages import msg
 from vision_report.portal.settings import database_url, portal_settings
-from vision_report.portal.store import ROLE_COORDINATOR, ROLE_MEMBER, Store, new_password
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported by the commands that use it, not by `vision-report --help`
+    from vision_report.portal.store import Store
 
 LOGIN_ID_RE = re.compile(r"^[A-Za-z0-9._-]{3,100}$")
 
 
 def _context(args: argparse.Namespace):
+    from vision_report.portal.store import Store
+
     settings = load_settings(Path(args.root) if args.root else None)
     config = portal_settings(settings)
     return settings, config, Store(database_url(settings, config))
 
 
 def _password(args: argparse.Namespace) -> str | None:
+    from vision_report.portal.store import new_password
+
     if not getattr(args, "password_stdin", False):
         return new_password()
     line = sys.stdin.readline().rstrip("\r\n")
@@ -32,6 +39,8 @@ def _password(args: argparse.Namespace) -> str | None:
 
 
 def cmd_accounts(args: argparse.Namespace) -> int:
+    from vision_report.portal.store import ROLE_COORDINATOR, ROLE_MEMBER
+
     settings, config, store = _context(args)
     root = settings.root
     action = args.accounts_command
@@ -102,6 +111,8 @@ def cmd_accounts(args: argparse.Namespace) -> int:
 
 def _add_members(args: argparse.Namespace, settings, store: Store) -> int:
     """One account per member of the year (login id = the member's code), printed as a list to hand out."""
+    from vision_report.portal.store import ROLE_MEMBER, new_password
+
     root = settings.root
     config = portal_settings(settings)
     plan = load_plan(settings.plan_dir_for(args.fiscal_year))
