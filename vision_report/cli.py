@@ -21,14 +21,19 @@ from vision_report.plan.export import plan_summary, plan_to_dict
 
 
 def _settings_and_plan(args: argparse.Namespace):
-    """The settings and the plan that covers the command's fiscal year (the newest plan without one)."""
+    """The settings and the plan that covers the command's fiscal year (the newest plan without one), read once
+    per command (the year's check before the command and the command itself ask for them)."""
+    cached = getattr(args, "_settings_and_plan", None)
+    if cached is not None:
+        return cached
     settings = load_settings(Path(args.root) if args.root else None)
     fy = getattr(args, "fiscal_year", None)
     if getattr(args, "plan", None):
         plan_dir = Path(args.plan)
     else:
         plan_dir = settings.plan_dir_for(fy) if fy is not None else settings.plan_dir
-    return settings, load_plan(plan_dir)
+    args._settings_and_plan = (settings, load_plan(plan_dir))
+    return args._settings_and_plan
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

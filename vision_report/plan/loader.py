@@ -42,6 +42,9 @@ from vision_report.plan.models import (
     last_full_fiscal_year_before,
 )
 
+# libyaml's parser when PyYAML has it (the wheels do): the same safe constructors, four times faster on a plan
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 AREA_RANGE_RE = re.compile(r"^(\d+)\.(\d+)-(\d+)\.(\d+)$")
 
 
@@ -77,7 +80,7 @@ class _Loader:
             self.problem(rel, "ファイルがありません")
             return None
         try:
-            return yaml.safe_load(path.read_text(encoding="utf-8"))
+            return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
         except yaml.YAMLError as exc:
             self.problem(rel, f"YAMLとして読めません（{exc}）")
             return None
