@@ -542,6 +542,23 @@ def test_a_row_for_an_ended_initiative_is_refused(proj, capsys):
     ), out
 
 
+def test_a_row_for_an_initiative_not_yet_started_is_refused(proj, capsys):
+    _amend_initiatives(proj)
+    (proj / "inputs" / "2024").mkdir(parents=True)
+    (source,) = (ROOT / "inputs" / "2024").glob("431001_*.csv")
+    text = source.read_text(encoding="cp932").replace(
+        "事業費,3.15.2,鉄道交通の確保のための連携,", "事業費,3.15.4,鉄道駅の乗継ぎ改善（テスト）,"
+    )
+    file = proj / "inputs" / "2024" / source.name
+    file.write_text(text, encoding="cp932")
+    assert main(["--root", str(proj), "check", str(file), "--fiscal-year", "2024"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "取組 3.15.4（鉄道駅の乗継ぎ改善（テスト））は、計画の改定「取組の追加と終了（テスト）」（2025年4月1日）により"
+        "2025年度から始まる取組です。2024年度の行は削除してください。" in out
+    ), out
+
+
 def _next_plan(proj: Path) -> None:
     import importlib.util
 
