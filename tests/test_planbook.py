@@ -542,6 +542,21 @@ def test_a_row_for_an_ended_initiative_is_refused(proj, capsys):
     ), out
 
 
+def test_submission_templates_follow_the_initiatives_of_the_year(proj, capsys):
+    _amend_initiatives(proj)
+    ids = {}
+    for fy in (2024, 2025):
+        out = proj / f"templates_{fy}"
+        assert main(["--root", str(proj), "templates", "--fiscal-year", str(fy), "--out", str(out)]) == 0
+        for code in ("431001", "432041") if fy == 2025 else ("431001",):  # 荒尾市 reports from FY2025
+            (csv_file,) = out.glob(f"{code}_*.csv")
+            rows = pd.read_csv(csv_file, encoding="utf-8-sig", dtype=str)
+            ids[(fy, code)] = set(rows.iloc[:, 1])
+    assert "1.1.2" in ids[(2024, "431001")] and "3.15.4" not in ids[(2024, "431001")]
+    assert "1.1.2" not in ids[(2025, "431001")] and "3.15.4" in ids[(2025, "431001")]
+    assert "3.15.4" in ids[(2025, "432041")]
+
+
 def test_a_row_for_an_initiative_not_yet_started_is_refused(proj, capsys):
     _amend_initiatives(proj)
     (proj / "inputs" / "2024").mkdir(parents=True)
