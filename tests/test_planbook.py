@@ -73,11 +73,14 @@ initiatives_added:
     budget: {2025: 1200, total: 1200}
 initiatives_ended:
   - id: '1.1.2'
+targets_revised:
+  - {kpi: startups, target: 1250}
 """
 
 
 def _amend_initiatives(proj: Path) -> None:
-    """An amendment of 2025-04-01 (in FY2025): 3.15.4 added (熊本市 and 荒尾市, from FY2025), 1.1.2 ended (last FY2024)."""
+    """An amendment of 2025-04-01 (in FY2025): 3.15.4 added (熊本市 and 荒尾市, from FY2025), 1.1.2 ended (last FY2024),
+    the target of startups revised (from FY2025)."""
     folder = proj / "plans" / PLAN_ID / "amendments"
     (folder / "2025-04-01_initiatives.yaml").write_text(INITIATIVE_AMENDMENT, encoding="utf-8")
 
@@ -502,8 +505,8 @@ def test_initiatives_added_and_ended_through_the_workbook_become_an_amendment_fi
 
 
 def test_a_later_amendment_leaves_an_earlier_year_unchanged(proj, capsys):
-    """FY2024's tables are the same before and after an amendment dated in FY2025 adds and ends initiatives; FY2025
-    expects the added one and not the ended one, whose years stay in the history."""
+    """FY2024's tables are the same before and after an amendment dated in FY2025 adds and ends initiatives and revises
+    a target; FY2025 expects the added one and not the ended one, whose years stay in the history."""
     settings = load_settings(proj)
     rows = pd.DataFrame(columns=screen.ACCEPTED_ROW_COLUMNS)
     before = load_plan(proj / "plans" / PLAN_ID)
@@ -518,6 +521,8 @@ def test_a_later_amendment_leaves_an_earlier_year_unchanged(proj, capsys):
         pd.testing.assert_frame_equal(table, history_tables(after, per_year_after)[name], obj=name)
     for code in ("431001", "432041"):
         assert [i.id for i in before.initiatives_of(code, 2024)] == [i.id for i in after.initiatives_of(code, 2024)]
+    kpi2025 = compute_year(after, 2025, rows, settings)["kpi_attainment"].set_index("kpi_id")
+    assert kpi2025.loc["startups", "target"] == 1250 and after.kpi_target("startups", 2024)[0] == 1190
     fy2025 = compute_year(after, 2025, rows, settings)["budget_execution"].set_index("initiative_id")
     assert "3.15.4" in fy2025.index and "1.1.2" not in fy2025.index
     assert fy2025.loc["3.15.4", "planned_thousand_yen"] == 1200

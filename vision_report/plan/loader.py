@@ -693,7 +693,15 @@ class _Loader:
                     self.problem(f"{amendment.file} 目標値の変更", f"KPI {rev.kpi} は計画にありません")
                     continue
                 kpis = [
-                    dataclasses.replace(k, target=rev.target, target_label=rev.target_label) if k.id == rev.kpi else k
+                    dataclasses.replace(
+                        k,
+                        target=rev.target,
+                        target_label=rev.target_label,
+                        adopted_target=k.target if k.adopted_target is None else k.adopted_target,
+                        adopted_target_label=k.target_label if k.adopted_target is None else k.adopted_target_label,
+                    )
+                    if k.id == rev.kpi
+                    else k
                     for k in kpis
                 ]
         if self.problems:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Final, Literal
@@ -229,6 +230,9 @@ class Kpi:
     data_year_lag: int = 0
     predecessor: str | None = None  # the id of the same KPI in the previous plan (its series continues)
     new_series: bool = False  # the definition changed against the predecessor: the series starts anew
+    # the target as the plan set it, when an amendment revised it (``target`` is then the latest revision's)
+    adopted_target: float | None = None
+    adopted_target_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -390,6 +394,29 @@ class Plan:
         if fiscal_year is not None and not self.is_member(code, fiscal_year):
             return ()
         return tuple(k for k in self.kpis if code in k.reporters)
+
+    def kpi_target(self, kpi_id: str, fiscal_year: int) -> tuple[float, str | None]:
+        """(target, target_label) in force for ``fiscal_year``: the last revision by an amendment dated in that fiscal
+        year or before, else the target the plan set (a later amendment does not change an earlier year)."""
+        k = self.kpi(kpi_id)
+        revisions = [(a, r) for a in self.amendments for r in a.targets_revised if r.kpi == kpi_id]
+        if not revisions:
+            return k.target, k.target_label
+        in_force = [r for a, r in revisions if fiscal_year_of(a.date) <= fiscal_year]
+        if in_force:
+            return in_force[-1].target, in_force[-1].target_label
+        return (k.adopted_target if k.adopted_target is not None else k.target), k.adopted_target_label
+
+    def as_of(self, fiscal_year: int) -> Plan:
+        """The plan with the KPI targets in force for ``fiscal_year`` (``kpi_target``): what a year's tables and
+        report are computed with, so that an amendment dated after the year leaves them as they were."""
+        if not any(a.targets_revised for a in self.amendments):
+            return self
+        kpis = []
+        for k in self.kpis:
+            target, label = self.kpi_target(k.id, fiscal_year)
+            kpis.append(dataclasses.replace(k, target=target, target_label=label))
+        return dataclasses.replace(self, kpis=tuple(kpis), _index={})
 
     def lead_of(self, initiative_id: str) -> str:
         """The municipality that reports what was done for the whole initiative (its 取組実績 heads the report): the
