@@ -126,3 +126,39 @@ def test_amendments_apply_in_date_order(tmp_path: Path):
     assert plan.membership("433675").first_fiscal_year == 2026  # joined on April 1: that year
     assert plan.initiative("2.1.1").participants == ("431001", "432067", "433675")
     assert plan.kpi("k_up").reporters[-2:] == ("432041", "433675")  # reporters: all includes added members
+
+
+def test_amendments_add_and_end_initiatives_in_date_order(tmp_path: Path):
+    """An added initiative runs from the first fiscal year after the amendment (or the one it names), after its
+    area's initiatives; an ended one up to the fiscal year before the amendment's date (or the one it names); a
+    member a later amendment adds may take part in an initiative an earlier one added."""
+    target = tmp_path / "plan"
+    shutil.copytree(FIX / "plan_tiny", target)
+    (target / "amendments").mkdir()
+    (target / "amendments" / "one.yaml").write_text(
+        "id: add\ndate: 2023-10-01\ntitle: 取組の追加\nsource: 連携協約の変更\n"
+        "initiatives_added:\n"
+        "  - {id: '1.1.3', area: '1.1', name: 新しい取組, lead: 玉名市, participants: [玉名市, '431001'],"
+        " budget: {2024: 10, 2025: 未定}}\n"
+        "initiatives_ended:\n  - {id: '2.1.1', last_fiscal_year: 2024}\n",
+        encoding="utf-8",
+    )
+    (target / "amendments" / "two.yaml").write_text(
+        "id: end\ndate: 2025-04-01\ntitle: 取組の終了\nsource: 連携協約の変更\n"
+        "members_added:\n  - {code: '432041', name: 荒尾市, joined: 2025-04-01, initiatives: ['1.1.3']}\n"
+        "initiatives_ended:\n  - {id: '1.1.1'}\n",
+        encoding="utf-8",
+    )
+    plan = load_plan(target)
+    assert [i.id for i in plan.initiatives] == ["1.1.1", "1.1.2", "1.1.3", "2.1.1", "2.2.1"]
+    assert plan.area("1.1").initiative_ids == ("1.1.1", "1.1.2", "1.1.3")
+    new = plan.initiative("1.1.3")
+    assert (new.first_fiscal_year, new.added_by, new.lead, new.label) == (2024, "add", "432067", "ウ")
+    assert new.participants == ("431001", "432067", "432041")
+    assert [i.id for i in plan.initiatives_in(2023)] == ["1.1.1", "1.1.2", "2.1.1", "2.2.1"]
+    assert [i.id for i in plan.initiatives_in(2025)] == ["1.1.2", "1.1.3", "2.2.1"]
+    assert plan.initiative("1.1.1").last_fiscal_year == 2024 and plan.initiative("1.1.1").ended_by == "end"
+    assert plan.initiative("2.1.1").last_fiscal_year == 2024  # the coordinator's year, not 2023
+    assert plan.participants("1.1.3", 2023) == () and plan.participants("1.1.3", 2025) == ("431001", "432067", "432041")
+    assert [i.id for i in plan.initiatives_of("432041", 2025)] == ["1.1.3"]
+    assert [i.id for i in plan.area_initiatives("1.1", 2025)] == ["1.1.2", "1.1.3"]

@@ -12,10 +12,13 @@ import pytest
 from openpyxl import load_workbook
 
 from vision_report.cli import main
+from vision_report.compute.history import history_tables
+from vision_report.compute.period import period_budget
 from vision_report.compute.tables import compute_year
 from vision_report.core.config import load_settings
 from vision_report.plan import load_plan
 from vision_report.plan.continuity import carried_initiatives, carried_kpis, rekey_results
+from vision_report.screening import screen
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN_ID = "kumamoto-2024-03"
@@ -55,7 +58,37 @@ def _snapshot(proj: Path) -> dict[str, bytes]:
     }
 
 
-def test_export_then_import_gives_the_same_plan(proj, capsys):
+INITIATIVE_AMENDMENT = """\
+id: 2025-04-01-initiatives
+date: 2025-04-01
+title: 取組の追加と終了（テスト）
+source: 連携中枢都市圏ビジョン懇談会の決定（テスト）
+initiatives_added:
+  - id: '3.15.4'
+    area: '3.15'
+    name: 鉄道駅の乗継ぎ改善（テスト）
+    lead: 熊本市
+    participants: ['431001', '432041']
+    description: 駅での乗継ぎを改善する（テスト）
+    budget: {2025: 1200, total: 1200}
+initiatives_ended:
+  - id: '1.1.2'
+targets_revised:
+  - {kpi: startups, target: 1250}
+"""
+
+
+def _amend_initiatives(proj: Path) -> None:
+    """An amendment of 2025-04-01 (in FY2025): 3.15.4 added (熊本市 and 荒尾市, from FY2025), 1.1.2 ended (last FY2024),
+    the target of startups revised (from FY2025)."""
+    folder = proj / "plans" / PLAN_ID / "amendments"
+    (folder / "2025-04-01_initiatives.yaml").write_text(INITIATIVE_AMENDMENT, encoding="utf-8")
+
+
+@pytest.mark.parametrize("with_initiative_amendment", [False, True], ids=["plan", "initiatives_added_and_ended"])
+def test_export_then_import_gives_the_same_plan(proj, capsys, with_initiative_amendment):
+    if with_initiative_amendment:
+        _amend_initiatives(proj)
     before_json = _json(proj, capsys)
     before = load_plan(proj / "plans" / PLAN_ID)
     config_before = (proj / "config" / "vision-report.yaml").read_text(encoding="utf-8")
@@ -70,8 +103,25 @@ def test_export_then_import_gives_the_same_plan(proj, capsys):
     for part in ("meta", "municipalities", "pillars", "subfields", "areas", "initiatives", "kpis", "memberships"):
         assert getattr(after, part) == getattr(before, part), part
     assert [a.members_added for a in after.amendments] == [a.members_added for a in before.amendments]
+    assert [(a.initiatives_added, a.initiatives_ended) for a in after.amendments] == [
+        (a.initiatives_added, a.initiatives_ended) for a in before.amendments
+    ]
     assert (proj / "config" / "vision-report.yaml").read_text(encoding="utf-8") == config_before
     assert not [p for p in (proj / "plans").iterdir() if p.name.startswith(".")]  # no temp folder left
+    if with_initiative_amendment:
+        assert before_json["initiatives"][[i["id"] for i in before_json["initiatives"]].index("3.15.4")] == {
+            "id": "3.15.4",
+            "name": "鉄道駅の乗継ぎ改善（テスト）",
+            "area": "3.15",
+            "participants": ["431001", "432041"],
+            "budget": {"2021": None, "2022": None, "2023": None, "2024": None, "2025": 1200, "total": 1200},
+            "first_fiscal_year": 2025,
+            "added_by": "2025-04-01-initiatives",
+        }
+        files = sorted(p.name for p in (proj / "plans" / PLAN_ID / "amendments").iterdir())
+        assert files == ["2025-03-27_2025-03-27-members.yaml", "2025-04-01_2025-04-01-initiatives.yaml"]
+        pillar = (proj / "plans" / PLAN_ID / "pillars" / "3.yaml").read_text(encoding="utf-8")
+        assert "3.15.4" not in pillar  # recorded in the amendment's file, not as part of the adopted vision
 
 
 def test_exported_workbook_is_readable_with_lists_and_frozen_headers(proj, capsys):
@@ -188,6 +238,92 @@ def _predecessor_without_previous_plan(wb):
     return "【KPI】2行目 前計画のKPI ID：前の計画がないため、gdp を前計画のIDとして使えません"
 
 
+COLUMN_TARGET = "対象（市町村コード・取組ID・KPI ID）"
+
+
+def _amendment_row(wb, kind: str, target: str, day: str | None = "2025-04-01", **extra) -> int:
+    """A row of the 改定 sheet (an amendment of FY2025 with its source); its row number."""
+    ws = wb["改定"]
+    values = {
+        "改定ID": "2025-04-01-initiatives",
+        "改定日": day,
+        "件名": "取組の追加と終了（テスト）",
+        "出典": "連携中枢都市圏ビジョン懇談会の決定（テスト）",
+        "種類": kind,
+        COLUMN_TARGET: target,
+        **extra,
+    }
+    ws.append([values.get(c.value) for c in ws[1]])
+    return ws.max_row
+
+
+def _initiative_rows(wb, iid: str = "3.15.4", area: str = "3.15", marks=("熊本市", "荒尾市")) -> dict[str, int]:
+    """A new initiative written like any other on 取組, 関係市町村 and 事業費; sheet -> its row number."""
+    name = "鉄道駅の乗継ぎ改善（テスト）"
+    rows = {}
+    ws = wb["取組"]
+    ws.append(
+        [{"取組ID": iid, "政策分野ID": area, "取組名": name, "取りまとめ役": "熊本市"}.get(c.value) for c in ws[1]]
+    )
+    rows["取組"] = ws.max_row
+    ws = wb["関係市町村"]
+    ws.append([iid, name, *("○" if c.value in marks else None for c in ws[1][2:])])
+    rows["関係市町村"] = ws.max_row
+    ws = wb["事業費"]
+    ws.append([{"取組ID": iid, "取組名": name, "2025年度": 1200, "合計": 1200}.get(c.value) for c in ws[1]])
+    rows["事業費"] = ws.max_row
+    return rows
+
+
+def _added_initiative_id_exists(wb):
+    n = _amendment_row(wb, "取組の追加", "3.15.2")
+    return (
+        f"【改定】{n}行目 {COLUMN_TARGET}：取組 3.15.2 はすでに計画にある取組です"
+        "（取組の追加には、その政策分野の次の番号の新しい取組IDを付けてください）"
+    )
+
+
+def _added_initiative_in_unknown_area(wb):
+    n = _initiative_rows(wb, "3.23.1", "3.23")["取組"]
+    _amendment_row(wb, "取組の追加", "3.23.1")
+    return f"【取組】{n}行目 政策分野ID：政策分野 3.23 はシート【政策分野】にありません"
+
+
+def _added_initiative_without_participant(wb):
+    n = _initiative_rows(wb, marks=())["関係市町村"]
+    _amendment_row(wb, "取組の追加", "3.15.4")
+    return f"【関係市町村】{n}行目：関係市町村に ○ が一つもありません"
+
+
+def _added_initiative_participant_not_member(wb):
+    n = _initiative_rows(wb)["関係市町村"]
+    _amendment_row(wb, "取組の追加", "3.15.4", day="2025-01-01")  # 荒尾市 joined on 2025-03-27
+    return f"【関係市町村】{n}行目 荒尾市：荒尾市（432041）は取組 3.15.4 を追加する改定の日（2025年1月1日）に構成市町村ではありません"
+
+
+def _ended_initiative_unknown(wb):
+    n = _amendment_row(wb, "取組の終了", "1.1.9")
+    return f"【改定】{n}行目 {COLUMN_TARGET}：取組 1.1.9 はシート【取組】にありません"
+
+
+def _ended_before_it_starts(wb):
+    _initiative_rows(wb)
+    _amendment_row(wb, "取組の追加", "3.15.4")  # from FY2025
+    n = _amendment_row(wb, "取組の終了", "3.15.4")  # the same day: its last year would be FY2024
+    return f"【改定】{n}行目 {COLUMN_TARGET}：取組 3.15.4 は2025年度から始まる取組です。終了（最後の年度 2024）がそれより前です"
+
+
+def _initiative_amendment_without_date(wb):
+    _initiative_rows(wb)
+    n = _amendment_row(wb, "取組の追加", "3.15.4", day=None)
+    return f"【改定】{n}行目 改定日：必須の項目が空です"
+
+
+def _initiative_amendment_without_source(wb):
+    n = _amendment_row(wb, "取組の終了", "1.1.2", 出典=None)
+    return f"【改定】{n}行目 出典：必須の項目が空です"
+
+
 DEFECTS = [
     _no_participant,
     _participant_not_member,
@@ -203,6 +339,14 @@ DEFECTS = [
     _amendment_without_source,
     _amendment_unknown_initiative,
     _predecessor_without_previous_plan,
+    _added_initiative_id_exists,
+    _added_initiative_in_unknown_area,
+    _added_initiative_without_participant,
+    _added_initiative_participant_not_member,
+    _ended_initiative_unknown,
+    _ended_before_it_starts,
+    _initiative_amendment_without_date,
+    _initiative_amendment_without_source,
 ]
 
 
@@ -325,6 +469,114 @@ def test_an_amendment_through_the_workbook_becomes_an_amendment_file(proj, capsy
     assert main(["--root", str(proj), "plan", "import", str(again), "--id", PLAN_ID, "--from-fiscal-year", "2021"]) == 0
     assert "変更はありません。" in capsys.readouterr().out
     assert load_plan(proj / "plans" / PLAN_ID).kpi("startups").target == 1250
+
+
+def test_initiatives_added_and_ended_through_the_workbook_become_an_amendment_file(proj, capsys):
+    """取組の追加 (its rows on 取組・関係市町村・事業費, ○ for a member an amendment added too) and 取組の終了, with date
+    and source: one amendment file; the plan has them from / up to the right fiscal years."""
+    book = _export(proj, capsys)
+    wb = load_workbook(book)
+    _initiative_rows(wb)
+    _amendment_row(wb, "取組の追加", "3.15.4")
+    _amendment_row(wb, "取組の終了", "1.1.2")
+    wb.save(book)
+    rc = main(["--root", str(proj), "plan", "import", str(book), "--id", PLAN_ID, "--from-fiscal-year", "2021"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "取組の追加（改定 2025-04-01-initiatives）：3.15.4 鉄道駅の乗継ぎ改善（テスト）（2025年度から）" in out
+    assert "取組の終了（改定 2025-04-01-initiatives）：1.1.2 医療・介護・健康サービス産業支援（2024年度まで）" in out
+    text = (proj / "plans" / PLAN_ID / "amendments" / "2025-04-01_2025-04-01-initiatives.yaml").read_text(
+        encoding="utf-8"
+    )
+    assert "source: 連携中枢都市圏ビジョン懇談会の決定（テスト）" in text and "date: 2025-04-01" in text
+    plan = load_plan(proj / "plans" / PLAN_ID)
+    new, ended = plan.initiative("3.15.4"), plan.initiative("1.1.2")
+    assert (new.first_fiscal_year, new.added_by, new.participants) == (
+        2025,
+        "2025-04-01-initiatives",
+        ("431001", "432041"),
+    )
+    assert (ended.last_fiscal_year, ended.ended_by) == (2024, "2025-04-01-initiatives")
+    assert plan.area("3.15").initiative_ids[-1] == "3.15.4"
+    assert [i.id for i in plan.initiatives_of("432041", 2025)] == ["3.15.4"]
+    assert "1.1.2" not in {i.id for i in plan.initiatives_of("431001", 2025)}
+    assert "1.1.2" in {i.id for i in plan.initiatives_of("431001", 2024)}
+    assert "3.15.4" not in {i.id for i in plan.initiatives_of("431001", 2024)}
+
+
+def test_a_later_amendment_leaves_an_earlier_year_unchanged(proj, capsys):
+    """FY2024's tables are the same before and after an amendment dated in FY2025 adds and ends initiatives and revises
+    a target; FY2025 expects the added one and not the ended one, whose years stay in the history."""
+    settings = load_settings(proj)
+    rows = pd.DataFrame(columns=screen.ACCEPTED_ROW_COLUMNS)
+    before = load_plan(proj / "plans" / PLAN_ID)
+    per_year_before = {y: compute_year(before, y, rows, settings) for y in (2023, 2024)}
+    _amend_initiatives(proj)
+    after = load_plan(proj / "plans" / PLAN_ID)
+    per_year_after = {y: compute_year(after, y, rows, settings) for y in (2023, 2024)}
+    for y in (2023, 2024):
+        for name, table in per_year_before[y].items():
+            pd.testing.assert_frame_equal(table, per_year_after[y][name], obj=f"{y} {name}")
+    for name, table in history_tables(before, per_year_before).items():
+        pd.testing.assert_frame_equal(table, history_tables(after, per_year_after)[name], obj=name)
+    for code in ("431001", "432041"):
+        assert [i.id for i in before.initiatives_of(code, 2024)] == [i.id for i in after.initiatives_of(code, 2024)]
+    kpi2025 = compute_year(after, 2025, rows, settings)["kpi_attainment"].set_index("kpi_id")
+    assert kpi2025.loc["startups", "target"] == 1250 and after.kpi_target("startups", 2024)[0] == 1190
+    fy2025 = compute_year(after, 2025, rows, settings)["budget_execution"].set_index("initiative_id")
+    assert "3.15.4" in fy2025.index and "1.1.2" not in fy2025.index
+    assert fy2025.loc["3.15.4", "planned_thousand_yen"] == 1200
+    per_year_after[2025] = compute_year(after, 2025, rows, settings)
+    history = history_tables(after, per_year_after)["budget_history"].set_index("initiative_id")
+    assert {"1.1.2", "3.15.4"} <= set(history.index)  # 1.1.2 ran in 2023–2024, 3.15.4 in 2025
+    period = period_budget(after, {y: t["budget_execution"] for y, t in per_year_after.items()}, 2023, 2025, [])
+    period = period.set_index("initiative_id")
+    assert period.loc["1.1.2", "years"] == 2 and period.loc["3.15.4", "years"] == 1
+
+
+def test_a_row_for_an_ended_initiative_is_refused(proj, capsys):
+    _amend_initiatives(proj)
+    shutil.copytree(ROOT / "inputs" / "2025", proj / "inputs" / "2025")
+    (file,) = (proj / "inputs" / "2025").glob("431001_*.csv")
+    rc = main(["--root", str(proj), "check", str(file), "--fiscal-year", "2025"])
+    out = capsys.readouterr().out
+    assert rc == 1, out
+    assert (
+        "取組 1.1.2（医療・介護・健康サービス産業支援）は、計画の改定「取組の追加と終了（テスト）」（2025年4月1日）により"
+        "2024年度で終了した取組です。2025年度の行は削除してください。" in out
+    ), out
+
+
+def test_submission_templates_follow_the_initiatives_of_the_year(proj, capsys):
+    _amend_initiatives(proj)
+    ids = {}
+    for fy in (2024, 2025):
+        out = proj / f"templates_{fy}"
+        assert main(["--root", str(proj), "templates", "--fiscal-year", str(fy), "--out", str(out)]) == 0
+        for code in ("431001", "432041") if fy == 2025 else ("431001",):  # 荒尾市 reports from FY2025
+            (csv_file,) = out.glob(f"{code}_*.csv")
+            rows = pd.read_csv(csv_file, encoding="utf-8-sig", dtype=str)
+            ids[(fy, code)] = set(rows.iloc[:, 1])
+    assert "1.1.2" in ids[(2024, "431001")] and "3.15.4" not in ids[(2024, "431001")]
+    assert "1.1.2" not in ids[(2025, "431001")] and "3.15.4" in ids[(2025, "431001")]
+    assert "3.15.4" in ids[(2025, "432041")]
+
+
+def test_a_row_for_an_initiative_not_yet_started_is_refused(proj, capsys):
+    _amend_initiatives(proj)
+    (proj / "inputs" / "2024").mkdir(parents=True)
+    (source,) = (ROOT / "inputs" / "2024").glob("431001_*.csv")
+    text = source.read_text(encoding="cp932").replace(
+        "事業費,3.15.2,鉄道交通の確保のための連携,", "事業費,3.15.4,鉄道駅の乗継ぎ改善（テスト）,"
+    )
+    file = proj / "inputs" / "2024" / source.name
+    file.write_text(text, encoding="cp932")
+    assert main(["--root", str(proj), "check", str(file), "--fiscal-year", "2024"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "取組 3.15.4（鉄道駅の乗継ぎ改善（テスト））は、計画の改定「取組の追加と終了（テスト）」（2025年4月1日）により"
+        "2025年度から始まる取組です。2024年度の行は削除してください。" in out
+    ), out
 
 
 def _next_plan(proj: Path) -> None:

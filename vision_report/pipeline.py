@@ -311,7 +311,8 @@ def _staged_year(
     if remarks_notice:
         print(remarks_notice)
     subs = submissions_table(plan, this_year.received, fiscal_year, settings.deadlines.for_year(fiscal_year))
-    tables = year_tables(settings, plan, fiscal_year, per_year, subs, this_year.accepted_rows)
+    in_force = plan.as_of(fiscal_year)  # the KPI targets of the year: a later amendment's revision changes none
+    tables = year_tables(settings, in_force, fiscal_year, per_year, subs, this_year.accepted_rows)
     no_submissions = all(r.status in NOT_SUBMISSIONS for r in this_year.received)
     warning = (
         NO_SUBMISSIONS_WARNING.format(
@@ -320,7 +321,7 @@ def _staged_year(
         if no_submissions
         else None
     )
-    written = steps.write(settings, plan, fiscal_year, stage, this_year, tables, holds)
+    written = steps.write(settings, in_force, fiscal_year, stage, this_year, tables, holds)
     steps.publish(stage, out_dir, fiscal_year, run_id, this_year.received)
     summary = {
         "fiscal_year": fiscal_year,

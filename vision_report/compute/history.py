@@ -52,11 +52,7 @@ def history_tables(plan: Plan, per_year: dict[int, dict[str, pd.DataFrame]]) -> 
     kpi_meta = per_year[years[-1]]["kpi_attainment"][["kpi_id", "kpi_name", "unit", "baseline", "target"]]
     kpi = kpi_meta.merge(kpi, on="kpi_id", how="left")
     bud = history({y: per_year[y]["budget_execution"] for y in years}, "initiative_id", "actual_thousand_yen")
-    plan_cols = pd.DataFrame(
-        {
-            "initiative_id": [i.id for i in plan.initiatives],
-            "initiative_name": [i.name for i in plan.initiatives],
-        }
-    )
+    shown = [i for i in plan.initiatives if any(i.runs_in(y) for y in years)]  # those that ran in one of the years
+    plan_cols = pd.DataFrame({"initiative_id": [i.id for i in shown], "initiative_name": [i.name for i in shown]})
     bud = plan_cols.merge(bud, on="initiative_id", how="left")
     return {"kpi_history": kpi, "budget_history": bud}

@@ -182,11 +182,14 @@ def period_budget(
     whole_period = first_year == plan.meta.first_fiscal_year and last_year == plan.meta.last_fiscal_year
     records = []
     for i in plan.initiatives:
-        printed = {y: i.budget.planned(y) for y in years}
+        ran = [y for y in years if i.runs_in(y)]  # an initiative added or ended by an amendment: the years it ran
+        if not ran:
+            continue
+        printed = {y: i.budget.planned(y) for y in ran}
         numbers = [v for v in printed.values() if isinstance(v, int)]
         undecided = [str(y) for y, v in printed.items() if v == UNDECIDED]
         blank = [str(y) for y, v in printed.items() if v is None]
-        total_only = not numbers and not undecided and isinstance(i.budget.total, int) and whole_period
+        total_only = not numbers and not undecided and isinstance(i.budget.total, int) and whole_period and ran == years
         total = i.budget.total
         period_plan = (
             float(total) if total_only and isinstance(total, int) else float(sum(numbers)) if numbers else np.nan
@@ -222,10 +225,10 @@ def period_budget(
                 total_only,
                 actual,
                 _pct(actual, planned),
-                len(years),
+                len(ran),
                 reported,
                 implemented,
-                implemented == len(years),
+                implemented == len(ran),
                 period_plan,
                 ";".join(str(y) for y in compared),
                 ";".join(str(y) for y in missing),
@@ -266,6 +269,7 @@ def period_rollup(plan: Plan, period: pd.DataFrame) -> pd.DataFrame:
     by_id = period.set_index("initiative_id")
     records = []
     for level, nid, name, _scope, inits in _rollup_nodes(plan):
+        inits = tuple(i for i in inits if i in by_id.index)  # those that ran in the period (amendments)
         b = by_id.reindex(list(inits))
         planned, actual = _sum_or_nan(b["planned_thousand_yen"]), _sum_or_nan(b["actual_thousand_yen"])
         records.append(

@@ -76,7 +76,7 @@ def kpi_reporter_sets(plan: Plan, fiscal_year: int) -> tuple[dict[str, tuple[str
 
 
 def plan_initiative_table(plan: Plan, fiscal_year: int) -> pd.DataFrame:
-    """The plan's initiatives with the budget planned for ``fiscal_year`` (千円), in plan order.
+    """The plan's initiatives that run in ``fiscal_year`` with the budget planned for it (千円), in plan order.
 
     participants_expected counts the participants that are members in ``fiscal_year`` (``Plan.participants``).
 
@@ -84,7 +84,7 @@ def plan_initiative_table(plan: Plan, fiscal_year: int) -> pd.DataFrame:
     (plan_note_code "blank", e.g. only a total is printed); plan_note_code is "" where a number is printed.
     """
     records = []
-    for i in plan.initiatives:
+    for i in plan.initiatives_in(fiscal_year):  # an initiative added or ended by an amendment: its years only
         p = i.budget.planned(fiscal_year)
         if isinstance(p, int):
             planned, note = float(p), ""

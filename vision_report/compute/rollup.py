@@ -91,6 +91,7 @@ def rollup(plan: Plan, kpi_result: pd.DataFrame, budget_result: pd.DataFrame) ->
         k = kres.reindex(kids)
         ratings = k["rating"].tolist()
         att = pd.to_numeric(k["attainment_pct"], errors="coerce").dropna()
+        inits = tuple(i for i in inits if i in bres.index)  # those that run this year (amendments add and end some)
         b = bres.reindex(list(inits))
         planned = _sum_or_nan(b["planned_thousand_yen"])
         actual = _sum_or_nan(b["actual_thousand_yen"])

@@ -54,6 +54,7 @@ def compute_year(plan: Plan, fiscal_year: int, rows: pd.DataFrame, settings: Set
     Rows marked ``held`` (confirmations.mark_held) are left out of every figure (see :func:`counted_rows`); each
     table gets HELD_COUNT_COLUMN at its end, and a KPI with a held value has the code "held" in its
     rating_reason_codes."""
+    plan = plan.as_of(fiscal_year)  # the KPI targets in force that year (an amendment dated later changes none)
     counted = counted_rows(rows)
     basis, everyone = kpi_reporter_sets(plan, fiscal_year)
     kpi = kpi_attainment(

@@ -49,6 +49,16 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                     if a.targets_revised
                     else {}
                 ),
+                **({"initiatives_added": list(a.initiatives_added)} if a.initiatives_added else {}),
+                **(
+                    {
+                        "initiatives_ended": [
+                            {"id": e.initiative, "last_fiscal_year": e.last_fiscal_year} for e in a.initiatives_ended
+                        ]
+                    }
+                    if a.initiatives_ended
+                    else {}
+                ),
             }
             for a in plan.amendments
         ],
@@ -77,6 +87,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "participants": list(i.participants),
                 "budget": {**{str(y): v for y, v in i.budget.years.items()}, "total": i.budget.total},
                 **({"predecessor": i.predecessor} if i.predecessor else {}),
+                **({"first_fiscal_year": i.first_fiscal_year, "added_by": i.added_by} if i.added_by else {}),
+                **({"last_fiscal_year": i.last_fiscal_year, "ended_by": i.ended_by} if i.ended_by else {}),
             }
             for i in plan.initiatives
         ],
@@ -134,7 +146,16 @@ def plan_summary(plan: Plan) -> str:
         lines.append(f"  {fy}年度: {len(plan.members(fy))}市町村")
     for amendment in plan.amendments:
         added = "、".join(f"{x.name}（{x.code}）" for x in amendment.members_added) or "なし"
-        lines.append(f"  改定 {amendment.date.isoformat()} {amendment.title}: 加入 {added}（出典: {amendment.source}）")
+        changes = f"加入 {added}"
+        if amendment.initiatives_added:
+            changes += "／取組の追加 " + "、".join(
+                f"{i}（{plan.initiative(i).first_fiscal_year}年度から）" for i in amendment.initiatives_added
+            )
+        if amendment.initiatives_ended:
+            changes += "／取組の終了 " + "、".join(
+                f"{e.initiative}（{e.last_fiscal_year}年度まで）" for e in amendment.initiatives_ended
+            )
+        lines.append(f"  改定 {amendment.date.isoformat()} {amendment.title}: {changes}（出典: {amendment.source}）")
     lines += ["", "■ 柱・政策分野ごとの取組数とKPI"]
     for p in plan.pillars:
         kp = [k.id for k in plan.kpis if k.measures == str(p.id)]

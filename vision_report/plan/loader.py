@@ -13,7 +13,7 @@ import csv
 import dataclasses
 import re
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from vision_report.plan.models import (
     Budget,
     BudgetValue,
     Initiative,
+    InitiativeEnd,
     Kpi,
     MemberAddition,
     Membership,
@@ -37,6 +38,7 @@ from vision_report.plan.models import (
     PolicyArea,
     Subfield,
     TargetRevision,
+    date_ja,
     first_fiscal_year_after,
     fiscal_year_of,
     last_full_fiscal_year_before,
@@ -70,6 +72,8 @@ class _Loader:
         self.dir = plan_dir
         self.problems: list[str] = []
         self._amendment_members: list[tuple[MemberAddition, Municipality, Membership]] = []
+        self._added_initiatives: list[Initiative] = []
+        self._ended_initiatives: dict[str, tuple[int, str]] = {}  # id -> (last fiscal year, amendment id)
 
     def problem(self, where: str, msg: str) -> None:
         self.problems.append(f"{where}: {msg}")
@@ -166,9 +170,20 @@ class _Loader:
                     self.problem(rel, f"{what} {key} が{c}回出てきます（重複）")
         return out, memberships
 
-    def amendments(self, known: dict[str, str], initiative_ids: set[str]) -> list[Amendment]:
+    def amendments(
+        self,
+        known: dict[str, str],
+        initiatives: list[Initiative],
+        memberships: dict[str, Membership] | None = None,
+        area_ids: set[str] | None = None,
+        years: tuple[int, ...] = (),
+    ) -> list[Amendment]:
         """amendments/*.yaml in date order (then id). ``known``: code -> name of the members so far; members added
-        by an earlier amendment are known to later ones."""
+        by an earlier amendment are known to later ones, and so are the initiatives an earlier amendment added or
+        ended. ``memberships``: the plan's own members' dates (who is a member on an amendment's date)."""
+        initiative_ids = {i.id for i in initiatives}
+        runs: dict[str, tuple[int | None, int | None]] = {i.id: (None, None) for i in initiatives}
+        joined_on: dict[str, date | None] = {}
         folder = self.dir / "amendments"
         if not folder.is_dir():
             return []
@@ -233,6 +248,7 @@ class _Loader:
                     self.problem(where, f"人口 population {population!r} は整数か空欄にしてください")
                     population = None
                 known[code] = name
+                joined_on[code] = joined
                 added.append(
                     (
                         MemberAddition(
@@ -245,6 +261,11 @@ class _Loader:
                         self.membership(m, code, where, amendment=aid),
                     )
                 )
+            names = {v: k for k, v in known.items()}
+            added_ids = self.initiatives_added(
+                raw, rel, aid, day, known, names, initiative_ids, runs, memberships or {}, joined_on, area_ids, years
+            )
+            ended = self.initiatives_ended(raw, rel, aid, day, initiative_ids, runs, years)
             revisions = []
             for t in raw.get("targets_revised") or []:
                 kid = str((t or {}).get("kpi") or "")
@@ -266,12 +287,173 @@ class _Loader:
                         members_added=tuple(a[0] for a in added),
                         file=rel,
                         targets_revised=tuple(revisions),
+                        initiatives_added=added_ids,
+                        initiatives_ended=ended,
                     ),
                     added,
                 )
             )
         self._amendment_members = [x for _a, added in out for x in added]
         return [a for a, _added in out]
+
+    def initiatives_added(
+        self,
+        raw: dict,
+        rel: str,
+        aid: str,
+        day: date,
+        known: dict[str, str],
+        names: dict[str, str],
+        initiative_ids: set[str],
+        runs: dict[str, tuple[int | None, int | None]],
+        memberships: dict[str, Membership],
+        joined_on: dict[str, date | None],
+        area_ids: set[str] | None,
+        years: tuple[int, ...],
+    ) -> tuple[str, ...]:
+        """initiatives_added of one amendment: new initiatives (id, area, name, participants who are members on the
+        amendment's date, budget, optional first_fiscal_year and texts), collected in self._added_initiatives."""
+        items = raw.get("initiatives_added") or []
+        if not isinstance(items, list):
+            self.problem(rel, "initiatives_added は追加する取組の一覧にしてください")
+            return ()
+        out = []
+        order = {code: n for n, code in enumerate(known)}
+        for item in items:
+            if not isinstance(item, dict):
+                self.problem(
+                    rel, f"initiatives_added の {item!r} は id・area・name・participants を持つ対応表にしてください"
+                )
+                continue
+            iid, area = str(item.get("id") or "").strip(), str(item.get("area") or "").strip()
+            where = f"{rel} 追加する取組 {iid}"
+            if not iid:
+                self.problem(where, "取組 ID（id）がありません")
+                continue
+            if iid in initiative_ids:
+                self.problem(where, f"取組 {iid} はすでに計画にあります（追加する取組には新しい ID を付けてください）")
+                continue
+            if area_ids is not None and area not in area_ids:
+                self.problem(where, f"政策分野 area {area!r} は計画にありません")
+                continue
+            tail = iid[len(area) + 1 :] if iid.startswith(f"{area}.") else ""
+            if not tail.isdigit():
+                self.problem(where, f"取組 ID {iid} は「政策分野ID.番号」（{area}.番号）の形にしてください")
+                continue
+            if not item.get("name"):
+                self.problem(where, "取組名（name）が空です")
+            first = first_fiscal_year_after(day)
+            if item.get("first_fiscal_year") not in (None, ""):
+                try:
+                    first = int(str(item["first_fiscal_year"]).strip())
+                except ValueError:
+                    self.problem(
+                        where, f"最初の年度 first_fiscal_year {item['first_fiscal_year']!r} は4桁の年度にしてください"
+                    )
+                if first < fiscal_year_of(day):
+                    self.problem(
+                        where,
+                        f"最初の年度 first_fiscal_year {first} は改定日 {day} を含む{fiscal_year_of(day)}年度より前です",
+                    )
+            participants = []
+            for p in item.get("participants") or []:
+                p = str(p).strip()
+                code = p if p in known else names.get(p)
+                if code is None:
+                    self.problem(where, f"関係市町村 {p!r} は構成市町村にありません")
+                elif not _member_on(code, day, memberships, joined_on):
+                    self.problem(
+                        where, f"関係市町村 {known[code]}（{code}）は改定日 {date_ja(day)} の構成市町村ではありません"
+                    )
+                elif code not in participants:
+                    participants.append(code)
+            if not participants:
+                self.problem(where, "関係市町村（participants）が空です")
+            lead = item.get("lead")
+            lead_code = None
+            if lead not in (None, ""):
+                lead_code = str(lead).strip() if str(lead).strip() in known else names.get(str(lead).strip())
+                if lead_code is None or lead_code not in participants:
+                    self.problem(where, f"取りまとめ役（lead）{lead} が関係市町村（participants）にありません")
+            roles = item.get("roles") or {}
+            initiative_ids.add(iid)
+            runs[iid] = (first, None)
+            self._added_initiatives.append(
+                Initiative(
+                    id=iid,
+                    area_id=area,
+                    number=int(tail),
+                    name=str(item.get("name") or ""),
+                    participants=tuple(sorted(participants, key=order.__getitem__)),
+                    budget=self.budget(item.get("budget"), where, years),
+                    description=item.get("description"),
+                    role_kumamoto=roles.get("kumamoto"),
+                    role_neighbours=roles.get("neighbours"),
+                    cost_sharing=item.get("cost_sharing"),
+                    schedule=tuple(item.get("schedule") or ()),
+                    subsidies=item.get("subsidies"),
+                    effects=item.get("effects"),
+                    lead=lead_code,
+                    first_fiscal_year=first,
+                    added_by=aid,
+                )
+            )
+            out.append(iid)
+        return tuple(out)
+
+    def initiatives_ended(
+        self,
+        raw: dict,
+        rel: str,
+        aid: str,
+        day: date,
+        initiative_ids: set[str],
+        runs: dict[str, tuple[int | None, int | None]],
+        years: tuple[int, ...],
+    ) -> tuple[InitiativeEnd, ...]:
+        """initiatives_ended of one amendment: initiatives of the plan (or added earlier) that end; the last fiscal
+        year they run is the coordinator's ``last_fiscal_year``, else the fiscal year of the day before the date."""
+        items = raw.get("initiatives_ended") or []
+        if not isinstance(items, list):
+            self.problem(rel, "initiatives_ended は終了する取組の一覧にしてください")
+            return ()
+        out = []
+        for item in items:
+            item = item if isinstance(item, dict) else {"id": item}
+            iid = str(item.get("id") or "").strip()
+            where = f"{rel} 終了する取組 {iid}"
+            if iid not in initiative_ids:
+                self.problem(where, f"取組 {iid!r} は改定日 {day} の計画にありません")
+                continue
+            first, last_before = runs[iid]
+            if last_before is not None:
+                self.problem(where, f"取組 {iid} はすでに{last_before}年度で終了しています")
+                continue
+            last = fiscal_year_of(day - timedelta(days=1))
+            if item.get("last_fiscal_year") not in (None, ""):
+                try:
+                    explicit = int(str(item["last_fiscal_year"]).strip())
+                except ValueError:
+                    self.problem(
+                        where, f"最後の年度 last_fiscal_year {item['last_fiscal_year']!r} は4桁の年度にしてください"
+                    )
+                    continue
+                if explicit < last:
+                    self.problem(
+                        where,
+                        f"最後の年度 last_fiscal_year {explicit} は改定日 {day} の前の{last}年度より前です"
+                        "（改定日より前の年度の報告は変えられません）",
+                    )
+                    continue
+                last = explicit
+            start = first if first is not None else (years[0] if years else None)
+            if start is not None and last < start:
+                self.problem(where, f"取組 {iid} は{start}年度から始まる取組です。最後の年度 {last} がそれより前です")
+                continue
+            runs[iid] = (first, last)
+            self._ended_initiatives[iid] = (last, aid)
+            out.append(InitiativeEnd(initiative=iid, last_fiscal_year=last))
+        return tuple(out)
 
     def budget(self, raw: Any, where: str, years: tuple[int, ...]) -> Budget:
         raw = raw or {}
@@ -490,11 +672,13 @@ class _Loader:
                     self.problem("pillars/*.yaml", f"{what} {key} が{c}回出てきます（重複）")
 
         # amendments: members added after the plan (appended in amendment order) and the initiatives they join
-        amendments = self.amendments({m.code: m.name for m in munis}, {i.id for i in initiatives})
-        for addition, muni, membership in self._amendment_members:
+        amendments = self.amendments({m.code: m.name for m in munis}, initiatives, memberships, known_areas, years)
+        for _addition, muni, membership in self._amendment_members:
             munis.append(muni)
             memberships[muni.code] = membership
             order[muni.code] = len(order)
+        initiatives, areas = self.apply_initiative_amendments(initiatives, areas, order)
+        for addition, muni, _membership in self._amendment_members:
             if addition.initiatives:
                 initiatives = [
                     dataclasses.replace(
@@ -512,7 +696,15 @@ class _Loader:
                     self.problem(f"{amendment.file} 目標値の変更", f"KPI {rev.kpi} は計画にありません")
                     continue
                 kpis = [
-                    dataclasses.replace(k, target=rev.target, target_label=rev.target_label) if k.id == rev.kpi else k
+                    dataclasses.replace(
+                        k,
+                        target=rev.target,
+                        target_label=rev.target_label,
+                        adopted_target=k.target if k.adopted_target is None else k.adopted_target,
+                        adopted_target_label=k.target_label if k.adopted_target is None else k.adopted_target_label,
+                    )
+                    if k.id == rev.kpi
+                    else k
                     for k in kpis
                 ]
         if self.problems:
@@ -528,6 +720,39 @@ class _Loader:
             memberships=memberships,
             amendments=tuple(amendments),
         )
+
+    def apply_initiative_amendments(
+        self, initiatives: list[Initiative], areas: list[PolicyArea], order: dict[str, int]
+    ) -> tuple[list[Initiative], list[PolicyArea]]:
+        """The initiatives amendments added (after their area's, in id number order) and the years of those ended."""
+        if not self._added_initiatives and not self._ended_initiatives:
+            return initiatives, areas
+        area_pos = {a.id: n for n, a in enumerate(areas)}
+        everything = [
+            *initiatives,
+            *(
+                dataclasses.replace(i, participants=tuple(sorted(i.participants, key=order.__getitem__)))
+                for i in self._added_initiatives
+            ),
+        ]
+        everything = [
+            dataclasses.replace(
+                i, last_fiscal_year=self._ended_initiatives[i.id][0], ended_by=self._ended_initiatives[i.id][1]
+            )
+            if i.id in self._ended_initiatives
+            else i
+            for i in everything
+        ]
+        everything.sort(key=lambda i: (area_pos.get(i.area_id, len(area_pos)), i.number))
+        for a_id in area_pos:
+            numbers = Counter(i.number for i in everything if i.area_id == a_id)
+            for number, c in numbers.items():
+                if c > 1:
+                    self.problem("amendments/*.yaml", f"取組 {a_id}.{number} が{c}回出てきます（重複）")
+        areas = [
+            dataclasses.replace(a, initiative_ids=tuple(i.id for i in everything if i.area_id == a.id)) for a in areas
+        ]
+        return everything, areas
 
     def kpis(self, nodes: set[str], order: dict[str, int]) -> list[Kpi]:
         rel = "kpis.yaml"
@@ -601,6 +826,17 @@ class _Loader:
             if c > 1:
                 self.problem(rel, f"KPI {key} が{c}回出てきます（重複）")
         return out
+
+
+def _member_on(code: str, day: date, memberships: dict[str, Membership], joined_on: dict[str, date | None]) -> bool:
+    """Whether ``code`` belongs to the alliance on ``day`` (joined on or before it, not left by then)."""
+    if code in joined_on:
+        joined = joined_on[code]
+        return joined is None or joined <= day
+    ms = memberships.get(code)
+    if ms is None:
+        return True
+    return (ms.joined is None or ms.joined <= day) and (ms.left is None or ms.left > day)
 
 
 def _text_or_none(value) -> str | None:

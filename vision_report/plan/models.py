@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Final, Literal
@@ -85,6 +86,15 @@ class TargetRevision:
 
 
 @dataclass(frozen=True)
+class InitiativeEnd:
+    """An initiative ended by an amendment: it runs up to ``last_fiscal_year`` (resolved: the coordinator's value,
+    else the fiscal year of the day before the amendment's date) and is not expected after it."""
+
+    initiative: str
+    last_fiscal_year: int
+
+
+@dataclass(frozen=True)
 class Amendment:
     """A change to the plan after it was adopted (plans/<plan>/amendments/*.yaml), e.g. members joining."""
 
@@ -95,6 +105,9 @@ class Amendment:
     members_added: tuple[MemberAddition, ...] = ()
     file: str | None = None
     targets_revised: tuple[TargetRevision, ...] = ()
+    # ids of the initiatives the amendment adds (the Initiative itself is in Plan.initiatives, added_by = this id)
+    initiatives_added: tuple[str, ...] = ()
+    initiatives_ended: tuple[InitiativeEnd, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +152,18 @@ class Initiative:
     source_line: int | None = None
     lead: str | None = None  # municipality code of the 取りまとめ役 (plan data ``lead``); None: the core municipality
     predecessor: str | None = None  # the id of the same initiative in the previous plan (its history continues)
+    # the fiscal years it runs (None: open, from the plan's first / to its last year); set by amendments that add
+    # (added_by) or end (ended_by) the initiative after the plan was adopted
+    first_fiscal_year: int | None = None
+    last_fiscal_year: int | None = None
+    added_by: str | None = None
+    ended_by: str | None = None
+
+    def runs_in(self, fiscal_year: int) -> bool:
+        """True when the initiative is part of the plan in ``fiscal_year`` (expected in that year's submissions)."""
+        if self.first_fiscal_year is not None and fiscal_year < self.first_fiscal_year:
+            return False
+        return self.last_fiscal_year is None or fiscal_year <= self.last_fiscal_year
 
     @property
     def label(self) -> str:
@@ -205,6 +230,9 @@ class Kpi:
     data_year_lag: int = 0
     predecessor: str | None = None  # the id of the same KPI in the previous plan (its series continues)
     new_series: bool = False  # the definition changed against the predecessor: the series starts anew
+    # the target as the plan set it, when an amendment revised it (``target`` is then the latest revision's)
+    adopted_target: float | None = None
+    adopted_target_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -343,12 +371,22 @@ class Plan:
         return f"{who}は{ms.last_fiscal_year}年度まで報告した構成市町村です{when}。"
 
     # -- who reports what -----------------------------------------------------------------------------------------
+    def initiatives_in(self, fiscal_year: int) -> tuple[Initiative, ...]:
+        """The initiatives that run in ``fiscal_year`` (an initiative an amendment added runs from its first fiscal
+        year, one an amendment ended up to its last), in plan order."""
+        return tuple(i for i in self.initiatives if i.runs_in(fiscal_year))
+
+    def initiative_runs(self, initiative_id: str, fiscal_year: int) -> bool:
+        return self.initiative(initiative_id).runs_in(fiscal_year)
+
     def initiatives_of(self, code: str, fiscal_year: int | None = None) -> tuple[Initiative, ...]:
         """The initiatives ``code`` takes part in (○ in 関係市町村, plus those an amendment added); with a fiscal
-        year, none when it is not a member that year."""
+        year, none when it is not a member that year, and only the initiatives that run that year."""
         if fiscal_year is not None and not self.is_member(code, fiscal_year):
             return ()
-        return tuple(i for i in self.initiatives if code in i.participants)
+        return tuple(
+            i for i in self.initiatives if code in i.participants and (fiscal_year is None or i.runs_in(fiscal_year))
+        )
 
     def kpis_reported_by(self, code: str, fiscal_year: int | None = None) -> tuple[Kpi, ...]:
         """The KPIs ``code`` reports (every ``reporters: all`` KPI for any member; a fixed list stays fixed); with a
@@ -357,13 +395,39 @@ class Plan:
             return ()
         return tuple(k for k in self.kpis if code in k.reporters)
 
+    def kpi_target(self, kpi_id: str, fiscal_year: int) -> tuple[float, str | None]:
+        """(target, target_label) in force for ``fiscal_year``: the last revision by an amendment dated in that fiscal
+        year or before, else the target the plan set (a later amendment does not change an earlier year)."""
+        k = self.kpi(kpi_id)
+        revisions = [(a, r) for a in self.amendments for r in a.targets_revised if r.kpi == kpi_id]
+        if not revisions:
+            return k.target, k.target_label
+        in_force = [r for a, r in revisions if fiscal_year_of(a.date) <= fiscal_year]
+        if in_force:
+            return in_force[-1].target, in_force[-1].target_label
+        return (k.adopted_target if k.adopted_target is not None else k.target), k.adopted_target_label
+
+    def as_of(self, fiscal_year: int) -> Plan:
+        """The plan with the KPI targets in force for ``fiscal_year`` (``kpi_target``): what a year's tables and
+        report are computed with, so that an amendment dated after the year leaves them as they were."""
+        if not any(a.targets_revised for a in self.amendments):
+            return self
+        kpis = []
+        for k in self.kpis:
+            target, label = self.kpi_target(k.id, fiscal_year)
+            kpis.append(dataclasses.replace(k, target=target, target_label=label))
+        return dataclasses.replace(self, kpis=tuple(kpis), _index={})
+
     def lead_of(self, initiative_id: str) -> str:
         """The municipality that reports what was done for the whole initiative (its 取組実績 heads the report): the
         plan's ``lead`` for the initiative, else the core municipality (連携中枢都市) of the plan."""
         return self.initiative(initiative_id).lead or self.meta.core_municipality
 
     def participants(self, initiative_id: str, fiscal_year: int) -> tuple[str, ...]:
-        """The initiative's participants that are members in ``fiscal_year``, in plan order."""
+        """The initiative's participants that are members in ``fiscal_year``, in plan order; none in a year the
+        initiative does not run."""
+        if not self.initiative(initiative_id).runs_in(fiscal_year):
+            return ()
         return tuple(c for c in self.initiative(initiative_id).participants if self.is_member(c, fiscal_year))
 
     def kpi_reporters(self, kpi_id: str, fiscal_year: int) -> tuple[str, ...]:
@@ -376,8 +440,10 @@ class Plan:
         is compared with the baseline and the target."""
         return tuple(c for c in self.kpi_reporters(kpi_id, fiscal_year) if self.is_basis_member(c))
 
-    def area_initiatives(self, area_id: str) -> tuple[Initiative, ...]:
-        return tuple(self.initiative(i) for i in self.area(area_id).initiative_ids)
+    def area_initiatives(self, area_id: str, fiscal_year: int | None = None) -> tuple[Initiative, ...]:
+        """The area's initiatives in plan order; with a fiscal year, those that run that year."""
+        inits = (self.initiative(i) for i in self.area(area_id).initiative_ids)
+        return tuple(i for i in inits if fiscal_year is None or i.runs_in(fiscal_year))
 
     def parent_nodes(self, area_id: str) -> tuple[str, ...]:
         """The nodes above an area, nearest first: its sub-field (if any), then its pillar."""

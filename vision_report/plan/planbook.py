@@ -44,8 +44,21 @@ def plan_changes(previous: Plan | None, new: Plan, templates: Path) -> list[str]
     matched: set[str] = set()
     for i in new.initiatives:
         before = old_i.get(i.predecessor or i.id)
+        if i.ended_by and (before is None or before.last_fiscal_year != i.last_fiscal_year):
+            out.append(
+                d["initiative_ended_by_amendment"].format(
+                    amendment=i.ended_by, id=i.id, name=i.name, last=i.last_fiscal_year
+                )
+            )
         if before is None:
-            out.append(d["initiative_added"].format(id=i.id, name=i.name))
+            if i.added_by:
+                out.append(
+                    d["initiative_added_by_amendment"].format(
+                        amendment=i.added_by, id=i.id, name=i.name, first=i.first_fiscal_year
+                    )
+                )
+            else:
+                out.append(d["initiative_added"].format(id=i.id, name=i.name))
             continue
         matched.add(before.id)
         if before.id != i.id:
@@ -124,9 +137,10 @@ def import_plan(
     )
     previous = load_plan(previous_range.plan_dir) if previous_range else None
     same = target / "plan.yaml"
-    compare_with = load_plan(target) if same.is_file() else previous  # re-import (an amendment): what it was
+    current = load_plan(target) if same.is_file() else None
+    compare_with = current or previous  # re-import (an amendment): what it was
     others = [(_rel(r.plan_dir, settings.root), r.first_fiscal_year, r.last_fiscal_year) for r in ranges]
-    files, problems = read_plan_workbook(file, templates, plan_id, from_fiscal_year, previous, others)
+    files, problems = read_plan_workbook(file, templates, plan_id, from_fiscal_year, previous, others, current)
     lines: list[str] = []
     plan: Plan | None = None
     if not problems:

@@ -20,7 +20,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,13 @@ from openpyxl import load_workbook
 
 from vision_report.core.atomic import write_text
 from vision_report.plan.loader import PlanError, check_digit_ok, load_plan
-from vision_report.plan.models import Plan, first_fiscal_year_after, last_full_fiscal_year_before
+from vision_report.plan.models import (
+    Plan,
+    date_ja,
+    first_fiscal_year_after,
+    fiscal_year_of,
+    last_full_fiscal_year_before,
+)
 from vision_report.plan.workbook import labels
 
 AREA_ID = re.compile(r"^(\d+)\.(\d+)$")
@@ -221,8 +227,12 @@ def read_plan_workbook(
     from_fiscal_year: int,
     previous: Plan | None,
     others: list[tuple[str, int | None, int | None]],
+    current: Plan | None = None,
 ) -> tuple[dict[str, str], list[Problem]]:
     """The plan folder's files (relative path -> text) built from the workbook, and every problem found.
+
+    ``current``: the plan the workbook re-imports (an amendment to plans/<plan_id>), None for a new plan: an
+    initiative it lists as adopted with the plan cannot be "added" by an amendment.
 
     ``previous``: the plan in force before ``from_fiscal_year`` (its ids are what 前計画 columns may name);
     ``others``: (label, first, last) of the other plans in the config, whose periods the new plan must not overlap.
@@ -319,6 +329,7 @@ def read_plan_workbook(
     code_row: dict[str, int] = {}
     name_to_code: dict[str, str] = {}
     membership_years: dict[str, tuple[int | None, int | None]] = {}
+    member_dates: dict[str, tuple[date | None, date | None]] = {}  # code -> (joined, left)
     sh = r.sheet("members", cols["members"], ("code", "name"))
     if sh is not None:
         seen_names: dict[str, int] = {}
@@ -344,6 +355,7 @@ def read_plan_workbook(
             members.append(row)
             if code and name:
                 name_to_code[name] = code
+                member_dates[code] = (joined, left)
                 membership_years[code] = (
                     fy_first if fy_first is not None else (first_fiscal_year_after(joined) if joined else None),
                     last_full_fiscal_year_before(left) if left else None,
@@ -353,6 +365,32 @@ def read_plan_workbook(
         r.problems.append(
             Problem(psh.title, meta_rows.get("core_municipality"), value_col, msg["core_not_member"].format(value=core))
         )
+
+    # 改定, read ahead (checked row by row after the KPIs): the members it adds (the ○ grid has their columns) and
+    # the initiatives it adds (their ○ must be members on the amendment's date)
+    amend_sh = r.sheet("amendments", cols["amendments"], ("id", "date", "title", "source", "kind", "target"))
+    added_members: dict[str, tuple[str, date | None]] = {}  # code -> (name, joined)
+    added_inits: dict[str, tuple[date, int]] = {}  # initiative id -> (amendment date, first fiscal year)
+    if amend_sh is not None:
+        for _n, v in amend_sh.rows:
+            kind = kinds.get(_s(amend_sh.get(v, "kind")) or "")
+            obj, day = _s(amend_sh.get(v, "target")), _lenient_day(amend_sh.get(v, "date"))
+            if kind == "member_added" and obj and check_digit_ok(obj) and obj not in code_row:
+                name = _s(amend_sh.get(v, "name"))
+                if name:
+                    added_members.setdefault(obj, (name, _lenient_day(amend_sh.get(v, "joined"))))
+            elif kind == "initiative_added" and obj and day and obj not in added_inits:
+                fy = _s(amend_sh.get(v, "first_fiscal_year")) or ""
+                added_inits[obj] = (day, int(fy) if re.fullmatch(r"\d{4}", fy) else first_fiscal_year_after(day))
+    added_name_to_code = {name: code for code, (name, _joined) in added_members.items()}
+
+    def member_on(code: str, day: date) -> bool:
+        """A member on ``day``: joined on or before it (the plan's members or those an amendment added), not left."""
+        if code in added_members:
+            joined_on = added_members[code][1]
+            return joined_on is not None and joined_on <= day
+        joined, left = member_dates.get(code, (None, None))
+        return (joined is None or joined <= day) and (left is None or left > day)
 
     def member_in_period(code: str) -> bool:
         fy_first, fy_last = membership_years.get(code, (None, None))
@@ -489,7 +527,13 @@ def read_plan_workbook(
                 elif pred not in prev_initiatives:
                     r.problem(sh, n, "predecessor", "unknown_predecessor", plan=previous.meta.id, value=pred)
             lead = r.text(sh, n, v, "lead")
-            if lead is not None and lead not in code_row and lead not in name_to_code:
+            if (
+                lead is not None
+                and lead not in code_row
+                and lead not in name_to_code
+                and lead not in added_members
+                and lead not in added_name_to_code
+            ):
                 r.problem(sh, n, "lead", "unknown_member", value=lead)
             schedule = r.text(sh, n, v, "schedule")
             item: dict[str, Any] = {
@@ -527,6 +571,7 @@ def read_plan_workbook(
             if head in (pc["id"], pc["name"]) or not head:
                 continue
             code = name_to_code.get(head) or (head if head in code_row else None)
+            code = code or added_name_to_code.get(head) or (head if head in added_members else None)
             if code is None:
                 r.problems.append(Problem(sh.title, 1, head, msg["unknown_member"].format(value=head)))
             else:
@@ -558,7 +603,23 @@ def read_plan_workbook(
                     if cell != ch["mark"]:
                         r.problems.append(Problem(sh.title, n, head, msg["bad_mark"].format(value=cell)))
                         continue
-                    if not member_in_period(code):
+                    if iid in added_inits and not member_on(code, added_inits[iid][0]):
+                        r.problems.append(
+                            Problem(
+                                sh.title,
+                                n,
+                                head,
+                                msg["not_member_on_date"].format(
+                                    name=head, code=code, id=iid, date=date_ja(added_inits[iid][0])
+                                ),
+                            )
+                        )
+                    elif code in added_members and iid not in added_inits:
+                        r.problems.append(
+                            Problem(sh.title, n, head, msg["added_member_on_plan_initiative"].format(name=head, id=iid))
+                        )
+                        continue
+                    if code not in added_members and not member_in_period(code):
                         r.problems.append(
                             Problem(
                                 sh.title,
@@ -578,7 +639,7 @@ def read_plan_workbook(
                 if not codes:
                     r.problems.append(Problem(sh.title, n, None, msg["no_participant"]))
                 lead = initiatives[iid]["lead"]
-                lead_code = name_to_code.get(lead, lead) if lead else None
+                lead_code = name_to_code.get(lead, added_name_to_code.get(lead, lead)) if lead else None
                 if lead_code and codes and lead_code not in codes:
                     r.problems.append(Problem(sh.title, n, None, msg["lead_not_participant"].format(value=lead)))
             for iid in initiatives:
@@ -721,10 +782,12 @@ def read_plan_workbook(
 
     # 改定
     amendments: dict[str, dict[str, Any]] = {}
-    sh = r.sheet("amendments", cols["amendments"], ("id", "date", "title", "source", "kind", "target"))
+    sh = amend_sh
     if sh is not None:
         kpi_ids = {k["id"] for k in kpis}
         added_codes: dict[str, int] = {}
+        added_rows: dict[str, int] = {}
+        ended_rows: dict[str, int] = {}
         for n, v in sh.rows:
             aid = r.text(sh, n, v, "id", required=True)
             day = r.day(sh, n, v, "date", required=True)
@@ -739,7 +802,16 @@ def read_plan_workbook(
                 continue
             a = amendments.setdefault(
                 aid,
-                {"id": aid, "date": day, "title": title, "source": source, "members_added": [], "targets_revised": []},
+                {
+                    "id": aid,
+                    "date": day,
+                    "title": title,
+                    "source": source,
+                    "members_added": [],
+                    "targets_revised": [],
+                    "initiatives_added": [],
+                    "initiatives_ended": [],
+                },
             )
             if kind == "member_added" and obj is not None:
                 if not check_digit_ok(obj):
@@ -783,6 +855,51 @@ def read_plan_workbook(
                     if label:
                         rev["target_label"] = label
                     a["targets_revised"].append(rev)
+            elif kind == "initiative_added" and obj is not None:
+                if obj not in initiatives:
+                    r.problem(sh, n, "target", "added_not_on_sheet", value=obj)
+                    continue
+                if current is not None and current.has_initiative(obj) and current.initiative(obj).added_by is None:
+                    r.problem(sh, n, "target", "initiative_exists", value=obj)
+                    continue
+                if obj in added_rows:
+                    r.unique(sh, n, "target", obj, added_rows)
+                    continue
+                added_rows[obj] = n
+                fy_first = r.year(sh, n, v, "first_fiscal_year")
+                if fy_first is not None and fy_first < fiscal_year_of(day):
+                    r.problem(
+                        sh,
+                        n,
+                        "first_fiscal_year",
+                        "start_before_date",
+                        value=fy_first,
+                        date=day,
+                        expected=fiscal_year_of(day),
+                    )
+                    continue
+                a["initiatives_added"].append({"id": obj, "first_fiscal_year": fy_first})
+            elif kind == "initiative_ended" and obj is not None:
+                if obj not in initiatives:
+                    r.problem(sh, n, "target", "unknown_initiative", value=obj)
+                    continue
+                if obj in ended_rows:
+                    r.unique(sh, n, "target", obj, ended_rows)
+                    continue
+                ended_rows[obj] = n
+                default_last = fiscal_year_of(day - timedelta(days=1))
+                explicit = r.year(sh, n, v, "last_fiscal_year")
+                if explicit is not None and explicit < default_last:
+                    r.problem(
+                        sh, n, "last_fiscal_year", "end_before_date", value=explicit, date=day, expected=default_last
+                    )
+                    continue
+                last = explicit if explicit is not None else default_last
+                start = added_inits[obj][1] if obj in added_inits else (years[0] if years else last)
+                if last < start or (obj in added_inits and day < added_inits[obj][0]):
+                    r.problem(sh, n, "target", "ends_before_start", value=obj, first=start, last=last)
+                    continue
+                a["initiatives_ended"].append({"id": obj} | ({"last_fiscal_year": explicit} if explicit else {}))
 
     files = _files(plan_id, meta, members, pillars, subfields, kpis, amendments, years)
     return files, r.problems
@@ -816,6 +933,16 @@ def _files(
     years: tuple[int, ...],
 ) -> dict[str, str]:
     t = {k: _s(v) for k, v in meta.items()}
+    # initiatives an amendment adds: written in the amendment's file, not in the pillar's
+    moved: dict[str, dict[str, Any]] = {}
+    for a in amendments.values():
+        for entry in a["initiatives_added"]:
+            for p in pillars.values():
+                for block in p["areas"]:
+                    for item in list(block["initiatives"]):
+                        if item["id"] == entry["id"]:
+                            block["initiatives"].remove(item)
+                            moved[entry["id"]] = _added_initiative(item, block["id"], entry["first_fiscal_year"])
     head = "# vision-report plan import で計画ワークブックから作成。直すときはワークブックを直して取り込み直す。\n"
     plan: dict[str, Any] = {
         "id": plan_id,
@@ -909,9 +1036,44 @@ def _files(
             doc["members_added"] = a["members_added"]
         if a["targets_revised"]:
             doc["targets_revised"] = a["targets_revised"]
+        if a["initiatives_added"]:
+            doc["initiatives_added"] = [moved[x["id"]] for x in a["initiatives_added"] if x["id"] in moved]
+        if a["initiatives_ended"]:
+            doc["initiatives_ended"] = a["initiatives_ended"]
         safe = re.sub(r"[^0-9A-Za-z_.-]", "_", aid)
         files[f"amendments/{a['date'].isoformat()}_{safe}.yaml"] = head + _dump(doc)
     return files
+
+
+def _added_initiative(item: dict[str, Any], area_id: str, first_fiscal_year: int | None) -> dict[str, Any]:
+    """An initiative of the 取組 sheets as an amendment's ``initiatives_added`` entry (loader: amendments)."""
+    out: dict[str, Any] = {"id": item["id"], "area": area_id}
+    out |= {
+        k: v
+        for k, v in item.items()
+        if k not in ("id", "predecessor", "source_line")
+        and (v not in (None, [], {}) or k in ("participants", "budget"))
+    }
+    roles = {k: v for k, v in (out.get("roles") or {}).items() if v}
+    if roles:
+        out["roles"] = roles
+    else:
+        out.pop("roles", None)
+    if first_fiscal_year is not None:
+        out["first_fiscal_year"] = first_fiscal_year
+    return out
+
+
+def _lenient_day(v: Any) -> date | None:
+    """A date cell read ahead without reporting (the row's own check reports it)."""
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    try:
+        return date.fromisoformat(str(v).strip().replace("/", "-")) if v not in (None, "") else None
+    except ValueError:
+        return None
 
 
 def format_problems(problems: list[Problem], templates: Path) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from vision_report.plan.models import Plan, first_fiscal_year_after
+from vision_report.plan.models import Plan, first_fiscal_year_after, fiscal_year_of
 
 LABELS_FILE = Path("planbook") / "workbook.yaml"
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
@@ -328,18 +329,21 @@ def build_workbook(plan: Plan, templates: Path, plan_dir: Path | None = None) ->
     _list_validation(ws, refs["areas"], keys.index("area") + 1)
     _list_validation(ws, refs["members"], keys.index("lead") + 1)
 
-    # 関係市町村 (○ grid, base members only; members added by an amendment: 改定 sheet)
+    # 関係市町村 (○ grid: the plan's members, then those added by an amendment, whose ○ are only on the initiatives
+    # an amendment added; their part in the plan's own initiatives is on the 改定 sheet)
     ws = wb.create_sheet(sheets["participants"])
     pc = cols["participants"]
-    headers = [pc["id"], pc["name"], *(x.name for x in base)]
-    _header(ws, headers, [widths["short"], widths["name"], *([widths["mark"]] * len(base))])
+    later = [x for x in plan.municipalities if not plan.is_basis_member(x.code)]
+    grid = [*base, *later]
+    headers = [pc["id"], pc["name"], *(x.name for x in grid)]
+    _header(ws, headers, [widths["short"], widths["name"], *([widths["mark"]] * len(grid))])
     added = {(c, i) for a in plan.amendments for mem in a.members_added for i in mem.initiatives for c in [mem.code]}
     for i in plan.initiatives:
         ws.append(
             [
                 i.id,
                 i.name,
-                *(ch["mark"] if x.code in i.participants and (x.code, i.id) not in added else None for x in base),
+                *(ch["mark"] if x.code in i.participants and (x.code, i.id) not in added else None for x in grid),
             ]
         )
     for row in ws.iter_rows(min_row=2):
@@ -441,6 +445,29 @@ def build_workbook(plan: Plan, templates: Path, plan_dir: Path | None = None) ->
                     if ms.first_fiscal_year != first_fiscal_year_after(mem.joined)
                     else None,
                     "initiatives": "、".join(mem.initiatives) or None,
+                }
+            )
+        for iid in a.initiatives_added:
+            ini = plan.initiative(iid)
+            rows.append(
+                common
+                | {
+                    "kind": kinds["initiative_added"],
+                    "target": iid,
+                    "first_fiscal_year": ini.first_fiscal_year
+                    if ini.first_fiscal_year != first_fiscal_year_after(a.date)
+                    else None,
+                }
+            )
+        for end in a.initiatives_ended:
+            rows.append(
+                common
+                | {
+                    "kind": kinds["initiative_ended"],
+                    "target": end.initiative,
+                    "last_fiscal_year": end.last_fiscal_year
+                    if end.last_fiscal_year != fiscal_year_of(a.date - timedelta(days=1))
+                    else None,
                 }
             )
         for t in a.targets_revised:

@@ -20,6 +20,7 @@ from vision_report.core.textfmt import fmt_num
 from vision_report.core.textsafe import visible_length
 from vision_report.intake import normalize as nz
 from vision_report.plan import Plan
+from vision_report.plan.models import date_ja
 
 
 def _norm_name(s: str) -> str:
@@ -53,6 +54,14 @@ def prepare_rows(
     participants = np.full(n, np.nan)
     allow_negative = np.zeros(n, dtype=bool)
     expected_size = np.full(n, np.nan)
+    # an initiative an amendment added (not yet started) or ended (no longer runs) in this fiscal year
+    ended = np.zeros(n, dtype=bool)
+    not_started = np.zeros(n, dtype=bool)
+    amendment_title: list[str] = [""] * n
+    amendment_date: list[str] = [""] * n
+    first_fy: list[str] = [""] * n
+    last_fy: list[str] = [""] * n
+    by_amendment = {a.id: a for a in plan.amendments}
     population = {m.code: (m.population or 0) for m in plan.municipalities}
     total_pop = sum(population.values()) or 1
     for k, (kind, item, code) in enumerate(zip(df["kind"], df["item_id"], df["municipality_code"], strict=True)):
@@ -64,6 +73,14 @@ def prepare_rows(
             p = ini.budget.planned(fiscal_year)
             planned[k] = float(p) if isinstance(p, int) else np.nan
             participants[k] = len(ini.participants)
+            if not ini.runs_in(fiscal_year):
+                late = ini.first_fiscal_year is not None and fiscal_year < ini.first_fiscal_year
+                not_started[k], ended[k] = late, not late
+                a = by_amendment.get((ini.added_by if late else ini.ended_by) or "")
+                amendment_title[k] = a.title if a else ""
+                amendment_date[k] = date_ja(a.date) if a else ""
+                first_fy[k] = str(ini.first_fiscal_year or "")
+                last_fy[k] = str(ini.last_fiscal_year or "")
         elif kind == "kpi" and plan.has_kpi(item):
             kpi = plan.kpi(item)
             item_known[k] = True
@@ -76,6 +93,12 @@ def prepare_rows(
                 share = 1.0 / max(len(kpi.reporters), 1)
             expected_size[k] = abs(kpi.baseline) * share if share > 0 else np.nan
     df["item_known"] = item_known
+    df["initiative_ended"] = ended
+    df["initiative_not_started"] = not_started
+    df["initiative_amendment"] = amendment_title
+    df["initiative_amendment_date"] = amendment_date
+    df["initiative_first_fy"] = first_fy
+    df["initiative_last_fy"] = last_fy
     df["plan_name"] = plan_name
     df["expected_unit"] = expected_unit
     df["participation_key"] = np.where(is_exp, df["municipality_code"].astype(str) + "|" + df["item_id"], "")

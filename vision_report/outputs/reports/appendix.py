@@ -87,7 +87,7 @@ def add_vision_blocks(doc, data: ReportData) -> None:
         _label(doc, f"{pillar.id} {pillar.name}", size=12, before=10)
         for area in areas:
             _agreement(doc, data, area, _finish_blocks)
-            for ini in data.plan.area_initiatives(area.id):
+            for ini in data.plan.area_initiatives(area.id, data.fiscal_year):
                 _label(doc, f"{ini.label} {ini.name}{data.phrase('initiative_id', id=ini.id)}", before=4)
                 grid_table(doc, data, ini)
                 rows = _blocks(data, ini)
@@ -168,7 +168,7 @@ def add_participant_texts(doc, data: ReportData) -> None:
         _label(doc, f"{pillar.id} {pillar.name}", size=12, before=10)
         for area in areas:
             _label(doc, f"{area.circled} {area.name}", before=8)
-            for ini in data.plan.area_initiatives(area.id):
+            for ini in data.plan.area_initiatives(area.id, data.fiscal_year):
                 _label(doc, f"{ini.label} {ini.name}{data.phrase('initiative_id', id=ini.id)}", before=4)
                 for col, texts, missing in participant_texts(data, ini.id):
                     if not texts:

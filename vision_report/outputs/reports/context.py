@@ -349,7 +349,7 @@ class ReportData:
             "fiscal_year": self.fiscal_year,
             "issued": self.issued,
             "n_members": len(self.plan.members(self.fiscal_year)),
-            "n_initiatives": len(self.plan.initiatives),
+            "n_initiatives": len(self.plan.initiatives_in(self.fiscal_year)),
             "n_kpis": len(self.plan.kpis),
             "first_fy": m.first_fiscal_year,
             "last_fy": m.last_fiscal_year,

@@ -47,7 +47,7 @@ def initiative_counts(
     and ``direction_<d>`` per direction (in the configured order)."""
     exp = expenditure_rows(rows)
     out = []
-    for ini in plan.initiatives:
+    for ini in plan.initiatives_in(fiscal_year):
         expected = set(plan.participants(ini.id, fiscal_year))
         mine = exp[(exp["item_id"] == ini.id) & exp["municipality_code"].isin(expected)]
         ev = mine["self_evaluation"].str.strip()

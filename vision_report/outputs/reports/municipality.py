@@ -57,7 +57,7 @@ def build_municipality_report(
             name=m.name,
             code=m.code,
             population=population,
-            n_initiatives=len(plan.initiatives),
+            n_initiatives=len(plan.initiatives_in(fiscal_year)),
             n_joined=len(joined),
             n_kpis=n_kpis,
         )
@@ -103,7 +103,9 @@ def build_municipality_report(
     mark = hold_label("mark")
     doc.add_heading(P["muni_initiatives"], level=2)
     if not joined:  # a sentence, not a table with headers only
-        doc.add_paragraph(P["muni_no_initiatives"].format(name=m.name, n_initiatives=len(plan.initiatives)))
+        doc.add_paragraph(
+            P["muni_no_initiatives"].format(name=m.name, n_initiatives=len(plan.initiatives_in(fiscal_year)))
+        )
     else:
         add_initiatives(doc, P, plan, fiscal_year, code, m.name, budget, spend, held, template)
     add_own_evaluations(doc, plan, fiscal_year, code, rows, template, evaluation or EvaluationSettings())

@@ -239,5 +239,5 @@ def add_area(doc, data: ReportData, area: PolicyArea) -> None:
         add_note(doc, f"{label}{area.agreement.field_label or ''}").paragraph_format.keep_with_next = True
     kpi_line(doc, data, [k for k in data.plan.kpis if k.measures == area.id])
     share_line(doc, data, "area", area.id)
-    for ini in data.plan.area_initiatives(area.id):
+    for ini in data.plan.area_initiatives(area.id, data.fiscal_year):
         add_initiative(doc, data, ini)
