@@ -611,6 +611,13 @@ def test_the_synthetic_next_plan_is_made_through_the_import(proj, capsys):
     assert plan.kpi("online_procedures").predecessor is None
     assert plan.initiative("1.1.2").predecessor == "1.1.3"
     assert settings.plan_dir_for(2025) == proj / "plans" / PLAN_ID
+    # the shipped synthetic plan is this import's result, file for file (regenerate: python tools/make_next_plan.py)
+    made = proj / "plans" / "kumamoto-2026-synthetic"
+    shipped = ROOT / "plans" / "kumamoto-2026-synthetic"
+    files = sorted(p.relative_to(made).as_posix() for p in made.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(shipped).as_posix() for p in shipped.rglob("*") if p.is_file())
+    for rel in files:
+        assert (made / rel).read_bytes() == (shipped / rel).read_bytes(), rel
 
 
 def test_previous_plan_years_are_rekeyed_through_predecessors(proj, capsys):
