@@ -18,10 +18,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+from vision_report.core.timing import read_profile  # noqa: E402
 
 
 def run_command(proj: Path, outputs: Path, archive: Path) -> list[str]:
@@ -40,8 +44,14 @@ def run_command(proj: Path, outputs: Path, archive: Path) -> list[str]:
     ]
 
 
-def timed(cmd: list[str], env: dict) -> dict:
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+def timed(cmd: list[str], env: dict, profile: bool = False) -> dict:
+    """One whole process: wall, peak RSS, CPU%; with ``profile`` also its phases (vision_report.core.timing)."""
+    with (
+        tempfile.NamedTemporaryFile("r", suffix=".time") as tf,
+        tempfile.NamedTemporaryFile("r", suffix=".phases") as pf,
+    ):
+        if profile:
+            env = {**env, "VISION_REPORT_PROFILE": pf.name, "VISION_REPORT_PROFILE_T0": repr(time.time())}
         r = subprocess.run(
             ["/usr/bin/time", "-f", "%e %M %P", "-o", tf.name, *cmd],
             env=env,
@@ -52,7 +62,58 @@ def timed(cmd: list[str], env: dict) -> dict:
         if r.returncode != 0:
             raise RuntimeError(f"{cmd} failed: {r.stderr[-2000:]}")
         wall, rss_kb, cpu = tf.read().split()
-    return {"wall": float(wall), "rss_mb": int(rss_kb) / 1024, "cpu": int(cpu.rstrip("%"))}
+        phases = read_profile(pf.name) if profile else {}
+    return {"wall": float(wall), "rss_mb": int(rss_kb) / 1024, "cpu": int(cpu.rstrip("%")), "phases": phases}
+
+
+# the phases of a run (vision_report.core.timing), in the order they happen; "write" holds the reports and the PDFs
+PHASES = [
+    ("start_and_imports", "起動と import（プロセス開始から main まで）"),
+    ("prefect_server_start", "一時 Prefect サーバーの起動"),
+    ("import_flow", "フローの import"),
+    ("collect", "受付（読み込み・保管、全年度）"),
+    ("screen", "検証（Great Expectations、Data Docs を含む、全年度）"),
+    ("hold", "要確認の値"),
+    ("compute", "計算（全年度）"),
+    ("year_tables", "推移・期間の表"),
+    ("region_report", "圏域の報告書 (.docx)"),
+    ("summary_report", "概要版 (.docx)"),
+    ("municipality_reports", "市町村別報告書 (.docx)"),
+    ("pdf", "PDF（LibreOffice）"),
+    ("write", "出力の書き込み計（CSV・フィードバック・報告書・PDF）"),
+    ("publish", "公開（入れ替え）"),
+]
+
+
+def phase_table(results: dict[int, list[dict]]) -> list[str]:
+    """Median seconds per phase at each size, and the rest of the wall time (Prefect, interpreter exit …)."""
+    sizes = sorted(results)
+    lines = [
+        "| 段階 | " + " | ".join(f"{n} 提出 (s)" for n in sizes) + " |",
+        "|---|" + "---:|" * len(sizes),
+    ]
+    med = {n: {k: statistics.median(r["phases"].get(k, 0.0) for r in results[n]) for k, _ in PHASES} for n in sizes}
+    for key, label in PHASES:
+        lines.append(f"| {label} | " + " | ".join(f"{med[n][key]:.2f}" for n in sizes) + " |")
+    listed = ("start_and_imports", "prefect_server_start", "import_flow", "collect", "screen", "hold", "compute")
+    rest = {
+        n: median(results[n], "wall")
+        - sum(med[n][k] for k in listed)
+        - med[n]["year_tables"]
+        - med[n]["write"]
+        - med[n]["publish"]
+        for n in sizes
+    }
+    lines.append("| そのほか（フロー・タスクの記録、終了処理） | " + " | ".join(f"{rest[n]:.2f}" for n in sizes) + " |")
+    return lines
+
+
+def add_section(path: Path, section: list[str]) -> None:
+    """Put a dated measurement at the top of ``path`` (under its title): earlier ones stay below, so a regression
+    shows as a row that got worse than the table under it."""
+    old = path.read_text(encoding="utf-8") if path.exists() else "# ベンチマーク結果 / benchmark\n"
+    title, _, rest = old.partition("\n")
+    path.write_text(title + "\n\n" + "\n".join(section).rstrip() + "\n\n" + rest.lstrip("\n"), encoding="utf-8")
 
 
 def median(runs: list[dict], key: str) -> float:
@@ -101,7 +162,9 @@ def main() -> int:
         proj = build(n, work / f"p{n}", pdf=args.pdf)
         for rep in range(args.repeat):
             out = work / f"out{n}-{rep}"
-            results["ours"].setdefault(n, []).append(timed(run_command(proj, out / "ours", out / "archive"), env))
+            results["ours"].setdefault(n, []).append(
+                timed(run_command(proj, out / "ours", out / "archive"), env, profile=True)
+            )
             results["baseline"].setdefault(n, []).append(
                 timed(
                     [
@@ -119,7 +182,7 @@ def main() -> int:
             print(n, rep, results["ours"][n][-1], results["baseline"][n][-1], flush=True)
     small, large = args.sizes
     lines = [
-        "# ベンチマーク結果 / benchmark",
+        f"## {datetime.now().astimezone().strftime('%Y-%m-%d %H:%M')} — bench/run.py",
         "",
         f"`python bench/run.py --repeat {args.repeat} --sizes {small} {large}{' --pdf' if args.pdf else ''}`、"
         f"{os.cpu_count()} コア（PDF の作成{'を含む' if args.pdf else 'は含まない'}）。"
@@ -156,7 +219,9 @@ def main() -> int:
         f"| {large} 提出の CPU 使用率 (%) | {median(results['ours'][large], 'cpu'):.0f} | "
         f"{median(results['baseline'][large], 'cpu'):.0f} | — | 2コアとも使用（> 100%） |",
     ]
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines += ["", "段階ごとの時間（vision-report run、中央値。`VISION_REPORT_PROFILE` で記録）:", ""]
+    lines += phase_table(results["ours"])
+    add_section(args.out, lines)
     print("\n".join(lines))
     shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from vision_report.core import timing
 from vision_report.core.audit import YearBusy
 from vision_report.core.config import ConfigError, load_settings
 from vision_report.core.paths import ENV_ROOT
@@ -94,10 +95,12 @@ def _run_year_with_prefect(args: argparse.Namespace, settings, archive: Path) ->
     fy = args.fiscal_year
     _say(f"{fy}年度の集計を開始します（Prefect フロー vision-report-yearly）")
     try:
+        asked = timing.clock()
         with prefect_api(Path(os.environ["PREFECT_HOME"]), settings.prefect, log=_say) as (
             url,
             server,
         ):
+            timing.record("prefect_server_start", timing.clock() - asked)
             if server is not None:
                 _say(f"Prefect サーバーを起動しました（{server.startup_seconds} 秒）")
             else:
@@ -105,7 +108,8 @@ def _run_year_with_prefect(args: argparse.Namespace, settings, archive: Path) ->
             from prefect.settings import PREFECT_API_URL, temporary_settings
 
             with temporary_settings(updates={PREFECT_API_URL: url}):
-                from flows.yearly_report import yearly_report
+                with timing.phase("import_flow"):
+                    from flows.yearly_report import yearly_report
 
                 summary = yearly_report(
                     fiscal_year=fy,
@@ -522,6 +526,7 @@ def _check_fiscal_year(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    timing.since_start("start_and_imports")  # bench/run.py: the interpreter and the imports before the command
     args = build_parser().parse_args(argv)
     if getattr(args, "root", None):
         # the project this process works for, said once at its entry: every later lookup (labels, templates)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import pandas as pd
 
 from vision_report.compute.tables import compute_year
 from vision_report.compute.year import YearTables, year_tables
-from vision_report.core import audit
+from vision_report.core import audit, timing
 from vision_report.core.config import Settings
 from vision_report.core.textfmt import jst
 from vision_report.core.vocabulary import (
@@ -186,6 +186,18 @@ class Steps:
     publish: Callable[..., dict] = publish_outputs
     write_after_lock_list: Callable[..., Path] = write_after_lock_list
 
+    def timed(self) -> Steps:
+        """The same steps, each timed as a phase of its own name (core.timing: only when a profile is asked for)."""
+        return Steps(**{f.name: _timed(f.name, getattr(self, f.name)) for f in fields(self)})
+
+
+def _timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with timing.phase(name):
+            return fn(*args, **kwargs)
+
+    return call
+
 
 PLAIN = Steps()
 
@@ -219,6 +231,7 @@ def run_year(
     otherwise every year of the plan up to ``fiscal_year`` is received, screened and computed (the earlier ones for
     the histories), and the year's outputs are written to a staging folder and swapped in as one set."""
     started = time.monotonic()
+    steps = steps.timed()
     lock = audit.year_lock(archive, fiscal_year)
     if lock is not None:
         return run_locked_year(settings, plan, fiscal_year, inputs, archive, out_dir, lock, started, steps)
@@ -312,7 +325,8 @@ def _staged_year(
         print(remarks_notice)
     subs = submissions_table(plan, this_year.received, fiscal_year, settings.deadlines.for_year(fiscal_year))
     in_force = plan.as_of(fiscal_year)  # the KPI targets of the year: a later amendment's revision changes none
-    tables = year_tables(settings, in_force, fiscal_year, per_year, subs, this_year.accepted_rows)
+    with timing.phase("year_tables"):
+        tables = year_tables(settings, in_force, fiscal_year, per_year, subs, this_year.accepted_rows)
     no_submissions = all(r.status in NOT_SUBMISSIONS for r in this_year.received)
     warning = (
         NO_SUBMISSIONS_WARNING.format(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vision_report.core import timing
 from vision_report.outputs.reports.context import ReportData
 from vision_report.outputs.reports.docxutil import save
 
@@ -12,18 +13,20 @@ def write_reports(data: ReportData, out_dir: Path, issues_by_file: dict[str, lis
     from vision_report.outputs.reports import municipality, pdf, region, summary
 
     fy = data.fiscal_year
-    written = [
-        save(region.build_region_report(data), out_dir / f"report_{fy}.docx"),
-        save(summary.build_summary(data), out_dir / f"report_{fy}_概要版.docx"),
-    ]
-    town_reports = municipality.write_municipality_reports(data, out_dir, issues_by_file)
+    with timing.phase("region_report"):
+        written = [save(region.build_region_report(data), out_dir / f"report_{fy}.docx")]
+    with timing.phase("summary_report"):
+        written.append(save(summary.build_summary(data), out_dir / f"report_{fy}_概要版.docx"))
+    with timing.phase("municipality_reports"):
+        town_reports = municipality.write_municipality_reports(data, out_dir, issues_by_file)
     written += town_reports
     opts = data.settings.report
     to_pdf = written[:2] + (town_reports if opts.pdf_municipalities else [])
-    written += pdf.write_pdfs(
-        [(docx, docx.with_suffix(".pdf")) for docx in to_pdf],
-        enabled=opts.pdf,
-        soffice=opts.soffice,
-        timeout=opts.pdf_timeout,
-    )
+    with timing.phase("pdf"):
+        written += pdf.write_pdfs(
+            [(docx, docx.with_suffix(".pdf")) for docx in to_pdf],
+            enabled=opts.pdf,
+            soffice=opts.soffice,
+            timeout=opts.pdf_timeout,
+        )
     return written
