@@ -4,6 +4,9 @@
     python bench/run.py --scaleout [--repeat 3]      # rendering with 1 worker process vs all cores
 
 Each measurement is a whole process (`/usr/bin/time`): wall time, peak RSS, CPU%. Medians of --repeat runs.
+Each `vision-report run` also records its phases (VISION_REPORT_PROFILE, vision_report/core/timing.py: start and
+imports, the temporary Prefect server, intake, Great Expectations, compute, each document, PDF); the medians per
+phase are printed as a second table. The results go to the top of --out as a dated section; earlier sections stay.
 Marginal cost per submission = (median at the large size - median at the small size) / (difference in
 submissions). Fixed cost = median at the small size - small size x marginal cost. Not a test: this machine
 is noisy, compare ratios, not absolute seconds.
