@@ -23,7 +23,7 @@ def record(name: str, seconds: float) -> None:
     path = os.environ.get(ENV_PROFILE)
     if not path:
         return
-    line = json.dumps({"phase": name, "seconds": round(seconds, 4), "pid": os.getpid()}, ensure_ascii=False)
+    line = json.dumps({"phase": name, "seconds": seconds, "pid": os.getpid()}, ensure_ascii=False)
     with open(path, "a", encoding="utf-8") as f:
         f.write(line + "\n")
 
