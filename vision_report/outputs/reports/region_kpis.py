@@ -96,6 +96,7 @@ def kpi_fields(data: ReportData) -> dict[str, Callable[[Kpi], str]]:
         "actual": lambda k: actual_text(data, k),
         "attainment": lambda k: fmt_pct(row(k)["attainment_pct"]),
         "progress": lambda k: kpi_progress(data, row(k)),
+        "rated_by": lambda k: rated_by(data, k),
         "rating": lambda k: rating_text(row(k)),
         "source": lambda k: k.source or "—",
         "verdict": verdict,
@@ -105,6 +106,22 @@ def kpi_fields(data: ReportData) -> dict[str, Callable[[Kpi], str]]:
         ),
         "reference": reference,
     }
+
+
+def rated_by(data: ReportData, k: Kpi) -> str:
+    """Which figure decides a KPI's rating, as printed: 進捗率 (increase / decrease) or 達成率 (at_least)."""
+    return data.phrase_map("rated_by").get(k.direction, "—")
+
+
+def at_least_names(data: ReportData) -> str:
+    """The names of the plan's KPIs rated by 達成率 (the level kept: at_least), joined; "" for none."""
+    return data.phrase("names_joiner").join(k.name for k in data.plan.kpis if k.direction == "at_least")
+
+
+def over_target_names(data: ReportData, kpis: list[Kpi]) -> str:
+    """The names of the KPIs whose reference sum reaches the target while the basis sum does not, joined (one note
+    for them all, not one per KPI); "" for none."""
+    return data.phrase("kpi_line_joiner").join(k.name for k in kpis if reference_passes_target(data, k))
 
 
 def data_year_text(data: ReportData, k: Kpi) -> str:
@@ -186,9 +203,9 @@ def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
     beyond = progress_note(data, [data.kpi.loc[k.id] for k in kpis])
     if beyond:
         add_note(doc, beyond)
-    for k in kpis:
-        if reference_passes_target(data, k):
-            add_note(doc, abstract_line(data, "over_target", kpi_name=k.name))
+    names = over_target_names(data, kpis)
+    if names:
+        add_note(doc, abstract_line(data, "over_target", kpi_name=names))
 
 
 def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:

@@ -11,8 +11,15 @@ from vision_report.outputs.reports import charts
 from vision_report.outputs.reports.context import ReportData, kpi_value
 from vision_report.outputs.reports.docxutil import add_note, add_picture, add_table, new_document, page_number_footer
 from vision_report.outputs.reports.figures import kpi_progress, progress_note
-from vision_report.outputs.reports.region_abstract import abstract_values
-from vision_report.outputs.reports.region_kpis import baseline_text, kpi_fields, rating_text, target_text
+from vision_report.outputs.reports.region_abstract import abstract_line, abstract_values
+from vision_report.outputs.reports.region_kpis import (
+    at_least_names,
+    baseline_text,
+    behind_baseline,
+    kpi_fields,
+    rating_text,
+    target_text,
+)
 from vision_report.outputs.reports.region_management import add_panel_blocks, management_heading, rating_counts
 
 POINT_VALUES = (
@@ -106,10 +113,15 @@ def build_summary(data: ReportData):
     )
     doc.add_heading(data.phrase("summary_kpi_heading"), level=2)
     add_summary_kpis(doc, data)
-    add_note(doc, data.phrase("summary_kpi_note"))
+    scale = abstract_line(data, "rating_scale", column="", at_least=at_least_names(data))
+    add_note(doc, data.phrase("summary_kpi_note", scale=scale))
     beyond = progress_note(data, [data.kpi.loc[k.id] for k in plan.kpis])
     if beyond:
         add_note(doc, beyond)
+    for k in plan.kpis:  # a high 達成率 beside the lowest rating says why, as in the 要旨
+        behind = behind_baseline(data, k)
+        if behind:
+            add_note(doc, abstract_line(data, "behind_baseline", kpi_name=k.name, **behind))
     subs = roll[roll["level"] == "subfield"]
     labels = [
         data.phrase("pillar_short", id=r["id"]) if r["level"] == "pillar" else data.phrase("subfield_short", id=r["id"])

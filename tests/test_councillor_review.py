@@ -1,0 +1,83 @@
+"""The councillor-reader's review of the FY2025 reports (issue 18, second reading): what a councillor needs on the
+page to read a rating, a count or a provisional value without asking the office."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from docx import Document
+
+from tests.test_region_layout import _data, _kpi_rows, _lines, _report, _rows
+from vision_report.outputs.reports.docxutil import docx_bytes
+from vision_report.outputs.reports.summary import build_summary
+
+
+def _table(doc, first: str, contains: str):
+    return next(
+        t
+        for t in doc.tables
+        if t.rows[0].cells[0].text.replace("\n", "") == first
+        and contains in [c.text.replace("\n", "") for c in t.rows[0].cells]
+    )
+
+
+def _gdp_behind(plan) -> pd.DataFrame:
+    """Every KPI at 1.1 × target except 圏域内総生産額, back below its baseline (達成率 high, rating D)."""
+    gdp = plan.kpis[0]
+    kpis = _kpi_rows(plan, 1.1)
+    codes = kpis["item_id"] == gdp.id
+    kpis.loc[codes, "value"] = round(gdp.baseline * 0.954 / int(codes.sum()))
+    return pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)
+
+
+def test_the_abstracts_kpi_table_shows_the_figure_that_decides_the_rating_and_what_a_to_d_mean(plan):
+    """#1: the 要旨's KPI table has 進捗率 and which figure rates each KPI (進捗率 for increase/decrease, 達成率 for
+    at_least); the note under it says what A–D mean and that only A is the target met."""
+    doc = _report(plan, _gdp_behind(plan))
+    table = _table(doc, "KPI", "総括の判定")
+    header = [c.text.replace("\n", "") for c in table.rows[0].cells]
+    assert {"達成率", "進捗率", "評価の基準", "評価"} <= set(header)
+    by_name = {r.cells[0].text.replace("\n", ""): [c.text for c in r.cells] for r in table.rows[1:]}
+    basis = header.index("評価の基準")
+    for k in plan.kpis:
+        row = by_name[f"{k.name}（{k.unit}）"]
+        assert row[basis] == ("達成率" if k.direction == "at_least" else "進捗率"), k.name
+    gdp = by_name[f"{plan.kpis[0].name}（{plan.kpis[0].unit}）"]
+    assert gdp[header.index("評価")] == "D" and gdp[header.index("進捗率")] != "—"
+    text = "".join(_lines(doc))
+    assert "A＝目標達成（100%以上）、B＝進捗率50%以上（達成率80%以上）" in text
+    assert "目標を達成したのは評価 A だけで、B〜D は目標に届いていません。" in text
+
+
+def test_one_note_for_every_kpi_whose_reference_sum_passes_the_target(plan):
+    """#15: the 参考 sum above the target is said once under a table, naming its KPIs, not once per KPI."""
+    kpis = _kpi_rows(plan, 0.99)
+    rows = pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)
+    extra = []
+    for k in plan.kpis:  # the members who joined later push the 参考 sum of the summed KPIs over the target
+        later = [m.code for m in plan.members(2025) if m.code in k.reporters and m not in plan.basis_members]
+        for code in later:
+            extra.append(
+                {"municipality_code": code, "kind": "kpi", "item_id": k.id, "value": abs(k.target), "status": None}
+            )
+    doc = _report(plan, pd.concat([rows, pd.DataFrame(extra)], ignore_index=True))
+    notes = [line for line in _lines(doc) if "の合計（参考）は目標値を上回っていますが" in line]
+    assert notes, "the fixture has no KPI whose reference sum passes the target"
+    named = [n.split("：")[0].removeprefix("※ ").split("、") for n in notes]
+    # the 要旨's note names every such KPI; each pillar table's note those of its pillar; no KPI twice in a note
+    assert len(notes) <= 1 + len(plan.pillars)
+    assert len(named[0]) > 1 and sorted(named[0]) == sorted({k for ks in named[1:] for k in ks})
+    assert all(len(ks) == len(set(ks)) for ks in named)
+
+
+def test_the_summary_says_what_a_to_d_mean_which_kpis_go_by_attainment_and_why_a_d(plan):
+    """#5: the 概要版 alone says what A–D mean, which KPIs are rated by 達成率, where the method is in the report,
+    and why a KPI with a high 達成率 is D."""
+    summary = Document(io.BytesIO(docx_bytes(build_summary(_data(plan, _gdp_behind(plan))))))
+    text = "".join(_lines(summary))
+    at_least = [k.name for k in plan.kpis if k.direction == "at_least"]
+    assert f"水準の維持を目指すKPI（{'・'.join(at_least)}）は達成率によります" in text
+    assert "A＝目標達成（100%以上）" in text and "B〜D は目標に届いていません" in text
+    assert "報告書本編の「はじめに」の「評価の方法」" in text
+    assert "※ 圏域内総生産額：達成率は94.6%ですが" in text
