@@ -81,3 +81,28 @@ def test_the_summary_says_what_a_to_d_mean_which_kpis_go_by_attainment_and_why_a
     assert "A＝目標達成（100%以上）" in text and "B〜D は目標に届いていません" in text
     assert "報告書本編の「はじめに」の「評価の方法」" in text
     assert "※ 圏域内総生産額：達成率は94.6%ですが" in text
+
+
+def test_pillars_count_the_kpis_that_reached_the_target_instead_of_a_mean_of_unlike_attainments(plan):
+    """#4: no 「KPIの平均達成率」 (a mean of unlike KPIs, or of one); the 進行管理 table and the 概要版 count the KPIs
+    whose value reached the target, per pillar and sub-field and for the region."""
+    kpis = _kpi_rows(plan, 1.1)
+    short = plan.kpis[0]
+    kpis.loc[kpis["item_id"] == short.id, "value"] = kpis.loc[kpis["item_id"] == short.id, "value"] * 0.5
+    rows = pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)
+    data = _data(plan, rows)
+    from vision_report.outputs.reports.region import build_region_report
+
+    doc = Document(io.BytesIO(docx_bytes(build_region_report(data))))
+    summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
+    for d in (doc, summary):
+        assert "平均達成率" not in "".join(c.text for t in d.tables for c in t.rows[0].cells)
+    budget = _table(doc, "区分", "目標値に届いたKPI")
+    col = [c.text.replace("\n", "") for c in budget.rows[0].cells].index("目標値に届いたKPI")
+    n = len(plan.kpis)
+    assert budget.rows[-1].cells[col].text == f"{n - 1}（{n}指標中）"
+    first = next(r for r in budget.rows[1:] if r.cells[0].text.startswith(f"柱{plan.pillars[0].id} "))
+    assert first.cells[col].text.endswith("指標中）") and not first.cells[col].text.endswith("%")
+    pillars = _table(summary, "柱", "目標値に届いたKPI")
+    col = [c.text.replace("\n", "") for c in pillars.rows[0].cells].index("目標値に届いたKPI")
+    assert sum(int(r.cells[col].text) for r in pillars.rows[1:]) == n - 1

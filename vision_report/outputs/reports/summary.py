@@ -20,7 +20,13 @@ from vision_report.outputs.reports.region_kpis import (
     rating_text,
     target_text,
 )
-from vision_report.outputs.reports.region_management import add_panel_blocks, management_heading, rating_counts
+from vision_report.outputs.reports.region_management import (
+    add_panel_blocks,
+    management_heading,
+    rating_counts,
+    reached_kpis,
+    row_kpi_ids,
+)
 
 POINT_VALUES = (
     "ratings",
@@ -89,7 +95,7 @@ def build_summary(data: ReportData):
                 f"{r['id']} {r['name']}",
                 str(len(r["kpi_ids"].split(";")) if r["kpi_ids"] else 0),
                 rating_counts(data, r),
-                fmt_pct(r["kpi_attainment_mean"]),
+                str(len(reached_kpis(data, row_kpi_ids(r)))),
                 fmt_num(r["planned_thousand_yen"]),
                 fmt_num(r["actual_thousand_yen"]),
                 fmt_pct(r["execution_pct"]),
@@ -105,8 +111,8 @@ def build_summary(data: ReportData):
         data.phrases("summary_pillar_header", fy=fy),
         rows,
         widths=[36, 12, 32, 16, 20, 20, 14, 20],
-        numeric={3, 4, 5, 6},
-        center={1, 2, 7},
+        numeric={4, 5, 6},
+        center={1, 2, 3, 7},
     )
     add_picture(
         doc, charts.rating_bars(labels, counts, data.phrase_map("chart")), 120, data.phrase("rating_chart_caption")
