@@ -106,3 +106,50 @@ def test_pillars_count_the_kpis_that_reached_the_target_instead_of_a_mean_of_unl
     pillars = _table(summary, "柱", "目標値に届いたKPI")
     col = [c.text.replace("\n", "") for c in pillars.rows[0].cells].index("目標値に届いたKPI")
     assert sum(int(r.cells[col].text) for r in pillars.rows[1:]) == n - 1
+
+
+def _two_years(plan, rows_2024: pd.DataFrame, rows_2025: pd.DataFrame):
+    """ReportData of FY2025 with FY2024 computed from its own rows (as the pipeline's per_year)."""
+    from tests.test_region_layout import ROOT
+    from vision_report.compute.period import compute_period
+    from vision_report.compute.tables import compute_year
+    from vision_report.core.config import load_settings
+    from vision_report.intake.panel_opinions import PanelOpinions
+    from vision_report.outputs.reports.context import ReportData
+    from vision_report.outputs.words import worded
+    from vision_report.screening.screen import submissions_table
+
+    settings = load_settings(ROOT)
+    cols = ["municipality_code", "kind", "item_id", "value", "status"]
+    per_year = {
+        2024: compute_year(plan, 2024, rows_2024[cols], settings),
+        2025: compute_year(plan, 2025, rows_2025[cols], settings),
+    }
+    return ReportData(
+        settings=settings,
+        plan=plan,
+        fiscal_year=2025,
+        results=worded({**per_year[2025], **compute_period(plan, per_year, 2025, settings)}),
+        subs=submissions_table(plan, [], 2025),
+        accepted_rows=rows_2025,
+        per_year=per_year,
+        issued="2026年6月",
+        remarks=PanelOpinions(),
+    )
+
+
+def test_a_provisional_year_names_the_members_whose_values_it_lacks(plan):
+    """#7: 「* 暫定」 in the 総括's trend table and under a pillar's chart says which members' values the year lacks."""
+    from vision_report.outputs.reports.region import build_region_report
+    from vision_report.outputs.words import for_csv
+
+    rows = pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True)
+    gone = [plan.basis_members[1], plan.basis_members[3]]  # their 2024 file was sent back
+    rows_2024 = rows[~rows["municipality_code"].isin([m.code for m in gone])]
+    data = _two_years(plan, rows_2024, rows)
+    assert "reporters_missing" not in for_csv(data.per_year[2024]["kpi_attainment"]).columns  # never published
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    names = "・".join(m.name for m in gone)
+    note = next(line for line in lines if line.startswith("※ * は暫定値"))
+    assert f"2024年度は{names}の実績が届いていない（差戻しまたは未提出）" in note, note
+    assert any(line.startswith("※ 暫定（報告が揃っていない年度）：2024年度は" + names) for line in lines)

@@ -146,6 +146,20 @@ class ReportData:
                 out.add(y)
         return out
 
+    def provisional_missing(self, kpi_ids: list[str] | None = None) -> dict[int, list[str]]:
+        """Per year with a provisional KPI value (of ``kpi_ids``; default every KPI): the names of the members whose
+        value it lacks, in plan order (from kpi_attainment's reporters_missing)."""
+        out: dict[int, list[str]] = {}
+        for y in sorted(self.per_year):
+            t = self.per_year[y]["kpi_attainment"]
+            if "reporters_missing" not in t.columns or "provisional" not in t.columns:
+                continue
+            rows = t[t["provisional"].astype(bool) & (kpi_ids is None or t["kpi_id"].isin(kpi_ids))]
+            codes = {c for v in rows["reporters_missing"] for c in str(v).split(";") if c}
+            if codes:
+                out[y] = [m.name for m in self.plan.municipalities if m.code in codes]
+        return out
+
     def kpi_partial_basis_years(self, kpi_id: str) -> set[int]:
         """Years in which fewer basis members were expected to report this KPI than in the other years (a member
         of the vision had not joined yet): their sums cover fewer municipalities, so a rise or fall against the

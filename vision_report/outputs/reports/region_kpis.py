@@ -208,6 +208,24 @@ def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
         add_note(doc, abstract_line(data, "over_target", kpi_name=names))
 
 
+def provisional_years_text(data: ReportData, kpi_ids: list[str]) -> str:
+    """For each year with a provisional value of ``kpi_ids``: 「2024年度は荒尾市・合志市の実績が届いていない…」 joined;
+    "" when no value is provisional."""
+    missing = data.provisional_missing(kpi_ids)
+    return data.phrase("period_provisional_joiner").join(
+        data.phrase("period_provisional_year", year=year_label(y), names=data.phrase("names_joiner").join(names))
+        for y, names in missing.items()
+    )
+
+
+def provisional_note(data: ReportData, kpi_ids: list[str]) -> str:
+    """The 総括's note on * (暫定): which members each provisional year's values lack."""
+    years = provisional_years_text(data, kpi_ids)
+    return (
+        data.phrase("period_provisional_note_named", years=years) if years else data.phrase("period_provisional_note")
+    )
+
+
 def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
     # from the plan's first year, or earlier when the years of the previous plan are carried (KPI predecessors)
     years = list(range(min([data.plan.meta.first_fiscal_year, *data.years()]), data.fiscal_year + 1))
@@ -229,6 +247,9 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
     words = data.phrase_map("chart") | {"no_submissions": no_submissions_label()}
     png = charts.kpi_trends(panels, years, words, cols=2 if len(kpis) > 1 else 1)
     add_picture(doc, png, PAGE_WIDTH_MM if len(kpis) > 1 else 100, caption)
+    provisional = provisional_years_text(data, [k.id for k in kpis if k.id in data.kpi.index])
+    if provisional:
+        add_note(doc, data.phrase("kpi_trend_provisional_note", years=provisional))
     for k in kpis:  # plan continuity: where a series crosses the plan boundary, or starts anew (planbook, issue 20)
         if k.predecessor and k.new_series:
             add_note(doc, data.phrase("kpi_new_series", name=k.name, first=data.plan.meta.first_fiscal_year))

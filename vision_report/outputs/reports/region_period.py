@@ -17,7 +17,7 @@ from vision_report.outputs.reports.docxutil import (
     add_table,
 )
 from vision_report.outputs.reports.layout import sections
-from vision_report.outputs.reports.region_kpis import PAGE_WIDTH_MM, baseline_text, target_text
+from vision_report.outputs.reports.region_kpis import PAGE_WIDTH_MM, baseline_text, provisional_note, target_text
 from vision_report.outputs.reports.region_management import add_panel_blocks, chapter_number
 
 PERIOD_SECTIONS = ("kpi", "budget", "initiatives", "remarks")
@@ -138,7 +138,7 @@ def _period_kpi(doc, data: ReportData) -> None:
         widths=[first] + [(PAGE_WIDTH_MM - first) / (len(years) + 1)] * (len(years) + 1),
         numeric=set(range(1, 2 + len(years))),
     )
-    add_note(doc, data.phrase("period_provisional_note"))
+    add_note(doc, provisional_note(data, [k.id for k in plan.kpis]))
     if no_data & set(years):
         add_note(doc, data.phrase("period_no_submissions_note", label=no_submissions_label()))
     for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
