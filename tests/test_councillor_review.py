@@ -153,3 +153,20 @@ def test_a_provisional_year_names_the_members_whose_values_it_lacks(plan):
     note = next(line for line in lines if line.startswith("※ * は暫定値"))
     assert f"2024年度は{names}の実績が届いていない（差戻しまたは未提出）" in note, note
     assert any(line.startswith("※ 暫定（報告が揃っていない年度）：2024年度は" + names) for line in lines)
+
+
+def test_the_targets_basis_is_the_members_at_the_revision_not_at_the_first_vision(plan):
+    """#8: 玉名市 joined in 2023 yet is of the targets' basis: the basis is the members at the plan's revision
+    (2024年3月改定), said in the same words wherever it is printed; never 「ビジョン策定時」."""
+    assert plan.meta.revision == "2024年3月改定"
+    data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
+    from vision_report.outputs.reports.region import build_region_report
+
+    texts = [
+        "".join(_lines(Document(io.BytesIO(docx_bytes(build(data))))))
+        for build in (build_region_report, build_summary)
+    ]
+    for text in texts:
+        assert "策定時" not in text and "策定後" not in text
+    assert "KPIの現状値・目標値は、ビジョンの2024年3月改定時点の構成20市町村（" in texts[0]
+    assert "目標を設定したビジョンの2024年3月改定時点の構成20市町村の合計による" in texts[1]

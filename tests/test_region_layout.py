@@ -227,7 +227,7 @@ def _lines(doc) -> list[str]:
 POPULATION_GOAL = (
     "ビジョンは2060年の目指すべき圏域人口を定めています（各構成市町村が策定している人口ビジョンにおける2060年の"
     "人口将来展望数等の合計値を基に、今後の取組の効果を勘案して設定）。令和5年10月1日現在の圏域人口は1,268,400人"
-    "（ビジョン策定時の構成20市町村の合計）です。"
+    "（ビジョンの2024年3月改定時点の構成20市町村の合計）です。"
 )
 
 
@@ -272,7 +272,7 @@ def test_a_population_goal_with_a_value_is_printed(plan):
     lines = _lines(_report(dataclasses.replace(plan, meta=meta), _rows(plan, writers=1)))
     assert (
         "ビジョンの目指すべき圏域人口は2060年に1,200,000人です。令和5年10月1日現在の圏域人口は1,268,400人"
-        "（ビジョン策定時の構成20市町村の合計）です。"
+        "（ビジョンの2024年3月改定時点の構成20市町村の合計）です。"
     ) in lines
 
 
@@ -318,11 +318,11 @@ def test_the_basis_is_explained_beside_the_members_table(reports, plan):
     assert rows["圏域合計"][6] == "20"
     lines = _lines(doc)
     assert (
-        "KPIの現状値・目標値は、ビジョン策定時の構成20市町村（表の「KPI目標の基準」に○）について定めたものです。"
+        "KPIの現状値・目標値は、ビジョンの2024年3月改定時点の構成20市町村（表の「KPI目標の基準」に○）について定めたものです。"
         "KPIの評価と計画期間の総括の判定は、この20市町村の合計で行います。"
     ) in lines
     assert any(
-        line.startswith("ビジョン策定後に加入した荒尾市（2025年3月27日加入）・南関町（2025年3月27日加入）")
+        line.startswith("ビジョンの2024年3月改定の後に加入した荒尾市（2025年3月27日加入）・南関町（2025年3月27日加入）")
         for line in lines
     )
     assert "荒尾市・南関町・長洲町・和水町は、計画の改定で参加が定められた具体的取組がまだないため、" in "".join(lines)

@@ -60,6 +60,17 @@ def report_phrases(templates: Path) -> dict[str, Any]:
     return _phrases(templates)
 
 
+def member_terms(phrases: dict[str, Any], plan) -> dict[str, str]:
+    """The one wording of the KPI targets' basis (phrases.yaml basis_members_term, added_after_term): the members at
+    the plan's revision (e.g. 「ビジョン（2024年3月改定）の構成20市町村」), not those of the first vision."""
+    revision = plan.meta.revision or ""
+    suffix = "" if revision else "_plain"
+    return {
+        "basis_term": str(phrases[f"basis_members_term{suffix}"]).format(revision=revision, n=len(plan.basis_members)),
+        "added_after": str(phrases[f"added_after_term{suffix}"]).format(revision=revision),
+    }
+
+
 def report_headings(templates: Path) -> dict[str, str]:
     """templates/report/headings.yaml (headings and column titles; placeholders not filled)."""
     return _headings(templates)
@@ -377,4 +388,5 @@ class ReportData:
             "self_evaluation": self.settings.evaluation.self_evaluation,
             "good_grades": list(self.settings.evaluation.good_grades),
             "directions": list(self.settings.evaluation.directions),
+            **member_terms(report_phrases(self.templates), self.plan),
         }

@@ -177,7 +177,7 @@ def add_overview(doc, data: ReportData) -> None:
         bold_rows={len(rows) - 1},
     )
     unknown = any(m.population is None for m in shown)
-    after = data.phrase("overview_members_note_after") if unknown else ""
+    after = data.phrase("overview_members_note_after", added=data.text_context()["added_after"]) if unknown else ""
     add_note(doc, data.phrase("overview_members_note", as_of=plan.meta.population_as_of or "", after=after))
     idle = [m.name for m in plan.members(data.fiscal_year) if not plan.initiatives_of(m.code, data.fiscal_year)]
     n_all = len(plan.members(data.fiscal_year))

@@ -64,6 +64,7 @@ def _population_goal(doc, data: ReportData) -> None:
             population=sum(x.population or 0 for x in data.plan.basis_members),
             as_of=m.population_as_of or "",
             n_basis=len(data.plan.basis_members),
+            basis_term=data.text_context()["basis_term"],
         )
     )
 

@@ -120,7 +120,8 @@ def build_summary(data: ReportData):
     doc.add_heading(data.phrase("summary_kpi_heading"), level=2)
     add_summary_kpis(doc, data)
     scale = abstract_line(data, "rating_scale", column="", at_least=at_least_names(data))
-    add_note(doc, data.phrase("summary_kpi_note", scale=scale))
+    terms = data.text_context()
+    add_note(doc, data.phrase("summary_kpi_note", scale=scale, basis=terms["basis_term"], added=terms["added_after"]))
     beyond = progress_note(data, [data.kpi.loc[k.id] for k in plan.kpis])
     if beyond:
         add_note(doc, beyond)
