@@ -163,10 +163,27 @@ def test_the_targets_basis_is_the_members_at_the_revision_not_at_the_first_visio
     from vision_report.outputs.reports.region import build_region_report
 
     texts = [
-        "".join(_lines(Document(io.BytesIO(docx_bytes(build(data))))))
-        for build in (build_region_report, build_summary)
+        "".join(_lines(Document(io.BytesIO(docx_bytes(build(data)))))) for build in (build_region_report, build_summary)
     ]
     for text in texts:
         assert "策定時" not in text and "策定後" not in text
     assert "KPIの現状値・目標値は、ビジョンの2024年3月改定時点の構成20市町村（" in texts[0]
     assert "目標を設定したビジョンの2024年3月改定時点の構成20市町村の合計による" in texts[1]
+
+
+def test_the_baseline_is_the_visions_figure_and_the_years_are_the_members_reports(plan):
+    """#9: where the 総括 sets 現状値 beside each year's value, a note says why the same year can differ; 評価の方法
+    says it once for every table."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    trend = lines.index("各年度の値の推移")
+    after = lines[trend + 1 : trend + 6]
+    assert any(
+        line.startswith("※ 現状値は、ビジョンに記載された値です。各年度の値は構成市町村が報告した") for line in after
+    )
+    method = lines.index("評価の方法")
+    assert lines[method + 1].startswith(
+        "現状値・目標値はビジョンに記載された値、実績値は構成市町村が報告した値の合計。"
+    )

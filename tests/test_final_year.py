@@ -84,7 +84,9 @@ def test_fy2025_attainment_is_on_the_20_member_basis_with_the_24_member_value_be
         if k["actual_all_members"] and float(k["actual_all_members"]) >= float(k["target"]) > float(k["actual"])
     ]
     assert passes  # on the samples, the 24-member sum beats the target for some KPIs rated on 20
-    notes = [t for t in texts if t.startswith("※ ") and "：ビジョンの2024年3月改定の後に加入した市町村を含む24市町村" in t]
+    notes = [
+        t for t in texts if t.startswith("※ ") and "：ビジョンの2024年3月改定の後に加入した市町村を含む24市町村" in t
+    ]
     for k in passes:  # one note per table names every such KPI of it (review #15)
         line = next(t for t in notes if k["kpi_name"] in t.split("：")[0].removeprefix("※ ").split("、"))
         assert line.endswith("評価・判定は20市町村の合計によります。")

@@ -139,6 +139,7 @@ def _period_kpi(doc, data: ReportData) -> None:
         widths=[first] + [(PAGE_WIDTH_MM - first) / (len(years) + 1)] * (len(years) + 1),
         numeric=set(range(1, 2 + len(years))),
     )
+    add_note(doc, data.phrase("period_baseline_note"))
     add_note(doc, provisional_note(data, [k.id for k in plan.kpis]))
     if no_data & set(years):
         add_note(doc, data.phrase("period_no_submissions_note", label=no_submissions_label()))
