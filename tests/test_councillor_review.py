@@ -8,7 +8,7 @@ import io
 import pandas as pd
 from docx import Document
 
-from tests.test_region_layout import _data, _kpi_rows, _lines, _report, _rows
+from tests.test_region_layout import _data, _kpi_rows, _lines, _report, _rows, _split, _text
 from vision_report.outputs.reports.docxutil import docx_bytes
 from vision_report.outputs.reports.summary import build_summary
 
@@ -187,3 +187,22 @@ def test_the_baseline_is_the_visions_figure_and_the_years_are_the_members_report
     assert lines[method + 1].startswith(
         "現状値・目標値はビジョンに記載された値、実績値は構成市町村が報告した値の合計。"
     )
+
+
+def test_the_years_count_and_the_every_year_count_are_named_apart_with_one_term(plan):
+    """#10: the 概要版's pillar column says its year (「2025年度に全関係市町村が実施した取組」) beside the period's
+    「全年度・全関係市町村で実施した取組」; one term for an initiative's members: the vision's 関係市町村."""
+    data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
+    from vision_report.outputs.reports.region import build_region_report
+
+    summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
+    headers = [[c.text.replace("\n", "") for c in t.rows[0].cells] for t in summary.tables]
+    assert "2025年度に全関係市町村が実施した取組" in next(h for h in headers if h[0] == "柱")
+    assert "全年度・全関係市町村で実施した取組" in [h for h in headers if h[0] == "柱"][-1]
+    region = Document(io.BytesIO(docx_bytes(build_region_report(data))))
+    assert "2025年度に全関係市町村が実施した取組" in _table(region, "区分", "目標値に届いたKPI").rows[0].cells[
+        4
+    ].text.replace("\n", "")
+    body = _split(region)[0]  # the 資料編 quotes the vision's own texts as written
+    for text in ("".join(_text(el) for el in body), "".join(_text(el) for el in summary.element.body)):
+        assert "参加市町村" not in text

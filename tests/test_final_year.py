@@ -116,7 +116,7 @@ def test_fy2025_has_the_period_review_chapter(runs, plan):
     assert gdp["final_data_year"] == "2022"
     notes = [p.text for p in doc.paragraphs]
     assert "※ 圏域内総生産額：各年度の欄の値は3年度前の統計（最終値は2022年度の統計）。" in notes
-    assert any(p.startswith("※「全年度・全参加市町村で実施」は、計画期間のすべての年度に") for p in notes)
+    assert any(p.startswith("※「全年度・全関係市町村で実施」は、計画期間のすべての年度に") for p in notes)
     summary = Document(runs / "2025" / "report_2025_概要版.docx")
     assert "計画期間の総括（2021〜2025年度）" in [p.text for p in summary.paragraphs]
     budget = _csv(runs / "2025" / "period_budget.csv")
