@@ -206,3 +206,60 @@ def test_the_years_count_and_the_every_year_count_are_named_apart_with_one_term(
     body = _split(region)[0]  # the 資料編 quotes the vision's own texts as written
     for text in ("".join(_text(el) for el in body), "".join(_text(el) for el in summary.element.body)):
         assert "参加市町村" not in text
+
+
+def _member_doc(plan, rows: pd.DataFrame, code: str):
+    from tests.test_region_layout import ROOT
+    from vision_report.compute.tables import compute_year
+    from vision_report.core.config import load_settings
+    from vision_report.outputs.reports.municipality import build_municipality_report
+
+    settings = load_settings(ROOT)
+    res = compute_year(plan, 2025, rows[["municipality_code", "kind", "item_id", "value", "status"]], settings)
+    doc = build_municipality_report(
+        plan,
+        2025,
+        code,
+        res["kpi_attainment"].set_index("kpi_id", drop=False),
+        res["budget_execution"].set_index("initiative_id", drop=False),
+        pd.DataFrame(columns=["file", "received_at", "timeliness", "status", "error_count", "warning_count"]),
+        rows[rows["municipality_code"] == code],
+        {},
+        ROOT / "templates" / "report_style.docx",
+        False,
+        evaluation=settings.evaluation,
+    )
+    return Document(io.BytesIO(docx_bytes(doc)))
+
+
+def test_a_members_report_labels_the_regions_execution_and_says_why_only_some_kpis(plan):
+    """#18: beside 熊本市の支出 the 執行率 is the initiative's (the region's): so labelled; a member that reports only
+    the KPIs summed over every member (荒尾市) is told why; 「6 の KPI」 reads 「KPI 6指標」."""
+    rows = pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True)
+    arao = next(m for m in plan.members(2025) if m.name == "荒尾市")
+    kumamoto = _member_doc(plan, rows, "431001")
+    table = next(t for t in kumamoto.tables if t.rows[0].cells[0].text == "取組")
+    assert table.rows[0].cells[-1].text.replace("\n", "") == "圏域の執行率"
+    intro = _lines(_member_doc(plan, rows, arao.code))[1:4]
+    n = len(plan.kpis_reported_by(arao.code, 2025))
+    text = "".join(intro)
+    assert (
+        f"KPI {n}指標の実績を報告しています。報告するのは、全構成市町村の合計で測るKPIです（ほかの{len(plan.kpis) - n}指標は"
+        in text
+    )
+    assert "のKPIの実績" not in text
+
+
+def test_a_member_accepted_with_every_self_evaluation_empty_is_told_in_its_report(plan):
+    """#12: 嘉島町 sent its figures but no self-evaluation nor text: its report says so in one sentence."""
+    rows = _rows(plan)
+    kashima = "434426"
+    mine = rows["municipality_code"] == kashima
+    rows.loc[mine, ["self_evaluation", "result_text", "outcome_text", "challenge_text"]] = ""
+    lines = _lines(_member_doc(plan, rows, kashima))
+    n = int(mine.sum())
+    assert (
+        f"※ 嘉島町の2025年度の提出では、実績を報告した{n}取組のいずれにも自己評価と取組実績・成果・課題の記入が"
+        "ありませんでした。提出は受理していますが、圏域の自己評価の集計（回答数・割合）には含まれません。"
+    ) in lines
+    assert not any("いずれにも自己評価" in line for line in _lines(_member_doc(plan, _rows(plan), kashima)))

@@ -69,6 +69,9 @@ def build_municipality_report(
             population=population,
             joined=P["muni_joined"].format(date=date_label(since.isoformat())) if since else "",
             n_kpis=n_kpis,
+            why=P["muni_kpis_why"].format(n_other=len(plan.kpis) - n_kpis, name=m.name)
+            if 0 < n_kpis < len(plan.kpis)
+            else "",
         )
     doc.add_paragraph(intro)
 
@@ -229,6 +232,10 @@ def add_own_evaluations(
         widths=[14, 40, 16, 20, 80],
         center={0, 2, 3},
     )
+    reported = own[own["reported"].astype(bool)]
+    blank = reported[["self_evaluation", *ev.TEXT_COLUMNS]].eq("").all(axis=None) if len(reported) else False
+    if blank:  # accepted, yet nothing written: say so rather than a table of 「—」 alone
+        add_note(doc, snippet("own_empty", name=plan.municipality(code).name, n=len(reported)))
     add_note(doc, snippet("own_note", criteria=e.self_evaluation))
 
 
