@@ -64,10 +64,11 @@ def member_terms(phrases: dict[str, Any], plan) -> dict[str, str]:
     """The one wording of the KPI targets' basis (phrases.yaml basis_members_term, added_after_term): the members at
     the plan's revision (e.g. 「ビジョン（2024年3月改定）の構成20市町村」), not those of the first vision."""
     revision = plan.meta.revision or ""
-    suffix = "" if revision else "_plain"
+    basis = phrases["basis_members_term"] if revision else phrases["basis_members_term_plain"]
+    added = phrases["added_after_term"] if revision else phrases["added_after_term_plain"]
     return {
-        "basis_term": str(phrases[f"basis_members_term{suffix}"]).format(revision=revision, n=len(plan.basis_members)),
-        "added_after": str(phrases[f"added_after_term{suffix}"]).format(revision=revision),
+        "basis_term": str(basis).format(revision=revision, n=len(plan.basis_members)),
+        "added_after": str(added).format(revision=revision),
     }
 
 
@@ -232,10 +233,16 @@ class ReportData:
         rules = self.settings.final_evaluation.achieved_if
         directions = self.phrase_map("directions")
         rule_words = self.phrase_map("period_rule_words")
+        # one clause per rule, naming the directions of the plan's KPIs that share it (not the same clause twice, nor a
+        # direction no KPI has)
+        present = {k.direction for k in self.plan.kpis}
+        by_rule: dict[str, list[str]] = {}
+        for d, r in rules.items():
+            if d in directions and d in present:
+                by_rule.setdefault(r, []).append(directions[d])
         rule_text = self.phrase("kpi_line_joiner").join(
-            self.phrase("period_rule", direction=directions[d], rule=rule_words[r])
-            for d, r in rules.items()
-            if d in directions
+            self.phrase("period_rule", direction=self.phrase("names_joiner").join(ds), rule=rule_words[r])
+            for r, ds in by_rule.items()
         )
         achieved = kpi["achieved"].tolist() if kpi is not None else []
         missing = (
