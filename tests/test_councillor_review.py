@@ -263,3 +263,40 @@ def test_a_member_accepted_with_every_self_evaluation_empty_is_told_in_its_repor
         "ありませんでした。提出は受理していますが、圏域の自己評価の集計（回答数・割合）には含まれません。"
     ) in lines
     assert not any("いずれにも自己評価" in line for line in _lines(_member_doc(plan, _rows(plan), kashima)))
+
+
+def test_the_period_rule_says_each_rule_once_for_the_directions_the_plan_has(plan):
+    """#15: 「増加を目指すKPIは…以上、水準の維持を目指すKPIは…以上、減少を目指すKPIは…」 said the same rule twice and
+    named a direction no KPI has; one clause per rule, naming only the plan's directions."""
+    data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
+    rule = data.period_context()["rule_text"]
+    assert {k.direction for k in plan.kpis} == {"increase", "at_least"}
+    assert rule == "増加・水準の維持を目指すKPIは最終値が目標値以上であれば「達成」"
+
+
+def test_the_method_uses_full_width_colons_and_the_dash_covers_a_missing_plan_amount(plan):
+    """#15: 「評価：」「取組の自己評価：」 (not half-width), no spaces around the listed directions; 「—」 also stands
+    for a plan amount the plan does not give."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    method = lines[lines.index("評価の方法") + 1 : lines.index("評価の方法") + 12]
+    text = "".join(method)
+    assert "評価：増加・減少" in text and "取組の自己評価：各関係市町村" in text and "A：計画どおり" in text
+    assert ": " not in text and "今後の方向性は「拡充」「継続」" in text
+    assert "計画書に計画額の記載がない・未定の年度" in text
+
+
+def test_a_member_accepted_without_any_self_evaluation_is_noted_under_the_submission_log(plan):
+    """#12: 資料1 shows 嘉島町 「受理 0 0」; a note under it says its self-evaluations are empty."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    rows = _rows(plan)
+    rows.loc[rows["municipality_code"] == "434426", ["self_evaluation"]] = ""
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(_data(plan, rows))))))
+    log = lines.index("資料1 実績の提出状況")
+    assert any(
+        line.startswith("※ 嘉島町：数値に誤りがないため受理しましたが、自己評価の記入がありません")
+        for line in lines[log:]
+    )
