@@ -110,6 +110,12 @@ def test_pillars_count_the_kpis_that_reached_the_target_instead_of_a_mean_of_unl
 
 def _two_years(plan, rows_2024: pd.DataFrame, rows_2025: pd.DataFrame):
     """ReportData of FY2025 with FY2024 computed from its own rows (as the pipeline's per_year)."""
+    return _years(plan, {2024: rows_2024, 2025: rows_2025})
+
+
+def _years(plan, rows_by_year: dict[int, pd.DataFrame]):
+    """ReportData of the last year of ``rows_by_year``, each year computed from its own rows (as the pipeline's
+    per_year)."""
     from tests.test_region_layout import ROOT
     from vision_report.compute.period import compute_period
     from vision_report.compute.tables import compute_year
@@ -121,17 +127,15 @@ def _two_years(plan, rows_2024: pd.DataFrame, rows_2025: pd.DataFrame):
 
     settings = load_settings(ROOT)
     cols = ["municipality_code", "kind", "item_id", "value", "status"]
-    per_year = {
-        2024: compute_year(plan, 2024, rows_2024[cols], settings),
-        2025: compute_year(plan, 2025, rows_2025[cols], settings),
-    }
+    per_year = {y: compute_year(plan, y, rows[cols], settings) for y, rows in rows_by_year.items()}
+    fy = max(per_year)
     return ReportData(
         settings=settings,
         plan=plan,
-        fiscal_year=2025,
-        results=worded({**per_year[2025], **compute_period(plan, per_year, 2025, settings)}),
-        subs=submissions_table(plan, [], 2025),
-        accepted_rows=rows_2025,
+        fiscal_year=fy,
+        results=worded({**per_year[fy], **compute_period(plan, per_year, fy, settings)}),
+        subs=submissions_table(plan, [], fy),
+        accepted_rows=rows_by_year[fy],
         per_year=per_year,
         issued="2026年6月",
         remarks=PanelOpinions(),
@@ -300,3 +304,28 @@ def test_a_member_accepted_without_any_self_evaluation_is_noted_under_the_submis
         line.startswith("※ 嘉島町：数値に誤りがないため受理しましたが、自己評価の記入がありません")
         for line in lines[log:]
     )
+
+
+def test_the_period_review_says_which_kpis_came_nearest_and_farthest_and_which_initiatives_spent_little(plan):
+    """#6: the 総括 is not tables alone: sentences name the missed KPIs nearest to and farthest from the target (with
+    達成率 and the gap), and the initiatives whose period 執行率 is below config report.low_execution_pct, saying when
+    the plan gave only a period total."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    kpis = _kpi_rows(plan, 1.1)
+    kpis["value"] = kpis["value"].astype(float)
+    near, far = plan.kpis[1], plan.kpis[2]  # one just short of the target, one far from it
+    for k, factor in ((near, 0.99), (plan.kpis[3], 0.95), (far, 0.5)):
+        kpis.loc[kpis["item_id"] == k.id, "value"] = kpis.loc[kpis["item_id"] == k.id, "value"] * factor / 1.1
+    rows = pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)
+    total_only = next(i for i in plan.initiatives if i.id == "2.3.2")
+    rows.loc[rows["kind"] == "expenditure", "value"] = 10_000_000.0  # every other initiative spends its plan
+    rows.loc[(rows["kind"] == "expenditure") & (rows["item_id"] == total_only.id), "value"] = 0.0
+    data = _years(plan, dict.fromkeys(range(2021, 2026), rows))
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    kpi_line = next(line for line in lines if line.startswith("目標に届かなかったKPIのうち、目標に最も近いのは"))
+    assert kpi_line.index(near.name) < kpi_line.index("目標との開きが最も大きいのは") < kpi_line.index(far.name)
+    assert "達成率 50.0%" in kpi_line and "目標との差 ▲" in kpi_line
+    low = next(line for line in lines if line.startswith("計画期間の累計の執行率が50%未満の取組は"))
+    assert f"の取組は1取組です（2.3.2 {total_only.name} 0.0%）。" in low
+    assert "このうち2.3.2は、計画書に計画期間の合計額だけが記載された取組で" in low
