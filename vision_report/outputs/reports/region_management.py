@@ -139,7 +139,7 @@ def _management_budget(doc, data: ReportData) -> None:
         doc,
         data.phrases("management_budget_header", year=year_label(data.fiscal_year)),
         brows,
-        widths=[34, 24, 24, 14, 24, 32, 18],
+        widths=[30, 24, 24, 14, 24, 34, 20],
         numeric={1, 2, 3},
         center={4, 5, 6},
         bold_rows={len(brows) - 1},

@@ -23,7 +23,8 @@ from vision_report.outputs.words import achieved_words
 
 PERIOD_SECTIONS = ("kpi", "budget", "initiatives", "remarks")
 # what analysis.txt.j2 gets beside text_context (kpi_analysis, execution_analysis)
-ANALYSIS_VALUES = ("part", "near", "far", "low", "threshold")
+ANALYSIS_VALUES = ("part", "near", "far", "low", "total_only_ids", "threshold")
+LOW_LISTED = 5  # analysis.txt.j2 lists this many of the low-execution initiatives ([:5]) and counts the rest
 
 
 def period_title(data: ReportData) -> str:
@@ -191,7 +192,8 @@ def execution_analysis(data: ReportData) -> dict:
         if not is_missing(r["execution_pct"]) and float(r["execution_pct"]) < threshold
     ]
     low.sort(key=lambda i: i["value"])
-    return {"low": low, "threshold": fmt_num(threshold)}
+    total_only = [i["id"] for i in low[:LOW_LISTED] if i["total_only"]]
+    return {"low": low, "total_only_ids": total_only, "threshold": fmt_num(threshold)}
 
 
 def _caption(doc, text: str) -> None:
