@@ -290,6 +290,7 @@ def test_the_method_uses_full_width_colons_and_the_dash_covers_a_missing_plan_am
     assert "評価：増加・減少" in text and "取組の自己評価：各関係市町村" in text and "A：計画どおり" in text
     assert ": " not in text and "今後の方向性は「拡充」「継続」" in text
     assert "計画書に計画額の記載がない・未定の年度" in text
+    assert "取組の番号（1.1.1 など）は、柱・政策分野（ビジョンの①②…の順）・取組の順に振った番号。" in text  # #11
 
 
 def test_a_member_accepted_without_any_self_evaluation_is_noted_under_the_submission_log(plan):
