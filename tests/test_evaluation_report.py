@@ -152,7 +152,7 @@ def test_the_leads_texts_head_the_initiative(region):
 
 
 def _appendix_block(lines: list[str], title: str, count: int) -> list[str]:
-    k = lines.index(title, lines.index("資料3 参加市町村の取組実績・成果・課題"))
+    k = lines.index(title, lines.index("資料3 関係市町村の取組実績・成果・課題"))
     return lines[k + 1 : k + 1 + count]
 
 
@@ -252,7 +252,7 @@ def test_rows_without_the_text_columns_count_as_nothing_written(small):
     lines = _texts(doc)
     entry = next(t for t in _tables(doc) if t[0][0].endswith("年度計画（千円）"))  # 1.1.1, the first initiative
     assert entry[1][4:] == ["記入なし（0/6回答）", "記入なし（0/6回答）"]
-    assert "取組実績・成果・課題：主担当の熊本市の記載なし（参加市町村の記載は資料編）" in lines
+    assert "取組実績・成果・課題：主担当の熊本市の記載なし（関係市町村の記載は資料編）" in lines
     block = _appendix_block(lines, "ア 創業支援（1.1.1）", 3)
     assert block == ["取組実績：記載なし", "成果：記載なし", "課題：記載なし"]
 

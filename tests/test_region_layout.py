@@ -138,7 +138,7 @@ def test_summary_first_then_the_body_then_the_appendix(reports, plan):
     assert appendix == [
         "資料1 実績の提出状況",
         "資料2 ビジョンに定める取組の内容",
-        "資料3 参加市町村の取組実績・成果・課題",
+        "資料3 関係市町村の取組実績・成果・課題",
     ]
     # the TOC goes down to the policy areas
     instr = "".join(t.text for t in doc.element.body.iter(qn("w:instrText")))
@@ -165,7 +165,7 @@ def test_participants_texts_one_paragraph_per_member_with_hanging_indent_and_who
     texts = [_text(el) for el in paras]
     ini = next(i for i in plan.initiatives if len(plan.participants(i.id, FY)) > 2)
     lead = plan.municipality(plan.lead_of(ini.id)).name
-    start = texts.index(f"{ini.label} {ini.name}（{ini.id}）", texts.index("資料3 参加市町村の取組実績・成果・課題"))
+    start = texts.index(f"{ini.label} {ini.name}（{ini.id}）", texts.index("資料3 関係市町村の取組実績・成果・課題"))
     block = texts[start : start + 10]
     assert block[1] == "取組実績"
     assert block[2] == f"{lead}：{TEXT}"
@@ -227,7 +227,7 @@ def _lines(doc) -> list[str]:
 POPULATION_GOAL = (
     "ビジョンは2060年の目指すべき圏域人口を定めています（各構成市町村が策定している人口ビジョンにおける2060年の"
     "人口将来展望数等の合計値を基に、今後の取組の効果を勘案して設定）。令和5年10月1日現在の圏域人口は1,268,400人"
-    "（ビジョン策定時の構成20市町村の合計）です。"
+    "（ビジョンの2024年3月改定時点の構成20市町村の合計）です。"
 )
 
 
@@ -272,7 +272,7 @@ def test_a_population_goal_with_a_value_is_printed(plan):
     lines = _lines(_report(dataclasses.replace(plan, meta=meta), _rows(plan, writers=1)))
     assert (
         "ビジョンの目指すべき圏域人口は2060年に1,200,000人です。令和5年10月1日現在の圏域人口は1,268,400人"
-        "（ビジョン策定時の構成20市町村の合計）です。"
+        "（ビジョンの2024年3月改定時点の構成20市町村の合計）です。"
     ) in lines
 
 
@@ -318,11 +318,11 @@ def test_the_basis_is_explained_beside_the_members_table(reports, plan):
     assert rows["圏域合計"][6] == "20"
     lines = _lines(doc)
     assert (
-        "KPIの現状値・目標値は、ビジョン策定時の構成20市町村（表の「KPI目標の基準」に○）について定めたものです。"
+        "KPIの現状値・目標値は、ビジョンの2024年3月改定時点の構成20市町村（表の「KPI目標の基準」に○）について定めたものです。"
         "KPIの評価と計画期間の総括の判定は、この20市町村の合計で行います。"
     ) in lines
     assert any(
-        line.startswith("ビジョン策定後に加入した荒尾市（2025年3月27日加入）・南関町（2025年3月27日加入）")
+        line.startswith("ビジョンの2024年3月改定の後に加入した荒尾市（2025年3月27日加入）・南関町（2025年3月27日加入）")
         for line in lines
     )
     assert "荒尾市・南関町・長洲町・和水町は、計画の改定で参加が定められた具体的取組がまだないため、" in "".join(lines)
@@ -380,7 +380,7 @@ def test_the_period_tables_total_to_the_abstracts_five_year_figures(plan):
 
 
 def test_the_strict_every_year_measure_has_its_own_name_and_the_years_figure_beside_it(plan):
-    """「全年度・全参加市町村で実施」 (every participant, every year) never borrows the words of self-evaluation A
+    """「全年度・全関係市町村で実施」 (every participant, every year) never borrows the words of self-evaluation A
     (「計画どおり実施し成果が出た」); the 要旨 gives the reporting year's count of initiatives every participant
     implemented beside it."""
     from vision_report.outputs.reports.summary import build_summary
@@ -392,8 +392,8 @@ def test_the_strict_every_year_measure_has_its_own_name_and_the_years_figure_bes
     lines = _lines(doc)
     assert (
         "計画期間の総括：13のKPIのうち、目標を達成したものは0指標、未達成は0指標、実績なしは13指標。"
-        "「全年度・全参加市町村で実施」した取組（計画期間のすべての年度に、参加市町村のすべてが「実施」または「完了」と"
-        "報告した取組）は70取組のうち0取組（2025年度だけでみると、参加市町村のすべてが実施した取組は69取組）。"
+        "「全年度・全関係市町村で実施」した取組（計画期間のすべての年度に、関係市町村のすべてが「実施」または「完了」と"
+        "報告した取組）は70取組のうち0取組（2025年度だけでみると、関係市町村のすべてが実施した取組は69取組）。"
     ) in lines
     summary = Document(io.BytesIO(docx_bytes(build_summary(_data(plan, rows)))))
     for d in (doc, summary):

@@ -210,7 +210,7 @@ def test_every_template_variable_is_supplied(out, plan):
 
     from vision_report.core.config import load_settings
     from vision_report.core.textfmt import jinja_env
-    from vision_report.outputs.reports import region, region_abstract, summary
+    from vision_report.outputs.reports import region, region_abstract, region_period, summary
     from vision_report.outputs.reports.context import ReportData
 
     env = jinja_env(ROOT / "templates")
@@ -239,6 +239,7 @@ def test_every_template_variable_is_supplied(out, plan):
             "summary_points.txt.j2": set(summary.POINT_VALUES),
             "abstract.txt.j2": set(region_abstract.abstract_values(data)) | set(region.ABSTRACT_EXTRA),
             "basis.txt.j2": set(region.BASIS_VALUES),
+            "analysis.txt.j2": set(region_period.ANALYSIS_VALUES),
         }.get(t.name, set())
         assert used <= supplied | extra, (t.name, used - supplied - extra)
     feedback_used = meta.find_undeclared_variables(

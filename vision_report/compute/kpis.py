@@ -44,11 +44,17 @@ KPI_COLUMNS = [
     # for how many municipalities the KPI's target was set (basis_sizes); with basis, reporters_expected and
     # reporters_expected_all it is what outputs/words.py needs to word basis_note (templates/labels.yaml basis:)
     "reporters_target",
+    # the basis reporters expected but without an accepted value, codes joined by ";" ("" when none): the reports
+    # name them beside a provisional value; never published (outputs/words.py REPORT_ONLY_COLUMNS)
+    "reporters_missing",
 ]
 
 
 # the codes of rating_reason_codes, in the order they are given
 REASON_NO_REPORTS = "no_reports"  # nobody sent a value (reporters_expected: how many were expected)
+
+
+MISSING_SEPARATOR = ";"
 
 
 REASON_PROVISIONAL = "provisional"  # some but not all did (reporters_received of reporters_expected)
@@ -197,6 +203,7 @@ def kpi_attainment(
                 n_all_received,
                 0 < n_all_received < n_all,
                 n_target,
+                MISSING_SEPARATOR.join(c for c in expected if c not in set(mine["municipality_code"])),
             ]
         )
     return pd.DataFrame(records, columns=KPI_COLUMNS).astype(

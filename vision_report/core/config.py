@@ -104,6 +104,8 @@ class ReportSettings:
     # a 進捗率 beyond ±this (%) prints as the change from the baseline instead (基準値比 ▲4.6%): a plan of +0.8 %
     # missed by −4.6 % is ▲554.2 % of the planned change, true and misleading
     progress_limit: float = 200.0
+    # the 総括 names the initiatives whose five-year 執行率 is below this (%), with why when the plan gave a period total
+    low_execution_pct: float = 50.0
 
 
 @dataclass(frozen=True)
@@ -240,9 +242,13 @@ def _report_settings(raw: dict[str, Any]) -> ReportSettings:
     limit = raw.get("progress_limit", ReportSettings.progress_limit)
     if isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
         raise ConfigError(f"設定 report.progress_limit は正の数（%）にしてください（現在: {limit!r}）")
+    low = raw.get("low_execution_pct", ReportSettings.low_execution_pct)
+    if isinstance(low, bool) or not isinstance(low, int | float) or not 0 < low <= 100:
+        raise ConfigError(f"設定 report.low_execution_pct は0より大きく100以下の数（%）にしてください（現在: {low!r}）")
     return ReportSettings(
         grid_columns=cols,
         progress_limit=float(limit),
+        low_execution_pct=float(low),
         issued=str(issued) if issued else None,
         soffice=soffice.strip(),
         pdf_timeout=timeout,

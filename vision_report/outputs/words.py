@@ -43,7 +43,11 @@ WORDED_COLUMNS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     ),
 }
 # the columns compute gives only for the words above: never published
-CODE_COLUMNS = frozenset(c for specs in WORDED_COLUMNS.values() for _w, _at, codes in specs for c in codes)
+# columns compute gives only for the reports' sentences (e.g. which members a provisional value lacks): never published
+REPORT_ONLY_COLUMNS = frozenset({"reporters_missing"})
+CODE_COLUMNS = (
+    frozenset(c for specs in WORDED_COLUMNS.values() for _w, _at, codes in specs for c in codes) | REPORT_ONLY_COLUMNS
+)
 
 
 def _section(key: str, root: Path | None) -> dict[str, Any]:

@@ -60,6 +60,18 @@ def report_phrases(templates: Path) -> dict[str, Any]:
     return _phrases(templates)
 
 
+def member_terms(phrases: dict[str, Any], plan) -> dict[str, str]:
+    """The one wording of the KPI targets' basis (phrases.yaml basis_members_term, added_after_term): the members at
+    the plan's revision (e.g. 「ビジョン（2024年3月改定）の構成20市町村」), not those of the first vision."""
+    revision = plan.meta.revision or ""
+    basis = phrases["basis_members_term"] if revision else phrases["basis_members_term_plain"]
+    added = phrases["added_after_term"] if revision else phrases["added_after_term_plain"]
+    return {
+        "basis_term": str(basis).format(revision=revision, n=len(plan.basis_members)),
+        "added_after": str(added).format(revision=revision),
+    }
+
+
 def report_headings(templates: Path) -> dict[str, str]:
     """templates/report/headings.yaml (headings and column titles; placeholders not filled)."""
     return _headings(templates)
@@ -146,6 +158,20 @@ class ReportData:
                 out.add(y)
         return out
 
+    def provisional_missing(self, kpi_ids: list[str] | None = None) -> dict[int, list[str]]:
+        """Per year with a provisional KPI value (of ``kpi_ids``; default every KPI): the names of the members whose
+        value it lacks, in plan order (from kpi_attainment's reporters_missing)."""
+        out: dict[int, list[str]] = {}
+        for y in sorted(self.per_year):
+            t = self.per_year[y]["kpi_attainment"]
+            if "reporters_missing" not in t.columns or "provisional" not in t.columns:
+                continue
+            rows = t[t["provisional"].astype(bool) & (kpi_ids is None or t["kpi_id"].isin(kpi_ids))]
+            codes = {c for v in rows["reporters_missing"] for c in str(v).split(";") if c}
+            if codes:
+                out[y] = [m.name for m in self.plan.municipalities if m.code in codes]
+        return out
+
     def kpi_partial_basis_years(self, kpi_id: str) -> set[int]:
         """Years in which fewer basis members were expected to report this KPI than in the other years (a member
         of the vision had not joined yet): their sums cover fewer municipalities, so a rise or fall against the
@@ -207,10 +233,16 @@ class ReportData:
         rules = self.settings.final_evaluation.achieved_if
         directions = self.phrase_map("directions")
         rule_words = self.phrase_map("period_rule_words")
+        # one clause per rule, naming the directions of the plan's KPIs that share it (not the same clause twice, nor a
+        # direction no KPI has)
+        present = {k.direction for k in self.plan.kpis}
+        by_rule: dict[str, list[str]] = {}
+        for d, r in rules.items():
+            if d in directions and d in present:
+                by_rule.setdefault(r, []).append(directions[d])
         rule_text = self.phrase("kpi_line_joiner").join(
-            self.phrase("period_rule", direction=directions[d], rule=rule_words[r])
-            for d, r in rules.items()
-            if d in directions
+            self.phrase("period_rule", direction=self.phrase("names_joiner").join(ds), rule=rule_words[r])
+            for r, ds in by_rule.items()
         )
         achieved = kpi["achieved"].tolist() if kpi is not None else []
         missing = (
@@ -363,4 +395,5 @@ class ReportData:
             "self_evaluation": self.settings.evaluation.self_evaluation,
             "good_grades": list(self.settings.evaluation.good_grades),
             "directions": list(self.settings.evaluation.directions),
+            **member_terms(report_phrases(self.templates), self.plan),
         }

@@ -14,7 +14,7 @@ from vision_report.core.textfmt import fmt_num, fmt_pct, jinja_env, wareki
 from vision_report.core.vocabulary import date_label, hold_label, status_label, timeliness_label
 from vision_report.core.vocabulary import synthetic as synthetic_label
 from vision_report.outputs.reports import evaluation_context as ev
-from vision_report.outputs.reports.context import ReportData, kpi_value, report_headings, report_phrases
+from vision_report.outputs.reports.context import ReportData, kpi_value, member_terms, report_headings, report_phrases
 from vision_report.outputs.reports.docxutil import DocProps, add_note, add_table, new_document, page_number_footer, save
 from vision_report.outputs.reports.parallel import chunks, parallel_map
 from vision_report.plan import Plan
@@ -69,6 +69,9 @@ def build_municipality_report(
             population=population,
             joined=P["muni_joined"].format(date=date_label(since.isoformat())) if since else "",
             n_kpis=n_kpis,
+            why=P["muni_kpis_why"].format(n_other=len(plan.kpis) - n_kpis, name=m.name)
+            if 0 < n_kpis < len(plan.kpis)
+            else "",
         )
     doc.add_paragraph(intro)
 
@@ -139,7 +142,15 @@ def build_municipality_report(
         numeric={1, 2, 3},
         center={4},
     )
-    add_note(doc, P["muni_kpis_note"].format(name=m.name, fy=fiscal_year, n=len(plan.members(fiscal_year))))
+    terms = member_terms(P, plan)
+    note = P["muni_kpis_note"].format(
+        name=m.name,
+        fy=fiscal_year,
+        n=len(plan.members(fiscal_year)),
+        basis=terms["basis_term"],
+        added=terms["added_after"],
+    )
+    add_note(doc, note)
     add_note(doc, P["muni_contact"].format(office=plan.meta.office or ""))
     return doc
 
@@ -223,6 +234,10 @@ def add_own_evaluations(
         widths=[14, 40, 16, 20, 80],
         center={0, 2, 3},
     )
+    reported = own[own["reported"].astype(bool)]
+    blank = reported[["self_evaluation", *ev.TEXT_COLUMNS]].eq("").all(axis=None) if len(reported) else False
+    if blank:  # accepted, yet nothing written: say so rather than a table of 「—」 alone
+        add_note(doc, snippet("own_empty", name=plan.municipality(code).name, n=len(reported)))
     add_note(doc, snippet("own_note", criteria=e.self_evaluation))
 
 

@@ -24,18 +24,19 @@ from vision_report.outputs.reports.docxutil import (
     new_document,
     page_number_footer,
 )
-from vision_report.outputs.reports.layout import sections, setting, spec_table
+from vision_report.outputs.reports.layout import columns, sections, setting, spec_table
 from vision_report.outputs.reports.region_abstract import abstract_line, abstract_lines
 from vision_report.outputs.reports.region_initiatives import add_area, add_held_section, share_line
 from vision_report.outputs.reports.region_kpis import (
     add_kpi_table,
     add_trend,
+    at_least_names,
     basis_counts,
     behind_baseline,
     has_reference,
     kpi_fields,
     kpi_line,
-    reference_passes_target,
+    over_target_names,
 )
 from vision_report.outputs.reports.region_management import (
     BODY_SECTIONS,
@@ -53,7 +54,18 @@ BASIS_VALUES = ("n_basis", "n_all", "added", "idle", "mark")  # what basis.txt.j
 
 
 # what abstract.txt.j2 gets beside abstract_values and text_context (behind_baseline: region_kpis.behind_baseline)
-ABSTRACT_EXTRA = ("part", "kpi_name", "attainment", "baseline", "baseline_year", "change", "rating", "data_year")
+ABSTRACT_EXTRA = (
+    "part",
+    "column",
+    "at_least",
+    "kpi_name",
+    "attainment",
+    "baseline",
+    "baseline_year",
+    "change",
+    "rating",
+    "data_year",
+)
 
 
 def pillar_kpis(data: ReportData, pillar) -> list[Kpi]:
@@ -165,7 +177,7 @@ def add_overview(doc, data: ReportData) -> None:
         bold_rows={len(rows) - 1},
     )
     unknown = any(m.population is None for m in shown)
-    after = data.phrase("overview_members_note_after") if unknown else ""
+    after = data.phrase("overview_members_note_after", added=data.text_context()["added_after"]) if unknown else ""
     add_note(doc, data.phrase("overview_members_note", as_of=plan.meta.population_as_of or "", after=after))
     idle = [m.name for m in plan.members(data.fiscal_year) if not plan.initiatives_of(m.code, data.fiscal_year)]
     n_all = len(plan.members(data.fiscal_year))
@@ -303,11 +315,14 @@ def add_abstract(doc, data: ReportData) -> None:
         {"kpi_target": data.heading("kpi_target"), **basis_counts(data)},
         skip=(() if data.is_final_year else ("verdict",)) + (() if has_reference(data) else ("reference",)),
     )
-    for line in abstract_lines(data, "kpi_note"):
+    rated_by = [
+        c.header for c in columns(data.templates, "abstract_kpi", list(kpi_fields(data))) if c.field == "rated_by"
+    ]
+    for line in abstract_lines(data, "kpi_note", column=rated_by[0] if rated_by else "", at_least=at_least_names(data)):
         add_note(doc, line)
-    for k in data.plan.kpis:
-        if reference_passes_target(data, k):
-            add_note(doc, abstract_line(data, "over_target", kpi_name=k.name))
+    names = over_target_names(data, list(data.plan.kpis))
+    if names:
+        add_note(doc, abstract_line(data, "over_target", kpi_name=names))
     for k in data.plan.kpis:
         behind = behind_baseline(data, k)
         if behind:

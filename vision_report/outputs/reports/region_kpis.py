@@ -95,6 +95,7 @@ def kpi_fields(data: ReportData) -> dict[str, Callable[[Kpi], str]]:
         "actual": lambda k: actual_text(data, k),
         "attainment": lambda k: fmt_pct(row(k)["attainment_pct"]),
         "progress": lambda k: kpi_progress(data, row(k)),
+        "rated_by": lambda k: rated_by(data, k),
         "rating": lambda k: rating_text(row(k)),
         "source": lambda k: k.source or "—",
         "verdict": verdict,
@@ -104,6 +105,22 @@ def kpi_fields(data: ReportData) -> dict[str, Callable[[Kpi], str]]:
         ),
         "reference": reference,
     }
+
+
+def rated_by(data: ReportData, k: Kpi) -> str:
+    """Which figure decides a KPI's rating, as printed: 進捗率 (increase / decrease) or 達成率 (at_least)."""
+    return data.phrase_map("rated_by").get(k.direction, "—")
+
+
+def at_least_names(data: ReportData) -> str:
+    """The names of the plan's KPIs rated by 達成率 (the level kept: at_least), joined; "" for none."""
+    return data.phrase("names_joiner").join(k.name for k in data.plan.kpis if k.direction == "at_least")
+
+
+def over_target_names(data: ReportData, kpis: list[Kpi]) -> str:
+    """The names of the KPIs whose reference sum reaches the target while the basis sum does not, joined (one note
+    for them all, not one per KPI); "" for none."""
+    return data.phrase("kpi_line_joiner").join(k.name for k in kpis if reference_passes_target(data, k))
 
 
 def data_year_text(data: ReportData, k: Kpi) -> str:
@@ -185,9 +202,27 @@ def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
     beyond = progress_note(data, [data.kpi.loc[k.id] for k in kpis])
     if beyond:
         add_note(doc, beyond)
-    for k in kpis:
-        if reference_passes_target(data, k):
-            add_note(doc, abstract_line(data, "over_target", kpi_name=k.name))
+    names = over_target_names(data, kpis)
+    if names:
+        add_note(doc, abstract_line(data, "over_target", kpi_name=names))
+
+
+def provisional_years_text(data: ReportData, kpi_ids: list[str]) -> str:
+    """For each year with a provisional value of ``kpi_ids``: 「2024年度は荒尾市・合志市の実績が届いていない…」 joined;
+    "" when no value is provisional."""
+    missing = data.provisional_missing(kpi_ids)
+    return data.phrase("period_provisional_joiner").join(
+        data.phrase("period_provisional_year", year=year_label(y), names=data.phrase("names_joiner").join(names))
+        for y, names in missing.items()
+    )
+
+
+def provisional_note(data: ReportData, kpi_ids: list[str]) -> str:
+    """The 総括's note on * (暫定): which members each provisional year's values lack."""
+    years = provisional_years_text(data, kpi_ids)
+    return (
+        data.phrase("period_provisional_note_named", years=years) if years else data.phrase("period_provisional_note")
+    )
 
 
 def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
@@ -211,6 +246,9 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
     words = data.phrase_map("chart") | {"no_submissions": no_submissions_label()}
     png = charts.kpi_trends(panels, years, words, cols=2 if len(kpis) > 1 else 1)
     add_picture(doc, png, PAGE_WIDTH_MM if len(kpis) > 1 else 100, caption)
+    provisional = provisional_years_text(data, [k.id for k in kpis if k.id in data.kpi.index])
+    if provisional:
+        add_note(doc, data.phrase("kpi_trend_provisional_note", years=provisional))
     for k in kpis:  # plan continuity: where a series crosses the plan boundary, or starts anew (planbook, issue 20)
         if k.predecessor and k.new_series:
             add_note(doc, data.phrase("kpi_new_series", name=k.name, first=data.plan.meta.first_fiscal_year))

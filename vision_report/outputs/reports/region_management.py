@@ -111,7 +111,7 @@ def _management_budget(doc, data: ReportData) -> None:
                 fmt_pct(r["execution_pct"]),
                 data.phrase("implemented_count", done=int(r["initiatives_implemented"]), total=int(r["initiatives"])),
                 rating_counts(data, r),
-                fmt_pct(r["kpi_attainment_mean"]),
+                reached_count(data, r),
             ]
         )
         if r["level"] == "pillar":
@@ -132,16 +132,16 @@ def _management_budget(doc, data: ReportData) -> None:
                 total=int(pillars["initiatives"].sum()),
             ),
             data.phrase("rating_counts", **{g: data.kpi["rating"].tolist().count(g) for g in "ABCD"}),
-            "",
+            data.phrase("reached_count", n=len(reached_kpis(data, list(data.kpi["kpi_id"]))), total=len(data.kpi)),
         ]
     )
     add_table(
         doc,
         data.phrases("management_budget_header", year=year_label(data.fiscal_year)),
         brows,
-        widths=[34, 24, 24, 14, 24, 34, 16],
-        numeric={1, 2, 3, 6},
-        center={4, 5},
+        widths=[30, 24, 24, 14, 24, 34, 20],
+        numeric={1, 2, 3},
+        center={4, 5, 6},
         bold_rows={len(brows) - 1},
     )
     waiting = data.holds.waiting if data.holds is not None else None
@@ -150,6 +150,30 @@ def _management_budget(doc, data: ReportData) -> None:
             add_note(doc, line)
     caption = data.phrase("execution_chart_caption", year=year_label(data.fiscal_year))
     add_picture(doc, charts.execution_bars(labels, planned, actual, data.phrase_map("chart")), 140, caption)
+
+
+def reached_kpis(data: ReportData, kpi_ids: list[str]) -> list[str]:
+    """The KPIs of ``kpi_ids`` whose reporting-year value reached the target (達成率 ≥ 100 %). Counted instead of a
+    mean of 達成率 over KPIs of unlike units, which reads as a measure it is not (review #4)."""
+    k = data.kpi
+    return [
+        i
+        for i in kpi_ids
+        if i in k.index and not is_missing(k.at[i, "attainment_pct"]) and float(k.at[i, "attainment_pct"]) >= 100
+    ]
+
+
+def row_kpi_ids(r) -> list[str]:
+    """The KPI ids of a rollup row (its kpi_ids column, ";"-joined; empty or missing: none)."""
+    return [] if is_missing(r["kpi_ids"]) else [i for i in str(r["kpi_ids"]).split(";") if i]
+
+
+def reached_count(data: ReportData, r) -> str:
+    """「1（4指標中）」: a rollup row's KPIs that reached the target, of its KPIs (「—」 without KPIs)."""
+    ids = row_kpi_ids(r)
+    if not ids:
+        return "—"
+    return data.phrase("reached_count", n=len(reached_kpis(data, ids)), total=len(ids))
 
 
 def rating_counts(data: ReportData, r) -> str:

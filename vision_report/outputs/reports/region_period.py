@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numbers
 
-from vision_report.core.textfmt import fmt_num, fmt_pct, fmt_signed
+from vision_report.core.textfmt import fmt_num, fmt_pct, fmt_signed, is_missing
 from vision_report.core.vocabulary import (
     no_submissions_label,
     year_label,
@@ -17,10 +17,14 @@ from vision_report.outputs.reports.docxutil import (
     add_table,
 )
 from vision_report.outputs.reports.layout import sections
-from vision_report.outputs.reports.region_kpis import PAGE_WIDTH_MM, baseline_text, target_text
+from vision_report.outputs.reports.region_kpis import PAGE_WIDTH_MM, baseline_text, provisional_note, target_text
 from vision_report.outputs.reports.region_management import add_panel_blocks, chapter_number
+from vision_report.outputs.words import achieved_words
 
 PERIOD_SECTIONS = ("kpi", "budget", "initiatives", "remarks")
+# what analysis.txt.j2 gets beside text_context (kpi_analysis, execution_analysis)
+ANALYSIS_VALUES = ("part", "near", "far", "low", "total_only_ids", "threshold")
+LOW_LISTED = 5  # analysis.txt.j2 lists this many of the low-execution initiatives ([:5]) and counts the rest
 
 
 def period_title(data: ReportData) -> str:
@@ -64,6 +68,7 @@ def _population_goal(doc, data: ReportData) -> None:
             population=sum(x.population or 0 for x in data.plan.basis_members),
             as_of=m.population_as_of or "",
             n_basis=len(data.plan.basis_members),
+            basis_term=data.text_context()["basis_term"],
         )
     )
 
@@ -129,6 +134,8 @@ def _period_kpi(doc, data: ReportData) -> None:
         center={4},
     )
     add_note(doc, data.phrase("period_gap_note"))
+    for line in data.text("analysis", part="kpi", **kpi_analysis(data)):
+        doc.add_paragraph(line)
     _caption(doc, data.phrase("period_kpi_trend_caption"))
     first = 38.0
     add_table(
@@ -138,7 +145,8 @@ def _period_kpi(doc, data: ReportData) -> None:
         widths=[first] + [(PAGE_WIDTH_MM - first) / (len(years) + 1)] * (len(years) + 1),
         numeric=set(range(1, 2 + len(years))),
     )
-    add_note(doc, data.phrase("period_provisional_note"))
+    add_note(doc, data.phrase("period_baseline_note"))
+    add_note(doc, provisional_note(data, [k.id for k in plan.kpis]))
     if no_data & set(years):
         add_note(doc, data.phrase("period_no_submissions_note", label=no_submissions_label()))
     for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
@@ -147,6 +155,45 @@ def _period_kpi(doc, data: ReportData) -> None:
             add_note(doc, data.phrase("period_data_year_note", name=k.name, lag=k.data_year_lag, data_year=data_year))
     if partial:
         add_note(doc, data.phrase("period_partial_note", n=len(plan.basis_members)))
+
+
+def kpi_analysis(data: ReportData) -> dict:
+    """What analysis.txt.j2 ``kpi`` names: the KPIs that missed the target, nearest first (near) and farthest first
+    (far, without those already named as near), each with its 達成率 and gap to the target in its unit."""
+    _yes, no = achieved_words(data.settings.root)
+    period = data.results["period_kpi"]
+    missed = []
+    for k, r in zip(data.plan.kpis, period.to_dict("records"), strict=True):
+        if r["achieved"] != no or is_missing(r["attainment_pct"]):
+            continue
+        item = {"name": k.name, "pct": fmt_pct(r["attainment_pct"]), "gap": fmt_signed(r["gap_to_target"]) + k.unit}
+        missed.append((float(r["attainment_pct"]), item))
+    missed.sort(key=lambda m: -m[0])
+    near = [m[1] for m in missed]
+    shown = 2 if len(near) > 2 else len(near)  # the far list begins after what near can show (its [:2])
+    far = [m[1] for m in reversed(missed[shown:])]
+    return {"near": near, "far": far}
+
+
+def execution_analysis(data: ReportData) -> dict:
+    """What analysis.txt.j2 ``execution`` names: the initiatives whose period 執行率 is below config
+    report.low_execution_pct, lowest first, and whether the plan gave only the period's total for them."""
+    threshold = data.settings.report.low_execution_pct
+    budget = data.results["period_budget"]
+    low = [
+        {
+            "id": r["initiative_id"],
+            "name": data.plan.initiative(r["initiative_id"]).name,
+            "pct": fmt_pct(r["execution_pct"]),
+            "value": float(r["execution_pct"]),
+            "total_only": bool(r.get("plan_total_only", False)),
+        }
+        for r in budget.to_dict("records")
+        if not is_missing(r["execution_pct"]) and float(r["execution_pct"]) < threshold
+    ]
+    low.sort(key=lambda i: i["value"])
+    total_only = [i["id"] for i in low[:LOW_LISTED] if i["total_only"]]
+    return {"low": low, "total_only_ids": total_only, "threshold": fmt_num(threshold)}
 
 
 def _caption(doc, text: str) -> None:
@@ -243,3 +290,5 @@ def _period_initiatives(doc, data: ReportData) -> None:
     )
     add_note(doc, data.phrase("period_plan_note"))
     add_note(doc, data.phrase("period_strict_note"))
+    for line in data.text("analysis", part="execution", **execution_analysis(data)):
+        doc.add_paragraph(line)

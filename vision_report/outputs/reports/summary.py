@@ -11,9 +11,22 @@ from vision_report.outputs.reports import charts
 from vision_report.outputs.reports.context import ReportData, kpi_value
 from vision_report.outputs.reports.docxutil import add_note, add_picture, add_table, new_document, page_number_footer
 from vision_report.outputs.reports.figures import kpi_progress, progress_note
-from vision_report.outputs.reports.region_abstract import abstract_values
-from vision_report.outputs.reports.region_kpis import baseline_text, kpi_fields, rating_text, target_text
-from vision_report.outputs.reports.region_management import add_panel_blocks, management_heading, rating_counts
+from vision_report.outputs.reports.region_abstract import abstract_line, abstract_values
+from vision_report.outputs.reports.region_kpis import (
+    at_least_names,
+    baseline_text,
+    behind_baseline,
+    kpi_fields,
+    rating_text,
+    target_text,
+)
+from vision_report.outputs.reports.region_management import (
+    add_panel_blocks,
+    management_heading,
+    rating_counts,
+    reached_kpis,
+    row_kpi_ids,
+)
 
 POINT_VALUES = (
     "ratings",
@@ -82,7 +95,7 @@ def build_summary(data: ReportData):
                 f"{r['id']} {r['name']}",
                 str(len(r["kpi_ids"].split(";")) if r["kpi_ids"] else 0),
                 rating_counts(data, r),
-                fmt_pct(r["kpi_attainment_mean"]),
+                str(len(reached_kpis(data, row_kpi_ids(r)))),
                 fmt_num(r["planned_thousand_yen"]),
                 fmt_num(r["actual_thousand_yen"]),
                 fmt_pct(r["execution_pct"]),
@@ -98,18 +111,24 @@ def build_summary(data: ReportData):
         data.phrases("summary_pillar_header", fy=fy),
         rows,
         widths=[36, 12, 32, 16, 20, 20, 14, 20],
-        numeric={3, 4, 5, 6},
-        center={1, 2, 7},
+        numeric={4, 5, 6},
+        center={1, 2, 3, 7},
     )
     add_picture(
         doc, charts.rating_bars(labels, counts, data.phrase_map("chart")), 120, data.phrase("rating_chart_caption")
     )
     doc.add_heading(data.phrase("summary_kpi_heading"), level=2)
     add_summary_kpis(doc, data)
-    add_note(doc, data.phrase("summary_kpi_note"))
+    scale = abstract_line(data, "rating_scale", column="", at_least=at_least_names(data))
+    terms = data.text_context()
+    add_note(doc, data.phrase("summary_kpi_note", scale=scale, basis=terms["basis_term"], added=terms["added_after"]))
     beyond = progress_note(data, [data.kpi.loc[k.id] for k in plan.kpis])
     if beyond:
         add_note(doc, beyond)
+    for k in plan.kpis:  # a high 達成率 beside the lowest rating says why, as in the 要旨
+        behind = behind_baseline(data, k)
+        if behind:
+            add_note(doc, abstract_line(data, "behind_baseline", kpi_name=k.name, **behind))
     subs = roll[roll["level"] == "subfield"]
     labels = [
         data.phrase("pillar_short", id=r["id"]) if r["level"] == "pillar" else data.phrase("subfield_short", id=r["id"])

@@ -1,0 +1,332 @@
+"""The councillor-reader's review of the FY2025 reports (issue 18, second reading): what a councillor needs on the
+page to read a rating, a count or a provisional value without asking the office."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from docx import Document
+
+from tests.test_region_layout import _data, _kpi_rows, _lines, _report, _rows, _split, _text
+from vision_report.outputs.reports.docxutil import docx_bytes
+from vision_report.outputs.reports.summary import build_summary
+
+
+def _table(doc, first: str, contains: str):
+    return next(
+        t
+        for t in doc.tables
+        if t.rows[0].cells[0].text.replace("\n", "") == first
+        and contains in [c.text.replace("\n", "") for c in t.rows[0].cells]
+    )
+
+
+def _gdp_behind(plan) -> pd.DataFrame:
+    """Every KPI at 1.1 × target except 圏域内総生産額, back below its baseline (達成率 high, rating D)."""
+    gdp = plan.kpis[0]
+    kpis = _kpi_rows(plan, 1.1)
+    codes = kpis["item_id"] == gdp.id
+    kpis.loc[codes, "value"] = round(gdp.baseline * 0.954 / int(codes.sum()))
+    return pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)
+
+
+def test_the_abstracts_kpi_table_shows_the_figure_that_decides_the_rating_and_what_a_to_d_mean(plan):
+    """#1: the 要旨's KPI table has 進捗率 and which figure rates each KPI (進捗率 for increase/decrease, 達成率 for
+    at_least); the note under it says what A–D mean and that only A is the target met."""
+    doc = _report(plan, _gdp_behind(plan))
+    table = _table(doc, "KPI", "総括の判定")
+    header = [c.text.replace("\n", "") for c in table.rows[0].cells]
+    assert {"達成率", "進捗率", "評価の基準", "評価"} <= set(header)
+    by_name = {r.cells[0].text.replace("\n", ""): [c.text for c in r.cells] for r in table.rows[1:]}
+    basis = header.index("評価の基準")
+    for k in plan.kpis:
+        row = by_name[f"{k.name}（{k.unit}）"]
+        assert row[basis] == ("達成率" if k.direction == "at_least" else "進捗率"), k.name
+    gdp = by_name[f"{plan.kpis[0].name}（{plan.kpis[0].unit}）"]
+    assert gdp[header.index("評価")] == "D" and gdp[header.index("進捗率")] != "—"
+    text = "".join(_lines(doc))
+    assert "A＝目標達成（100%以上）、B＝進捗率50%以上（達成率80%以上）" in text
+    assert "目標を達成したのは評価 A だけで、B〜D は目標に届いていません。" in text
+
+
+def test_one_note_for_every_kpi_whose_reference_sum_passes_the_target(plan):
+    """#15: the 参考 sum above the target is said once under a table, naming its KPIs, not once per KPI."""
+    kpis = _kpi_rows(plan, 0.99)
+    rows = pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)
+    extra = []
+    for k in plan.kpis:  # the members who joined later push the 参考 sum of the summed KPIs over the target
+        later = [m.code for m in plan.members(2025) if m.code in k.reporters and m not in plan.basis_members]
+        for code in later:
+            extra.append(
+                {"municipality_code": code, "kind": "kpi", "item_id": k.id, "value": abs(k.target), "status": None}
+            )
+    doc = _report(plan, pd.concat([rows, pd.DataFrame(extra)], ignore_index=True))
+    notes = [line for line in _lines(doc) if "の合計（参考）は目標値を上回っていますが" in line]
+    assert notes, "the fixture has no KPI whose reference sum passes the target"
+    named = [n.split("：")[0].removeprefix("※ ").split("、") for n in notes]
+    # the 要旨's note names every such KPI; each pillar table's note those of its pillar; no KPI twice in a note
+    assert len(notes) <= 1 + len(plan.pillars)
+    assert len(named[0]) > 1 and sorted(named[0]) == sorted({k for ks in named[1:] for k in ks})
+    assert all(len(ks) == len(set(ks)) for ks in named)
+
+
+def test_the_summary_says_what_a_to_d_mean_which_kpis_go_by_attainment_and_why_a_d(plan):
+    """#5: the 概要版 alone says what A–D mean, which KPIs are rated by 達成率, where the method is in the report,
+    and why a KPI with a high 達成率 is D."""
+    summary = Document(io.BytesIO(docx_bytes(build_summary(_data(plan, _gdp_behind(plan))))))
+    text = "".join(_lines(summary))
+    at_least = [k.name for k in plan.kpis if k.direction == "at_least"]
+    assert f"水準の維持を目指すKPI（{'・'.join(at_least)}）は達成率によります" in text
+    assert "A＝目標達成（100%以上）" in text and "B〜D は目標に届いていません" in text
+    assert "報告書本編の「はじめに」の「評価の方法」" in text
+    assert "※ 圏域内総生産額：達成率は94.6%ですが" in text
+
+
+def test_pillars_count_the_kpis_that_reached_the_target_instead_of_a_mean_of_unlike_attainments(plan):
+    """#4: no 「KPIの平均達成率」 (a mean of unlike KPIs, or of one); the 進行管理 table and the 概要版 count the KPIs
+    whose value reached the target, per pillar and sub-field and for the region."""
+    kpis = _kpi_rows(plan, 1.1)
+    short = plan.kpis[0]
+    kpis.loc[kpis["item_id"] == short.id, "value"] = kpis.loc[kpis["item_id"] == short.id, "value"] * 0.5
+    rows = pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)
+    data = _data(plan, rows)
+    from vision_report.outputs.reports.region import build_region_report
+
+    doc = Document(io.BytesIO(docx_bytes(build_region_report(data))))
+    summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
+    for d in (doc, summary):
+        assert "平均達成率" not in "".join(c.text for t in d.tables for c in t.rows[0].cells)
+    budget = _table(doc, "区分", "目標値に届いたKPI")
+    col = [c.text.replace("\n", "") for c in budget.rows[0].cells].index("目標値に届いたKPI")
+    n = len(plan.kpis)
+    assert budget.rows[-1].cells[col].text == f"{n - 1}（{n}指標中）"
+    first = next(r for r in budget.rows[1:] if r.cells[0].text.startswith(f"柱{plan.pillars[0].id} "))
+    assert first.cells[col].text.endswith("指標中）") and not first.cells[col].text.endswith("%")
+    pillars = _table(summary, "柱", "目標値に届いたKPI")
+    col = [c.text.replace("\n", "") for c in pillars.rows[0].cells].index("目標値に届いたKPI")
+    assert sum(int(r.cells[col].text) for r in pillars.rows[1:]) == n - 1
+
+
+def _two_years(plan, rows_2024: pd.DataFrame, rows_2025: pd.DataFrame):
+    """ReportData of FY2025 with FY2024 computed from its own rows (as the pipeline's per_year)."""
+    return _years(plan, {2024: rows_2024, 2025: rows_2025})
+
+
+def _years(plan, rows_by_year: dict[int, pd.DataFrame]):
+    """ReportData of the last year of ``rows_by_year``, each year computed from its own rows (as the pipeline's
+    per_year)."""
+    from tests.test_region_layout import ROOT
+    from vision_report.compute.period import compute_period
+    from vision_report.compute.tables import compute_year
+    from vision_report.core.config import load_settings
+    from vision_report.intake.panel_opinions import PanelOpinions
+    from vision_report.outputs.reports.context import ReportData
+    from vision_report.outputs.words import worded
+    from vision_report.screening.screen import submissions_table
+
+    settings = load_settings(ROOT)
+    cols = ["municipality_code", "kind", "item_id", "value", "status"]
+    per_year = {y: compute_year(plan, y, rows[cols], settings) for y, rows in rows_by_year.items()}
+    fy = max(per_year)
+    return ReportData(
+        settings=settings,
+        plan=plan,
+        fiscal_year=fy,
+        results=worded({**per_year[fy], **compute_period(plan, per_year, fy, settings)}),
+        subs=submissions_table(plan, [], fy),
+        accepted_rows=rows_by_year[fy],
+        per_year=per_year,
+        issued="2026年6月",
+        remarks=PanelOpinions(),
+    )
+
+
+def test_a_provisional_year_names_the_members_whose_values_it_lacks(plan):
+    """#7: 「* 暫定」 in the 総括's trend table and under a pillar's chart says which members' values the year lacks."""
+    from vision_report.outputs.reports.region import build_region_report
+    from vision_report.outputs.words import for_csv
+
+    rows = pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True)
+    gone = [plan.basis_members[1], plan.basis_members[3]]  # their 2024 file was sent back
+    rows_2024 = rows[~rows["municipality_code"].isin([m.code for m in gone])]
+    data = _two_years(plan, rows_2024, rows)
+    assert "reporters_missing" not in for_csv(data.per_year[2024]["kpi_attainment"]).columns  # never published
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    names = "・".join(m.name for m in gone)
+    note = next(line for line in lines if line.startswith("※ * は暫定値"))
+    assert f"2024年度は{names}の実績が届いていない（差戻しまたは未提出）" in note, note
+    assert any(line.startswith("※ 暫定（報告が揃っていない年度）：2024年度は" + names) for line in lines)
+
+
+def test_the_targets_basis_is_the_members_at_the_revision_not_at_the_first_vision(plan):
+    """#8: 玉名市 joined in 2023 yet is of the targets' basis: the basis is the members at the plan's revision
+    (2024年3月改定), said in the same words wherever it is printed; never 「ビジョン策定時」."""
+    assert plan.meta.revision == "2024年3月改定"
+    data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
+    from vision_report.outputs.reports.region import build_region_report
+
+    texts = [
+        "".join(_lines(Document(io.BytesIO(docx_bytes(build(data)))))) for build in (build_region_report, build_summary)
+    ]
+    for text in texts:
+        assert "策定時" not in text and "策定後" not in text
+    assert "KPIの現状値・目標値は、ビジョンの2024年3月改定時点の構成20市町村（" in texts[0]
+    assert "目標を設定したビジョンの2024年3月改定時点の構成20市町村の合計による" in texts[1]
+
+
+def test_the_baseline_is_the_visions_figure_and_the_years_are_the_members_reports(plan):
+    """#9: where the 総括 sets 現状値 beside each year's value, a note says why the same year can differ; 評価の方法
+    says it once for every table."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    trend = lines.index("各年度の値の推移")
+    after = lines[trend + 1 : trend + 6]
+    assert any(
+        line.startswith("※ 現状値は、ビジョンに記載された値です。各年度の値は構成市町村が報告した") for line in after
+    )
+    method = lines.index("評価の方法")
+    assert lines[method + 1].startswith(
+        "現状値・目標値はビジョンに記載された値、実績値は構成市町村が報告した値の合計。"
+    )
+
+
+def test_the_years_count_and_the_every_year_count_are_named_apart_with_one_term(plan):
+    """#10: the 概要版's pillar column says its year (「2025年度に全関係市町村が実施した取組」) beside the period's
+    「全年度・全関係市町村で実施した取組」; one term for an initiative's members: the vision's 関係市町村."""
+    data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
+    from vision_report.outputs.reports.region import build_region_report
+
+    summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
+    headers = [[c.text.replace("\n", "") for c in t.rows[0].cells] for t in summary.tables]
+    assert "2025年度に全関係市町村が実施した取組" in next(h for h in headers if h[0] == "柱")
+    assert "全年度・全関係市町村で実施した取組" in [h for h in headers if h[0] == "柱"][-1]
+    region = Document(io.BytesIO(docx_bytes(build_region_report(data))))
+    assert "2025年度に全関係市町村が実施した取組" in _table(region, "区分", "目標値に届いたKPI").rows[0].cells[
+        4
+    ].text.replace("\n", "")
+    body = _split(region)[0]  # the 資料編 quotes the vision's own texts as written
+    for text in ("".join(_text(el) for el in body), "".join(_text(el) for el in summary.element.body)):
+        assert "参加市町村" not in text
+
+
+def _member_doc(plan, rows: pd.DataFrame, code: str):
+    from tests.test_region_layout import ROOT
+    from vision_report.compute.tables import compute_year
+    from vision_report.core.config import load_settings
+    from vision_report.outputs.reports.municipality import build_municipality_report
+
+    settings = load_settings(ROOT)
+    res = compute_year(plan, 2025, rows[["municipality_code", "kind", "item_id", "value", "status"]], settings)
+    doc = build_municipality_report(
+        plan,
+        2025,
+        code,
+        res["kpi_attainment"].set_index("kpi_id", drop=False),
+        res["budget_execution"].set_index("initiative_id", drop=False),
+        pd.DataFrame(columns=["file", "received_at", "timeliness", "status", "error_count", "warning_count"]),
+        rows[rows["municipality_code"] == code],
+        {},
+        ROOT / "templates" / "report_style.docx",
+        False,
+        evaluation=settings.evaluation,
+    )
+    return Document(io.BytesIO(docx_bytes(doc)))
+
+
+def test_a_members_report_labels_the_regions_execution_and_says_why_only_some_kpis(plan):
+    """#18: beside 熊本市の支出 the 執行率 is the initiative's (the region's): so labelled; a member that reports only
+    the KPIs summed over every member (荒尾市) is told why; 「6 の KPI」 reads 「KPI 6指標」."""
+    rows = pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True)
+    arao = next(m for m in plan.members(2025) if m.name == "荒尾市")
+    kumamoto = _member_doc(plan, rows, "431001")
+    table = next(t for t in kumamoto.tables if t.rows[0].cells[0].text == "取組")
+    assert table.rows[0].cells[-1].text.replace("\n", "") == "圏域の執行率"
+    intro = _lines(_member_doc(plan, rows, arao.code))[1:4]
+    n = len(plan.kpis_reported_by(arao.code, 2025))
+    text = "".join(intro)
+    assert (
+        f"KPI {n}指標の実績を報告しています。報告するのは、全構成市町村の合計で測るKPIです（ほかの{len(plan.kpis) - n}指標は"
+        in text
+    )
+    assert "のKPIの実績" not in text
+
+
+def test_a_member_accepted_with_every_self_evaluation_empty_is_told_in_its_report(plan):
+    """#12: 嘉島町 sent its figures but no self-evaluation nor text: its report says so in one sentence."""
+    rows = _rows(plan)
+    kashima = "434426"
+    mine = rows["municipality_code"] == kashima
+    rows.loc[mine, ["self_evaluation", "result_text", "outcome_text", "challenge_text"]] = ""
+    lines = _lines(_member_doc(plan, rows, kashima))
+    n = int(mine.sum())
+    assert (
+        f"※ 嘉島町の2025年度の提出では、実績を報告した{n}取組のいずれにも自己評価と取組実績・成果・課題の記入が"
+        "ありませんでした。提出は受理していますが、圏域の自己評価の集計（回答数・割合）には含まれません。"
+    ) in lines
+    assert not any("いずれにも自己評価" in line for line in _lines(_member_doc(plan, _rows(plan), kashima)))
+
+
+def test_the_period_rule_says_each_rule_once_for_the_directions_the_plan_has(plan):
+    """#15: 「増加を目指すKPIは…以上、水準の維持を目指すKPIは…以上、減少を目指すKPIは…」 said the same rule twice and
+    named a direction no KPI has; one clause per rule, naming only the plan's directions."""
+    data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
+    rule = data.period_context()["rule_text"]
+    assert {k.direction for k in plan.kpis} == {"increase", "at_least"}
+    assert rule == "増加・水準の維持を目指すKPIは最終値が目標値以上であれば「達成」"
+
+
+def test_the_method_uses_full_width_colons_and_the_dash_covers_a_missing_plan_amount(plan):
+    """#15: 「評価：」「取組の自己評価：」 (not half-width), no spaces around the listed directions; 「—」 also stands
+    for a plan amount the plan does not give."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    method = lines[lines.index("評価の方法") + 1 : lines.index("評価の方法") + 12]
+    text = "".join(method)
+    assert "評価：増加・減少" in text and "取組の自己評価：各関係市町村" in text and "A：計画どおり" in text
+    assert ": " not in text and "今後の方向性は「拡充」「継続」" in text
+    assert "計画書に計画額の記載がない・未定の年度" in text
+    assert "取組の番号（1.1.1 など）は、柱・政策分野（ビジョンの①②…の順）・取組の順に振った番号。" in text  # #11
+
+
+def test_a_member_accepted_without_any_self_evaluation_is_noted_under_the_submission_log(plan):
+    """#12: 資料1 shows 嘉島町 「受理 0 0」; a note under it says its self-evaluations are empty."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    rows = _rows(plan)
+    rows.loc[rows["municipality_code"] == "434426", ["self_evaluation"]] = ""
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(_data(plan, rows))))))
+    log = lines.index("資料1 実績の提出状況")
+    assert any(
+        line.startswith("※ 嘉島町：数値に誤りがないため受理しましたが、自己評価の記入がありません")
+        for line in lines[log:]
+    )
+
+
+def test_the_period_review_says_which_kpis_came_nearest_and_farthest_and_which_initiatives_spent_little(plan):
+    """#6: the 総括 is not tables alone: sentences name the missed KPIs nearest to and farthest from the target (with
+    達成率 and the gap), and the initiatives whose period 執行率 is below config report.low_execution_pct, saying when
+    the plan gave only a period total."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    kpis = _kpi_rows(plan, 1.1)
+    kpis["value"] = kpis["value"].astype(float)
+    near, far = plan.kpis[1], plan.kpis[2]  # one just short of the target, one far from it
+    for k, factor in ((near, 0.99), (plan.kpis[3], 0.95), (far, 0.5)):
+        kpis.loc[kpis["item_id"] == k.id, "value"] = kpis.loc[kpis["item_id"] == k.id, "value"] * factor / 1.1
+    rows = pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)
+    total_only = next(i for i in plan.initiatives if i.id == "2.3.2")
+    rows.loc[rows["kind"] == "expenditure", "value"] = 10_000_000.0  # every other initiative spends its plan
+    rows.loc[(rows["kind"] == "expenditure") & (rows["item_id"] == total_only.id), "value"] = 0.0
+    data = _years(plan, dict.fromkeys(range(2021, 2026), rows))
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    kpi_line = next(line for line in lines if line.startswith("目標に届かなかったKPIのうち、目標に最も近いのは"))
+    assert kpi_line.index(near.name) < kpi_line.index("目標との開きが最も大きいのは") < kpi_line.index(far.name)
+    assert "達成率 50.0%" in kpi_line and "目標との差 ▲" in kpi_line
+    low = next(line for line in lines if line.startswith("計画期間の累計の執行率が50%未満の取組は"))
+    assert f"の取組は1取組です（2.3.2 {total_only.name} 0.0%）。" in low
+    assert "このうち2.3.2は、計画書に計画期間の合計額だけが記載された取組で" in low
