@@ -1,16 +1,19 @@
 """Count the line breaks of a rendered PDF that fall inside something a reader takes as one word (issue 18): a
 number with its unit or counter (「20／市町村」「延べ 250／人」), a year and its 度 (「2025 年／度」「次年／度」), a date
 (「令和 5／年 10 月 1 日」), a time (「28 日／15:35」), a grade and its count (「D／1」), a label and its count in a
-「・」 list (「完／了 1」「改善／7」) and the 回答/報告 of a response count (「（19/20 回／答）」).
+「・」 list (「完／了 1」「改善／7」) and the 回答/報告 of a response count (「（19/20 回／答）」). A figure alone split
+(「1,27／8」) is tests/test_pdf_numbers.py's ``split_numbers``.
 
-Usage: ``python tools/line_breaks.py FILE.pdf …`` (with FILE.docx beside it when there is one) prints each broken occurrence (page, the text around it with the
-break shown as ／) and the count per file; exit status 1 when any is found. tests/test_pdf_numbers.py uses
-``broken`` on the rendered reports.
+Usage: ``python tools/line_breaks.py FILE.pdf …`` with FILE.docx beside each PDF: prints each broken token (the
+page and the token with ／ where the line ended, when it can be placed) and the count per file; exit status 1 when
+any is found. tests/test_pdf_numbers.py uses ``broken``.
 
-How: ``pdftotext -bbox-layout`` groups the lines of a paragraph or a table cell into a flow; the lines of a flow are
-joined (the space pdftotext puts between Japanese and half-width text dropped) and every line end inside a match of
-``WHOLE`` is a break. This is a check independent of the rule that joins the characters
-(vision_report/outputs/reports/docxutil.py ``keep_whole``): its patterns are written here again on purpose.
+How: every token of ``WHOLE`` and ``LIST_ITEM`` is counted in the .docx's paragraphs and in the lines of the PDF
+(``pdftotext -layout``; the space pdftotext shows between Japanese and half-width text dropped); a token the PDF
+has fewer times on one line than the document has is broken across lines. To show where, the lines of each
+paragraph or cell (a ``pdftotext -bbox-layout`` flow) are joined and a line end inside such a token is marked.
+The patterns are written here again on purpose: the check does not reuse the rule that joins the characters
+(vision_report/outputs/reports/docxutil.py ``keep_whole``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import subprocess
 import sys
 import unicodedata
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,15 +47,17 @@ WHOLE = re.compile(
             rf"(?<![A-Za-z])[A-D]\s?{_NUM}(?![\d,.])",
             # 年度 after a word that makes it one: 次年度, 全年度, 前年度
             r"[次全前本当各同翌初]?年度",
-            # a figure on its own
-            _NUM,
         )
     )
 )
-# a label and its count as an item of a 「・」 list: 「完了 1」「一部実施 1」「改善 7」
-LIST_ITEM = re.compile(rf"(?:(?<=[・（(])|^)[^\s・（()）]{{1,8}}\s?{_NUM}(?=[・（()）]|$)")
+# a label and its count as an item of a 「・」 list: 「完了 1」「一部実施 1」「改善 7」 (at a line start too: the list
+# may wrap at a 「・」)
+_KANA_KANJI = "\u3041-\u30fa\u30fc-\u30ff\u3400-\u9fff"  # not 「・」
+LIST_ITEM = re.compile(rf"(?<![{_KANA_KANJI}0-9])[{_KANA_KANJI}]{{1,6}}\s?{_NUM}(?=[・（()）]|\s|$)")
 
 _WIDE = "WFA"
+# zero-width glue characters (docxutil.keep_whole): LibreOffice writes U+200D into the PDF's text
+_NO_GLUE = str.maketrans("", "", "\u200d\u2060\ufeff")
 
 
 def _join(words: list[str]) -> str:
@@ -78,9 +84,7 @@ class Break:
 
 def flows(pdf: Path) -> list[tuple[int, list[str]]]:
     """Every flow of the PDF (a paragraph, a table cell) as (page, its lines)."""
-    xml = subprocess.run(
-        ["pdftotext", "-bbox-layout", str(pdf), "-"], check=True, capture_output=True
-    ).stdout
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], check=True, capture_output=True).stdout
     root = etree.fromstring(xml, etree.XMLParser(recover=True, huge_tree=True))
     ns = {"h": "http://www.w3.org/1999/xhtml"}
     out = []
@@ -88,13 +92,19 @@ def flows(pdf: Path) -> list[tuple[int, list[str]]]:
         for flow in page.iterfind(".//h:flow", ns):
             lines = []
             for line in flow.iterfind(".//h:line", ns):
-                words = [unicodedata.normalize("NFKC", w.text or "") for w in line.iterfind("h:word", ns)]
+                words = [
+                    unicodedata.normalize("NFKC", w.text or "").translate(_NO_GLUE) for w in line.iterfind("h:word", ns)
+                ]
                 text = _join([w for w in words if w])
                 if text:
                     lines.append(text)
             if lines:
                 out.append((number, lines))
     return out
+
+
+def _tokens(line: str) -> list[str]:
+    return [m.group() for m in WHOLE.finditer(line)] + [m.group() for m in LIST_ITEM.finditer(line)]
 
 
 def broken_in(lines: list[str]) -> list[str]:
@@ -104,9 +114,7 @@ def broken_in(lines: list[str]) -> list[str]:
     for line in lines[:-1]:
         at += len(line)
         ends.add(at)
-    spans = [m.span() for m in WHOLE.finditer(text)]
-    if "・" in text:
-        spans += [m.span() for m in LIST_ITEM.finditer(text)]
+    spans = [m.span() for m in WHOLE.finditer(text)] + [m.span() for m in LIST_ITEM.finditer(text)]
     out = []
     for start, end in spans:
         cut = sorted(e for e in ends if start < e < end)
@@ -119,14 +127,17 @@ def broken_in(lines: list[str]) -> list[str]:
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_GAP = re.compile(r"(?<=[^\x00-\xff]) | (?=[^\x00-\xff])")  # a space beside a Japanese character
+_GAP = re.compile(r"(?<=[^\x00-\xff]) +| +(?=[^\x00-\xff])")  # spaces beside a Japanese character
 
 
-def docx_tokens(docx: Path) -> set[str]:
-    """Every token of ``WHOLE`` and ``LIST_ITEM`` in the text of a .docx (body, headers and footers), written as
-    ``broken_in`` joins a PDF's lines: what a break in the PDF must cut to count (a pdftotext flow can hold a table's
-    column of cells, whose line ends are no breaks: 「0／1,564」)."""
-    out: set[str] = set()
+def _normal(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_NO_GLUE)
+    return re.sub(r" {2,}", " ", _GAP.sub("", text))
+
+
+def docx_tokens(docx: Path) -> Counter:
+    """The tokens of the .docx's paragraphs (body, tables, headers and footers), each line of a paragraph apart."""
+    out: Counter = Counter()
     with zipfile.ZipFile(docx) as z:
         parts = [n for n in z.namelist() if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n)]
         for name in parts:
@@ -136,33 +147,44 @@ def docx_tokens(docx: Path) -> set[str]:
                     (el.text or "") if el.tag == _W + "t" else ("\n" if el.tag == _W + "br" else " ")
                     for el in p.iter(_W + "t", _W + "br", _W + "tab")
                 )
-                text = _GAP.sub("", unicodedata.normalize("NFKC", text).replace("\u2060", ""))
-                for line in text.split("\n"):
-                    out.update(m.group() for m in WHOLE.finditer(line))
-                    out.update(m.group() for m in LIST_ITEM.finditer(line))
+                for line in _normal(text).split("\n"):
+                    out.update(_tokens(line))
     return out
 
 
-def broken(pdf: Path, docx: Path | None = None) -> list[Break]:
-    """The broken tokens of ``pdf``; given the ``docx`` it was made from, only tokens that are in its text."""
-    known = docx_tokens(docx) if docx is not None else None
-    return [
-        Break(page, token)
-        for page, lines in flows(pdf)
-        for token in broken_in(lines)
-        if known is None or token.replace("／", "") in known
-    ]
+def pdf_tokens(pdf: Path) -> Counter:
+    """The tokens whole on one line of the PDF."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    out: Counter = Counter()
+    for line in text.splitlines():
+        for cell in re.split(r" {2,}", line.strip()):  # -layout sets the cells of a table row apart by spaces
+            out.update(_tokens(_normal(cell)))
+    return out
+
+
+def broken(pdf: Path, docx: Path) -> list[Break]:
+    """The tokens of ``docx`` that its rendering ``pdf`` does not have whole on one line, placed where they can be
+    (page 0: a token short in the PDF whose break was not found in a flow)."""
+    short = docx_tokens(docx) - pdf_tokens(pdf)
+    out = []
+    for page, lines in flows(pdf):
+        for token in broken_in(lines):
+            whole = token.replace("／", "")
+            if short[whole] > 0:
+                short[whole] -= 1
+                out.append(Break(page, token))
+    out += [Break(0, token) for token, n in short.items() for _ in range(n)]
+    return out
 
 
 def main(argv: list[str]) -> int:
     total = 0
     for name in argv:
         pdf = Path(name)
-        docx = pdf.with_suffix(".docx")
-        found = broken(pdf, docx if docx.is_file() else None)
+        found = broken(pdf, pdf.with_suffix(".docx"))
         for b in found:
-            print(f"{Path(name).name} {b}")
-        print(f"{Path(name).name}: {len(found)}")
+            print(f"{pdf.name} {b}")
+        print(f"{pdf.name}: {len(found)}")
         total += len(found)
     print(f"total: {total}")
     return 1 if total else 0
