@@ -216,3 +216,32 @@ def test_labels_go_where_no_segment_runs():
     assert charts.label_place([3, 2, 1], 1) == "upper_right"
     assert charts.label_place([3, 1], 1) == "below" and charts.label_place([1, 3], 1) == "above"
     assert charts.label_place([1, 3], 0) == "below" and charts.label_place([1], 0) == "above"
+
+
+# -- chart titles and labels (issue 18) --------------------------------------------------------------------------
+
+
+def test_a_chart_title_breaks_between_words_never_inside_one_or_its_unit():
+    from vision_report.outputs.reports.charts import title_lines
+
+    assert title_lines("圏域内総生産額", "百万円") == "圏域内総生産額（百万円）"
+    assert title_lines("販路開拓・拡大支援の実施に伴う農水産物等の販売額", "百万円") == (
+        "販路開拓・拡大支援の実施に伴う農水産物等の\n販売額（百万円）"
+    )
+    assert (
+        title_lines("熊本港におけるコンテナ貨物取扱量（暦年）", "TEU")
+        == "熊本港におけるコンテナ貨物取扱量（暦年）\n（TEU）"
+    )
+    assert (
+        title_lines("公共施設及びサービス等の相互利用者数", "人/年")
+        == "公共施設及びサービス等の相互利用者数\n（人/年）"
+    )
+
+
+def test_a_kpi_of_whole_numbers_is_labelled_without_decimals():
+    from vision_report.outputs.reports.charts import _fmt, _whole
+
+    counts = {"values": {2021: 16.0, 2022: 21.0, 2023: None}, "target": 40.0, "baseline": 27.0}
+    assert _whole(counts) and _fmt(16.0, _whole(counts)) == "16"
+    rates = {"values": {2021: 16.5}, "target": 40.0, "baseline": 27.0}
+    assert not _whole(rates) and _fmt(40.0, _whole(rates)) == "40.0"
