@@ -454,12 +454,15 @@ NARROW_NO_BREAK_SPACE = "\u202f"
 THIN_SPACE = "\u2009"
 _GLUE = frozenset((WORD_JOINER, NARROW_NO_BREAK_SPACE, THIN_SPACE))
 _FIGURE_KANJI = WORD_JOINER + NARROW_NO_BREAK_SPACE + WORD_JOINER  # the gap of the autospace, kept
-_SPACE = WORD_JOINER + THIN_SPACE + WORD_JOINER  # a space inside a token: 「A 2」「完了 1」 (LibreOffice breaks at U+00A0)
+# a space inside a token: 「A 2」「完了 1」 (LibreOffice breaks at U+00A0)
+_SPACE = WORD_JOINER + THIN_SPACE + WORD_JOINER
 
 
 def plain_text(text: str) -> str:
     """The words of a saved report's text without the glue of ``keep_whole`` (a search, a test of the wording)."""
     return text.replace(_FIGURE_KANJI, "").replace(_SPACE, " ").replace(WORD_JOINER, "")
+
+
 _LAST_LINE = 4  # characters: a paragraph's last line is never shorter (「た。」 alone on a line)
 _LONG_LINE = 12  # characters: a text this long has its last ``_LAST_LINE`` characters kept together
 
