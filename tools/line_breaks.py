@@ -50,10 +50,10 @@ WHOLE = re.compile(
         )
     )
 )
-# a label and its count as an item of a 「・」 list: 「完了 1」「一部実施 1」「改善 7」 (at a line start too: the list
-# may wrap at a 「・」)
+# a label and its count (a whole number) as an item of a 「・」 list: 「完了 1」「一部実施 1」「改善 7」 (at a line start
+# too: the list may wrap at a 「・」; not a label and an id: 「事業費 3.13.3」)
 _KANA_KANJI = "\u3041-\u30fa\u30fc-\u30ff\u3400-\u9fff"  # not 「・」
-LIST_ITEM = re.compile(rf"(?<![{_KANA_KANJI}0-9])[{_KANA_KANJI}]{{1,6}}\s?{_NUM}(?=[・（()）]|\s|$)")
+LIST_ITEM = re.compile(rf"(?<![{_KANA_KANJI}0-9])[{_KANA_KANJI}]{{1,6}}\s?\d+(?=[・（()）]|\s|$)")
 
 _WIDE = "WFA"
 # zero-width glue characters (docxutil.keep_whole): LibreOffice writes U+200D into the PDF's text

@@ -432,8 +432,8 @@ _WHOLE = re.compile(
             rf"(?<![A-Za-z])[A-D] {_NUM}(?![\d,.])",
             r"[次全前本当各同翌初]?年度",
             # a label and its count in a 「・」 list, or before a bracket: 「完了 1」「一部実施 2」「改善 7（17/20回答）」
-            rf"(?<=・)[{_KANA_KANJI}]{{1,6}} ?{_NUM}(?=[・（()）、。\s]|$)",
-            rf"(?:(?<=[（(：:\s])|^)[{_KANA_KANJI}]{{1,6}} ?{_NUM}(?=[・（(])",
+            rf"(?<=・)[{_KANA_KANJI}]{{1,6}} ?\d+(?=[・（()）、。\s]|$)",
+            rf"(?:(?<=[（(：:\s])|^)[{_KANA_KANJI}]{{1,6}} ?\d+(?=[・（(])",
         )
     )
 )
