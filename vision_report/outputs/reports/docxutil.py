@@ -709,6 +709,16 @@ def break_header(text: str, width_mm: float, font_pt: float) -> str:
     return text[:at] + "\n" + text[at:]
 
 
+_HEADER_WORD = 8  # characters: a header's line this short is one word (「2025年度計画」), a longer one wraps
+
+
+def _header_word_mm(header: str, font_pt: float) -> float:
+    """The width of the widest short line of a header as ``break_header`` sets it (its bracket on a line of its own)."""
+    parts = [q for line in header.split("\n") for q in re.split(r"(?=（)", line) if q]
+    short = [q for q in parts if len(q) <= _HEADER_WORD]
+    return max((text_width_mm(q, font_pt) + _CELL_PADDING_MM for q in short), default=0.0)
+
+
 def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], font_pt: float) -> list[float]:
     """Column widths (mm) sized from the content: a column too narrow for its widest figure takes the missing
     width from the columns with the most room to spare (wrapping Japanese text), the table's width unchanged.
@@ -728,7 +738,14 @@ def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], fon
     missing = sum(short)
     if missing <= 0:
         return list(widths)
-    spare = [max(0.0, w - n) for n, w in zip(need, out, strict=True)]
+    # a column gives no width it needs for a word of its header that fits it now (「2025年度計画」 not 「…計／画」)
+    keep = (
+        [min(w, _header_word_mm(str(h), font_pt)) for h, w in zip(table_rows[0], out, strict=False)]
+        if table_rows
+        else []
+    )
+    keep += [0.0] * (len(out) - len(keep))
+    spare = [max(0.0, w - max(n, k)) for n, k, w in zip(need, keep, out, strict=True)]
     available = sum(spare)
     if available <= 0:
         return list(widths)
