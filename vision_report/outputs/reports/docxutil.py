@@ -570,12 +570,47 @@ def _token_run(text: str, rpr, token: bool):
     return new
 
 
-def _keep_whole_paragraphs(root) -> None:
+def _on(el) -> bool:
+    """An on/off property element (w:i …) that is on."""
+    return el is not None and el.get(qn("w:val"), "true") not in ("0", "false", "off")
+
+
+def italic_styles(doc) -> frozenset[str]:
+    """The ids of the paragraph styles whose text is italic (directly or by the style they are based on)."""
+    styles = {el.get(qn("w:styleId")): el for el in doc.styles.element.findall(qn("w:style"))}
+
+    def italic(sid: str | None, depth: int = 0) -> bool:
+        el = styles.get(sid) if sid else None
+        if el is None or depth > 20:
+            return False
+        rpr = el.find(qn("w:rPr"))
+        if rpr is not None and rpr.find(qn("w:i")) is not None:
+            return _on(rpr.find(qn("w:i")))
+        based = el.find(qn("w:basedOn"))
+        return italic(based.get(qn("w:val")) if based is not None else None, depth + 1)
+
+    return frozenset(sid for sid, el in styles.items() if el.get(qn("w:type")) == "paragraph" and italic(sid))
+
+
+def _italic(p, italic_style_ids: frozenset[str]) -> bool:
+    ppr = p.find(qn("w:pPr"))
+    pstyle = ppr.find(qn("w:pStyle")) if ppr is not None else None
+    if pstyle is not None and pstyle.get(qn("w:val")) in italic_style_ids:
+        return True
+    return any(_on(rpr.find(qn("w:i"))) for rpr in p.iter(qn("w:rPr")) if rpr.getparent().tag == qn("w:r"))
+
+
+def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset()) -> None:
     """The tokens of every paragraph under ``root`` kept whole (``keep_whole``), across its runs (a figure in one
     run, its unit in the next): each run a token crosses is split so that the token's part is a run of its own
-    with the East Asian language ``LATIN_LANGUAGE`` and the glue between its characters."""
+    with the East Asian language ``LATIN_LANGUAGE`` and the glue between its characters.
+
+    Italic paragraphs (a cover's subtitle) are left as they are: LibreOffice slants Japanese text in italic only
+    where its language is Japanese, so a token's run would stand upright in a slanted line."""
     t_tag = qn("w:t")
     for p in root.iter(qn("w:p")):
+        if _italic(p, italic_style_ids):
+            continue
         runs = [r for r in p.iter(qn("w:r")) if r.getparent() is not None]
         pieces = []  # (run, child, text): the paragraph's text in order
         for r in runs:
@@ -876,7 +911,7 @@ def docx_bytes(doc) -> bytes:
     document's issue date (``set_properties``), or 1980-01-01, in the same order and with the same compression.
     """
     if not getattr(doc, "_vr_kept_whole", False):  # once per document: the glue is in its XML from then on
-        _keep_whole_paragraphs(doc.element.body)
+        _keep_whole_paragraphs(doc.element.body, italic_styles(doc))
         doc._vr_kept_whole = True
     buf = io.BytesIO()
     doc.save(buf)
