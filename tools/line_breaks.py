@@ -6,7 +6,8 @@ number with its unit or counter (「20／市町村」「延べ 250／人」), a 
 
 Usage: ``python tools/line_breaks.py FILE.pdf …`` with FILE.docx beside each PDF: prints each broken token (the
 page and the token with ／ where the line ended, when it can be placed) and the count per file; exit status 1 when
-any is found. tests/test_pdf_numbers.py uses ``broken``.
+any is found. tests/test_pdf_numbers.py uses ``broken``. Also counted, not failed: last lines of 1–3 characters
+(``short_last_lines``).
 
 How: every token of ``WHOLE`` and ``LIST_ITEM`` is counted in the .docx's paragraphs and in the lines of the PDF
 (``pdftotext -layout``; the space pdftotext shows between Japanese and half-width text dropped); a token the PDF
@@ -177,16 +178,28 @@ def broken(pdf: Path, docx: Path) -> list[Break]:
     return out
 
 
+def short_last_lines(pdf: Path) -> list[Break]:
+    """Lines of 1–3 characters that end a sentence or a bracket after a full line (「た。」「答）」 alone on a line)."""
+    return [
+        Break(page, f"{a[-6:]}／{b}")
+        for page, lines in flows(pdf)
+        for a, b in zip(lines, lines[1:], strict=False)
+        if len(b) <= 3 and b.endswith(("。", ")", "）")) and len(a) > 15
+    ]
+
+
 def main(argv: list[str]) -> int:
-    total = 0
+    total = short = 0
     for name in argv:
         pdf = Path(name)
         found = broken(pdf, pdf.with_suffix(".docx"))
         for b in found:
             print(f"{pdf.name} {b}")
-        print(f"{pdf.name}: {len(found)}")
+        lone = short_last_lines(pdf)
+        print(f"{pdf.name}: {len(found)} (short last lines: {len(lone)})")
         total += len(found)
-    print(f"total: {total}")
+        short += len(lone)
+    print(f"total: {total} (short last lines: {short})")
     return 1 if total else 0
 
 
