@@ -57,6 +57,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+def _read_without_glue() -> None:
+    """A saved report's text holds the glue that keeps a number and its unit on one line (docxutil.keep_whole:
+    word joiners and narrow spaces). The tests read its words: python-docx's ``text`` of a paragraph and a run gives
+    them without the glue (docxutil.plain_text), as a reader of the page sees them."""
+    from docx.text.paragraph import Paragraph
+    from docx.text.run import Run
+
+    from vision_report.outputs.reports.docxutil import plain_text
+
+    for cls in (Paragraph, Run):
+        prop = cls.__dict__["text"]
+        if not getattr(prop.fget, "_without_glue", False):
+            getter = prop.fget
+
+            def text(self, _get=getter):
+                return plain_text(_get(self))
+
+            text._without_glue = True
+            cls.text = property(text, prop.fset, doc=prop.__doc__)
+
+
+_read_without_glue()
+
+
 @pytest.fixture(autouse=True)
 def _project_root_restored():
     """`vision-report --root DIR` run in-process (cli.main) makes DIR the project of the process

@@ -1,6 +1,8 @@
 """No number is split by a line break in any document (issue 18): every figure, year and time of a Word file's text
 is found whole in the text of its PDF (LibreOffice), and the PDF has no fragment of one (「1,27／8」「（2／025年度）」
-「03:／42」)."""
+「03:／42」). Nor is a number and its unit, a date, a time, a grade count or 年度 (「20／市町村」「次年／度」
+「2023年10月24／日」「D／1」「完／了 1」「（19/20回／答）」): tools/line_breaks.py counts them in the document and whole on
+one line of the PDF."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from vision_report.outputs.reports.docxutil import new_document, save
+from tools.line_breaks import broken, broken_in
+from vision_report.outputs.reports.docxutil import add_table, keep_whole, new_document, plain_text, save
 
 pytestmark = pytest.mark.pdf  # the real write_pdfs (tests/conftest.py)
 
@@ -95,6 +98,53 @@ def test_a_split_number_is_found(tmp_path):
     assert set(split_numbers(docx, broken)) == {"140", "2025", "03:42", "025", "03", "42", "0", "1", "4", "2"}
 
 
+def test_a_broken_token_is_found():
+    """The check of tokens itself: a line end inside a number and its unit, a date, 年度 or a count is named, one
+    between two tokens is not."""
+    assert broken_in(["延べ250人が参加した。次年度", "に実施する。"]) == []
+    assert broken_in(["延べ250", "人が参加した。次年", "度に実施する。"]) == ["250／人", "次年／度"]
+    assert broken_in(["（2023年10月24", "日加入）"]) == ["2023年10月24／日"]
+    assert broken_in(["2026年5月28日", "15:35"]) == ["2026年5月28日／15:35"]
+    assert broken_in(["A 2・B 10・C 0・D", "1（17/20回", "答）"]) == ["D／1", "17/20回／答"]
+    assert broken_in(["実施19・完", "了1（20/20報告）"]) == ["完／了1"]
+    assert broken_in(["A 2・B 10・", "C 0・D 1"]) == []
+
+
+def test_keep_whole_adds_only_glue():
+    """The glue is invisible to a reader of the words: taken out again, the text is the text written."""
+    for text in (
+        "目標を設定した20市町村の合計",
+        "A 2・B 10・C 0・D 1",
+        "実施18・完了 1（20/20 報告）",
+        "2026年5月28日 15:35",
+    ):
+        assert keep_whole(text) != text
+        assert plain_text(keep_whole(text)) == text
+
+
+# Every kind of token the reviewers found broken (issue 18), in one text
+TOKENS = (
+    "相談会を5回開催し、延べ190人が参加・完了 1・A 2・2026年5月28日 15:35、残りは次年度に改善 7（17/20回答）、"
+    "令和5年10月1日現在の20市町村の合計（57取組中）で評価しています。"
+)
+
+
+@needs_libreoffice
+def test_tokens_at_every_line_end_stay_whole(tmp_path):
+    """A table cell and a paragraph that bring each token to the line end at every offset (a full-width and a
+    half-width character further on each time), part of it in a bold run of its own: no token is broken."""
+    doc = new_document(Path(__file__).resolve().parents[1] / "templates" / "report_style.docx")
+    for k in range(20):
+        for m in range(3):
+            add_table(doc, ["欄", "実施状況"], [["x", "圏" * k + "a" * m + TOKENS]], widths=[20, 60])
+            p = doc.add_paragraph("圏" * (k + 15) + "a" * m)
+            p.add_run("2025").bold = True
+            p.add_run("年度、" + TOKENS)
+    docx = save(doc, tmp_path / "tokens.docx")
+    to_pdf([docx], tmp_path)
+    assert [str(b) for b in broken(tmp_path / "tokens.pdf", docx)] == []
+
+
 @needs_libreoffice
 def test_numbers_at_every_line_end_stay_whole(tmp_path):
     """Running text with the figures moved one character further on each line, so that each of them comes to a
@@ -146,3 +196,4 @@ def test_no_number_is_split_in_the_reports(sample_run, tmp_path):
     for docx, pdf in pairs:
         assert docx_numbers(docx), docx.name  # the check has figures to look for
         assert split_numbers(docx, pdf_text(pdf)) == {}, docx.name
+        assert [str(b) for b in broken(pdf, docx)] == [], docx.name  # nor a number and its unit, a date …

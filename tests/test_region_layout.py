@@ -18,7 +18,7 @@ from vision_report.compute.tables import compute_year
 from vision_report.core.config import load_settings
 from vision_report.intake.panel_opinions import PanelOpinions, panel_opinions_of, parse, read
 from vision_report.outputs.reports.context import ReportData
-from vision_report.outputs.reports.docxutil import docx_bytes
+from vision_report.outputs.reports.docxutil import docx_bytes, plain_text
 from vision_report.outputs.reports.layout import LayoutError
 from vision_report.outputs.reports.region import build_region_report
 from vision_report.outputs.words import worded
@@ -88,14 +88,14 @@ def _split(doc) -> tuple[list, list]:
 
 
 def _text(el) -> str:
-    return "".join(t.text or "" for t in el.iter(qn("w:t")))
+    return plain_text("".join(t.text or "" for t in el.iter(qn("w:t"))))
 
 
 def _size(blocks) -> tuple[int, int, int]:
     """(paragraphs outside tables, table rows, characters)."""
     paras = sum(1 for el in blocks if el.tag == qn("w:p"))
     rows = sum(len(el.findall(qn("w:tr"))) for el in blocks if el.tag == qn("w:tbl"))
-    chars = sum(len("".join(t.text or "" for t in el.iter(qn("w:t")))) for el in blocks)
+    chars = sum(len(_text(el)) for el in blocks)
     return paras, rows, chars
 
 

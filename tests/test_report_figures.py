@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 from vision_report.compute.tables import compute_year
 from vision_report.core.config import ConfigError, _report_settings, load_settings
 from vision_report.outputs.reports import charts
-from vision_report.outputs.reports.docxutil import docx_bytes, fit_widths, min_width_mm, new_document
+from vision_report.outputs.reports.docxutil import docx_bytes, fit_widths, min_width_mm, new_document, text_width_mm
 from vision_report.outputs.reports.figures import is_count_unit, progress_text
 from vision_report.outputs.reports.municipality import build_municipality_report
 
@@ -216,3 +216,42 @@ def test_labels_go_where_no_segment_runs():
     assert charts.label_place([3, 2, 1], 1) == "upper_right"
     assert charts.label_place([3, 1], 1) == "below" and charts.label_place([1, 3], 1) == "above"
     assert charts.label_place([1, 3], 0) == "below" and charts.label_place([1], 0) == "above"
+
+
+# -- chart titles and labels (issue 18) --------------------------------------------------------------------------
+
+
+def test_a_chart_title_breaks_between_words_never_inside_one_or_its_unit():
+    from vision_report.outputs.reports.charts import title_lines
+
+    assert title_lines("圏域内総生産額", "百万円") == "圏域内総生産額（百万円）"
+    assert title_lines("販路開拓・拡大支援の実施に伴う農水産物等の販売額", "百万円") == (
+        "販路開拓・拡大支援の実施に伴う農水産物等の\n販売額（百万円）"
+    )
+    assert (
+        title_lines("熊本港におけるコンテナ貨物取扱量（暦年）", "TEU")
+        == "熊本港におけるコンテナ貨物取扱量（暦年）\n（TEU）"
+    )
+    assert (
+        title_lines("公共施設及びサービス等の相互利用者数", "人/年")
+        == "公共施設及びサービス等の相互利用者数\n（人/年）"
+    )
+
+
+def test_a_kpi_of_whole_numbers_is_labelled_without_decimals():
+    from vision_report.outputs.reports.charts import _fmt, _whole
+
+    counts = {"values": {2021: 16.0, 2022: 21.0, 2023: None}, "target": 40.0, "baseline": 27.0}
+    assert _whole(counts) and _fmt(16.0, _whole(counts)) == "16"
+    rates = {"values": {2021: 16.5}, "target": 40.0, "baseline": 27.0}
+    assert not _whole(rates) and _fmt(40.0, _whole(rates)) == "40.0"
+
+
+def test_a_column_keeps_the_width_of_its_header_word():
+    """A column that gives width to a figure elsewhere keeps what its header's word needs (「2025年度計画」, not
+    「2025年度計／画」); the bracket of the header goes on its own line (break_header)."""
+    header = ["2025年度計画（千円）", "実施状況（市町村数）"]
+    rows = [header, ["1,630", "実施18・一部実施2・未実施3（20/20報告）"]]
+    widths = fit_widths(rows, [24, 30], 8.5)
+    assert widths[0] >= min(24, text_width_mm("2025年度計画", 8.5)) - 0.5
+    assert abs(sum(widths) - 54) <= 0.5

@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 from jinja2 import meta
 
 from vision_report.core.textfmt import fmt_pct
+from vision_report.outputs.reports.docxutil import plain_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -326,7 +327,7 @@ def test_every_table_row_of_the_region_report_is_in_the_pdf(out, region_pdf):
     the PDF at least as often as in the document."""
     flat = re.sub(r"[A-Za-z]", "", _flat(_pdf_text(region_pdf, "-raw")))
     doc = Document(out / "report_2024.docx")
-    body = re.sub(r"[A-Za-z]", "", _flat("".join(t.text or "" for t in doc.element.body.iter(qn("w:t")))))
+    body = re.sub(r"[A-Za-z]", "", _flat(plain_text("".join(t.text or "" for t in doc.element.body.iter(qn("w:t"))))))
     checked, missing = 0, []
     for ti, table in enumerate(doc.tables):
         for ri, row in enumerate(table.rows):

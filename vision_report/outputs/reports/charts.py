@@ -6,7 +6,6 @@ import functools
 import io
 import json
 import math
-import textwrap
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -53,9 +52,44 @@ def memoized(draw: Callable[..., bytes]) -> Callable[..., bytes]:
     return cached
 
 
-def _fmt(v: float) -> str:
-    """A value printed on a chart, rounded as in the tables (四捨五入, ▲ for negatives)."""
-    return fmt_num(v) if abs(v) >= 100 else fmt_num(v, 1)
+def _fmt(v: float, whole: bool = False) -> str:
+    """A value printed on a chart, rounded as in the tables (四捨五入, ▲ for negatives); ``whole``: the KPI's
+    figures are all whole numbers (a count: 16, not 16.0)."""
+    return fmt_num(v) if whole or abs(v) >= 100 else fmt_num(v, 1)
+
+
+def _whole(k: dict) -> bool:
+    """Every figure of the KPI (values, target, baseline) a whole number."""
+    figures = [v for v in k["values"].values() if v is not None] + [k["target"], k["baseline"]]
+    return all(float(v).is_integer() for v in figures if v is not None)
+
+
+# Where a chart title may break: after a particle or a separator, before a bracket (never inside a word, a
+# figure or the unit: 「販／売額」「（T／EU）」「（人/年／）」)
+_TITLE_BREAK_AFTER = "・のにをとへでがは、）"
+
+
+def title_lines(name: str, unit: str, width: int = 22) -> str:
+    """A chart's title, 「name（unit）」, on lines of at most ``width`` characters where it can: broken after a
+    particle or a separator (or before a bracket), the unit on the line of the name's end or on its own."""
+    unit_part = f"（{unit}）" if unit else ""
+    if len(name) + len(unit_part) <= width:
+        return name + unit_part
+    lines, rest = [], name
+    while len(rest) > width:
+        cuts = [i + 1 for i, c in enumerate(rest[:width]) if c in _TITLE_BREAK_AFTER and 0 < i + 1 < len(rest)]
+        cuts += [i for i, c in enumerate(rest[: width + 1]) if c == "（" and i > 0]
+        cut = max(cuts) if cuts else width
+        while 0 < cut < len(rest) and rest[cut - 1].isascii() and rest[cut].isascii() and rest[cut].isalnum():
+            cut -= 1  # not inside a Latin word or a figure
+        cut = cut or width
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    if len(rest) + len(unit_part) <= width:
+        lines.append(rest + unit_part)
+    else:
+        lines += [rest, unit_part] if unit_part else [rest]
+    return "\n".join(lines)
 
 
 def _tick(v: float, _pos=None) -> str:
@@ -110,19 +144,20 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
     for ax, k in zip(axes.flat, kpis, strict=False):
         xs = [y for y in years if k["values"].get(y) is not None]
         ys = [k["values"][y] for y in xs]
+        whole = _whole(k)
         ax.axhline(
             k["target"],
             color=ORANGE,
             linestyle="--",
             linewidth=1.2,
-            label=words["target"].format(value=_fmt(k["target"])),
+            label=words["target"].format(value=_fmt(k["target"], whole)),
         )
         ax.axhline(
             k["baseline"],
             color=GREY,
             linestyle=":",
             linewidth=1.0,
-            label=words["baseline"].format(value=_fmt(k["baseline"]), year=k["baseline_year"]),
+            label=words["baseline"].format(value=_fmt(k["baseline"], whole), year=k["baseline_year"]),
         )
         if xs:
             provisional = set(k.get("provisional") or ())
@@ -173,7 +208,7 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
                     label=words["provisional"],
                 )
             for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
-                label = _fmt(y) + (words["provisional_point"] if x in provisional else "")
+                label = _fmt(y, whole) + (words["provisional_point"] if x in provisional else "")
                 offset, ha, va = _LABEL_AT[label_place(ys, i)]
                 ax.annotate(
                     label,
@@ -195,7 +230,7 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
         if k.get("count"):  # a count (人, 件, TEU): no 1,234.5 on its axis
             ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_tick))
-        ax.set_title("\n".join(textwrap.wrap(f"{k['name']}（{k['unit']}）", 22)), fontsize=8.5)
+        ax.set_title(title_lines(k["name"], k["unit"]), fontsize=8.5)
         ax.grid(axis="y", alpha=0.3)
         # below the panel, never over a point or its label
         ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)

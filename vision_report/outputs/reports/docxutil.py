@@ -413,6 +413,258 @@ def add_table(
     return Table(tbl, doc._body)
 
 
+# What a reader takes as one word and a line must not break inside (issue 18): a number and its unit or counter
+# (「20市町村」「延べ250人」「57取組中」「（17/20回答）」), a date with its era and a time after it, a grade or a label and
+# its count (「A 2」「完了 1」), 年度 and the word it ends (「次年度」). LibreOffice and Word may break between any two
+# Japanese characters, and between a figure and the Japanese character next to it.
+_NUM = r"\d(?:[\d,.:/]*\d)?"
+_UNITS = (
+    "市町村|百万円|千円|万円|円|年度|か年|か月|ヶ月|カ月|年|月|日|時間|時|分|人|名|件|指標|取組|分野|回答|報告|回|"
+    "か所|箇所|団体|施設|事業|社|校|世帯|戸|台|本|個|点|歳|倍|割|%|％|TEU"
+)
+_KANA_KANJI = "\u3041-\u30fa\u30fc-\u30ff\u3400-\u9fff\u3005"  # not 「・」
+_WHOLE = re.compile(
+    "|".join(
+        (
+            rf"(?:令和|平成|昭和)?(?:{_NUM}|元)年{_NUM}月(?:{_NUM}日)?(?: ?{_NUM}:{_NUM})?",
+            rf"{_NUM}月{_NUM}日(?: ?{_NUM}:{_NUM})?",
+            rf"(?:令和|平成|昭和)?{_NUM} ?(?:{_UNITS})(?:中|以上|以下|未満)?",
+            rf"(?<![A-Za-z])[A-D] {_NUM}(?![\d,.])",
+            r"[次全前本当各同翌初]?年度",
+            # a label and its count in a 「・」 list, or before a bracket: 「完了 1」「一部実施 2」「改善 7（17/20回答）」
+            rf"(?<=・)[{_KANA_KANJI}]{{1,6}} ?\d+(?=[・（()）、。\s]|$)",
+            rf"(?:(?<=[（(：:\s])|^)[{_KANA_KANJI}]{{1,6}} ?\d+(?=[・（(])",
+        )
+    )
+)
+# How a token is kept whole, measured with LibreOffice 7.4 (tools/line_breaks.py on a table cell and a paragraph
+# that bring each token to the line end at 60 offsets). LibreOffice breaks Japanese text (East Asian language ja-JP)
+# with its own rule, not Unicode's: anywhere except before and after its kinsoku characters
+# (i18npool BreakIterator_CJK::getLineBreak), so no joiner character inside Japanese text holds: U+2060 WORD
+# JOINER, U+FEFF, U+200D, U+00A0, U+202F, w:noLineBreaksBefore/After all still broke 「190／人」「次年／度」. Where the
+# text's language is not a CJK one it uses ICU's Unicode line breaking, which never breaks at a word joiner. So the
+# characters of a token get a word joiner between them, and its run the East Asian language LATIN_LANGUAGE
+# (w:lang w:eastAsia; the font and the glyphs are those of the other runs): 0 breaks in 120 line ends, against 60
+# without either. Word breaks by Unicode's line classes too; a word joiner is "no break here" there as well (UAX #14
+# class WJ). A space inside a token is a thin space between joiners: LibreOffice breaks at U+00A0. Where a figure
+# meets a kanji a narrow no-break space between joiners keeps the gap LibreOffice and Word put there (their
+# autospace), which a joiner alone closes. pdftotext gives the PDF's words with these gaps as spaces.
+WORD_JOINER = "\u2060"
+NARROW_NO_BREAK_SPACE = "\u202f"
+THIN_SPACE = "\u2009"
+_GLUE = frozenset((WORD_JOINER, NARROW_NO_BREAK_SPACE, THIN_SPACE))
+_FIGURE_KANJI = WORD_JOINER + NARROW_NO_BREAK_SPACE + WORD_JOINER  # the gap of the autospace, kept
+# a space inside a token: 「A 2」「完了 1」 (LibreOffice breaks at U+00A0)
+_SPACE = WORD_JOINER + THIN_SPACE + WORD_JOINER
+
+
+def plain_text(text: str) -> str:
+    """The words of a saved report's text without the glue of ``keep_whole`` (a search, a test of the wording)."""
+    return text.replace(_FIGURE_KANJI, "").replace(_SPACE, " ").replace(WORD_JOINER, "")
+
+
+_LAST_LINE = 4  # characters: a paragraph's last line is never shorter (「た。」 alone on a line)
+_LONG_LINE = 12  # characters: a text this long has its last ``_LAST_LINE`` characters kept together
+
+
+def _kanji_or_kana(c: str) -> bool:
+    """A kanji, hiragana or katakana letter (not the 「・」 or other punctuation of those blocks)."""
+    in_block = "\u3040" <= c <= "\u30ff" or "\u3400" <= c <= "\u9fff" or c == "\u3005"
+    return in_block and unicodedata.category(c) in ("Lo", "Lm")
+
+
+def _narrow(c: str) -> bool:
+    return not c.isspace() and unicodedata.east_asian_width(c) in "NaH"
+
+
+def _token_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of ``text`` a line must not break inside, merged where they overlap or touch."""
+    spans = [m.span() for m in _WHOLE.finditer(text)]
+    at = 0
+    for line in text.split("\n"):
+        if len(line.strip()) >= _LONG_LINE:
+            end = at + len(line.rstrip())
+            spans.append((end - _LAST_LINE, end))
+        at += len(line) + 1
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return [(s, e) for s, e in merged if e - s > 1]
+
+
+def _glue_at(text: str, spans: list[tuple[int, int]]) -> dict[int, tuple[bool, str]]:
+    """The glue of ``spans``: {index i: (replace text[i], the glue)}. Glue goes between ``text[i-1]`` and
+    ``text[i]``; a space inside a token is replaced (``replace`` true). None between two half-width characters:
+    ICU never breaks inside a figure (「12,258」「17/20」「15:35」)."""
+    out: dict[int, tuple[bool, str]] = {}
+    for start, end in spans:
+        for i in range(start + 1, end):
+            a, b = text[i - 1], text[i]
+            if a in _GLUE or b in _GLUE or a == "\n" or b == "\n":
+                continue
+            if b == " ":
+                out[i] = (True, _SPACE)
+            elif a == " " or (_narrow(a) and _narrow(b)):
+                continue  # the space is replaced at its own index
+            elif (_narrow(a) and a.isalnum() and _kanji_or_kana(b)) or (
+                _kanji_or_kana(a) and _narrow(b) and b.isalnum()
+            ):
+                out[i] = (False, _FIGURE_KANJI)
+            else:
+                out[i] = (False, WORD_JOINER)
+    return out
+
+
+def _glued(text: str, glue: dict[int, tuple[bool, str]], offset: int = 0) -> str:
+    out = []
+    for k, c in enumerate(text):
+        g = glue.get(k + offset)
+        if g is not None:
+            out.append(g[1])
+            if g[0]:
+                continue
+        out.append(c)
+    return "".join(out)
+
+
+def keep_whole(text: str) -> str:
+    """``text`` with the glue of its tokens: a number and its unit, a date, a time, a grade count, 年度, and the last
+    ``_LAST_LINE`` characters of a line of ``_LONG_LINE`` or more. In a document the tokens' runs also get the
+    East Asian language ``LATIN_LANGUAGE`` (``_keep_whole_paragraphs``); this is the text alone (widths)."""
+    glue = _glue_at(text, _token_spans(text))
+    return _glued(text, glue) if glue else text
+
+
+_RUN_TEXT_CHILDREN = frozenset((qn("w:t"), qn("w:br"), qn("w:cr"), qn("w:tab")))
+
+
+def _token_run(text: str, rpr, token: bool):
+    """A run of ``text`` with the properties ``rpr``; a token's run with the East Asian language
+    ``LATIN_LANGUAGE`` (w:lang in its CT_RPr place, before w:eastAsianLayout, w:specVanish, w:oMath)."""
+    new = OxmlElement("w:r")
+    if rpr is not None:
+        new.append(copy.deepcopy(rpr))
+    if token:
+        props = new.find(qn("w:rPr"))
+        if props is None:
+            props = OxmlElement("w:rPr")
+            new.insert(0, props)
+        lang = props.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            later = [props.find(qn(t)) for t in ("w:eastAsianLayout", "w:specVanish", "w:oMath")]
+            nxt = next((el for el in later if el is not None), None)
+            if nxt is None:
+                props.append(lang)
+            else:
+                nxt.addprevious(lang)
+        lang.set(qn("w:eastAsia"), LATIN_LANGUAGE)
+    t = OxmlElement("w:t")
+    t.text = text
+    if text != text.strip():
+        t.set(qn("xml:space"), "preserve")
+    new.append(t)
+    return new
+
+
+def _on(el) -> bool:
+    """An on/off property element (w:i …) that is on."""
+    return el is not None and el.get(qn("w:val"), "true") not in ("0", "false", "off")
+
+
+def italic_styles(doc) -> frozenset[str]:
+    """The ids of the paragraph styles whose text is italic (directly or by the style they are based on)."""
+    styles = {el.get(qn("w:styleId")): el for el in doc.styles.element.findall(qn("w:style"))}
+
+    def italic(sid: str | None, depth: int = 0) -> bool:
+        el = styles.get(sid) if sid else None
+        if el is None or depth > 20:
+            return False
+        rpr = el.find(qn("w:rPr"))
+        if rpr is not None and rpr.find(qn("w:i")) is not None:
+            return _on(rpr.find(qn("w:i")))
+        based = el.find(qn("w:basedOn"))
+        return italic(based.get(qn("w:val")) if based is not None else None, depth + 1)
+
+    return frozenset(sid for sid, el in styles.items() if el.get(qn("w:type")) == "paragraph" and italic(sid))
+
+
+def _italic(p, italic_style_ids: frozenset[str]) -> bool:
+    ppr = p.find(qn("w:pPr"))
+    pstyle = ppr.find(qn("w:pStyle")) if ppr is not None else None
+    if pstyle is not None and pstyle.get(qn("w:val")) in italic_style_ids:
+        return True
+    return any(_on(rpr.find(qn("w:i"))) for rpr in p.iter(qn("w:rPr")) if rpr.getparent().tag == qn("w:r"))
+
+
+def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset()) -> None:
+    """The tokens of every paragraph under ``root`` kept whole (``keep_whole``), across its runs (a figure in one
+    run, its unit in the next): each run a token crosses is split so that the token's part is a run of its own
+    with the East Asian language ``LATIN_LANGUAGE`` and the glue between its characters.
+
+    Italic paragraphs (a cover's subtitle) are left as they are: LibreOffice slants Japanese text in italic only
+    where its language is Japanese, so a token's run would stand upright in a slanted line."""
+    t_tag = qn("w:t")
+    for p in root.iter(qn("w:p")):
+        if _italic(p, italic_style_ids):
+            continue
+        runs = [r for r in p.iter(qn("w:r")) if r.getparent() is not None]
+        pieces = []  # (run, child, text): the paragraph's text in order
+        for r in runs:
+            for child in r:
+                if child.tag == t_tag:
+                    if child.text:
+                        pieces.append((r, child, child.text))
+                elif child.tag in _RUN_TEXT_CHILDREN:
+                    pieces.append((r, child, "\n"))
+        text = "".join(t for _, _, t in pieces)
+        if len(text) < 2:
+            continue
+        spans = _token_spans(text)
+        if not spans:
+            continue
+        glue = _glue_at(text, spans)
+        inside = [False] * len(text)
+        for start, end in spans:
+            for i in range(start, end):
+                inside[i] = True
+        at = 0
+        by_run: dict[Any, list[tuple[Any, str, int]]] = {}
+        for r, child, piece in pieces:
+            by_run.setdefault(r, []).append((child, piece, at))
+            at += len(piece)
+        for r, items in by_run.items():
+            if not any(any(inside[k] for k in range(o, o + len(piece))) for _, piece, o in items):
+                continue
+            if any(child.tag not in _RUN_TEXT_CHILDREN for child in r if child.tag != qn("w:rPr")):
+                continue  # a field, a picture: left as it is
+            rpr = r.find(qn("w:rPr"))
+            new_runs = []
+            for child, piece, o in items:
+                if child.tag != t_tag:
+                    holder = OxmlElement("w:r")
+                    if rpr is not None:
+                        holder.append(copy.deepcopy(rpr))
+                    holder.append(child)
+                    new_runs.append(holder)
+                    continue
+                k = 0
+                while k < len(piece):  # the piece cut where it enters or leaves a token
+                    j = k
+                    while j < len(piece) and inside[o + j] == inside[o + k]:
+                        j += 1
+                    part = _glued(piece[k:j], glue, o + k)
+                    # glue before the first character of a part goes with it: the part is wholly in or out
+                    new_runs.append(_token_run(part, rpr, inside[o + k]))
+                    k = j
+            for new in new_runs:
+                r.addprevious(new)
+            r.getparent().remove(r)
+
+
 # What a line should not break inside (with the Latin language set, see ``latin_language``): a figure with its
 # signs and separators, the unit after it (up to two characters: 人, 件, 年度, 千円) and the brackets or stops around.
 _UNBREAKABLE = re.compile(  # \uFF08\uFF09 full-width brackets, \u300C\u300D 「」, \u25B2\u25B3 ▲△, \u3001\u3002 、。
@@ -420,6 +672,7 @@ _UNBREAKABLE = re.compile(  # \uFF08\uFF09 full-width brackets, \u300C\u300D 「
     r"(?:[^\s0-9A-Za-z\uFF08(\u300C\uFF09)\u300D\u3001\u3002\u30FB\uFF1A]{1,2})?[\uFF09)\u300D\u3001\u3002%]*"
 )
 _HALF_EM = 0.66  # a half-width character's width (digits, Latin letters) in em: DejaVu Sans digits are 0.64
+_GLUE_EM = {WORD_JOINER: 0.0, NARROW_NO_BREAK_SPACE: 0.25, THIN_SPACE: 0.25}
 _CELL_PADDING_MM = 2 * 57 / 56.7 + 1.0  # tblCellMar left + right (57 twips each, ``_set_widths``) and some air
 _DEFAULT_TABLE_PT = 8.5
 _SHORT_LABEL = 3  # characters: a cell text this short is a label never broken (未達成)
@@ -433,13 +686,50 @@ def _table_font_pt(doc) -> float:
 
 def text_width_mm(text: str, font_pt: float) -> float:
     """The width ``text`` takes on one line: full-width characters one em, half-width ones ``_HALF_EM``."""
-    ems = sum(_HALF_EM if unicodedata.east_asian_width(c) in "NaH" else 1.0 for c in text)
+    ems = sum(_GLUE_EM.get(c, _HALF_EM if unicodedata.east_asian_width(c) in "NaH" else 1.0) for c in text)
     return ems * font_pt * 25.4 / 72
 
 
+_OPENING = "（(「『【〔［"
+_CLOSING = (
+    "）)」』】〕］、。，．・：；！？ー々ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"  # never start a line (kinsoku)
+)
+
+
+def _chunks(text: str) -> list[str]:
+    """The pieces of ``text`` (after ``keep_whole``) no line break can fall inside: glue holds, half-width runs are
+    words, kinsoku keeps a bracket with its neighbour, and a figure keeps the bracket after it (Unicode LB30)."""
+    out, cur = [], ""
+    for c in text:
+        if cur and c not in " \n":
+            a = cur[-1]
+            joined = (
+                a in _GLUE
+                or c in _GLUE
+                or (_narrow(a) and _narrow(c))
+                or c in _CLOSING
+                or a in _OPENING
+                or (a.isalnum() and _narrow(a) and c in _OPENING)
+            )
+            if not joined:
+                out.append(cur)
+                cur = ""
+        if c in " \n":
+            if cur:
+                out.append(cur)
+            cur = ""
+        else:
+            cur += c
+    if cur:
+        out.append(cur)
+    return out
+
+
 def min_width_mm(text: str, font_pt: float) -> float:
-    """The narrowest a cell holding ``text`` can be without breaking a figure (or a figure and its unit)."""
+    """The narrowest a cell holding ``text`` can be without breaking a figure, a figure and its unit, or any other
+    token ``keep_whole`` joins."""
     tokens = [m.group() for line in text.split("\n") for m in _UNBREAKABLE.finditer(line)]
+    tokens += _chunks(keep_whole(text))
     if not tokens:
         return 0.0
     return max(text_width_mm(t, font_pt) for t in tokens) + _CELL_PADDING_MM
@@ -452,6 +742,16 @@ def break_header(text: str, width_mm: float, font_pt: float) -> str:
     if at <= 0 or "\n" in text or text_width_mm(text, font_pt) + _CELL_PADDING_MM <= width_mm:
         return text
     return text[:at] + "\n" + text[at:]
+
+
+_HEADER_WORD = 8  # characters: a header's line this short is one word (「2025年度計画」), a longer one wraps
+
+
+def _header_word_mm(header: str, font_pt: float) -> float:
+    """The width of the widest short line of a header as ``break_header`` sets it (its bracket on a line of its own)."""
+    parts = [q for line in header.split("\n") for q in re.split(r"(?=（)", line) if q]
+    short = [q for q in parts if len(q) <= _HEADER_WORD]
+    return max((text_width_mm(q, font_pt) + _CELL_PADDING_MM for q in short), default=0.0)
 
 
 def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], font_pt: float) -> list[float]:
@@ -473,7 +773,14 @@ def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], fon
     missing = sum(short)
     if missing <= 0:
         return list(widths)
-    spare = [max(0.0, w - n) for n, w in zip(need, out, strict=True)]
+    # a column gives no width it needs for a word of its header that fits it now (「2025年度計画」 not 「…計／画」)
+    keep = (
+        [min(w, _header_word_mm(str(h), font_pt)) for h, w in zip(table_rows[0], out, strict=False)]
+        if table_rows
+        else []
+    )
+    keep += [0.0] * (len(out) - len(keep))
+    spare = [max(0.0, w - max(n, k)) for n, k, w in zip(need, keep, out, strict=True)]
     available = sum(spare)
     if available <= 0:
         return list(widths)
@@ -599,9 +906,13 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 def docx_bytes(doc) -> bytes:
     """The .docx as bytes, the same bytes for the same document.
 
+    Every paragraph and cell gets ``keep_whole`` first (no line break inside a number and its unit, a date …).
     python-docx stamps every zip entry with the time of saving; the entries are written again here with the
     document's issue date (``set_properties``), or 1980-01-01, in the same order and with the same compression.
     """
+    if not getattr(doc, "_vr_kept_whole", False):  # once per document: the glue is in its XML from then on
+        _keep_whole_paragraphs(doc.element.body, italic_styles(doc))
+        doc._vr_kept_whole = True
     buf = io.BytesIO()
     doc.save(buf)
     when = getattr(doc, "_vr_zip_time", _ZIP_EPOCH)

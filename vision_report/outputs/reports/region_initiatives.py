@@ -129,9 +129,10 @@ def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
     table row, then the lead's 取組実績・成果・課題 cut to a fixed length (the full texts, the vision's own blocks and
     the other participants' texts are in the 資料編): the body's length does not depend on how much members write."""
     initiative_title(doc, data, ini)
-    spec_table(
+    table = spec_table(
         doc, data.templates, "initiative", [ini], initiative_fields(data), {"year": year_label(data.fiscal_year)}
     )
+    keep_together(table, with_next=True)  # the row and the lead's texts under it on one page (issue 18: 3.22.1)
     add_held_note(doc, data, "expenditure", ini.id)
     texts = data.initiative_texts(ini.id)
     lead = texts.loc[texts["lead"].astype(bool)] if len(texts) else texts
@@ -141,10 +142,14 @@ def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
     if not len(lead):
         add_note(doc, data.phrase("entry_lead_none", name=name))
         return
+    notes = []
     for r in lead.itertuples(index=False):
         p = add_note(doc, "")
         p.add_run(data.heading(f"lead_{r.column}", name=name) + data.phrase("entry_label_sep")).bold = True
         p.add_run(clip(str(r.text), limit, more))
+        notes.append(p)
+    for p in notes[:-1]:
+        p.paragraph_format.keep_with_next = True
 
 
 def add_held_note(doc, data: ReportData, kind: str, item_id: str) -> None:

@@ -1,0 +1,207 @@
+"""Count the line breaks of a rendered PDF that fall inside something a reader takes as one word (issue 18): a
+number with its unit or counter (「20／市町村」「延べ 250／人」), a year and its 度 (「2025 年／度」「次年／度」), a date
+(「令和 5／年 10 月 1 日」), a time (「28 日／15:35」), a grade and its count (「D／1」), a label and its count in a
+「・」 list (「完／了 1」「改善／7」) and the 回答/報告 of a response count (「（19/20 回／答）」). A figure alone split
+(「1,27／8」) is tests/test_pdf_numbers.py's ``split_numbers``.
+
+Usage: ``python tools/line_breaks.py FILE.pdf …`` with FILE.docx beside each PDF: prints each broken token (the
+page and the token with ／ where the line ended, when it can be placed) and the count per file; exit status 1 when
+any is found. tests/test_pdf_numbers.py uses ``broken``. Also counted, not failed: last lines of 1–3 characters
+(``short_last_lines``).
+
+How: every token of ``WHOLE`` and ``LIST_ITEM`` is counted in the .docx's paragraphs and in the lines of the PDF
+(``pdftotext -layout``; the space pdftotext shows between Japanese and half-width text dropped); a token the PDF
+has fewer times on one line than the document has is broken across lines. To show where, the lines of each
+paragraph or cell (a ``pdftotext -bbox-layout`` flow) are joined and a line end inside such a token is marked.
+The patterns are written here again on purpose: the check does not reuse the rule that joins the characters
+(vision_report/outputs/reports/docxutil.py ``keep_whole``).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import unicodedata
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+_NUM = r"\d(?:[\d,.:/]*\d)?"
+_UNITS = (
+    "市町村|百万円|千円|万円|円|年度|か年|ヶ年|か月|ヶ月|カ月|年|月|日|時間|時|分|秒|人|名|件|指標|取組|分野|"
+    "回答|報告|回|か所|箇所|ヶ所|団体|施設|事業|社|校|世帯|戸|台|本|冊|個|点|歳|倍|割|%|％|TEU|t|ha|km|m"
+)
+_ERA = r"(?:令和|平成|昭和)"
+WHOLE = re.compile(
+    "|".join(
+        (
+            # a date (Western or era year), with its time if one follows
+            rf"{_ERA}?(?:{_NUM}|元)年(?:{_NUM}月(?:{_NUM}日)?)?(?:\s?{_NUM}:{_NUM})?",
+            rf"{_NUM}月{_NUM}日(?:\s?{_NUM}:{_NUM})?",
+            # a number and its unit (and a 中/以上… right after it: 「57 取組中」)
+            rf"{_NUM}\s?(?:{_UNITS})(?:中|以上|以下|未満)?",
+            # a grade and its count: 「A 2」「D 1」
+            rf"(?<![A-Za-z])[A-D]\s?{_NUM}(?![\d,.])",
+            # 年度 after a word that makes it one: 次年度, 全年度, 前年度
+            r"[次全前本当各同翌初]?年度",
+        )
+    )
+)
+# a label and its count (a whole number) as an item of a 「・」 list: 「完了 1」「一部実施 1」「改善 7」 (at a line start
+# too: the list may wrap at a 「・」; not a label and an id: 「事業費 3.13.3」)
+_KANA_KANJI = "\u3041-\u30fa\u30fc-\u30ff\u3400-\u9fff"  # not 「・」
+LIST_ITEM = re.compile(rf"(?<![{_KANA_KANJI}0-9])[{_KANA_KANJI}]{{1,6}}\s?\d+(?=[・（()）]|\s|$)")
+
+_WIDE = "WFA"
+# zero-width glue characters (docxutil.keep_whole): LibreOffice writes U+200D into the PDF's text
+_NO_GLUE = str.maketrans("", "", "\u200d\u2060\ufeff")
+
+
+def _join(words: list[str]) -> str:
+    """The words of a line as the document has them: no space between a Japanese and a half-width character."""
+    out = ""
+    for w in words:
+        if out and (unicodedata.east_asian_width(out[-1]) in _WIDE or unicodedata.east_asian_width(w[0]) in _WIDE):
+            out += w
+        elif out:
+            out += " " + w
+        else:
+            out = w
+    return out
+
+
+@dataclass(frozen=True)
+class Break:
+    page: int
+    text: str  # the token with the break shown as ／
+
+    def __str__(self) -> str:
+        return f"p.{self.page}: {self.text}"
+
+
+def flows(pdf: Path) -> list[tuple[int, list[str]]]:
+    """Every flow of the PDF (a paragraph, a table cell) as (page, its lines)."""
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], check=True, capture_output=True).stdout
+    root = etree.fromstring(xml, etree.XMLParser(recover=True, huge_tree=True))
+    ns = {"h": "http://www.w3.org/1999/xhtml"}
+    out = []
+    for number, page in enumerate(root.iterfind(".//h:page", ns), start=1):
+        for flow in page.iterfind(".//h:flow", ns):
+            lines = []
+            for line in flow.iterfind(".//h:line", ns):
+                words = [
+                    unicodedata.normalize("NFKC", w.text or "").translate(_NO_GLUE) for w in line.iterfind("h:word", ns)
+                ]
+                text = _join([w for w in words if w])
+                if text:
+                    lines.append(text)
+            if lines:
+                out.append((number, lines))
+    return out
+
+
+def _tokens(line: str) -> list[str]:
+    return [m.group() for m in WHOLE.finditer(line)] + [m.group() for m in LIST_ITEM.finditer(line)]
+
+
+def broken_in(lines: list[str]) -> list[str]:
+    """The tokens of a flow that a line end cuts, each with ／ where the line ended."""
+    text = "".join(lines)
+    ends, at = set(), 0
+    for line in lines[:-1]:
+        at += len(line)
+        ends.add(at)
+    spans = [m.span() for m in WHOLE.finditer(text)] + [m.span() for m in LIST_ITEM.finditer(text)]
+    out = []
+    for start, end in spans:
+        cut = sorted(e for e in ends if start < e < end)
+        if cut:
+            token = text[start:end]
+            for e in reversed(cut):
+                token = token[: e - start] + "／" + token[e - start :]
+            out.append(token)
+    return out
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_GAP = re.compile(r"(?<=[^\x00-\xff]) +| +(?=[^\x00-\xff])")  # spaces beside a Japanese character
+
+
+def _normal(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_NO_GLUE)
+    return re.sub(r" {2,}", " ", _GAP.sub("", text))
+
+
+def docx_tokens(docx: Path) -> Counter:
+    """The tokens of the .docx's paragraphs (body, tables, headers and footers), each line of a paragraph apart."""
+    out: Counter = Counter()
+    with zipfile.ZipFile(docx) as z:
+        parts = [n for n in z.namelist() if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n)]
+        for name in parts:
+            root = etree.fromstring(z.read(name))
+            for p in root.iter(_W + "p"):
+                text = "".join(
+                    (el.text or "") if el.tag == _W + "t" else ("\n" if el.tag == _W + "br" else " ")
+                    for el in p.iter(_W + "t", _W + "br", _W + "tab")
+                )
+                for line in _normal(text).split("\n"):
+                    out.update(_tokens(line))
+    return out
+
+
+def pdf_tokens(pdf: Path) -> Counter:
+    """The tokens whole on one line of the PDF."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    out: Counter = Counter()
+    for line in text.splitlines():
+        for cell in re.split(r" {2,}", line.strip()):  # -layout sets the cells of a table row apart by spaces
+            out.update(_tokens(_normal(cell)))
+    return out
+
+
+def broken(pdf: Path, docx: Path) -> list[Break]:
+    """The tokens of ``docx`` that its rendering ``pdf`` does not have whole on one line, placed where they can be
+    (page 0: a token short in the PDF whose break was not found in a flow)."""
+    short = docx_tokens(docx) - pdf_tokens(pdf)
+    out = []
+    for page, lines in flows(pdf):
+        for token in broken_in(lines):
+            whole = token.replace("／", "")
+            if short[whole] > 0:
+                short[whole] -= 1
+                out.append(Break(page, token))
+    out += [Break(0, token) for token, n in short.items() for _ in range(n)]
+    return out
+
+
+def short_last_lines(pdf: Path) -> list[Break]:
+    """Lines of 1–3 characters that end a sentence or a bracket after a full line (「た。」「答）」 alone on a line)."""
+    return [
+        Break(page, f"{a[-6:]}／{b}")
+        for page, lines in flows(pdf)
+        for a, b in zip(lines, lines[1:], strict=False)
+        if len(b) <= 3 and b.endswith(("。", ")", "）")) and len(a) > 15
+    ]
+
+
+def main(argv: list[str]) -> int:
+    total = short = 0
+    for name in argv:
+        pdf = Path(name)
+        found = broken(pdf, pdf.with_suffix(".docx"))
+        for b in found:
+            print(f"{pdf.name} {b}")
+        lone = short_last_lines(pdf)
+        print(f"{pdf.name}: {len(found)} (short last lines: {len(lone)})")
+        total += len(found)
+        short += len(lone)
+    print(f"total: {total} (short last lines: {short})")
+    return 1 if total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
