@@ -964,3 +964,14 @@ def test_period_plan_printed_only_as_total_counts_over_the_whole_period():
     roll = compute_period.period_rollup(TINY, got).set_index("id")
     assert roll.loc["2.1", "planned_thousand_yen"] == 99.0
     assert roll.loc["2", "planned_thousand_yen"] == 99.0 + 5.0  # with 2.2.1's 1 a year
+
+
+def test_good_share_puts_each_subfield_before_its_own_areas(plan):
+    # review 3 #1: pillar 3 came out as 3A, 3B, 3C and then ①…㉒, so 3A's and 3B's areas read as 3C's
+    from vision_report.outputs.reports.evaluation_context import good_share
+
+    counts = pd.DataFrame({"area_id": [a.id for a in plan.areas], "evaluated": 2, "grade_A": 1, "grade_B": 0})
+    got = good_share(plan, counts, ["A", "B"])
+    assert got["id"].tolist() == list(SHIPPED_ORDER)
+    g = got.set_index("id")
+    assert g.loc["3A", "evaluated"] == 28 and g.loc["3C", "evaluated"] == 4 and g.loc["3.1", "good_pct"] == 50.0

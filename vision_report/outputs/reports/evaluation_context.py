@@ -69,7 +69,8 @@ def initiative_counts(
 
 
 def good_share(plan: Plan, counts: pd.DataFrame, good_grades: Sequence[str]) -> pd.DataFrame:
-    """Per pillar, sub-field and policy area (the rollup's order: each pillar, its sub-fields, its areas): the
+    """Per pillar, sub-field and policy area (each pillar, then
+    each of its sub-fields followed by that sub-field's areas, then the pillar's areas outside a sub-field): the
     self-evaluations given (``evaluated``), how many of them are good grades (``good``, config
     evaluation.good_grades) and ``good_pct`` (NaN where none was given)."""
     good_cols = [f"grade_{g}" for g in good_grades]
@@ -85,10 +86,14 @@ def good_share(plan: Plan, counts: pd.DataFrame, good_grades: Sequence[str]) -> 
 
     for pillar in plan.pillars:
         add("pillar", str(pillar.id), pillar.name, pillar.area_ids)
-        for sid in pillar.subfield_ids:
+        placed: set[str] = set()
+        for sid in pillar.subfield_ids:  # each sub-field followed by its own areas (review 3 #1)
             sub = plan.subfield(sid)
             add("subfield", sid, sub.name, sub.area_ids)
-        for aid in pillar.area_ids:
+            for aid in [a for a in pillar.area_ids if a in sub.area_ids and a not in placed]:
+                add("area", aid, plan.area(aid).name, [aid])
+                placed.add(aid)
+        for aid in [a for a in pillar.area_ids if a not in placed]:  # areas outside any sub-field
             add("area", aid, plan.area(aid).name, [aid])
     return pd.DataFrame(rows, columns=["level", "id", "name", "evaluated", "good", "good_pct"])
 
