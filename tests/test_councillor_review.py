@@ -330,3 +330,27 @@ def test_the_period_review_says_which_kpis_came_nearest_and_farthest_and_which_i
     low = next(line for line in lines if line.startswith("計画期間の累計の執行率が50%未満の取組は"))
     assert f"の取組は1取組です（2.3.2 {total_only.name} 0.0%）。" in low
     assert "このうち2.3.2は、計画書に計画期間の合計額だけが記載された取組で" in low
+
+
+def test_the_members_table_says_why_a_member_shows_0_of_0_and_keeps_its_note_with_it(plan):
+    """Review 3 #2: the lead-in named only 差戻し/未提出 as giving 0; the 4 members in no initiative show 「0/0」 for
+    another reason, named from the plan. It says what 「取組実績」 counts, and the note under the table (嘉島町) goes
+    onto the page of the table's last row."""
+    from docx.oxml.ns import qn
+
+    rows = _rows(plan)
+    rows.loc[rows["municipality_code"] == "434426", ["self_evaluation", "result_text"]] = ""
+    doc = _report(plan, rows)
+    idle = [m.name for m in plan.members(2025) if not plan.initiatives_of(m.code, 2025)]
+    assert len(idle) == 4
+    table = _table(doc, "市町村", "報告した取組")
+    zero = [r.cells[0].text for r in table.rows[1:] if r.cells[1].text == "0/0"]
+    assert zero == idle
+    lead = table._tbl.getprevious()
+    text = _text(lead)
+    assert f"{'・'.join(idle)}は、計画の改定で参加が定められた具体的取組がまだないため" in text
+    assert "「0/0」" in text and "「取組実績」は、取組実績の欄に記入があった取組の数です。" in text
+    note = table._tbl.getnext()
+    assert _text(note).startswith("※ 嘉島町：")
+    last = table._tbl.findall(qn("w:tr"))[-1]
+    assert all(p.pPr is not None and p.pPr.keepNext_val for p in last.iter(qn("w:p")))

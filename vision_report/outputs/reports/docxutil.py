@@ -194,6 +194,13 @@ def keep_together(table, with_next: bool = False) -> None:
             p.get_or_add_pPr().keepNext_val = True
 
 
+def keep_last_row_with_next(table) -> None:
+    """The table's last row goes onto the page of the paragraph after it (a note about the table), so the note
+    never opens the next page alone; the rows above still break across pages as usual."""
+    for p in table._tbl.tr_lst[-1].iter(qn("w:p")):
+        p.get_or_add_pPr().keepNext_val = True
+
+
 def keep_with_table(doc) -> None:
     """The paragraph the next table follows (a heading, a caption, a lead-in) goes onto the table's page."""
     body = doc.element.body

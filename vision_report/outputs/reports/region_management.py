@@ -18,6 +18,7 @@ from vision_report.outputs.reports.docxutil import (
     add_note,
     add_picture,
     add_table,
+    keep_last_row_with_next,
 )
 from vision_report.outputs.reports.figures import kpi_progress, progress_note
 from vision_report.outputs.reports.layout import sections
@@ -232,10 +233,12 @@ def add_evaluation_share(doc, data: ReportData) -> None:
 
 def add_municipality_evaluations(doc, data: ReportData) -> None:
     """市町村ごと: how many of its initiatives each member reported, and its self-evaluations."""
-    add_note(doc, data.snippet("municipalities_intro"))
+    members = data.municipality_evaluations.to_dict("records")
+    idle = [str(r["municipality_name"]) for r in members if not int(r["initiatives"])]  # 「0/0」: in no initiative
+    add_note(doc, data.snippet("municipalities_intro", idle=idle))
     grades = _grade_header(data)
     rows = []
-    for r in data.municipality_evaluations.to_dict("records"):
+    for r in members:
         rows.append(
             [
                 str(r["municipality_name"]),
@@ -246,7 +249,7 @@ def add_municipality_evaluations(doc, data: ReportData) -> None:
                 f"{r['with_result']}",
             ]
         )
-    add_table(
+    table = add_table(
         doc,
         [
             *data.phrases("municipality_evaluations_header"),
@@ -259,18 +262,20 @@ def add_municipality_evaluations(doc, data: ReportData) -> None:
         widths=[28, 26, 20] + [11] * len(grades) + [30, 66 - 11 * len(grades)],
         numeric=set(range(1, len(grades) + 5)),
     )
-    for r in data.municipality_evaluations.to_dict("records"):
-        if int(r["reported"]) and not int(r["evaluated"]):  # e.g. 嘉島町 49/49 reported, no self-evaluation
-            add_note(
-                doc,
-                data.snippet(
-                    "no_self_evaluation",
-                    name=r["municipality_name"],
-                    reported=int(r["reported"]),
-                    no_text=not int(r["with_result"]),
-                    good=data.good_label(),
-                ),
-            )
+    unevaluated = [r for r in members if int(r["reported"]) and not int(r["evaluated"])]
+    if unevaluated:  # the table's last row goes onto the page of the notes under it
+        keep_last_row_with_next(table)
+    for r in unevaluated:  # e.g. 嘉島町 49/49 reported, no self-evaluation
+        add_note(
+            doc,
+            data.snippet(
+                "no_self_evaluation",
+                name=r["municipality_name"],
+                reported=int(r["reported"]),
+                no_text=not int(r["with_result"]),
+                good=data.good_label(),
+            ),
+        )
 
 
 def add_panel_blocks(doc, data: ReportData, blocks) -> None:
