@@ -55,9 +55,29 @@ def new_document(template: Path | None = None, props: DocProps | None = None):
         _TEMPLATE_KEYS[doc.part] = "python-docx default"
     drop_stale_parts(doc)
     latin_language(doc)
+    _remember_style_ids(doc)
     if props is not None:
         set_properties(doc, props)
     return doc
+
+
+def _remember_style_ids(doc) -> None:
+    """Look up each style name once per document. python-docx resolves a name (``add_heading``, ``table.style =
+    "Table Grid"``) by walking every style of the template on each call — milliseconds each, a second per region
+    report. The styles do not change while a report is built; a name that is not there still raises each time."""
+    part = doc.part
+    lookup = part.get_style_id
+    known: dict[tuple[str, Any], str | None] = {}
+
+    def get_style_id(style_or_name, style_type):
+        if not isinstance(style_or_name, str):
+            return lookup(style_or_name, style_type)
+        key = (style_or_name, style_type)
+        if key not in known:
+            known[key] = lookup(style_or_name, style_type)
+        return known[key]
+
+    part.get_style_id = get_style_id
 
 
 # The language of Latin-script text (digits, "TEU", "JR") in a Japanese document, as Word in Japan writes it
@@ -732,6 +752,7 @@ def _chunks(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=16384)  # a table's cells repeat (○, —, 実施, the same figures): measured once per process
 def min_width_mm(text: str, font_pt: float) -> float:
     """The narrowest a cell holding ``text`` can be without breaking a figure, a figure and its unit, or any other
     token ``keep_whole`` joins."""

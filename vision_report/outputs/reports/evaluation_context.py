@@ -25,8 +25,18 @@ def with_text_columns(rows: pd.DataFrame | None) -> pd.DataFrame:
     for col in (*TEXT_COLUMNS, *CHOICE_COLUMNS):
         if col not in out.columns:
             out[col] = ""
-        out[col] = out[col].where(out[col].notna(), "").astype(str)
+        elif not _plain_strings(out[col]):
+            out[col] = out[col].where(out[col].notna(), "").astype(str)
     return out
+
+
+def _plain_strings(col: pd.Series) -> bool:
+    """Strings only, none missing: nothing to convert (the reports pass the same rows again, per initiative)."""
+    if col.isna().any():
+        return False
+    if isinstance(col.dtype, pd.StringDtype):
+        return True
+    return col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) in ("string", "empty")
 
 
 def expenditure_rows(rows: pd.DataFrame | None) -> pd.DataFrame:
