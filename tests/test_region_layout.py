@@ -103,26 +103,26 @@ def _size(blocks) -> tuple[int, int, int]:
 def reports(plan):
     return {
         "sample": _report(plan, _rows(plan)),
-        "x5": _report(plan, _rows(plan, scale=5)),
-        "x10": _report(plan, _rows(plan, scale=10)),
+        "x4": _report(plan, _rows(plan, scale=4)),
+        "x6": _report(plan, _rows(plan, scale=6)),
         "few": _report(plan, _rows(plan, writers=1)),
     }
 
 
 def test_the_body_does_not_grow_with_what_members_write(reports, plan):
     sizes = {k: _size(_split(doc)[0]) for k, doc in reports.items()}
-    # the same paragraphs and table rows whether members write a little, five or ten times as much, or only the lead
+    # the same paragraphs and table rows whether members write a little, four or six times as much, or only the lead
     assert len({s[:2] for s in sizes.values()}) == 1, sizes
-    # the characters stop growing once the lead's texts reach the cut (every text x5 is longer than the cut):
-    # x5 and x10 print the same body
-    assert sizes["x5"][2] == sizes["x10"][2]
+    # the characters stop growing once the lead's texts reach the cut (every text x4 is longer than the cut):
+    # x4 and x6 print the same body
+    assert sizes["x4"][2] == sizes["x6"][2]
     cap = 90 + len("…（全文は資料編）")
-    assert sizes["x10"][2] - sizes["sample"][2] <= len(plan.initiatives) * 3 * cap
+    assert sizes["x6"][2] - sizes["sample"][2] <= len(plan.initiatives) * 3 * cap
     # while the 資料編 carries every word
     appendix = {k: _size(_split(doc)[1])[2] for k, doc in reports.items()}
-    assert appendix["sample"] < appendix["x5"] < appendix["x10"]
-    full = _text(reports["x10"].element.body)
-    assert TEXT * 10 in full
+    assert appendix["sample"] < appendix["x4"] < appendix["x6"]
+    full = _text(reports["x6"].element.body)
+    assert TEXT * 6 in full
 
 
 def test_summary_first_then_the_body_then_the_appendix(reports, plan):
@@ -146,7 +146,7 @@ def test_summary_first_then_the_body_then_the_appendix(reports, plan):
 
 
 def test_one_compact_entry_per_initiative_and_the_visions_blocks_in_the_appendix(reports, plan):
-    doc = reports["x10"]
+    doc = reports["x6"]
     body, appendix = _split(doc)
     text = lambda blocks: "".join(_text(el) for el in blocks)  # noqa: E731
     ini = plan.initiatives[0]
