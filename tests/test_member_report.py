@@ -54,7 +54,7 @@ def _mine(plan, code: str, errors: int = 0, warnings: int = 1) -> pd.DataFrame:
     )
 
 
-def _doc(plan, rows: pd.DataFrame, code: str, issues: dict | None = None):
+def _doc(plan, rows: pd.DataFrame, code: str, issues: dict | None = None, mine: pd.DataFrame | None = None):
     settings = load_settings(ROOT)
     res = compute_year(plan, FY, rows[["municipality_code", "kind", "item_id", "value", "status"]], settings)
     doc = build_municipality_report(
@@ -63,7 +63,7 @@ def _doc(plan, rows: pd.DataFrame, code: str, issues: dict | None = None):
         code,
         res["kpi_attainment"].set_index("kpi_id", drop=False),
         res["budget_execution"].set_index("initiative_id", drop=False),
-        _mine(plan, code),
+        _mine(plan, code) if mine is None else mine,
         rows[rows["municipality_code"] == code],
         issues or {},
         ROOT / "templates" / "report_style.docx",
@@ -212,6 +212,24 @@ def test_the_kpi_row_shows_what_the_rating_compares_and_the_statistics_year(plan
         "圏域の評価は、目標を設定したビジョンの2024年3月改定時点の構成20市町村の合計（表の「評価に用いる値」）を目標値と比べたもの。"
         in text
     )
+
+
+def test_a_member_whose_report_was_sent_back_is_told_so_first_and_not_given_a_spending_of_zero(plan):
+    """A member with no accepted report (差戻し): the summary says so, and prints no 「支出は…合計0千円」."""
+    tamana = "432067"
+    mine = _mine(plan, tamana, errors=2).assign(status="rejected")
+    rows = _rows(plan)
+    doc, _ = _doc(plan, rows[rows["municipality_code"] != tamana], tamana, mine=mine)
+    blocks = _blocks(doc)
+    first_heading = next(k for k, (s, _) in enumerate(blocks) if s.startswith("Heading"))
+    summary = [t for _, t in blocks[:first_heading]]
+    assert (
+        "実績の報告：2025年度の実績の報告は、まだ受け付けていません（差戻し）。このため、この報告書には玉名市の"
+        "2025年度の値がありません。"
+    ) in summary
+    assert not any(t.startswith(("取組と支出：", "自己評価：")) for t in summary)
+    assert ("Heading2", "取組ごとの自己評価と取組実績") in blocks
+    assert ("", "玉名市の2025年度の実績の報告を受け付けていないため、取組ごとの自己評価はありません。") in blocks
 
 
 def test_a_member_in_no_initiative_is_told_in_the_summary_what_happens_after_the_period(plan):

@@ -208,6 +208,7 @@ def summary_values(
         "good_pct": fmt_pct(good / len(graded) * 100 if graded else None),
         "others": [(names, n) for names, n in others.items() if names],
         "n_other": sum(others.values()),
+        "all_summed": all(r.kpi.reporters_all for r in kpi_rows),
         "share_low": fmt_pct(min(shared)) if shared else None,
         "share_high": fmt_pct(max(shared)) if shared else None,
         "n_alone": len(alone) if shared else 0,
@@ -250,7 +251,7 @@ def add_kpis(doc, plan: Plan, fiscal_year: int, code: str, kpi_rows: list[KpiRow
         str(h).format(name=m.name, n_all=n_all, n_basis=n_basis)
         for h in P["muni_kpis_header_reference" if reference else "muni_kpis_header"]
     ]
-    widths = [39, 18, 23, 19, 25, 32, 14] if reference else [58, 22, 24, 20, 32, 14]
+    widths = [44, 18, 22, 18, 25, 30, 13] if reference else [58, 22, 24, 20, 32, 14]
     n = len(widths)
     add_table(doc, header, table, widths=widths, numeric=set(range(1, n - 2)), center={n - 1})
     terms = member_terms(P, plan)
