@@ -288,3 +288,17 @@ def test_the_region_body_speaks_council_words_and_the_appendix_keeps_the_offices
     cell = next(r.cells[1].text for r in log.rows if r.cells[0].text == "南阿蘇村")
     assert cell.replace("\n", "") == "434337_南阿蘇村_合成データ.csv"
     assert all(line.endswith("_") or line.endswith(".csv") for line in cell.split("\n"))
+
+
+def test_every_part_of_the_members_template_is_used_and_every_one_used_exists():
+    """A contract test for templates/report/municipality.txt.j2 (the tests above render every part under
+    StrictUndefined, so a value the code does not pass fails there)."""
+    import re
+
+    template = (ROOT / "templates" / "report" / "municipality.txt.j2").read_text(encoding="utf-8")
+    parts = set(re.findall(r'part == "(\w+)"', template))
+    code = (ROOT / "vision_report" / "outputs" / "reports" / "municipality.py").read_text(encoding="utf-8")
+    used = set(re.findall(r'render\(\s*templates,\s*"(\w+)"', code))
+    assert parts == used, (parts - used, used - parts)
+    log = (ROOT / "templates" / "report" / "submission_log.txt.j2").read_text(encoding="utf-8")
+    assert set(re.findall(r'part == "(\w+)"', log)) == {"region"}  # else: the member's report
