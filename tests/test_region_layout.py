@@ -136,7 +136,7 @@ def test_summary_first_then_the_body_then_the_appendix(reports, plan):
     assert chapters[-1] == "資料編"
     appendix = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"][-3:]
     assert appendix == [
-        "資料1 実績の提出状況",
+        "資料1 事務局の受付記録（実績報告のファイル）",
         "資料2 ビジョンに定める取組の内容",
         "資料3 関係市町村の取組実績・成果・課題",
     ]

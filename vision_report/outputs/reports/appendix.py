@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from docx.shared import Pt
 
-from vision_report.core.vocabulary import date_label, status_label, timeliness_label
+from vision_report.core.vocabulary import date_label
 from vision_report.outputs.reports.context import ReportData
 from vision_report.outputs.reports.docxutil import add_note, add_table
 from vision_report.outputs.reports.evaluation_context import TEXT_COLUMNS, expenditure_rows, same_text_key
 from vision_report.outputs.reports.layout import sections
+from vision_report.outputs.reports.submission_log import add_log_intro, log_rows
 from vision_report.plan import Initiative, PolicyArea
 
 APPENDIX_SECTIONS = ("submissions", "vision", "texts")
@@ -34,28 +35,18 @@ def add_appendix(doc, data: ReportData) -> None:
 
 
 def add_submission_log(doc, data: ReportData) -> None:
-    """資料編: every file received for the year, its receipt time, timeliness and status."""
-    srows = []
-    for r in data.subs.itertuples():
-        srows.append(
-            [
-                r.municipality_name or data.phrase("overview_outside_member"),
-                r.file or "—",
-                r.received_at or "—",
-                timeliness_label(r.timeliness),
-                status_label(r.status),
-                str(r.error_count),
-                str(r.warning_count),
-            ]
-        )
+    """資料編: the office's record of every file received for the year (its receipt time, timeliness, state and the
+    screening's counts), after a sentence saying what the columns mean; a file name breaks only after a 「_」."""
+    add_log_intro(doc, data.templates, "region")
     deadline = next((d for d in data.subs["deadline"] if d), "")
     if deadline:
         add_note(doc, data.phrase("overview_deadline", date=date_label(deadline)))
+    widths = [17, 54, 38, 15, 24, 11, 11]
     add_table(
         doc,
         data.phrases("overview_submissions_header"),
-        srows,
-        widths=[20, 50, 38, 14, 26, 11, 11],
+        log_rows(doc, data.subs, widths, 1, member=data.phrase("overview_outside_member")),
+        widths=widths,
         numeric={5, 6},
         center={3, 4},
     )

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import gc
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from vision_report.core.config import EvaluationSettings
 from vision_report.core.paths import find_root
-from vision_report.core.textfmt import fmt_num, fmt_pct, jinja_env, wareki
-from vision_report.core.vocabulary import date_label, hold_label, status_label, timeliness_label
+from vision_report.core.textfmt import fmt_num, fmt_pct, is_missing, jinja_env, wareki
+from vision_report.core.vocabulary import date_label, hold_label, status_label, year_label
 from vision_report.core.vocabulary import synthetic as synthetic_label
 from vision_report.outputs.reports import evaluation_context as ev
 from vision_report.outputs.reports.context import ReportData, kpi_value, member_terms, report_headings, report_phrases
 from vision_report.outputs.reports.docxutil import DocProps, add_note, add_table, new_document, page_number_footer, save
 from vision_report.outputs.reports.parallel import chunks, parallel_map
-from vision_report.plan import Plan
+from vision_report.outputs.reports.region_kpis import rating_text, target_text
+from vision_report.outputs.reports.submission_log import add_log_intro, log_rows
+from vision_report.plan import Kpi, Plan
 
 
 def build_municipality_report(
@@ -36,9 +38,14 @@ def build_municipality_report(
 ):
     """``mine``: this municipality's rows of submissions.csv; ``rows``: its accepted rows;
     ``issues``: file -> Japanese error/warning lines; ``props``: the document properties (the title names
-    the municipality); ``evaluation``: config evaluation: (the self-evaluation criteria printed under its table)."""
+    the municipality); ``evaluation``: config evaluation: (the self-evaluation criteria printed under its table).
+
+    The member's summary comes first (its initiatives and spending, its self-evaluations, its KPIs: what a
+    councillor of that member asks), then the tables, and the office's record of the files last."""
     m = plan.municipality(code)
-    P = report_phrases(template.parent if template is not None else find_root() / "templates")
+    templates = template.parent if template is not None else find_root() / "templates"
+    P = report_phrases(templates)
+    e = evaluation or EvaluationSettings()
     doc = new_document(template, props)
     page_number_footer(doc.sections[0])
     doc.add_paragraph(P["muni_title"].format(name=m.name), style="Title")
@@ -49,110 +56,218 @@ def build_municipality_report(
         p = doc.add_paragraph()
         r = p.add_run(synthetic_label("banner_short"))
         r.bold = True
-    population = P["muni_population"].format(population=fmt_num(m.population)) if m.population is not None else ""
-    joined = plan.initiatives_of(code, fiscal_year)
-    n_kpis = len(plan.kpis_reported_by(code, fiscal_year))
-    if joined:
-        intro = P["muni_intro"].format(
-            name=m.name,
-            code=m.code,
-            population=population,
-            n_initiatives=len(plan.initiatives_in(fiscal_year)),
-            n_joined=len(joined),
-            n_kpis=n_kpis,
-        )
-    else:
-        since = plan.membership(code).joined
-        intro = P["muni_intro_no_initiatives"].format(
-            name=m.name,
-            code=m.code,
-            population=population,
-            joined=P["muni_joined"].format(date=date_label(since.isoformat())) if since else "",
-            n_kpis=n_kpis,
-            why=P["muni_kpis_why"].format(n_other=len(plan.kpis) - n_kpis, name=m.name)
-            if 0 < n_kpis < len(plan.kpis)
-            else "",
-        )
-    doc.add_paragraph(intro)
 
-    doc.add_heading(P["muni_submissions"], level=2)
-    srows = [
-        [
-            r.file or "—",
-            r.received_at or "—",
-            timeliness_label(r.timeliness),
-            status_label(r.status),
-            str(r.error_count),
-            str(r.warning_count),
-        ]
-        for r in mine.itertuples()
-    ]
-    add_table(
-        doc,
-        list(P["muni_submissions_header"]),
-        srows,
-        widths=[62, 32, 14, 32, 15, 15],
-        numeric={4, 5},
-        center={2, 3},
-    )
-    for f, lines in issues.items():
-        for line in lines:
-            add_note(doc, P["muni_issue"].format(file=f, line=line))
-
-    spend = rows[rows["kind"] == "expenditure"].set_index("item_id")
+    spend = rows[rows["kind"] == "expenditure"].set_index("item_id") if len(rows) else rows.iloc[0:0]
     # values held out of the totals (要確認): printed with the mark, left out of this report's own total too
     flagged = rows[rows["held"].astype(bool)] if "held" in rows.columns else rows.iloc[0:0]
     held = set(zip(flagged["kind"], flagged["item_id"], strict=True))
-    mark = hold_label("mark")
-    doc.add_heading(P["muni_initiatives"], level=2)
-    if not joined:  # a sentence, not a table with headers only
-        doc.add_paragraph(
-            P["muni_no_initiatives"].format(name=m.name, n_initiatives=len(plan.initiatives_in(fiscal_year)))
-        )
-    else:
-        add_initiatives(doc, P, plan, fiscal_year, code, m.name, budget, spend, held, template)
-    add_own_evaluations(doc, plan, fiscal_year, code, rows, template, evaluation or EvaluationSettings())
+    kpi_rows = kpi_table_rows(plan, fiscal_year, code, kpi, rows, held)
+    own = ev.own_evaluations(plan, rows, code, fiscal_year)
+    summary = summary_values(plan, fiscal_year, code, budget, spend, held, own, mine, kpi_rows, P, e)
+    text = render(templates, "lead", **summary).splitlines()
+    for line in (ln for ln in text if ln.strip()):
+        doc.add_paragraph(line)
+    bullet = "List Bullet" if "List Bullet" in [s.name for s in doc.styles] else None
+    for line in (ln for ln in render(templates, "points", **summary).splitlines() if ln.strip()):
+        doc.add_paragraph(line, style=bullet)
 
-    doc.add_heading(P["muni_kpis"], level=2)
+    if plan.initiatives_of(code, fiscal_year):  # a member in no initiative is told so in the summary
+        doc.add_heading(P["muni_initiatives"], level=2)
+        add_initiatives(doc, P, plan, fiscal_year, code, m.name, budget, spend, held, template)
+    add_own_evaluations(doc, plan, fiscal_year, code, own, templates, e)
+    if kpi_rows:
+        add_kpis(doc, plan, fiscal_year, code, kpi_rows, P, templates)
+
+    if len(mine):  # the office's record last: file names and the screening's counts are not council words
+        doc.add_heading(P["muni_submissions"].format(name=m.name), level=2)
+        add_log_intro(doc, templates, "municipality", name=m.name)
+        widths = [58, 38, 16, 28, 15, 15]
+        add_table(
+            doc,
+            list(P["muni_submissions_header"]),
+            log_rows(doc, mine, widths, 0),
+            widths=widths,
+            numeric={4, 5},
+            center={2, 3},
+        )
+        for f, lines in issues.items():
+            for line in lines:
+                add_note(doc, P["muni_issue"].format(file=f, line=line))
+    add_note(doc, P["muni_contact"].format(office=plan.meta.office or ""))
+    return doc
+
+
+def render(templates: Path, part: str, **values) -> str:
+    """One part of templates/report/municipality.txt.j2."""
+    return jinja_env(templates).get_template("report/municipality.txt.j2").render(part=part, **values).strip()
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    kpi: Kpi
+    value: float | None  # this member's (None: not reported, or held out)
+    region: float | None  # every member's sum of the year (the share's denominator)
+    basis: float | None  # the sum over the members the target was set for (what the rating compares)
+    share: float | None
+    rating: str
+    is_held: bool
+
+
+def kpi_table_rows(plan: Plan, fiscal_year: int, code: str, kpi: pd.DataFrame, rows, held: set) -> list[KpiRow]:
     vals = rows[rows["kind"] == "kpi"].set_index("item_id")["value"] if len(rows) else pd.Series(dtype=float)
-    krows = []
+    out = []
     for k in plan.kpis_reported_by(code, fiscal_year):
         r = kpi.loc[k.id]
         v = vals.get(k.id)
+        v = None if v is None or is_missing(v) else float(v)
         # the denominator the note names: every member's accepted submissions of the year (new members included)
         region = (
             r["actual_all_members"] if "actual_all_members" in r and pd.notna(r["actual_all_members"]) else r["actual"]
         )
+        region = None if is_missing(region) else float(region)
         is_held = ("kpi", k.id) in held
-        share = v / region * 100 if v is not None and pd.notna(region) and region and not is_held else None
-        krows.append(
-            [
-                f"{k.name}（{k.unit}）",
-                kpi_value(k, v) + (f"\n{mark}" if is_held else ""),
-                kpi_value(k, region),
-                fmt_pct(share),
-                "—" if r["rating"] == "-" else str(r["rating"]),
-            ]
-        )
-    add_table(
-        doc,
-        [h.format(name=m.name) for h in P["muni_kpis_header"]],
-        krows,
-        widths=[78, 26, 26, 20, 20],
-        numeric={1, 2, 3},
-        center={4},
+        share = v / region * 100 if v is not None and region and not is_held else None
+        basis = None if is_missing(r["actual"]) else float(r["actual"])
+        out.append(KpiRow(k, v, region, basis, share, rating_text(r), is_held))
+    return out
+
+
+def summary_values(
+    plan: Plan,
+    fiscal_year: int,
+    code: str,
+    budget: pd.DataFrame,
+    spend: pd.DataFrame,
+    held: set,
+    own: pd.DataFrame,
+    mine: pd.DataFrame,
+    kpi_rows: list[KpiRow],
+    P,
+    e: EvaluationSettings,
+) -> dict:
+    """The values of templates/report/municipality.txt.j2 ``lead`` and ``points`` for one member."""
+    m = plan.municipality(code)
+    joined = plan.initiatives_of(code, fiscal_year)
+    since = plan.membership(code).joined
+    ids = [i.id for i in joined]
+    b = budget.loc[[i for i in ids if i in budget.index]] if ids else budget.iloc[0:0]
+    planned = b["planned_thousand_yen"].dropna().sum() if len(b) else 0.0
+    actual = b["actual_thousand_yen"].dropna().sum() if len(b) else 0.0
+    spent = sum(
+        float(spend["value"].get(i) or 0)
+        for i in ids
+        if len(spend) and i in spend.index and ("expenditure", i) not in held and not is_missing(spend["value"].get(i))
     )
+    order = list(P["entry_status_labels"].values())
+    found = [str(s) for s in (spend["status"] if len(spend) else []) if isinstance(s, str) and s]
+    statuses = [(s, found.count(s)) for s in order if s in found] + [
+        (s, found.count(s)) for s in dict.fromkeys(found) if s not in order
+    ]
+    reported = own[own["reported"].astype(bool)] if len(own) else own
+    graded = [str(g) for g in reported["self_evaluation"] if g] if len(reported) else []
+    good = sum(1 for g in graded if g in e.good_grades)
+    accepted = bool(len(spend)) or any(True for r in kpi_rows if r.value is not None)
+    current = mine[~mine["status"].isin(("superseded", "not_submission"))] if len(mine) else mine
+    state = status_label(str(current["status"].iloc[-1])) if len(current) else status_label("missing")
+    members = plan.members(fiscal_year)
+    basis_codes = {b.code for b in plan.basis_members}
+    reported_kpis = {r.kpi.id for r in kpi_rows}
+    others: dict[str, int] = {}
+    for k in plan.kpis:
+        if k.id in reported_kpis:
+            continue
+        names = str(P["names_joiner"]).join(x.name for x in members if x.code in k.reporters)
+        others[names] = others.get(names, 0) + 1
+    # the share's range over the KPIs others report too, leaving out a KPI that may be negative (社会増減数)
+    shared = [
+        r.share for r in kpi_rows if r.share is not None and not r.kpi.allow_negative and len(r.kpi.reporters) > 1
+    ]
+    alone = [r for r in kpi_rows if r.kpi.reporters == (code,)]
+    return {
+        "name": m.name,
+        "code": m.code,
+        "population": m.population,
+        "fiscal_year": fiscal_year,
+        "final": fiscal_year >= plan.meta.last_fiscal_year,
+        "joined": date_label(since.isoformat()) if since else "",
+        "n_initiatives": len(plan.initiatives_in(fiscal_year)),
+        "n_joined": len(joined),
+        "n_kpis": len(kpi_rows),
+        "accepted": accepted,
+        "state": state,
+        "spent": spent,
+        "planned": planned,
+        "actual": actual,
+        "execution": fmt_pct(actual / planned * 100 if planned else None),
+        "statuses": statuses,
+        "n_reported": len(reported),
+        "n_evaluated": len(graded),
+        "no_text": bool(len(reported)) and _blank(reported, ev.TEXT_COLUMNS),
+        "grades": [(g, graded.count(g)) for g in e.self_evaluation],
+        "good": str(P["grades_joiner"]).join(e.good_grades),
+        "good_pct": fmt_pct(good / len(graded) * 100 if graded else None),
+        "others": [(names, n) for names, n in others.items() if names],
+        "n_other": sum(others.values()),
+        "all_summed": all(r.kpi.reporters_all for r in kpi_rows),
+        "share_low": fmt_pct(min(shared)) if shared else None,
+        "share_high": fmt_pct(max(shared)) if shared else None,
+        "n_alone": len(alone) if shared else 0,
+        "n_all": len(members),
+        "n_basis": len(basis_codes),
+        "not_in_basis": code not in basis_codes and bool(kpi_rows),
+    }
+
+
+def _blank(reported: pd.DataFrame, columns=("self_evaluation", "direction", *ev.TEXT_COLUMNS)) -> bool:
+    """Nothing written by the member in ``columns`` (default: self-evaluation, direction, texts) for any initiative
+    it reported."""
+    return bool(reported[list(columns)].eq("").all(axis=None))
+
+
+def add_kpis(doc, plan: Plan, fiscal_year: int, code: str, kpi_rows: list[KpiRow], P, templates: Path) -> None:
+    """報告しているKPI: this member's value, the sum of every member (the share's denominator), and what the
+    rating compares — the sum over the members the target was set for and the target — where they differ."""
+    m = plan.municipality(code)
+    doc.add_heading(P["muni_kpis"], level=2)
+    mark = hold_label("mark")
+    n_all, n_basis = len(plan.members(fiscal_year)), len(plan.basis_members)
+    reference = n_all > n_basis
+    table = []
+    for r in kpi_rows:
+        k = r.kpi
+        name = f"{k.name}（{k.unit}）"
+        if k.data_year_lag:
+            name += "\n" + str(P["kpi_data_year_cell"]).format(year=year_label(fiscal_year - k.data_year_lag))
+        row = [
+            name,
+            kpi_value(k, r.value) + (f"\n{mark}" if r.is_held else ""),
+            kpi_value(k, r.region),
+            fmt_pct(r.share),
+        ]
+        if reference:
+            row.append(kpi_value(k, r.basis))
+        table.append([*row, target_text(k), r.rating])
+    header = [
+        str(h).format(name=m.name, n_all=n_all, n_basis=n_basis)
+        for h in P["muni_kpis_header_reference" if reference else "muni_kpis_header"]
+    ]
+    widths = [44, 18, 22, 18, 25, 30, 13] if reference else [58, 22, 24, 20, 32, 14]
+    n = len(widths)
+    add_table(doc, header, table, widths=widths, numeric=set(range(1, n - 2)), center={n - 1})
     terms = member_terms(P, plan)
-    note = P["muni_kpis_note"].format(
+    negative = str(P["names_joiner"]).join(r.kpi.name for r in kpi_rows if r.kpi.allow_negative)
+    note = render(
+        templates,
+        "kpi_note",
+        reference=reference,
+        fiscal_year=fiscal_year,
+        n_all=n_all,
         name=m.name,
-        fy=fiscal_year,
-        n=len(plan.members(fiscal_year)),
         basis=terms["basis_term"],
         added=terms["added_after"],
+        negative=negative,
     )
     add_note(doc, note)
-    add_note(doc, P["muni_contact"].format(office=plan.meta.office or ""))
-    return doc
 
 
 def add_initiatives(
@@ -196,20 +311,34 @@ def add_initiatives(
 
 
 def add_own_evaluations(
-    doc, plan: Plan, fiscal_year: int, code: str, rows: pd.DataFrame, template: Path | None, e: EvaluationSettings
+    doc,
+    plan: Plan,
+    fiscal_year: int,
+    code: str,
+    own: pd.DataFrame,
+    templates: Path,
+    e: EvaluationSettings,
 ) -> None:
-    """取組ごとの自己評価と取組実績: what this municipality wrote for each of its initiatives (its own texts)."""
-    templates = template.parent if template is not None else find_root() / "templates"
+    """取組ごとの自己評価と取組実績: what this municipality wrote for each of its initiatives (its own texts); a
+    sentence instead of a table that would show nothing but 「—」 and 「未報告」."""
     h = report_headings(templates)
-    tpl = jinja_env(templates).get_template("report/evaluation.txt.j2")
-
-    def snippet(part: str, **values) -> str:
-        return tpl.render(part=part, fiscal_year=fiscal_year, **values).strip()
-
-    own = ev.own_evaluations(plan, rows, code, fiscal_year)
+    not_reported = render(templates, "not_reported")
     if own.empty:
         return
+    name = plan.municipality(code).name
     doc.add_heading(h["municipality_evaluations"], level=2)
+    reported = own[own["reported"].astype(bool)]
+    if not len(reported):
+        doc.add_paragraph(render(templates, "own_none", name=name, fiscal_year=fiscal_year))
+        return
+    if _blank(reported):
+        n_unreported = len(own) - len(reported)
+        doc.add_paragraph(
+            render(
+                templates, "own_empty", name=name, fiscal_year=fiscal_year, n=len(reported), n_unreported=n_unreported
+            )
+        )
+        return
     out = []
     for r in own.to_dict("records"):
         parts = [f"{h[c]}：{r[c]}" for c in ev.TEXT_COLUMNS if r[c]]
@@ -217,28 +346,30 @@ def add_own_evaluations(
             [
                 str(r["initiative_id"]),
                 str(r["name"]),
-                (r["self_evaluation"] or "—") if r["reported"] else snippet("not_reported"),
-                r["direction"] or "—",
+                (r["self_evaluation"] or "—") if r["reported"] else not_reported,
+                (r["direction"] or "—") if r["reported"] else "—",
                 "\n".join(parts) or "—",
             ]
         )
+    P = report_phrases(templates)
     add_table(
         doc,
         [
-            *report_phrases(templates)["own_evaluations_header"],
+            *P["own_evaluations_header"],
             h["self_evaluation"],
             h["direction"],
-            str(report_phrases(templates)["grades_joiner"]).join(h[c] for c in ev.TEXT_COLUMNS),
+            str(P["grades_joiner"]).join(h[c] for c in ev.TEXT_COLUMNS),
         ],
         out,
         widths=[14, 40, 16, 20, 80],
         center={0, 2, 3},
     )
-    reported = own[own["reported"].astype(bool)]
-    blank = reported[["self_evaluation", *ev.TEXT_COLUMNS]].eq("").all(axis=None) if len(reported) else False
-    if blank:  # accepted, yet nothing written: say so rather than a table of 「—」 alone
-        add_note(doc, snippet("own_empty", name=plan.municipality(code).name, n=len(reported)))
-    add_note(doc, snippet("own_note", criteria=e.self_evaluation))
+    dash = any("—" in row[2:] for row in out)
+    unreported = not_reported if any(row[2] == not_reported for row in out) else ""
+    add_note(
+        doc,
+        render(templates, "own_note", name=name, criteria=e.self_evaluation, dash=dash, unreported=unreported),
+    )
 
 
 def _render_chunk(args) -> list[str]:

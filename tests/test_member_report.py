@@ -1,0 +1,304 @@
+"""A member's report and the office's record of the files (review 3 #3, #10, #11): the report opens with the member's
+summary, the body speaks council words (no file name, no 「エラー」), the record of the files comes last under a
+heading that says whose record it is, a table of 「—」 alone is a sentence, and the KPI table shows what the rating
+compares (the basis members' sum and the target) beside the sum of every member."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from docx import Document
+
+from tests.test_region_layout import _data, _kpi_rows, _rows, _split, _text
+from vision_report.compute.tables import compute_year
+from vision_report.core.config import load_settings
+from vision_report.outputs.reports.docxutil import docx_bytes, plain_text
+from vision_report.outputs.reports.municipality import build_municipality_report
+from vision_report.outputs.reports.region_kpis import target_text
+from vision_report.outputs.reports.submission_log import file_name_cell
+
+ROOT = Path(__file__).resolve().parents[1]
+FY = 2025
+KUMAMOTO, ARAO, KASHIMA = "431001", "432041", "434426"
+RECORD = "事務局の受付記録（{name}の実績報告のファイル）"
+FILE = "{code}_{name}_合成データ.csv"
+
+
+def _every_member_kpis(plan, value: float = 10.0) -> pd.DataFrame:
+    """Every member of FY2025 (the 24, 荒尾市 included) reports ``value`` for each KPI it reports."""
+    return pd.DataFrame(
+        [
+            {"municipality_code": m.code, "kind": "kpi", "item_id": k.id, "value": value, "status": None}
+            for m in plan.members(FY)
+            for k in plan.kpis_reported_by(m.code, FY)
+        ]
+    )
+
+
+def _mine(plan, code: str, errors: int = 0, warnings: int = 1) -> pd.DataFrame:
+    m = plan.municipality(code)
+    return pd.DataFrame(
+        [
+            {
+                "file": FILE.format(code=code, name=m.name),
+                "received_at": "2026年6月19日 10:25",
+                "timeliness": "on_time",
+                "status": "accepted_with_warnings",
+                "error_count": errors,
+                "warning_count": warnings,
+            }
+        ]
+    )
+
+
+def _doc(plan, rows: pd.DataFrame, code: str, issues: dict | None = None, mine: pd.DataFrame | None = None):
+    settings = load_settings(ROOT)
+    res = compute_year(plan, FY, rows[["municipality_code", "kind", "item_id", "value", "status"]], settings)
+    doc = build_municipality_report(
+        plan,
+        FY,
+        code,
+        res["kpi_attainment"].set_index("kpi_id", drop=False),
+        res["budget_execution"].set_index("initiative_id", drop=False),
+        _mine(plan, code) if mine is None else mine,
+        rows[rows["municipality_code"] == code],
+        issues or {},
+        ROOT / "templates" / "report_style.docx",
+        False,
+        evaluation=settings.evaluation,
+    )
+    return Document(io.BytesIO(docx_bytes(doc))), res
+
+
+def _blocks(doc) -> list[tuple[str, str]]:
+    """(style or "table", plain text) of every paragraph and table, in order."""
+    out = []
+    for el in doc.element.body.iterchildren():
+        if el.tag.endswith("}p"):
+            out.append((el.style or "", _text(el)))
+        elif el.tag.endswith("}tbl"):
+            out.append(("table", _text(el)))
+    return out
+
+
+def _tables(doc) -> list[list[list[str]]]:
+    return [[[plain_text(c.text) for c in row.cells] for row in t.rows] for t in doc.tables]
+
+
+def test_the_report_opens_with_the_members_summary_and_ends_with_the_offices_record(plan):
+    """#3/#10: after the title comes the member's summary (its initiatives, its spending with the region's 執行率 of
+    those initiatives, its self-evaluations, its KPIs), then the tables; the record of the files is last."""
+    rows = pd.concat([_rows(plan), _every_member_kpis(plan)], ignore_index=True)
+    doc, _ = _doc(plan, rows, KUMAMOTO)
+    blocks = _blocks(doc)
+    assert blocks[0] == ("Title", "熊本市の取組状況")
+    n = len(plan.initiatives_of(KUMAMOTO, FY))
+    lead, points = blocks[2][1], [t for s, t in blocks[3:6]]
+    assert lead == (
+        f"熊本市（団体コード431001、人口738,020人）は、ビジョンに位置づけた{len(plan.initiatives_in(FY))}の具体的取組のうち"
+        f"{n}取組に参加し、KPI 13指標の実績を報告しています。2025年度の要点は次のとおりです。"
+    )
+    assert points[0].startswith(f"取組と支出：参加する{n}取組への熊本市の支出は、2025年度の合計{n * 100:,}千円です。")
+    assert (
+        "の事業費は、計画" in points[0] and "（執行率" in points[0] and f"実施状況は、実施 {n}取組です。" in points[0]
+    )
+    assert (
+        points[1]
+        == f"自己評価：実績を報告した{n}取組のうち{n}取組に記入があり、A 0取組・B {n}取組・C 0取組・D 0取組です（A・B の割合 100.0%）。"
+    )
+    assert points[2].startswith("KPI：13指標の実績を報告しています。熊本市の値が圏域の値（24市町村計）に占める割合は、")
+    assert blocks[6] == ("Heading2", "参加している取組と支出")
+    headings = [t for s, t in blocks if s == "Heading2"]
+    assert headings[-1] == RECORD.format(name="熊本市")
+
+
+def test_no_file_name_nor_screening_word_before_the_offices_record_which_says_what_its_columns_mean(plan):
+    """#3: 「431001_熊本市_合成データ.csv」「エラー（件）」「提出ファイル」「受理した提出」 are office words: none in the
+    body; the record (last) explains 「エラー」「警告」 in the words of templates/labels.yaml."""
+    rows = pd.concat([_rows(plan), _every_member_kpis(plan)], ignore_index=True)
+    name = FILE.format(code=KUMAMOTO, name="熊本市")
+    doc, _ = _doc(plan, rows, KUMAMOTO, {name: ["3行目：確認をお願いします"]})
+    blocks = _blocks(doc)
+    at = blocks.index(("Heading2", RECORD.format(name="熊本市")))
+    body = "".join(t for _, t in blocks[:at])
+    for word in (name, ".csv", "エラー", "警告", "提出ファイル", "受理した提出", "提出状況"):
+        assert word not in body, word
+    record = [t for _, t in blocks[at:]]
+    assert record[1] == (
+        "熊本市から事務局が受け付けた実績報告のファイルの記録です（この報告書の数値は、「受理」「受理（警告あり）」の"
+        "ファイルの値によります）。"
+    )
+    assert record[2].startswith(
+        "「エラー」は記入内容の検査で見つかった修正が必要な点、「警告」は確認をお願いする点の数です。"
+    )
+    table = _tables(doc)[-1]
+    assert [h.replace("\n", "") for h in table[0]] == [
+        "ファイル名",
+        "受付日時",
+        "期限内・期限後",
+        "状態",
+        "エラー（件）",
+        "警告（件）",
+    ]
+    assert table[1] == [name, "2026年6月19日 10:25", "期限内", "受理（警告あり）", "0", "1"]
+    assert f"※ {name}：3行目：確認をお願いします" in record
+
+
+def test_a_member_that_wrote_nothing_is_told_in_the_summary_and_gets_a_sentence_not_a_table_of_dashes(plan):
+    """#10: 嘉島町 reported its figures but wrote no self-evaluation, direction nor text: the summary says so and
+    what the office asked; the 49 rows of 「— — —」 are one sentence; no note explains 「未報告」, a word not printed."""
+    rows = _rows(plan)
+    mine = rows["municipality_code"] == KASHIMA
+    rows.loc[mine, ["self_evaluation", "direction", "result_text", "outcome_text", "challenge_text"]] = ""
+    doc, _ = _doc(plan, rows, KASHIMA)
+    blocks = _blocks(doc)
+    n = int(mine.sum())
+    first_heading = next(k for k, (s, _) in enumerate(blocks) if s.startswith("Heading"))
+    summary = [t for _, t in blocks[:first_heading]]
+    assert (
+        f"自己評価：2025年度の報告では、実績を報告した{n}取組のいずれにも自己評価と取組実績・成果・課題の記入が"
+        "ありませんでした。実績の報告は受け付けていますが、圏域の自己評価の集計（回答数・割合）には含まれていません。"
+        "事務局は受付結果の通知で、記入して報告し直すよう嘉島町に依頼しています。"
+    ) in summary
+    at = blocks.index(("Heading2", "取組ごとの自己評価と取組実績"))
+    assert blocks[at + 1] == (
+        "",
+        f"嘉島町の2025年度の報告では、実績を報告した{n}取組のいずれにも自己評価・今後の方向性・取組実績・成果・課題の"
+        "記入がありませんでした。このため取組ごとの表は載せていません。",
+    )
+    assert not [t for t in _tables(doc) if t[0][2:4] == ["自己評価", "今後の方向性"]]
+    text = "".join(t for _, t in blocks)
+    assert "未報告" not in text and "「—」は記入なし" not in text
+
+
+def test_a_table_with_something_written_keeps_its_note_of_dashes_only(plan):
+    """#10: the note names 「—」 where a cell shows it, and 「未報告」 only where the table prints it."""
+    rows = _rows(plan)
+    doc, _ = _doc(plan, rows[~((rows["municipality_code"] == KUMAMOTO) & (rows["item_id"] == "1.1.1"))], KUMAMOTO)
+    text = "".join(t for _, t in _blocks(doc))
+    assert "「未報告」は実績の報告がない取組" in text  # 1.1.1 not reported
+    doc, _ = _doc(plan, rows, KUMAMOTO)
+    text = "".join(t for _, t in _blocks(doc))
+    assert "未報告" not in text and "「—」は記入なし" not in text  # everything written, everything reported
+
+
+def test_the_kpi_row_shows_what_the_rating_compares_and_the_statistics_year(plan):
+    """#11: 荒尾市's row of 圏域内総生産額 showed the 24-member sum beside a rating made on the 20-member sum, with no
+    target: now the 24-member sum is labelled 参考, the 20-member sum and the target are printed, and the row says
+    the value is the 2022年度 statistic (data_year_lag 3); the note says 荒尾市's value is not in the rated sum."""
+    rows = _every_member_kpis(plan, 10.0)
+    doc, res = _doc(plan, rows, ARAO)
+    table = next(t for t in _tables(doc) if t[0][0] == "KPI")
+    assert [h.replace("\n", "") for h in table[0]] == [
+        "KPI",
+        "荒尾市の値",
+        "圏域の値（参考：24市町村計）",
+        "圏域に占める割合",
+        "評価に用いる値（20市町村計）",
+        "目標値",
+        "圏域の評価",
+    ]
+    gdp = plan.kpi("gdp")
+    row = next(r for r in table[1:] if r[0].startswith("圏域内総生産額"))
+    rating = str(res["kpi_attainment"].set_index("kpi_id").at["gdp", "rating"])
+    assert row == ["圏域内総生産額（百万円）\n（2022年度の統計）", "10", "240", "4.2%", "200", target_text(gdp), rating]
+    assert row[5].startswith("4,830,000")
+    text = "".join(t for _, t in _blocks(doc))
+    assert "荒尾市は目標を設定した20市町村に含まれないため、荒尾市の値は圏域の評価には用いていません。" in text
+    assert (
+        "圏域の評価は、目標を設定したビジョンの2024年3月改定時点の構成20市町村の合計（表の「評価に用いる値」）を目標値と比べたもの。"
+        in text
+    )
+
+
+def test_a_member_whose_report_was_sent_back_is_told_so_first_and_not_given_a_spending_of_zero(plan):
+    """A member with no accepted report (差戻し): the summary says so, and prints no 「支出は…合計0千円」."""
+    tamana = "432067"
+    mine = _mine(plan, tamana, errors=2).assign(status="rejected")
+    rows = _rows(plan)
+    doc, _ = _doc(plan, rows[rows["municipality_code"] != tamana], tamana, mine=mine)
+    blocks = _blocks(doc)
+    first_heading = next(k for k, (s, _) in enumerate(blocks) if s.startswith("Heading"))
+    summary = [t for _, t in blocks[:first_heading]]
+    assert (
+        "実績の報告：2025年度の実績の報告は、まだ受け付けていません（差戻し）。このため、この報告書には玉名市の"
+        "2025年度の値がありません。"
+    ) in summary
+    assert not any(t.startswith(("取組と支出：", "自己評価：")) for t in summary)
+    assert ("Heading2", "取組ごとの自己評価と取組実績") in blocks
+    assert ("", "玉名市の2025年度の実績の報告を受け付けていないため、取組ごとの自己評価はありません。") in blocks
+
+
+def test_a_member_in_no_initiative_is_told_in_the_summary_what_happens_after_the_period(plan):
+    """#11: 「計画の改定がまだない」 in the final year: the period ends, so its part is for the next vision."""
+    doc, _ = _doc(plan, _every_member_kpis(plan), ARAO)
+    blocks = _blocks(doc)
+    assert "参加している取組と支出" not in [t for s, t in blocks if s == "Heading2"]  # said in the summary
+    assert any(
+        t.startswith("取組：荒尾市が参加する取組はまだありません。")
+        and t.endswith("計画期間は2025年度で終了するため、荒尾市の取組への参加は次期ビジョンで定めることになります。")
+        for _, t in blocks
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "want"),
+    [
+        (60, "434337_南阿蘇村_合成データ.csv"),
+        (45, "434337_南阿蘇村_\n合成データ.csv"),
+        (25, "434337_\n南阿蘇村_\n合成データ.csv"),
+    ],
+)
+def test_a_file_name_breaks_only_after_an_underscore(width, want):
+    """#3: 「434337_南阿蘇村_合成デー／タ.csv」: a name wider than its column breaks between its pieces."""
+    assert file_name_cell("434337_南阿蘇村_合成データ.csv", width, 8.5) == want
+
+
+def test_the_region_body_speaks_council_words_and_the_appendix_keeps_the_offices_record(plan):
+    """#3: the 要旨 and はじめに say 「報告を受け付けた市町村」 and point to the 資料編; no file name nor 「エラー」 in the
+    body; 資料1 is the office's record, says what its columns mean, and a file name breaks only after 「_」."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    data = _data(plan, pd.concat([_rows(plan), _kpi_rows(plan, 0.9)], ignore_index=True))
+    at = data.subs.index[data.subs["municipality_code"] == "434337"][0]
+    data.subs.loc[at, ["file", "status", "received_at", "timeliness"]] = [
+        "434337_南阿蘇村_合成データ.csv",
+        "accepted",
+        "2026年6月19日 10:25",
+        "on_time",
+    ]
+    doc = Document(io.BytesIO(docx_bytes(build_region_report(data))))
+    body, appendix = _split(doc)
+    text = "".join(_text(el) for el in body)
+    for word in ("合成データ", ".csv", "エラー", "提出ファイル"):
+        assert word not in text, word
+    # (「受理した提出がない」 years of the 計画期間の総括 are another part's words: not checked here)
+    assert "受理した提出で" not in text  # 市町村ごとの報告と自己評価
+    n = len(plan.members(FY))
+    assert text.count(f"各市町村の実績報告の受付状況（2025年度）：構成{n}市町村のうち、報告を受け付けた市町村は") == 2
+    assert "各市町村の受付日時などの事務局の記録は、資料編に掲載しています。" in text
+    record = [_text(el) for el in appendix]
+    assert "資料1 事務局の受付記録（実績報告のファイル）" in record
+    assert any(t.startswith("事務局が受け付けた実績報告のファイルの記録です") for t in record)
+    assert any(t.startswith("「エラー」は記入内容の検査で見つかった修正が必要な点") for t in record)
+    log = next(t for t in doc.tables if t.rows[0].cells[1].text == "ファイル名")
+    cell = next(r.cells[1].text for r in log.rows if r.cells[0].text == "南阿蘇村")
+    assert cell.replace("\n", "") == "434337_南阿蘇村_合成データ.csv"
+    assert all(line.endswith("_") or line.endswith(".csv") for line in cell.split("\n"))
+
+
+def test_every_part_of_the_members_template_is_used_and_every_one_used_exists():
+    """A contract test for templates/report/municipality.txt.j2 (the tests above render every part under
+    StrictUndefined, so a value the code does not pass fails there)."""
+    import re
+
+    template = (ROOT / "templates" / "report" / "municipality.txt.j2").read_text(encoding="utf-8")
+    parts = set(re.findall(r'part == "(\w+)"', template))
+    code = (ROOT / "vision_report" / "outputs" / "reports" / "municipality.py").read_text(encoding="utf-8")
+    used = set(re.findall(r'render\(\s*templates,\s*"(\w+)"', code))
+    assert parts == used, (parts - used, used - parts)
+    log = (ROOT / "templates" / "report" / "submission_log.txt.j2").read_text(encoding="utf-8")
+    assert set(re.findall(r'part == "(\w+)"', log)) == {"region"}  # else: the member's report
