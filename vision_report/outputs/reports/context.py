@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import yaml
 
-from vision_report.compute.statuses import member_statuses
+from vision_report.compute.statuses import MEMBER_STATUS, member_statuses
 from vision_report.core.config import Settings
 from vision_report.core.textfmt import fmt_num, fmt_signed, jinja_env, wareki
 from vision_report.core.vocabulary import (
@@ -170,6 +170,22 @@ class ReportData:
             codes = {c for v in rows["reporters_missing"] for c in str(v).split(";") if c}
             if codes:
                 out[y] = [m.name for m in self.plan.municipalities if m.code in codes]
+        return out
+
+    def provisional_missing_status(self, kpi_ids: list[str] | None = None) -> dict[int, list[tuple[str, str]]]:
+        """:meth:`provisional_missing` with each member's standing that year (review 3 #13): "rejected" (its file
+        was sent back), "missing" (none arrived), "accepted" (its file was accepted without this value) or "pending";
+        "" when the year's tables do not record the members' standing."""
+        out: dict[int, list[tuple[str, str]]] = {}
+        names = {m.name: m.code for m in self.plan.municipalities}
+        for y, members in self.provisional_missing(kpi_ids).items():
+            table = self.per_year.get(y, {}).get(MEMBER_STATUS)
+            st = (
+                dict(zip(table["municipality_code"].astype(str), table["status"].astype(str), strict=True))
+                if (table is not None)
+                else {}
+            )
+            out[y] = [(n, _standing(st.get(names[n], ""))) for n in members]
         return out
 
     def kpi_partial_basis_years(self, kpi_id: str) -> set[int]:
@@ -397,3 +413,10 @@ class ReportData:
             "directions": list(self.settings.evaluation.directions),
             **member_terms(report_phrases(self.templates), self.plan),
         }
+
+
+def _standing(status: str) -> str:
+    """A member's status of a year as the 暫定 note words it (templates/report/phrases.yaml provisional_why)."""
+    if status in {Status.ACCEPTED.value, Status.ACCEPTED_WITH_WARNINGS.value}:
+        return "accepted"
+    return status if status in {Status.REJECTED.value, Status.MISSING.value, Status.PENDING.value} else ""
