@@ -14,6 +14,7 @@ from docx import Document
 
 from tests.test_councillor_review import _years
 from tests.test_region_layout import _kpi_rows, _lines, _rows
+from vision_report.compute.period import implementation_share
 from vision_report.compute.statuses import MEMBER_STATUS, member_status_table
 from vision_report.outputs.reports.docxutil import docx_bytes
 
@@ -22,6 +23,108 @@ def _doc(data) -> Document:
     from vision_report.outputs.reports.region import build_region_report
 
     return Document(io.BytesIO(docx_bytes(build_region_report(data))))
+
+
+def test_the_share_of_reports_saying_jisshi_counts_every_participant_year():
+    """#6: a pure function: of the reports giving a 実施状況, those saying 実施 or 完了; from the period table's
+    counts or from one year's n_* columns; NaN without reports."""
+    period = pd.DataFrame({"reports": [9, 2, 1, 6], "reports_done": [9, 1, 1, 5]})
+    assert implementation_share(period) == (18, 16, 16 / 18 * 100)
+    year = pd.DataFrame(
+        {"n_implemented": [3, 1], "n_partial": [0, 2], "n_not_implemented": [1, 0], "n_completed": [0, 1]}
+    )
+    assert implementation_share(year) == (8, 5, 62.5)
+    reports, done, pct = implementation_share(pd.DataFrame({"reports": [0], "reports_done": [0]}))
+    assert (reports, done) == (0, 0) and pct != pct
+
+
+def _mixed_years(plan) -> dict[int, pd.DataFrame]:
+    """Five years; in FY2025 the first three participants' reports of the first initiative say 一部実施."""
+    rows = _rows(plan, writers=1)
+    last = rows.copy()
+    last.loc[last.index[:3], "status"] = "一部実施"
+    return {**dict.fromkeys(range(2021, 2025), rows), 2025: last}
+
+
+def test_the_abstract_and_the_review_lead_with_the_share_of_reports_saying_jisshi(plan):
+    """#6: the 要旨 and the 総括 give the share of the members' reports saying 実施 (period and year); the strict
+    every-year count is named as the strict test beside the 総括's table, not in the 要旨; the year's count of
+    initiatives every member implemented (「2025年度だけでみると…」) is gone."""
+    by_year = _mixed_years(plan)
+    n = len(by_year[2025])
+    lines = _lines(_doc(_years(plan, by_year)))
+    period, year = 5 * n, n
+    pct = f"{(period - 3) / period * 100:.1f}%"
+    pct_year = f"{(year - 3) / year * 100:.1f}%"
+    abstract = next(line for line in lines if line.startswith("計画期間の総括：13のKPIのうち"))
+    assert abstract.endswith(
+        f"取組の実施状況は、2021〜2025年度の関係市町村の報告{period:,}件のうち「実施」または「完了」が{pct}"
+        f"（2025年度は{pct_year}）。"
+    ), abstract
+    assert "全年度・全関係市町村で実施" not in abstract and "だけでみると" not in "".join(lines)
+    review = next(line for line in lines if line.startswith("取組の実施状況："))
+    assert review.startswith(
+        f"取組の実施状況：2021〜2025年度に関係市町村が取組ごとに報告した実施状況{period:,}件のうち、「実施」または"
+        f"「完了」は{period - 3:,}件（{pct}）です（2025年度は{year:,}件のうち{year - 3:,}件、{pct_year}）。"
+    ), review
+    assert "1年度・1市町村でも欠ければ含まない厳しい基準として" in review and "（70取組のうち69取組）。" in review
+
+
+def _missed(plan):
+    """Every KPI at 1.1 × target but 2: one short (0.95) and 圏域内総生産額's pillar KPI far below (0.5)."""
+    kpis = _kpi_rows(plan, 1.1)
+    kpis["value"] = kpis["value"].astype(float)
+    short, far = plan.kpis[1], plan.kpis[0]
+    for k, factor in ((short, 0.95), (far, 0.5)):
+        kpis.loc[kpis["item_id"] == k.id, "value"] = kpis.loc[kpis["item_id"] == k.id, "value"] * factor / 1.1
+    rows = pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)
+    return rows, short, far
+
+
+def test_the_final_review_analyses_each_missed_kpi_and_what_is_handed_over(plan):
+    """#5: in the plan's last year the 総括 has a section on the missed KPIs: for each, the gap, its move from the
+    baseline and the initiatives of the node it measures (execution, share of 実施, A・B share, 拡充・改善); then the
+    whole, and what goes to the next vision. The 総括所見 heading moves to (5)."""
+    rows, short, far = _missed(plan)
+    rows.loc[(rows["kind"] == "expenditure") & (rows["item_id"] == "1.1.1"), "direction"] = "拡充"
+    data = _years(plan, dict.fromkeys(range(2021, 2026), rows))
+    doc = _doc(data)
+    lines = _lines(doc)
+    k = lines.index("(4) 目標に届かなかったKPIと次期ビジョンへの引継ぎ")
+    styles = [p.style.name for p in doc.paragraphs[k + 1 : k + 6]]
+    assert styles[1:3] == ["List Bullet"] * 2 and "List Bullet" not in (styles[0], styles[3], styles[4])
+    assert any(line.endswith("関連する取組の状況は「計画期間の総括」に掲載しています）。") for line in lines)  # 要旨
+    assert "　(4) 目標に届かなかったKPIと次期ビジョンへの引継ぎ" in lines  # in the table of contents
+    assert lines[k + 1].startswith("目標に届かなかった2指標について、目標との差、現状値からの動き")
+    first, second = lines[k + 2], lines[k + 3]
+    assert first.startswith(f"{far.name}：目標との差 ▲") and "（達成率 50.0%）" in first
+    assert "目指す向きと逆に動きました" in first  # half the target is below the baseline
+    p1 = next(p for p in plan.pillars if str(p.id) == "1")
+    n1 = sum(1 for i in plan.initiatives if plan.area(i.area_id).pillar == 1)
+    expand = sum(1 for c in rows.itertuples() if c.kind == "expenditure" and c.item_id == "1.1.1")
+    roll = data.results["period_rollup"].set_index("id").loc["1"]
+    execution = f"{roll['execution_pct']:.1f}%"
+    assert f"柱1 {p1.name}の{n1}取組は、執行率 {execution}、「実施」「完了」の割合 100.0%、A・B の割合 100.0%" in first
+    assert f"今後の方向性は「拡充」{expand}件・「改善」0件です。" in first
+    assert second.startswith(f"{short.name}：目標との差 ▲") and "（達成率 9" in second
+    assert "目指す向きに進みましたが目標に届いていません" in second
+    area = plan.area(next(k for k in plan.kpis if k.id == short.id).measures)
+    assert f"柱{area.pillar}の{area.circled} {area.name}の" in second  # circled numbers restart per pillar
+    assert lines[k + 4].startswith(
+        f"まとめると、目標に届かなかった2指標のうち、現状値から目指す向き（増加・減少など）に進んだものは1指標、逆に"
+        f"動いたものは1指標（{far.name}）です。"
+    )
+    low = float(roll["execution_pct"]) < data.settings.report.low_execution_pct
+    assert (f"累計の執行率が50%未満の取組のまとまりは柱1 {p1.name}です。" in lines[k + 4]) == low
+    assert lines[k + 5].startswith("次期ビジョンには、未達成の2指標と、これらのKPIに関わる")
+    assert f"「拡充」とした{expand}件・「改善」とした0件の課題を引き継ぎ" in lines[k + 5]
+
+
+def test_no_analysis_section_before_the_plans_last_year(plan):
+    """#5: the analysis is the final year's; the years before keep the tables to date."""
+    rows, _short, _far = _missed(plan)
+    lines = _lines(_doc(_years(plan, dict.fromkeys(range(2021, 2025), rows))))
+    assert not any("次期ビジョンへの引継ぎ" in line for line in lines)
 
 
 def test_a_provisional_year_says_per_member_whether_its_file_was_sent_back_or_never_came(plan):

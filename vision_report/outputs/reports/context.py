@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import yaml
 
+from vision_report.compute.period import implementation_share
 from vision_report.compute.statuses import MEMBER_STATUS, member_statuses
 from vision_report.core.config import Settings
-from vision_report.core.textfmt import fmt_num, fmt_signed, jinja_env, wareki
+from vision_report.core.textfmt import fmt_num, fmt_pct, fmt_signed, jinja_env, wareki
 from vision_report.core.vocabulary import (
     ACCEPTED_STATUSES,
     Status,
@@ -291,7 +292,18 @@ class ReportData:
             "planned_compared_total": fmt_num(budget["planned_thousand_yen"].sum(min_count=1))
             if missing and budget is not None
             else "",
+            **self.implementation_context(),
         }
+
+    def implementation_context(self) -> dict:
+        """The share of the participants' reports saying 実施 or 完了 (review 3 #6): over the plan period to this
+        year (period_*) and in this year (year_*); the readable rate the 要旨 and the 総括 lead with."""
+        budget = self.results.get("period_budget")
+        out: dict[str, object] = {}
+        for prefix, table in (("period", budget), ("year", self.results.get("budget_execution"))):
+            reports, done, pct = implementation_share(table) if table is not None else (0, 0, float("nan"))
+            out |= {f"{prefix}_reports": reports, f"{prefix}_reports_done": done, f"{prefix}_done_pct": fmt_pct(pct)}
+        return out
 
     def spend_by_year(self, initiative_id: str) -> dict[int, float | None]:
         return self._by_year("budget_execution", "initiative_id", initiative_id, "actual_thousand_yen")

@@ -245,7 +245,7 @@ def toc_entries(data: ReportData) -> list[str]:
             out += ["　" + h for h in management_headings(data)]
         elif key == "period":
             out.append(period_title(data))
-            out += ["　" + data.heading(f"period_{k}") for k in period_sections(data)]
+            out += ["　" + data.heading(f"period_{k}", n=n) for n, k in enumerate(period_sections(data), start=1)]
     keys = sections(data.templates, "appendix", APPENDIX_SECTIONS)
     if keys:
         out.append(data.heading("appendix"))
