@@ -900,6 +900,10 @@ def test_period_budget_and_rollup_plan_vs_actual():
             "planned_period_thousand_yen": [60.0, 5.0, NAN, 3.0],
             "years_compared": ["2021;2022;2023"] * 4,
             "years_without_submissions": [""] * 4,
+            # the participants' yearly reports with a 実施状況, and those saying 実施 or 完了 (review 3 #6):
+            # 1.1.2 has one 一部実施 of two reports; 2.2.1 one 未実施 of six
+            "reports": [9, 2, 1, 6],
+            "reports_done": [9, 1, 1, 5],
         }
     )
     assert_frame_equal(got, expected)
@@ -914,6 +918,8 @@ def test_period_budget_and_rollup_plan_vs_actual():
             "execution_pct": [36 / 65 * 100, 36 / 65 * 100, 300.0, 300.0, NAN, 4 / 3 * 100],
             "initiatives": [2, 2, 2, 2, 1, 1],
             "initiatives_as_planned": [1, 1, 0, 0, 0, 0],
+            "reports": [11, 11, 7, 7, 1, 6],
+            "reports_done": [10, 10, 6, 6, 1, 5],
         }
     )
     assert_frame_equal(roll, expected_roll)

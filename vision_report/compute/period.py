@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vision_report.compute.budget import DONE_STATUSES, STATUS_COLUMNS
 from vision_report.compute.common import _is_nan, _pct, _sum_or_nan
 from vision_report.compute.history import no_submission_years
 from vision_report.compute.plan_tables import plan_kpi_table
@@ -148,6 +149,10 @@ PERIOD_BUDGET_COLUMNS = [
     "planned_period_thousand_yen",
     "years_compared",
     "years_without_submissions",
+    # the participants' yearly reports over the range that give a 実施状況 (review 3 #6): how many, and how many of
+    # them say 実施 or 完了 (the share is the readable rate beside the strict carried_out_as_planned)
+    "reports",
+    "reports_done",
 ]
 
 
@@ -174,6 +179,10 @@ def period_budget(
     initiative whose plan prints only the total of the plan period (no amount for any year) has that total as its
     plan when the range is the whole plan period and every year is compared (plan_total_only, 計画期間の合計のみ記載);
     otherwise its plan is NaN.
+
+    reports counts the participants' yearly reports of the range that give a 実施状況 (一部実施・未実施 included) and
+    reports_done those that say 実施 or 完了: reports_done / reports is the share of reports saying 実施, the
+    readable rate beside the strict carried_out_as_planned (one 一部実施 in one year is enough to fail that).
     """
     years = list(range(first_year, last_year + 1))
     indexed = {y: per_year[y].set_index("initiative_id") for y in years if y in per_year}
@@ -200,7 +209,7 @@ def period_budget(
         else:
             planned = float(sum(compared_numbers)) if compared_numbers else np.nan
             numbers = compared_numbers
-        actuals, reported, implemented = [], 0, 0
+        actuals, reported, implemented, reports, done = [], 0, 0, 0, 0
         for t in indexed.values():
             if i.id not in t.index:
                 continue
@@ -209,6 +218,8 @@ def period_budget(
                 actuals.append(float(a))
             reported += int(t.at[i.id, "participants_reported"] > 0)
             implemented += bool(t.at[i.id, "implemented_by_all"])
+            reports += sum(int(t.at[i.id, c]) for c in STATUS_COLUMNS.values() if c in t.columns)
+            done += sum(int(t.at[i.id, STATUS_COLUMNS[s]]) for s in DONE_STATUSES if STATUS_COLUMNS[s] in t.columns)
         actual = float(sum(actuals)) if actuals else np.nan
         area = plan.area(i.area_id)
         records.append(
@@ -232,6 +243,8 @@ def period_budget(
                 period_plan,
                 ";".join(str(y) for y in compared),
                 ";".join(str(y) for y in missing),
+                reports,
+                done,
             ]
         )
     return pd.DataFrame(records, columns=PERIOD_BUDGET_COLUMNS).astype(
@@ -247,6 +260,8 @@ def period_budget(
             "years_reported": "int64",
             "years_implemented": "int64",
             "carried_out_as_planned": "bool",
+            "reports": "int64",
+            "reports_done": "int64",
         }
     )
 
@@ -260,6 +275,8 @@ PERIOD_ROLLUP_COLUMNS = [
     "execution_pct",
     "initiatives",
     "initiatives_as_planned",
+    "reports",
+    "reports_done",
 ]
 
 
@@ -282,6 +299,8 @@ def period_rollup(plan: Plan, period: pd.DataFrame) -> pd.DataFrame:
                 _pct(actual, planned),
                 len(inits),
                 int(b["carried_out_as_planned"].eq(True).sum()),
+                int(b["reports"].fillna(0).sum()),
+                int(b["reports_done"].fillna(0).sum()),
             ]
         )
     return pd.DataFrame(records, columns=PERIOD_ROLLUP_COLUMNS).astype(
@@ -291,6 +310,8 @@ def period_rollup(plan: Plan, period: pd.DataFrame) -> pd.DataFrame:
             "execution_pct": "float64",
             "initiatives": "int64",
             "initiatives_as_planned": "int64",
+            "reports": "int64",
+            "reports_done": "int64",
         }
     )
 
@@ -313,3 +334,16 @@ def compute_period(
     )
     budget = period_budget(plan, {y: t["budget_execution"] for y, t in years.items()}, first, fiscal_year, missing)
     return {"period_kpi": kpi, "period_budget": budget, "period_rollup": period_rollup(plan, budget)}
+
+
+def implementation_share(table: pd.DataFrame) -> tuple[int, int, float]:
+    """(reports, reports saying 実施 or 完了, their share in %) summed over the rows of ``table``: a
+    :func:`period_budget` (its reports / reports_done: the plan period) or a budget_execution of one year (its n_*
+    counts). The share is NaN without any report. The readable rate of the 要旨 and the 総括 (review 3 #6), beside
+    the strict count of initiatives carried out by every participant in every year."""
+    if "reports" in table.columns:
+        reports, done = int(table["reports"].sum()), int(table["reports_done"].sum())
+    else:
+        reports = int(sum(int(table[c].sum()) for c in STATUS_COLUMNS.values()))
+        done = int(sum(int(table[STATUS_COLUMNS[s]].sum()) for s in DONE_STATUSES))
+    return reports, done, _pct(float(done), float(reports)) if reports else np.nan

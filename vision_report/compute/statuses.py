@@ -13,3 +13,13 @@ def member_statuses(plan: Plan, subs: pd.DataFrame, fiscal_year: int) -> pd.Seri
     members = subs[subs["municipality_code"].isin([m.code for m in plan.members(fiscal_year)])]
     current = members[~members["status"].isin([Status.SUPERSEDED.value, Status.NOT_SUBMISSION.value])]
     return current.groupby("municipality_code", sort=False)["status"].first()
+
+
+MEMBER_STATUS = "member_status"  # the key of a year's tables holding member_status_table (review 3 #13)
+
+
+def member_status_table(plan: Plan, subs: pd.DataFrame, fiscal_year: int) -> pd.DataFrame:
+    """:func:`member_statuses` as a table (municipality_code, status): kept with each year's tables so that a later
+    report can say why a year's value lacks a member (its file was sent back, or none arrived)."""
+    st = member_statuses(plan, subs, fiscal_year)
+    return pd.DataFrame({"municipality_code": st.index.astype(str), "status": st.astype(str).to_numpy()})

@@ -20,6 +20,8 @@ from vision_report.core.textfmt import fmt_num  # noqa: E402
 NAVY = "#1F3A5F"
 ORANGE = "#D9822B"
 GREY = "#8C8C8C"
+DARK_GREY = "#505050"
+LEGEND_CHARS = 18  # a legend entry longer than this (characters) takes the panel's width: one column  # words on the chart (legible at 70 dpi: review 3 #12)
 RATING_COLORS = {"A": "#2E7D32", "B": "#7CB342", "C": "#F9A825", "D": "#C62828", "-": "#BDBDBD"}
 
 
@@ -133,7 +135,8 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
     municipalities because a member had not joined yet: grey squares; no line joins them to years of the other
     basis, a thin vertical line marks the change) and count (a unit that counts: whole-number ticks only) and
     optionally no_submissions (years without any accepted submission: labelled words["no_submissions"] on the axis,
-    no line across them).
+    no line across them) and data_year_lag (the value of FY y is the statistic of y − lag: each year on the axis
+    has the statistic's year under it, words["data_year_tick"], and the axis says so, words["data_year_axis"]).
     """
     n = len(kpis)
     cols = min(cols, n) or 1
@@ -179,8 +182,10 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
                         textcoords="offset points",
                         ha="center",
                         va="top",
-                        fontsize=5.5,
-                        color=GREY,
+                        fontsize=7,
+                        color=DARK_GREY,
+                        bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"},
+                        zorder=6,
                     )
                     continue
                 ax.plot([a, b], [ya, yb], color=NAVY, linewidth=1.8)
@@ -225,7 +230,12 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
             ax.text(0.5, 0.5, words["no_data"], transform=ax.transAxes, ha="center", va="center", color=GREY)
         ax.set_xticks(years)
         gaps = set(k.get("no_submissions") or ())  # the year stays on the axis, said to have no submissions
-        ax.set_xticklabels([f"{y}\n{words['no_submissions']}" if y in gaps else f"{y}" for y in years], fontsize=7)
+        lag = int(k.get("data_year_lag") or 0)  # the value of FY y is the statistic of y − lag (統計の年)
+        ticks = [f"{y}\n{words['no_submissions']}" if y in gaps else f"{y}" for y in years]
+        if lag:
+            ticks = [t + "\n" + words["data_year_tick"].format(year=y - lag) for t, y in zip(ticks, years, strict=True)]
+            ax.set_xlabel(words["data_year_axis"], fontsize=6.5, color=DARK_GREY)
+        ax.set_xticklabels(ticks, fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
         if k.get("count"):  # a count (人, 件, TEU): no 1,234.5 on its axis
             ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -233,7 +243,12 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
         ax.set_title(title_lines(k["name"], k["unit"]), fontsize=8.5)
         ax.grid(axis="y", alpha=0.3)
         # below the panel, never over a point or its label
-        ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
+        # one column when a legend entry is long (the words of the table's † note), lower when the axis has a label
+        labels = ax.get_legend_handles_labels()[1]
+        ncol = 1 if max((len(t) for t in labels), default=0) > LEGEND_CHARS else 2
+        ax.legend(
+            fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.26 if lag else -0.13), ncol=ncol, frameon=False
+        )
         ax.margins(x=0.15, y=0.25)
         if len(xs) < 2 and len(years) > 1:  # one point (a new KPI, a new series) on a longer axis: show every year
             ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)

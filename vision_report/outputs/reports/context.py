@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import yaml
 
-from vision_report.compute.statuses import member_statuses
+from vision_report.compute.period import implementation_share
+from vision_report.compute.statuses import MEMBER_STATUS, member_statuses
 from vision_report.core.config import Settings
-from vision_report.core.textfmt import fmt_num, fmt_signed, jinja_env, wareki
+from vision_report.core.textfmt import fmt_num, fmt_pct, fmt_signed, jinja_env, wareki
 from vision_report.core.vocabulary import (
     ACCEPTED_STATUSES,
     Status,
@@ -172,6 +173,22 @@ class ReportData:
                 out[y] = [m.name for m in self.plan.municipalities if m.code in codes]
         return out
 
+    def provisional_missing_status(self, kpi_ids: list[str] | None = None) -> dict[int, list[tuple[str, str]]]:
+        """:meth:`provisional_missing` with each member's standing that year (review 3 #13): "rejected" (its file
+        was sent back), "missing" (none arrived), "accepted" (its file was accepted without this value) or "pending";
+        "" when the year's tables do not record the members' standing."""
+        out: dict[int, list[tuple[str, str]]] = {}
+        names = {m.name: m.code for m in self.plan.municipalities}
+        for y, members in self.provisional_missing(kpi_ids).items():
+            table = self.per_year.get(y, {}).get(MEMBER_STATUS)
+            st = (
+                dict(zip(table["municipality_code"].astype(str), table["status"].astype(str), strict=True))
+                if (table is not None)
+                else {}
+            )
+            out[y] = [(n, _standing(st.get(names[n], ""))) for n in members]
+        return out
+
     def kpi_partial_basis_years(self, kpi_id: str) -> set[int]:
         """Years in which fewer basis members were expected to report this KPI than in the other years (a member
         of the vision had not joined yet): their sums cover fewer municipalities, so a rise or fall against the
@@ -275,7 +292,18 @@ class ReportData:
             "planned_compared_total": fmt_num(budget["planned_thousand_yen"].sum(min_count=1))
             if missing and budget is not None
             else "",
+            **self.implementation_context(),
         }
+
+    def implementation_context(self) -> dict:
+        """The share of the participants' reports saying 実施 or 完了 (review 3 #6): over the plan period to this
+        year (period_*) and in this year (year_*); the readable rate the 要旨 and the 総括 lead with."""
+        budget = self.results.get("period_budget")
+        out: dict[str, object] = {}
+        for prefix, table in (("period", budget), ("year", self.results.get("budget_execution"))):
+            reports, done, pct = implementation_share(table) if table is not None else (0, 0, float("nan"))
+            out |= {f"{prefix}_reports": reports, f"{prefix}_reports_done": done, f"{prefix}_done_pct": fmt_pct(pct)}
+        return out
 
     def spend_by_year(self, initiative_id: str) -> dict[int, float | None]:
         return self._by_year("budget_execution", "initiative_id", initiative_id, "actual_thousand_yen")
@@ -397,3 +425,10 @@ class ReportData:
             "directions": list(self.settings.evaluation.directions),
             **member_terms(report_phrases(self.templates), self.plan),
         }
+
+
+def _standing(status: str) -> str:
+    """A member's status of a year as the 暫定 note words it (templates/report/phrases.yaml provisional_why)."""
+    if status in {Status.ACCEPTED.value, Status.ACCEPTED_WITH_WARNINGS.value}:
+        return "accepted"
+    return status if status in {Status.REJECTED.value, Status.MISSING.value, Status.PENDING.value} else ""

@@ -109,6 +109,9 @@ def _pillar_initiatives(doc, data: ReportData, pillar) -> None:
     plan = data.plan
     doc.add_heading(data.heading("pillar_initiatives"), level=2)
     add_note(doc, data.phrase("entry_intro")).paragraph_format.keep_with_next = True
+    if data.is_final_year and pillar is plan.pillars[0]:  # once, before the first members' texts (review 3 #18)
+        note = data.phrase("entry_final_year_note", fy=data.fiscal_year, next=data.fiscal_year + 1)
+        add_note(doc, note).paragraph_format.keep_with_next = True
     share_line(doc, data, "pillar", str(pillar.id))
     current_sub = None
     for a in pillar.area_ids:
@@ -242,7 +245,7 @@ def toc_entries(data: ReportData) -> list[str]:
             out += ["　" + h for h in management_headings(data)]
         elif key == "period":
             out.append(period_title(data))
-            out += ["　" + data.heading(f"period_{k}") for k in period_sections(data)]
+            out += ["　" + data.heading(f"period_{k}", n=n) for n, k in enumerate(period_sections(data), start=1)]
     keys = sections(data.templates, "appendix", APPENDIX_SECTIONS)
     if keys:
         out.append(data.heading("appendix"))

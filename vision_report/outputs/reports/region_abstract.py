@@ -39,8 +39,6 @@ def abstract_values(data: ReportData) -> dict:
         "directions": [(d, int(counts[f"direction_{d}"].sum())) for d in e.directions],
         "directed": int(counts["directed"].sum()),
         "n_all": len(data.plan.members(data.fiscal_year)),
-        # the reporting year's count beside the strict every-year measure (the 進行管理 budget table's figure)
-        "n_implemented_by_all": int(pillars["initiatives_implemented"].sum()),
     }
 
 

@@ -210,11 +210,30 @@ def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
 def provisional_years_text(data: ReportData, kpi_ids: list[str]) -> str:
     """For each year with a provisional value of ``kpi_ids``: 「2024年度は荒尾市・合志市の実績が届いていない…」 joined;
     "" when no value is provisional."""
-    missing = data.provisional_missing(kpi_ids)
-    return data.phrase("period_provisional_joiner").join(
-        data.phrase("period_provisional_year", year=year_label(y), names=data.phrase("names_joiner").join(names))
-        for y, names in missing.items()
-    )
+    why = data.phrase_map("provisional_why")
+    joiner = data.phrase("names_joiner")
+    parts = []
+    for y, members in data.provisional_missing_status(kpi_ids).items():
+        groups: dict[str, list[str]] = {}  # the members of one standing together, in plan order
+        for name, standing in members:
+            groups.setdefault(standing, []).append(name)
+        if len(groups) == 1:  # 「玉東町・高森町の実績が届いていない（提出を差し戻したため）」
+            ((standing, names),) = groups.items()
+            parts.append(
+                data.phrase(
+                    "period_provisional_year",
+                    year=year_label(y),
+                    names=joiner.join(names),
+                    why=why[standing or "unknown"],
+                )
+            )
+        else:  # 「玉東町（提出を差し戻したため）・高森町（提出がないため）の実績が届いていない」
+            each = joiner.join(
+                data.phrase("period_provisional_group", names=joiner.join(n), why=why[s or "unknown"])
+                for s, n in groups.items()
+            )
+            parts.append(data.phrase("period_provisional_year_mixed", year=year_label(y), names=each))
+    return data.phrase("period_provisional_joiner").join(parts)
 
 
 def provisional_note(data: ReportData, kpi_ids: list[str]) -> str:
@@ -240,6 +259,7 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
             "partial": data.kpi_partial_basis_years(k.id),
             "no_submissions": set(data.no_submission_years()),
             "count": is_count_unit(data, k.unit),
+            "data_year_lag": k.data_year_lag,
         }
         for k in kpis
     ]
@@ -249,6 +269,9 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
     provisional = provisional_years_text(data, [k.id for k in kpis if k.id in data.kpi.index])
     if provisional:
         add_note(doc, data.phrase("kpi_trend_provisional_note", years=provisional))
+    for k in kpis:  # the value plotted at FY y is the statistic of y − lag (review 3 #12)
+        if k.data_year_lag:
+            add_note(doc, data.phrase("kpi_trend_data_year_note", name=k.name, lag=k.data_year_lag))
     for k in kpis:  # plan continuity: where a series crosses the plan boundary, or starts anew (planbook, issue 20)
         if k.predecessor and k.new_series:
             add_note(doc, data.phrase("kpi_new_series", name=k.name, first=data.plan.meta.first_fiscal_year))

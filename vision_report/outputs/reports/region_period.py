@@ -17,11 +17,17 @@ from vision_report.outputs.reports.docxutil import (
     add_table,
 )
 from vision_report.outputs.reports.layout import sections
-from vision_report.outputs.reports.region_kpis import PAGE_WIDTH_MM, baseline_text, provisional_note, target_text
+from vision_report.outputs.reports.region_kpis import (
+    PAGE_WIDTH_MM,
+    baseline_text,
+    baseline_year_text,
+    provisional_note,
+    target_text,
+)
 from vision_report.outputs.reports.region_management import add_panel_blocks, chapter_number
 from vision_report.outputs.words import achieved_words
 
-PERIOD_SECTIONS = ("kpi", "budget", "initiatives", "remarks")
+PERIOD_SECTIONS = ("kpi", "budget", "initiatives", "analysis", "remarks")
 # what analysis.txt.j2 gets beside text_context (kpi_analysis, execution_analysis)
 ANALYSIS_VALUES = ("part", "near", "far", "low", "total_only_ids", "threshold")
 LOW_LISTED = 5  # analysis.txt.j2 lists this many of the low-execution initiatives ([:5]) and counts the rest
@@ -38,9 +44,15 @@ def add_period(doc, data: ReportData) -> None:
     for line in data.text("period"):
         doc.add_paragraph(line)
     _population_goal(doc, data)
-    build = {"kpi": _period_kpi, "budget": _period_budget, "initiatives": _period_initiatives, "remarks": _remarks}
-    for key in period_sections(data):
-        doc.add_heading(data.heading(f"period_{key}"), level=2)
+    build = {
+        "kpi": _period_kpi,
+        "budget": _period_budget,
+        "initiatives": _period_initiatives,
+        "analysis": _analysis,
+        "remarks": _remarks,
+    }
+    for n, key in enumerate(period_sections(data), start=1):
+        doc.add_heading(data.heading(f"period_{key}", n=n), level=2)
         build[key](doc, data)
 
 
@@ -49,7 +61,8 @@ def period_sections(data: ReportData) -> list[str]:
     the file the section is left out, and the run's console says that it can be added."""
     keys = sections(data.templates, "period", PERIOD_SECTIONS)
     shown = data.remarks.recorded or data.remarks.unreadable
-    return [k for k in keys if k != "remarks" or shown]
+    keys = [k for k in keys if k != "remarks" or shown]
+    return [k for k in keys if k != "analysis" or data.is_final_year]  # the analysis of the period: its last year
 
 
 def _population_goal(doc, data: ReportData) -> None:
@@ -292,3 +305,89 @@ def _period_initiatives(doc, data: ReportData) -> None:
     add_note(doc, data.phrase("period_strict_note"))
     for line in data.text("analysis", part="execution", **execution_analysis(data)):
         doc.add_paragraph(line)
+
+
+def _node_areas(data: ReportData, level: str, node: str) -> list[str]:
+    """The policy areas a KPI's node (pillar, sub-field or area) spans."""
+    if level == "pillar":
+        return list(next(p for p in data.plan.pillars if str(p.id) == node).area_ids)
+    if level == "subfield":
+        return list(data.plan.subfield(node).area_ids)
+    return [node]
+
+
+def _node_label(data: ReportData, level: str, node: str, name: str) -> str:
+    if level == "pillar":
+        return data.phrase("pillar_label", id=node, name=name)
+    if level == "subfield":
+        return data.phrase("subfield_label", id=node, name=name)
+    area = data.plan.area(node)  # circled numbers restart in each pillar: the pillar is named with it
+    return data.phrase("period_area_in_pillar", pillar=area.pillar, circled=area.circled, name=area.name)
+
+
+def missed_analysis(data: ReportData) -> dict:
+    """What analysis.txt.j2 ``missed`` and ``handover`` say of each KPI that missed its target (review 3 #5), in
+    plan order, all from the tables: its gap to the target, its move from the baseline (toward the target or away
+    from it), and the initiatives of the node it measures (pillar, sub-field or policy area): their number, their
+    execution over the period, the share of the participants' reports saying 実施, this year's share of good
+    self-evaluations and the count of each 今後の方向性. ``handover`` counts the 今後の方向性 over the initiatives of
+    every missed KPI's node, each initiative once."""
+    _yes, no = achieved_words(data.settings.root)
+    period = data.results["period_kpi"]
+    roll = data.results["period_rollup"]
+    nodes = {(str(r["id"])): r for r in roll.to_dict("records")}
+    share = {(str(r["level"]), str(r["id"])): r for r in data.evaluation_share.to_dict("records")}
+    counts = data.evaluation_counts
+    directions = list(data.settings.evaluation.directions)
+    threshold = data.settings.report.low_execution_pct
+    missed, linked = [], set()
+    for k, r in zip(data.plan.kpis, period.to_dict("records"), strict=True):
+        if r["achieved"] != no:
+            continue
+        change = float(r["final_value"]) - float(k.baseline)
+        toward = change < 0 if k.direction == "decrease" else change > 0
+        item = {
+            "name": k.name,
+            "pct": fmt_pct(r["attainment_pct"]),
+            "gap": fmt_signed(r["gap_to_target"]) + k.unit,
+            "baseline": kpi_value(k, k.baseline),
+            "baseline_year": baseline_year_text(k),
+            "change": fmt_signed(change) + k.unit,
+            "toward": bool(toward),
+            "flat": change == 0,
+        }
+        node = nodes.get(str(k.measures))
+        if node is not None:
+            areas = _node_areas(data, str(node["level"]), str(node["id"]))
+            mine = counts[counts["area_id"].isin(areas)]
+            linked |= set(mine["initiative_id"])
+            ev = share.get((str(node["level"]), str(node["id"])), {})
+            item |= {
+                "node": _node_label(data, str(node["level"]), str(node["id"]), str(node["name"])),
+                "n": int(node["initiatives"]),
+                "execution": fmt_pct(node["execution_pct"]),
+                "low": not is_missing(node["execution_pct"]) and float(node["execution_pct"]) < threshold,
+                "done_pct": fmt_pct(node["reports_done"] / node["reports"] * 100 if node["reports"] else None),
+                "good_pct": fmt_pct(ev.get("good_pct")),
+                "directions": {d: int(mine[f"direction_{d}"].sum()) for d in directions},
+            }
+        missed.append(item)
+    chosen = counts[counts["initiative_id"].isin(linked)]
+    return {
+        "missed": missed,
+        "toward": [m["name"] for m in missed if m["toward"]],
+        "away": [m["name"] for m in missed if not m["toward"] and not m["flat"]],
+        "low_nodes": [m["node"] for m in missed if m.get("low")],
+        "threshold": fmt_num(threshold),
+        "handover": {d: int(chosen[f"direction_{d}"].sum()) for d in directions},
+        "n_linked": len(linked),
+    }
+
+
+def _analysis(doc, data: ReportData) -> None:
+    """目標に届かなかったKPIと次期ビジョンへの引継ぎ (final year): one paragraph per missed KPI, then the whole."""
+    values = missed_analysis(data)
+    lines = data.text("analysis", part="missed", good=data.good_label(), **values)
+    bullet = "List Bullet" if "List Bullet" in [s.name for s in doc.styles] else None
+    for i, line in enumerate(lines):  # the intro, one bulleted paragraph per missed KPI, then the whole
+        doc.add_paragraph(line, style=bullet if 1 <= i <= len(values["missed"]) else None)
