@@ -248,6 +248,13 @@ def test_summary_prints_the_opinions_as_the_report_does_and_names_where_they_are
     assert "2028年度の取組の自己評価（回答7件）：A・B の割合 71.4%。" in lines
 
 
+def test_summary_keeps_the_opinions_first_paragraph_with_the_heading(small):
+    data = _data(small, ROWS, read(("前置きの一文。\n\n" + PANEL_MD).encode("utf-8"), "懇談会意見.md"))
+    summary = Document_of(build_summary(data))
+    first = next(p for p in summary.paragraphs if p.text == "前置きの一文。")
+    assert first.paragraph_format.keep_with_next  # the heading never ends a page with this line alone under it
+
+
 def test_summary_bounds_a_long_opinions_text_and_points_to_the_full_text(small):
     long = PANEL_MD + "\n".join(f"- 意見{i}：" + "あ" * 200 for i in range(30))
     data = _data(small, ROWS, read(long.encode("utf-8"), "懇談会意見.md"))

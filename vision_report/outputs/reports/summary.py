@@ -277,7 +277,10 @@ def add_panel_summary(doc, data: ReportData) -> None:
     # evaluation.panel_opinions_summary_chars: picking one block per heading dropped bullets and left 「1.」 alone
     source_note(doc, data, ["management_panel"])
     blocks, cut = panel.excerpt(list(panel.blocks))
+    first = len(doc.paragraphs)
     add_panel_blocks(doc, data, blocks)
+    if len(doc.paragraphs) > first:  # the heading never ends a page with only the first block under it
+        doc.paragraphs[first].paragraph_format.keep_with_next = True
     if cut:
         add_note(
             doc,
