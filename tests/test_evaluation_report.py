@@ -230,17 +230,37 @@ def test_missing_panel_file_prints_the_sentence_in_the_report_and_the_summary(sm
     assert _after(_texts(summary), "ビジョン懇談会の意見", 1) == [sentence]
 
 
-def test_summary_prints_each_sections_first_opinion_and_points_to_the_full_text(small):
+def test_summary_prints_the_opinions_as_the_report_does_and_names_where_they_are(small):
+    """Review 3 #9: the 概要版 prints every opinion with its bullets and numbers (one block per heading dropped the
+    bullets after a paragraph and left 「1.」 alone), under a line naming the report's section."""
     data = _data(small, ROWS, read(PANEL_MD.encode("utf-8"), "懇談会意見.md"))
     lines = _texts(Document_of(build_summary(data)))
-    assert _after(lines, "ビジョン懇談会の意見", 5) == [
+    assert _after(lines, "ビジョン懇談会の意見", 7) == [
+        "（報告書本編：「3 進行管理」の「(5) ビジョン懇談会の意見」）",
         "柱1 経済",
         "産学連携の周知を進めてほしい。",
+        "販路開拓を広げてほしい。",
         "全体",
         "公共交通の利用は回復している。\n乗継ぎの改善を続けてほしい。",
-        "全文は報告書本編の「3 進行管理 (5) ビジョン懇談会の意見」に掲載しています。",
+        "1. 自己評価で進捗が分かりやすくなった。",
     ]
+    assert not any(line.startswith("全文は報告書本編の") for line in lines)  # nothing left out
     assert "2028年度の取組の自己評価（回答7件）：A・B の割合 71.4%。" in lines
+
+
+def test_summary_keeps_the_opinions_first_paragraph_with_the_heading(small):
+    data = _data(small, ROWS, read(("前置きの一文。\n\n" + PANEL_MD).encode("utf-8"), "懇談会意見.md"))
+    summary = Document_of(build_summary(data))
+    first = next(p for p in summary.paragraphs if p.text == "前置きの一文。")
+    assert first.paragraph_format.keep_with_next  # the heading never ends a page with this line alone under it
+
+
+def test_summary_bounds_a_long_opinions_text_and_points_to_the_full_text(small):
+    long = PANEL_MD + "\n".join(f"- 意見{i}：" + "あ" * 200 for i in range(30))
+    data = _data(small, ROWS, read(long.encode("utf-8"), "懇談会意見.md"))
+    lines = _texts(Document_of(build_summary(data)))
+    assert "全文は報告書本編の「3 進行管理 (5) ビジョン懇談会の意見」に掲載しています。" in lines
+    assert sum(line.startswith("意見") for line in lines) < 30
 
 
 def test_rows_without_the_text_columns_count_as_nothing_written(small):

@@ -338,7 +338,10 @@ def test_every_total_of_the_summarys_points_is_in_the_region_report(reports, pla
     data = _data(plan, _rows(plan))
     summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
     lines = [p.text for p in summary.paragraphs]
-    points = lines[lines.index("概要") + 1 : lines.index("柱ごとの状況")]
+    assert (
+        lines[lines.index("概要") + 1] == "（報告書本編：「要旨」）"
+    )  # where the region report has them (review 3 #8)
+    points = lines[lines.index("概要") + 2 : lines.index("柱ごとの状況")]
     assert len(points) == 5  # the final year: the period's verdict first
     assert any("千円" in p for p in points) and any("A・B の割合" in p for p in points)
     region = reports["sample"]
@@ -465,7 +468,7 @@ def test_the_summary_opens_with_the_final_periods_verdict_and_marks_each_kpi_in_
     rows = rows[~((rows["kind"] == "kpi") & (rows["item_id"] == plan.kpis[0].id))]  # one KPI without a value
     summary = Document(io.BytesIO(docx_bytes(build_summary(_data(plan, rows)))))
     lines = _lines(summary)
-    assert lines[lines.index("概要") + 1] == (
+    assert lines[lines.index("概要") + 2] == (
         "計画期間（2021〜2025年度）の総括：13のKPIのうち、目標を達成したものは12指標、未達成は0指標、実績なしは1指標。"
         "事業費は2021〜2025年度の累計で、計画3,140,982千円に対し、実績107,400千円（執行率 3.4%）。"
     )
@@ -481,7 +484,10 @@ def test_the_summary_opens_with_the_final_periods_verdict_and_marks_each_kpi_in_
     assert [c.text for c in period.rows[-1].cells] == ["圏域計", "3,140,982", "107,400", "3.4%", "0（70取組中）"]
     text = "".join(lines)
     assert "各KPIの現状値から各年度の実績値" not in text
-    assert "（各KPIの年度ごとの推移は報告書本編の「計画期間の総括」に掲載しています）" in text
+    assert (
+        "（各KPIの年度ごとの推移は報告書本編の「5 計画期間の総括（2021〜2025年度）」の「(1) KPIの推移と目標の達成」に"
+        "掲載しています）"
+    ) in text
 
 
 def test_a_kpi_rated_d_with_a_high_attainment_says_why_and_a_lagged_actual_says_its_year(plan):
@@ -494,7 +500,7 @@ def test_a_kpi_rated_d_with_a_high_attainment_says_why_and_a_lagged_actual_says_
     kpis.loc[codes, "value"] = round(gdp.baseline * 0.954 / int(codes.sum()))
     doc = _report(plan, pd.concat([_rows(plan, writers=1), kpis], ignore_index=True))
     lines = _lines(doc)
-    note = next(line for line in lines if line.startswith("※ 圏域内総生産額："))
+    note = next(line for line in lines if line.startswith("※ 圏域内総生産額：達成率"))
     assert note == (
         "※ 圏域内総生産額：達成率は94.6%ですが、2022年度の統計である実績値が現状値（4,790,058、2020年度）より"
         "後退した（基準値比▲4.6%）ため、評価はDです。"

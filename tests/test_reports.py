@@ -240,6 +240,7 @@ def test_every_template_variable_is_supplied(out, plan):
         used = meta.find_undeclared_variables(env.parse(t.read_text(encoding="utf-8")))
         extra = {
             "summary_points.txt.j2": set(summary.POINT_VALUES),
+            "period.txt.j2": set(summary.PERIOD_VALUES),
             "abstract.txt.j2": set(region_abstract.abstract_values(data)) | set(region.ABSTRACT_EXTRA),
             "basis.txt.j2": set(region.BASIS_VALUES),
             "analysis.txt.j2": set(region_period.ANALYSIS_VALUES),

@@ -258,11 +258,14 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
 
 @memoized
 def rating_bars(labels: list[str], counts: list[dict[str, int]], words: dict[str, str]) -> bytes:
-    """Horizontal stacked bars of A/B/C/D/- counts per pillar."""
+    """Horizontal stacked bars of A/B/C/D/- counts per pillar; the legend names only the ratings some KPI has (no
+    「評価なし」 swatch when every KPI is rated)."""
     fig, ax = plt.subplots(figsize=(6.4, 0.7 + 0.55 * len(labels)))
     left = [0] * len(labels)
     for grade in ("A", "B", "C", "D", "-"):
         vals = [c.get(grade, 0) for c in counts]
+        if not any(vals):
+            continue
         ax.barh(
             labels, vals, left=left, color=RATING_COLORS[grade], label=words["no_rating"] if grade == "-" else grade
         )
@@ -279,20 +282,44 @@ def rating_bars(labels: list[str], counts: list[dict[str, int]], words: dict[str
     return _png(fig)
 
 
+LIGHT_GREY = "#C8C8C8"
+LIGHT_NAVY = "#7F95B3"
+
+
 @memoized
-def execution_bars(labels: list[str], planned: list[float], actual: list[float], words: dict[str, str]) -> bytes:
-    """Planned vs actual expenditure (千円) per pillar / sub-field."""
+def execution_bars(
+    labels: list[str],
+    planned: list[float],
+    actual: list[float],
+    words: dict[str, str],
+    parts: list[bool] | None = None,
+) -> bytes:
+    """Planned vs actual expenditure (千円) per pillar / sub-field, each bar's amount printed at its end (a small
+    amount beside large ones still reads, not as zero). ``parts``: rows that are a breakdown of the row above them
+    (a pillar's sub-fields), drawn in lighter colours after a divider so they do not read as further amounts."""
+    parts = parts or [False] * len(labels)
     fig, ax = plt.subplots(figsize=(6.4, 0.8 + 0.5 * len(labels)))
-    idx = range(len(labels))
-    ax.barh([i - 0.2 for i in idx], planned, height=0.38, color=GREY, label=words["planned"])
-    ax.barh([i + 0.2 for i in idx], actual, height=0.38, color=NAVY, label=words["actual"])
-    ax.set_yticks(list(idx))
+    idx = list(range(len(labels)))
+    top = max([*planned, *actual, 0]) or 1
+    for offset, values, color, light, key in (
+        (-0.2, planned, GREY, LIGHT_GREY, "planned"),
+        (0.2, actual, NAVY, LIGHT_NAVY, "actual"),
+    ):
+        colors = [light if part else color for part in parts]
+        ax.barh([i + offset for i in idx], values, height=0.38, color=colors, label=words[key])
+        for i, v in zip(idx, values, strict=True):
+            ax.text(v + top * 0.01, i + offset, fmt_num(v), va="center", ha="left", fontsize=6)
+    for i in idx[1:]:  # a divider above each group of breakdown rows
+        if parts[i] and not parts[i - 1]:
+            ax.axhline(i - 0.5, color=GREY, linewidth=0.6, linestyle=":")
+    ax.set_xlim(0, top * 1.18)  # room for the amount after the longest bar
+    ax.set_yticks(idx)
     ax.set_yticklabels(labels, fontsize=8)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
     ax.tick_params(axis="x", labelsize=7)
     ax.set_xlabel(words["thousand_yen"], fontsize=8)
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(ncol=2, fontsize=7, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout()
     return _png(fig)
 

@@ -37,6 +37,7 @@ from vision_report.outputs.reports.region_kpis import (
     kpi_fields,
     kpi_line,
     over_target_names,
+    target_notes,
 )
 from vision_report.outputs.reports.region_management import (
     BODY_SECTIONS,
@@ -318,6 +319,8 @@ def add_abstract(doc, data: ReportData) -> None:
         {"kpi_target": data.heading("kpi_target"), **basis_counts(data)},
         skip=(() if data.is_final_year else ("verdict",)) + (() if has_reference(data) else ("reference",)),
     )
+    for line in target_notes(data, list(data.plan.kpis)):  # a target cell unlike its header, said under the table
+        add_note(doc, line)
     rated_by = [
         c.header for c in columns(data.templates, "abstract_kpi", list(kpi_fields(data))) if c.field == "rated_by"
     ]

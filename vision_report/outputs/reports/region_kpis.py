@@ -147,6 +147,23 @@ def behind_baseline(data: ReportData, k: Kpi) -> dict[str, str] | None:
     }
 
 
+def target_differs(k: Kpi) -> bool:
+    """True when a KPI's target cell does not read as 「this value in the plan's last year, beyond the baseline」: the
+    plan prints it in its own words (a statistic's year, 「現状維持【基準値】…」), or the target lies behind the baseline
+    for the KPI's direction (a level to keep set below the 現状値)."""
+    if k.target_label:
+        return True
+    if is_missing(k.target) or is_missing(k.baseline):
+        return False
+    return k.target > k.baseline if k.direction == "decrease" else k.target < k.baseline
+
+
+def target_notes(data: ReportData, kpis: list[Kpi]) -> list[str]:
+    """One note per KPI whose target cell needs a word (``target_differs``), in the plan's words (kpis.yaml notes),
+    printed directly under a KPI table whose header says 「目標値（<last year>年度）」 (review 3 #14)."""
+    return [data.phrase("kpi_note_named", name=k.name, text=k.notes) for k in kpis if k.notes and target_differs(k)]
+
+
 def basis_counts(data: ReportData) -> dict[str, int]:
     """{n_basis}: the members the targets were set for; {n_all}: the year's members (for table headers)."""
     return {"n_basis": len(data.plan.basis_members), "n_all": len(data.plan.members(data.fiscal_year))}

@@ -8,25 +8,38 @@ from vision_report.core.textfmt import fmt_num, fmt_pct, is_missing, wareki
 from vision_report.core.vocabulary import synthetic as synthetic_label
 from vision_report.core.vocabulary import year_label
 from vision_report.outputs.reports import charts
-from vision_report.outputs.reports.context import ReportData, kpi_value
-from vision_report.outputs.reports.docxutil import add_note, add_picture, add_table, new_document, page_number_footer
-from vision_report.outputs.reports.figures import kpi_progress, progress_note
-from vision_report.outputs.reports.region_abstract import abstract_line, abstract_values
+from vision_report.outputs.reports.context import ReportData
+from vision_report.outputs.reports.docxutil import (
+    add_note,
+    add_picture,
+    add_table,
+    keep_together,
+    new_document,
+    page_number_footer,
+)
+from vision_report.outputs.reports.figures import progress_note
+from vision_report.outputs.reports.layout import columns, sections, spec_table
+from vision_report.outputs.reports.region_abstract import abstract_line, abstract_lines, abstract_values
 from vision_report.outputs.reports.region_kpis import (
     at_least_names,
-    baseline_text,
+    basis_counts,
     behind_baseline,
+    has_reference,
     kpi_fields,
-    rating_text,
-    target_text,
+    over_target_names,
+    target_notes,
 )
 from vision_report.outputs.reports.region_management import (
+    BODY_SECTIONS,
     add_panel_blocks,
+    chapter_number,
     management_heading,
+    management_sections,
     rating_counts,
     reached_kpis,
     row_kpi_ids,
 )
+from vision_report.outputs.reports.region_period import period_sections, period_title
 
 POINT_VALUES = (
     "ratings",
@@ -37,6 +50,7 @@ POINT_VALUES = (
     "period_actual",
     "period_execution",
 )  # what summary_points.txt.j2 gets beside text_context
+PERIOD_VALUES = ("trend_place",)  # what period.txt.j2 gets from the 概要版 (where the region report has the trends)
 
 
 def build_summary(data: ReportData):
@@ -58,6 +72,7 @@ def build_summary(data: ReportData):
     planned = pillars["planned_thousand_yen"].sum()
     actual = pillars["actual_thousand_yen"].sum()
     doc.add_heading(data.phrase("summary_points_heading"), level=2)
+    source_note(doc, data, ["abstract"])
     period = abstract_values(data)  # the 要旨's period totals: in the final year the first 概要 point
     values = {
         "ratings": {g: ratings.count(g) for g in ("A", "B", "C", "D", "-")},
@@ -87,6 +102,7 @@ def build_summary(data: ReportData):
         for line in data.held_text("summary"):
             add_note(doc, line)
     doc.add_heading(data.heading("summary_pillars"), level=2)
+    source_note(doc, data, ["management_budget"])
     rows = []
     labels, counts = [], []
     for _, r in pillars.iterrows():
@@ -118,23 +134,90 @@ def build_summary(data: ReportData):
         doc, charts.rating_bars(labels, counts, data.phrase_map("chart")), 120, data.phrase("rating_chart_caption")
     )
     doc.add_heading(data.phrase("summary_kpi_heading"), level=2)
+    source_note(doc, data, ["abstract", "management_kpi"])
     add_summary_kpis(doc, data)
-    scale = abstract_line(data, "rating_scale", column="", at_least=at_least_names(data))
+    for line in target_notes(data, list(plan.kpis)):  # a target cell unlike its header, said under the table
+        add_note(doc, line)
+    rated_by = [
+        c.header for c in columns(data.templates, "summary_kpi", list(kpi_fields(data))) if c.field == "rated_by"
+    ]
+    scale = abstract_line(data, "rating_scale", column=rated_by[0] if rated_by else "", at_least=at_least_names(data))
     terms = data.text_context()
-    add_note(doc, data.phrase("summary_kpi_note", scale=scale, basis=terms["basis_term"], added=terms["added_after"]))
+    add_note(
+        doc,
+        data.phrase(
+            "summary_kpi_note",
+            scale=scale,
+            basis=terms["basis_term"],
+            added=terms["added_after"],
+            overview=data.heading("overview"),
+            method=data.phrase("overview_method"),
+        ),
+    )
     beyond = progress_note(data, [data.kpi.loc[k.id] for k in plan.kpis])
     if beyond:
         add_note(doc, beyond)
+    names = over_target_names(data, list(plan.kpis))
+    if names:  # the reference sum passes the target while the rating, on the basis, is low: as in the 要旨
+        add_note(doc, abstract_line(data, "over_target", kpi_name=names))
     for k in plan.kpis:  # a high 達成率 beside the lowest rating says why, as in the 要旨
         behind = behind_baseline(data, k)
         if behind:
             add_note(doc, abstract_line(data, "behind_baseline", kpi_name=k.name, **behind))
-    subs = roll[roll["level"] == "subfield"]
-    labels = [
-        data.phrase("pillar_short", id=r["id"]) if r["level"] == "pillar" else data.phrase("subfield_short", id=r["id"])
-        for _, r in roll[roll["level"].isin(["pillar", "subfield"])].iterrows()
-    ]
+    add_execution_chart(doc, data)
+    add_period_summary(doc, data)
+    add_panel_summary(doc, data)
+    add_next_steps(doc, data)
+    p = doc.add_paragraph()
+    p.paragraph_format.space_before = Pt(8)
+    p.add_run(data.phrase("summary_footer", title=plan.meta.title, wareki=wareki(fy), office=plan.meta.office or ""))
+    return doc
+
+
+def region_place(data: ReportData, key: str) -> str:
+    """Where the region report prints a part, by its numbered heading as printed there: 「要旨」, 「4 進行管理」の
+    「(3) 柱・小分野ごとの事業費と評価」, 「5 計画期間の総括（2021〜2025年度）」の「(2) …」; "" when layout.yaml leaves
+    the part out. ``key``: abstract, management_<section> or period_<section>."""
+    body = sections(data.templates, "body", BODY_SECTIONS)
+    if key == "abstract":
+        return data.phrase("summary_source_chapter", chapter=data.heading("abstract")) if key in body else ""
+    chapter, _, section = key.partition("_")
+    if chapter not in body:
+        return ""
+    if chapter == "management":
+        heading_key = f"management_{section}"
+        if heading_key not in [k for k, _ in management_sections(data)]:
+            return ""
+        title = data.heading("management", number=chapter_number(data, "management"))
+        return data.phrase("summary_source_section", chapter=title, section=management_heading(data, heading_key))
+    if section not in period_sections(data):
+        return ""
+    return data.phrase("summary_source_section", chapter=period_title(data), section=data.heading(f"period_{section}"))
+
+
+def source_note(doc, data: ReportData, keys: list[str]) -> None:
+    """Under a 概要版 heading, where the region report gives the same figures in full (by its numbered headings:
+    the 概要版 is printed apart from it, so page numbers could not be kept right)."""
+    places = [w for w in (region_place(data, k) for k in keys) if w]
+    if places:
+        p = add_note(doc, data.phrase("summary_source", places=data.phrase("names_joiner").join(places)))
+        p.paragraph_format.keep_with_next = True
+
+
+def add_execution_chart(doc, data: ReportData) -> None:
+    """事業費の執行状況: planned and actual per pillar, a pillar's sub-fields after it marked as its breakdown
+    (「うち小分野3A」, lighter bars), each amount printed on its bar."""
+    roll = data.rollup
     sel = roll[roll["level"].isin(["pillar", "subfield"])]
+    if not len(sel):
+        return
+    doc.add_heading(data.heading("summary_execution", fy=data.fiscal_year), level=2)
+    source_note(doc, data, ["management_budget"])
+    parts = [r["level"] == "subfield" for _, r in sel.iterrows()]
+    labels = [
+        data.phrase("subfield_part", id=r["id"]) if part else data.phrase("pillar_short", id=r["id"])
+        for part, (_, r) in zip(parts, sel.iterrows(), strict=True)
+    ]
     add_picture(
         doc,
         charts.execution_bars(
@@ -142,79 +225,41 @@ def build_summary(data: ReportData):
             [0 if is_missing(v) else v for v in sel["planned_thousand_yen"]],
             [0 if is_missing(v) else v for v in sel["actual_thousand_yen"]],
             data.phrase_map("chart"),
+            parts if any(parts) else None,
         ),
         120,
-        data.phrase("summary_execution_caption", year=year_label(fy)),
+        data.phrase("summary_execution_caption", year=year_label(data.fiscal_year)),
     )
+    subs = roll[roll["level"] == "subfield"]
     if len(subs):
         names = data.phrase("kpi_line_joiner").join(f"{r['id']} {r['name']}" for _, r in subs.iterrows())
         add_note(doc, data.phrase("summary_subfields_note", names=names))
-    add_period_summary(doc, data)
-    add_panel_summary(doc, data)
-    p = doc.add_paragraph()
-    p.paragraph_format.space_before = Pt(8)
-    p.add_run(data.phrase("summary_footer", title=plan.meta.title, wareki=wareki(fy), office=plan.meta.office or ""))
-    return doc
 
 
-def reference_members(data: ReportData) -> int:
-    """How many members the reference sums cover (0: every KPI is summed over the basis its target was set on)."""
-    kpi = data.kpi
-    if "actual_all_members" not in kpi.columns or "reporters_expected_all" not in kpi.columns:
-        return 0
-    wider = kpi["reporters_expected_all"].fillna(0).astype(int) > kpi["reporters_expected"].fillna(0).astype(int)
-    return int(kpi.loc[wider, "reporters_expected_all"].max()) if wider.any() else 0
+def add_next_steps(doc, data: ReportData) -> None:
+    """今後に向けて, as the 要旨 ends: the 今後の方向性 counts and what the next year (or the next vision) takes up."""
+    doc.add_heading(data.heading("abstract_next"), level=2)
+    source_note(doc, data, ["abstract"])
+    for line in abstract_lines(data, "next"):
+        doc.add_paragraph(line)
 
 
 def add_summary_kpis(doc, data: ReportData) -> None:
-    """The KPI table: 現状値, target, the year's actual on the target's basis, the reference sum over every member
-    in a column of its own (when members joined after the targets were set), 達成率, 進捗率, rating."""
-    plan, fy = data.plan, data.fiscal_year
-    n_all = reference_members(data)
-    header = data.phrases("summary_kpi_header", kpi_target=data.heading("kpi_target"), fy=fy)
-    widths = [50, 21, 23, 19, 15, 17, 11]
-    if n_all:
-        header.insert(4, data.phrase("summary_kpi_reference_header", n=n_all))
-        widths = [40, 19, 21, 18, 18, 14, 15, 10]
-    verdict = kpi_fields(data)["verdict"] if data.is_final_year else None
-    if verdict is not None:  # the plan's final year: 達成・未達成 beside the year's rating
-        header.append(data.phrase("summary_kpi_verdict_header"))
-        widths.append(14)
-    rows = []
-    for k in plan.kpis:
-        r = data.kpi.loc[k.id]
-        row = [
-            f"{k.name}（{k.unit}）",
-            baseline_text(k),
-            target_text(k),
-            kpi_value(k, r["actual"]),
-            fmt_pct(r["attainment_pct"]),
-            kpi_progress(data, r),
-            rating_text(r),
-        ]
-        if n_all:
-            wider = int(r.get("reporters_expected_all", 0) or 0) > int(r["reporters_expected"] or 0)
-            row.insert(4, kpi_value(k, r["actual_all_members"]) if wider else "—")
-        if verdict is not None:
-            row.append(verdict(k))
-        rows.append(row)
-    last = len(header) - 1
-    centered = {last - 1, last} if verdict is not None else {last}
-    add_table(doc, header, rows, widths=widths, numeric=set(range(1, min(centered))), center=centered)
-
-
-def panel_summary_blocks(blocks) -> tuple[list, bool]:
-    """The opinions in brief: every heading and the first block under it (the whole text when it has no
-    headings but a single block); and whether anything was left out."""
-    out, taken = [], False
-    for b in blocks:
-        if b.kind == "heading":
-            out.append(b)
-            taken = False
-        elif not taken:
-            out.append(b)
-            taken = True
-    return out, len(out) < len(blocks)
+    """The KPI table (layout.yaml tables.summary_kpi): 現状値, target, the year's actual on the targets' basis (its
+    header names the basis, 「実績値（20市町村計）」), the reference sum over every member in a column of its own (when
+    members joined after the targets were set), 達成率, 進捗率, rating and, in the final year, the 総括's verdict.
+    Kept on one page with its heading (a table opening with two rows at a page's foot reads as two tables)."""
+    fields = kpi_fields(data)
+    table = spec_table(
+        doc,
+        data.templates,
+        "summary_kpi",
+        list(data.plan.kpis),
+        fields,
+        {"kpi_target": data.heading("kpi_target"), **basis_counts(data)},
+        skip=(() if data.is_final_year else ("verdict",)) + (() if has_reference(data) else ("reference",)),
+    )
+    keep_together(table)
 
 
 def add_panel_summary(doc, data: ReportData) -> None:
@@ -228,12 +273,14 @@ def add_panel_summary(doc, data: ReportData) -> None:
         near = panel.near_miss_message() if panel.near_miss else ""
         doc.add_paragraph(data.snippet("panel_near_miss", message=near) if near else data.snippet("panel_missing"))
         return
-    blocks, cut = panel_summary_blocks(panel.blocks)
-    blocks, bounded = panel.excerpt(
-        blocks
-    )  # a huge paste prints a bounded excerpt (evaluation.panel_opinions_summary_chars)
-    cut = cut or bounded
+    # the whole text as the region report prints it (headings, bullets, numbering), a long one bounded to
+    # evaluation.panel_opinions_summary_chars: picking one block per heading dropped bullets and left 「1.」 alone
+    source_note(doc, data, ["management_panel"])
+    blocks, cut = panel.excerpt(list(panel.blocks))
+    first = len(doc.paragraphs)
     add_panel_blocks(doc, data, blocks)
+    if len(doc.paragraphs) > first:  # the heading never ends a page with only the first block under it
+        doc.paragraphs[first].paragraph_format.keep_with_next = True
     if cut:
         add_note(
             doc,
@@ -248,7 +295,9 @@ def add_period_summary(doc, data: ReportData) -> None:
     if "period_rollup" not in data.results:
         return
     doc.add_heading(data.heading("summary_period_final" if data.is_final_year else "summary_period_to_date"), level=2)
-    for line in data.text("period", summary=True):
+    source_note(doc, data, ["period_budget"])
+    trend = region_place(data, "period_kpi") or region_place(data, "abstract")
+    for line in data.text("period", summary=True, trend_place=trend):
         doc.add_paragraph(line)
     roll = data.results["period_rollup"]
     rows = [

@@ -1,0 +1,241 @@
+"""The councillor-reader's third review (/tmp/read3, items #7 #8 #9 #14 #15): the 概要版 read on its own, and the
+要旨's KPI table. The shipped plan (20 members at the 2024年3月改定 of the vision, 24 in FY2025) and synthetic rows."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from tests.test_region_layout import ROOT, _data, _kpi_rows, _lines, _rows, _text
+from vision_report.outputs.reports import charts
+from vision_report.outputs.reports.docxutil import docx_bytes
+from vision_report.outputs.reports.layout import layout
+from vision_report.outputs.reports.region import build_region_report
+from vision_report.outputs.reports.region_kpis import target_differs
+from vision_report.outputs.reports.summary import build_summary
+
+PAGE_WIDTH_MM = 170
+
+
+def _docs(plan, rows: pd.DataFrame):
+    data = _data(plan, rows)
+    region = Document(io.BytesIO(docx_bytes(build_region_report(data))))
+    summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
+    return region, summary
+
+
+@pytest.fixture(scope="module")
+def docs(plan):
+    """The region report and the 概要版 of one set of rows (built once: the region report takes seconds)."""
+    return _docs(plan, _with_reference_over_target(plan))
+
+
+def _with_reference_over_target(plan) -> pd.DataFrame:
+    """Every KPI at 0.99 × target on the basis members; the members who joined later push the 参考 sum over it."""
+    rows = pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.99)], ignore_index=True)
+    extra = [
+        {"municipality_code": m.code, "kind": "kpi", "item_id": k.id, "value": abs(k.target), "status": None}
+        for k in plan.kpis
+        for m in plan.members(2025)
+        if m.code in k.reporters and m not in plan.basis_members
+    ]
+    return pd.concat([rows, pd.DataFrame(extra)], ignore_index=True)
+
+
+def _kpi_table(doc, last_header: str = "総括の判定"):
+    return next(
+        t
+        for t in doc.tables
+        if t.rows[0].cells[0].text == "KPI" and t.rows[0].cells[-1].text.replace("\n", "") == last_header
+    )
+
+
+def _header(table) -> list[str]:
+    return [c.text.replace("\n", "") for c in table.rows[0].cells]
+
+
+def _after_table(doc, table, n: int) -> list[str]:
+    """The texts of the ``n`` paragraphs right after ``table``."""
+    el, out = table._tbl.getnext(), []
+    while el is not None and len(out) < n:
+        if el.tag == qn("w:p"):
+            out.append(_text(el))
+        el = el.getnext()
+    return out
+
+
+def _grid_mm(table) -> float:
+    return sum(int(g.get(qn("w:w"))) for g in table._tbl.tblGrid.iter(qn("w:gridCol"))) / 1440 * 25.4
+
+
+# -- #7: the 概要版 says the actual is the 20 members' sum, in its table and its first KPI point -------------------
+
+
+def test_summary_kpi_header_and_point_name_the_targets_basis_from_the_plan(plan, docs):
+    region, summary = docs
+    n_basis, n_all = len(plan.basis_members), len(plan.members(2025))
+    assert (n_basis, n_all) == (20, 24)  # the vision's members at its 2024年3月改定; the FY2025 members
+    header = _header(_kpi_table(summary))
+    assert header[:5] == [
+        "KPI",
+        "現状値（年）",
+        "目標値（2025年度）",
+        f"実績値（{n_basis}市町村計）",
+        f"参考：{n_all}市町村計",
+    ]
+    point = next(line for line in _lines(summary) if line.startswith(f"{len(plan.kpis)}のKPIの評価（2025年度）"))
+    assert point.endswith(f"指標。目標を設定した{n_basis}市町村の合計で評価しています。")
+    # the reference sum above the target while the rating is on the basis: said under the 概要版's table too
+    notes = [line for line in _lines(summary) if "の合計（参考）は目標値を上回っていますが" in line]
+    assert len(notes) == 1 and notes[0].endswith(f"評価・判定は{n_basis}市町村の合計によります。")
+
+
+# -- #8: 今後に向けて, and where the region report has each part, by its numbered headings ----------------------------
+
+
+def test_summary_ends_with_the_next_steps_and_names_the_region_reports_headings(plan, docs):
+    region, summary = docs
+    lines = _lines(summary)
+    at = lines.index("今後に向けて")
+    assert lines[at + 1] == "（報告書本編：「要旨」）"
+    assert lines[at + 2].startswith("今後の方向性（2025年度、関係市町村の回答")
+    assert lines[at + 3] == (
+        "計画期間は2025年度で終了します。未達成のKPIと、関係市町村が「拡充」「改善」とした取組の課題を、"
+        "次期ビジョンの取組とKPIの検討に引き継ぎます。"
+    )
+    assert lines[at + 2 : at + 4] == [
+        line for line in _lines(region) if line.startswith(("今後の方向性（2025年度", "計画期間は2025年度で終了"))
+    ]
+    # every place named is a heading printed in the region report
+    headings = {p.text for p in region.paragraphs if p.style.name.startswith("Heading")}
+    sources = [line for line in lines if line.startswith("（報告書本編：")]
+    # 概要, 柱ごとの状況, KPI, 事業費, 計画期間の総括, 今後に向けて (懇談会 too when its file has opinions:
+    # tests/test_evaluation_report.py)
+    assert len(sources) == 6
+    for line in sources:
+        for quoted in line.removeprefix("（報告書本編：「").removesuffix("」）").split("」・「"):
+            assert set(quoted.split("」の「")) <= headings, quoted
+    assert "（報告書本編：「4 進行管理」の「(3) 柱・小分野ごとの事業費と評価」）" in sources
+    assert (
+        "（報告書本編：「5 計画期間の総括（2021〜2025年度）」の「(2) 柱・小分野・政策分野ごとの事業費（2021〜2025年度の累計）」）"
+        in sources
+    )
+    text = "".join(lines)
+    assert (
+        "各KPIの年度ごとの推移は報告書本編の「5 計画期間の総括（2021〜2025年度）」の「(1) KPIの推移と目標の達成」に掲載"
+        in text
+    )
+
+
+# -- #9: the 概要版's layout --------------------------------------------------------------------------------------
+
+
+def test_summary_kpi_table_is_kept_on_one_page_with_its_heading(plan, docs):
+    _, summary = docs
+    table = _kpi_table(summary)
+    rows = table._tbl.tr_lst
+    for tr in rows[:-1]:  # every row keeps with the next: LibreOffice and Word move the table whole
+        assert all(p.pPr is not None and p.pPr.keepNext_val for p in tr.iter(qn("w:p")))
+    body = list(summary.element.body)
+    before = body[body.index(table._tbl) - 1]  # the source note, kept with the table, after the heading
+    assert _text(before) == "（報告書本編：「要旨」・「4 進行管理」の「(2) 施策ごとのKPIの達成状況」）"
+    assert before.pPr.keepNext_val
+
+
+def test_summary_execution_chart_has_a_heading_and_marks_the_subfields_as_a_breakdown(plan, monkeypatch):
+    drawn = []
+    real = charts.execution_bars.__wrapped__
+
+    def spy(*args):
+        drawn.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(charts, "execution_bars", spy)
+    _, summary = _docs(plan, _with_reference_over_target(plan))
+    lines = _lines(summary)
+    at = lines.index("事業費の執行状況（2025年度）")
+    assert summary.paragraphs[at].style.name.startswith("Heading")
+    assert lines[at + 3] == "図 柱・小分野ごとの事業費（2025年度）"  # after the source note and the picture
+    labels, _planned, _actual, _words, parts = drawn[-1]  # the region report's chart (pillars only) came first
+    subfields = [s for p in plan.pillars for s in p.subfield_ids]
+    assert [label for label, part in zip(labels, parts, strict=True) if part] == [f"うち小分野{s}" for s in subfields]
+    assert [label for label, part in zip(labels, parts, strict=True) if not part] == [f"柱{p.id}" for p in plan.pillars]
+
+
+def _figure_of(monkeypatch, draw, *args):
+    figs = []
+    monkeypatch.setattr(charts, "_png", lambda fig: figs.append(fig) or b"")
+    draw.__wrapped__(*args)
+    return figs[0]
+
+
+WORDS = {"planned": "計画", "actual": "実績", "thousand_yen": "千円", "no_rating": "評価なし", "kpi_count": "KPIの数"}
+
+
+def test_execution_bars_print_each_amount_and_draw_the_breakdown_lighter(monkeypatch):
+    fig = _figure_of(
+        monkeypatch,
+        charts.execution_bars,
+        ["柱1", "柱3", "うち小分野3A", "うち小分野3C"],
+        [150_000.0, 1_140_000.0, 1_137_000.0, 3_000.0],
+        [148_000.0, 1_124_000.0, 1_121_000.0, 2_648.0],
+        WORDS,
+        [False, False, True, True],
+    )
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "2,648" in texts and "3,000" in texts and "1,124,000" in texts  # a small bar still reads, not as 0
+    colors = {tuple(round(c, 3) for c in p.get_facecolor()) for p in ax.patches}
+    assert len(colors) == 4  # planned and actual, each in a lighter shade for the breakdown rows
+    assert [line.get_ydata()[0] for line in ax.get_lines()] == [1.5]  # a divider above the breakdown
+
+
+def test_rating_legend_names_only_the_ratings_present(monkeypatch):
+    fig = _figure_of(
+        monkeypatch, charts.rating_bars, ["柱1", "柱2"], [{"A": 1, "B": 3, "D": 1, "-": 0}, {"B": 4}], WORDS
+    )
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["A", "B", "D"]
+    fig = _figure_of(monkeypatch, charts.rating_bars, ["柱1"], [{"A": 1, "-": 2}], WORDS)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["A", "評価なし"]
+
+
+# -- #14: a target cell unlike its header is explained directly under the table ----------------------------------
+
+
+def test_targets_of_another_year_or_kept_at_a_baseline_are_explained_under_the_kpi_tables(plan, docs):
+    by_id = {k.id: k for k in plan.kpis}
+    differing = [k.name for k in plan.kpis if target_differs(k)]
+    assert {"圏域内総生産額", "圏域出生数", "公共施設及びサービス等の相互利用者数"} <= set(differing)
+    assert not target_differs(by_id["startups"])
+    region, summary = docs
+    expected = [f"※ {k.name}：{k.notes}" for k in plan.kpis if target_differs(k) and k.notes]
+    assert expected[0] == "※ 圏域内総生産額：目標値は2022年度の数値で測る（市町村民経済計算の公表が約3年遅れるため）。"
+    assert (
+        "※ 圏域出生数：目標は「現状維持」で、基準値は2019年の10,813人。現状値（2023年）は基準値を下回っている。"
+        in expected
+    )
+    for doc in (region, summary):
+        table = _kpi_table(doc)
+        assert "目標値（2025年度）" in _header(table)
+        assert _after_table(doc, table, len(expected)) == expected
+
+
+# -- #15: the 要旨's KPI table has 現状値, and both KPI tables fit the page ------------------------------------------
+
+
+def test_abstract_kpi_table_has_the_baseline_and_fits_the_page(plan, docs):
+    region, summary = docs
+    table = _kpi_table(region)
+    header = _header(table)
+    assert header[:3] == ["KPI", "現状値（年）", "目標値（2025年度）"] and "進捗率" in header
+    gdp = plan.kpis[0]
+    row = next(r for r in table.rows[1:] if r.cells[0].text.startswith(gdp.name))
+    assert row.cells[1].text == "4,790,058\n（2020年度）" == f"{gdp.baseline:,.0f}\n（{gdp.baseline_year}年度）"
+    for doc in (region, summary):
+        assert _grid_mm(_kpi_table(doc)) <= PAGE_WIDTH_MM + 0.5
+    for name in ("abstract_kpi", "summary_kpi"):
+        assert sum(c["width"] for c in layout(ROOT / "templates")["tables"][name]) <= PAGE_WIDTH_MM
