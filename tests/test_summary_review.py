@@ -105,7 +105,8 @@ def test_summary_ends_with_the_next_steps_and_names_the_region_reports_headings(
     assert lines[at + 2].startswith("今後の方向性（2025年度、関係市町村の回答")
     assert lines[at + 3] == (
         "計画期間は2025年度で終了します。未達成のKPIと、関係市町村が「拡充」「改善」とした取組の課題を、"
-        "次期ビジョンの取組とKPIの検討に引き継ぎます。"
+        "次期ビジョンの取組とKPIの検討に引き継ぎます（未達成のKPIごとの目標との差・現状値からの動き・関連する取組の状況は"
+        "「計画期間の総括」に掲載しています）。"
     )
     assert lines[at + 2 : at + 4] == [
         line for line in _lines(region) if line.startswith(("今後の方向性（2025年度", "計画期間は2025年度で終了"))

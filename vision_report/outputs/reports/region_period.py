@@ -28,8 +28,11 @@ from vision_report.outputs.reports.region_management import add_panel_blocks, ch
 from vision_report.outputs.words import achieved_words
 
 PERIOD_SECTIONS = ("kpi", "budget", "initiatives", "analysis", "remarks")
-# what analysis.txt.j2 gets beside text_context (kpi_analysis, execution_analysis)
-ANALYSIS_VALUES = ("part", "near", "far", "low", "total_only_ids", "threshold")
+# what analysis.txt.j2 gets beside text_context (kpi_analysis, execution_analysis, missed_analysis and its ``good``)
+ANALYSIS_VALUES = (
+    *("part", "near", "far", "low", "total_only_ids", "threshold"),
+    *("missed", "toward", "away", "low_nodes", "handover", "n_linked", "good"),
+)
 LOW_LISTED = 5  # analysis.txt.j2 lists this many of the low-execution initiatives ([:5]) and counts the rest
 
 
@@ -51,9 +54,14 @@ def add_period(doc, data: ReportData) -> None:
         "analysis": _analysis,
         "remarks": _remarks,
     }
-    for n, key in enumerate(period_sections(data), start=1):
-        doc.add_heading(data.heading(f"period_{key}", n=n), level=2)
+    for key in period_sections(data):
+        doc.add_heading(period_heading(data, key), level=2)
         build[key](doc, data)
+
+
+def period_heading(data: ReportData, key: str) -> str:
+    """The heading of a section of the 総括, numbered in the order of the sections shown (「(4) …」)."""
+    return data.heading(f"period_{key}", n=period_sections(data).index(key) + 1)
 
 
 def period_sections(data: ReportData) -> list[str]:

@@ -39,7 +39,7 @@ from vision_report.outputs.reports.region_management import (
     reached_kpis,
     row_kpi_ids,
 )
-from vision_report.outputs.reports.region_period import period_sections, period_title
+from vision_report.outputs.reports.region_period import period_heading, period_sections, period_title
 
 POINT_VALUES = (
     "ratings",
@@ -192,7 +192,7 @@ def region_place(data: ReportData, key: str) -> str:
         return data.phrase("summary_source_section", chapter=title, section=management_heading(data, heading_key))
     if section not in period_sections(data):
         return ""
-    return data.phrase("summary_source_section", chapter=period_title(data), section=data.heading(f"period_{section}"))
+    return data.phrase("summary_source_section", chapter=period_title(data), section=period_heading(data, section))
 
 
 def source_note(doc, data: ReportData, keys: list[str]) -> None:
