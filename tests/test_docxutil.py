@@ -177,3 +177,14 @@ def test_a_column_takes_width_first_from_a_column_of_figures_with_room_then_from
     assert fit_widths(rows, [14, 40, 30], 8.5) == [24.0, 40.0, 20.0]
     # not enough such room: the figures' column down to its figure, the rest from the name's
     assert fit_widths(rows, [14, 40, 15], 8.5) == [24.0, 32.0, 13.0]
+
+
+def test_a_column_left_out_leaves_its_width_to_a_column_that_needs_it():
+    """FY2024 has no 参考 column: the KPI table was 20 mm narrower and 「（20市町村計）」 did not fit its column
+    (LibreOffice broke it 「（／20市町村計）」). The table grows by what the header needs, at most by ``room``."""
+    from vision_report.outputs.reports.docxutil import fit_widths
+
+    rows = [["計画", "実績値（20市町村計）"], ["14,892,145", "9,373"]]
+    assert fit_widths(rows, [23, 20], 8.5) == [23.0, 20.0]  # no room to spare: as given
+    assert fit_widths(rows, [23, 20], 8.5, room=20) == [23.0, 25.5]  # as much as the header needs
+    assert fit_widths(rows, [23, 20], 8.5, room=3) == [23.0, 23.0]

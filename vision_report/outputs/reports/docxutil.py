@@ -345,8 +345,10 @@ def add_table(
     fills: dict[int, str] | None = None,
     bold_rows=frozenset(),
     finish: Callable | None = None,
+    room: float = 0.0,
 ):
-    """A grid table, header repeated on every page, numbers right-aligned.
+    """A grid table, header repeated on every page, numbers right-aligned; ``room``: how much wider than
+    ``widths`` the table may grow where a column needs it (``fit_widths``).
 
     ``finish(table)`` may restyle the built table (merge cells, keep it on one page). A table of a layout seen
     before (same styles template, header, widths, alignment, fills, bold rows, row lengths and ``finish``) is a
@@ -358,7 +360,7 @@ def add_table(
     """
     keep_with_table(doc)
     font_pt = _table_font_pt(doc)
-    widths = fit_widths([header, *rows], widths, font_pt)
+    widths = fit_widths([header, *rows], widths, font_pt, room)
     header = [break_header(h, w, font_pt) for h, w in zip(header, widths, strict=True)]
     template_key = _TEMPLATE_KEYS.get(doc.part)
     if template_key is None or any(_special(v) for r in rows for v in r):
@@ -861,9 +863,12 @@ def _header_word_mm(header: str, font_pt: float) -> float:
     return max((text_width_mm(q, font_pt) + _CELL_PADDING_MM for q in short), default=0.0)
 
 
-def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], font_pt: float) -> list[float]:
+def fit_widths(
+    table_rows: Sequence[Sequence[str]], widths: Sequence[float], font_pt: float, room: float = 0.0
+) -> list[float]:
     """Column widths (mm) sized from the content: a column too narrow for its widest figure takes the missing
-    width from the columns with the most room to spare (wrapping Japanese text), the table's width unchanged.
+    width first from ``room`` (the table may grow by that much: the width of a column left out), then from the
+    columns with the most room to spare (wrapping Japanese text), the table's width otherwise unchanged.
 
     The widths given are the layout's preference; they change only where a figure would otherwise be split
     (「1,27／8」). When the table cannot give enough room, each column gets what there is, in proportion."""
@@ -891,7 +896,8 @@ def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], fon
     keep += [0.0] * (len(out) - len(keep))
     spare = [max(0.0, w - max(n, k)) for n, k, w in zip(need, keep, out, strict=True)]
     available = sum(spare)
-    if available <= 0:
+    grow = min(missing, max(0.0, room))  # the width of a column left out (layout.spec_table's skip), as needed
+    if available <= 0 and grow <= 0:
         return list(widths)
     # first the room no text needs (a column of figures wider than its widest line), then the room of the columns
     # whose text wraps (「プロモーション事業」 rather not 「プロモーショ／ン事業」), each in proportion
@@ -903,14 +909,14 @@ def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], fon
             widest[j] = max([widest[j]] + [text_width_mm(q, font_pt) + _CELL_PADDING_MM for q in lines if q])
             widest[j] = max(widest[j], float(widths[j]) if words else 0.0)
     free = [min(sp, max(0.0, w - wd)) for sp, w, wd in zip(spare, out, widest, strict=True)]
-    first = min(missing, sum(free))
+    first = min(missing - grow, sum(free))
     give = [f / sum(free) * first if first else 0.0 for f in free]
     rest = [sp - g for sp, g in zip(spare, give, strict=True)]
-    then = min(missing - first, sum(rest))
+    then = min(missing - grow - first, sum(rest))
     give = [g + (r / sum(rest) * then if then > 0 else 0.0) for g, r in zip(give, rest, strict=True)]
-    take = (first + then) / missing  # the share of each shortfall that can be met
+    take = (grow + first + then) / missing  # the share of each shortfall that can be met
     out = [w + s * take - g for w, s, g in zip(out, short, give, strict=True)]
-    return _half_mm(out, need, sum(widths))
+    return _half_mm(out, need, sum(widths) + grow)
 
 
 def _half_mm(widths: Sequence[float], need: Sequence[float], total: float) -> list[float]:
