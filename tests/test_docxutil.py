@@ -87,5 +87,104 @@ def test_a_header_too_wide_breaks_before_its_bracket_not_inside_the_year():
 
     assert break_header("目標値（2025年度）", 20, 8.5) == "目標値\n（2025年度）"
     assert break_header("目標値（2025年度）", 60, 8.5) == "目標値（2025年度）"  # fits: unchanged
-    assert break_header("（参考）合計値の列", 10, 8.5) == "（参考）合計値の列"  # a bracket at the start: no break
+    # a bracket at the start is a phrase of its own (review 3 #4: a header breaks between its words)
+    assert break_header("（参考）合計値の列", 20, 8.5) == "（参考）\n合計値の列"
     assert break_header("評価", 5, 8.5) == "評価"
+
+
+def test_a_header_too_wide_breaks_between_its_phrases_not_inside_a_word():
+    """Review 3 #4: 「総括の判／定」「全年度・／全関係市／町／村で実施」 in a narrow column."""
+    from vision_report.outputs.reports.docxutil import break_header
+
+    assert break_header("総括の判定", 14, 8.5) == "総括の\n判定"
+    assert break_header("評価の基準", 14, 8.5) == "評価の\n基準"
+    assert break_header("全年度・全関係市町村で実施", 24, 8.5) == "全年度・\n全関係市町村で\n実施"
+    assert break_header("全関係市町村が実施した年度", 18, 8.5) == "全関係市町村が\n実施した\n年度"
+    assert break_header("全関係市町村が実施した年度", 24, 8.5) == "全関係市町村が\n実施した年度"
+    assert break_header("KPIの評価\n（指標数）", 30, 8.5) == "KPIの評価\n（指標数）"  # the caller's lines stay
+    assert break_header("実績値（20市町村計）", 20, 8.5) == "実績値\n（20市町村計）"
+    assert break_header("（参考）合計値の列", 12, 8.5) == "（参考）\n合計値の列"  # never 「…の／列」 alone
+
+
+def _whole(text: str, header: bool = False) -> list[str]:
+    from vision_report.outputs.reports.docxutil import _token_spans
+
+    return [text[a:b] for a, b in _token_spans(text, header)]
+
+
+def test_a_label_and_its_rate_a_short_bracket_and_a_contact_name_are_kept_whole():
+    """Review 3 #4: 「（達成率／94.7%」「評／価 A」「（人／/年）」「【基準／値】」「（20 市町村／計）」「熊本／市政策局…」."""
+    assert _whole("KPI：受入数 445 人（達成率 94.7%・評価 B）")[-2:] == ["達成率 94.7%", "評価 B）"]
+    assert _whole("圏域内の創業者数（人/年）") == ["（人/年）"]
+    assert _whole("現状維持【基準値】10,813（2019年）") == ["【基準値】", "（2019年）"]
+    assert _whole("実績値（20市町村計）") == ["（20市町村計）"]
+    # a longer bracket is a phrase that may wrap between its words; its 年度 and its last 2 stay whole
+    assert _whole("（2022年度の統計）") == ["2022年度", "統計）"]  # not 「統／計）」
+    # a bracket is not joined to a token beside it: 「令和7年度」／「（2025年度）」, 「（暦年）」／「（TEU）」
+    assert _whole("ビジョン 令和7年度（2025年度）進捗状況報告書")[:2] == ["令和7年度", "（2025年度）"]
+    assert _whole("取扱量（暦年）（TEU）") == ["（暦年）", "（TEU）"]
+    text = "詳細は報告書をご覧ください。問合せ先：熊本市政策局総合政策部政策企画課"
+    assert _whole(text) == ["問合せ先：熊本市政策局総合政策部政策企画課"]
+    assert _whole("判定の方法：増加・水準の維持を目指す") == ["を目指す"]  # not a name ending the paragraph
+    assert _whole("③ 物流機能の強化") == ["強化"]  # not 「強／化」 (the last 2 of a short line)
+
+
+def test_a_header_keeps_each_phrase_whole_and_its_column_wide_enough_for_it():
+    from vision_report.outputs.reports.docxutil import fit_widths, keep_whole, plain_text
+
+    assert _whole("総括の\n判定", header=True) == ["総括の", "判定"]
+    # (with the token 「全年度」 inside the first phrase)
+    assert _whole("全年度・\n全関係市町村で\n実施", header=True) == ["全年度", "全年度・", "全関係市町村で", "実施"]
+    assert _whole("実績値\n（20市町村計）", header=True) == ["実績値", "（20市町村計）"]
+    # the glue is between the characters of a phrase, not between two phrases
+    assert keep_whole("総括の判定", header=True) == "総\u2060括\u2060の判\u2060定"
+    assert plain_text(keep_whole("全年度・全関係市町村で実施", header=True)) == "全年度・全関係市町村で実施"
+    # a header's phrase wider than its column takes width from a wrapping column
+    widths = fit_widths([["総括の判定", "KPI"], ["達成", "圏域内の創業者数の合計"]], [9, 60], 8.5)
+    assert widths[0] >= 12 and sum(widths) == 69
+
+
+def test_widths_stay_in_half_millimetres_and_add_up_to_the_table():
+    """Rounding each column to half a millimetre put the table 1 mm over the text block (38 + 6 × 22 → 171); what
+    the rounding puts over comes from the column with the most room, not from a narrow one."""
+    from vision_report.outputs.reports.docxutil import _half_mm
+
+    got = _half_mm([37.28, 23.67, 21.78, 21.78, 21.78, 21.78, 21.93], [24, 23.67] + [17.7] * 5, 170)
+    assert sum(got) == 170 and got[1] == 23.5 and got[0] == 36.5
+    assert (
+        _half_mm([48.82, 23.67, 21.95, 23.98, 13.77, 15.95, 21.86], [24, 23.7, 20.8, 23.7, 12, 14.9, 18.8], 170)[4]
+        == 14.0
+    )
+
+
+def test_a_target_label_puts_its_bracketed_label_on_a_line_of_its_own():
+    """「現状維持【基準値】10,813（2019年）」: LibreOffice joins 「】」 to the figure after it (「基準値】10,81／3」), review 3 #4."""
+    from types import SimpleNamespace
+
+    from vision_report.outputs.reports.region_kpis import target_text
+
+    kpi = SimpleNamespace(target_label="現状維持【基準値】10,813（2019年）")
+    assert target_text(kpi) == "現状維持\n【基準値】\n10,813\n（2019年）"
+    assert target_text(SimpleNamespace(target_label="12,460（2024年度）")) == "12,460\n（2024年度）"
+
+
+def test_a_column_takes_width_first_from_a_column_of_figures_with_room_then_from_wrapping_text():
+    """The header 「全年度・全関係市町村で実施」 needs its phrase 「全関係市町村で」: the room comes from the figures'
+    column (1,000 in 30 mm) before the name's, which would wrap more (「プロモーショ／ン事業」)."""
+    from vision_report.outputs.reports.docxutil import fit_widths
+
+    rows = [["全年度・全関係市町村で実施", "名称", "計画"], ["○", "食の販路拡大・プロモーション事業", "1,000"]]
+    assert fit_widths(rows, [14, 40, 30], 8.5) == [24.0, 40.0, 20.0]
+    # not enough such room: the figures' column down to its figure, the rest from the name's
+    assert fit_widths(rows, [14, 40, 15], 8.5) == [24.0, 32.0, 13.0]
+
+
+def test_a_column_left_out_leaves_its_width_to_a_column_that_needs_it():
+    """FY2024 has no 参考 column: the KPI table was 20 mm narrower and 「（20市町村計）」 did not fit its column
+    (LibreOffice broke it 「（／20市町村計）」). The table grows by what the header needs, at most by ``room``."""
+    from vision_report.outputs.reports.docxutil import fit_widths
+
+    rows = [["計画", "実績値（20市町村計）"], ["14,892,145", "9,373"]]
+    assert fit_widths(rows, [23, 20], 8.5) == [23.0, 20.0]  # no room to spare: as given
+    assert fit_widths(rows, [23, 20], 8.5, room=20) == [23.0, 25.5]  # as much as the header needs
+    assert fit_widths(rows, [23, 20], 8.5, room=3) == [23.0, 23.0]

@@ -39,8 +39,12 @@ ALLOWED = {
     ): ("axis tick labels matplotlib chooses, not a published value"),
     (
         "vision_report/outputs/reports/docxutil.py",
-        "return [round(w * 2) / 2 for w in out]  # half millimetres: the same input gives the same widths",
-    ): ("column widths in mm"),
+        "halves = [round(w * 2) for w in widths]",
+    ): ("column widths in half mm (docxutil._half_mm)"),
+    (
+        "vision_report/outputs/reports/docxutil.py",
+        "left = round(total * 2) - sum(halves)",
+    ): ("column widths in half mm (docxutil._half_mm)"),
     (
         "vision_report/outputs/reports/charts.py",
         'ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))',

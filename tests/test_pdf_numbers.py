@@ -1,8 +1,9 @@
 """No number is split by a line break in any document (issue 18): every figure, year and time of a Word file's text
 is found whole in the text of its PDF (LibreOffice), and the PDF has no fragment of one (「1,27／8」「（2／025年度）」
 「03:／42」). Nor is a number and its unit, a date, a time, a grade count or 年度 (「20／市町村」「次年／度」
-「2023年10月24／日」「D／1」「完／了 1」「（19/20回／答）」): tools/line_breaks.py counts them in the document and whole on
-one line of the PDF."""
+「2023年10月24／日」「D／1」「完／了 1」「（19/20回／答）」), a label and its rate or grade, a short bracket or the name after
+a label (「達成率／94.7%」「（人／/年）」「熊本／市政策局…」, review 3 #4): tools/line_breaks.py counts them in the document
+and whole on one line of the PDF."""
 
 from __future__ import annotations
 
@@ -108,6 +109,16 @@ def test_a_broken_token_is_found():
     assert broken_in(["A 2・B 10・C 0・D", "1（17/20回", "答）"]) == ["D／1", "17/20回／答"]
     assert broken_in(["実施19・完", "了1（20/20報告）"]) == ["完／了1"]
     assert broken_in(["A 2・B 10・", "C 0・D 1"]) == []
+    # review 3 #4: a label and its rate or grade, a unit or a word in a short bracket, a label and a name
+    assert broken_in(["受入数445人(達成率", "94.7%・評", "価B)"]) == ["達成率／94.7%", "評／価B"]
+    assert broken_in(["圏域内の創業者数(人", "/年)"]) == ["(人／/年)"]
+    assert broken_in(["現状維持【基準", "値】10,813"]) == ["【基準／値】"]
+    assert broken_in(["実績値(20市町村", "計)"]) == ["(20市町村／計)"]
+    assert broken_in(["4,568,682(2022年度の", "統計)"]) == []  # a longer bracket wraps between its words
+    assert broken_in(["ご覧ください。問合せ先:熊本", "市政策局総合政策部政策企画課"]) == [
+        "熊本／市政策局総合政策部政策企画課"
+    ]
+    assert broken_in(["ご覧ください。問合せ先:", "熊本市政策局総合政策部政策企画課"]) == []
 
 
 def test_keep_whole_adds_only_glue():
@@ -126,6 +137,8 @@ def test_keep_whole_adds_only_glue():
 TOKENS = (
     "相談会を5回開催し、延べ190人が参加・完了 1・A 2・2026年5月28日 15:35、残りは次年度に改善 7（17/20回答）、"
     "令和5年10月1日現在の20市町村の合計（57取組中）で評価しています。"
+    # review 3 #4: a label and its rate or grade, a short bracket
+    "受入数（達成率 94.7%・評価 B）、創業者数（人/年）、現状維持【基準値】、実績値（20市町村計）。"
 )
 
 

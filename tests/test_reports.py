@@ -126,13 +126,14 @@ def _block_label(text: str) -> bool:
 @pytest.mark.parametrize("name", ["report_2024.docx", "report_2024_概要版.docx", "municipalities/431001_熊本市.docx"])
 def test_page_flow(out, name):
     """No row splits across pages; the header row repeats and stays with the first body row; the paragraph before
-    a table (heading, lead-in) stays with it; a ○ grid is kept together (every row but the last with the next)."""
+    a table (heading, lead-in) stays with it; a ○ grid is kept together (every row but the last with the next, and
+    the last too where the vision's blocks follow it); an agreement's first row stays with its second."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     doc = Document(out / name)
     body = doc.element.body
-    grids = 0
+    grids = blocked = agreements = 0
     for tbl in body.iterchildren(qn("w:tbl")):
         table = Table(tbl, doc._body)
         rows = tbl.findall(qn("w:tr"))
@@ -147,15 +148,28 @@ def test_page_flow(out, name):
         if first.cells[0].text == "関係市町村":
             grids += 1
             assert len(rows) == 4
+            # the vision's blocks after the grid (a gap paragraph between): the title and the grid go with the
+            # first block, never alone at a page's foot (review 3 #16)
+            gap = tbl.getnext()
+            after = gap.getnext() if gap is not None and gap.tag == qn("w:p") else None
+            blocks = (
+                after is not None and after.tag == qn("w:tbl") and _block_label(Table(after, doc._body).cell(0, 0).text)
+            )
+            if blocks:
+                blocked += 1
+                assert _keeps_with_next(Paragraph(gap, doc._body))
             for k, tr in enumerate(rows):  # the XML's own cells (row.cells repeats a merged cell in every row)
                 keeps = {Paragraph(p, None).paragraph_format.keep_with_next for p in tr.iter(qn("w:p"))}
-                assert keeps == ({True} if k < 3 else {None}), k
+                assert keeps == ({True} if k < 3 or blocks else {None}), k
         elif len(first.cells) == 2 and _block_label(first.cells[0].text):  # label | text blocks (vision, lead's texts)
             assert all(len(r.cells) == 2 and _block_label(r.cells[0].text) for r in table.rows)
+            if first.cells[0].text == "政策分野" and len(rows) > 1:  # [連携協約]: its title and 政策分野 go with
+                agreements += 1  # the agreement's content (review 3 #16)
+                assert all(p.paragraph_format.keep_with_next for c in first.cells for p in c.paragraphs)
         else:
             assert first._tr.find(qn("w:trPr") + "/" + qn("w:tblHeader")) is not None
             assert all(p.paragraph_format.keep_with_next for c in first.cells for p in c.paragraphs)
-    assert grids > 0 or name != "report_2024.docx"
+    assert (grids > 0 and blocked > 0 and agreements > 0) or name != "report_2024.docx"
 
 
 def test_municipality_reports_and_summary(out, plan):

@@ -47,7 +47,7 @@ def _literals(path: Path) -> list[tuple[int, str]]:
 # 「年度」), what never starts a line (kinsoku) and where a chart title may break. They are patterns over the printed
 # text, never printed themselves: module-level names listed here, and the text of every ``re.compile`` call and
 # character-range comparison in the report code.
-LINE_BREAKING_RULES = {"_UNITS", "_KANA_KANJI", "_CLOSING", "_OPENING", "_TITLE_BREAK_AFTER"}
+LINE_BREAKING_RULES = {"_UNITS", "_KANA_KANJI", "_KANJI_KATAKANA", "_CLOSING", "_OPENING", "_TITLE_BREAK_AFTER"}
 
 
 def _line_breaking_rules(tree: ast.AST) -> set[int]:

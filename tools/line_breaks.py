@@ -1,19 +1,22 @@
 """Count the line breaks of a rendered PDF that fall inside something a reader takes as one word (issue 18): a
 number with its unit or counter (「20／市町村」「延べ 250／人」), a year and its 度 (「2025 年／度」「次年／度」), a date
 (「令和 5／年 10 月 1 日」), a time (「28 日／15:35」), a grade and its count (「D／1」), a label and its count in a
-「・」 list (「完／了 1」「改善／7」) and the 回答/報告 of a response count (「（19/20 回／答）」). A figure alone split
+「・」 list (「完／了 1」「改善／7」) and the 回答/報告 of a response count (「（19/20 回／答）」); since review 3 #4 also a label and
+its rate or grade (「達成率／94.7%」「評／価 A」), a unit or a word in a short bracket (「（人／/年）」「【基準／値】」
+「（20 市町村／計）」) and the name after a label at a line's end (「問合せ先：熊本／市政策局…」). A figure alone split
 (「1,27／8」) is tests/test_pdf_numbers.py's ``split_numbers``.
 
 Usage: ``python tools/line_breaks.py FILE.pdf …`` with FILE.docx beside each PDF: prints each broken token (the
 page and the token with ／ where the line ended, when it can be placed) and the count per file; exit status 1 when
 any is found. tests/test_pdf_numbers.py uses ``broken``. Also counted, not failed: last lines of 1–3 characters
-(``short_last_lines``).
+(``short_last_lines``) and table cells whose last line is a single character (``lone_characters``).
 
-How: every token of ``WHOLE`` and ``LIST_ITEM`` is counted in the .docx's paragraphs and in the lines of the PDF
-(``pdftotext -layout``; the space pdftotext shows between Japanese and half-width text dropped); a token the PDF
-has fewer times on one line than the document has is broken across lines. To show where, the lines of each
-paragraph or cell (a ``pdftotext -bbox-layout`` flow) are joined and a line end inside such a token is marked.
-The patterns are written here again on purpose: the check does not reuse the rule that joins the characters
+How: every token of ``PATTERNS`` (each pattern on its own, so tokens may overlap) is counted in the .docx's
+paragraphs and in the lines of the PDF (``pdftotext -layout``; the space pdftotext shows between Japanese and
+half-width text dropped); a token the PDF has fewer times on one line than the document has is broken across
+lines. To show where, the lines of each paragraph or cell (a ``pdftotext -bbox-layout`` flow) are joined and a
+line end inside such a token is marked (once, with the narrowest token around it: 「17/20回／答」 rather than
+「（17/20回／答）」). The patterns are written here again on purpose: the check does not reuse the rule that joins the characters
 (vision_report/outputs/reports/docxutil.py ``keep_whole``).
 """
 
@@ -55,6 +58,14 @@ WHOLE = re.compile(
 # too: the list may wrap at a 「・」; not a label and an id: 「事業費 3.13.3」)
 _KANA_KANJI = "\u3041-\u30fa\u30fc-\u30ff\u3400-\u9fff"  # not 「・」
 LIST_ITEM = re.compile(rf"(?<![{_KANA_KANJI}0-9])[{_KANA_KANJI}]{{1,6}}\s?\d+(?=[・（()）]|\s|$)")
+# review 3 #4: a label and its rate or grade 「達成率 94.7%」「評価 A」; a unit or a word in a short bracket 「（人/年）」
+# 「【基準値】」「（20市町村計）」 (up to 6 characters inside: a longer one is a phrase that may wrap between its words,
+# 「（2022年度の／統計）」); the name after a label that ends a line 「問合せ先：熊本市政策局総合政策部政策企画課」
+_LABEL = "\u30a1-\u30fa\u30fc-\u30ff\u3400-\u9fff"  # kanji and katakana: 達成率, 評価 (not 「と答えた人が 76%」)
+LABEL_VALUE = re.compile(rf"(?:(?<=[(（:：・、\s])|^)[{_LABEL}]{{1,6}}\s?(?:{_NUM}[%％]|[A-D](?![A-Za-z0-9]))")
+BRACKET = re.compile(r"[（(【][^（）()【】、。・]{1,6}[）)】]")
+NAMED = re.compile(rf"(?<=[:：])[{_KANA_KANJI}]{{2,24}}$")
+PATTERNS = (WHOLE, LIST_ITEM, LABEL_VALUE, BRACKET, NAMED)  # each counted on its own: tokens may overlap
 
 _WIDE = "WFA"
 # zero-width glue characters (docxutil.keep_whole): LibreOffice writes U+200D into the PDF's text
@@ -104,36 +115,54 @@ def flows(pdf: Path) -> list[tuple[int, list[str]]]:
     return out
 
 
+def _spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for pattern in PATTERNS for m in pattern.finditer(text)]
+
+
 def _tokens(line: str) -> list[str]:
-    return [m.group() for m in WHOLE.finditer(line)] + [m.group() for m in LIST_ITEM.finditer(line)]
+    return [line[a:b] for a, b in _spans(line)]
 
 
-def broken_in(lines: list[str]) -> list[str]:
-    """The tokens of a flow that a line end cuts, each with ／ where the line ended."""
+def _cut(lines: list[str]) -> list[tuple[int, str, str, frozenset[int]]]:
+    """The tokens of a flow that a line end cuts, as (start, the token, the token with ／ where the line ended, the
+    line ends inside it), the narrowest first: several tokens may hold the same line end (「17/20回答」 in
+    「（17/20回答）」)."""
     text = "".join(lines)
     ends, at = set(), 0
     for line in lines[:-1]:
         at += len(line)
         ends.add(at)
-    spans = [m.span() for m in WHOLE.finditer(text)] + [m.span() for m in LIST_ITEM.finditer(text)]
     out = []
-    for start, end in spans:
+    for start, end in sorted(set(_spans(text)), key=lambda s: (s[1] - s[0], s[0])):
         cut = sorted(e for e in ends if start < e < end)
         if cut:
             token = text[start:end]
             for e in reversed(cut):
                 token = token[: e - start] + "／" + token[e - start :]
-            out.append(token)
+            out.append((start, text[start:end], token, frozenset(cut)))
     return out
 
 
+def broken_in(lines: list[str]) -> list[str]:
+    """The tokens of a flow that a line end cuts, each with ／ where the line ended, in the order of the text; a
+    line end inside several tokens is named once, with the narrowest."""
+    named: set[int] = set()
+    out = []
+    for start, _, token, cut in _cut(lines):
+        if not cut & named:
+            out.append((start, token))
+        named |= cut
+    return [token for _, token in sorted(out)]
+
+
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_IN_BRACKET = re.compile(r"(?<=[(\[【「]) +| +(?=[)\]】」])")  # 「( 2025年度)」: the gap of an italic line
 _GAP = re.compile(r"(?<=[^\x00-\xff]) +| +(?=[^\x00-\xff])")  # spaces beside a Japanese character
 
 
 def _normal(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_NO_GLUE)
-    return re.sub(r" {2,}", " ", _GAP.sub("", text))
+    return re.sub(r" {2,}", " ", _GAP.sub("", _IN_BRACKET.sub("", text)))
 
 
 def docx_tokens(docx: Path) -> Counter:
@@ -165,15 +194,18 @@ def pdf_tokens(pdf: Path) -> Counter:
 
 def broken(pdf: Path, docx: Path) -> list[Break]:
     """The tokens of ``docx`` that its rendering ``pdf`` does not have whole on one line, placed where they can be
-    (page 0: a token short in the PDF whose break was not found in a flow)."""
+    (page 0: a token short in the PDF whose break was not found in a flow). A line end inside several tokens (a
+    unit in its bracket) is one break, named with the narrowest of them that is short."""
     short = docx_tokens(docx) - pdf_tokens(pdf)
     out = []
     for page, lines in flows(pdf):
-        for token in broken_in(lines):
-            whole = token.replace("／", "")
+        named: set[int] = set()
+        for _, whole, token, cut in _cut(lines):
             if short[whole] > 0:
                 short[whole] -= 1
-                out.append(Break(page, token))
+                if not cut & named:
+                    out.append(Break(page, token))
+                named |= cut
     out += [Break(0, token) for token, n in short.items() for _ in range(n)]
     return out
 
@@ -188,6 +220,19 @@ def short_last_lines(pdf: Path) -> list[Break]:
     ]
 
 
+def lone_characters(pdf: Path) -> list[Break]:
+    """A table cell's or header's word split so that its last line is 1–2 characters (「総括の判／定」「強／化」「計）」):
+    a flow whose lines are all short (a cell) ending in such a line."""
+    return [
+        Break(page, "／".join(lines))
+        for page, lines in flows(pdf)
+        if 1 < len(lines) <= 4
+        and re.fullmatch(r"[\u3041-\u30fa\u3400-\u9fff][）)]?", lines[-1])
+        and re.search(r"[\u3041-\u30fa\u3400-\u9fff]$", lines[-2])
+        and all(len(x) <= 14 for x in lines)
+    ]
+
+
 def main(argv: list[str]) -> int:
     total = short = 0
     for name in argv:
@@ -196,7 +241,10 @@ def main(argv: list[str]) -> int:
         for b in found:
             print(f"{pdf.name} {b}")
         lone = short_last_lines(pdf)
-        print(f"{pdf.name}: {len(found)} (short last lines: {len(lone)})")
+        chars = lone_characters(pdf)
+        for b in chars:
+            print(f"{pdf.name} lone: {b}")
+        print(f"{pdf.name}: {len(found)} (short last lines: {len(lone)}, cells ending in 1 character: {len(chars)})")
         total += len(found)
         short += len(lone)
     print(f"total: {total} (short last lines: {short})")

@@ -11,7 +11,7 @@ from docx.shared import Pt
 
 from vision_report.core.vocabulary import date_label
 from vision_report.outputs.reports.context import ReportData
-from vision_report.outputs.reports.docxutil import add_note, add_table
+from vision_report.outputs.reports.docxutil import add_note, add_table, keep_last_row_with_next, keep_rows_with_next
 from vision_report.outputs.reports.evaluation_context import TEXT_COLUMNS, expenditure_rows, same_text_key
 from vision_report.outputs.reports.layout import sections
 from vision_report.outputs.reports.submission_log import add_log_intro, log_rows
@@ -83,10 +83,13 @@ def add_vision_blocks(doc, data: ReportData) -> None:
             _agreement(doc, data, area, _finish_blocks)
             for ini in data.plan.area_initiatives(area.id, data.fiscal_year):
                 _label(doc, f"{ini.label} {ini.name}{data.phrase('initiative_id', id=ini.id)}", before=4)
-                grid_table(doc, data, ini)
+                grid = grid_table(doc, data, ini)
                 rows = _blocks(data, ini)
                 if rows:
-                    _gap(doc)
+                    # the title and the grid go with the first block (事業内容), never alone at a page's foot
+                    # (review 3 #16)
+                    keep_last_row_with_next(grid)
+                    _gap(doc).paragraph_format.keep_with_next = True
                     add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=_finish_blocks)
 
 
@@ -108,7 +111,9 @@ def _agreement(doc, data: ReportData, area: PolicyArea, finish) -> None:
         p = doc.add_paragraph()
         p.paragraph_format.keep_with_next = True
         p.add_run(data.phrase("agreement_title")).bold = True
-        add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=finish)
+        table = add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=finish)
+        if len(table.rows) > 1:  # the title and the first row (政策分野) go with the agreement (review 3 #16)
+            keep_rows_with_next(table, 1)
 
 
 def _blocks(data: ReportData, ini: Initiative) -> list[list[str]]:

@@ -221,6 +221,14 @@ def keep_last_row_with_next(table) -> None:
         p.get_or_add_pPr().keepNext_val = True
 
 
+def keep_rows_with_next(table, n: int) -> None:
+    """The table's first ``n`` rows go onto the page of the row after them: a title above the table (kept with
+    it) and a label row are never alone at a page's foot."""
+    for tr in table._tbl.tr_lst[:n]:
+        for p in tr.iter(qn("w:p")):
+            p.get_or_add_pPr().keepNext_val = True
+
+
 def keep_with_table(doc) -> None:
     """The paragraph the next table follows (a heading, a caption, a lead-in) goes onto the table's page."""
     body = doc.element.body
@@ -357,8 +365,10 @@ def add_table(
     fills: dict[int, str] | None = None,
     bold_rows=frozenset(),
     finish: Callable | None = None,
+    room: float = 0.0,
 ):
-    """A grid table, header repeated on every page, numbers right-aligned.
+    """A grid table, header repeated on every page, numbers right-aligned; ``room``: how much wider than
+    ``widths`` the table may grow where a column needs it (``fit_widths``).
 
     ``finish(table)`` may restyle the built table (merge cells, keep it on one page). A table of a layout seen
     before (same styles template, header, widths, alignment, fills, bold rows, row lengths and ``finish``) is a
@@ -370,7 +380,7 @@ def add_table(
     """
     keep_with_table(doc)
     font_pt = _table_font_pt(doc)
-    widths = fit_widths([header, *rows], widths, font_pt)
+    widths = fit_widths([header, *rows], widths, font_pt, room)
     header = [break_header(h, w, font_pt) for h, w in zip(header, widths, strict=True)]
     template_key = _TEMPLATE_KEYS.get(doc.part)
     if template_key is None or any(_special(v) for r in rows for v in r):
@@ -450,6 +460,11 @@ _UNITS = (
     "か所|箇所|団体|施設|事業|社|校|世帯|戸|台|本|個|点|歳|倍|割|%|％|TEU"
 )
 _KANA_KANJI = "\u3041-\u30fa\u30fc-\u30ff\u3400-\u9fff\u3005"  # not 「・」
+_KANJI_KATAKANA = "\u30a1-\u30fa\u30fc-\u30ff\u3400-\u9fff\u3005"  # a label: 達成率, 評価 (not 「と答えた人が」)
+_CLOSING_BRACKETS = "\uff09)\u3011"  # 「）」「)」「】」
+_OPENING_BRACKETS = "\uff08(\u3010"  # 「（」「(」「【」
+_BRACKET = 6  # characters inside a bracket kept whole with it: 「（20市町村計）」
+_NAME = 24  # characters: the longest name after a label kept whole (an office: 「熊本市政策局総合政策部政策企画課」)
 _WHOLE = re.compile(
     "|".join(
         (
@@ -461,6 +476,13 @@ _WHOLE = re.compile(
             # a label and its count in a 「・」 list, or before a bracket: 「完了 1」「一部実施 2」「改善 7（17/20回答）」
             rf"(?<=・)[{_KANA_KANJI}]{{1,6}} ?\d+(?=[・（()）、。\s]|$)",
             rf"(?:(?<=[（(：:\s])|^)[{_KANA_KANJI}]{{1,6}} ?\d+(?=[・（(])",
+            # a label and its rate or grade: 「（達成率 94.7%・評価 A）」 (review 3 #4)
+            rf"(?:(?<=[（(：:\s\u30fb\u3001])|^)[{_KANJI_KATAKANA}]{{1,6}} ?(?:{_NUM}[%％]|[A-D](?![A-Za-z0-9]))",
+            # a short bracket, a unit or a word: 「（人/年）」「【基準値】」「（20市町村計）」 (a longer one is a phrase
+            # that may wrap at a word: 「（2022年度の／統計）」)
+            rf"[\uff08(\u3010][^\uff08\uff09()\u3010\u3011\n、。・]{{1,{_BRACKET}}}[\uff09)\u3011]",
+            # a label and the name that ends the paragraph: 「問合せ先：熊本市政策局総合政策部政策企画課」
+            rf"(?:(?<=[。\s])|^)[{_KANA_KANJI}]{{1,6}}：[{_KANA_KANJI}]{{2,{_NAME}}}(?=\n|$)",
         )
     )
 )
@@ -492,6 +514,7 @@ def plain_text(text: str) -> str:
 
 _LAST_LINE = 4  # characters: a paragraph's last line is never shorter (「た。」 alone on a line)
 _LONG_LINE = 12  # characters: a text this long has its last ``_LAST_LINE`` characters kept together
+_SHORT_LINE = 5  # characters: a shorter text of this many or more keeps its last 2 together (「物流機能の／強化」)
 
 
 def _kanji_or_kana(c: str) -> bool:
@@ -504,22 +527,75 @@ def _narrow(c: str) -> bool:
     return not c.isspace() and unicodedata.east_asian_width(c) in "NaH"
 
 
-def _token_spans(text: str) -> list[tuple[int, int]]:
-    """The spans of ``text`` a line must not break inside, merged where they overlap or touch."""
+def _phrases(line: str) -> list[str]:
+    """The phrases of a table header's line, where it may wrap (a 文節, roughly): before an opening bracket, after
+    a full-width mark (「全年度・」), after kana that ends a word (「総括の」「全関係市町村で」); never before a closing
+    character (kinsoku), and a 1-character phrase stays with the one before it (「合計値の列」 not 「合計値の／列」)."""
+    out: list[str] = []
+    for i, c in enumerate(line):
+        a = line[i - 1] if i else ""
+        cut = (
+            bool(out)
+            and c not in _CLOSING
+            and (
+                c in _OPENING
+                or (_full_width_mark(a) and a not in _OPENING)
+                or ("\u3041" <= a <= "\u309f" and not "\u3041" <= c <= "\u309f" and not _full_width_mark(c))
+            )
+        )
+        if cut:
+            out.append(c)
+        elif out:
+            out[-1] += c
+        else:
+            out.append(c)
+    merged: list[str] = []
+    for q in out:
+        if merged and (len(q.strip()) < 2 or len(merged[-1].strip()) < 2):
+            merged[-1] += q
+        else:
+            merged.append(q)
+    return merged
+
+
+def _token_spans(text: str, header: bool = False) -> list[tuple[int, int]]:
+    """The spans of ``text`` a line must not break inside, merged where they overlap or touch. ``header``: the text
+    of a table's header row, each phrase of up to ``_HEADER_WORD`` characters kept whole too (``_phrases``: a line
+    breaks between them only, 「総括の／判定」 not 「総括の判／定」); those spans are not merged with each other."""
     spans = [m.span() for m in _WHOLE.finditer(text)]
+    phrases: list[tuple[int, int]] = []
     at = 0
     for line in text.split("\n"):
-        if len(line.strip()) >= _LONG_LINE:
-            end = at + len(line.rstrip())
+        size = len(line.strip())
+        end = at + len(line.rstrip())
+        if header:
+            k = at
+            for q in _phrases(line):
+                if 1 < len(q.strip()) <= _HEADER_WORD:
+                    lead = len(q) - len(q.lstrip())
+                    phrases.append((k + lead, k + len(q.rstrip())))
+                k += len(q)
+        elif size >= _LONG_LINE:
             spans.append((end - _LAST_LINE, end))
+        elif size >= _SHORT_LINE:  # the last 2 letters and the marks after them: 「強化」, 「統計）」
+            last = end - (len(line.rstrip()) - len(line.rstrip().rstrip(_CLOSING)))
+            spans.append((last - 2, end))
         at += len(line) + 1
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
+        # two tokens that touch are one, but not a bracket and a token beside it: 「（暦年）」 and 「（TEU）」,
+        # 「令和7年度」 and 「（2025年度）」 may go on two lines
+        touch = (
+            merged
+            and start == merged[-1][1]
+            and text[start - 1] not in _CLOSING_BRACKETS
+            and text[start] not in _OPENING_BRACKETS
+        )
+        if merged and (start < merged[-1][1] or touch):
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
-    return [(s, e) for s, e in merged if e - s > 1]
+    return sorted({s for s in merged + phrases if s[1] - s[0] > 1})
 
 
 def _glue_at(text: str, spans: list[tuple[int, int]]) -> dict[int, tuple[bool, str]]:
@@ -557,11 +633,13 @@ def _glued(text: str, glue: dict[int, tuple[bool, str]], offset: int = 0) -> str
     return "".join(out)
 
 
-def keep_whole(text: str) -> str:
-    """``text`` with the glue of its tokens: a number and its unit, a date, a time, a grade count, 年度, and the last
-    ``_LAST_LINE`` characters of a line of ``_LONG_LINE`` or more. In a document the tokens' runs also get the
-    East Asian language ``LATIN_LANGUAGE`` (``_keep_whole_paragraphs``); this is the text alone (widths)."""
-    glue = _glue_at(text, _token_spans(text))
+def keep_whole(text: str, header: bool = False) -> str:
+    """``text`` with the glue of its tokens: a number and its unit, a date, a time, a grade count, 年度, a label
+    and its rate or grade, a short bracket, a label and the name ending the paragraph, the last ``_LAST_LINE``
+    characters of a line of ``_LONG_LINE`` or more (the last 2 of a shorter line of ``_SHORT_LINE`` or more), and
+    in a table's header row (``header``) each phrase instead. In a document the tokens' runs also get the East Asian
+    language ``LATIN_LANGUAGE`` (``_keep_whole_paragraphs``); this is the text alone (widths)."""
+    glue = _glue_at(text, _token_spans(text, header))
     return _glued(text, glue) if glue else text
 
 
@@ -627,6 +705,12 @@ def _italic(p, italic_style_ids: frozenset[str]) -> bool:
     return any(_on(rpr.find(qn("w:i"))) for rpr in p.iter(qn("w:rPr")) if rpr.getparent().tag == qn("w:r"))
 
 
+def _in_header_row(p) -> bool:
+    """The paragraph is in a table row repeated as the header (w:tblHeader)."""
+    tr = next((a for a in p.iterancestors(qn("w:tr"))), None)
+    return tr is not None and tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
+
+
 def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset()) -> None:
     """The tokens of every paragraph under ``root`` kept whole (``keep_whole``), across its runs (a figure in one
     run, its unit in the next): each run a token crosses is split so that the token's part is a run of its own
@@ -650,7 +734,7 @@ def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset())
         text = "".join(t for _, _, t in pieces)
         if len(text) < 2:
             continue
-        spans = _token_spans(text)
+        spans = _token_spans(text, _in_header_row(p))
         if not spans:
             continue
         glue = _glue_at(text, spans)
@@ -702,6 +786,7 @@ _HALF_EM = 0.66  # a half-width character's width (digits, Latin letters) in em:
 _GLUE_EM = {WORD_JOINER: 0.0, NARROW_NO_BREAK_SPACE: 0.25, THIN_SPACE: 0.25}
 _CELL_PADDING_MM = 2 * 57 / 56.7 + 1.0  # tblCellMar left + right (57 twips each, ``_set_widths``) and some air
 _DEFAULT_TABLE_PT = 8.5
+_SLACK_MM = 0.25  # a column this little narrower than its need is not widened (within the padding's air)
 _SHORT_LABEL = 3  # characters: a cell text this short is a label never broken (未達成)
 
 
@@ -764,27 +849,47 @@ def min_width_mm(text: str, font_pt: float) -> float:
 
 
 def break_header(text: str, width_mm: float, font_pt: float) -> str:
-    """A header too wide for its column breaks before its bracket (「目標値」／「（2025年度）」), not wherever the
-    line is full (「目標値（2025年」／「度）」): LibreOffice and Word may break between any two Japanese characters."""
-    at = text.find("（", 1)
-    if at <= 0 or "\n" in text or text_width_mm(text, font_pt) + _CELL_PADDING_MM <= width_mm:
-        return text
-    return text[:at] + "\n" + text[at:]
+    """A header too wide for its column breaks between its phrases (``_phrases``: 「目標値」／「（2025年度）」,
+    「総括の」／「判定」, 「全年度・」／「全関係市町村で」／「実施」), as many on a line as fit, not wherever the line is
+    full (「目標値（2025年」／「度）」「総括の判／定」): LibreOffice and Word may break between any two Japanese
+    characters. A line the caller set (``\\n``) stays a line."""
+    room = width_mm - _CELL_PADDING_MM
+    out = []
+    for line in text.split("\n"):
+        cur = ""
+        for q in _phrases(line) if text_width_mm(line, font_pt) > room else [line]:
+            if cur and text_width_mm(cur + q, font_pt) > room:
+                out.append(cur)
+                cur = q
+            else:
+                cur += q
+        out.append(cur)
+    return "\n".join(out)
 
 
-_HEADER_WORD = 8  # characters: a header's line this short is one word (「2025年度計画」), a longer one wraps
+def _full_width_mark(c: str) -> bool:
+    """A full-width punctuation mark: 「・」「：」「、」 (and the brackets, 「（」)."""
+    return bool(c) and unicodedata.category(c) in ("Po", "Ps", "Pe") and unicodedata.east_asian_width(c) in "WF"
+
+
+_HEADER_WORD = (
+    8  # characters: a header's phrase this short is one word (「2025年度計画」「総括の」), a longer one wraps
+)
 
 
 def _header_word_mm(header: str, font_pt: float) -> float:
-    """The width of the widest short line of a header as ``break_header`` sets it (its bracket on a line of its own)."""
-    parts = [q for line in header.split("\n") for q in re.split(r"(?=（)", line) if q]
-    short = [q for q in parts if len(q) <= _HEADER_WORD]
+    """The width of the widest phrase of a header (``_phrases``) that is kept whole (``_HEADER_WORD``)."""
+    parts = [q.strip() for line in header.split("\n") for q in _phrases(line)]
+    short = [q for q in parts if 1 < len(q) <= _HEADER_WORD]
     return max((text_width_mm(q, font_pt) + _CELL_PADDING_MM for q in short), default=0.0)
 
 
-def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], font_pt: float) -> list[float]:
+def fit_widths(
+    table_rows: Sequence[Sequence[str]], widths: Sequence[float], font_pt: float, room: float = 0.0
+) -> list[float]:
     """Column widths (mm) sized from the content: a column too narrow for its widest figure takes the missing
-    width from the columns with the most room to spare (wrapping Japanese text), the table's width unchanged.
+    width first from ``room`` (the table may grow by that much: the width of a column left out), then from the
+    columns with the most room to spare (wrapping Japanese text), the table's width otherwise unchanged.
 
     The widths given are the layout's preference; they change only where a figure would otherwise be split
     (「1,27／8」). When the table cannot give enough room, each column gets what there is, in proportion."""
@@ -796,8 +901,10 @@ def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], fon
     for row in table_rows:
         for j, text in enumerate(row[: len(widths)]):
             need[j] = max(need[j], min_width_mm(str(text), font_pt))
+    for j, text in enumerate(table_rows[0][: len(widths)] if table_rows else []):
+        need[j] = max(need[j], _header_word_mm(str(text), font_pt))  # a header's phrase is whole (review 3 #4)
     out = [float(w) for w in widths]
-    short = [max(0.0, n - w) for n, w in zip(need, out, strict=True)]
+    short = [n - w if n - w > _SLACK_MM else 0.0 for n, w in zip(need, out, strict=True)]
     missing = sum(short)
     if missing <= 0:
         return list(widths)
@@ -810,12 +917,41 @@ def fit_widths(table_rows: Sequence[Sequence[str]], widths: Sequence[float], fon
     keep += [0.0] * (len(out) - len(keep))
     spare = [max(0.0, w - max(n, k)) for n, k, w in zip(need, keep, out, strict=True)]
     available = sum(spare)
-    if available <= 0:
+    grow = min(missing, max(0.0, room))  # the width of a column left out (layout.spec_table's skip), as needed
+    if available <= 0 and grow <= 0:
         return list(widths)
-    take = min(1.0, available / missing)  # the share of each shortfall that can be met
-    given = missing * take
-    out = [w + s * take - sp / available * given for w, s, sp in zip(out, short, spare, strict=True)]
-    return [round(w * 2) / 2 for w in out]  # half millimetres: the same input gives the same widths
+    # first the room no text needs (a column of figures wider than its widest line), then the room of the columns
+    # whose text wraps (「プロモーション事業」 rather not 「プロモーショ／ン事業」), each in proportion
+    widest = [0.0] * len(widths)  # a column with a text but no figure (未達成, a name) has no such room
+    for row in table_rows[1:]:
+        for j, text in enumerate(row[: len(widths)]):
+            lines = str(text).split("\n")
+            words = [q for q in lines if q and not re.search(r"\d", q) and q.strip("—- ")]
+            widest[j] = max([widest[j]] + [text_width_mm(q, font_pt) + _CELL_PADDING_MM for q in lines if q])
+            widest[j] = max(widest[j], float(widths[j]) if words else 0.0)
+    free = [min(sp, max(0.0, w - wd)) for sp, w, wd in zip(spare, out, widest, strict=True)]
+    first = min(missing - grow, sum(free))
+    give = [f / sum(free) * first if first else 0.0 for f in free]
+    rest = [sp - g for sp, g in zip(spare, give, strict=True)]
+    then = min(missing - grow - first, sum(rest))
+    give = [g + (r / sum(rest) * then if then > 0 else 0.0) for g, r in zip(give, rest, strict=True)]
+    take = (grow + first + then) / missing  # the share of each shortfall that can be met
+    out = [w + s * take - g for w, s, g in zip(out, short, give, strict=True)]
+    return _half_mm(out, need, sum(widths) + grow)
+
+
+def _half_mm(widths: Sequence[float], need: Sequence[float], total: float) -> list[float]:
+    """``widths`` rounded to half millimetres (the same input gives the same widths), adding up to ``total``: what
+    the rounding put over or under goes from or to the column with the most room over its ``need`` (the first of
+    equal ones), a wrapping column, not a narrow one (判定)."""
+    halves = [round(w * 2) for w in widths]
+    left = round(total * 2) - sum(halves)
+    while left:
+        step = 1 if left > 0 else -1
+        j = max(range(len(halves)), key=lambda k: (halves[k] / 2 - need[k], -k))
+        halves[j] += step
+        left -= step
+    return [h / 2 for h in halves]
 
 
 def _special(text: str) -> bool:

@@ -29,7 +29,7 @@ from vision_report.outputs.reports.region_kpis import kpi_line
 from vision_report.plan import Initiative, PolicyArea
 
 
-def grid_table(doc, data: ReportData, ini: Initiative) -> None:
+def grid_table(doc, data: ReportData, ini: Initiative):
     """関係市町村: every member of the year, rows of names (config report.grid_columns, 10 as the vision prints
     them), each followed by its row of ○; however many members there are, none is dropped."""
     munis = data.plan.members(data.fiscal_year)
@@ -43,7 +43,7 @@ def grid_table(doc, data: ReportData, ini: Initiative) -> None:
         rows.append([mark if m.code in participants else "" for m in part] + [""] * (per_row - len(part)))
     title = data.phrase("grid_title")
     labelled = [[title if k == 0 else ""] + r for k, r in enumerate(rows)]
-    add_table(
+    return add_table(
         doc,
         [title] + [""] * per_row,
         labelled,
@@ -204,9 +204,11 @@ def add_held_section(doc, data: ReportData) -> None:
         add_note(doc, data.phrase("kpi_note", text=line))
 
 
-def _gap(doc) -> None:
+def _gap(doc):
     """A small paragraph between two tables (tables in a row would run together in Word)."""
-    doc.add_paragraph().paragraph_format.space_after = Pt(2)
+    p = doc.add_paragraph()
+    p.paragraph_format.space_after = Pt(2)
+    return p
 
 
 def _finish_blocks(table) -> None:

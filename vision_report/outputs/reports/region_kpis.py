@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from vision_report.core.textfmt import fmt_pct, fmt_signed, is_missing
@@ -51,7 +52,13 @@ def baseline_text(k: Kpi) -> str:
 
 
 def target_text(k: Kpi) -> str:
-    return (k.target_label or kpi_value(k, k.target)).replace("（", "\n（").replace("【", "\n【")
+    """The target as its cell prints it: a bracket on a line of its own, and a 【…】 label too (「現状維持」／
+    「【基準値】」／「10,813」／「（2019年）」: LibreOffice joins 「】」 to the figure after it, 「基準値】10,813」 was wider
+    than the column, review 3 #4)."""
+    return _TARGET_LINES.sub("\n", k.target_label or kpi_value(k, k.target))
+
+
+_TARGET_LINES = re.compile(r"(?<=.)(?=[（【])|(?<=】)(?=[^（【])")
 
 
 def actual_text(data: ReportData, k: Kpi) -> str:
