@@ -302,3 +302,25 @@ def test_every_part_of_the_members_template_is_used_and_every_one_used_exists():
     assert parts == used, (parts - used, used - parts)
     log = (ROOT / "templates" / "report" / "submission_log.txt.j2").read_text(encoding="utf-8")
     assert set(re.findall(r'part == "(\w+)"', log)) == {"region"}  # else: the member's report
+
+
+def test_the_summarys_share_range_names_the_signed_kpi_it_leaves_out_and_the_note_says_why(plan):
+    """Review 4 #1: 「割合は、2.1%〜2.6%です」 while the table printed 2.7% for 社会増減数 (a KPI that may be negative,
+    left out of the range without a word), and the note said only 「割合が100%を超えることがある」."""
+    rows = _every_member_kpis(plan, 10.0)
+    signed = [k for k in plan.kpis_reported_by(ARAO, FY) if k.allow_negative and len(k.reporters) > 1]
+    assert signed, "the fixture needs a KPI that may be negative, reported by several members"
+    rows.loc[(rows["municipality_code"] == ARAO) & (rows["item_id"] == signed[0].id), "value"] = 30.0
+    doc, _ = _doc(plan, rows, ARAO)
+    text = "".join(t for _, t in _blocks(doc))
+    names = "・".join(k.name for k in signed)
+    point = next(t for _, t in _blocks(doc) if "に占める割合は、" in t)
+    assert f"です（負の値がある{names}を除く）。" in point, point
+    table = next(t for t in _tables(doc) if t[0][0] == "KPI")
+    share = next(r[3] for r in table[1:] if r[0].startswith(signed[0].name))
+    low_high = point.split("に占める割合は、")[1].split("です")[0]
+    assert share not in low_high  # the signed KPI's own share (3 times the others) is not the range
+    assert (
+        f"{names}は負の値があるため、割合が負になったり100%を超えたりすることがあり、冒頭の割合の範囲には含めていない。"
+        in text
+    )

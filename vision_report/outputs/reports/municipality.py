@@ -183,6 +183,7 @@ def summary_values(
         r.share for r in kpi_rows if r.share is not None and not r.kpi.allow_negative and len(r.kpi.reporters) > 1
     ]
     alone = [r for r in kpi_rows if r.kpi.reporters == (code,)]
+    signed = [r.kpi.name for r in kpi_rows if r.share is not None and r.kpi.allow_negative and len(r.kpi.reporters) > 1]
     return {
         "name": m.name,
         "code": m.code,
@@ -212,6 +213,7 @@ def summary_values(
         "share_low": fmt_pct(min(shared)) if shared else None,
         "share_high": fmt_pct(max(shared)) if shared else None,
         "n_alone": len(alone) if shared else 0,
+        "signed_left": str(P["names_joiner"]).join(signed) if shared else "",
         "n_all": len(members),
         "n_basis": len(basis_codes),
         "not_in_basis": code not in basis_codes and bool(kpi_rows),
