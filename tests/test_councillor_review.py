@@ -362,3 +362,29 @@ def test_the_members_table_says_why_a_member_shows_0_of_0_and_keeps_its_note_wit
     assert _text(note).startswith("※ 嘉島町：")
     last = table._tbl.findall(qn("w:tr"))[-1]
     assert all(p.pPr is not None and p.pPr.keepNext_val for p in last.iter(qn("w:p")))
+
+
+def test_an_initiatives_kpi_line_gives_the_rate_that_decides_its_rating(plan):
+    """Review 4 #4: 「創業者数 1,153 人/年（達成率 96.9%・評価 B）」 while B came from the 進捗率 67.5%: the line gives the
+    figure the rating is made on — 進捗率 for a KPI to increase or decrease, 達成率 for one whose level is kept."""
+    from vision_report.core.textfmt import fmt_pct
+    from vision_report.outputs.reports.figures import kpi_progress
+    from vision_report.outputs.reports.region_kpis import rating_text
+
+    data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.97)], ignore_index=True))
+    from vision_report.outputs.reports.region import build_region_report
+
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    kpi_lines = " ".join(line for line in lines if line.startswith(("KPI：", "この小分野のKPI：")))
+    checked = set()
+    for k in plan.kpis:
+        r = data.kpi.loc[k.id]
+        if r["rating"] in ("", None) or k.name not in kpi_lines:
+            continue
+        if k.direction == "at_least":
+            want = f"（達成率 {fmt_pct(r['attainment_pct'])}・評価 {rating_text(r, inline=True)}）"
+        else:
+            want = f"（進捗率 {kpi_progress(data, r)}・評価 {rating_text(r, inline=True)}）"
+        assert want in kpi_lines, (k.name, want)
+        checked.add(k.direction)
+    assert {"increase", "at_least"} <= checked
