@@ -388,3 +388,30 @@ def test_an_initiatives_kpi_line_gives_the_rate_that_decides_its_rating(plan):
         assert want in kpi_lines, (k.name, want)
         checked.add(k.direction)
     assert {"increase", "at_least"} <= checked
+
+
+def test_the_abstract_counts_the_answers_against_those_expected_and_names_a_member_that_gave_none(plan):
+    """Review 4 #2: 「取組の自己評価（2025年度、回答 1004 件）」 said neither how many answers were expected nor that
+    嘉島町 gave no 自己評価 on any of its 49 initiatives; the 要旨 and the 概要版 now say both."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    rows = _rows(plan, writers=1)
+    kashima = rows["municipality_code"] == "434426"
+    rows.loc[kashima, "self_evaluation"] = ""
+    expected = sum(len(plan.participants(i.id, 2025)) for i in plan.initiatives_in(2025))
+    answered = len(rows) - int(kashima.sum())
+    data = _data(plan, rows)
+    abstract = next(
+        line
+        for line in _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+        if line.startswith("取組の自己評価（2025年度")
+    )
+    assert abstract.startswith(f"取組の自己評価（2025年度、関係市町村の回答{answered}件／対象{expected}件）：")
+    assert abstract.endswith(
+        f"嘉島町（{int(kashima.sum())}件）は実績を報告しましたが、自己評価の記入がありませんでした。"
+    )
+    summary = [p.text for p in Document(io.BytesIO(docx_bytes(build_summary(data)))).paragraphs]
+    point = next(line for line in summary if line.startswith("2025年度の取組の自己評価"))
+    assert f"（関係市町村の回答{answered}件／対象{expected}件）" in point and point.endswith(
+        "嘉島町は自己評価の記入がありませんでした。"
+    )

@@ -33,6 +33,10 @@ def abstract_values(data: ReportData) -> dict:
         "period_actual": period_actual,
         "period_execution": fmt_pct(period_actual / period_planned * 100 if period_planned else None),
         "evaluated": evaluated,
+        # the answers expected (each participant of each initiative of the year) and the members that reported
+        # without any 自己評価 (review 4 #2: 「回答 1004 件」 said neither the 1,074 nor 嘉島町's 49 blanks)
+        "expected": int(counts["expected"].sum()),
+        "unevaluated": unevaluated_members(data),
         "good": data.good_label(),
         "good_pct": fmt_pct(good / evaluated * 100 if evaluated else None),
         "grades": [(g, int(counts[f"grade_{g}"].sum())) for g in e.self_evaluation],
@@ -40,6 +44,13 @@ def abstract_values(data: ReportData) -> dict:
         "directed": int(counts["directed"].sum()),
         "n_all": len(data.plan.members(data.fiscal_year)),
     }
+
+
+def unevaluated_members(data: ReportData) -> list[tuple[str, int]]:
+    """The members that reported on initiatives but gave no 自己評価 on any: (name, initiatives reported)."""
+    m = data.municipality_evaluations
+    blank = m[(m["reported"] > 0) & (m["evaluated"] == 0)]
+    return [(str(r["municipality_name"]), int(r["reported"])) for _, r in blank.iterrows()]
 
 
 def abstract_line(data: ReportData, part: str, **extra) -> str:

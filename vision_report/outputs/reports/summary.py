@@ -87,6 +87,8 @@ def build_summary(data: ReportData):
         data.snippet(
             "summary_point",
             evaluated=evaluated,
+            expected=period["expected"],
+            unevaluated=period["unevaluated"],
             good=data.good_label(),
             pct=fmt_pct(good / evaluated * 100 if evaluated else None),
         ),
