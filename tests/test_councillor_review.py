@@ -415,3 +415,16 @@ def test_the_abstract_counts_the_answers_against_those_expected_and_names_a_memb
     assert f"（関係市町村の回答{answered}件／対象{expected}件）" in point and point.endswith(
         "嘉島町は自己評価の記入がありませんでした。"
     )
+
+
+def test_no_rule_for_a_kpi_to_decrease_when_the_plan_has_none(plan):
+    """Review 4 #18: 「減少を目指すKPIは 目標値 ÷ 実績値 × 100」 and 「減少を目指すKPIでは ▲ が目標を達成した量」 were printed
+    although none of the 13 KPIs aims to decrease: the reader looked for it. (A plan with one: test_evaluation_report.)"""
+    from vision_report.outputs.reports.region import build_region_report
+
+    assert not any(k.direction == "decrease" for k in plan.kpis)
+    data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
+    text = "\n".join(_lines(Document(io.BytesIO(docx_bytes(build_region_report(data))))))
+    assert "減少を目指す" not in text
+    assert "評価：増加を目指すKPIは進捗率で" in text
+    assert "※ 判定は、最終値が目標値に届いたか（達成・未達成）。達成率は最終値÷目標値。" in text

@@ -409,3 +409,12 @@ def test_every_sentence_of_the_evaluation_template_is_used_and_every_one_used_ex
     code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "vision_report" / "outputs" / "reports").glob("*.py"))
     used = set(re.findall(r'snippet\(\s*"(\w+)"', code))
     assert parts == used, (parts - used, used - parts)
+
+
+def test_the_decrease_rules_are_said_when_the_plan_has_a_kpi_to_decrease(small):
+    """Review 4 #18: the method and the 総括's note explain 減少を目指すKPI only for a plan that has one (this one does;
+    the shipped vision does not: tests/test_councillor_review.py)."""
+    assert any(k.direction == "decrease" for k in small.kpis)
+    text = "\n".join(_texts(Document_of(build_region_report(_data(small, ROWS)))))
+    assert "（減少を目指すKPIは 目標値 ÷ 実績値 × 100）" in text
+    assert "評価：増加・減少を目指すKPIは進捗率で" in text

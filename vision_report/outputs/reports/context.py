@@ -423,6 +423,8 @@ class ReportData:
             "self_evaluation": self.settings.evaluation.self_evaluation,
             "good_grades": list(self.settings.evaluation.good_grades),
             "directions": list(self.settings.evaluation.directions),
+            # the directions the plan's KPIs aim at (increase, at_least, decrease): a sentence names only these
+            "kpi_directions": sorted({k.direction for k in self.plan.kpis}),
             **member_terms(report_phrases(self.templates), self.plan),
         }
 

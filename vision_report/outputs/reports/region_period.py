@@ -154,7 +154,10 @@ def _period_kpi(doc, data: ReportData) -> None:
         numeric={1, 2, 3, 5, 6},
         center={4},
     )
-    add_note(doc, data.phrase("period_gap_note"))
+    decreasing = any(k.direction == "decrease" for k in data.plan.kpis)
+    add_note(
+        doc, data.phrase("period_gap_note", decrease=data.phrase("period_gap_note_decrease") if decreasing else "")
+    )
     for line in data.text("analysis", part="kpi", **kpi_analysis(data)):
         doc.add_paragraph(line)
     _caption(doc, data.phrase("period_kpi_trend_caption"))
