@@ -428,3 +428,22 @@ def test_no_rule_for_a_kpi_to_decrease_when_the_plan_has_none(plan):
     assert "減少を目指す" not in text
     assert "評価：増加を目指すKPIは進捗率で" in text
     assert "※ 判定は、最終値が目標値に届いたか（達成・未達成）。達成率は最終値÷目標値。" in text
+
+
+def test_the_every_participant_column_says_what_it_counts_beside_the_share_of_reports_saying_implemented(plan):
+    """Review 4 #5: 「2025年度に全関係市町村が実施した取組 15（70取組中）」 stood unexplained beside an 88.9 % share of
+    reports saying 実施, and read as 「55 取組が実施されていない」: a note under the region's and the 概要版's pillar tables
+    says what the column counts and gives the share of the year's reports."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    rows = _rows(plan, writers=1)
+    rows.loc[rows.index[:3], "status"] = "一部実施"
+    data = _data(plan, rows)
+    want = (
+        "※ 「2025年度に全関係市町村が実施した取組」は、関係市町村のすべてが「実施」または「完了」と報告した取組の数"
+        "（1市町村でも「一部実施」「未実施」と報告すれば数えない厳しい基準）。"
+        f"2025年度に関係市町村が報告した実施状況{len(rows):,}件のうち「実施」「完了」は{len(rows) - 3:,}件"
+    )
+    for build in (build_region_report, build_summary):
+        lines = _lines(Document(io.BytesIO(docx_bytes(build(data)))))
+        assert sum(line.startswith(want) for line in lines) == 1, build.__name__

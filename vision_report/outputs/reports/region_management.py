@@ -145,12 +145,29 @@ def _management_budget(doc, data: ReportData) -> None:
         center={4, 5, 6},
         bold_rows={len(brows) - 1},
     )
+    add_note(
+        doc,
+        implemented_column_note(data, data.phrases("management_budget_header", year=year_label(data.fiscal_year))[4]),
+    )
     waiting = data.holds.waiting if data.holds is not None else None
     if waiting is not None and len(waiting):
         for line in data.held_text("management"):
             add_note(doc, line)
     caption = data.phrase("execution_chart_caption", year=year_label(data.fiscal_year))
     add_picture(doc, charts.execution_bars(labels, planned, actual, data.phrase_map("chart")), 140, caption)
+
+
+def implemented_column_note(data: ReportData, header: str) -> str:
+    """What the column 「…に全関係市町村が実施した取組」 counts, beside the share of the year's reports saying 実施."""
+    imp = data.implementation_context()
+    return data.phrase(
+        "implemented_column_note",
+        header=header.replace("\n", ""),
+        year=year_label(data.fiscal_year),
+        reports=fmt_num(imp["year_reports"]),
+        done=fmt_num(imp["year_reports_done"]),
+        pct=imp["year_done_pct"],
+    )
 
 
 def reached_kpis(data: ReportData, kpi_ids: list[str]) -> list[str]:

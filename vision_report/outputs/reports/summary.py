@@ -33,6 +33,7 @@ from vision_report.outputs.reports.region_management import (
     BODY_SECTIONS,
     add_panel_blocks,
     chapter_number,
+    implemented_column_note,
     management_heading,
     management_sections,
     rating_counts,
@@ -132,6 +133,7 @@ def build_summary(data: ReportData):
         numeric={4, 5, 6},
         center={1, 2, 3, 7},
     )
+    add_note(doc, implemented_column_note(data, data.phrases("summary_pillar_header", fy=fy)[7]))
     add_picture(
         doc, charts.rating_bars(labels, counts, data.phrase_map("chart")), 120, data.phrase("rating_chart_caption")
     )
