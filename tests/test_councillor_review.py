@@ -447,3 +447,22 @@ def test_the_every_participant_column_says_what_it_counts_beside_the_share_of_re
     for build in (build_region_report, build_summary):
         lines = _lines(Document(io.BytesIO(docx_bytes(build(data)))))
         assert sum(line.startswith(want) for line in lines) == 1, build.__name__
+
+
+def test_a_kpi_one_member_reports_is_named_under_the_tables_that_head_it_as_a_sum(plan):
+    """Review 4 #6: seven KPIs are 熊本市's own figures, printed under 「実績値（20市町村計）」 with 「—」 as the reference
+    sum; a note under the 要旨's, each pillar's and the 概要版's KPI table names them and who reports them."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    alone = [k for k in plan.kpis if len(k.reporters) == 1 and not k.reporters_all]
+    assert {k.reporters[0] for k in alone} == {"431001"} and len(alone) > 1
+    data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
+    region = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    want = f"※ {'・'.join(k.name for k in alone)}の{len(alone)}指標は、熊本市が報告する値（市町村の合計ではない）。"
+    assert sum(line.startswith(want) for line in region) == 1  # the 要旨
+    per_pillar = [line for line in region if line.startswith("※ ") and "が報告する値（市町村の合計ではない）" in line]
+    assert len(per_pillar) >= 2  # the 要旨's and the pillars' tables that hold one of them
+    named = "".join(per_pillar)
+    assert all(k.name in named for k in alone) and not any(k.name in named for k in plan.kpis if k not in alone)
+    summary = _lines(Document(io.BytesIO(docx_bytes(build_summary(data)))))
+    assert sum(line.startswith(want) for line in summary) == 1

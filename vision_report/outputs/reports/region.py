@@ -37,6 +37,7 @@ from vision_report.outputs.reports.region_kpis import (
     kpi_fields,
     kpi_line,
     over_target_names,
+    single_reporter_notes,
     target_notes,
 )
 from vision_report.outputs.reports.region_management import (
@@ -320,6 +321,8 @@ def add_abstract(doc, data: ReportData) -> None:
         skip=(() if data.is_final_year else ("verdict",)) + (() if has_reference(data) else ("reference",)),
     )
     for line in target_notes(data, list(data.plan.kpis)):  # a target cell unlike its header, said under the table
+        add_note(doc, line)
+    for line in single_reporter_notes(data, list(data.plan.kpis)):  # a member's own value under a sum's header
         add_note(doc, line)
     rated_by = [
         c.header for c in columns(data.templates, "abstract_kpi", list(kpi_fields(data))) if c.field == "rated_by"

@@ -183,6 +183,25 @@ def target_notes(data: ReportData, kpis: list[Kpi]) -> list[str]:
     return [data.phrase("kpi_note_named", name=k.name, text=k.notes) for k in kpis if k.notes and target_differs(k)]
 
 
+def single_reporter_notes(data: ReportData, kpis: list[Kpi]) -> list[str]:
+    """One note per member that alone reports some of ``kpis`` (「※ 熊本港…・JR熊本駅…の7指標は、熊本市が報告する値」):
+    under a header 「実績値（20市町村計）」 such a value read as a sum (review 4 #6)."""
+    by_member: dict[str, list[str]] = {}
+    for k in kpis:
+        if len(k.reporters) == 1 and not k.reporters_all:
+            by_member.setdefault(k.reporters[0], []).append(k.name)
+    joiner = data.phrase("names_joiner")
+    return [
+        data.phrase(
+            "kpi_single_reporter",
+            names=joiner.join(names),
+            n_clause=data.phrase("kpi_single_reporter_count", n=len(names)) if len(names) > 1 else "",
+            member=data.plan.municipality(code).name,
+        )
+        for code, names in by_member.items()
+    ]
+
+
 def basis_counts(data: ReportData) -> dict[str, int]:
     """{n_basis}: the members the targets were set for; {n_all}: the year's members (for table headers)."""
     return {"n_basis": len(data.plan.basis_members), "n_all": len(data.plan.members(data.fiscal_year))}
@@ -228,6 +247,8 @@ def add_kpi_table(doc, data: ReportData, kpis: list[Kpi]) -> None:
     notes = [(k.name, k.notes) for k in kpis if k.notes]
     for name, text in reasons + notes:
         add_note(doc, data.phrase("kpi_note_named", name=name, text=text))
+    for line in single_reporter_notes(data, kpis):
+        add_note(doc, line)
     basis = {
         str(data.kpi.loc[k.id, "basis_note"])
         for k in kpis

@@ -27,6 +27,7 @@ from vision_report.outputs.reports.region_kpis import (
     has_reference,
     kpi_fields,
     over_target_names,
+    single_reporter_notes,
     target_notes,
 )
 from vision_report.outputs.reports.region_management import (
@@ -141,6 +142,8 @@ def build_summary(data: ReportData):
     source_note(doc, data, ["abstract", "management_kpi"])
     add_summary_kpis(doc, data)
     for line in target_notes(data, list(plan.kpis)):  # a target cell unlike its header, said under the table
+        add_note(doc, line)
+    for line in single_reporter_notes(data, list(data.plan.kpis)):  # a member's own value under a sum's header
         add_note(doc, line)
     rated_by = [
         c.header for c in columns(data.templates, "summary_kpi", list(kpi_fields(data))) if c.field == "rated_by"
