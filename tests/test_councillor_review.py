@@ -466,3 +466,27 @@ def test_a_kpi_one_member_reports_is_named_under_the_tables_that_head_it_as_a_su
     assert all(k.name in named for k in alone) and not any(k.name in named for k in plan.kpis if k not in alone)
     summary = _lines(Document(io.BytesIO(docx_bytes(build_summary(data)))))
     assert sum(line.startswith(want) for line in summary) == 1
+
+
+def test_a_chart_whose_point_of_the_baseline_year_differs_from_the_baseline_says_why(plan):
+    """Review 4 #3: 圏域出生数 「現状値 9,187（2023年）」 while the chart's 2023 point was 8,205: a note under the chart
+    names the KPIs whose point of the baseline's year is not the baseline, and says which figure the rates use."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    births = next(k for k in plan.kpis if k.name == "圏域出生数")
+    year = births.baseline_year + births.data_year_lag
+    rows = pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True)
+    data = _years(plan, {year: rows, 2025: rows})
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    notes = [line for line in lines if "：現状値の線はビジョンに記載された値" in line]
+    assert notes and all("進捗率はビジョンの現状値から計算している。" in n for n in notes)
+    assert any(births.name in n for n in notes)
+    # a KPI whose point equals its baseline is not named
+    same = {k.id: k for k in plan.kpis}
+    plotted = data.kpi_values(births.id)[year]
+    assert plotted != births.baseline
+    assert not any(
+        k.name in "".join(notes)
+        for k in same.values()
+        if data.kpi_values(k.id).get(k.baseline_year + k.data_year_lag) in (None, k.baseline)
+    )

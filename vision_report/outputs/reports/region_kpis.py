@@ -301,6 +301,17 @@ def provisional_note(data: ReportData, kpi_ids: list[str]) -> str:
     )
 
 
+def baseline_unlike_point(data: ReportData, kpis: list[Kpi]) -> list[str]:
+    """The KPIs whose chart plots a point for the year of the baseline (FY baseline_year + data_year_lag) that is not
+    the baseline the line shows: a reader asked which of the two is right (review 4 #3)."""
+    out = []
+    for k in kpis:
+        value = data.kpi_values(k.id).get(k.baseline_year + k.data_year_lag)
+        if value is not None and not is_missing(value) and abs(float(value) - float(k.baseline)) > 1e-9:
+            out.append(k.name)
+    return out
+
+
 def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
     # from the plan's first year, or earlier when the years of the previous plan are carried (KPI predecessors)
     years = list(range(min([data.plan.meta.first_fiscal_year, *data.years()]), data.fiscal_year + 1))
@@ -326,6 +337,9 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
     provisional = provisional_years_text(data, [k.id for k in kpis if k.id in data.kpi.index])
     if provisional:
         add_note(doc, data.phrase("kpi_trend_provisional_note", years=provisional))
+    unlike = baseline_unlike_point(data, kpis)
+    if unlike:
+        add_note(doc, data.phrase("kpi_trend_baseline_note", names=data.phrase("names_joiner").join(unlike)))
     for k in kpis:  # the value plotted at FY y is the statistic of y − lag (review 3 #12)
         if k.data_year_lag:
             add_note(doc, data.phrase("kpi_trend_data_year_note", name=k.name, lag=k.data_year_lag))
