@@ -490,3 +490,23 @@ def test_a_chart_whose_point_of_the_baseline_year_differs_from_the_baseline_says
         for k in same.values()
         if data.kpi_values(k.id).get(k.baseline_year + k.data_year_lag) in (None, k.baseline)
     )
+
+
+def test_a_missed_kpis_low_execution_says_when_its_initiatives_have_only_a_period_total(plan):
+    """Review 4 #7: 「柱2の③ 人材の育成支援の3取組は、執行率 14.0%」 in the final analysis dropped the caveat the 総括's
+    table gives (2.3.2's plan is the vision's total for the whole period): the bullet and the summary say it."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    kpis = _kpi_rows(plan, 1.1)
+    kpis["value"] = kpis["value"].astype(float)
+    univ = plan.kpi("univ_collab")  # measures policy area 2.3, whose 2.3.2 has only a period total
+    kpis.loc[kpis["item_id"] == univ.id, "value"] = kpis.loc[kpis["item_id"] == univ.id, "value"] * 0.5 / 1.1
+    rows = pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)
+    rows.loc[rows["kind"] == "expenditure", "value"] = 10_000_000.0
+    rows.loc[(rows["kind"] == "expenditure") & rows["item_id"].str.startswith("2.3."), "value"] = 0.0
+    data = _years(plan, dict.fromkeys(range(2021, 2026), rows))
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    bullet = next(line for line in lines if line.startswith(f"{univ.name}：目標との差"))
+    assert "（2.3.2は計画書に計画期間の合計額だけが記載された取組で、その合計額を計画としている）" in bullet
+    summary = next(line for line in lines if line.startswith("まとめると、目標に届かなかった"))
+    assert "（計画期間の合計額だけが記載された取組を含み、その合計額と比べた率）。" in summary
