@@ -295,7 +295,9 @@ def test_the_method_uses_full_width_colons_and_the_dash_covers_a_missing_plan_am
     lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
     method = lines[lines.index("評価の方法") + 1 : lines.index("評価の方法") + 12]
     text = "".join(method)
-    assert "評価：増加を目指すKPIは進捗率" in text and "取組の自己評価：各関係市町村" in text and "A：計画どおり" in text
+    assert (
+        "評価：増加を目指すKPIは進捗率" in text and "取組の自己評価：各関係市町村" in text and "A：計画どおり" in text
+    )
     assert ": " not in text and "今後の方向性は「拡充」「継続」" in text
     assert "計画書に計画額の記載がない・未定の年度" in text
     assert "取組の番号（1.1.1 など）は、柱・政策分野（ビジョンの①②…の順）・取組の順に振った番号。" in text  # #11
