@@ -188,7 +188,13 @@ def pdf_tokens(pdf: Path) -> Counter:
     out: Counter = Counter()
     for line in text.splitlines():
         for cell in re.split(r" {2,}", line.strip()):  # -layout sets the cells of a table row apart by spaces
-            out.update(_tokens(_normal(cell)))
+            whole = Counter(_tokens(_normal(cell)))
+            # two cells a single space apart (a rating cell's 「A」 set beside the next cell's 「4.6%」) read as one
+            # token 「A 4」: the parts' own tokens count too (the larger count of each token, never both)
+            parts: Counter = Counter()
+            for part in cell.split(" "):
+                parts.update(_tokens(_normal(part)))
+            out.update(whole | parts)
     return out
 
 
