@@ -125,7 +125,7 @@ def _block_label(text: str) -> bool:
 
 @pytest.mark.parametrize("name", ["report_2024.docx", "report_2024_概要版.docx", "municipalities/431001_熊本市.docx"])
 def test_page_flow(out, name):
-    """No row splits across pages; the header row repeats and stays with the first body row; the paragraph before
+    """No row splits across pages but the first under the header; the header row repeats and stays with the first body row; the paragraph before
     a table (heading, lead-in) stays with it; a ○ grid is kept together (every row but the last with the next, and
     the last too where the vision's blocks follow it); an agreement's first row stays with its second."""
     from docx.table import Table
@@ -137,8 +137,12 @@ def test_page_flow(out, name):
     for tbl in body.iterchildren(qn("w:tbl")):
         table = Table(tbl, doc._body)
         rows = tbl.findall(qn("w:tr"))
-        for tr in rows:
+        for k, tr in enumerate(rows):
             flag = tr.find(qn("w:trPr") + "/" + qn("w:cantSplit"))
+            if k == 1 and rows[0].find(qn("w:trPr") + "/" + qn("w:tblHeader")) is not None:
+                # the first row under a repeated header may split: LibreOffice dropped a table's later rows (docxutil)
+                assert flag is None
+                continue
             assert flag is not None and flag.get(qn("w:val")) is None  # bare element: on (no "true")
         prev = tbl.getprevious()
         assert prev.tag == qn("w:p") and _keeps_with_next(Paragraph(prev, doc._body)), (

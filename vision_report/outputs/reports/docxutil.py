@@ -353,7 +353,15 @@ def _put(cell, text: str, style, align=None, bold: bool = False) -> None:
         p.alignment = align
 
 
-def add_table(
+def add_table(*args, **kwargs):
+    """``_add_table``, then its first row under the header made splittable (``_first_body_row_may_split``)."""
+    table = _add_table(*args, **kwargs)
+    if table is not None:
+        _first_body_row_may_split(table)
+    return table
+
+
+def _add_table(
     doc,
     header: list[str],
     rows: list[list[str]],
@@ -705,6 +713,11 @@ def _italic(p, italic_style_ids: frozenset[str]) -> bool:
     return any(_on(rpr.find(qn("w:i"))) for rpr in p.iter(qn("w:rPr")) if rpr.getparent().tag == qn("w:r"))
 
 
+def _repeats_as_header(tr) -> bool:
+    """The table row is repeated on every page (w:tblHeader)."""
+    return tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
+
+
 def _in_header_row(p) -> bool:
     """The paragraph is in a table row repeated as the header (w:tblHeader)."""
     tr = next((a for a in p.iterancestors(qn("w:tr"))), None)
@@ -1024,7 +1037,6 @@ def _build_table(
                 shade(cell, fill)
         if plain and proto is None and all(len(list(tc.iter(qn("w:t")))) == 1 for tc in row._tr.tc_lst):
             proto = copy.deepcopy(row._tr)
-    _first_body_row_may_split(table)
     if finish is not None:
         finish(table)
     return table
@@ -1036,7 +1048,7 @@ def _first_body_row_may_split(table) -> None:
     its first row only (review 4, found by tools/line_breaks.py: 112 figures missing from the PDF). With that row
     splittable the table flows on; a row of a few short lines rarely splits."""
     rows = table._tbl.findall(qn("w:tr"))
-    if len(rows) > 1:
+    if len(rows) > 1 and _repeats_as_header(rows[0]):  # a table whose header ``finish`` removed keeps every row whole
         trpr = rows[1].find(qn("w:trPr"))
         flag = trpr.find(qn("w:cantSplit")) if trpr is not None else None
         if flag is not None:
