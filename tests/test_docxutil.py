@@ -7,7 +7,7 @@ from pathlib import Path
 from docx.oxml.ns import qn
 from lxml import etree
 
-from vision_report.outputs.reports.docxutil import _build_table, add_table, new_document
+from vision_report.outputs.reports.docxutil import _build_table, _first_body_row_may_split, add_table, new_document
 from vision_report.outputs.reports.region_initiatives import _finish_grid
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,7 +20,9 @@ def _xml(tbl) -> bytes:
 
 def _by_python_docx(header, rows, **kw):
     doc = new_document(TEMPLATE)
-    return _xml(_build_table(doc, header, rows, **kw)._tbl)
+    table = _build_table(doc, header, rows, **kw)
+    _first_body_row_may_split(table)  # as add_table does on either path
+    return _xml(table._tbl)
 
 
 def _by_copy(header, first_rows, rows, **kw):
