@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 
 from portal_helpers import FIX, FY, VICTIM, add_accounts, login, make_project
 from starlette.testclient import TestClient
@@ -74,5 +75,7 @@ def test_an_upload_and_a_dropped_file_give_the_same_archive_entry_status_and_fee
     )
     assert web_fb.strip() in page  # the page shows the feedback file's text itself
 
-    received = collect(settings, load_plan(settings.plan_dir_for(FY)), FY, settings.inputs, None)
+    received = collect(
+        settings, load_plan(settings.plan_dir_for(FY)), FY, settings.inputs, None, now=time.time() + 3600
+    )  # settled
     assert [(r.name, r.municipality_code, r.status) for r in received] == [(placed.name, VICTIM, "")]  # run sees it
