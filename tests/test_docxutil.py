@@ -190,3 +190,36 @@ def test_a_column_left_out_leaves_its_width_to_a_column_that_needs_it():
     assert fit_widths(rows, [23, 20], 8.5) == [23.0, 20.0]  # no room to spare: as given
     assert fit_widths(rows, [23, 20], 8.5, room=20) == [23.0, 25.5]  # as much as the header needs
     assert fit_widths(rows, [23, 20], 8.5, room=3) == [23.0, 23.0]
+
+
+def test_the_layout_cache_holds_no_report_and_stays_within_its_cell_budget(monkeypatch):
+    """issue 21: a prototype kept from a document kept that whole document alive (lxml), and 256 prototypes of a
+    municipality report's size held ~250 MB per process; now each is a standalone copy and the cache is bounded in
+    cells, least recently used first."""
+    import gc
+    import weakref
+
+    from vision_report.outputs.reports import docxutil
+
+    docxutil._TABLE_PROTOS.clear()
+    docxutil._PROTO_CELLS.clear()
+    doc = new_document(TEMPLATE)
+    part = weakref.ref(doc.part)
+    add_table(doc, ["a", "b"], [["1", "2"]], widths=[20, 20])
+    ((proto, _paths),) = docxutil._TABLE_PROTOS.values()
+    assert proto.getroottree().getroot() is proto  # its own tree, not the document's body
+    del doc
+    gc.collect()
+    assert part() is None  # the document is gone while its layout stays cached
+
+    monkeypatch.setattr(docxutil, "_TABLE_PROTO_CELLS", 160)  # the rule, at a size a test builds quickly
+    budget = docxutil._TABLE_PROTO_CELLS
+    rows = budget // 8 // 2  # tables of 8 cells a row: two of them fill the budget
+    for n in range(4):  # four layouts (row counts differ): the oldest ones go
+        doc = new_document(TEMPLATE)
+        add_table(doc, [str(c) for c in range(8)], [["x"] * 8] * (rows - n), widths=[10] * 8)
+    assert sum(docxutil._PROTO_CELLS.values()) <= budget
+    assert [k[-2] for k in docxutil._TABLE_PROTOS] == [(8,) * (rows - 2), (8,) * (rows - 3)]
+    doc = new_document(TEMPLATE)
+    add_table(doc, ["a"], [["x"]] * (budget + 1), widths=[20])  # larger than the whole budget: never cached
+    assert len(docxutil._TABLE_PROTOS) == 2

@@ -556,3 +556,40 @@ def test_a_member_without_self_evaluations_gets_a_note_and_the_panel_intro_keeps
     assert intro.paragraph_format.keep_with_next is True
     heading = next(p for p in doc.paragraphs if p.text.endswith("ビジョン懇談会の意見") and p.style.name == "Heading 2")
     assert True in (heading.paragraph_format.keep_with_next, heading.style.paragraph_format.keep_with_next)
+
+
+def test_a_large_alliance_names_the_participants_in_one_sentence_not_a_grid(plan):
+    """Above config report.grid_max_members the 関係市町村 of an initiative is one paragraph (issue 21: 1,741
+    members made 70 grids of 9 pages and 1 GB of XML); at or below it, the vision's grid of ○."""
+    from types import SimpleNamespace
+
+    from vision_report.outputs.reports.docxutil import new_document
+    from vision_report.outputs.reports.region_initiatives import grid_table
+
+    settings = load_settings(ROOT)
+    members = plan.members(FY)  # 24: the 20 of the vision and the 4 that joined in 2025
+    count = {i.id: len(plan.participants(i.id, FY)) for i in plan.initiatives}
+    everyone = next(i for i in plan.initiatives if count[i.id] == 20)
+    most = next(i for i in plan.initiatives if 12 < count[i.id] < 20)
+    few = next(i for i in plan.initiatives if count[i.id] <= 12)
+
+    data = _data(plan, _rows(plan))
+    doc = new_document()
+    assert grid_table(doc, data, everyone).__class__.__name__ == "Table"  # 24 members: the grid (default 60)
+    small = dataclasses.replace(settings, report=dataclasses.replace(settings.report, grid_max_members=10))
+    vision_members = [m for m in members if m.code in set(plan.participants(everyone.id, FY))]
+    as_of_vision = SimpleNamespace(members=lambda fy: vision_members, participants=plan.participants)
+    doc = new_document()
+    texts = [
+        grid_table(doc, SimpleNamespace(plan=p, settings=small, phrase=data.phrase, fiscal_year=FY), ini).text
+        for p, ini in ((as_of_vision, everyone), (plan, most), (plan, few))
+    ]
+    assert doc.tables == []
+    outside = [m.name for m in members if m.code not in set(plan.participants(most.id, FY))]
+    inside = [m.name for m in members if m.code in set(plan.participants(few.id, FY))]
+    assert texts == [
+        "関係市町村：構成市町村のすべて（20市町村）",
+        f"関係市町村：{24 - len(outside)}市町村（構成市町村24市町村のうち、"
+        f"次の{len(outside)}市町村を除く：{'、'.join(outside)}）",
+        f"関係市町村：{len(inside)}市町村（{'、'.join(inside)}）",
+    ]

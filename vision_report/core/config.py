@@ -96,6 +96,9 @@ class ReportSettings:
     """Layout choices of the Word reports a coordinator may change (config ``report:``)."""
 
     grid_columns: int = 10  # 関係市町村: names per row of the ○ grid (the vision prints 10)
+    # above this many members the 関係市町村 of an initiative is one sentence (all / all but … / the list), not a grid
+    # of every member's name: 1,741 members made 70 grids of 9 pages each and 1 GB of XML
+    grid_max_members: int = 60
     issued: str | None = None  # 発行年月 printed on the cover, e.g. "2026年7月"; default: from the newest file received
     pdf: bool = True  # a PDF next to report_<FY>.docx and the 概要版 when LibreOffice is there (reports/pdf.py)
     pdf_municipalities: bool = False  # also municipalities/*.pdf (about 1 s more per municipality)
@@ -224,6 +227,9 @@ def _report_settings(raw: dict[str, Any]) -> ReportSettings:
     cols = raw.get("grid_columns", 10)
     if not isinstance(cols, int) or not 1 <= cols <= 30:
         raise ConfigError(f"設定 report.grid_columns は 1〜30 の整数にしてください（現在: {cols!r}）")
+    grid_max = raw.get("grid_max_members", ReportSettings.grid_max_members)
+    if isinstance(grid_max, bool) or not isinstance(grid_max, int) or grid_max < 1:
+        raise ConfigError(f"設定 report.grid_max_members は1以上の整数にしてください（現在: {grid_max!r}）")
     issued = raw.get("issued")
     flags = {}
     for key in ("pdf", "pdf_municipalities"):
@@ -247,6 +253,7 @@ def _report_settings(raw: dict[str, Any]) -> ReportSettings:
         raise ConfigError(f"設定 report.low_execution_pct は0より大きく100以下の数（%）にしてください（現在: {low!r}）")
     return ReportSettings(
         grid_columns=cols,
+        grid_max_members=grid_max,
         progress_limit=float(limit),
         low_execution_pct=float(low),
         issued=str(issued) if issued else None,

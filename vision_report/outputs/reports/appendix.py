@@ -8,6 +8,7 @@ Everything here may grow with the number of members and with how much they write
 from __future__ import annotations
 
 from docx.shared import Pt
+from docx.text.paragraph import Paragraph
 
 from vision_report.core.vocabulary import date_label
 from vision_report.outputs.reports.context import ReportData
@@ -88,7 +89,10 @@ def add_vision_blocks(doc, data: ReportData) -> None:
                 if rows:
                     # the title and the grid go with the first block (事業内容), never alone at a page's foot
                     # (review 3 #16)
-                    keep_last_row_with_next(grid)
+                    if isinstance(grid, Paragraph):  # a large alliance: one sentence, not a grid
+                        grid.paragraph_format.keep_with_next = True
+                    else:
+                        keep_last_row_with_next(grid)
                     _gap(doc).paragraph_format.keep_with_next = True
                     add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=_finish_blocks)
 

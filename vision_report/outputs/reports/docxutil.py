@@ -12,6 +12,7 @@ import re
 import unicodedata
 import weakref
 import zipfile
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -416,7 +417,9 @@ def _add_table(
         finish,
     )
     proto = _TABLE_PROTOS.get(key)
-    if proto is None:
+    if proto is not None:
+        _TABLE_PROTOS.move_to_end(key)
+    else:
         # build once with a marker in every body cell, note where each marker ended up, keep the XML
         table = _build_table(
             doc,
@@ -435,9 +438,11 @@ def _add_table(
             finish(table)
         paths = [_index_path(tbl, t) for t in marks]  # None: ``finish`` dropped that cell's text
         tbl.getparent().remove(tbl)
-        if len(_TABLE_PROTOS) >= _TABLE_PROTO_LIMIT:
-            _TABLE_PROTOS.clear()
-        proto = _TABLE_PROTOS[key] = (tbl, paths)
+        # a copy: an lxml element, even removed from its tree, keeps its whole document alive, so the prototype
+        # would hold the report it was first built in (1,741 municipality reports: ~1.6 MB each, to 880 MB per
+        # process; the region report's 1 GB of XML through all the municipality reports)
+        proto = (copy.deepcopy(tbl), paths)
+        _remember_proto(key, proto, len(paths))
     tbl = copy.deepcopy(proto[0])
     empty = []
     for path, text in zip(proto[1], (v for r in rows for v in r), strict=True):
@@ -973,8 +978,23 @@ def _special(text: str) -> bool:
 
 
 _MARK = "\u2063#\u2063"  # never in a report's text
-_TABLE_PROTOS: dict[tuple, tuple] = {}
-_TABLE_PROTO_LIMIT = 256
+_TABLE_PROTOS: OrderedDict[tuple, tuple] = OrderedDict()
+_PROTO_CELLS: dict[tuple, int] = {}
+# Prototypes kept per process, in cells (~2.4 KB of XML tree each): the least recently used go first. A bound by
+# count let 256 tables of a municipality report's size (widths fit to each member's texts, so seldom reused) hold
+# ~250 MB in every rendering process.
+_TABLE_PROTO_CELLS = 20_000
+
+
+def _remember_proto(key: tuple, proto: tuple, cells: int) -> None:
+    if cells > _TABLE_PROTO_CELLS:
+        return
+    _TABLE_PROTOS[key] = proto
+    _PROTO_CELLS[key] = cells
+    total = sum(_PROTO_CELLS.values())
+    while total > _TABLE_PROTO_CELLS:
+        old, _ = _TABLE_PROTOS.popitem(last=False)
+        total -= _PROTO_CELLS.pop(old)
 
 
 def _index_path(root, el) -> tuple[int, ...] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -406,7 +407,9 @@ def _render_chunk(args) -> list[str]:
     return written
 
 
-def write_municipality_reports(data: ReportData, out_dir: Path, issues_by_file: dict[str, list[str]]) -> list[Path]:
+def write_municipality_reports(
+    data: ReportData, out_dir: Path, issues_by_file: dict[str, list[str]], executor: Executor | None = None
+) -> list[Path]:
     plan, subs = data.plan, data.subs
     subs_by = dict(tuple(subs.groupby("municipality_code", sort=False)))
     rows_by = dict(tuple(data.accepted_rows.groupby("municipality_code", sort=False)))
@@ -432,6 +435,6 @@ def write_municipality_reports(data: ReportData, out_dir: Path, issues_by_file: 
         )
         for chunk in chunks(jobs)
     ]
-    for paths in parallel_map(_render_chunk, args):
+    for paths in parallel_map(_render_chunk, args, executor if len(args) > 1 else None):
         written += [Path(p) for p in paths]
     return written

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 
 SERIAL_BELOW = 60  # documents; below this a process pool costs more than it saves
 
@@ -26,10 +26,21 @@ def chunks(jobs: list) -> list[list]:
     return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
 
-def parallel_map(fn: Callable, args: Iterable) -> list:
+def use_pool(documents: int) -> bool:
+    """Whether a run making ``documents`` reports renders them in worker processes."""
+    return documents >= SERIAL_BELOW and workers() > 1
+
+
+def pool() -> ProcessPoolExecutor:
+    """The worker processes of one run's reports (spawned: no fork of a process holding Prefect's threads)."""
+    return ProcessPoolExecutor(max_workers=workers(), mp_context=mp.get_context("spawn"))
+
+
+def parallel_map(fn: Callable, args: Iterable, executor: Executor | None = None) -> list:
     args = list(args)
-    if len(args) <= 1:
+    if len(args) <= 1 and executor is None:
         return [fn(a) for a in args]
-    ctx = mp.get_context("spawn")  # no fork of a process holding Prefect's threads
-    with ProcessPoolExecutor(max_workers=workers(), mp_context=ctx) as pool:
-        return list(pool.map(fn, args))
+    if executor is not None:
+        return list(executor.map(fn, args))
+    with pool() as own:
+        return list(own.map(fn, args))

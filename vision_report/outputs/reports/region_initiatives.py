@@ -35,6 +35,8 @@ def grid_table(doc, data: ReportData, ini: Initiative):
     munis = data.plan.members(data.fiscal_year)
     per_row = data.settings.report.grid_columns
     participants = set(data.plan.participants(ini.id, data.fiscal_year))
+    if len(munis) > data.settings.report.grid_max_members:
+        return _participation_sentence(doc, data, munis, participants)
     rows = []
     for start in range(0, len(munis), per_row):
         part = munis[start : start + per_row]
@@ -52,6 +54,27 @@ def grid_table(doc, data: ReportData, ini: Initiative):
         fills={k: SUBTLE_FILL for k in range(0, len(rows), 2)},
         finish=_finish_grid,
     )
+
+
+def _participation_sentence(doc, data: ReportData, munis, participants: set[str]):
+    """関係市町村 of a large alliance in one paragraph: all members, all but the few that do not take part, or the
+    list of those that do (whichever names fewer municipalities)."""
+    joiner = data.phrase("grid_names_joiner")
+    inside = [m.name for m in munis if m.code in participants]
+    outside = [m.name for m in munis if m.code not in participants]
+    if not outside:
+        text = data.phrase("grid_all", n=f"{len(inside):,}")
+    elif len(outside) < len(inside):
+        text = data.phrase(
+            "grid_all_but",
+            n=f"{len(inside):,}",
+            total=f"{len(munis):,}",
+            k=f"{len(outside):,}",
+            names=joiner.join(outside),
+        )
+    else:
+        text = data.phrase("grid_list", n=f"{len(inside):,}", names=joiner.join(inside))
+    return add_note(doc, text)
 
 
 def _finish_grid(table) -> None:
