@@ -347,7 +347,7 @@ def test_kpi_reasons_are_combined_when_provisional_and_zero():
     "direction, baseline, target, actual, attainment, progress, rating, reason",
     [
         ("at_least", 5, 0, 3, NAN, NAN, "-", "目標値が0のため達成率を計算できません"),
-        ("increase", 100, 100, 120, 120.0, NAN, "-", "目標値が基準値と同じため進捗率を計算できません"),
+        ("increase", 100, 100, 120, 120.0, NAN, "-", "目標値が現状値と同じため進捗率を計算できません"),
     ],
 )
 def test_kpi_that_cannot_be_rated_says_why(direction, baseline, target, actual, attainment, progress, rating, reason):

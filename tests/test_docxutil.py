@@ -117,6 +117,8 @@ def _whole(text: str, header: bool = False) -> list[str]:
 def test_a_label_and_its_rate_a_short_bracket_and_a_contact_name_are_kept_whole():
     """Review 3 #4: 「（達成率／94.7%」「評／価 A」「（人／/年）」「【基準／値】」「（20 市町村／計）」「熊本／市政策局…」."""
     assert _whole("KPI：受入数 445 人（達成率 94.7%・評価 B）")[-2:] == ["達成率 94.7%", "評価 B）"]
+    # review 4 #8: the label with a rate took 「50%」 from 「50%以上」, and 「50%以／上」 broke in the 要旨's note
+    assert _whole("C＝進捗率0%以上（達成率50%以上）")[-1].startswith("達成率50%以上")
     assert _whole("圏域内の創業者数（人/年）") == ["（人/年）"]
     assert _whole("現状維持【基準値】10,813（2019年）") == ["【基準値】", "（2019年）"]
     assert _whole("実績値（20市町村計）") == ["（20市町村計）"]

@@ -1,5 +1,5 @@
 """How figures print in every document (issue 18): no number split by a line break (the language of Latin text,
-columns sized from their figures), 基準値比 beyond ±progress_limit, a member in no initiative, the share of the
+columns sized from their figures), 現状値比 beyond ±progress_limit, a member in no initiative, the share of the
 region's value, and the charts' axes and lines."""
 
 from __future__ import annotations
@@ -66,9 +66,9 @@ def test_a_figure_with_its_unit_is_measured_whole():
 def test_progress_beyond_the_limit_prints_the_change_from_the_baseline():
     """GDP: plan 4,790,058 → 4,830,000 (+0.8 %), actual 4,568,682: progress ▲554.2 %, change from the baseline
     ▲4.6 %."""
-    words = "基準値比{change}"
-    assert progress_text(-554.24, 4568682, 4790058, 200, words) == "基準値比▲4.6%"
-    assert progress_text(250.0, 1100, 1000, 200, words) == "基準値比+10.0%"
+    words = "現状値比{change}"
+    assert progress_text(-554.24, 4568682, 4790058, 200, words) == "現状値比▲4.6%"
+    assert progress_text(250.0, 1100, 1000, 200, words) == "現状値比+10.0%"
     assert progress_text(200.0, 1100, 1000, 200, words) == "200.0%"  # at the limit: still a progress rate
     assert progress_text(-200.0, 900, 1000, 200, words) == "▲200.0%"
     assert progress_text(67.54, 1153, 1076, 200, words) == "67.5%"

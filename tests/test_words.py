@@ -83,7 +83,7 @@ def reword(root: Path, section: str, key: str, text) -> None:
             "暫定: 2市町村中1市町村の合計／実績値が0のため達成率を計算できません",
         ),
         ("at_least", 50, 0, (K,), [(K, 1)], "zero_target", "目標値が0のため達成率を計算できません"),
-        ("increase", 50, 50, (K,), [(K, 60)], "target_is_baseline", "目標値が基準値と同じため進捗率を計算できません"),
+        ("increase", 50, 50, (K,), [(K, 60)], "target_is_baseline", "目標値が現状値と同じため進捗率を計算できません"),
         ("increase", 100, 200, (K,), [(K, np.nan)], "no_value", "評価に必要な値がありません"),  # a value-less row
     ],
 )

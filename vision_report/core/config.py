@@ -104,7 +104,7 @@ class ReportSettings:
     pdf_municipalities: bool = False  # also municipalities/*.pdf (about 1 s more per municipality)
     soffice: str = "soffice"  # LibreOffice's program: a name on PATH or a path
     pdf_timeout: int = 900  # seconds for all of a run's PDFs; past it LibreOffice is stopped and no PDF is made
-    # a 進捗率 beyond ±this (%) prints as the change from the baseline instead (基準値比 ▲4.6%): a plan of +0.8 %
+    # a 進捗率 beyond ±this (%) prints as the change from the baseline instead (現状値比 ▲4.6%): a plan of +0.8 %
     # missed by −4.6 % is ▲554.2 % of the planned change, true and misleading
     progress_limit: float = 200.0
     # the 総括 names the initiatives whose five-year 執行率 is below this (%), with why when the plan gave a period total

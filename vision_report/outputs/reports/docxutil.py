@@ -489,8 +489,10 @@ _WHOLE = re.compile(
             # a label and its count in a 「・」 list, or before a bracket: 「完了 1」「一部実施 2」「改善 7（17/20回答）」
             rf"(?<=・)[{_KANA_KANJI}]{{1,6}} ?\d+(?=[・（()）、。\s]|$)",
             rf"(?:(?<=[（(：:\s])|^)[{_KANA_KANJI}]{{1,6}} ?\d+(?=[・（(])",
-            # a label and its rate or grade: 「（達成率 94.7%・評価 A）」 (review 3 #4)
-            rf"(?:(?<=[（(：:\s\u30fb\u3001])|^)[{_KANJI_KATAKANA}]{{1,6}} ?(?:{_NUM}[%％]|[A-D](?![A-Za-z0-9]))",
+            # a label and its rate or grade: 「（達成率 94.7%・評価 A）」 (review 3 #4), with a bound after the rate:
+            # 「（達成率50%以上）」 (review 4 #8: the label took 「50%」 from 「50%以上」, which then broke)
+            rf"(?:(?<=[（(：:\s\u30fb\u3001])|^)[{_KANJI_KATAKANA}]{{1,6}} ?"
+            rf"(?:{_NUM}[%％](?:以上|以下|未満)?|[A-D](?![A-Za-z0-9]))",
             # a short bracket, a unit or a word: 「（人/年）」「【基準値】」「（20市町村計）」 (a longer one is a phrase
             # that may wrap at a word: 「（2022年度の／統計）」)
             rf"[\uff08(\u3010][^\uff08\uff09()\u3010\u3011\n、。・]{{1,{_BRACKET}}}[\uff09)\u3011]",

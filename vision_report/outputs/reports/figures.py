@@ -20,7 +20,7 @@ def beyond_limit(progress, limit: float) -> bool:
 
 def progress_text(progress, actual, baseline, limit: float, vs_baseline: str) -> str:
     """The 進捗率 as printed: ``67.5%``; beyond ±``limit`` % the change from the baseline instead, in the words
-    ``vs_baseline`` (phrases.yaml ``progress_vs_baseline``, e.g. 「基準値比 {change}」 → 「基準値比 ▲4.6%」)."""
+    ``vs_baseline`` (phrases.yaml ``progress_vs_baseline``, e.g. 「現状値比 {change}」 → 「現状値比 ▲4.6%」)."""
     if beyond_limit(progress, limit):
         change = baseline_change_pct(actual, baseline)
         if change is not None:
@@ -40,7 +40,7 @@ def kpi_progress(data, row) -> str:
 
 
 def progress_note(data, rows) -> str | None:
-    """The note under a KPI table that shows a 基準値比 (None when no row of ``rows`` does)."""
+    """The note under a KPI table that shows a 現状値比 (None when no row of ``rows`` does)."""
     limit = data.settings.report.progress_limit
     if not any(beyond_limit(r["progress_pct"], limit) for r in rows):
         return None

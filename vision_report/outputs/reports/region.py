@@ -123,7 +123,7 @@ def _pillar_initiatives(doc, data: ReportData, pillar) -> None:
             sub = plan.subfield(area.subfield)
             p = doc.add_paragraph()
             p.paragraph_format.keep_with_next = True
-            p.add_run(data.phrase("subfield_group", name=sub.name)).bold = True
+            p.add_run(data.phrase("subfield_heading", id=sub.id, name=sub.name)).bold = True
             kpi_line(doc, data, [k for k in plan.kpis if k.measures == sub.id], "kpi_line_subfield_label")
         add_area(doc, data, area)
 
@@ -193,7 +193,7 @@ def add_overview(doc, data: ReportData) -> None:
     doc.add_paragraph(abstract_line(data, "submissions"))
     add_held_section(doc, data)
     doc.add_heading(data.phrase("overview_method"), level=2)
-    for line in data.text("method"):
+    for line in data.text("method", subfields=list(data.plan.subfields)):
         add_note(doc, line)
 
 
@@ -322,7 +322,9 @@ def add_abstract(doc, data: ReportData) -> None:
     )
     for line in target_notes(data, list(data.plan.kpis)):  # a target cell unlike its header, said under the table
         add_note(doc, line)
-    for line in single_reporter_notes(data, list(data.plan.kpis)):  # a member's own value under a sum's header
+    for line in single_reporter_notes(
+        data, list(data.plan.kpis), "abstract_kpi"
+    ):  # a member's own value under a sum's header
         add_note(doc, line)
     rated_by = [
         c.header for c in columns(data.templates, "abstract_kpi", list(kpi_fields(data))) if c.field == "rated_by"

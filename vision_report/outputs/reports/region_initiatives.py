@@ -260,13 +260,28 @@ def share_line(doc, data: ReportData, level: str, node: str) -> None:
     add_note(doc, share_text(data, level, node)).paragraph_format.keep_with_next = True
 
 
+def first_field_area(data: ReportData) -> str | None:
+    """The first policy area in the report's order whose [連携協約] has a field label (「【地域医療】」), or None."""
+    for pillar in data.plan.pillars:
+        for a in pillar.area_ids:
+            if data.plan.area(a).agreement.field_label:
+                return a
+    return None
+
+
 def add_area(doc, data: ReportData, area: PolicyArea) -> None:
     """A policy area in the body: its heading (in the TOC), KPI line, share of good self-evaluations, and one compact
     entry per initiative; its [連携協約] is in the 資料編."""
-    label = data.phrase("area_field_label", name=data.plan.subfield(area.subfield).name) if area.subfield else ""
     doc.add_heading(f"{area.circled} {area.name}", level=3)
-    if area.agreement.field_label or label:  # the lines under the heading go with the first initiative
-        add_note(doc, f"{label}{area.agreement.field_label or ''}").paragraph_format.keep_with_next = True
+    field = area.agreement.field_label
+    if field:  # the lines under the heading go with the first initiative
+        add_note(doc, field).paragraph_format.keep_with_next = True
+        if area.id == first_field_area(data):  # what the 【…】 is, once (review 4 #9)
+            sub = data.plan.subfield(area.subfield) if area.subfield else None
+            vision = data.phrase("area_field_vision", letter=sub.letter, name=sub.name, field=field) if sub else field
+            add_note(
+                doc, data.phrase("area_field_note", field=field, vision=vision)
+            ).paragraph_format.keep_with_next = True
     kpi_line(doc, data, [k for k in data.plan.kpis if k.measures == area.id])
     share_line(doc, data, "area", area.id)
     for ini in data.plan.area_initiatives(area.id, data.fiscal_year):

@@ -17,7 +17,7 @@ from vision_report.outputs.reports.docxutil import (
     add_picture,
 )
 from vision_report.outputs.reports.figures import baseline_change_pct, is_count_unit, kpi_progress, progress_note
-from vision_report.outputs.reports.layout import spec_table
+from vision_report.outputs.reports.layout import columns, spec_table
 from vision_report.outputs.reports.region_abstract import abstract_line
 from vision_report.plan import Kpi
 
@@ -121,13 +121,13 @@ def rated_by(data: ReportData, k: Kpi) -> str:
 
 def deciding_rate(data: ReportData, k: Kpi) -> str:
     """The figure that decides a KPI's rating, with its name, for a line of text: 「進捗率 67.5%」 (increase /
-    decrease; 「基準値比▲4.6%」 beyond the progress limit) or 「達成率 102.8%」 (at_least). Review 4 #4: a line that gave
+    decrease; 「現状値比▲4.6%」 beyond the progress limit) or 「達成率 102.8%」 (at_least). Review 4 #4: a line that gave
     the 達成率 beside a rating made on the 進捗率 read as 「96.9% なのに B」."""
     r = data.kpi.loc[k.id]
     if k.direction == "at_least":
         return f"{rated_by(data, k)} {fmt_pct(r['attainment_pct'])}"
     progress = " ".join(kpi_progress(data, r).split())
-    # the 進捗率 itself is named; beyond the limit its stand-in names itself (「基準値比▲4.6%」)
+    # the 進捗率 itself is named; beyond the limit its stand-in names itself (「現状値比▲4.6%」)
     return f"{rated_by(data, k)} {progress}" if progress == fmt_pct(r["progress_pct"]) else progress
 
 
@@ -183,9 +183,14 @@ def target_notes(data: ReportData, kpis: list[Kpi]) -> list[str]:
     return [data.phrase("kpi_note_named", name=k.name, text=k.notes) for k in kpis if k.notes and target_differs(k)]
 
 
-def single_reporter_notes(data: ReportData, kpis: list[Kpi]) -> list[str]:
+def single_reporter_notes(data: ReportData, kpis: list[Kpi], table: str = "kpi") -> list[str]:
     """One note per member that alone reports some of ``kpis`` (「※ 熊本港…・JR熊本駅…の7指標は、熊本市が報告する値」):
-    under a header 「実績値（20市町村計）」 such a value read as a sum (review 4 #6)."""
+    under a header 「実績値（20市町村計）」 such a value read as a sum (review 4 #6). The sentence on the 参考 column's
+    「—」 only under a table (layout.yaml tables.<table>) that prints that column (the 要旨's does not, review 4 #8)."""
+    shown = has_reference(data) and any(
+        c.field == "reference" for c in columns(data.templates, table, list(kpi_fields(data)))
+    )
+    reference = data.phrase("kpi_single_reporter_reference") if shown else ""
     by_member: dict[str, list[str]] = {}
     for k in kpis:
         if len(k.reporters) == 1 and not k.reporters_all:
@@ -197,6 +202,7 @@ def single_reporter_notes(data: ReportData, kpis: list[Kpi]) -> list[str]:
             names=joiner.join(names),
             n_clause=data.phrase("kpi_single_reporter_count", n=len(names)) if len(names) > 1 else "",
             member=data.plan.municipality(code).name,
+            reference=reference,
         )
         for code, names in by_member.items()
     ]

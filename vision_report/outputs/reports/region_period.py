@@ -74,19 +74,22 @@ def period_sections(data: ReportData) -> list[str]:
 
 
 def _population_goal(doc, data: ReportData) -> None:
-    """In the final year, the vision's 目指すべき圏域人口 (its value when the plan records one, else its year and basis)
-    beside the population of the basis members as of the plan's population date."""
+    """In the final year, the vision's 目指すべき圏域人口 with its number beside the population of the same members
+    (the targets' basis) as of the plan's population date, and the gap. Nothing when the plan data has no number
+    (plan.yaml population_goal.value): the year and basis alone compared nothing (review 4 #13)."""
     goal = data.plan.meta.population_goal
-    if not (data.is_final_year and goal):
+    if not (data.is_final_year and goal) or goal.get("value") in (None, ""):
         return
     m = data.plan.meta
+    population = sum(x.population or 0 for x in data.plan.basis_members)
     doc.add_paragraph(
         data.snippet(
             "population_goal",
-            goal=goal.get("value"),
+            goal=goal["value"],
             goal_year=goal.get("year"),
             basis=str(goal.get("basis") or "").strip(),
-            population=sum(x.population or 0 for x in data.plan.basis_members),
+            population=population,
+            gap=population - int(goal["value"]),
             as_of=m.population_as_of or "",
             n_basis=len(data.plan.basis_members),
             basis_term=data.text_context()["basis_term"],

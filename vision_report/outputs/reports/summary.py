@@ -105,6 +105,7 @@ def build_summary(data: ReportData):
     if waiting is not None and len(waiting):  # what the figures above leave out (要確認)
         for line in data.held_text("summary"):
             add_note(doc, line)
+    add_terms(doc, data)
     doc.add_heading(data.heading("summary_pillars"), level=2)
     source_note(doc, data, ["management_budget"])
     rows = []
@@ -134,7 +135,6 @@ def build_summary(data: ReportData):
         numeric={4, 5, 6},
         center={1, 2, 3, 7},
     )
-    add_note(doc, implemented_column_note(data, data.phrases("summary_pillar_header", fy=fy)[7]))
     add_picture(
         doc, charts.rating_bars(labels, counts, data.phrase_map("chart")), 120, data.phrase("rating_chart_caption")
     )
@@ -143,7 +143,9 @@ def build_summary(data: ReportData):
     add_summary_kpis(doc, data)
     for line in target_notes(data, list(plan.kpis)):  # a target cell unlike its header, said under the table
         add_note(doc, line)
-    for line in single_reporter_notes(data, list(data.plan.kpis)):  # a member's own value under a sum's header
+    for line in single_reporter_notes(
+        data, list(data.plan.kpis), "summary_kpi"
+    ):  # a member's own value under a sum's header
         add_note(doc, line)
     rated_by = [
         c.header for c in columns(data.templates, "summary_kpi", list(kpi_fields(data))) if c.field == "rated_by"
@@ -181,6 +183,18 @@ def build_summary(data: ReportData):
     return doc
 
 
+def add_terms(doc, data: ReportData) -> None:
+    """用語: what the 概要版's figures mean, for a reader who has only the 概要版 (review 4 #10) — 達成率・進捗率・
+    執行率 and 取組の自己評価 A〜D in the words of the region report's 「評価の方法」 (method.txt.j2 with ``terms``),
+    and what the pillar table's column 「…全関係市町村が実施した取組」 counts (the note the region report prints
+    under its own such table). The KPI rating's A〜D is said under the KPI table."""
+    doc.add_heading(data.heading("summary_terms"), level=2)
+    for line in data.text("method", terms=True):
+        add_note(doc, line)
+    column = implemented_column_note(data, data.phrases("summary_pillar_header", fy=data.fiscal_year)[7])
+    add_note(doc, column.removeprefix("※ "))  # a term among the terms, without the mark of a note under a table
+
+
 def region_place(data: ReportData, key: str) -> str:
     """Where the region report prints a part, by its numbered heading as printed there: 「要旨」, 「4 進行管理」の
     「(3) 柱・小分野ごとの事業費と評価」, 「5 計画期間の総括（2021〜2025年度）」の「(2) …」; "" when layout.yaml leaves
@@ -204,8 +218,39 @@ def region_place(data: ReportData, key: str) -> str:
 
 def source_note(doc, data: ReportData, keys: list[str]) -> None:
     """Under a 概要版 heading, where the region report gives the same figures in full (by its numbered headings:
-    the 概要版 is printed apart from it, so page numbers could not be kept right)."""
-    places = [w for w in (region_place(data, k) for k in keys) if w]
+    the 概要版 is printed apart from it, so page numbers could not be kept right). Sections of one chapter are named
+    after the chapter once: 「5 計画期間の総括（…）」の「(1) …」「(2) …」 (review 4 #10: a block's heading names all
+    it covers)."""
+    places: list[str] = []
+    grouped: dict[str, list[str]] = {}
+    for k in keys:
+        place = region_place(data, k)
+        if not place:
+            continue
+        chapter, _, section = k.partition("_")
+        if section and chapter in ("management", "period"):
+            title = data.heading("management", number=chapter_number(data, "management"))
+            title = title if chapter == "management" else period_title(data)
+            if title not in grouped:
+                grouped[title] = []
+                places.append(title)  # placeholder, in the order of the keys
+            grouped[title].append(
+                management_heading(data, k) if chapter == "management" else period_heading(data, section)
+            )
+        else:
+            places.append(place)
+    places = [
+        (
+            data.phrase(
+                "summary_source_sections",
+                chapter=p,
+                sections="".join(data.phrase("summary_source_section_item", section=x) for x in grouped[p]),
+            )
+            if p in grouped
+            else p
+        )
+        for p in places
+    ]
     if places:
         p = add_note(doc, data.phrase("summary_source", places=data.phrase("names_joiner").join(places)))
         p.paragraph_format.keep_with_next = True
@@ -302,7 +347,7 @@ def add_period_summary(doc, data: ReportData) -> None:
     if "period_rollup" not in data.results:
         return
     doc.add_heading(data.heading("summary_period_final" if data.is_final_year else "summary_period_to_date"), level=2)
-    source_note(doc, data, ["period_budget"])
+    source_note(doc, data, ["period_kpi", "period_budget", "period_initiatives"])
     trend = region_place(data, "period_kpi") or region_place(data, "abstract")
     for line in data.text("period", summary=True, trend_place=trend):
         doc.add_paragraph(line)
