@@ -147,6 +147,45 @@ def test_no_file_name_nor_screening_word_before_the_offices_record_which_says_wh
     assert f"※ {name}：3行目：確認をお願いします" in record
 
 
+def test_the_sample_kashima_file_is_accepted_with_the_warning_its_report_speaks_of(tmp_path, plan):
+    """review 4 #2: 嘉島町's sample file (the older columns, no 自己評価) was 受理 with 0 警告 while its report said the
+    office had asked it to send the file again. Screened as the run does, it is 受理（警告あり） with one warning saying
+    what to fill in, and its report's record shows that warning beside the summary's sentence."""
+    import os
+    import shutil
+    import time
+
+    from vision_report.core.vocabulary import located_message, severity_label
+    from vision_report.screening import screen as screening
+
+    settings = load_settings(ROOT)
+    name = plan.municipality(KASHIMA).name
+    src = ROOT / "inputs" / str(FY) / FILE.format(code=KASHIMA, name=name)
+    (tmp_path / "inputs" / str(FY)).mkdir(parents=True)
+    f = shutil.copy(src, tmp_path / "inputs" / str(FY) / src.name)
+    old = time.time() - 3600
+    os.utime(f, (old, old))
+    received = screening.collect(settings, plan, FY, tmp_path / "inputs", None)
+    year = screening.screen(received, plan, FY, settings)
+    (rec,) = year.received
+    n = len(plan.initiatives_of(KASHIMA, FY))
+    assert rec.status == "accepted_with_warnings"
+    assert [i.rule for i in rec.issues] == ["evaluation_blank"]
+    subs = screening.submissions_table(plan, year.received, FY)
+    mine = subs[subs["municipality_code"] == KASHIMA]
+    issues = {rec.name: [f"{severity_label(i.severity)}: {located_message(i)}" for i in rec.issues]}
+    rows = year.accepted_rows
+    doc, _ = _doc(plan, rows.assign(held=False), KASHIMA, issues=issues, mine=mine)
+    blocks = [t for _, t in _blocks(doc)]
+    assert any(t.endswith("事務局は受付結果の通知で、記入して報告し直すよう嘉島町に依頼しています。") for t in blocks)
+    record = next(t for t in _tables(doc) if t[0][0] == "ファイル名")
+    assert record[1][3:] == ["受理（警告あり）", "0", "1"]
+    assert (
+        f"※ {src.name}：警告: 事業費の{n}行のすべてで、自己評価、今後の方向性、取組実績、成果、課題の記入がありません"
+        "（列がないか、すべて空欄です）。実績の値は受け付けますが、このままでは圏域の自己評価の集計に含められません。"
+    ) in blocks
+
+
 def test_a_member_that_wrote_nothing_is_told_in_the_summary_and_gets_a_sentence_not_a_table_of_dashes(plan):
     """#10: 嘉島町 reported its figures but wrote no self-evaluation, direction nor text: the summary says so and
     what the office asked; the 49 rows of 「— — —」 are one sentence; no note explains 「未報告」, a word not printed."""
