@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import numbers
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
+from docx.oxml.ns import qn
 
 from vision_report.core.config import EvaluationSettings
 from vision_report.core.paths import find_root
@@ -15,7 +17,17 @@ from vision_report.core.vocabulary import date_label, hold_label, status_label, 
 from vision_report.core.vocabulary import synthetic as synthetic_label
 from vision_report.outputs.reports import evaluation_context as ev
 from vision_report.outputs.reports.context import ReportData, kpi_value, member_terms, report_headings, report_phrases
-from vision_report.outputs.reports.docxutil import DocProps, add_note, add_table, new_document, page_number_footer, save
+from vision_report.outputs.reports.docxutil import (
+    DocProps,
+    add_note,
+    add_table,
+    keep_rows_with_next,
+    keep_together,
+    new_document,
+    page_number_footer,
+    save,
+)
+from vision_report.outputs.reports.layout import layout
 from vision_report.outputs.reports.parallel import chunks, parallel_map
 from vision_report.outputs.reports.region_kpis import rating_text, target_text
 from vision_report.outputs.reports.submission_log import add_log_intro, log_rows
@@ -35,10 +47,14 @@ def build_municipality_report(
     synthetic: bool,
     props: DocProps | None = None,
     evaluation: EvaluationSettings | None = None,
+    issued: str = "",
+    period: MemberPeriod | None = None,
 ):
     """``mine``: this municipality's rows of submissions.csv; ``rows``: its accepted rows;
     ``issues``: file -> Japanese error/warning lines; ``props``: the document properties (the title names
-    the municipality); ``evaluation``: config evaluation: (the self-evaluation criteria printed under its table).
+    the municipality); ``evaluation``: config evaluation: (the self-evaluation criteria printed under its table);
+    ``issued``: the issue month printed under the title (the region report's, from the data: never the clock);
+    ``period``: the plan period's figures of the member (:func:`member_period`, the plan's last year only).
 
     The member's summary comes first (its initiatives and spending, its self-evaluations, its KPIs: what a
     councillor of that member asks), then the tables, and the office's record of the files last."""
@@ -52,6 +68,8 @@ def build_municipality_report(
     doc.add_paragraph(
         P["muni_subtitle"].format(title=plan.meta.title, wareki=wareki(fiscal_year), fy=fiscal_year), style="Subtitle"
     )
+    if issued:
+        doc.add_paragraph(P["muni_issued"].format(issued=issued))
     if synthetic:
         p = doc.add_paragraph()
         r = p.add_run(synthetic_label("banner_short"))
@@ -77,6 +95,8 @@ def build_municipality_report(
     add_own_evaluations(doc, plan, fiscal_year, code, own, templates, e)
     if kpi_rows:
         add_kpis(doc, plan, fiscal_year, code, kpi_rows, P, templates)
+    if period is not None:
+        add_period(doc, plan, code, period, P, templates)
 
     if len(mine):  # the office's record last: file names and the screening's counts are not council words
         doc.add_heading(P["muni_submissions"].format(name=m.name), level=2)
@@ -95,6 +115,163 @@ def build_municipality_report(
                 add_note(doc, P["muni_issue"].format(file=f, line=line))
     add_note(doc, P["muni_contact"].format(office=plan.meta.office or ""))
     return doc
+
+
+@dataclass(frozen=True)
+class MemberPeriod:
+    """A member's plan period (review 4 #11): its own spending and the region's figures of the initiatives it took
+    part in, per year; every KPI's final verdict. Plain values (the reports are built in worker processes)."""
+
+    first: int
+    last: int
+    # (year, its own spending or None when no file of that year was accepted, region plan, region actual)
+    years: tuple[tuple[int, float | None, float, float], ...]
+    # (KPI name and unit, final value as printed, target as printed, 達成/未達成, reported by this member)
+    kpis: tuple[tuple[str, str, str, str, bool], ...]
+    n_met: int
+    n_missed: int
+    rule: str  # the rule the verdict applies (「増加・水準の維持を目指すKPIは最終値が目標値以上であれば「達成」」)
+    provisional: bool  # a final value is provisional (marked 「*」)
+
+
+def member_period(data: ReportData, code: str) -> MemberPeriod | None:
+    """The member's plan period, for the report of the plan's last year (None otherwise, or without the period's
+    tables). Years: those of the plan in which it was a member and took part in an initiative. The region's plan and
+    actual sum the amounts of those initiatives that year (an initiative without a plan amount adds none), as the
+    summary at the top of the report does for the year."""
+    from vision_report.compute.statuses import MEMBER_SPEND
+    from vision_report.outputs.words import achieved_words
+
+    plan, fy = data.plan, data.fiscal_year
+    period = data.results.get("period_kpi")
+    if not data.is_final_year or period is None:
+        return None
+    yes, no = achieved_words(data.settings.root)
+    years = []
+    for y in range(plan.meta.first_fiscal_year, fy + 1):
+        ids = [i.id for i in plan.initiatives_of(code, y)] if plan.is_member(code, y) else []
+        tables = data.per_year.get(y)
+        if not ids or tables is None:
+            continue
+        b = tables["budget_execution"].set_index("initiative_id")
+        b = b.loc[[i for i in ids if i in b.index]]
+        spend = tables.get(MEMBER_SPEND)
+        own = spend.set_index("municipality_code")["spent_thousand_yen"].get(code) if spend is not None else None
+        years.append(
+            (
+                y,
+                None if own is None or is_missing(own) else float(own),
+                float(b["planned_thousand_yen"].dropna().sum()),
+                float(b["actual_thousand_yen"].dropna().sum()),
+            )
+        )
+    reported = {k.id for k in plan.kpis_reported_by(code, fy)}
+    kpis = []
+    for k, r in zip(plan.kpis, period.to_dict("records"), strict=True):
+        final = kpi_value(k, r["final_value"]) + ("*" if r["final_provisional"] else "")
+        if k.data_year_lag and isinstance(r["final_data_year"], numbers.Integral):  # as the region report's table
+            final += "\n" + str(data.phrase("kpi_data_year_cell", year=year_label(int(r["final_data_year"]))))
+        kpis.append((f"{k.name}（{k.unit}）", final, target_text(k), str(r["achieved"]), k.id in reported))
+    return MemberPeriod(
+        first=plan.meta.first_fiscal_year,
+        last=fy,
+        years=tuple(years),
+        kpis=tuple(kpis),
+        n_met=sum(1 for x in kpis if x[3] == yes),
+        n_missed=sum(1 for x in kpis if x[3] == no),
+        rule=str(data.period_context()["rule_text"]),
+        provisional=any(bool(r["final_provisional"]) for r in period.to_dict("records")),
+    )
+
+
+def add_period(doc, plan: Plan, code: str, period: MemberPeriod, P, templates: Path) -> None:
+    """計画期間（2021〜2025年度）のまとめ: the member's own spending per year beside the region's plan, actual and
+    執行率 of the initiatives it took part in (its own column first; the header says the others are the region's:
+    a submission has no plan amount of its own), then every KPI's final verdict, as the region report gives it."""
+    name = plan.municipality(code).name
+    doc.add_heading(P["muni_period"].format(first=period.first, last=period.last), level=2)
+    unreported = [y for y, own, _p, _a in period.years if own is None]
+    spent = sum(own for _y, own, _p, _a in period.years if own is not None)
+    taken = [y for y, *_ in period.years]
+    values = {
+        "name": name,
+        "years": taken,
+        "contiguous": bool(taken) and taken == list(range(taken[0], taken[-1] + 1)),
+        "spent": spent,
+        "unreported": str(P["names_joiner"]).join(year_label(y) for y in unreported),
+        "n_kpis": len(period.kpis),
+        "n_met": period.n_met,
+        "n_missed": period.n_missed,
+    }
+    for line in (ln for ln in render(templates, "period_lead", **values).splitlines() if ln.strip()):
+        doc.add_paragraph(line)
+    if period.years:
+        rows = [
+            [
+                year_label(y),
+                fmt_num(own) if own is not None else "—",
+                fmt_num(p),
+                fmt_num(a),
+                fmt_pct(a / p * 100 if p else None),
+            ]
+            for y, own, p, a in period.years
+        ]
+        planned = sum(p for *_x, p, _a in period.years)
+        actual = sum(a for *_x, a in period.years)
+        rows.append(
+            [
+                str(P["muni_period_total"]),
+                fmt_num(spent),
+                fmt_num(planned),
+                fmt_num(actual),
+                fmt_pct(actual / planned * 100 if planned else None),
+            ]
+        )
+        spend_table = add_table(
+            doc,
+            [str(h).format(name=name) for h in P["muni_period_spend_header"]],
+            rows,
+            widths=[24, 34, 40, 40, 26],
+            numeric={1, 2, 3, 4},
+            center={0},
+        )
+        keep_on_page(spend_table, templates)
+        add_note(doc, render(templates, "period_spend_note", name=name, unreported=bool(unreported)))
+    # the KPIs' sentence leads their table in (kept with it): the spending's note is not chained to the next table
+    doc.add_paragraph(render(templates, "period_kpi_lead", **values))
+    mark = str(P["muni_period_reports"])
+    verdicts = add_table(
+        doc,
+        [str(h).format(name=name) for h in P["muni_period_kpi_header"]],
+        [[n, final, target, verdict, mark if mine else ""] for n, final, target, verdict, mine in period.kpis],
+        widths=[70, 28, 30, 18, 18],
+        numeric={1, 2},
+        center={3, 4},
+    )
+    keep_on_page(verdicts, templates)
+    add_note(
+        doc,
+        render(templates, "period_kpi_note", rule=period.rule, provisional=period.provisional, mark=mark, name=name),
+    )
+
+
+def keep_on_page(table, templates: Path) -> None:
+    """A short table (at most layout.yaml municipality.keep_whole_rows rows, its header included) on one page with
+    the note under it; a longer one keeps its header with its first keep_edge_rows rows, and its last keep_edge_rows
+    rows with the note: never 1–2 rows left at a page's foot or alone on the next (review 4 #16: 嘉島町 p2→p3)."""
+    if table is None:
+        return
+    settings = layout(templates).get("municipality", {}) or {}
+    whole = int(settings.get("keep_whole_rows", 16))
+    edge = int(settings.get("keep_edge_rows", 3))
+    rows = table._tbl.tr_lst
+    if len(rows) <= whole:
+        keep_together(table, with_next=True)
+        return
+    keep_rows_with_next(table, edge + 1)
+    for tr in rows[-edge:]:
+        for p in tr.iter(qn("w:p")):
+            p.get_or_add_pPr().keepNext_val = True
 
 
 def render(templates: Path, part: str, **values) -> str:
@@ -255,7 +432,7 @@ def add_kpis(doc, plan: Plan, fiscal_year: int, code: str, kpi_rows: list[KpiRow
     ]
     widths = [44, 18, 22, 18, 25, 30, 13] if reference else [58, 22, 24, 20, 32, 14]
     n = len(widths)
-    add_table(doc, header, table, widths=widths, numeric=set(range(1, n - 2)), center={n - 1})
+    keep_on_page(add_table(doc, header, table, widths=widths, numeric=set(range(1, n - 2)), center={n - 1}), templates)
     terms = member_terms(P, plan)
     negative = str(P["names_joiner"]).join(r.kpi.name for r in kpi_rows if r.kpi.allow_negative)
     note = render(
@@ -342,13 +519,18 @@ def add_own_evaluations(
         )
         return
     out = []
+    mismatched = []
     for r in own.to_dict("records"):
         parts = [f"{h[c]}：{r[c]}" for c in ev.TEXT_COLUMNS if r[c]]
+        grade = str(r["self_evaluation"] or "—")
+        if grade_disagrees(e, str(r.get("status") or ""), str(r["self_evaluation"] or "")):
+            grade += render(templates, "own_mismatch_cell", status=r["status"])  # e.g. 「B（一部実施）」 (review 4 #15)
+            mismatched.append(str(r["initiative_id"]))
         out.append(
             [
                 str(r["initiative_id"]),
                 str(r["name"]),
-                (r["self_evaluation"] or "—") if r["reported"] else not_reported,
+                grade if r["reported"] else not_reported,
                 (r["direction"] or "—") if r["reported"] else "—",
                 "\n".join(parts) or "—",
             ]
@@ -368,14 +550,21 @@ def add_own_evaluations(
     )
     dash = any("—" in row[2:] for row in out)
     unreported = not_reported if any(row[2] == not_reported for row in out) else ""
-    add_note(
-        doc,
-        render(templates, "own_note", name=name, criteria=e.self_evaluation, dash=dash, unreported=unreported),
-    )
+    note = render(templates, "own_note", name=name, criteria=e.self_evaluation, dash=dash, unreported=unreported)
+    if mismatched:  # in the same note: a paragraph of its own could open the next page alone
+        note += render(templates, "own_mismatch_note", ids=mismatched, rules=list(e.grades_by_status.items()))
+    add_note(doc, note)
+
+
+def grade_disagrees(e: EvaluationSettings, status: str, grade: str) -> bool:
+    """A self-evaluation outside the grades that agree with its 実施状況 by the criteria (config
+    evaluation.grades_by_status: e.g. 一部実施 with B, where C means 一部のみ実施); nothing to say without both."""
+    agree = e.grades_by_status.get(status)
+    return bool(status and grade and agree is not None and grade not in agree)
 
 
 def _render_chunk(args) -> list[str]:
-    plan, fiscal_year, out_dir, kpi, budget, template, synthetic, props, evaluation, jobs = args
+    plan, fiscal_year, out_dir, kpi, budget, template, synthetic, props, evaluation, issued, jobs = args
     written = []
     # A python-docx Document is a web of reference cycles holding lxml trees (C memory the collector does not
     # see): left to the collector's own pace, 1,741 documents pile up to ~1.2 GB. Collect after each document;
@@ -383,7 +572,7 @@ def _render_chunk(args) -> list[str]:
     gc.freeze()
     muni_title = report_phrases(template.parent if template is not None else find_root() / "templates")["muni_title"]
     try:
-        for code, name, mine, rows, issues in jobs:
+        for code, name, mine, rows, issues, period in jobs:
             doc = build_municipality_report(
                 plan,
                 fiscal_year,
@@ -397,6 +586,8 @@ def _render_chunk(args) -> list[str]:
                 synthetic,
                 replace(props, title=props.title + muni_title.format(name=name)),
                 evaluation,
+                issued,
+                period,
             )
             written.append(str(save(doc, out_dir / "municipalities" / f"{code}_{name}.docx")))
             del doc
@@ -415,7 +606,8 @@ def write_municipality_reports(data: ReportData, out_dir: Path, issues_by_file: 
     for m in plan.members(data.fiscal_year):
         mine = subs_by.get(m.code, subs.iloc[0:0])
         issues = {f: issues_by_file[f] for f in mine["file"] if f in issues_by_file}
-        jobs.append((m.code, m.name, mine, rows_by.get(m.code, empty_rows), issues))
+        period = member_period(data, m.code)
+        jobs.append((m.code, m.name, mine, rows_by.get(m.code, empty_rows), issues, period))
     written = []
     args = [
         (
@@ -428,6 +620,7 @@ def write_municipality_reports(data: ReportData, out_dir: Path, issues_by_file: 
             data.synthetic,
             data.doc_props(),
             data.settings.evaluation,
+            data.issued,
             chunk,
         )
         for chunk in chunks(jobs)
