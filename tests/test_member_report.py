@@ -336,7 +336,10 @@ def test_every_part_of_the_members_template_is_used_and_every_one_used_exists():
 
     template = (ROOT / "templates" / "report" / "municipality.txt.j2").read_text(encoding="utf-8")
     parts = set(re.findall(r'part == "(\w+)"', template))
-    code = (ROOT / "vision_report" / "outputs" / "reports" / "municipality.py").read_text(encoding="utf-8")
+    code = "".join(  # the report and its plan period's section (review 4 #11)
+        (ROOT / "vision_report" / "outputs" / "reports" / f).read_text(encoding="utf-8")
+        for f in ("municipality.py", "member_period.py")
+    )
     used = set(re.findall(r'render\(\s*templates,\s*"(\w+)"', code))
     assert parts == used, (parts - used, used - parts)
     log = (ROOT / "templates" / "report" / "submission_log.txt.j2").read_text(encoding="utf-8")
