@@ -605,7 +605,9 @@ def readme_text(plan: Plan, years: list[int], seed: int, faulty_year: int | None
         "成果は一部の行、課題はさらに少ない行にだけあり、セルの中で改行した文もあります。",
         "- "
         + "、".join(plan.municipality(c).name for c in WITHOUT_TEXT_COLUMNS if plan.has_municipality(c))
-        + "は、取組実績などの列がない以前の様式で提出しています（以前の様式もそのまま受け付けることを示すため）。",
+        + "は、取組実績などの列がない以前の様式で提出しています（以前の様式でも実績の値は受け付けることを示すため）。"
+        "自己評価の記入がないため、どの年度も「受理（警告あり）」になり、記入して提出し直すよう警告が出ます"
+        "（設定 `evaluation.required_in_file`）。",
         "",
         "## 年度ごとの構成市町村",
         "",

@@ -122,3 +122,33 @@ def test_evaluation_settings_default_and_checked(tmp_path):
     )
     with pytest.raises(ConfigError, match="good_grades の S が self_evaluation の区分（A・B・C・D）にありません"):
         load_settings(root)
+
+
+def test_the_columns_every_file_is_asked_to_fill_come_from_configuration(tmp_path):
+    """review 4 #2: evaluation.required_in_file names the optional columns whose absence throughout a file is warned
+    about (default 自己評価); a name that is not one of the five optional columns stops the run in Japanese."""
+    assert load_settings(ROOT).evaluation.required_in_file == ("self_evaluation",)
+    root = project(tmp_path, "plans:\n  - {from: 2021, to: 2025, plan: plans/kumamoto-2024-03}")
+    cfg = root / "config" / "vision-report.yaml"
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(
+        text.replace("required_in_file: [self_evaluation]", "required_in_file: [自己評価]"), encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="設定 evaluation.required_in_file には self_evaluation・direction"):
+        load_settings(root)
+    cfg.write_text(
+        text.replace("required_in_file: [self_evaluation]", "required_in_file: [direction]"), encoding="utf-8"
+    )
+    assert load_settings(root).evaluation.required_in_file == ("direction",)
+
+
+def test_the_grades_that_agree_with_each_status_come_from_configuration(tmp_path):
+    """review 4 #15: evaluation.grades_by_status (一部実施 → C …); a grade that is not one of self_evaluation's stops
+    the run in Japanese."""
+    assert load_settings(ROOT).evaluation.grades_by_status["一部実施"] == ("C",)
+    root = project(tmp_path, "plans:\n  - {from: 2021, to: 2025, plan: plans/kumamoto-2024-03}")
+    cfg = root / "config" / "vision-report.yaml"
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(text.replace("一部実施: [C]", "一部実施: [S]"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="設定 evaluation.grades_by_status には、実施状況ごとに合う自己評価の区分"):
+        load_settings(root)

@@ -41,9 +41,12 @@ def _screen(tmp_path: Path, plan, names: list[str], folder: str = "good", conten
 
 
 def test_a_file_without_the_new_columns_is_accepted_as_before(tmp_path, plan):
+    """Its values are used as before; since review 4 #2 it has one warning that no 自己評価 was given (it was 受理 with
+    0 警告, while the member's report said the office had asked for the file again)."""
     year = _screen(tmp_path, plan, [f"{CODE}_南阿蘇村.csv"])
     (rec,) = year.received
-    assert (rec.status, rec.issues) == ("accepted", [])
+    assert rec.status == "accepted_with_warnings"
+    assert [(i.rule, i.severity) for i in rec.issues] == [("evaluation_blank", "warning")]
     rows = year.accepted_rows
     assert list(rows.columns) == ACCEPTED_ROW_COLUMNS
     for c in ("result_text", "outcome_text", "challenge_text", "direction", "self_evaluation"):
@@ -174,10 +177,14 @@ def test_feedback_tells_a_member_that_sent_no_self_evaluation_or_result_text(tmp
     so with the counts of its expenditure rows, not 「すべての行を受け付けました」 alone."""
     year = _screen(tmp_path, plan, [f"{CODE}_南阿蘇村.csv"])
     (rec,) = year.received
-    assert rec.status == "accepted"
+    assert rec.status == "accepted_with_warnings"  # review 4 #2: the evaluation_blank warning (it was "accepted")
     n = len(plan.initiatives_of(CODE, 2024))
     text = _feedback(plan, year)
-    assert "すべての行を受け付けました" in text
+    # the one warning (review 4 #2) on a line of its own under its heading, then the counts as before
+    assert (
+        "■ 確認をお願いする点（警告 1 件） — 値は受け付けています\n"
+        f"1. 事業費の{n}行のすべてで、自己評価、今後の方向性、取組実績、成果、課題の記入がありません（列がないか、すべて空欄です）。"
+    ) in text
     assert f"■ 記入のない項目（事業費の行 {n} 件のうち）\n" in text
     assert f"・自己評価 0/{n} 件記入（{n} 件未記入） — この列は1件も記入されていません\n" in text
     assert f"・取組実績 0/{n} 件記入（{n} 件未記入） — この列は1件も記入されていません\n" in text

@@ -40,6 +40,12 @@ def test_submission_statuses_match_the_faulty_files(sample_run):
     assert "約40" in rows["433641_玉東町_合成データ.csv"]["errors"]
     assert rows["434442_甲佐町_合成データ.csv"]["status"] == "accepted_with_warnings"
     assert rows["439999_テスト町_合成データ.csv"]["status"] == "rejected"
+    # review 4 #2: 嘉島町 sends the older columns (no 自己評価): accepted with the one warning saying what to fill in
+    kashima = rows["434426_嘉島町_合成データ.csv"]
+    assert (kashima["status"], kashima["warning_count"]) == ("accepted_with_warnings", "1")
+    assert kashima["warnings"].startswith(
+        "事業費の49行のすべてで、自己評価、今後の方向性、取組実績、成果、課題の記入がありません"
+    )
     others = [
         r
         for f, r in rows.items()
@@ -49,9 +55,10 @@ def test_submission_statuses_match_the_faulty_files(sample_run):
             "433641_玉東町_合成データ.csv",
             "434442_甲佐町_合成データ.csv",
             "439999_テスト町_合成データ.csv",
+            "434426_嘉島町_合成データ.csv",
         )
     ]
-    assert len(others) == 17 and {r["status"] for r in others} == {"accepted"}
+    assert len(others) == 16 and {r["status"] for r in others} == {"accepted"}
     for r in rows.values():
         assert len(r["sha256"]) == 64
 

@@ -147,6 +147,45 @@ def test_no_file_name_nor_screening_word_before_the_offices_record_which_says_wh
     assert f"※ {name}：3行目：確認をお願いします" in record
 
 
+def test_the_sample_kashima_file_is_accepted_with_the_warning_its_report_speaks_of(tmp_path, plan):
+    """review 4 #2: 嘉島町's sample file (the older columns, no 自己評価) was 受理 with 0 警告 while its report said the
+    office had asked it to send the file again. Screened as the run does, it is 受理（警告あり） with one warning saying
+    what to fill in, and its report's record shows that warning beside the summary's sentence."""
+    import os
+    import shutil
+    import time
+
+    from vision_report.core.vocabulary import located_message, severity_label
+    from vision_report.screening import screen as screening
+
+    settings = load_settings(ROOT)
+    name = plan.municipality(KASHIMA).name
+    src = ROOT / "inputs" / str(FY) / FILE.format(code=KASHIMA, name=name)
+    (tmp_path / "inputs" / str(FY)).mkdir(parents=True)
+    f = shutil.copy(src, tmp_path / "inputs" / str(FY) / src.name)
+    old = time.time() - 3600
+    os.utime(f, (old, old))
+    received = screening.collect(settings, plan, FY, tmp_path / "inputs", None)
+    year = screening.screen(received, plan, FY, settings)
+    (rec,) = year.received
+    n = len(plan.initiatives_of(KASHIMA, FY))
+    assert rec.status == "accepted_with_warnings"
+    assert [i.rule for i in rec.issues] == ["evaluation_blank"]
+    subs = screening.submissions_table(plan, year.received, FY)
+    mine = subs[subs["municipality_code"] == KASHIMA]
+    issues = {rec.name: [f"{severity_label(i.severity)}: {located_message(i)}" for i in rec.issues]}
+    rows = year.accepted_rows
+    doc, _ = _doc(plan, rows.assign(held=False), KASHIMA, issues=issues, mine=mine)
+    blocks = [t for _, t in _blocks(doc)]
+    assert any(t.endswith("事務局は受付結果の通知で、記入して報告し直すよう嘉島町に依頼しています。") for t in blocks)
+    record = next(t for t in _tables(doc) if t[0][0] == "ファイル名")
+    assert record[1][3:] == ["受理（警告あり）", "0", "1"]
+    assert (
+        f"※ {src.name}：警告: 事業費の{n}行のすべてで、自己評価、今後の方向性、取組実績、成果、課題の記入がありません"
+        "（列がないか、すべて空欄です）。実績の値は受け付けますが、このままでは圏域の自己評価の集計に含められません。"
+    ) in blocks
+
+
 def test_a_member_that_wrote_nothing_is_told_in_the_summary_and_gets_a_sentence_not_a_table_of_dashes(plan):
     """#10: 嘉島町 reported its figures but wrote no self-evaluation, direction nor text: the summary says so and
     what the office asked; the 49 rows of 「— — —」 are one sentence; no note explains 「未報告」, a word not printed."""
@@ -297,7 +336,10 @@ def test_every_part_of_the_members_template_is_used_and_every_one_used_exists():
 
     template = (ROOT / "templates" / "report" / "municipality.txt.j2").read_text(encoding="utf-8")
     parts = set(re.findall(r'part == "(\w+)"', template))
-    code = (ROOT / "vision_report" / "outputs" / "reports" / "municipality.py").read_text(encoding="utf-8")
+    code = "".join(  # the report and its plan period's section (review 4 #11)
+        (ROOT / "vision_report" / "outputs" / "reports" / f).read_text(encoding="utf-8")
+        for f in ("municipality.py", "member_period.py")
+    )
     used = set(re.findall(r'render\(\s*templates,\s*"(\w+)"', code))
     assert parts == used, (parts - used, used - parts)
     log = (ROOT / "templates" / "report" / "submission_log.txt.j2").read_text(encoding="utf-8")
@@ -324,3 +366,222 @@ def test_the_summarys_share_range_names_the_signed_kpi_it_leaves_out_and_the_not
         f"{names}は負の値があるため、割合が負になったり100%を超えたりすることがあり、冒頭の割合の範囲には含めていない。"
         in text
     )
+
+
+def _period_data(plan, code: str, skip_year: int | None = None):
+    """A ReportData of FY2025 whose per_year holds 2021–2025: every participant spends 10 × (year − 2020) 千円 on each
+    initiative it takes part in that year; ``code``'s file of ``skip_year`` was not accepted (no row, no spend)."""
+    from vision_report.compute.period import compute_period
+    from vision_report.compute.statuses import MEMBER_SPEND, member_spend_table
+    from vision_report.outputs.reports.context import ReportData
+    from vision_report.outputs.words import worded
+    from vision_report.screening.screen import submissions_table
+
+    settings = load_settings(ROOT)
+    per_year = {}
+    for y in range(2021, FY + 1):
+        rows = pd.DataFrame(
+            [
+                {"municipality_code": c, "kind": "expenditure", "item_id": i.id, "value": 10.0 * (y - 2020)}
+                | {"status": "実施"}
+                for i in plan.initiatives_in(y)
+                for c in plan.participants(i.id, y)
+                if plan.is_member(c, y) and not (c == code and y == skip_year)
+            ]
+        )
+        if y == FY:
+            rows = pd.concat([rows, _kpi_rows(plan, 1.1)], ignore_index=True)
+        per_year[y] = compute_year(plan, y, rows, settings)
+        per_year[y][MEMBER_SPEND] = member_spend_table(rows)
+    this = per_year[FY]
+    return ReportData(
+        settings=settings,
+        plan=plan,
+        fiscal_year=FY,
+        results=worded({**this, **compute_period(plan, per_year, FY, settings)}),
+        subs=submissions_table(plan, [], FY),
+        accepted_rows=rows,
+        per_year=per_year,
+        issued="2026年12月",
+    ), rows
+
+
+def test_the_final_years_member_report_sums_up_the_plan_period_and_says_when_it_was_issued(plan):
+    """review 4 #11: the report of the plan's last year has 計画期間（2021〜2025年度）のまとめ: the member's own spending
+    per year and in total (its column first; a submission has no plan amount of its own, so the header and the note
+    say that 計画・実績・執行率 are the region's for the initiatives it took part in), every KPI's final verdict as in
+    the region report; the issue month (the run's, not the clock) is under the title."""
+    from vision_report.outputs.reports.municipality import member_period
+
+    kikuchi = "432105"
+    data, rows = _period_data(plan, kikuchi, skip_year=2023)
+    period = member_period(data, kikuchi)
+    settings = data.settings
+    doc = Document(
+        io.BytesIO(
+            docx_bytes(
+                build_municipality_report(
+                    plan,
+                    FY,
+                    kikuchi,
+                    data.kpi,
+                    data.budget,
+                    _mine(plan, kikuchi),
+                    rows[rows["municipality_code"] == kikuchi].assign(held=False),
+                    {},
+                    ROOT / "templates" / "report_style.docx",
+                    False,
+                    evaluation=settings.evaluation,
+                    issued=data.issued,
+                    period=period,
+                )
+            )
+        )
+    )
+    blocks = _blocks(doc)
+    assert blocks[2] == ("", "発行：2026年12月")
+    at = blocks.index(("Heading2", "計画期間（2021〜2025年度）のまとめ"))
+    assert at > blocks.index(("Heading2", "報告しているKPIと圏域に占める割合"))
+    own = {y: 10.0 * (y - 2020) * len(plan.initiatives_of(kikuchi, y)) for y in range(2021, 2026) if y != 2023}
+    met = sum(1 for r in data.results["period_kpi"].to_dict("records") if r["achieved"] == "達成")
+    assert blocks[at + 1] == (
+        "",
+        f"菊池市は2021〜2025年度の各年度に取組に参加し、菊池市自身の支出は計画期間の合計で{sum(own.values()):,.0f}千円です"
+        "（2023年度は実績の報告を受け付けていないため含みません）。",
+    )
+    assert blocks[at + 2][0] == "table" and blocks[at + 3][0] == "注記"  # the spending, its note
+    assert blocks[at + 4] == (  # then the KPIs' sentence, leading their table in
+        "",
+        f"13のKPIのうち、計画期間の最終値が目標を達成したものは{met}指標、未達成は{13 - met}指標です（圏域全体の判定で、"
+        "報告書本編の「計画期間の総括」と同じ）。",
+    )
+    # the KPIs' sentence stays with its table; the spending's note is not chained to it (review 4 #16)
+    paras = {_text(p._p): p for p in doc.paragraphs}
+    assert paras[blocks[at + 4][1]].paragraph_format.keep_with_next
+    assert not paras[blocks[at + 3][1]].paragraph_format.keep_with_next
+    tables = _tables(doc)
+    spend = next(t for t in tables if t[0][0] == "年度")
+    assert spend[0] == [
+        "年度",
+        "菊池市の支出（千円）",
+        "参加した取組の\n圏域の計画（千円）",
+        "参加した取組の\n圏域の実績（千円）",
+        "圏域の執行率",
+    ]
+    assert [r[:2] for r in spend[1:]] == [
+        ["2021年度", f"{own[2021]:,.0f}"],
+        ["2022年度", f"{own[2022]:,.0f}"],
+        ["2023年度", "—"],
+        ["2024年度", f"{own[2024]:,.0f}"],
+        ["2025年度", f"{own[2025]:,.0f}"],
+        ["合計", f"{sum(own.values()):,.0f}"],
+    ]
+    b25 = data.per_year[2025]["budget_execution"].set_index("initiative_id")
+    ids = [i.id for i in plan.initiatives_of(kikuchi, 2025)]
+    assert spend[5][2:4] == [
+        f"{b25.loc[ids, 'planned_thousand_yen'].dropna().sum():,.0f}",
+        f"{b25.loc[ids, 'actual_thousand_yen'].dropna().sum():,.0f}",
+    ]
+    text = [t for _, t in blocks]
+    assert (
+        "※ 提出ファイルには市町村ごとの計画額の欄がないため、菊池市自身の計画額と執行率は示せません。計画・実績・執行率は、"
+        "菊池市がその年度に参加した取組の圏域全体（関係市町村すべて）の額。「—」は実績の報告を受け付けていない年度。"
+    ) in text
+    verdict = next(t for t in tables if t[0][0] == "KPI" and t[0][-1] == "菊池市の\n報告")
+    assert verdict[0] == ["KPI", "最終値", "目標値", "判定", "菊池市の\n報告"]
+    assert len(verdict) == 14 and {r[3] for r in verdict[1:]} <= {"達成", "未達成"}
+    reports = {k.name for k in plan.kpis_reported_by(kikuchi, FY)}
+    assert [r[4] for r in verdict[1:]] == ["○" if k.name in reports else "" for k in plan.kpis]
+    assert verdict[1][2] == target_text(plan.kpis[0])
+    assert verdict[1][1].endswith("\n（2022年度の統計）")  # 圏域内総生産額: the statistic's year, as the region report
+
+
+def test_a_report_before_the_plans_last_year_has_no_period_section(plan):
+    """review 4 #11: only the report of the plan's last year sums up the period."""
+    from vision_report.outputs.reports.municipality import member_period
+
+    data, _ = _period_data(plan, "432105")
+    assert member_period(data, "432105") is not None
+    data.fiscal_year = 2024
+    assert member_period(data, "432105") is None
+
+
+def test_a_self_evaluation_that_disagrees_with_the_status_is_marked_in_the_members_table(plan):
+    """review 4 #15: 菊池市's 2.3.2 was 「一部実施」 with B (the criteria: C 一部のみ実施) with no remark. The grade is
+    shown with the status beside it and a note under the table names the initiatives and the rule (from config
+    evaluation.grades_by_status); a grade that agrees gets nothing."""
+    kikuchi = "432105"
+    rows = _rows(plan)
+    ids = [i.id for i in plan.initiatives_of(kikuchi, FY)]
+    mine = rows["municipality_code"] == kikuchi
+    rows.loc[mine & (rows["item_id"] == ids[0]), ["status", "self_evaluation"]] = ["一部実施", "B"]
+    rows.loc[mine & (rows["item_id"] == ids[1]), ["status", "self_evaluation"]] = ["一部実施", "C"]  # agrees
+    rows.loc[mine & (rows["item_id"] == ids[2]), ["status", "self_evaluation"]] = ["未実施", "A"]
+    doc, _ = _doc(plan, rows, kikuchi)
+    table = next(t for t in _tables(doc) if t[0][2] == "自己評価")
+    grades = {r[0]: r[2] for r in table[1:]}
+    assert grades[ids[0]] == "B（一部実施）"
+    assert grades[ids[1]] == "C"
+    assert grades[ids[2]] == "A（未実施）"
+    assert grades[ids[3]] == "B"
+    text = [t for _, t in _blocks(doc)]
+    assert any(
+        t.startswith("※ 自己評価は菊池市が記入したもの")
+        and t.endswith(
+            f"自己評価に「（一部実施）」などと実施状況を添えた取組（{ids[0]}・{ids[2]}）は、実施状況と自己評価が基準と"
+            "合っていないもの。基準では、実施はAまたはB、完了はAまたはB、一部実施はC、未実施はD。"
+        )
+        for t in text
+    )
+    doc, _ = _doc(plan, _rows(plan), kikuchi)
+    assert not any("実施状況を添えた取組" in t for _, t in _blocks(doc))
+
+
+def test_the_leads_own_status_is_said_when_it_is_not_what_most_participants_reported(plan):
+    """review 4 #15: 2.3.1 showed 「実施 17・一部実施 2・未実施 1」 above 熊本市's 「実施しなかった」. When the lead's own
+    実施状況 is not the most reported one, a line before its texts says it; otherwise nothing is added."""
+    from tests.test_region_layout import _report
+
+    rows = _rows(plan)
+    ini = next(i for i in plan.initiatives if len(plan.participants(i.id, FY)) >= 3 and plan.lead_of(i.id) == KUMAMOTO)
+    lead = (rows["municipality_code"] == KUMAMOTO) & (rows["item_id"] == ini.id)
+    rows.loc[lead, ["status", "result_text"]] = ["未実施", "今年度は関係機関との協議が続いているため実施しなかった。"]
+    lines = [_text(p._p) for p in _report(plan, rows).paragraphs]
+    at = lines.index("取組実績（熊本市）：今年度は関係機関との協議が続いているため実施しなかった。")
+    assert lines[at - 1] == "主担当の熊本市の実施状況：未実施（表の実施状況は関係市町村すべての内訳）"
+    assert lines.count("主担当の熊本市の実施状況：未実施（表の実施状況は関係市町村すべての内訳）") == 1
+    assert not any(line.startswith("主担当の熊本市の実施状況：実施") for line in lines)  # the others: 実施, as most
+
+
+def _kept(tr) -> bool:
+    from docx.oxml.ns import qn
+
+    return all(p.pPr is not None and p.pPr.keepNext_val for p in tr.iter(qn("w:p")))
+
+
+def test_a_short_kpi_table_stays_on_one_page_with_its_note(plan):
+    """review 4 #16: 嘉島町's KPI table left 2 rows on p2 and went on on p3. A table of at most layout.yaml
+    municipality.keep_whole_rows rows keeps every row with the next and its last row with the note under it."""
+    rows = pd.concat([_rows(plan), _every_member_kpis(plan)], ignore_index=True)
+    doc, _ = _doc(plan, rows, KASHIMA)
+    table = next(t for t in doc.tables if plain_text(t.rows[0].cells[0].text) == "KPI")
+    assert all(_kept(tr) for tr in table._tbl.tr_lst)
+    doc, _ = _doc(plan, rows, KUMAMOTO)  # 13 KPIs and the header: 14 rows, still one block
+    table = next(t for t in doc.tables if plain_text(t.rows[0].cells[0].text) == "KPI")
+    assert len(table.rows) == 14 and all(_kept(tr) for tr in table._tbl.tr_lst)
+
+
+def test_a_long_table_keeps_its_head_and_its_tail_together(plan, tmp_path):
+    """review 4 #16: a table longer than keep_whole_rows breaks where it must, but its header with the first
+    keep_edge_rows rows, and its last keep_edge_rows rows with the note, stay on one page."""
+    from docx import Document as new_doc
+
+    from vision_report.outputs.reports.municipality import keep_on_page
+
+    doc = new_doc()
+    from vision_report.outputs.reports.docxutil import add_table
+
+    table = add_table(doc, ["a", "b"], [[str(k), "x"] for k in range(20)], widths=[20, 20])
+    keep_on_page(table, ROOT / "templates")
+    kept = [_kept(tr) for tr in table._tbl.tr_lst]
+    assert kept == [True] * 4 + [False] * 14 + [True] * 3

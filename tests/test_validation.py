@@ -76,16 +76,32 @@ EXPECTED = {
     "434337_warn_result_text_missing.csv": ("accepted_with_warnings", "result_text_missing"),
     "434337_warn_text_on_kpi_row.csv": ("accepted_with_warnings", "text_on_kpi_row"),
     "434337_warn_control_chars_in_text.csv": ("accepted_with_warnings", "text_cleaned"),
+    # review 4 #2: every 自己評価 blank (嘉島町's sample was 受理 with 0 警告 though the office asked it to resubmit)
+    "434337_warn_evaluation_blank.csv": ("accepted_with_warnings", "evaluation_blank"),
 }
 GOOD = [
+    "434337_南阿蘇村_取組実績つき.csv",  # the five optional columns filled (Ａ, a, spaces, a line break)
+    "434337_南阿蘇村_texts_english.csv",
+]
+# files in the format before issue 13 (no 取組実績・成果・課題・今後の方向性・自己評価 columns): their values are read like
+# any file's, and they get the one warning that no 自己評価 was given (review 4 #2; they were 受理 with 0 警告 before)
+OLDER_FORMAT_GOOD = [
     "434337_南阿蘇村.csv",
     "434337_南阿蘇村_english.csv",
     "434337_南阿蘇村_sjis.csv",
     "４３４３３７_南阿蘇村_全角.csv",
     "434337_南阿蘇村_記入方法が先.xlsx",
-    "434337_南阿蘇村_取組実績つき.csv",  # the five optional columns filled (Ａ, a, spaces, a line break)
-    "434337_南阿蘇村_texts_english.csv",
 ]
+# the broken fixtures that have the five optional columns (the others are in the older format)
+WITH_EVALUATION_COLUMNS = {
+    "434337_direction_unknown.csv",
+    "434337_self_evaluation_unknown.csv",
+    "434337_text_too_long.csv",
+    "434337_warn_result_text_missing.csv",
+    "434337_warn_text_on_kpi_row.csv",
+    "434337_warn_control_chars_in_text.csv",
+    "434337_warn_evaluation_blank.csv",
+}
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +142,10 @@ def test_each_rule_has_its_fixture(batch, name):
     if status == "accepted_with_warnings":
         # a warning fixture has exactly its own warning, nothing else — except that 1,000× one participant's
         # share of an initiative is always above 1.5× the initiative's whole plan (fewer than 667 participants)
+        # and a file in the older format (no 自己評価 column) also gets evaluation_blank (review 4 #2)
         also = {"434337_warn_magnitude_expenditure.csv": {"over_budget"}}.get(name, set())
+        if name not in WITH_EVALUATION_COLUMNS:
+            also = also | {"evaluation_blank"}
         assert rules == {rule} | also, rules
     for i in rec.issues:  # every message is Japanese and says where
         assert i.file == name and i.message
@@ -137,6 +156,42 @@ def test_each_rule_has_its_fixture(batch, name):
 def test_good_files_in_the_same_batch_are_unaffected(batch, name):
     received, _ = batch
     assert received[name].status == "accepted", [(i.rule, i.message) for i in received[name].issues]
+
+
+@pytest.mark.parametrize("name", OLDER_FORMAT_GOOD)
+def test_a_file_in_the_older_format_is_accepted_with_the_one_warning_to_add_the_self_evaluations(batch, plan, name):
+    """review 4 #2 (updates the earlier 「accepted」 of these five files): the values are used; the clerk is told
+    that none of the five optional columns was given and what to fill in."""
+    received, _ = batch
+    rec = received[name]
+    assert rec.status == "accepted_with_warnings"
+    assert [(i.rule, i.severity, i.row, i.column) for i in rec.issues] == [("evaluation_blank", "warning", None, None)]
+    n = len(plan.initiatives_of("434337", 2024))
+    assert rec.issues[0].message == (
+        f"事業費の{n}行のすべてで、自己評価、今後の方向性、取組実績、成果、課題の記入がありません（列がないか、すべて空欄です）。"
+        "実績の値は受け付けますが、このままでは圏域の自己評価の集計に含められません。"
+    )
+
+
+def test_a_file_with_every_self_evaluation_blank_is_told_what_to_fill_in(batch, plan):
+    """review 4 #2: the texts and 今後の方向性 are written, every 自己評価 is blank: one warning for the file (not one
+    per row) naming the column, the count and the grades to choose from."""
+    received, prepared = batch
+    rec = received["434337_warn_evaluation_blank.csv"]
+    n = len(plan.initiatives_of("434337", 2024))
+    assert rec.status == "accepted_with_warnings"
+    assert len(rec.issues) == 1
+    issue = rec.issues[0]
+    assert issue.message == (
+        f"事業費の{n}行のすべてで、自己評価の記入がありません（列がないか、すべて空欄です）。"
+        "実績の値は受け付けますが、このままでは圏域の自己評価の集計に含められません。"
+    )
+    assert issue.expected == (
+        "各取組の自己評価を記入し、提出し直してください（自己評価は A（計画どおり実施し成果が出た）・B（概ね計画どおり）・"
+        "C（一部のみ実施）・D（未実施） のいずれか。配布したひな形の列に記入）"
+    )
+    # one 自己評価 written is enough: the file with texts, where only 1.1.4 is blank, has no such warning
+    assert "evaluation_blank" not in {i.rule for i in received["434337_南阿蘇村_取組実績つき.csv"].issues}
 
 
 def test_row_level_errors_name_row_column_and_value(batch):

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from vision_report.compute.statuses import MEMBER_STATUS, member_status_table
+from vision_report.compute.statuses import MEMBER_SPEND, MEMBER_STATUS, member_spend_table, member_status_table
 from vision_report.compute.tables import compute_year
 from vision_report.compute.year import YearTables, year_tables
 from vision_report.core import audit, timing
@@ -314,6 +314,7 @@ def _staged_year(
         per_year[fy] = steps.compute(plan, fy, year.accepted_rows, settings)
         # each member's standing that year: why a provisional value lacks it (sent back, or none arrived; review 3 #13)
         per_year[fy][MEMBER_STATUS] = member_status_table(plan, submissions_table(plan, year.received, fy), fy)
+        per_year[fy][MEMBER_SPEND] = member_spend_table(year.accepted_rows)  # a member's own total (review 4 #11)
         if fy == fiscal_year:
             steps.record_decisions(archive, year, run_id)
             this_year, holds = year, year_holds

@@ -127,6 +127,14 @@ class EvaluationSettings:
     good_grades: tuple[str, ...] = ("A", "B")  # counted in 「A・B の割合」 per policy area and pillar
     directions: tuple[str, ...] = ("拡充", "継続", "改善", "縮小", "廃止", "完了")
     max_text_chars: int = 400  # 取組実績・成果・課題: longer is an error
+    # the optional columns every file is asked to fill: a file whose expenditure rows leave one of them blank
+    # throughout (or that lacks the column) is accepted with a warning saying what to fill in (review 4 #2)
+    required_in_file: tuple[str, ...] = ("self_evaluation",)
+    # 実施状況 -> the grades that agree with it by the criteria above (C 一部のみ実施 for 一部実施, D 未実施 for 未実施): a
+    # member's report marks a grade outside them (review 4 #15: 一部実施 with B). A status not listed is not checked
+    grades_by_status: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {"実施": ("A", "B"), "完了": ("A", "B"), "一部実施": ("C",), "未実施": ("D",)}
+    )
     panel_opinions_file: str = "懇談会意見.md"  # inputs/<FY>/<this>: the ビジョン懇談会's opinions for the year
     panel_opinions_max_chars: int = 200_000  # the panel file is read up to this many characters (the run says so)
     panel_opinions_summary_chars: int = 3_000  # the 概要版 prints this much of it (the region report all of it)
@@ -137,6 +145,10 @@ class EvaluationSettings:
     def coordinator_files(self) -> tuple[str, ...]:
         """The names of the coordinator's own files in inputs/<FY>/ (archived, printed, never submissions)."""
         return tuple(n for n in (self.panel_opinions_file, self.period_remarks_file) if n)
+
+
+# the optional columns of expenditure rows (intake.normalize.EVALUATION_COLUMNS; core does not import intake)
+_EVALUATION_COLUMN_NAMES = ("self_evaluation", "direction", "result_text", "outcome_text", "challenge_text")
 
 
 def _evaluation_settings(raw: Any) -> EvaluationSettings:
@@ -166,6 +178,22 @@ def _evaluation_settings(raw: Any) -> EvaluationSettings:
     limit = raw.get("max_text_chars", d.max_text_chars)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ConfigError(f"設定 evaluation.max_text_chars は1以上の整数にしてください（現在: {limit!r}）")
+    required = raw.get("required_in_file", d.required_in_file)
+    if not isinstance(required, (list, tuple)) or not set(map(str, required)) <= set(_EVALUATION_COLUMN_NAMES):
+        raise ConfigError(
+            "設定 evaluation.required_in_file には "
+            + "・".join(_EVALUATION_COLUMN_NAMES)
+            + f" から選んで書いてください（現在: {required!r}）"
+        )
+    by_status = raw.get("grades_by_status", d.grades_by_status)
+    if not isinstance(by_status, dict) or not all(
+        isinstance(v, (list, tuple)) and set(map(str, v)) <= set(grades) for v in by_status.values()
+    ):
+        raise ConfigError(
+            "設定 evaluation.grades_by_status には、実施状況ごとに合う自己評価の区分（"
+            + "・".join(grades)
+            + f"）を書いてください（例: 一部実施: [C]。現在: {by_status!r}）"
+        )
     bounds = {}
     for key in ("panel_opinions_max_chars", "panel_opinions_summary_chars"):
         n = raw.get(key, getattr(d, key))
@@ -178,6 +206,8 @@ def _evaluation_settings(raw: Any) -> EvaluationSettings:
         good_grades=good,
         directions=tuple(str(x) for x in directions),
         max_text_chars=limit,
+        required_in_file=tuple(str(c) for c in required),
+        grades_by_status={str(k): tuple(str(g) for g in v) for k, v in by_status.items()},
         panel_opinions_file=str(raw.get("panel_opinions_file", d.panel_opinions_file)),
         period_remarks_file=str(raw.get("period_remarks_file", d.period_remarks_file)),
     )

@@ -246,7 +246,10 @@ def findings_to_issues(
     for (fid, suite, rule, severity), rows in grouped.items():
         meta = metas[(suite, rule, severity)]
         items = "、".join(f"{r.get('item_id', '')} {r.get('item_name', '')}".strip() for r in rows)
-        fields = _Row(count=len(rows), items=items)
+        # the first row's values and the run's parameters (a per-file rule names what the file lacks), then the count
+        fields = _row_fields(rows[0], fiscal_year)
+        fields.update({k: v for k, v in parameters.items() if not isinstance(v, list)})
+        fields.update(count=len(rows), items=items)
         out.setdefault(fid, []).append(
             Issue(
                 severity=Severity.ERROR if severity == "critical" else Severity.WARNING,

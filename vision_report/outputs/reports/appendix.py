@@ -51,7 +51,9 @@ def add_submission_log(doc, data: ReportData) -> None:
         numeric={5, 6},
         center={3, 4},
     )
-    for r in data.municipality_evaluations.to_dict("records"):  # 受理・エラー0・警告0, yet nothing evaluated
+    for r in data.municipality_evaluations.to_dict(
+        "records"
+    ):  # accepted, yet nothing evaluated (its file has the evaluation_blank warning)
         if int(r["reported"]) and not int(r["evaluated"]):
             add_note(doc, data.snippet("accepted_unevaluated", name=r["municipality_name"]))
 

@@ -204,7 +204,8 @@ def initiative_texts(plan: Plan, rows: pd.DataFrame | None, initiative_id: str, 
 
 def own_evaluations(plan: Plan, rows: pd.DataFrame | None, code: str, fiscal_year: int) -> pd.DataFrame:
     """One municipality's initiatives of the year (plan order) with what it wrote: ``reported`` (bool), the
-    self-evaluation, the direction and the three texts ("" where nothing was written)."""
+    self-evaluation, the direction and the three texts ("" where nothing was written), and its 実施状況 (``status``,
+    "" where none was given)."""
     exp = expenditure_rows(rows)
     mine = exp[exp["municipality_code"] == code].drop_duplicates("item_id").set_index("item_id")
     out = []
@@ -212,5 +213,7 @@ def own_evaluations(plan: Plan, rows: pd.DataFrame | None, code: str, fiscal_yea
         rec: dict[str, object] = {"initiative_id": ini.id, "name": ini.name, "reported": ini.id in mine.index}
         for col in (*CHOICE_COLUMNS, *TEXT_COLUMNS):
             rec[col] = str(mine.at[ini.id, col]).strip() if ini.id in mine.index else ""
+        status = mine.at[ini.id, "status"] if ini.id in mine.index and "status" in mine.columns else None
+        rec["status"] = str(status).strip() if isinstance(status, str) else ""
         out.append(rec)
-    return pd.DataFrame(out, columns=["initiative_id", "name", "reported", *CHOICE_COLUMNS, *TEXT_COLUMNS])
+    return pd.DataFrame(out, columns=["initiative_id", "name", "reported", *CHOICE_COLUMNS, *TEXT_COLUMNS, "status"])

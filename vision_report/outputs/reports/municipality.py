@@ -16,7 +16,15 @@ from vision_report.core.vocabulary import date_label, hold_label, status_label, 
 from vision_report.core.vocabulary import synthetic as synthetic_label
 from vision_report.outputs.reports import evaluation_context as ev
 from vision_report.outputs.reports.context import ReportData, kpi_value, member_terms, report_headings, report_phrases
-from vision_report.outputs.reports.docxutil import DocProps, add_note, add_table, new_document, page_number_footer, save
+from vision_report.outputs.reports.docxutil import (
+    DocProps,
+    add_note,
+    add_table,
+    new_document,
+    page_number_footer,
+    save,
+)
+from vision_report.outputs.reports.member_period import MemberPeriod, add_period, keep_on_page, member_period, render
 from vision_report.outputs.reports.parallel import chunks, parallel_map
 from vision_report.outputs.reports.region_kpis import rating_text, target_text
 from vision_report.outputs.reports.submission_log import add_log_intro, log_rows
@@ -36,10 +44,14 @@ def build_municipality_report(
     synthetic: bool,
     props: DocProps | None = None,
     evaluation: EvaluationSettings | None = None,
+    issued: str = "",
+    period: MemberPeriod | None = None,
 ):
     """``mine``: this municipality's rows of submissions.csv; ``rows``: its accepted rows;
     ``issues``: file -> Japanese error/warning lines; ``props``: the document properties (the title names
-    the municipality); ``evaluation``: config evaluation: (the self-evaluation criteria printed under its table).
+    the municipality); ``evaluation``: config evaluation: (the self-evaluation criteria printed under its table);
+    ``issued``: the issue month printed under the title (the region report's, from the data: never the clock);
+    ``period``: the plan period's figures of the member (:func:`member_period`, the plan's last year only).
 
     The member's summary comes first (its initiatives and spending, its self-evaluations, its KPIs: what a
     councillor of that member asks), then the tables, and the office's record of the files last."""
@@ -53,6 +65,8 @@ def build_municipality_report(
     doc.add_paragraph(
         P["muni_subtitle"].format(title=plan.meta.title, wareki=wareki(fiscal_year), fy=fiscal_year), style="Subtitle"
     )
+    if issued:
+        doc.add_paragraph(P["muni_issued"].format(issued=issued))
     if synthetic:
         p = doc.add_paragraph()
         r = p.add_run(synthetic_label("banner_short"))
@@ -78,6 +92,8 @@ def build_municipality_report(
     add_own_evaluations(doc, plan, fiscal_year, code, own, templates, e)
     if kpi_rows:
         add_kpis(doc, plan, fiscal_year, code, kpi_rows, P, templates)
+    if period is not None:
+        add_period(doc, plan, code, period, P, templates)
 
     if len(mine):  # the office's record last: file names and the screening's counts are not council words
         doc.add_heading(P["muni_submissions"].format(name=m.name), level=2)
@@ -96,11 +112,6 @@ def build_municipality_report(
                 add_note(doc, P["muni_issue"].format(file=f, line=line))
     add_note(doc, P["muni_contact"].format(office=plan.meta.office or ""))
     return doc
-
-
-def render(templates: Path, part: str, **values) -> str:
-    """One part of templates/report/municipality.txt.j2."""
-    return jinja_env(templates).get_template("report/municipality.txt.j2").render(part=part, **values).strip()
 
 
 @dataclass(frozen=True)
@@ -256,7 +267,7 @@ def add_kpis(doc, plan: Plan, fiscal_year: int, code: str, kpi_rows: list[KpiRow
     ]
     widths = [44, 18, 22, 18, 25, 30, 13] if reference else [58, 22, 24, 20, 32, 14]
     n = len(widths)
-    add_table(doc, header, table, widths=widths, numeric=set(range(1, n - 2)), center={n - 1})
+    keep_on_page(add_table(doc, header, table, widths=widths, numeric=set(range(1, n - 2)), center={n - 1}), templates)
     terms = member_terms(P, plan)
     negative = str(P["names_joiner"]).join(r.kpi.name for r in kpi_rows if r.kpi.allow_negative)
     note = render(
@@ -343,13 +354,18 @@ def add_own_evaluations(
         )
         return
     out = []
+    mismatched = []
     for r in own.to_dict("records"):
         parts = [f"{h[c]}：{r[c]}" for c in ev.TEXT_COLUMNS if r[c]]
+        grade = str(r["self_evaluation"] or "—")
+        if grade_disagrees(e, str(r.get("status") or ""), str(r["self_evaluation"] or "")):
+            grade += render(templates, "own_mismatch_cell", status=r["status"])  # e.g. 「B（一部実施）」 (review 4 #15)
+            mismatched.append(str(r["initiative_id"]))
         out.append(
             [
                 str(r["initiative_id"]),
                 str(r["name"]),
-                (r["self_evaluation"] or "—") if r["reported"] else not_reported,
+                grade if r["reported"] else not_reported,
                 (r["direction"] or "—") if r["reported"] else "—",
                 "\n".join(parts) or "—",
             ]
@@ -369,14 +385,21 @@ def add_own_evaluations(
     )
     dash = any("—" in row[2:] for row in out)
     unreported = not_reported if any(row[2] == not_reported for row in out) else ""
-    add_note(
-        doc,
-        render(templates, "own_note", name=name, criteria=e.self_evaluation, dash=dash, unreported=unreported),
-    )
+    note = render(templates, "own_note", name=name, criteria=e.self_evaluation, dash=dash, unreported=unreported)
+    if mismatched:  # in the same note: a paragraph of its own could open the next page alone
+        note += render(templates, "own_mismatch_note", ids=mismatched, rules=list(e.grades_by_status.items()))
+    add_note(doc, note)
+
+
+def grade_disagrees(e: EvaluationSettings, status: str, grade: str) -> bool:
+    """A self-evaluation outside the grades that agree with its 実施状況 by the criteria (config
+    evaluation.grades_by_status: e.g. 一部実施 with B, where C means 一部のみ実施); nothing to say without both."""
+    agree = e.grades_by_status.get(status)
+    return bool(status and grade and agree is not None and grade not in agree)
 
 
 def _render_chunk(args) -> list[str]:
-    plan, fiscal_year, out_dir, kpi, budget, template, synthetic, props, evaluation, jobs = args
+    plan, fiscal_year, out_dir, kpi, budget, template, synthetic, props, evaluation, issued, jobs = args
     written = []
     # A python-docx Document is a web of reference cycles holding lxml trees (C memory the collector does not
     # see): left to the collector's own pace, 1,741 documents pile up to ~1.2 GB. Collect after each document;
@@ -384,7 +407,7 @@ def _render_chunk(args) -> list[str]:
     gc.freeze()
     muni_title = report_phrases(template.parent if template is not None else find_root() / "templates")["muni_title"]
     try:
-        for code, name, mine, rows, issues in jobs:
+        for code, name, mine, rows, issues, period in jobs:
             doc = build_municipality_report(
                 plan,
                 fiscal_year,
@@ -398,6 +421,8 @@ def _render_chunk(args) -> list[str]:
                 synthetic,
                 replace(props, title=props.title + muni_title.format(name=name)),
                 evaluation,
+                issued,
+                period,
             )
             written.append(str(save(doc, out_dir / "municipalities" / f"{code}_{name}.docx")))
             del doc
@@ -418,7 +443,8 @@ def write_municipality_reports(
     for m in plan.members(data.fiscal_year):
         mine = subs_by.get(m.code, subs.iloc[0:0])
         issues = {f: issues_by_file[f] for f in mine["file"] if f in issues_by_file}
-        jobs.append((m.code, m.name, mine, rows_by.get(m.code, empty_rows), issues))
+        period = member_period(data, m.code)
+        jobs.append((m.code, m.name, mine, rows_by.get(m.code, empty_rows), issues, period))
     written = []
     args = [
         (
@@ -431,6 +457,7 @@ def write_municipality_reports(
             data.synthetic,
             data.doc_props(),
             data.settings.evaluation,
+            data.issued,
             chunk,
         )
         for chunk in chunks(jobs)

@@ -166,6 +166,9 @@ def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
         add_note(doc, data.phrase("entry_lead_none", name=name))
         return
     notes = []
+    status = lead_status_apart(data, ini.id)
+    if status:  # e.g. 「実施 17・一部実施 2・未実施 1」 above a lead's 「実施しなかった」 (review 4 #15)
+        notes.append(add_note(doc, data.phrase("entry_lead_status", name=name, status=status)))
     for r in lead.itertuples(index=False):
         p = add_note(doc, "")
         p.add_run(data.heading(f"lead_{r.column}", name=name) + data.phrase("entry_label_sep")).bold = True
@@ -173,6 +176,23 @@ def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
         notes.append(p)
     for p in notes[:-1]:
         p.paragraph_format.keep_with_next = True
+
+
+def lead_status_apart(data: ReportData, initiative_id: str) -> str:
+    """The lead's own 実施状況 when it is not the one most participants reported ("" otherwise, or when the lead gave
+    none): the row's counts are every participant's, the texts under it the lead's, and 「実施 17」 above 「実施しなかった」
+    reads as a contradiction unless the lead's own status is said (review 4 #15)."""
+    rows = data.initiative_rows(initiative_id)
+    if not len(rows):
+        return ""
+    lead = data.plan.lead_of(initiative_id)
+    mine = [str(s) for s in rows.loc[rows["municipality_code"] == lead, "status"] if isinstance(s, str) and s]
+    if not mine:
+        return ""
+    counts = rows["status"].dropna().astype(str).value_counts()
+    counts = counts[counts.index != ""]
+    most = counts[counts == counts.max()].index if len(counts) else []
+    return "" if mine[0] in set(most) else mine[0]
 
 
 def add_held_note(doc, data: ReportData, kind: str, item_id: str) -> None:
