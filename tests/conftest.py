@@ -46,7 +46,34 @@ SLOW_MODULES = {
 }
 
 
+# the modules that take the most CPU in the fast tier, most first (bench/results.md, serial CPU seconds per module).
+# With several workers (tools/check --fast: -n, --dist loadscope --no-loadscope-reorder) a worker takes one module at a
+# time in collection order: the longest ones go first so that the last ones to start are short and both cores end
+# together (longest processing time first), instead of one worker starting a minute-long module when the other is
+# nearly done. Serial runs keep the file order.
+HEAVY_FIRST = (
+    "test_region_layout",
+    "test_councillor_review",
+    "test_planbook",
+    "test_final_year_review3",
+    "test_templates_and_samples",
+    "test_portal_security",
+    "test_summary_review",
+    "test_evaluations",
+    "test_cli",
+    "test_member_report",
+)
+
+
+def _heavy_first(config, items) -> None:
+    if not (hasattr(config, "workerinput") or getattr(config.option, "numprocesses", None)):
+        return  # not under pytest-xdist
+    rank = {name: k for k, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.module.__name__.rpartition(".")[2] if item.module else "", len(rank)))
+
+
 def pytest_collection_modifyitems(config, items):
+    _heavy_first(config, items)
     for item in items:
         module = item.module.__name__.rpartition(".")[2] if item.module else ""
         if (

@@ -9,6 +9,7 @@ import re
 import pandas as pd
 from docx import Document
 
+from tests.report_cache import region_document, region_docx, summary_docx
 from tests.test_region_layout import _data, _kpi_rows, _lines, _report, _rows, _split, _text
 from vision_report.outputs.reports.docxutil import docx_bytes
 from vision_report.outputs.reports.summary import build_summary
@@ -102,9 +103,8 @@ def test_pillars_count_the_kpis_that_reached_the_target_instead_of_a_mean_of_unl
     kpis.loc[kpis["item_id"] == short.id, "value"] = kpis.loc[kpis["item_id"] == short.id, "value"] * 0.5
     rows = pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)
     data = _data(plan, rows)
-    from vision_report.outputs.reports.region import build_region_report
 
-    doc = Document(io.BytesIO(docx_bytes(build_region_report(data))))
+    doc = region_document(data)
     summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
     for d in (doc, summary):
         assert "平均達成率" not in "".join(c.text for t in d.tables for c in t.rows[0].cells)
@@ -155,7 +155,6 @@ def _years(plan, rows_by_year: dict[int, pd.DataFrame]):
 
 def test_a_provisional_year_names_the_members_whose_values_it_lacks(plan):
     """#7: 「* 暫定」 in the 総括's trend table and under a pillar's chart says which members' values the year lacks."""
-    from vision_report.outputs.reports.region import build_region_report
     from vision_report.outputs.words import for_csv
 
     rows = pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True)
@@ -163,7 +162,7 @@ def test_a_provisional_year_names_the_members_whose_values_it_lacks(plan):
     rows_2024 = rows[~rows["municipality_code"].isin([m.code for m in gone])]
     data = _two_years(plan, rows_2024, rows)
     assert "reporters_missing" not in for_csv(data.per_year[2024]["kpi_attainment"]).columns  # never published
-    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    lines = _lines(region_document(data))
     names = "・".join(m.name for m in gone)
     note = next(line for line in lines if line.startswith("※ * は暫定値"))
     assert f"2024年度は{names}の実績が届いていない（差戻しまたは未提出）" in note, note
@@ -175,11 +174,8 @@ def test_the_targets_basis_is_the_members_at_the_revision_not_at_the_first_visio
     (2024年3月改定), said in the same words wherever it is printed; never 「ビジョン策定時」."""
     assert plan.meta.revision == "2024年3月改定"
     data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
-    from vision_report.outputs.reports.region import build_region_report
 
-    texts = [
-        "".join(_lines(Document(io.BytesIO(docx_bytes(build(data)))))) for build in (build_region_report, build_summary)
-    ]
+    texts = ["".join(_lines(Document(io.BytesIO(build(data))))) for build in (region_docx, summary_docx)]
     for text in texts:
         assert "策定時" not in text and "策定後" not in text
     assert "KPIの現状値・目標値は、ビジョンの2024年3月改定時点の構成20市町村（" in texts[0]
@@ -189,10 +185,9 @@ def test_the_targets_basis_is_the_members_at_the_revision_not_at_the_first_visio
 def test_the_baseline_is_the_visions_figure_and_the_years_are_the_members_reports(plan):
     """#9: where the 総括 sets 現状値 beside each year's value, a note says why the same year can differ; 評価の方法
     says it once for every table."""
-    from vision_report.outputs.reports.region import build_region_report
 
     data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
-    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    lines = _lines(region_document(data))
     trend = lines.index("各年度の値の推移")
     after = lines[trend + 1 : trend + 6]
     assert any(
@@ -208,13 +203,12 @@ def test_the_years_count_and_the_every_year_count_are_named_apart_with_one_term(
     """#10: the 概要版's pillar column says its year (「2025年度に全関係市町村が実施した取組」) beside the period's
     「全年度・全関係市町村で実施した取組」; one term for an initiative's members: the vision's 関係市町村."""
     data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
-    from vision_report.outputs.reports.region import build_region_report
 
     summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
     headers = [[c.text.replace("\n", "") for c in t.rows[0].cells] for t in summary.tables]
     assert "2025年度に全関係市町村が実施した取組" in next(h for h in headers if h[0] == "柱")
     assert "全年度・全関係市町村で実施した取組" in [h for h in headers if h[0] == "柱"][-1]
-    region = Document(io.BytesIO(docx_bytes(build_region_report(data))))
+    region = region_document(data)
     assert "2025年度に全関係市町村が実施した取組" in _table(region, "区分", "目標値に届いたKPI").rows[0].cells[
         4
     ].text.replace("\n", "")
@@ -299,10 +293,9 @@ def test_the_period_rule_says_each_rule_once_for_the_directions_the_plan_has(pla
 def test_the_method_uses_full_width_colons_and_the_dash_covers_a_missing_plan_amount(plan):
     """#15: 「評価：」「取組の自己評価：」 (not half-width), no spaces around the listed directions; 「—」 also stands
     for a plan amount the plan does not give."""
-    from vision_report.outputs.reports.region import build_region_report
 
     data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
-    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    lines = _lines(region_document(data))
     method = lines[lines.index("評価の方法") + 1 : lines.index("評価の方法") + 12]
     text = "".join(method)
     assert (
@@ -315,11 +308,10 @@ def test_the_method_uses_full_width_colons_and_the_dash_covers_a_missing_plan_am
 
 def test_a_member_accepted_without_any_self_evaluation_is_noted_under_the_submission_log(plan):
     """#12: 資料1 shows 嘉島町 「受理 0 0」; a note under it says its self-evaluations are empty."""
-    from vision_report.outputs.reports.region import build_region_report
 
     rows = _rows(plan)
     rows.loc[rows["municipality_code"] == "434426", ["self_evaluation"]] = ""
-    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(_data(plan, rows))))))
+    lines = _lines(region_document(_data(plan, rows)))
     log = lines.index("資料1 事務局の受付記録（実績報告のファイル）")
     assert any(
         line.startswith("※ 嘉島町：数値に誤りがないため受理しましたが、自己評価の記入がありません")
@@ -331,7 +323,6 @@ def test_the_period_review_says_which_kpis_came_nearest_and_farthest_and_which_i
     """#6: the 総括 is not tables alone: sentences name the missed KPIs nearest to and farthest from the target (with
     達成率 and the gap), and the initiatives whose period 執行率 is below config report.low_execution_pct, saying when
     the plan gave only a period total."""
-    from vision_report.outputs.reports.region import build_region_report
 
     kpis = _kpi_rows(plan, 1.1)
     kpis["value"] = kpis["value"].astype(float)
@@ -343,7 +334,7 @@ def test_the_period_review_says_which_kpis_came_nearest_and_farthest_and_which_i
     rows.loc[rows["kind"] == "expenditure", "value"] = 10_000_000.0  # every other initiative spends its plan
     rows.loc[(rows["kind"] == "expenditure") & (rows["item_id"] == total_only.id), "value"] = 0.0
     data = _years(plan, dict.fromkeys(range(2021, 2026), rows))
-    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    lines = _lines(region_document(data))
     kpi_line = next(line for line in lines if line.startswith("目標に届かなかったKPIのうち、目標に最も近いのは"))
     assert kpi_line.index(near.name) < kpi_line.index("目標との開きが最も大きいのは") < kpi_line.index(far.name)
     assert "達成率 50.0%" in kpi_line and "目標との差 ▲" in kpi_line
@@ -384,9 +375,8 @@ def test_an_initiatives_kpi_line_gives_the_rate_that_decides_its_rating(plan):
     from vision_report.outputs.reports.region_kpis import rating_text
 
     data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.97)], ignore_index=True))
-    from vision_report.outputs.reports.region import build_region_report
 
-    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    lines = _lines(region_document(data))
     kpi_lines = " ".join(line for line in lines if line.startswith(("KPI：", "この小分野のKPI：")))
     checked = set()
     for k in plan.kpis:
@@ -405,7 +395,6 @@ def test_an_initiatives_kpi_line_gives_the_rate_that_decides_its_rating(plan):
 def test_the_abstract_counts_the_answers_against_those_expected_and_names_a_member_that_gave_none(plan):
     """Review 4 #2: 「取組の自己評価（2025年度、回答 1004 件）」 said neither how many answers were expected nor that
     嘉島町 gave no 自己評価 on any of its 49 initiatives; the 要旨 and the 概要版 now say both."""
-    from vision_report.outputs.reports.region import build_region_report
 
     rows = _rows(plan, writers=1)
     kashima = rows["municipality_code"] == "434426"
@@ -413,11 +402,7 @@ def test_the_abstract_counts_the_answers_against_those_expected_and_names_a_memb
     expected = sum(len(plan.participants(i.id, 2025)) for i in plan.initiatives_in(2025))
     answered = len(rows) - int(kashima.sum())
     data = _data(plan, rows)
-    abstract = next(
-        line
-        for line in _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
-        if line.startswith("取組の自己評価（2025年度")
-    )
+    abstract = next(line for line in _lines(region_document(data)) if line.startswith("取組の自己評価（2025年度"))
     assert abstract.startswith(f"取組の自己評価（2025年度、関係市町村の回答{answered}件／対象{expected}件）：")
     assert abstract.endswith(
         f"嘉島町（{int(kashima.sum())}件）は実績を報告しましたが、自己評価の記入がありませんでした。"
@@ -432,11 +417,10 @@ def test_the_abstract_counts_the_answers_against_those_expected_and_names_a_memb
 def test_no_rule_for_a_kpi_to_decrease_when_the_plan_has_none(plan):
     """Review 4 #18: 「減少を目指すKPIは 目標値 ÷ 実績値 × 100」 and 「減少を目指すKPIでは ▲ が目標を達成した量」 were printed
     although none of the 13 KPIs aims to decrease: the reader looked for it. (A plan with one: test_evaluation_report.)"""
-    from vision_report.outputs.reports.region import build_region_report
 
     assert not any(k.direction == "decrease" for k in plan.kpis)
     data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
-    text = "\n".join(_lines(Document(io.BytesIO(docx_bytes(build_region_report(data))))))
+    text = "\n".join(_lines(region_document(data)))
     assert "減少を目指す" not in text
     assert "評価：増加を目指すKPIは進捗率で" in text
     assert "※ 判定は、最終値が目標値に届いたか（達成・未達成）。達成率は最終値÷目標値。" in text
@@ -446,7 +430,6 @@ def test_the_every_participant_column_says_what_it_counts_beside_the_share_of_re
     """Review 4 #5: 「2025年度に全関係市町村が実施した取組 15（70取組中）」 stood unexplained beside an 88.9 % share of
     reports saying 実施, and read as 「55 取組が実施されていない」: a note under the region's and the 概要版's pillar tables
     says what the column counts and gives the share of the year's reports."""
-    from vision_report.outputs.reports.region import build_region_report
 
     rows = _rows(plan, writers=1)
     rows.loc[rows.index[:3], "status"] = "一部実施"
@@ -456,22 +439,21 @@ def test_the_every_participant_column_says_what_it_counts_beside_the_share_of_re
         "（1市町村でも「一部実施」「未実施」と報告すれば数えない厳しい基準）。"
         f"2025年度に関係市町村が報告した実施状況{len(rows):,}件のうち「実施」「完了」は{len(rows) - 3:,}件"
     )
-    for build in (build_region_report, build_summary):
-        lines = _lines(Document(io.BytesIO(docx_bytes(build(data)))))
+    for build in (region_docx, summary_docx):
+        lines = _lines(Document(io.BytesIO(build(data))))
         # the 概要版 says it in its 用語 block, a term among the terms without the note's mark (review 4 #10)
-        start = want if build is build_region_report else want.removeprefix("※ ")
+        start = want if build is region_docx else want.removeprefix("※ ")
         assert sum(line.startswith(start) for line in lines) == 1, build.__name__
 
 
 def test_a_kpi_one_member_reports_is_named_under_the_tables_that_head_it_as_a_sum(plan):
     """Review 4 #6: seven KPIs are 熊本市's own figures, printed under 「実績値（20市町村計）」 with 「—」 as the reference
     sum; a note under the 要旨's, each pillar's and the 概要版's KPI table names them and who reports them."""
-    from vision_report.outputs.reports.region import build_region_report
 
     alone = [k for k in plan.kpis if len(k.reporters) == 1 and not k.reporters_all]
     assert {k.reporters[0] for k in alone} == {"431001"} and len(alone) > 1
     data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
-    region = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    region = _lines(region_document(data))
     want = f"※ {'・'.join(k.name for k in alone)}の{len(alone)}指標は、熊本市が報告する値（市町村の合計ではない）。"
     assert sum(line.startswith(want) for line in region) == 1  # the 要旨
     per_pillar = [line for line in region if line.startswith("※ ") and "が報告する値（市町村の合計ではない）" in line]
@@ -485,13 +467,12 @@ def test_a_kpi_one_member_reports_is_named_under_the_tables_that_head_it_as_a_su
 def test_a_chart_whose_point_of_the_baseline_year_differs_from_the_baseline_says_why(plan):
     """Review 4 #3: 圏域出生数 「現状値 9,187（2023年）」 while the chart's 2023 point was 8,205: a note under the chart
     names the KPIs whose point of the baseline's year is not the baseline, and says which figure the rates use."""
-    from vision_report.outputs.reports.region import build_region_report
 
     births = next(k for k in plan.kpis if k.name == "圏域出生数")
     year = births.baseline_year + births.data_year_lag
     rows = pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True)
     data = _years(plan, {year: rows, 2025: rows})
-    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    lines = _lines(region_document(data))
     notes = [line for line in lines if "：現状値の線はビジョンに記載された値" in line]
     assert notes and all("進捗率はビジョンの現状値から計算している。" in n for n in notes)
     assert any(births.name in n for n in notes)
@@ -509,7 +490,6 @@ def test_a_chart_whose_point_of_the_baseline_year_differs_from_the_baseline_says
 def test_a_missed_kpis_low_execution_says_when_its_initiatives_have_only_a_period_total(plan):
     """Review 4 #7: 「柱2の③ 人材の育成支援の3取組は、執行率 14.0%」 in the final analysis dropped the caveat the 総括's
     table gives (2.3.2's plan is the vision's total for the whole period): the bullet and the summary say it."""
-    from vision_report.outputs.reports.region import build_region_report
 
     kpis = _kpi_rows(plan, 1.1)
     kpis["value"] = kpis["value"].astype(float)
@@ -519,7 +499,7 @@ def test_a_missed_kpis_low_execution_says_when_its_initiatives_have_only_a_perio
     rows.loc[rows["kind"] == "expenditure", "value"] = 10_000_000.0
     rows.loc[(rows["kind"] == "expenditure") & rows["item_id"].str.startswith("2.3."), "value"] = 0.0
     data = _years(plan, dict.fromkeys(range(2021, 2026), rows))
-    lines = _lines(Document(io.BytesIO(docx_bytes(build_region_report(data)))))
+    lines = _lines(region_document(data))
     bullet = next(line for line in lines if line.startswith(f"{univ.name}：目標との差"))
     assert "（2.3.2は計画書に計画期間の合計額だけが記載された取組で、その合計額を計画としている）" in bullet
     summary = next(line for line in lines if line.startswith("まとめると、目標に届かなかった"))

@@ -5,24 +5,20 @@ members' 「次年度」 plans in the plan's last year (#18)."""
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 import pandas as pd
 import pytest
 from docx import Document
 
+from tests.report_cache import region_document
 from tests.test_councillor_review import _years
 from tests.test_region_layout import _kpi_rows, _lines, _rows
 from vision_report.compute.period import implementation_share
 from vision_report.compute.statuses import MEMBER_STATUS, member_status_table
-from vision_report.outputs.reports.docxutil import docx_bytes
 
 
 def _doc(data) -> Document:
-    from vision_report.outputs.reports.region import build_region_report
-
-    return Document(io.BytesIO(docx_bytes(build_region_report(data))))
+    return region_document(data)
 
 
 def test_the_share_of_reports_saying_jisshi_counts_every_participant_year():

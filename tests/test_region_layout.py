@@ -13,6 +13,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
+from tests.report_cache import region_document
 from vision_report.compute.period import compute_period
 from vision_report.compute.tables import compute_year
 from vision_report.core.config import load_settings
@@ -75,7 +76,7 @@ def _data(plan, rows: pd.DataFrame, settings=None, remarks=None) -> ReportData:
 
 
 def _report(plan, rows: pd.DataFrame, settings=None, remarks=None) -> Document:
-    return Document(io.BytesIO(docx_bytes(build_region_report(_data(plan, rows, settings, remarks)))))
+    return region_document(_data(plan, rows, settings, remarks))  # built once per process for equal inputs
 
 
 def _split(doc) -> tuple[list, list]:

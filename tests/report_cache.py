@@ -1,0 +1,113 @@
+"""Reports built once per test process: many tests read different pages of the same region report or 概要版 built from
+the same synthetic rows (a build takes 3–5 CPU seconds), so the saved .docx of each set of inputs is kept and every
+caller gets its own ``Document`` parsed from it (a test may change its copy).
+
+The key is the content of the ReportData (every field, DataFrames by their values, the plan and the settings by their
+fields), so two tests share a build only when everything the builder reads from its argument is equal. What the
+builder reads besides its argument is the project's templates: only ReportData of the repository's own project (its
+templates are never edited by a test) is kept; a test with a copied, edited templates folder builds its own. Not for a
+test that patches the builders or what they call (monkeypatch): that test must call the builder itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import io
+from datetime import date, datetime
+from pathlib import Path, PurePath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from docx import Document
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_BUILT: dict[tuple[str, str], bytes] = {}
+
+
+class _Unkeyed(Exception):
+    """A value whose content the key cannot read: the report is built without the cache."""
+
+
+def _feed(h: Any, obj: Any) -> None:
+    if isinstance(obj, pd.DataFrame | pd.Series):
+        h.update(type(obj).__name__.encode())
+        frame = obj.to_frame() if isinstance(obj, pd.Series) else obj
+        h.update(repr((list(frame.columns), [str(t) for t in frame.dtypes], list(frame.index.names))).encode())
+        h.update(repr(obj.name if isinstance(obj, pd.Series) else None).encode())
+        try:
+            h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        except TypeError:  # unhashable cells (lists): their repr, row by row
+            h.update(repr(frame.to_dict("split")).encode())
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        h.update(f"<{type(obj).__module__}.{type(obj).__qualname__}>".encode())
+        for f in dataclasses.fields(obj):
+            h.update(f.name.encode())
+            _feed(h, getattr(obj, f.name))
+    elif isinstance(obj, dict):
+        h.update(b"{")
+        for k in sorted(obj, key=repr):
+            _feed(h, k)
+            _feed(h, obj[k])
+        h.update(b"}")
+    elif isinstance(obj, list | tuple):
+        h.update(f"{type(obj).__name__}[".encode())
+        for v in obj:
+            _feed(h, v)
+        h.update(b"]")
+    elif isinstance(obj, set | frozenset):
+        h.update(repr(sorted(map(repr, obj))).encode())
+    elif obj is None or isinstance(
+        obj, str | bytes | int | float | bool | PurePath | date | datetime | enum.Enum | np.generic
+    ):
+        h.update(f"{type(obj).__name__}:{obj!r};".encode())
+    else:
+        raise _Unkeyed(type(obj))
+
+
+def fingerprint(obj: Any) -> str | None:
+    """A digest of ``obj``'s content, or None when part of it cannot be read (then nothing is shared)."""
+    h = hashlib.sha256()
+    try:
+        _feed(h, obj)
+    except _Unkeyed:
+        return None
+    return h.hexdigest()
+
+
+def _built(kind: str, data, build) -> bytes:
+    from vision_report.outputs.reports.docxutil import docx_bytes
+
+    key = fingerprint(data) if Path(data.settings.root).resolve() == ROOT else None
+    if key is None:
+        return docx_bytes(build(data))
+    if (kind, key) not in _BUILT:
+        _BUILT[kind, key] = docx_bytes(build(data))
+    return _BUILT[kind, key]
+
+
+def region_docx(data) -> bytes:
+    """The saved region report of ``data`` (built once per process for equal inputs)."""
+    from vision_report.outputs.reports.region import build_region_report
+
+    return _built("region", data, build_region_report)
+
+
+def summary_docx(data) -> bytes:
+    """The saved 概要版 of ``data`` (built once per process for equal inputs)."""
+    from vision_report.outputs.reports.summary import build_summary
+
+    return _built("summary", data, build_summary)
+
+
+def region_document(data):
+    """The region report of ``data`` read back from its saved bytes: the caller's own copy."""
+    return Document(io.BytesIO(region_docx(data)))
+
+
+def summary_document(data):
+    """The 概要版 of ``data`` read back from its saved bytes: the caller's own copy."""
+    return Document(io.BytesIO(summary_docx(data)))
