@@ -15,9 +15,10 @@ from docx.enum.text import WD_LINE_SPACING
 from docx.oxml.ns import qn
 
 from tests.test_councillor_review import _years
+from tests.test_pdf_numbers import needs_libreoffice, pdf_text
 from tests.test_region_layout import _data, _kpi_rows, _rows
 from vision_report.compute.statuses import MEMBER_STATUS
-from vision_report.outputs.reports import charts
+from vision_report.outputs.reports import charts, pdf
 from vision_report.outputs.reports.docxutil import docx_bytes, plain_text
 from vision_report.outputs.reports.region import build_region_report, toc_pitch
 from vision_report.outputs.reports.region_management import measure_runs
@@ -271,3 +272,29 @@ def test_every_report_arrived_is_one_short_sentence(plan):
     lines = [p.text for p in _doc(data).paragraphs]
     n = len(plan.members(2025))
     assert f"各市町村の実績報告（2025年度）：構成{n}市町村のすべてから報告が届きました。" in lines
+
+
+# ---- #16 page flow in the rendered PDF (LibreOffice: the slow tier) -------------------------------------------
+
+
+@pytest.mark.pdf
+@needs_libreoffice
+def test_the_rendered_report_has_a_one_page_toc_and_no_table_tail_alone(plan, tmp_path):
+    """The TOC fits page 2 (the 要旨 opens page 3); the 施策ごとのKPI table's last KPI shares its page with the one
+    before it; every page of the body (before the 資料編) but a chart's holds more than a few lines."""
+    rows = pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True)
+    blank = plan.members(2025)[16].code
+    rows.loc[rows["municipality_code"] == blank, "self_evaluation"] = None
+    docx = tmp_path / "report.docx"
+    docx.write_bytes(docx_bytes(build_region_report(_data(plan, rows))))
+    # as a run converts it: the TOC updated by LibreOffice (a plain --convert-to leaves the field's placeholder)
+    assert pdf.convert([(docx, tmp_path / "report.pdf")], soffice="soffice", timeout=900).written
+    pages = [plain_text(p) for p in pdf_text(tmp_path / "report.pdf").split("\f")]
+    assert pages[2].split()[0] == "要旨"
+    last, before = plan.kpis[-1].name, plan.kpis[-2].name
+    table_pages = [p for p in pages if "(2) 施策ごとのKPIの達成状況" in p or "参考：" in p]
+    assert any(last in p and before in p for p in table_pages)
+    body = pages[1 : next(i for i, p in enumerate(pages) if p.lstrip().startswith("資料編"))]
+    # a chart's page holds few lines of text: its picture fills it (the caption 「図 …」 says it is there)
+    lines = [len([ln for ln in p.splitlines() if ln.strip()]) for p in body if "図 " not in p]
+    assert min(lines) > 5, lines
