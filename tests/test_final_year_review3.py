@@ -132,12 +132,12 @@ def test_a_provisional_year_says_per_member_whether_its_file_was_sent_back_or_ne
         (
             [a, b],
             {a.code: "rejected", b.code: "rejected"},
-            f"2024年度は{a.name}・{b.name}の実績が届いていない（提出を差し戻したため）",
+            f"2024年度は{a.name}・{b.name}の実績が届いていない（報告に誤りがあり、修正を依頼中のため）",
         ),
         (
             [a, b, c],
             {a.code: "rejected", b.code: "missing", c.code: "rejected"},
-            f"2024年度は{a.name}・{c.name}（提出を差し戻したため）・{b.name}（提出がないため）の実績が届いていない",
+            f"2024年度は{a.name}・{c.name}（報告に誤りがあり、修正を依頼中のため）・{b.name}（報告が届いていないため）の実績が届いていない",
         ),
     ):
         data = _years(plan, {2024: rows[~rows["municipality_code"].isin([m.code for m in gone])], 2025: rows})

@@ -21,7 +21,11 @@ NAVY = "#1F3A5F"
 ORANGE = "#D9822B"
 GREY = "#8C8C8C"
 DARK_GREY = "#505050"
-LEGEND_CHARS = 18  # a legend entry longer than this (characters) takes the panel's width: one column  # words on the chart (legible at 70 dpi: review 3 #12)
+LEGEND_CHARS = 15  # a legend entry longer than this (characters) takes the panel's width: one column
+# the trend chart's small words (legend, ticks, point labels) in the figure's points: a 2-column chart of 7.2 in is
+# printed 170 mm wide (× 0.93), so 7.6 pt prints at 7 pt (review 4 #16: the 6 pt legend was unreadable)
+TREND_FONT = 7.6
+HEADROOM = 0.32  # a trend panel's axis goes this share of its range above the highest figure
 RATING_COLORS = {"A": "#2E7D32", "B": "#7CB342", "C": "#F9A825", "D": "#C62828", "-": "#BDBDBD"}
 
 
@@ -110,6 +114,17 @@ def label_place(ys: list[float], i: int) -> str:
         return "upper_left" if before < y else "upper_right"
     neighbours = [v for v in (before, after) if v is not None]
     return "above" if not neighbours or y >= min(neighbours) else "below"
+
+
+FLAT = 0.1  # points within this share of the axis (from 0) read as a flat line: labels above and below in turn
+
+
+def is_flat(ys: list[float], figures: list) -> bool:
+    """The points lie in a band narrower than ``FLAT`` of an axis from 0 (a large total changing a few per cent):
+    labels placed by slope would sit side by side at one height and run into each other, so they alternate."""
+    values = [abs(float(v)) for v in figures if v is not None]
+    top = max(values, default=0.0)
+    return len(ys) > 1 and top > 0 and (max(ys) - min(ys)) < FLAT * top and min(ys) > 0
 
 
 _LABEL_AT = {  # offset in points, horizontal and vertical alignment
@@ -212,9 +227,10 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
                     markeredgewidth=1.5,
                     label=words["provisional"],
                 )
+            flat = is_flat(ys, [*ys, k["target"], k["baseline"]])
             for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
                 label = _fmt(y, whole) + (words["provisional_point"] if x in provisional else "")
-                offset, ha, va = _LABEL_AT[label_place(ys, i)]
+                offset, ha, va = _LABEL_AT[("above", "below")[i % 2] if flat else label_place(ys, i)]
                 ax.annotate(
                     label,
                     (x, y),
@@ -222,7 +238,7 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
                     xytext=offset,
                     ha=ha,
                     va=va,
-                    fontsize=7,
+                    fontsize=TREND_FONT,
                     bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
                     zorder=5,
                 )
@@ -234,9 +250,9 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
         ticks = [f"{y}\n{words['no_submissions']}" if y in gaps else f"{y}" for y in years]
         if lag:
             ticks = [t + "\n" + words["data_year_tick"].format(year=y - lag) for t, y in zip(ticks, years, strict=True)]
-            ax.set_xlabel(words["data_year_axis"], fontsize=6.5, color=DARK_GREY)
-        ax.set_xticklabels(ticks, fontsize=7)
-        ax.tick_params(axis="y", labelsize=7)
+            ax.set_xlabel(words["data_year_axis"], fontsize=TREND_FONT, color=DARK_GREY)
+        ax.set_xticklabels(ticks, fontsize=TREND_FONT)
+        ax.tick_params(axis="y", labelsize=TREND_FONT)
         if k.get("count"):  # a count (人, 件, TEU): no 1,234.5 on its axis
             ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_tick))
@@ -247,13 +263,38 @@ def draw_trends(kpis: list[dict], years: list[int], words: dict[str, str], *, co
         labels = ax.get_legend_handles_labels()[1]
         ncol = 1 if max((len(t) for t in labels), default=0) > LEGEND_CHARS else 2
         ax.legend(
-            fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.26 if lag else -0.13), ncol=ncol, frameon=False
+            fontsize=TREND_FONT,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.28 if lag else -0.14),
+            ncol=ncol,
+            frameon=False,
         )
         ax.margins(x=0.15, y=0.25)
+        from_zero(ax, [*ys, k["target"], k["baseline"]])
         if len(xs) < 2 and len(years) > 1:  # one point (a new KPI, a new series) on a longer axis: show every year
             ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
     fig.tight_layout()
     return fig
+
+
+def from_zero(ax, figures: list) -> None:
+    """The value axis starts at 0 (ends at 0 for a KPI whose figures are all negative): a cut axis made a 5 % fall
+    of 4.8 million read as a crash (review 4 #16). The points carry their values, so the small change stays
+    readable; a KPI whose figures cross 0 (a net migration) gets a line at 0."""
+    values = [float(v) for v in figures if v is not None and not math.isnan(float(v))]
+    if not values:
+        return
+    ax.autoscale_view()
+    low, high = ax.get_ylim()
+    span = max(values) - min(min(values), 0.0) or 1.0
+    room = span * HEADROOM  # above the highest point: its label and the basis-change label under the frame
+    if min(values) >= 0:
+        ax.set_ylim(0, max(values) + room)
+    elif max(values) <= 0:
+        ax.set_ylim(low, 0)
+    else:
+        ax.set_ylim(low, max(high, max(values) + room))
+        ax.axhline(0, color=DARK_GREY, linewidth=0.8, zorder=1)
 
 
 @memoized
@@ -308,7 +349,7 @@ def execution_bars(
         colors = [light if part else color for part in parts]
         ax.barh([i + offset for i in idx], values, height=0.38, color=colors, label=words[key])
         for i, v in zip(idx, values, strict=True):
-            ax.text(v + top * 0.01, i + offset, fmt_num(v), va="center", ha="left", fontsize=6)
+            ax.text(v + top * 0.01, i + offset, fmt_num(v), va="center", ha="left", fontsize=7)
     for i in idx[1:]:  # a divider above each group of breakdown rows
         if parts[i] and not parts[i - 1]:
             ax.axhline(i - 0.5, color=GREY, linewidth=0.6, linestyle=":")
@@ -319,7 +360,7 @@ def execution_bars(
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
     ax.tick_params(axis="x", labelsize=7)
     ax.set_xlabel(words["thousand_yen"], fontsize=8)
-    ax.legend(ncol=2, fontsize=7, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    ax.legend(ncol=2, fontsize=8, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout()
     return _png(fig)
 

@@ -215,11 +215,13 @@ def keep_together(table, with_next: bool = False) -> None:
             p.get_or_add_pPr().keepNext_val = True
 
 
-def keep_last_row_with_next(table) -> None:
-    """The table's last row goes onto the page of the paragraph after it (a note about the table), so the note
-    never opens the next page alone; the rows above still break across pages as usual."""
-    for p in table._tbl.tr_lst[-1].iter(qn("w:p")):
-        p.get_or_add_pPr().keepNext_val = True
+def keep_last_row_with_next(table, rows: int = 1) -> None:
+    """The table's last ``rows`` rows go onto the page of the paragraph after it (a note about the table), so the
+    note never opens the next page alone, nor with a single row above it (review 4 #16: 「和水町」 and 嘉島町's note
+    alone on a page); the rows above still break across pages as usual."""
+    for tr in table._tbl.tr_lst[-rows:]:
+        for p in tr.iter(qn("w:p")):
+            p.get_or_add_pPr().keepNext_val = True
 
 
 def keep_rows_with_next(table, n: int) -> None:

@@ -5,7 +5,10 @@ region_period (計画期間の総括), region_abstract (the 要旨's sentences) 
 
 from __future__ import annotations
 
+import math
+
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from vision_report.core.textfmt import fmt_num
@@ -114,7 +117,9 @@ def _pillar_initiatives(doc, data: ReportData, pillar) -> None:
     if data.is_final_year and pillar is plan.pillars[0]:  # once, before the first members' texts (review 3 #18)
         note = data.phrase("entry_final_year_note", fy=data.fiscal_year, next=data.fiscal_year + 1)
         add_note(doc, note).paragraph_format.keep_with_next = True
-    share_line(doc, data, "pillar", str(pillar.id))
+    # the section's lead goes under the chart on the page before; the first policy area may start the next page
+    # (chained to it, the lead left a third of the chart's page blank: review 4 #16)
+    share_line(doc, data, "pillar", str(pillar.id)).paragraph_format.keep_with_next = False
     current_sub = None
     for a in pillar.area_ids:
         area = plan.area(a)
@@ -134,7 +139,12 @@ def add_pillars(doc, data: ReportData) -> None:
 
 
 def add_pillar(doc, data: ReportData, pillar) -> None:
-    doc.add_heading(f"{pillar.id} {pillar.name}", level=1)
+    heading = doc.add_heading(f"{pillar.id} {pillar.name}", level=1)
+    if pillar is not data.plan.pillars[0] and not setting(data.templates, "pillar_new_page", False):
+        # the next pillar follows the last one's initiatives on the same page: a pillar's chapter ending a third
+        # of the way down left the rest of the page blank (review 4 #16); layout.yaml pillar_new_page restores it
+        heading.paragraph_format.page_break_before = False
+
     build = {"direction": _pillar_direction, "kpi": _pillar_kpi, "initiatives": _pillar_initiatives}
     for key in sections(data.templates, "pillar", PILLAR_SECTIONS):
         build[key](doc, data, pillar)
@@ -145,7 +155,9 @@ def add_overview(doc, data: ReportData) -> None:
     submissions (the log is in the 資料編), the held values, and how figures are rated."""
     plan = data.plan
     doc.add_heading(data.heading("overview"), level=1)
-    for line in data.text("overview"):
+    # whose reports arrived is said once, in the 要旨; はじめに refers to it (review 4 #12)
+    abstract_shown = "abstract" in sections(data.templates, "body", BODY_SECTIONS)
+    for line in data.text("overview", abstract_shown=abstract_shown, submissions=abstract_line(data, "submissions")):
         doc.add_paragraph(line)
     doc.add_heading(data.phrase("overview_members"), level=2)
     basis = {m.code for m in plan.basis_members}
@@ -189,8 +201,6 @@ def add_overview(doc, data: ReportData) -> None:
     values = dict(zip(BASIS_VALUES, (len(basis), n_all, _added_members(data), idle, mark), strict=True))
     for line in data.text("basis", **values):
         add_note(doc, line)
-    doc.add_heading(data.phrase("overview_submissions", year=year_label(data.fiscal_year)), level=2)
-    doc.add_paragraph(abstract_line(data, "submissions"))
     add_held_section(doc, data)
     doc.add_heading(data.phrase("overview_method"), level=2)
     for line in data.text("method", subfields=list(data.plan.subfields)):
@@ -255,12 +265,48 @@ def toc_entries(data: ReportData) -> list[str]:
     return out
 
 
-def compact_toc_styles(doc, levels: int) -> None:
-    """The TOC's paragraph styles (Word's 「toc 1」…, LibreOffice's Contents 1…) with single spacing and a smaller
-    font, so a TOC down to the policy areas fits two pages and the 要旨 starts on page 4; a styles template that
-    defines them keeps its own."""
-    from docx.enum.style import WD_STYLE_TYPE
+TOC_TITLE_PT = 40.0  # the TOC's title line (Subtitle) and a little room under it, in points
+TOC_NATURAL_PT = 13.0  # the pitch of a 9 pt TOC line at single spacing (the font's own line height)
+TOC_MIN_PT = 10.5  # the tightest pitch of a 9 pt TOC line that still reads (1.17 × the font)
+TOC_LEVEL1_EXTRA_PT = 3.0  # a chapter's line: 1 pt larger and 2 pt before
 
+
+def toc_pitch(page_pt: float, counts: dict[int, int]) -> float | None:
+    """The line pitch (points) that puts a TOC of ``counts`` lines per level on one page of ``page_pt`` points of
+    text; None when single spacing already fits, or when even the tightest pitch does not (the TOC then runs on to
+    a second page, full enough not to leave a page of 8 lines: review 4 #16)."""
+    n1, rest = counts.get(1, 0), sum(n for level, n in counts.items() if level > 1)
+    if not n1 + rest:
+        return None
+    pitch = (page_pt - TOC_TITLE_PT - TOC_LEVEL1_EXTRA_PT * n1) / (n1 + rest)
+    if pitch >= TOC_NATURAL_PT or pitch < TOC_MIN_PT:
+        return None
+    return math.floor(pitch * 10) / 10
+
+
+def heading_counts(doc, levels: int) -> dict[int, int]:
+    """How many headings of each level 1..``levels`` the document has (the lines LibreOffice and Word put in the
+    TOC)."""
+    ids = {f"Heading{n}": n for n in range(1, levels + 1)}
+    counts: dict[int, int] = {}
+    for el in doc.element.body.iter(qn("w:pStyle")):
+        level = ids.get(el.get(qn("w:val")))
+        if level:
+            counts[level] = counts.get(level, 0) + 1
+    return counts
+
+
+def compact_toc_styles(doc, levels: int) -> None:
+    """The TOC's paragraph styles (Word's 「toc 1」…, LibreOffice's Contents 1…) with a smaller font and no space
+    after, at a line pitch that fits the document's headings on one page where it can (``toc_pitch``), so the
+    要旨 starts on page 3 without a page of a few TOC lines before it; a styles template that defines them keeps
+    its own. Called once the document's headings are all there."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_LINE_SPACING
+
+    section = doc.sections[0]
+    page = section.page_height.pt - section.top_margin.pt - section.bottom_margin.pt
+    pitch = toc_pitch(page, heading_counts(doc, levels))
     names = {s.name for s in doc.styles}
     for level in range(1, levels + 1):
         name = f"toc {level}"
@@ -271,7 +317,11 @@ def compact_toc_styles(doc, levels: int) -> None:
         pf = style.paragraph_format
         pf.space_before = Pt(2 if level == 1 else 0)
         pf.space_after = Pt(0)
-        pf.line_spacing = 1.0
+        if pitch is None:
+            pf.line_spacing = 1.0
+        else:
+            pf.line_spacing = Pt(pitch + (1 if level == 1 else 0))
+            pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         pf.left_indent = Pt(10 * (level - 1))
         style.font.size = Pt(10 if level == 1 else 9)
 
@@ -284,8 +334,8 @@ def build_region_report(data: ReportData):
     page_number_footer(doc.sections[0])
     add_cover(doc, data)
     doc.add_paragraph(data.phrase("toc_title"), style="Subtitle")
-    compact_toc_styles(doc, int(setting(data.templates, "toc_levels", 3)))
-    add_toc(doc, toc_entries(data), data.phrase("toc_note"), levels=int(setting(data.templates, "toc_levels", 3)))
+    levels = int(setting(data.templates, "toc_levels", 3))
+    add_toc(doc, toc_entries(data), data.phrase("toc_note"), levels=levels)
     build = {
         "abstract": add_abstract,
         "overview": add_overview,
@@ -296,6 +346,7 @@ def build_region_report(data: ReportData):
     for key in sections(data.templates, "body", BODY_SECTIONS):
         build[key](doc, data)
     add_appendix(doc, data)
+    compact_toc_styles(doc, levels)  # its pitch depends on how many headings the document has
     return doc
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from vision_report.core.textfmt import fmt_pct
+from vision_report.core.vocabulary import Status
 from vision_report.outputs.reports.context import ReportData
 
 
@@ -43,7 +44,23 @@ def abstract_values(data: ReportData) -> dict:
         "directions": [(d, int(counts[f"direction_{d}"].sum())) for d in e.directions],
         "directed": int(counts["directed"].sum()),
         "n_all": len(data.plan.members(data.fiscal_year)),
+        "unreported": unreported_members(data),
     }
+
+
+def unreported_members(data: ReportData) -> dict[str, list[str]]:
+    """The year's members whose report is not in the figures, by why, in plan order: "rejected" (it had errors,
+    a corrected one is asked for), "missing" (none arrived), "pending" (still being checked); a key only when some
+    member has it. The 要旨 names them in plain words (review 4 #12)."""
+    from vision_report.compute.statuses import member_statuses
+
+    st = member_statuses(data.plan, data.subs, data.fiscal_year)
+    out: dict[str, list[str]] = {}
+    for m in data.plan.members(data.fiscal_year):
+        status = str(st.get(m.code, Status.MISSING.value))
+        if status in {Status.REJECTED.value, Status.MISSING.value, Status.PENDING.value}:
+            out.setdefault(status, []).append(m.name)
+    return out
 
 
 def unevaluated_members(data: ReportData) -> list[tuple[str, int]]:

@@ -276,8 +276,10 @@ def share_text(data: ReportData, level: str, node: str) -> str:
     )
 
 
-def share_line(doc, data: ReportData, level: str, node: str) -> None:
-    add_note(doc, share_text(data, level, node)).paragraph_format.keep_with_next = True
+def share_line(doc, data: ReportData, level: str, node: str):
+    p = add_note(doc, share_text(data, level, node))
+    p.paragraph_format.keep_with_next = True
+    return p
 
 
 def first_field_area(data: ReportData) -> str | None:

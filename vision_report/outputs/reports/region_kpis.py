@@ -299,12 +299,19 @@ def provisional_years_text(data: ReportData, kpi_ids: list[str]) -> str:
     return data.phrase("period_provisional_joiner").join(parts)
 
 
+def provisional_next(data: ReportData) -> str:
+    """What a provisional value is and what becomes of it: corrected in next year's report, or, in the plan's last
+    year, given final in the first report of the next vision (phrases.yaml provisional_next*, review 4 #3)."""
+    key = "provisional_next_final" if data.is_final_year else "provisional_next"
+    return data.phrase(key, fy=data.fiscal_year, next_fy=data.fiscal_year + 1)
+
+
 def provisional_note(data: ReportData, kpi_ids: list[str]) -> str:
-    """The 総括's note on * (暫定): which members each provisional year's values lack."""
+    """The 総括's note on * (暫定): which members each provisional year's values lack, and what happens next."""
     years = provisional_years_text(data, kpi_ids)
-    return (
-        data.phrase("period_provisional_note_named", years=years) if years else data.phrase("period_provisional_note")
-    )
+    if not years:
+        return data.phrase("period_provisional_note")
+    return data.phrase("period_provisional_note_named", years=years, next=provisional_next(data))
 
 
 def baseline_unlike_point(data: ReportData, kpis: list[Kpi]) -> list[str]:
@@ -342,7 +349,7 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
     add_picture(doc, png, PAGE_WIDTH_MM if len(kpis) > 1 else 100, caption)
     provisional = provisional_years_text(data, [k.id for k in kpis if k.id in data.kpi.index])
     if provisional:
-        add_note(doc, data.phrase("kpi_trend_provisional_note", years=provisional))
+        add_note(doc, data.phrase("kpi_trend_provisional_note", years=provisional, next=provisional_next(data)))
     unlike = baseline_unlike_point(data, kpis)
     if unlike:
         add_note(doc, data.phrase("kpi_trend_baseline_note", names=data.phrase("names_joiner").join(unlike)))

@@ -3,8 +3,10 @@ sub-field, self-evaluations, each member's report, the panel's opinions; and the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
+from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from vision_report.core.textfmt import fmt_num, fmt_pct, is_missing
@@ -20,10 +22,11 @@ from vision_report.outputs.reports.docxutil import (
     add_table,
     keep_last_row_with_next,
 )
-from vision_report.outputs.reports.figures import kpi_progress, progress_note
-from vision_report.outputs.reports.layout import sections
-from vision_report.outputs.reports.region_kpis import actual_text, baseline_text, rating_text, target_text
+from vision_report.outputs.reports.figures import progress_note
+from vision_report.outputs.reports.layout import columns, sections
+from vision_report.outputs.reports.region_kpis import basis_counts, has_reference, kpi_fields, single_reporter_notes
 
+TAIL_ROWS = 3  # a table's rows kept with the note under it (never one row alone over the note on a new page)
 MANAGEMENT_SECTIONS = ("structure", "kpi", "budget", "evaluation", "municipalities", "panel")
 
 
@@ -59,41 +62,79 @@ def add_management(doc, data: ReportData) -> None:
         build(doc, data)
 
 
+def management_text(data: ReportData, part: str) -> list[str]:
+    """The sentences of templates/report/management.txt.j2 ``part`` around the vision's own text of that item
+    (plan.yaml management:), which they quote; none when the vision has no such text."""
+    text = str(data.plan.meta.management.get(part) or "").strip().rstrip("。")
+    return data.text("management", part=part, plan_text=text, **basis_counts(data))
+
+
 def _management_structure(doc, data: ReportData) -> None:
-    """(1) 管理体制: the vision's own text."""
-    doc.add_paragraph(data.plan.meta.management["structure"])
+    """(1) 管理体制: what the vision sets, said as a report (management.txt.j2)."""
+    for line in management_text(data, "structure"):
+        doc.add_paragraph(line)
 
 
 def _management_kpi(doc, data: ReportData) -> None:
-    plan = data.plan
-    if plan.meta.management.get("kpi"):
-        doc.add_paragraph(plan.meta.management["kpi"])
-    rows = []
-    for k in plan.kpis:
-        r = data.kpi.loc[k.id]
-        rows.append(
-            [
-                data.node_label(k.measures),
-                f"{k.name}（{k.unit}）",
-                baseline_text(k),
-                target_text(k),
-                actual_text(data, k),
-                fmt_pct(r["attainment_pct"]),
-                kpi_progress(data, r),
-                rating_text(r),
-            ]
-        )
+    """(2) 施策ごとのKPI: the KPIs under a shaded row naming the measure they gauge (printed once over its KPIs), in
+    the columns of layout.yaml tables.management_kpi, headed 「実績値（20市町村計）」 like the pillars' tables with the
+    24 members' sum in its own column; the last rows kept with the notes under it (review 4 #14)."""
+    kpis = list(data.plan.kpis)
+    for line in management_text(data, "kpi"):
+        doc.add_paragraph(line)
+    fields = kpi_fields(data)
+    skip = () if has_reference(data) else ("reference",)
+    every = columns(data.templates, "management_kpi", list(fields))
+    cols = [c for c in every if c.field not in skip]
+    values = {"kpi_target": data.heading("kpi_target"), **basis_counts(data)}
+    rows: list[list[str]] = []
+    groups: list[int] = []
+    for first, last in measure_runs([data.node_label(k.measures) for k in kpis]):
+        groups.append(len(rows))
+        rows.append([data.node_label(kpis[first].measures)] + [""] * (len(cols) - 1))
+        rows += [[fields[c.field](k) for c in cols] for k in kpis[first : last + 1]]
     add_table(
         doc,
-        data.phrases("management_kpi_header", kpi_target=data.heading("kpi_target")),
+        [c.header.format(**values) for c in cols],
         rows,
-        widths=[28, 38, 22, 22, 18, 14, 17, 11],
-        numeric={2, 3, 4, 5, 6},
-        center={7},
+        widths=[c.width for c in cols],
+        room=sum(c.width for c in every if c.field in skip),
+        numeric={i for i, c in enumerate(cols) if c.align == "right"},
+        center={i for i, c in enumerate(cols) if c.align == "center"},
+        fills=dict.fromkeys(groups, SUBTLE_FILL),
+        finish=functools.partial(_finish_kpi_table, tuple(groups), TAIL_ROWS),
     )
-    beyond = progress_note(data, [data.kpi.loc[k.id] for k in plan.kpis])
+    for line in single_reporter_notes(data, kpis):  # a member's own value under a sum's header
+        add_note(doc, line)
+    beyond = progress_note(data, [data.kpi.loc[k.id] for k in kpis])
     if beyond:
         add_note(doc, beyond)
+
+
+def _finish_kpi_table(groups: tuple[int, ...], tail: int, table) -> None:
+    """Each measure's row (body rows ``groups``, counted under the header row) one cell across the table, kept with
+    the KPI under it; the last ``tail`` rows kept with the note under the table (a plain function of plain values:
+    the table cache keys on it)."""
+    rows = table.rows
+    for g in groups:
+        row = rows[g + 1]
+        cell = row.cells[0].merge(row.cells[len(row.cells) - 1])
+        for extra in cell._tc.p_lst[1:]:  # the other cells' (empty) paragraphs, moved in by the merge
+            cell._tc.remove(extra)
+        for p in row._tr.iter(qn("w:p")):
+            p.get_or_add_pPr().keepNext_val = True
+    keep_last_row_with_next(table, min(tail, len(rows) - 1))
+
+
+def measure_runs(values: list[str]) -> list[tuple[int, int]]:
+    """(first, last) indices of each run of equal neighbouring values: the KPIs printed under one measure's row
+    (「3 圏域全体の生活関連機能サービスの向上」 once over its two KPIs)."""
+    runs, start = [], 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[start]:
+            runs.append((start, i - 1))
+            start = i
+    return runs
 
 
 def _management_budget(doc, data: ReportData) -> None:
@@ -280,8 +321,8 @@ def add_municipality_evaluations(doc, data: ReportData) -> None:
         numeric=set(range(1, len(grades) + 5)),
     )
     unevaluated = [r for r in members if int(r["reported"]) and not int(r["evaluated"])]
-    if unevaluated:  # the table's last row goes onto the page of the notes under it
-        keep_last_row_with_next(table)
+    if unevaluated:  # the table's last rows go onto the page of the notes under it
+        keep_last_row_with_next(table, TAIL_ROWS)
     for r in unevaluated:  # e.g. 嘉島町 49/49 reported, no self-evaluation
         add_note(
             doc,
