@@ -48,7 +48,10 @@ def test_fy2025_expects_24_members_and_accepts_the_four_new_ones_with_kpi_rows(r
     subs = _csv(runs / "2025" / "submissions.csv")
     members = {r["municipality_code"]: r for r in subs}
     assert len(subs) == 24 and set(members) == {m.code for m in plan.members(2025)}
-    assert {r["status"] for r in subs} == {"accepted"}
+    # every file accepted; 嘉島町's sample leaves every 自己評価 blank: accepted with that warning (review 4 #2)
+    assert {r["municipality_code"]: r["status"] for r in subs if r["status"] != "accepted"} == {
+        "434426": "accepted_with_warnings"
+    }
     for code, name in ADDED_2025.items():
         assert members[code]["municipality_name"] == name
     assert len(list((runs / "2025" / "municipalities").glob("*.docx"))) == 24
@@ -67,11 +70,10 @@ def test_fy2025_attainment_is_on_the_20_member_basis_with_the_24_member_value_be
     assert abs(float(births["attainment_pct"]) - float(births["actual"]) / float(births["target"]) * 100) < 0.01
     assert kpi["port_teu"]["reporters_expected"] == kpi["port_teu"]["reporters_expected_all"] == "1"
     doc = Document(runs / "2025" / "report_2025.docx")
-    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
-    assert any(
-        c.startswith(f"{float(births['actual']):,.0f}\n（参考：24市町村計{float(births['actual_all_members']):,.0f}）")
-        for c in cells
-    )
+    # the 施策ごとのKPI table: the 20-member sum and the 24-member reference in columns side by side (review 4 #14)
+    pair = [f"{float(births['actual']):,.0f}", f"{float(births['actual_all_members']):,.0f}"]
+    rows = [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
+    assert any(row[k : k + 2] == pair for row in rows for k in range(len(row) - 1))
     # the pillar KPI tables and the 要旨: the basis sum and the reference sum in columns of their own, and a sentence
     # where the reference sum passes the target while the rating is on the 20-member basis
     kpi_tables = [t for t in doc.tables if [c.text.replace("\n", "") for c in t.rows[0].cells][:1] == ["KPI"]]
@@ -130,7 +132,10 @@ def test_fy2021_expects_the_members_of_fy2021_only(runs, plan):
     codes = {r["municipality_code"] for r in subs}
     assert codes == {m.code for m in plan.members(2021)} and len(codes) == 18
     assert "432083" not in codes and "432067" not in codes  # 山鹿市 (FY2022), 玉名市 (FY2024)
-    assert {r["status"] for r in subs} == {"accepted"}  # nobody is 未提出 for a year before it joined
+    # nobody is 未提出 for a year before it joined; 嘉島町's blank 自己評価 is a warning (review 4 #2)
+    assert {r["municipality_code"]: r["status"] for r in subs if r["status"] != "accepted"} == {
+        "434426": "accepted_with_warnings"
+    }
     # the sums of FY2021 cover 18 of the 20 municipalities the targets were set for (the report marks them †):
     # the CSV's basis says so (issue 18 item 8), a KPI only 熊本市 reports covers all it was set for
     kpi = {r["kpi_id"]: r for r in _csv(runs / "2021" / "kpi_attainment.csv")}
