@@ -237,7 +237,7 @@ def test_every_template_variable_is_supplied(out, plan):
 
     from vision_report.core.config import load_settings
     from vision_report.core.textfmt import jinja_env
-    from vision_report.outputs.reports import region, region_abstract, region_period, summary
+    from vision_report.outputs.reports import region, region_abstract, region_management, region_period, summary
     from vision_report.outputs.reports.context import ReportData
 
     env = jinja_env(ROOT / "templates")
@@ -270,6 +270,9 @@ def test_every_template_variable_is_supplied(out, plan):
             "abstract.txt.j2": set(region_abstract.abstract_values(data)) | set(region.ABSTRACT_EXTRA),
             "basis.txt.j2": set(region.BASIS_VALUES),
             "analysis.txt.j2": set(region_period.ANALYSIS_VALUES),
+            "management.txt.j2": set(region_management.MANAGEMENT_VALUES),
+            "method.txt.j2": {"terms", "subfields"},
+            "overview.txt.j2": set(region.OVERVIEW_VALUES),  # optional (default false / none): the 概要版's 用語 block
         }.get(t.name, set())
         assert used <= supplied | extra, (t.name, used - supplied - extra)
     feedback_used = meta.find_undeclared_variables(

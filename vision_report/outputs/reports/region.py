@@ -55,6 +55,8 @@ from vision_report.plan import Kpi
 PILLAR_SECTIONS = ("direction", "kpi", "initiatives")
 
 
+# what add_overview gives overview.txt.j2 beside ReportData.text_context (tests/test_reports.py)
+OVERVIEW_VALUES = ("abstract_shown", "submissions")
 BASIS_VALUES = ("n_basis", "n_all", "added", "idle", "mark")  # what basis.txt.j2 gets beside text_context
 
 

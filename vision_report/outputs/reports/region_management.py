@@ -62,6 +62,10 @@ def add_management(doc, data: ReportData) -> None:
         build(doc, data)
 
 
+# what management_text gives management.txt.j2 beside ReportData.text_context (tests/test_reports.py's contract test)
+MANAGEMENT_VALUES = ("part", "plan_text", "n_basis", "n_all")
+
+
 def management_text(data: ReportData, part: str) -> list[str]:
     """The sentences of templates/report/management.txt.j2 ``part`` around the vision's own text of that item
     (plan.yaml management:), which they quote; none when the vision has no such text."""
