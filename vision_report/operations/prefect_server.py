@@ -213,7 +213,9 @@ class TemporaryServer:
             time.sleep(0.25)
         return f"{self.timeout:.0f} 秒以内に応答しませんでした"
 
-    def start(self) -> None:
+    def start(self, while_starting: Callable[[], None] | None = None) -> None:
+        """Start the server and wait until it answers; ``while_starting`` runs once in this process right after the
+        server's process is spawned (the run's own imports, overlapping the server's start on another core)."""
         self.home.mkdir(parents=True, exist_ok=True)
         prepare_database(self.home, self.timeout, self.log)
         started = time.monotonic()
@@ -221,6 +223,9 @@ class TemporaryServer:
         for attempt in (1, 2):  # one retry, on a new port
             self.attempts = attempt
             self._spawn(migrate=False)
+            if while_starting is not None:
+                while_starting()
+                while_starting = None
             reason = self._wait()
             if reason is None:
                 self.startup_seconds = round(time.monotonic() - started, 1)
@@ -242,11 +247,18 @@ class TemporaryServer:
 
 @contextlib.contextmanager
 def prefect_api(
-    home: Path, prefect_cfg: dict, *, log: Callable[[str], None] = print
+    home: Path,
+    prefect_cfg: dict,
+    *,
+    log: Callable[[str], None] = print,
+    while_starting: Callable[[], None] | None = None,
 ) -> Iterator[tuple[str, TemporaryServer | None]]:
-    """Yield (API URL, the temporary server or None); the temporary server is stopped on the way out."""
+    """Yield (API URL, the temporary server or None); the temporary server is stopped on the way out.
+    ``while_starting`` runs once before the yield: while the temporary server starts, or first with a configured one."""
     url = configured_api_url(prefect_cfg)
     if url:
+        if while_starting is not None:
+            while_starting()
         if not healthy(url, timeout=10):
             raise ServerStartError(
                 f"設定された Prefect サーバー {url} に接続できません。サーバー（vision-report serve など）が"
@@ -257,7 +269,7 @@ def prefect_api(
     timeout = float((prefect_cfg or {}).get("startup_timeout_seconds", DEFAULT_STARTUP_TIMEOUT))
     server = TemporaryServer(home, timeout=timeout, log=log)
     try:
-        server.start()
+        server.start(while_starting)
         yield server.api_url, server
     finally:
         server.stop()
