@@ -394,8 +394,7 @@ def add_own_evaluations(
 def grade_disagrees(e: EvaluationSettings, status: str, grade: str) -> bool:
     """A self-evaluation outside the grades that agree with its 実施状況 by the criteria (config
     evaluation.grades_by_status: e.g. 一部実施 with B, where C means 一部のみ実施); nothing to say without both."""
-    agree = e.grades_by_status.get(status)
-    return bool(status and grade and agree is not None and grade not in agree)
+    return ev.disagrees(e.grades_by_status, status, grade)
 
 
 def _render_chunk(args) -> list[str]:
