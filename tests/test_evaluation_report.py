@@ -307,7 +307,6 @@ def test_municipality_report_shows_its_own_texts(small):
         data.budget,
         data.subs.iloc[0:0],
         mine,
-        {},
         data.style_template,
         False,
         evaluation=data.settings.evaluation,
@@ -376,7 +375,7 @@ def test_the_new_sections_are_schema_valid(small, tmp_path):
         "region.docx": build_region_report(data),
         "summary.docx": build_summary(data),
         "municipality.docx": build_municipality_report(
-            small, FY, "432083", data.kpi, data.budget, data.subs.iloc[0:0], mine, {}, data.style_template, False
+            small, FY, "432083", data.kpi, data.budget, data.subs.iloc[0:0], mine, data.style_template, False
         ),
     }
     for name, doc in docs.items():
