@@ -503,22 +503,24 @@ def next_plan_readme_section(plan: Plan, years: list[int]) -> str:
     )
 
 
-# the sample ビジョン懇談会 opinions (synthetic, typed as a coordinator would): samples/panel/<plan id>/<FY>/
+# the coordinator's sample files (synthetic, typed as a coordinator would): the ビジョン懇談会 opinions and the
+# office's 総括所見, samples/panel/<plan id>/<FY>/
 PANEL_SAMPLES = Path(__file__).resolve().parent / "panel"
 
 
 def write_panel_opinions(plan: Plan, out: Path, years: list[int]) -> list[Path]:
-    """Copy the sample opinions of the plan's years (where there are any) to out/<FY>/ under the default name
-    (config evaluation.panel_opinions_file); returns the files written."""
+    """Copy the coordinator's sample files of the plan's years (where there are any) to out/<FY>/ under their
+    default names: the panel's opinions (config evaluation.panel_opinions_file) and the office's 総括所見
+    (evaluation.period_remarks_file); returns the files written."""
     from vision_report.core.config import EvaluationSettings
 
-    name = EvaluationSettings().panel_opinions_file
     written = []
     for fy in years:
-        src = PANEL_SAMPLES / plan.meta.id / str(fy) / name
-        if src.is_file():
-            write_bytes(out / str(fy) / name, src.read_bytes())
-            written.append(out / str(fy) / name)
+        for name in EvaluationSettings().coordinator_files:
+            src = PANEL_SAMPLES / plan.meta.id / str(fy) / name
+            if src.is_file():
+                write_bytes(out / str(fy) / name, src.read_bytes())
+                written.append(out / str(fy) / name)
     return written
 
 
@@ -648,6 +650,9 @@ def readme_text(plan: Plan, years: list[int], seed: int, faulty_year: int | None
         "",
         "`懇談会意見.md`（ある年度のみ）は、コーディネーターが置くビジョン懇談会の意見の例（合成データ、実在の意見ではありません）です。"
         "提出ファイルではなく、保管したうえで報告書の進行管理の章と概要版に掲載されます。",
+        "",
+        "`総括所見.md`（最終年度のみ）は、事務局が置く計画期間の総括の所見の例（合成データ、実在の所見ではありません）です。"
+        "提出ファイルではなく、保管したうえで報告書の「計画期間の総括」の章に掲載されます。",
         "",
         f"## わざと誤りを入れたファイル（{last}年度のみ）",
         "",

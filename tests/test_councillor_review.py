@@ -233,7 +233,6 @@ def _member_doc(plan, rows: pd.DataFrame, code: str):
         res["budget_execution"].set_index("initiative_id", drop=False),
         pd.DataFrame(columns=["file", "received_at", "timeliness", "status", "error_count", "warning_count"]),
         rows[rows["municipality_code"] == code],
-        {},
         ROOT / "templates" / "report_style.docx",
         False,
         evaluation=settings.evaluation,

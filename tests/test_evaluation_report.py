@@ -307,7 +307,6 @@ def test_municipality_report_shows_its_own_texts(small):
         data.budget,
         data.subs.iloc[0:0],
         mine,
-        {},
         data.style_template,
         False,
         evaluation=data.settings.evaluation,
@@ -376,7 +375,7 @@ def test_the_new_sections_are_schema_valid(small, tmp_path):
         "region.docx": build_region_report(data),
         "summary.docx": build_summary(data),
         "municipality.docx": build_municipality_report(
-            small, FY, "432083", data.kpi, data.budget, data.subs.iloc[0:0], mine, {}, data.style_template, False
+            small, FY, "432083", data.kpi, data.budget, data.subs.iloc[0:0], mine, data.style_template, False
         ),
     }
     for name, doc in docs.items():
@@ -418,3 +417,44 @@ def test_the_decrease_rules_are_said_when_the_plan_has_a_kpi_to_decrease(small):
     text = "\n".join(_texts(Document_of(build_region_report(_data(small, ROWS)))))
     assert "（減少を目指すKPIは 目標値 ÷ 実績値 × 100）" in text
     assert "評価：増加・減少を目指すKPIは進捗率で" in text
+
+
+def test_answers_whose_grade_disagrees_with_their_status_are_counted_in_the_abstract_and_the_summary(small):
+    """Councillor reading of FY2025: the 要旨 and the 概要版 gave the share of A–D but not that some grades contradict
+    the reported 実施状況 (evaluation.grades_by_status: 実施 → A・B, 一部実施 → C, 未実施 → D). One sentence counts
+    them per status and grade, and the 未実施 answers left blank; the counts come from the context layer as numbers."""
+    rows = ROWS.copy()
+    partial = (rows["municipality_code"] == "432083") & (rows["item_id"] == "1.1.1")  # 一部実施 with B
+    not_done = (rows["municipality_code"] == "433675") & (rows["item_id"] == "1.1.1")  # 未実施, no grade
+    rows.loc[partial, "status"] = "一部実施"
+    rows.loc[not_done, "status"] = "未実施"
+    data = _data(small, rows)
+    e = data.settings.evaluation
+    # 荒尾市 実施 with C (1.1.1), 熊本市 実施 with D (1.2.1), 山鹿市 一部実施 with B (1.1.1)
+    assert ev.status_disagreements(data.status_grades, e.grades_by_status, list(e.self_evaluation)) == [
+        ("実施", "C", 1),
+        ("実施", "D", 1),
+        ("一部実施", "B", 1),
+    ]
+    assert ev.blank_answers(data.status_grades, "未実施") == 1
+    sentence = (
+        "実施状況と自己評価が基準と合わない回答（2028年度）：「実施」で評価C 1件、「実施」で評価D 1件、"
+        "「一部実施」で評価B 1件。また、「未実施」で自己評価が空欄の回答が1件あります。"
+        "該当する取組は市町村別の報告書に示しています。"
+    )
+    region_lines = _texts(Document_of(build_region_report(data)))
+    k = region_lines.index(sentence)  # in the 要旨's points, after the share of the self-evaluations
+    assert region_lines[k - 1].startswith("取組の自己評価（2028年度、関係市町村の回答")
+    summary_lines = _texts(Document_of(build_summary(data)))
+    k = summary_lines.index(sentence)  # the 概要版's bullet after its own share of the self-evaluations
+    assert summary_lines[k - 1].startswith("2028年度の取組の自己評価（関係市町村の回答")
+
+
+def test_no_disagreement_sentence_without_disagreements_and_only_the_blanks_when_there_are_no_others(small):
+    rows = ROWS[ROWS["self_evaluation"].isin(["A", "B", ""]) | (ROWS["kind"] != "expenditure")].copy()
+    data = _data(small, rows)
+    lines = _texts(Document_of(build_summary(data)))
+    assert not any("基準と合わない" in line or "自己評価が空欄の回答" in line for line in lines)
+    rows.loc[(rows["municipality_code"] == "433675") & (rows["item_id"] == "1.1.1"), "status"] = "未実施"
+    lines = _texts(Document_of(build_summary(_data(small, rows))))
+    assert "「未実施」で自己評価が空欄の回答（2028年度）：1件。" in lines

@@ -23,7 +23,7 @@ from vision_report.outputs.reports.submission_log import file_name_cell
 ROOT = Path(__file__).resolve().parents[1]
 FY = 2025
 KUMAMOTO, ARAO, KASHIMA = "431001", "432041", "434426"
-RECORD = "事務局の受付記録（{name}の実績報告のファイル）"
+RECEIPT = "2025年度の実績の報告は、{when}事務局が受け付けました（ファイルごとの受付の記録は報告書本編の資料編に掲載しています）。"
 FILE = "{code}_{name}_合成データ.csv"
 
 
@@ -54,7 +54,7 @@ def _mine(plan, code: str, errors: int = 0, warnings: int = 1) -> pd.DataFrame:
     )
 
 
-def _doc(plan, rows: pd.DataFrame, code: str, issues: dict | None = None, mine: pd.DataFrame | None = None):
+def _doc(plan, rows: pd.DataFrame, code: str, mine: pd.DataFrame | None = None):
     settings = load_settings(ROOT)
     res = compute_year(plan, FY, rows[["municipality_code", "kind", "item_id", "value", "status"]], settings)
     doc = build_municipality_report(
@@ -65,7 +65,6 @@ def _doc(plan, rows: pd.DataFrame, code: str, issues: dict | None = None, mine: 
         res["budget_execution"].set_index("initiative_id", drop=False),
         _mine(plan, code) if mine is None else mine,
         rows[rows["municipality_code"] == code],
-        issues or {},
         ROOT / "templates" / "report_style.docx",
         False,
         evaluation=settings.evaluation,
@@ -88,9 +87,10 @@ def _tables(doc) -> list[list[list[str]]]:
     return [[[plain_text(c.text) for c in row.cells] for row in t.rows] for t in doc.tables]
 
 
-def test_the_report_opens_with_the_members_summary_and_ends_with_the_offices_record(plan):
+def test_the_report_opens_with_the_members_summary_and_ends_with_one_sentence_on_the_receipt(plan):
     """#3/#10: after the title comes the member's summary (its initiatives, its spending with the region's 執行率 of
-    those initiatives, its self-evaluations, its KPIs), then the tables; the record of the files is last."""
+    those initiatives, its self-evaluations, its KPIs), then the tables; last, one sentence that the year's report
+    was received (councillor reading of FY2025: the office's record of the files is not for the council)."""
     rows = pd.concat([_rows(plan), _every_member_kpis(plan)], ignore_index=True)
     doc, _ = _doc(plan, rows, KUMAMOTO)
     blocks = _blocks(doc)
@@ -111,46 +111,36 @@ def test_the_report_opens_with_the_members_summary_and_ends_with_the_offices_rec
     )
     assert points[2].startswith("KPI：13指標の実績を報告しています。熊本市の値が圏域の値（24市町村計）に占める割合は、")
     assert blocks[6] == ("Heading2", "参加している取組と支出")
-    headings = [t for s, t in blocks if s == "Heading2"]
-    assert headings[-1] == RECORD.format(name="熊本市")
+    assert blocks[-2][1] == RECEIPT.format(when="期限内に届き、")
+    assert blocks[-1][1].startswith("問合せ先：")
 
 
-def test_no_file_name_nor_screening_word_before_the_offices_record_which_says_what_its_columns_mean(plan):
-    """#3: 「431001_熊本市_合成データ.csv」「エラー（件）」「提出ファイル」「受理した提出」 are office words: none in the
-    body; the record (last) explains 「エラー」「警告」 in the words of templates/labels.yaml."""
+def test_no_file_name_receipt_time_nor_screening_word_anywhere_in_the_members_report(plan):
+    """#3 and the councillor reading of FY2025: 「431001_熊本市_合成データ.csv」, the receipt time, 「エラー（件）」
+    「警告」「受理」 are the office's record (the region report's 資料編) and the submitter's feedback: the member's
+    report has none of them, only one sentence that the report was received, and when (期限内・期限後)."""
     rows = pd.concat([_rows(plan), _every_member_kpis(plan)], ignore_index=True)
     name = FILE.format(code=KUMAMOTO, name="熊本市")
-    doc, _ = _doc(plan, rows, KUMAMOTO, {name: ["3行目：確認をお願いします"]})
+    doc, _ = _doc(plan, rows, KUMAMOTO)
     blocks = _blocks(doc)
-    at = blocks.index(("Heading2", RECORD.format(name="熊本市")))
-    body = "".join(t for _, t in blocks[:at])
-    for word in (name, ".csv", "エラー", "警告", "提出ファイル", "受理した提出", "提出状況"):
-        assert word not in body, word
-    record = [t for _, t in blocks[at:]]
-    assert record[1] == (
-        "熊本市から事務局が受け付けた実績報告のファイルの記録です（この報告書の数値は、「受理」「受理（警告あり）」の"
-        "ファイルの値によります）。"
-    )
-    assert record[2].startswith(
-        "「エラー」は記入内容の検査で見つかった修正が必要な点、「警告」は確認をお願いする点の数です。"
-    )
-    table = _tables(doc)[-1]
-    assert [h.replace("\n", "") for h in table[0]] == [
-        "ファイル名",
-        "受付日時",
-        "期限内・期限後",
-        "状態",
-        "エラー（件）",
-        "警告（件）",
-    ]
-    assert table[1] == [name, "2026年6月19日 10:25", "期限内", "受理（警告あり）", "0", "1"]
-    assert f"※ {name}：3行目：確認をお願いします" in record
+    text = "".join(t for _, t in blocks)
+    for word in (name, ".csv", "エラー", "警告", "提出ファイル", "受理", "提出状況", "受付日時", "10:25", "受付記録（"):
+        assert word not in text, word
+    assert not any(t[0][0] == "ファイル名" for t in _tables(doc))
+    assert sum(RECEIPT.format(when="期限内に届き、") == t for _, t in blocks) == 1
+    late = _mine(plan, KUMAMOTO).assign(timeliness="late")
+    assert RECEIPT.format(when="期限後に届き、") in [t for _, t in _blocks(_doc(plan, rows, KUMAMOTO, mine=late)[0])]
+    unknown = _mine(plan, KUMAMOTO).assign(timeliness="")
+    assert RECEIPT.format(when="") in [t for _, t in _blocks(_doc(plan, rows, KUMAMOTO, mine=unknown)[0])]
+    none = _mine(plan, KUMAMOTO).iloc[0:0]  # no file: no sentence on a receipt
+    assert not any("事務局が受け付けました" in t for _, t in _blocks(_doc(plan, rows, KUMAMOTO, mine=none)[0]))
 
 
 def test_the_sample_kashima_file_is_accepted_with_the_warning_its_report_speaks_of(tmp_path, plan):
     """review 4 #2: 嘉島町's sample file (the older columns, no 自己評価) was 受理 with 0 警告 while its report said the
     office had asked it to send the file again. Screened as the run does, it is 受理（警告あり） with one warning saying
-    what to fill in, and its report's record shows that warning beside the summary's sentence."""
+    what to fill in; the warning's words are the submitter's feedback, the report says in its summary what the office
+    asked and in its last sentence that the report was received (no record of the files: the councillor reading)."""
     import os
     import shutil
     import time
@@ -173,17 +163,20 @@ def test_the_sample_kashima_file_is_accepted_with_the_warning_its_report_speaks_
     assert [i.rule for i in rec.issues] == ["evaluation_blank"]
     subs = screening.submissions_table(plan, year.received, FY)
     mine = subs[subs["municipality_code"] == KASHIMA]
-    issues = {rec.name: [f"{severity_label(i.severity)}: {located_message(i)}" for i in rec.issues]}
+    warning = (
+        f"事業費の{n}行のすべてで、自己評価、今後の方向性、取組実績、成果、課題の記入がありません"
+        "（列がないか、すべて空欄です）。実績の値は受け付けますが、このままでは圏域の自己評価の集計に含められません。"
+    )
+    assert located_message(rec.issues[0]) == warning and severity_label(rec.issues[0].severity) == "警告"
     rows = year.accepted_rows
-    doc, _ = _doc(plan, rows.assign(held=False), KASHIMA, issues=issues, mine=mine)
+    doc, _ = _doc(plan, rows.assign(held=False), KASHIMA, mine=mine)
     blocks = [t for _, t in _blocks(doc)]
     assert any(t.endswith("事務局は受付結果の通知で、記入して報告し直すよう嘉島町に依頼しています。") for t in blocks)
-    record = next(t for t in _tables(doc) if t[0][0] == "ファイル名")
-    assert record[1][3:] == ["受理（警告あり）", "0", "1"]
-    assert (
-        f"※ {src.name}：警告: 事業費の{n}行のすべてで、自己評価、今後の方向性、取組実績、成果、課題の記入がありません"
-        "（列がないか、すべて空欄です）。実績の値は受け付けますが、このままでは圏域の自己評価の集計に含められません。"
-    ) in blocks
+    # the warning itself is the feedback's (for the submitter), not the council's: the report says it was received
+    assert not any(warning in t for t in blocks)
+    assert blocks[-2].startswith("2025年度の実績の報告は、") and blocks[-2].endswith(
+        "事務局が受け付けました（ファイルごとの受付の記録は報告書本編の資料編に掲載しています）。"
+    )
 
 
 def test_a_member_that_wrote_nothing_is_told_in_the_summary_and_gets_a_sentence_not_a_table_of_dashes(plan):
@@ -433,7 +426,6 @@ def test_the_final_years_member_report_sums_up_the_plan_period_and_says_when_it_
                     data.budget,
                     _mine(plan, kikuchi),
                     rows[rows["municipality_code"] == kikuchi].assign(held=False),
-                    {},
                     ROOT / "templates" / "report_style.docx",
                     False,
                     evaluation=settings.evaluation,

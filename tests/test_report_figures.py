@@ -119,7 +119,6 @@ def _municipality_doc(plan, fy2025, code: str):
         res["budget_execution"].set_index("initiative_id", drop=False),
         pd.DataFrame(columns=["file", "received_at", "timeliness", "status", "error_count", "warning_count"]),
         rows[rows["municipality_code"] == code],
-        {},
         TEMPLATE,
         False,
         evaluation=settings.evaluation,

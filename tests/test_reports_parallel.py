@@ -21,11 +21,11 @@ def test_the_pool_path_writes_the_same_files_as_the_serial_path(plan, tmp_path, 
     pooled = tmp_path / "pooled"
     monkeypatch.setenv("VISION_REPORT_WORKERS", "1")
     assert not parallel.use_pool(len(plan.members(data.fiscal_year)))
-    written_serial = write_reports(data, serial, {})
+    written_serial = write_reports(data, serial)
     monkeypatch.setenv("VISION_REPORT_WORKERS", "2")
     monkeypatch.setattr(parallel, "SERIAL_BELOW", 2)  # 24 members: take the pool path
     assert parallel.use_pool(len(plan.members(data.fiscal_year)))
-    written_pooled = write_reports(data, pooled, {})
+    written_pooled = write_reports(data, pooled)
     assert [p.relative_to(serial) for p in written_serial] == [p.relative_to(pooled) for p in written_pooled]
     docx = [p.relative_to(serial) for p in written_serial if p.suffix == ".docx"]
     assert len(docx) == 2 + len(plan.members(data.fiscal_year))

@@ -173,3 +173,27 @@ def test_sample_panel_files_have_one_format(path):
     shipped = ROOT / "inputs" / path.parent.name / "懇談会意見.md"
     if shipped.exists():
         assert shipped.read_bytes() == path.read_bytes()
+
+
+def test_the_final_year_samples_ship_a_synthetic_remarks_file():
+    """Councillor reading of FY2025: the samples had no 総括所見, so the final-year report had no written
+    assessment. inputs/2025/総括所見.md (made by samples/generator.py from samples/panel/) says it is synthetic
+    first, as 懇談会意見.md does, then 4 headings with one short paragraph each (achievements, missed KPIs, the
+    20- vs 24-member basis, the next vision)."""
+    src = ROOT / "samples" / "panel" / "kumamoto-2024-03" / "2025" / "総括所見.md"
+    shipped = ROOT / "inputs" / "2025" / "総括所見.md"
+    assert shipped.read_bytes() == src.read_bytes()
+    blocks = parse(shipped.read_text(encoding="utf-8"))
+    assert (
+        blocks[0].text
+        == "（合成データ：実在の事務局の所見ではありません。同梱の合成データの数値に合わせた書き方の例として載せています。）"
+    )
+    assert [b.text for b in blocks if b.kind == "heading"] == [
+        "計画期間の成果",
+        "目標に届かなかったKPI",
+        "目標の基準（20市町村）と構成24市町村",
+        "次期ビジョンに向けて",
+    ]
+    paragraphs = [b for b in blocks[1:] if b.kind != "heading"]
+    assert len(paragraphs) == 4 and all(len(b.text) <= 300 for b in paragraphs)
+    assert not list((ROOT / "inputs").glob("202[1-4]/総括所見.md"))  # the final year's only

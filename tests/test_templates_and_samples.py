@@ -419,7 +419,9 @@ def test_committed_samples_are_the_generators_output(tmp_path):
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     panel = [p for p in generated if p.name == "懇談会意見.md"]
     assert [str(p.parent) for p in panel] == ["2024", "2025"]  # the coordinator's sample files, not submissions
-    assert committed == generated and len(made) == len(generated) - 1 - len(panel)
+    remarks = [p for p in generated if p.name == "総括所見.md"]
+    assert [str(p.parent) for p in remarks] == ["2025"]  # the office's 総括所見 of the final year (synthetic)
+    assert committed == generated and len(made) == len(generated) - 1 - len(panel) - len(remarks)
     for rel in generated:
         assert (ROOT / "inputs" / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel
 
@@ -472,6 +474,8 @@ def test_the_sample_set_validates_as_documented(settings, plan):
             assert [i.rule for i in next(r for r in recs if r.name == name).issues] == ["evaluation_blank"], fy
         if (ROOT / "inputs" / str(fy) / "懇談会意見.md").exists():
             want["懇談会意見.md"] = "panel_opinions"  # the coordinator's file: archived, printed, never a submission
+        if (ROOT / "inputs" / str(fy) / "総括所見.md").exists():
+            want["総括所見.md"] = "panel_opinions"  # the office's 総括所見: the same kind of coordinator's file
         assert got == want, fy
         if fy == FAULTY_YEAR:
             issues = {r.name: {i.rule for i in r.issues} for r in recs}

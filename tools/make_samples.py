@@ -74,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     paths, _later = make_demo_inputs(groups, out, args.seed, args.faulty_year)
     for p in paths:  # (a later mtime for a later plan's year would lie in the future: "still being written")
         os.utime(p, (MTIME_BASE, MTIME_BASE))
-    panel = [out / str(fy) / settings.evaluation.panel_opinions_file for fy in set(args.years)]
-    for p in panel:  # the sample ビジョン懇談会 opinions (samples/panel/), copied by make_sample_set
+    panel = [out / str(fy) / name for fy in set(args.years) for name in settings.evaluation.coordinator_files]
+    for p in panel:  # the sample 懇談会意見 and 総括所見 (samples/panel/), copied by make_sample_set
         if p.is_file():
             os.utime(p, (MTIME_BASE, MTIME_BASE))
     for fy in sorted(set(args.years)):

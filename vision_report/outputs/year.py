@@ -25,7 +25,7 @@ from vision_report.compute.history import no_submission_years
 from vision_report.compute.year import YearTables
 from vision_report.core.atomic import remove_stale_temps, write_bytes
 from vision_report.core.config import Settings
-from vision_report.core.vocabulary import located_message, no_submissions_label, severity_label
+from vision_report.core.vocabulary import no_submissions_label
 from vision_report.intake.panel_opinions import panel_of
 from vision_report.outputs.feedback import feedbacks
 from vision_report.outputs.reports import ReportData, write_reports
@@ -97,8 +97,7 @@ def write_year_outputs(
         remarks=panel_of(settings, year.received, settings.evaluation.period_remarks_file),
         holds=holds,
     )
-    issues = {r.name: [f"{severity_label(i.severity)}: {located_message(i)}" for i in r.issues] for r in year.received}
-    written += write_reports(data, out_dir, issues)
+    written += write_reports(data, out_dir)
     return written
 
 

@@ -21,7 +21,7 @@ def write_region_reports(data: ReportData, out_dir: Path) -> list[Path]:
     return written
 
 
-def write_reports(data: ReportData, out_dir: Path, issues_by_file: dict[str, list[str]]) -> list[Path]:
+def write_reports(data: ReportData, out_dir: Path) -> list[Path]:
     """Every report of the year, then their PDFs. A large alliance renders the region report in a worker process
     beside the municipality reports: the run's own process does not hold the region report's XML on top of the
     year's data, and the two take both cores."""
@@ -32,12 +32,12 @@ def write_reports(data: ReportData, out_dir: Path, issues_by_file: dict[str, lis
         with parallel.pool() as executor:
             region_job = executor.submit(write_region_reports, data, out_dir)  # first: the longest job
             with timing.phase("municipality_reports"):
-                town_reports = municipality.write_municipality_reports(data, out_dir, issues_by_file, executor)
+                town_reports = municipality.write_municipality_reports(data, out_dir, executor)
             written = region_job.result()
     else:
         written = write_region_reports(data, out_dir)
         with timing.phase("municipality_reports"):
-            town_reports = municipality.write_municipality_reports(data, out_dir, issues_by_file)
+            town_reports = municipality.write_municipality_reports(data, out_dir)
     written += town_reports
     opts = data.settings.report
     to_pdf = written[:2] + (town_reports if opts.pdf_municipalities else [])

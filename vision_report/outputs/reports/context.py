@@ -349,6 +349,11 @@ class ReportData:
         )
 
     @cached_property
+    def status_grades(self) -> pd.DataFrame:
+        """The participants' answers by 実施状況 and 自己評価 (evaluation_context.status_grade_counts)."""
+        return ev.status_grade_counts(self.plan, self.accepted_rows, self.fiscal_year)
+
+    @cached_property
     def expenditure_texts(self) -> pd.DataFrame:
         return ev.expenditure_rows(self.accepted_rows)
 

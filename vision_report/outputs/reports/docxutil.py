@@ -486,7 +486,8 @@ _WHOLE = re.compile(
             rf"(?:令和|平成|昭和)?(?:{_NUM}|元)年{_NUM}月(?:{_NUM}日)?(?: ?{_NUM}:{_NUM})?",
             rf"{_NUM}月{_NUM}日(?: ?{_NUM}:{_NUM})?",
             rf"(?:令和|平成|昭和)?{_NUM} ?(?:{_UNITS})(?:中|以上|以下|未満)?",
-            rf"(?<![A-Za-z])[A-D] {_NUM}(?![\d,.])",
+            # a grade and its count, with the count's unit: 「A 2指標」「C 96件」 (the unit broke off 「C 96」)
+            rf"(?<![A-Za-z])[A-D] {_NUM}(?:{_UNITS})?(?![\d,.])",
             r"[次全前本当各同翌初]?年度",
             # a label and its count in a 「・」 list, or before a bracket: 「完了 1」「一部実施 2」「改善 7（17/20回答）」
             rf"(?<=・)[{_KANA_KANJI}]{{1,6}} ?\d+(?=[・（()）、。\s]|$)",

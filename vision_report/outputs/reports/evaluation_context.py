@@ -8,7 +8,7 @@ columns (submissions from before the columns existed) count as rows with nothing
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -83,6 +83,54 @@ def initiative_counts(
     cols = ["initiative_id", "area_id", "expected", "reported", "evaluated", "directed"]
     cols += [f"grade_{g}" for g in grades] + [f"direction_{d}" for d in directions]
     return pd.DataFrame(out, columns=cols)
+
+
+def disagrees(grades_by_status: Mapping[str, Sequence[str]], status: str, grade: str) -> bool:
+    """A self-evaluation outside the grades that agree with its 実施状況 by the criteria (config
+    evaluation.grades_by_status: e.g. 一部実施 with B, where C means 一部のみ実施); nothing to say without both."""
+    agree = grades_by_status.get(status)
+    return bool(status and grade and agree is not None and grade not in agree)
+
+
+def status_grade_counts(plan: Plan, rows: pd.DataFrame | None, fiscal_year: int) -> pd.DataFrame:
+    """The participants' answers of the year (each expenditure row of a participant of the initiative, as
+    :func:`initiative_counts` counts them) by 実施状況 and 自己評価: columns ``status``, ``self_evaluation`` ("" where
+    none was given) and ``answers``, sorted by the two."""
+    exp = expenditure_rows(rows)
+    pairs = pd.DataFrame(
+        [(code, ini.id) for ini in plan.initiatives_in(fiscal_year) for code in plan.participants(ini.id, fiscal_year)],
+        columns=["municipality_code", "item_id"],
+    )
+    mine = exp.merge(pairs, on=["municipality_code", "item_id"], how="inner")
+    status = mine["status"] if "status" in mine.columns else pd.Series("", index=mine.index)
+    keys = pd.DataFrame(
+        {
+            "status": status.where(status.notna(), "").astype(str).str.strip(),
+            "self_evaluation": mine["self_evaluation"].str.strip(),
+        }
+    )
+    out = keys.groupby(["status", "self_evaluation"], sort=True).size().rename("answers").reset_index()
+    return out.astype({"answers": "int64"})[["status", "self_evaluation", "answers"]]
+
+
+def status_disagreements(
+    counts: pd.DataFrame, grades_by_status: Mapping[str, Sequence[str]], grades: Sequence[str]
+) -> list[tuple[str, str, int]]:
+    """The answers whose 自己評価 disagrees with their 実施状況 (:func:`disagrees`): (status, grade, answers), the
+    statuses in the order of grades_by_status and the grades in the configured order; pairs with answers only."""
+    n = {(str(r.status), str(r.self_evaluation)): int(r.answers) for r in counts.itertuples()}
+    return [
+        (s, g, n[(s, g)])
+        for s in grades_by_status
+        for g in grades
+        if disagrees(grades_by_status, s, g) and n.get((s, g), 0)
+    ]
+
+
+def blank_answers(counts: pd.DataFrame, status: str) -> int:
+    """The answers with the 実施状況 ``status`` and no 自己評価."""
+    hit = counts[(counts["status"] == status) & (counts["self_evaluation"] == "")]
+    return int(hit["answers"].sum())
 
 
 def good_share(plan: Plan, counts: pd.DataFrame, good_grades: Sequence[str]) -> pd.DataFrame:

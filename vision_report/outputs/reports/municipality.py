@@ -27,7 +27,6 @@ from vision_report.outputs.reports.docxutil import (
 from vision_report.outputs.reports.member_period import MemberPeriod, add_period, keep_on_page, member_period, render
 from vision_report.outputs.reports.parallel import chunks, parallel_map
 from vision_report.outputs.reports.region_kpis import rating_text, target_text
-from vision_report.outputs.reports.submission_log import add_log_intro, log_rows
 from vision_report.plan import Kpi, Plan
 
 
@@ -39,7 +38,6 @@ def build_municipality_report(
     budget: pd.DataFrame,
     mine: pd.DataFrame,
     rows: pd.DataFrame,
-    issues: dict[str, list[str]],
     template: Path | None,
     synthetic: bool,
     props: DocProps | None = None,
@@ -48,13 +46,14 @@ def build_municipality_report(
     period: MemberPeriod | None = None,
 ):
     """``mine``: this municipality's rows of submissions.csv; ``rows``: its accepted rows;
-    ``issues``: file -> Japanese error/warning lines; ``props``: the document properties (the title names
+    ``props``: the document properties (the title names
     the municipality); ``evaluation``: config evaluation: (the self-evaluation criteria printed under its table);
     ``issued``: the issue month printed under the title (the region report's, from the data: never the clock);
     ``period``: the plan period's figures of the member (:func:`member_period`, the plan's last year only).
 
     The member's summary comes first (its initiatives and spending, its self-evaluations, its KPIs: what a
-    councillor of that member asks), then the tables, and the office's record of the files last."""
+    councillor of that member asks), then the tables, and one sentence on the year's report (the office's record of
+    the files is in the region report's 資料編, what was found in a file in the member's feedback)."""
     m = plan.municipality(code)
     templates = template.parent if template is not None else find_root() / "templates"
     P = report_phrases(templates)
@@ -95,21 +94,10 @@ def build_municipality_report(
     if period is not None:
         add_period(doc, plan, code, period, P, templates)
 
-    if len(mine):  # the office's record last: file names and the screening's counts are not council words
-        doc.add_heading(P["muni_submissions"].format(name=m.name), level=2)
-        add_log_intro(doc, templates, "municipality", name=m.name)
-        widths = [58, 38, 16, 28, 15, 15]
-        add_table(
-            doc,
-            list(P["muni_submissions_header"]),
-            log_rows(doc, mine, widths, 0),
-            widths=widths,
-            numeric={4, 5},
-            center={2, 3},
-        )
-        for f, lines in issues.items():
-            for line in lines:
-                add_note(doc, P["muni_issue"].format(file=f, line=line))
+    if summary["accepted"] and summary["timeliness"] is not None:
+        # one sentence for councillors: file names, receipt times and the screening's counts are the office's record
+        # (the region report's 資料編) and the submitter's feedback, not council words
+        doc.add_paragraph(render(templates, "receipt", **summary))
     add_note(doc, P["muni_contact"].format(office=plan.meta.office or ""))
     return doc
 
@@ -181,6 +169,8 @@ def summary_values(
     accepted = bool(len(spend)) or any(True for r in kpi_rows if r.value is not None)
     current = mine[~mine["status"].isin(("superseded", "not_submission"))] if len(mine) else mine
     state = status_label(str(current["status"].iloc[-1])) if len(current) else status_label("missing")
+    # the latest file's on_time / late ("" when not known); None without a file
+    timeliness = str(current["timeliness"].iloc[-1] or "") if len(current) else None
     members = plan.members(fiscal_year)
     basis_codes = {b.code for b in plan.basis_members}
     reported_kpis = {r.kpi.id for r in kpi_rows}
@@ -208,6 +198,7 @@ def summary_values(
         "n_kpis": len(kpi_rows),
         "accepted": accepted,
         "state": state,
+        "timeliness": timeliness,
         "spent": spent,
         "planned": planned,
         "actual": actual,
@@ -394,8 +385,7 @@ def add_own_evaluations(
 def grade_disagrees(e: EvaluationSettings, status: str, grade: str) -> bool:
     """A self-evaluation outside the grades that agree with its 実施状況 by the criteria (config
     evaluation.grades_by_status: e.g. 一部実施 with B, where C means 一部のみ実施); nothing to say without both."""
-    agree = e.grades_by_status.get(status)
-    return bool(status and grade and agree is not None and grade not in agree)
+    return ev.disagrees(e.grades_by_status, status, grade)
 
 
 def _render_chunk(args) -> list[str]:
@@ -407,7 +397,7 @@ def _render_chunk(args) -> list[str]:
     gc.freeze()
     muni_title = report_phrases(template.parent if template is not None else find_root() / "templates")["muni_title"]
     try:
-        for code, name, mine, rows, issues, period in jobs:
+        for code, name, mine, rows, period in jobs:
             doc = build_municipality_report(
                 plan,
                 fiscal_year,
@@ -416,7 +406,6 @@ def _render_chunk(args) -> list[str]:
                 budget,
                 mine,
                 rows,
-                issues,
                 template,
                 synthetic,
                 replace(props, title=props.title + muni_title.format(name=name)),
@@ -432,9 +421,7 @@ def _render_chunk(args) -> list[str]:
     return written
 
 
-def write_municipality_reports(
-    data: ReportData, out_dir: Path, issues_by_file: dict[str, list[str]], executor: Executor | None = None
-) -> list[Path]:
+def write_municipality_reports(data: ReportData, out_dir: Path, executor: Executor | None = None) -> list[Path]:
     plan, subs = data.plan, data.subs
     subs_by = dict(tuple(subs.groupby("municipality_code", sort=False)))
     rows_by = dict(tuple(data.accepted_rows.groupby("municipality_code", sort=False)))
@@ -442,9 +429,8 @@ def write_municipality_reports(
     jobs = []
     for m in plan.members(data.fiscal_year):
         mine = subs_by.get(m.code, subs.iloc[0:0])
-        issues = {f: issues_by_file[f] for f in mine["file"] if f in issues_by_file}
         period = member_period(data, m.code)
-        jobs.append((m.code, m.name, mine, rows_by.get(m.code, empty_rows), issues, period))
+        jobs.append((m.code, m.name, mine, rows_by.get(m.code, empty_rows), period))
     written = []
     args = [
         (

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from vision_report.compute.budget import NOT_IMPLEMENTED
 from vision_report.core.textfmt import fmt_pct
 from vision_report.core.vocabulary import Status
+from vision_report.outputs.reports import evaluation_context as ev
 from vision_report.outputs.reports.context import ReportData
 
 
@@ -43,6 +45,10 @@ def abstract_values(data: ReportData) -> dict:
         "grades": [(g, int(counts[f"grade_{g}"].sum())) for g in e.self_evaluation],
         "directions": [(d, int(counts[f"direction_{d}"].sum())) for d in e.directions],
         "directed": int(counts["directed"].sum()),
+        # answers whose 自己評価 disagrees with their 実施状況 (config evaluation.grades_by_status), and the 未実施
+        # answers without a 自己評価 (councillor reading of FY2025: 「実施」 with C, 「一部実施」 with B went unsaid)
+        "mismatches": ev.status_disagreements(data.status_grades, e.grades_by_status, list(e.self_evaluation)),
+        "blank_not_done": ev.blank_answers(data.status_grades, NOT_IMPLEMENTED),
         "n_all": len(data.plan.members(data.fiscal_year)),
         "unreported": unreported_members(data),
     }

@@ -1,4 +1,5 @@
-"""The office's record of the files received for a year (資料 of the region report, the end of a member's report).
+"""The office's record of the files received for a year (資料 of the region report; a member's report says in one
+sentence that its report was received).
 
 Councillors read council words in the body (「報告を受け付けた市町村」); the file names, the screening's counts of
 errors and warnings and the states are the office's record and are printed only here, under a heading that says so

@@ -94,6 +94,7 @@ def build_summary(data: ReportData):
             good=data.good_label(),
             pct=fmt_pct(good / evaluated * 100 if evaluated else None),
         ),
+        *abstract_lines(data, "status_mismatch"),  # answers whose grade disagrees with their 実施状況 (as the 要旨)
     ]:
         p = (
             doc.add_paragraph(style="List Bullet")
