@@ -175,9 +175,11 @@ def add_overview(doc, data: ReportData) -> None:
          mark if m.code in basis else ""]
         for m in shown
     ]  # fmt: skip
+    known = [m for m in shown if m.population is not None]
+    total = "overview_members_total" if len(known) == len(shown) else "overview_members_total_of"
     rows.append(
         [
-            data.phrase("overview_members_total"),
+            data.phrase(total, n=len(known)),
             "",
             fmt_num(sum(m.population or 0 for m in shown)),
             fmt_num(sum(m.households or 0 for m in shown)),
