@@ -232,3 +232,50 @@ def test_the_layout_cache_holds_no_report_and_stays_within_its_cell_budget(monke
     doc = new_document(TEMPLATE)
     add_table(doc, ["a"], [["x"]] * (budget + 1), widths=[20])  # larger than the whole budget: never cached
     assert len(docxutil._TABLE_PROTOS) == 2
+
+
+def _kept(el) -> bool:
+    paragraphs = [el] if el.tag == qn("w:p") else list(el.iter(qn("w:p")))
+    return all(p.pPr is not None and p.pPr.keepNext_val for p in paragraphs)
+
+
+def test_keep_table_ends_keeps_a_tables_last_rows_with_its_first_notes_and_a_caption_with_its_notes():
+    """Issue 18: a table's last row alone atop a page, a note parted from its table or a chart's caption from its
+    note. The last 3 body rows stay together, the last row with the first note, the notes with each other; a
+    caption with the notes under it; a table with nothing noted under it keeps only its last rows."""
+    from vision_report.outputs.reports.docxutil import add_note, keep_table_ends
+
+    doc = new_document(TEMPLATE)
+    doc.add_heading("表", level=2)
+    noted = add_table(doc, ["a", "b"], [[str(k), "x"] for k in range(8)], widths=[20, 20])
+    notes = [add_note(doc, f"※ 注{k}") for k in range(4)]
+    text = doc.add_paragraph("本文")
+    plain = add_table(doc, ["a", "b"], [[str(k), "x"] for k in range(5)], widths=[20, 20])
+    after = doc.add_paragraph("本文")
+    caption = doc.add_paragraph("図 グラフ", style="Caption")
+    chart_note = add_note(doc, "※ グラフの注")
+    lone = doc.add_paragraph("図 注のないグラフ", style="Caption")
+    keep_table_ends(doc, 3)
+    # the header with the first row (add_table), then the rows that may break, then the last 3 with the notes
+    assert [_kept(tr) for tr in noted._tbl.tr_lst] == [True] + [False] * 5 + [True] * 3
+    assert [_kept(p._p) for p in notes] == [True, True, True, False]
+    assert _kept(text._p)  # by add_table: the paragraph before a table goes with it
+    assert [_kept(tr) for tr in plain._tbl.tr_lst] == [True] + [False] * 2 + [True] * 2 + [False]
+    assert not _kept(after._p)
+    assert (_kept(caption._p), _kept(chart_note._p), _kept(lone._p)) == (True, False, False)
+    # written as Word writes it: the bare element (the OOXML validator flags w:val="true")
+    body = doc.element.body
+    assert body.findall(f".//{qn('w:keepNext')}") and not [
+        k for k in body.iter(qn("w:keepNext")) if k.get(qn("w:val")) is not None
+    ]
+    keep_table_ends(doc, 0)  # page_flow.keep_edge_rows 0: nothing more kept
+
+
+def test_keep_table_ends_with_no_rows_to_keep_changes_nothing():
+    from vision_report.outputs.reports.docxutil import add_note, keep_table_ends
+
+    doc = new_document(TEMPLATE)
+    table = add_table(doc, ["a", "b"], [[str(k), "x"] for k in range(4)], widths=[20, 20])
+    note = add_note(doc, "※ 注")
+    keep_table_ends(doc, 0)
+    assert [_kept(tr) for tr in table._tbl.tr_lst] == [True, False, False, False, False] and not _kept(note._p)

@@ -582,3 +582,13 @@ def test_a_long_table_keeps_its_head_and_its_tail_together(plan, tmp_path):
     keep_on_page(table, ROOT / "templates")
     kept = [_kept(tr) for tr in table._tbl.tr_lst]
     assert kept == [True] * 4 + [False] * 14 + [True] * 3
+
+
+def test_a_municipality_reports_tables_keep_their_last_rows_and_notes_together(plan):
+    """Issue 18: in a municipality report too, no table's last row opens a page alone and the notes under a table
+    stay with its last rows (docxutil.keep_table_ends, layout.yaml page_flow.keep_edge_rows)."""
+    from tests.test_region_layout import table_ends_kept
+
+    doc, _ = _doc(plan, pd.concat([_rows(plan), _every_member_kpis(plan)], ignore_index=True), KUMAMOTO)
+    noted, _ = table_ends_kept(doc)
+    assert noted >= 3, noted

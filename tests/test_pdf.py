@@ -88,6 +88,17 @@ def test_toc_has_the_page_on_which_each_heading_is(out, plan):
 
 
 @needs_libreoffice
+def test_the_summarys_kpi_table_starts_on_page_2_under_its_heading(out, plan):
+    """Issue 18: kept whole with its heading, the 概要版's KPI table went to page 3 and left page 2 with a chart only.
+    Its heading, header and first rows are on page 2 now, and its first KPI is printed under the heading."""
+    pages = [_flat(p) for p in _pages(out / "report_2024_概要版.pdf")]
+    heading = next(k for k, p in enumerate(pages) if "KPIの達成状況" in p)
+    first = _flat(unicodedata.normalize("NFKC", plan.kpis[0].name))
+    assert heading == 1, [p[:80] for p in pages]
+    assert first in pages[1].split("KPIの達成状況", 1)[1], pages[1]
+
+
+@needs_libreoffice
 def test_the_same_documents_give_the_same_pdfs(out, tmp_path):
     """Converted again as the run converts them (one LibreOffice, the same files in the same order: a document's
     PDF depends on the documents converted before it in the same process)."""

@@ -600,3 +600,42 @@ def test_a_large_alliance_names_the_participants_in_one_sentence_not_a_grid(plan
         f"次の{len(outside)}市町村を除く：{'、'.join(outside)}）",
         f"関係市町村：{len(inside)}市町村（{'、'.join(inside)}）",
     ]
+
+
+def _kept(el) -> bool:
+    paragraphs = [el] if el.tag == qn("w:p") else list(el.iter(qn("w:p")))
+    return all(p.pPr is not None and p.pPr.keepNext_val for p in paragraphs)
+
+
+def table_ends_kept(doc, rows: int = 3) -> tuple[int, int]:
+    """Assert docxutil.keep_table_ends's page flow on a built report: every table's last ``rows`` body rows kept
+    together, its last row with a note right under it, a caption with a note right under it. Returns (tables with
+    a note under them, captions with a note under them)."""
+    from vision_report.outputs.reports.docxutil import _repeats_as_header
+
+    note, caption = doc.styles["注記"].style_id, doc.styles["Caption"].style_id
+    body = list(doc.element.body)
+    noted = captions = 0
+    for k, el in enumerate(body[:-1]):
+        nxt = body[k + 1]
+        under = nxt.tag == qn("w:p") and nxt.style == note
+        if el.tag == qn("w:tbl"):
+            trs = [tr for tr in el.findall(qn("w:tr")) if not _repeats_as_header(tr)]
+            assert all(_kept(tr) for tr in trs[-rows:-1]), _text(el)[:60]
+            if under:
+                assert _kept(trs[-1]), _text(el)[:60]
+                noted += 1
+        elif el.tag == qn("w:p") and el.style == caption and under:
+            assert _kept(el), _text(el)
+            captions += 1
+    return noted, captions
+
+
+def test_no_tables_last_row_opens_a_page_alone_and_notes_stay_with_their_table_or_chart(plan):
+    """Issue 18 (the councillor reading of the FY2025 PDFs): a table's last row alone atop a page, its notes parted
+    from it, a chart's note parted from its caption. layout.yaml page_flow.keep_edge_rows is 3."""
+    from vision_report.outputs.reports.layout import keep_edge_rows
+
+    assert keep_edge_rows(ROOT / "templates") == 3
+    noted, captions = table_ends_kept(_report(plan, _rows(plan)))
+    assert noted >= 10 and captions >= 1, (noted, captions)

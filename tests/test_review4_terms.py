@@ -53,8 +53,9 @@ def test_the_abstracts_kpi_table_gives_the_names_room_and_its_notes_fit_its_colu
     summary_notes = _notes_after_table(summary, _kpi_table(summary))
     single = [n for n in region_notes if "熊本市が報告する値" in n]
     assert len(single) == 1 and single[0].endswith("熊本市が報告する値（市町村の合計ではない）。")
-    # the 概要版's table has the 参考 column, so its note still says what 「—」 there means
-    assert any(n.endswith("熊本市が報告する値（市町村の合計ではない）。参考の合計の欄は「—」。") for n in summary_notes)
+    # the 概要版's table has no 参考 column either (issue 18: its reference sums are a note), so no word on its 「—」
+    assert any(n.endswith("熊本市が報告する値（市町村の合計ではない）。") for n in summary_notes)
+    assert not any("参考の合計の欄" in n for n in summary_notes)
     # no 「評価の基準」 column: the note names the KPIs rated by 達成率
     assert not any("表の「評価の基準」の列" in n for n in region_notes)
     at_least = "・".join(k.name for k in plan.kpis if k.direction == "at_least")

@@ -232,6 +232,64 @@ def keep_rows_with_next(table, n: int) -> None:
             p.get_or_add_pPr().keepNext_val = True
 
 
+def _keep_next(el) -> None:
+    """Every paragraph of ``el`` (a paragraph or a table row) goes onto the page of what follows it."""
+    paragraphs = [el] if el.tag == qn("w:p") else el.iter(qn("w:p"))
+    for p in paragraphs:
+        p.get_or_add_pPr().keepNext_val = True
+
+
+def _style_id(doc, name: str) -> str | None:
+    style = _style_or_none(doc, name)
+    return style.style_id if style is not None else None
+
+
+def keep_table_ends(doc, rows: int) -> None:
+    """Page flow for a whole document, after it is built (issue 18): no table's last row (or last few) opens a page
+    alone, and the notes right under a table or a chart's caption stay on the page of what they explain.
+
+    - a table's last ``rows`` rows (not its repeated header) stay on one page: each but the last is kept with the
+      next row;
+    - the notes (注記 style) right after a table: the table's last row is kept with the first note and each note
+      with the next one, so the last ``rows`` rows and all the notes under them are on one page (a note parted
+      from its table, or the last of six alone atop the page before a new chapter, review of issue 18);
+    - a caption (Caption style, under a chart) with notes right after it: the caption and the notes likewise
+      (the picture is kept with its caption by ``add_picture``).
+
+    Only keepNext is added, written as Word writes it (``<w:keepNext/>``); nothing already kept is changed.
+    ``rows`` 0: nothing is kept."""
+    if rows <= 0:
+        return
+    note = _style_id(doc, "注記")
+    caption = _style_id(doc, "Caption")
+    p_tag, tbl_tag = qn("w:p"), qn("w:tbl")
+
+    def is_note(el) -> bool:
+        return note is not None and el is not None and el.tag == p_tag and el.style == note
+
+    def keep_notes_after(el) -> bool:
+        """Chain the notes after ``el``; True when there is at least one."""
+        nxt = el.getnext()
+        if not is_note(nxt):
+            return False
+        while is_note(nxt.getnext()):
+            _keep_next(nxt)
+            nxt = nxt.getnext()
+        return True
+
+    for el in doc.element.body.iterchildren():
+        if el.tag == tbl_tag:
+            trs = [tr for tr in el.findall(qn("w:tr")) if not _repeats_as_header(tr)]
+            if not trs:
+                continue
+            for tr in trs[-rows:][:-1]:
+                _keep_next(tr)
+            if keep_notes_after(el):
+                _keep_next(trs[-1])
+        elif el.tag == p_tag and caption is not None and el.style == caption and keep_notes_after(el):
+            _keep_next(el)
+
+
 def keep_with_table(doc) -> None:
     """The paragraph the next table follows (a heading, a caption, a lead-in) goes onto the table's page."""
     body = doc.element.body

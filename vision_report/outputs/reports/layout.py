@@ -61,6 +61,12 @@ def setting(templates: Path, key: str, default: Any) -> Any:
     return layout(templates).get("region", {}).get(key, default)
 
 
+def keep_edge_rows(templates: Path) -> int:
+    """layout.yaml page_flow.keep_edge_rows: how many of a table's last rows stay on one page with the notes under
+    it (and, for a long table kept with its heading, how many of its first rows go with the header)."""
+    return int((layout(templates).get("page_flow") or {}).get("keep_edge_rows", 3))
+
+
 def columns(templates: Path, table: str, known: Sequence[str]) -> list[Column]:
     """The columns of ``table`` in the file's order."""
     out = []

@@ -14,7 +14,7 @@ from vision_report.core.textfmt import fmt_num, fmt_pct, is_missing, jinja_env
 from vision_report.core.vocabulary import year_label
 from vision_report.outputs.reports.context import ReportData, kpi_value
 from vision_report.outputs.reports.docxutil import add_note, add_table, keep_rows_with_next, keep_together
-from vision_report.outputs.reports.layout import layout
+from vision_report.outputs.reports.layout import keep_edge_rows, layout
 from vision_report.outputs.reports.region_kpis import target_text
 from vision_report.plan import Plan
 
@@ -164,13 +164,13 @@ def add_period(doc, plan: Plan, code: str, period: MemberPeriod, P, templates: P
 
 def keep_on_page(table, templates: Path) -> None:
     """A short table (at most layout.yaml municipality.keep_whole_rows rows, its header included) on one page with
-    the note under it; a longer one keeps its header with its first keep_edge_rows rows, and its last keep_edge_rows
-    rows with the note: never 1–2 rows left at a page's foot or alone on the next (review 4 #16: 嘉島町 p2→p3)."""
+    the note under it; a longer one keeps its header with its first page_flow.keep_edge_rows rows, and its last
+    keep_edge_rows rows with the note: never 1–2 rows left at a page's foot or alone on the next (review 4 #16: 嘉島町 p2→p3)."""
     if table is None:
         return
     settings = layout(templates).get("municipality", {}) or {}
     whole = int(settings.get("keep_whole_rows", 16))
-    edge = int(settings.get("keep_edge_rows", 3))
+    edge = keep_edge_rows(templates)
     rows = table._tbl.tr_lst
     if len(rows) <= whole:
         keep_together(table, with_next=True)

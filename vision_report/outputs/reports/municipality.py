@@ -20,10 +20,12 @@ from vision_report.outputs.reports.docxutil import (
     DocProps,
     add_note,
     add_table,
+    keep_table_ends,
     new_document,
     page_number_footer,
     save,
 )
+from vision_report.outputs.reports.layout import keep_edge_rows
 from vision_report.outputs.reports.member_period import MemberPeriod, add_period, keep_on_page, member_period, render
 from vision_report.outputs.reports.parallel import chunks, parallel_map
 from vision_report.outputs.reports.region_kpis import rating_text, target_text
@@ -99,6 +101,7 @@ def build_municipality_report(
         # (the region report's 資料編) and the submitter's feedback, not council words
         doc.add_paragraph(render(templates, "receipt", **summary))
     add_note(doc, P["muni_contact"].format(office=plan.meta.office or ""))
+    keep_table_ends(doc, keep_edge_rows(templates))  # no last row alone atop a page, notes with their table
     return doc
 
 

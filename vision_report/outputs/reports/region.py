@@ -24,10 +24,11 @@ from vision_report.outputs.reports.docxutil import (
     add_note,
     add_table,
     add_toc,
+    keep_table_ends,
     new_document,
     page_number_footer,
 )
-from vision_report.outputs.reports.layout import columns, sections, setting, spec_table
+from vision_report.outputs.reports.layout import columns, keep_edge_rows, sections, setting, spec_table
 from vision_report.outputs.reports.region_abstract import abstract_line, abstract_lines
 from vision_report.outputs.reports.region_initiatives import add_area, add_held_section, share_line
 from vision_report.outputs.reports.region_kpis import (
@@ -351,6 +352,7 @@ def build_region_report(data: ReportData):
         build[key](doc, data)
     add_appendix(doc, data)
     compact_toc_styles(doc, levels)  # its pitch depends on how many headings the document has
+    keep_table_ends(doc, keep_edge_rows(data.templates))  # no last row alone atop a page, notes with their table
     return doc
 
 

@@ -13,12 +13,13 @@ from vision_report.outputs.reports.docxutil import (
     add_note,
     add_picture,
     add_table,
-    keep_together,
+    keep_rows_with_next,
+    keep_table_ends,
     new_document,
     page_number_footer,
 )
 from vision_report.outputs.reports.figures import progress_note
-from vision_report.outputs.reports.layout import columns, sections, spec_table
+from vision_report.outputs.reports.layout import columns, keep_edge_rows, sections, spec_table
 from vision_report.outputs.reports.region_abstract import abstract_line, abstract_lines, abstract_values
 from vision_report.outputs.reports.region_kpis import (
     at_least_names,
@@ -142,6 +143,9 @@ def build_summary(data: ReportData):
     doc.add_heading(data.phrase("summary_kpi_heading"), level=2)
     source_note(doc, data, ["abstract", "management_kpi"])
     add_summary_kpis(doc, data)
+    reference = reference_note(data)
+    if reference:  # the reference sums, right under the table when it has no column for them
+        add_note(doc, reference)
     for line in target_notes(data, list(plan.kpis)):  # a target cell unlike its header, said under the table
         add_note(doc, line)
     for line in single_reporter_notes(
@@ -159,7 +163,11 @@ def build_summary(data: ReportData):
             "summary_kpi_note",
             scale=scale,
             basis=terms["basis_term"],
-            added=terms["added_after"],
+            reference=(
+                data.phrase("summary_kpi_reference_column", added=terms["added_after"])
+                if reference_column(data)
+                else ""
+            ),
             overview=data.heading("overview"),
             method=data.phrase("overview_method"),
         ),
@@ -181,6 +189,7 @@ def build_summary(data: ReportData):
     p = doc.add_paragraph()
     p.paragraph_format.space_before = Pt(8)
     p.add_run(data.phrase("summary_footer", title=plan.meta.title, wareki=wareki(fy), office=plan.meta.office or ""))
+    keep_table_ends(doc, keep_edge_rows(data.templates))  # no last row alone atop a page, notes with their table
     return doc
 
 
@@ -301,7 +310,9 @@ def add_summary_kpis(doc, data: ReportData) -> None:
     """The KPI table (layout.yaml tables.summary_kpi): 現状値, target, the year's actual on the targets' basis (its
     header names the basis, 「実績値（20市町村計）」), the reference sum over every member in a column of its own (when
     members joined after the targets were set), 達成率, 進捗率, rating and, in the final year, the 総括's verdict.
-    Kept on one page with its heading (a table opening with two rows at a page's foot reads as two tables)."""
+    Its heading and header go with its first layout.yaml page_flow.keep_edge_rows rows (a table opening with one row
+    at a page's foot reads as two tables); the rest flows on, its last rows kept with the notes under it
+    (``keep_table_ends``). Kept whole, the table went to page 3 and left page 2 nearly empty (issue 18)."""
     fields = kpi_fields(data)
     table = spec_table(
         doc,
@@ -312,7 +323,36 @@ def add_summary_kpis(doc, data: ReportData) -> None:
         {"kpi_target": data.heading("kpi_target"), **basis_counts(data)},
         skip=(() if data.is_final_year else ("verdict",)) + (() if has_reference(data) else ("reference",)),
     )
-    keep_together(table)
+    keep_rows_with_next(table, keep_edge_rows(data.templates) + 1)
+
+
+def reference_column(data: ReportData) -> bool:
+    """True when the 概要版's KPI table prints the reference sums in a column (layout.yaml tables.summary_kpi)."""
+    return has_reference(data) and any(
+        c.field == "reference" for c in columns(data.templates, "summary_kpi", list(kpi_fields(data)))
+    )
+
+
+def reference_note(data: ReportData) -> str:
+    """The reference sums (all the year's members) of the KPIs that have one, in a note under the KPI table when
+    layout.yaml gives the table no column for them: the KPI names then wrap in 2–3 lines, not 4–6 (issue 18).
+    "" when the table has the column or no KPI has a reference sum."""
+    if not has_reference(data) or reference_column(data):
+        return ""
+    reference = kpi_fields(data)["reference"]
+    items = [
+        data.phrase("summary_kpi_reference_item", name=k.name, unit=k.unit, value=reference(k))
+        for k in data.plan.kpis
+        if reference(k) != "—"
+    ]
+    if not items:
+        return ""
+    return data.phrase(
+        "summary_kpi_reference",
+        added=data.text_context()["added_after"],
+        n_all=basis_counts(data)["n_all"],
+        values=data.phrase("kpi_line_joiner").join(items),
+    )
 
 
 def add_panel_summary(doc, data: ReportData) -> None:
