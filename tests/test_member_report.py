@@ -479,6 +479,7 @@ def test_the_final_years_member_report_sums_up_the_plan_period_and_says_when_it_
         ["2023年度", "—"],
         ["2024年度", f"{own[2024]:,.0f}"],
         ["2025年度", f"{own[2025]:,.0f}"],
+        ["計画期間の合計のみ記載", ""],  # review 6 P4: a plan given only as the period's total (2.3.2 …)
         ["合計", f"{sum(own.values()):,.0f}"],
     ]
     b25 = data.per_year[2025]["budget_execution"].set_index("initiative_id")
@@ -491,7 +492,8 @@ def test_the_final_years_member_report_sums_up_the_plan_period_and_says_when_it_
     assert (
         "※ 提出ファイルには市町村ごとの計画額の欄がないため、菊池市自身の計画額と執行率は示せません。計画・実績・執行率は、"
         "菊池市がその年度に参加した取組の圏域全体（関係市町村すべて）の額。「—」は実績の報告を受け付けていない年度。"
-    ) in text
+        "「計画期間の合計のみ記載」は、計画書に計画期間の合計額だけが記載された取組（"
+    ) in "".join(text)
     verdict = next(t for t in tables if t[0][0] == "KPI" and t[0][-1] == "菊池市の\n報告")
     assert verdict[0] == ["KPI", "最終値", "目標値", "判定", "菊池市の\n報告"]
     assert len(verdict) == 14 and {r[3] for r in verdict[1:]} <= {"達成", "未達成"}
@@ -499,6 +501,57 @@ def test_the_final_years_member_report_sums_up_the_plan_period_and_says_when_it_
     assert [r[4] for r in verdict[1:]] == ["○" if k.name in reports else "" for k in plan.kpis]
     assert verdict[1][2] == target_text(plan.kpis[0])
     assert verdict[1][1].endswith("\n（2022年度の統計）")  # 圏域内総生産額: the statistic's year, as the region report
+
+
+def _period_doc(plan, data, rows, code: str):
+    from vision_report.outputs.reports.municipality import member_period
+
+    return Document(
+        io.BytesIO(
+            docx_bytes(
+                build_municipality_report(
+                    plan,
+                    FY,
+                    code,
+                    data.kpi,
+                    data.budget,
+                    _mine(plan, code),
+                    rows[rows["municipality_code"] == code].assign(held=False),
+                    {},
+                    ROOT / "templates" / "report_style.docx",
+                    False,
+                    evaluation=data.settings.evaluation,
+                    issued=data.issued,
+                    period=member_period(data, code),
+                )
+            )
+        )
+    )
+
+
+def test_the_members_period_total_counts_the_plans_given_only_for_the_period_as_the_region_does(plan):
+    """review 6 P4: 熊本市 takes part in every initiative, yet its 計画期間のまとめ said 計画 14,841,969 / 97.1 % where
+    the region report says 14,892,145 / 96.7 %: the plans the vision gives only as a period total (2.3.2, 3.20.2,
+    3.20.3) were left out. They are a row of their own and count in the total, from the region's period_budget."""
+    kumamoto = "431001"
+    data, rows = _period_data(plan, kumamoto)
+    budget = data.results["period_budget"]
+    lump = budget[budget["plan_total_only"]]
+    assert sorted(lump["initiative_id"]) == ["2.3.2", "3.20.2", "3.20.3"]
+    doc = _period_doc(plan, data, rows, kumamoto)
+    spend = next(t for t in _tables(doc) if t[0][0] == "年度")
+    pillars = data.results["period_rollup"].query("level == 'pillar'")
+    planned, actual = pillars["planned_thousand_yen"].sum(), pillars["actual_thousand_yen"].sum()
+    assert spend[-2] == ["計画期間の合計のみ記載", "", f"{lump['planned_thousand_yen'].sum():,.0f}", "", ""]
+    assert spend[-1][0] == "合計" and spend[-1][2:] == [
+        f"{planned:,.0f}",
+        f"{actual:,.0f}",
+        f"{actual / planned * 100:.1f}%",
+    ]
+    assert (
+        "「計画期間の合計のみ記載」は、計画書に計画期間の合計額だけが記載された取組（2.3.2・3.20.2・3.20.3）の計画。"
+        "圏域の報告書と同じく、その合計額を計画期間の計画として合計に含める。"
+    ) in "".join(t for _, t in _blocks(doc))
 
 
 def test_a_report_before_the_plans_last_year_has_no_period_section(plan):
