@@ -600,3 +600,30 @@ def test_a_large_alliance_names_the_participants_in_one_sentence_not_a_grid(plan
         f"次の{len(outside)}市町村を除く：{'、'.join(outside)}）",
         f"関係市町村：{len(inside)}市町村（{'、'.join(inside)}）",
     ]
+
+
+def test_the_abstract_leads_with_the_period_verdict_in_the_final_year_only(plan):
+    """review 6 P9: in the plan's last year the 要旨's first point was the year's grades and the period verdict only the
+    fifth; the 概要版 leads with the verdict. Other years still lead with the year's grades."""
+    from vision_report.outputs.reports.region_abstract import abstract_lines
+
+    rows = _rows(plan)
+    final = abstract_lines(_data(plan, rows), "points")
+    assert final[0].startswith("計画期間の総括：13のKPIのうち、目標を達成したものは0指標、")
+    assert final[1].startswith("13のKPIの評価（2025年度）：A ")
+    settings = load_settings(ROOT)
+    core = rows[["municipality_code", "kind", "item_id", "value", "status"]]
+    res = compute_year(plan, 2024, core, settings)
+    earlier = ReportData(
+        settings=settings,
+        plan=plan,
+        fiscal_year=2024,
+        results=worded({**res, **compute_period(plan, {2024: res}, 2024, settings)}),
+        subs=submissions_table(plan, [], 2024),
+        accepted_rows=rows,
+        per_year={2024: res},
+        issued="2025年6月",
+    )
+    lines = abstract_lines(earlier, "points")
+    assert lines[0].startswith("13のKPIの評価（2024年度）：A ")
+    assert not any(line.startswith("計画期間の総括") for line in lines)
