@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from docx.shared import Pt
 
+from vision_report.compute.period import implementation_share
 from vision_report.core.textfmt import fmt_num, fmt_pct, is_missing, wareki
 from vision_report.core.vocabulary import synthetic as synthetic_label
 from vision_report.core.vocabulary import year_label
@@ -34,14 +35,16 @@ from vision_report.outputs.reports.region_management import (
     BODY_SECTIONS,
     add_panel_blocks,
     chapter_number,
+    implemented_cell,
     implemented_column_note,
     management_heading,
     management_sections,
     rating_counts,
     reached_kpis,
     row_kpi_ids,
+    year_done_shares,
 )
-from vision_report.outputs.reports.region_period import period_heading, period_sections, period_title
+from vision_report.outputs.reports.region_period import period_done_pct, period_heading, period_sections, period_title
 
 POINT_VALUES = (
     "ratings",
@@ -110,6 +113,7 @@ def build_summary(data: ReportData):
     source_note(doc, data, ["management_budget"])
     rows = []
     labels, counts = [], []
+    shares = year_done_shares(data)
     for _, r in pillars.iterrows():
         rows.append(
             [
@@ -120,7 +124,9 @@ def build_summary(data: ReportData):
                 fmt_num(r["planned_thousand_yen"]),
                 fmt_num(r["actual_thousand_yen"]),
                 fmt_pct(r["execution_pct"]),
-                data.phrase("implemented_count", done=int(r["initiatives_implemented"]), total=int(r["initiatives"])),
+                implemented_cell(
+                    data, shares.get(("pillar", str(r["id"]))), int(r["initiatives_implemented"]), int(r["initiatives"])
+                ),
             ]
         )
         labels.append(data.phrase("pillar_short", id=r["id"]))
@@ -358,7 +364,7 @@ def add_period_summary(doc, data: ReportData) -> None:
             fmt_num(r.planned_thousand_yen),
             fmt_num(r.actual_thousand_yen),
             fmt_pct(r.execution_pct),
-            data.phrase("implemented_count", done=r.initiatives_as_planned, total=r.initiatives),
+            implemented_cell(data, period_done_pct(r), r.initiatives_as_planned, r.initiatives),
         ]
         for r in roll.itertuples(index=False)
         if r.level == "pillar"
@@ -371,10 +377,11 @@ def add_period_summary(doc, data: ReportData) -> None:
             fmt_num(planned),
             fmt_num(actual),
             fmt_pct(actual / planned * 100 if planned else None),
-            data.phrase(
-                "implemented_count",
-                done=int(pillars["initiatives_as_planned"].sum()),
-                total=int(pillars["initiatives"].sum()),
+            implemented_cell(
+                data,
+                implementation_share(data.results["period_budget"])[2],
+                int(pillars["initiatives_as_planned"].sum()),
+                int(pillars["initiatives"].sum()),
             ),
         ]
     )
