@@ -214,6 +214,9 @@ def test_the_tables_denominators_are_defined_and_the_final_year_note_on_next_yea
     lines = _lines(_doc(_years(plan, dict.fromkeys(years, rows))))
     intro = [line for line in lines if line.startswith("各取組の欄は")]
     assert intro and all("の分母はその取組の関係市町村の数、分子は実績を報告した" in line for line in intro)
+    # review 6 P17: the reading of an entry once, at the first pillar's (3); the others point to it in one line
+    assert len(intro) == 1
+    assert lines.count("各取組の欄の見方は、柱1の「(3) 具体的取組」の冒頭に示しています。") == len(plan.pillars) - 1
     note = "2025年度は計画期間の最終年度です。取組実績などの記載にある「次年度に実施する予定」などの2026年度以降の予定は、次期ビジョンの取組の検討に引き継ぎます。"
     assert lines.count(note) == (1 if years[-1] == 2025 else 0)
     if years[-1] == 2025:

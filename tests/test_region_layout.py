@@ -618,6 +618,11 @@ def test_the_abstract_leads_with_the_period_verdict_in_the_final_year_only(plan)
     final = abstract_lines(_data(plan, rows), "points")
     assert final[0].startswith("計画期間の総括：13のKPIのうち、目標を達成したものは0指標、")
     assert final[1].startswith("13のKPIの評価（2025年度）：A ")
+    # review 6 P17: a count of 1,000 or more has its thousands separator in running text
+    n = len(rows)
+    assert n >= 1000
+    evaluation = next(line for line in final if line.startswith("取組の自己評価"))
+    assert f"関係市町村の回答{n:,}件／対象{n:,}件）" in evaluation, evaluation
     settings = load_settings(ROOT)
     core = rows[["municipality_code", "kind", "item_id", "value", "status"]]
     res = compute_year(plan, 2024, core, settings)
