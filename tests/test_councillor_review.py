@@ -404,13 +404,13 @@ def test_the_abstract_counts_the_answers_against_those_expected_and_names_a_memb
     answered = len(rows) - int(kashima.sum())
     data = _data(plan, rows)
     abstract = next(line for line in _lines(region_document(data)) if line.startswith("取組の自己評価（2025年度"))
-    assert abstract.startswith(f"取組の自己評価（2025年度、関係市町村の回答{answered}件／対象{expected}件）：")
+    assert abstract.startswith(f"取組の自己評価（2025年度、関係市町村の回答{answered:,}件／対象{expected:,}件）：")
     assert abstract.endswith(
         f"嘉島町（{int(kashima.sum())}件）は実績を報告しましたが、自己評価の記入がありませんでした。"
     )
     summary = [p.text for p in Document(io.BytesIO(docx_bytes(build_summary(data)))).paragraphs]
     point = next(line for line in summary if line.startswith("2025年度の取組の自己評価"))
-    assert f"（関係市町村の回答{answered}件／対象{expected}件）" in point and point.endswith(
+    assert f"（関係市町村の回答{answered:,}件／対象{expected:,}件）" in point and point.endswith(
         "嘉島町は自己評価の記入がありませんでした。"
     )
 
