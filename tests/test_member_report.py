@@ -110,7 +110,19 @@ def test_the_report_opens_with_the_members_summary_and_ends_with_the_offices_rec
         == f"自己評価：実績を報告した{n}取組のうち{n}取組に記入があり、A 0取組・B {n}取組・C 0取組・D 0取組です（A・B の割合 100.0%）。"
     )
     assert points[2].startswith("KPI：13指標の実績を報告しています。熊本市の値が圏域の値（24市町村計）に占める割合は、")
+    # review 6 P6: said once in plain words that the member has no plan of its own, so no 執行率 of its own; the
+    # table's column of its spending is marked as a reference beside the region's figures
+    assert (
+        "（執行率 3.4%）です。ビジョンの計画額は取組ごとの圏域全体の額で、市町村ごとの計画額はないため、"
+        "熊本市自身の執行率は示せません（表の熊本市の支出は参考）。実施状況は、"
+    ) in points[0]
     assert blocks[6] == ("Heading2", "参加している取組と支出")
+    table = next(t for t in _tables(doc) if t[0][0] == "取組")
+    assert [h.replace("\n", "") for h in table[0][2:5]] == [
+        "（参考）熊本市の支出（千円）",
+        "実施状況",
+        "圏域の計画（千円）",
+    ]
     headings = [t for s, t in blocks if s == "Heading2"]
     assert headings[-1] == RECORD.format(name="熊本市")
 
@@ -490,7 +502,7 @@ def test_the_final_years_member_report_sums_up_the_plan_period_and_says_when_it_
     ]
     text = [t for _, t in blocks]
     assert (
-        "※ 提出ファイルには市町村ごとの計画額の欄がないため、菊池市自身の計画額と執行率は示せません。計画・実績・執行率は、"
+        "※ 市町村ごとの計画額はないため、菊池市自身の執行率は示せません。計画・実績・執行率は、"
         "菊池市がその年度に参加した取組の圏域全体（関係市町村すべて）の額。「—」は実績の報告を受け付けていない年度。"
         "「計画期間の合計のみ記載」は、計画書に計画期間の合計額だけが記載された取組（"
     ) in "".join(text)
