@@ -369,7 +369,7 @@ def test_the_summarys_share_range_names_the_signed_kpi_it_leaves_out_and_the_not
     rows = _every_member_kpis(plan, 10.0)
     signed = [k for k in plan.kpis_reported_by(ARAO, FY) if k.allow_negative and len(k.reporters) > 1]
     assert signed, "the fixture needs a KPI that may be negative, reported by several members"
-    rows.loc[(rows["municipality_code"] == ARAO) & (rows["item_id"] == signed[0].id), "value"] = 30.0
+    rows.loc[(rows["municipality_code"] == ARAO) & (rows["item_id"] == signed[0].id), "value"] = -30.0
     doc, _ = _doc(plan, rows, ARAO)
     text = "".join(t for _, t in _blocks(doc))
     names = "・".join(k.name for k in signed)
@@ -378,11 +378,28 @@ def test_the_summarys_share_range_names_the_signed_kpi_it_leaves_out_and_the_not
     table = next(t for t in _tables(doc) if t[0][0] == "KPI")
     share = next(r[3] for r in table[1:] if r[0].startswith(signed[0].name))
     low_high = point.split("に占める割合は、")[1].split("です")[0]
-    assert share not in low_high  # the signed KPI's own share (3 times the others) is not the range
+    assert share not in low_high  # the signed KPI's own share (negative this year) is not the range
     assert (
-        f"{names}は負の値があるため、割合が負になったり100%を超えたりすることがあり、冒頭の割合の範囲には含めていない。"
+        f"{names}は負の値になることがあり、その年度は割合が負になったり100%を超えたりするため、冒頭の割合の範囲には含めない。"
         in text
     )
+
+
+def test_the_share_range_keeps_a_kpi_that_may_be_negative_in_a_year_its_values_are_positive(plan):
+    """review 6 P18: 荒尾市's 社会増減 +53 of +1,961 (2.7 %) was shown in the table and left out of 「2.1%〜2.6%」; a KPI
+    is left out of the range only in a year its value or the region's is negative."""
+    rows = _every_member_kpis(plan, 10.0)
+    signed = [k for k in plan.kpis_reported_by(ARAO, FY) if k.allow_negative and len(k.reporters) > 1]
+    rows.loc[(rows["municipality_code"] == ARAO) & (rows["item_id"] == signed[0].id), "value"] = 30.0
+    doc, _ = _doc(plan, rows, ARAO)
+    point = next(t for _, t in _blocks(doc) if "に占める割合は、" in t)
+    table = next(t for t in _tables(doc) if t[0][0] == "KPI")
+    share = next(r[3] for r in table[1:] if r[0].startswith(signed[0].name))
+    n = len(plan.members(FY))
+    assert share == f"{30 / (10 * (n - 1) + 30) * 100:.1f}%"
+    low = f"{10 / (10 * n) * 100:.1f}%"
+    assert f"に占める割合は、{low}〜{share}です。" in point, point
+    assert "負の値がある" not in point
 
 
 def _period_data(plan, code: str, skip_year: int | None = None):
