@@ -477,7 +477,8 @@ def test_the_summary_opens_with_the_final_periods_verdict_and_marks_each_kpi_in_
     summary = Document(io.BytesIO(docx_bytes(build_summary(_data(plan, rows)))))
     lines = _lines(summary)
     assert lines[lines.index("概要") + 2] == (
-        "計画期間（2021〜2025年度）の総括：13のKPIのうち、目標を達成したものは12指標、未達成は0指標、実績なしは1指標。"
+        "計画期間（2021〜2025年度）の総括：13のKPI（重要業績評価指標）のうち、目標を達成したものは12指標、未達成は0指標、"
+        "実績なしは1指標。"
         "事業費は2021〜2025年度の累計で、計画3,140,982千円に対し、実績107,400千円（執行率 3.4%）。"
     )
     table = next(t for t in summary.tables if t.rows[0].cells[0].text.replace("\n", "") == "KPI")
@@ -639,3 +640,17 @@ def test_the_abstract_leads_with_the_period_verdict_in_the_final_year_only(plan)
     lines = abstract_lines(earlier, "points")
     assert lines[0].startswith("13のKPIの評価（2024年度）：A ")
     assert not any(line.startswith("計画期間の総括") for line in lines)
+
+
+def test_kpi_is_spelled_out_where_the_abstract_and_the_summary_first_use_it(plan):
+    """review 6 P19: 「KPI」 was defined (重要業績評価指標) only in はじめに, after the 要旨, and never in the 概要版."""
+    from vision_report.outputs.reports.region_abstract import abstract_lines
+    from vision_report.outputs.reports.summary import build_summary
+
+    data = _data(plan, _rows(plan))
+    lead = abstract_lines(data, "lead")[0]
+    assert "の進捗を、KPI（重要業績評価指標）の達成状況、事業費の執行状況、取組の自己評価の順にまとめます。" in lead
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_summary(data)))))
+    first = next(line for line in lines if "KPI" in line)
+    assert first.startswith("計画期間（2021〜2025年度）の総括：13のKPI（重要業績評価指標）のうち、")
+    assert sum("重要業績評価指標" in line for line in lines) == 1
