@@ -451,7 +451,7 @@ def test_the_every_participant_column_says_what_it_counts_beside_the_share_of_re
     pillar = data.plan.area(data.plan.initiative(first).area_id).pillar
     ids = [i.id for i in data.plan.initiatives_in(2025) if data.plan.area(i.area_id).pillar == pillar]
     n = int(rows["item_id"].isin(ids).sum())
-    cell = f"{(n - 3) / n * 100:.1f}%\n（全部が実施 {len(ids) - 1}／{len(ids)}取組）"
+    cell = f"{(n - 3) / n * 100:.1f}%\n（全部が実施 {len(ids) - 1}/{len(ids)}取組）"
     summary = Document(io.BytesIO(summary_docx(data)))
     table = next(t for t in summary.tables if t.rows[0].cells[0].text == "柱")
     assert table.rows[pillar].cells[7].text == cell

@@ -137,7 +137,7 @@ def build_summary(data: ReportData):
         doc,
         data.phrases("summary_pillar_header", fy=fy),
         rows,
-        widths=[36, 12, 32, 16, 20, 20, 14, 20],
+        widths=[32, 12, 30, 16, 20, 20, 14, 26],
         numeric={4, 5, 6},
         center={1, 2, 3, 7},
     )
