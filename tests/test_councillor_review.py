@@ -438,7 +438,7 @@ def test_the_every_participant_column_says_what_it_counts_beside_the_share_of_re
     want = (
         "※ 「実施・完了の割合」は、2025年度に関係市町村が取組ごとに報告した実施状況のうち「実施」または「完了」の割合"
         f"（圏域計：{len(rows):,}件のうち{len(rows) - 3:,}件、{(len(rows) - 3) / len(rows) * 100:.1f}%）。"
-        "下の（　）は、関係市町村の全部が「実施」または「完了」と報告した取組の数"
+        "下の括弧内は、関係市町村の全部が「実施」または「完了」と報告した取組の数"
         "（1市町村でも「一部実施」「未実施」と報告すれば数えない厳しい基準）。"
     )
     for build in (region_docx, summary_docx):
@@ -451,7 +451,7 @@ def test_the_every_participant_column_says_what_it_counts_beside_the_share_of_re
     pillar = data.plan.area(data.plan.initiative(first).area_id).pillar
     ids = [i.id for i in data.plan.initiatives_in(2025) if data.plan.area(i.area_id).pillar == pillar]
     n = int(rows["item_id"].isin(ids).sum())
-    cell = f"{(n - 3) / n * 100:.1f}%\n（全部が実施 {len(ids) - 1}/{len(ids)}取組）"
+    cell = f"{(n - 3) / n * 100:.1f}%\n（{len(ids) - 1}/{len(ids)}取組）"
     summary = Document(io.BytesIO(summary_docx(data)))
     table = next(t for t in summary.tables if t.rows[0].cells[0].text == "柱")
     assert table.rows[pillar].cells[7].text == cell

@@ -65,7 +65,7 @@ def test_the_abstract_and_the_review_lead_with_the_share_of_reports_saying_jissh
     ), review
     assert review.endswith(  # review 6 P5: the strict count with a self-explanatory name, after the share
         "すべての年度に関係市町村の全部が「実施」または「完了」と報告した取組は、1年度・1市町村でも欠ければ含まない"
-        "厳しい基準で、70取組のうち69取組です（表の割合の下の（　）内）。"
+        "厳しい基準で、70取組のうち69取組です（表の割合の下の括弧内）。"
     ), review
 
 

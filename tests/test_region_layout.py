@@ -385,7 +385,7 @@ def test_the_period_tables_total_to_the_abstracts_five_year_figures(plan):
                 found[name] = [c.text for c in t.rows[-1].cells]
     assert found["rollup"][:4] == ["圏域計", m[1], m[2], m[3]]
     # review 6 P5: the share of reports saying 実施 first; every year by every participant: only FY2025 was reported
-    assert found["rollup"][4] == "100.0%\n（全部が実施 0/70取組）"
+    assert found["rollup"][4] == "100.0%\n（0/70取組）"
     assert found["initiatives"] == ["圏域計", "", m[1], m[2], m[3], "", "0"]
     assert m[3] != "100.0%"
 
@@ -495,7 +495,7 @@ def test_the_summary_opens_with_the_final_periods_verdict_and_marks_each_kpi_in_
         "3,140,982",
         "107,400",
         "3.4%",
-        "100.0%\n（全部が実施 0/70取組）",
+        "100.0%\n（0/70取組）",
     ]
     text = "".join(lines)
     assert "各KPIの現状値から各年度の実績値" not in text

@@ -138,7 +138,7 @@ def test_the_summary_has_a_terms_block_with_the_region_reports_definitions(docs)
         "「実施・完了の割合」は、2025年度に関係市町村が取組ごとに報告した実施状況のうち「実施」または「完了」の割合"
     )
     assert terms[4].endswith(
-        "下の（　）は、関係市町村の全部が「実施」または「完了」と報告した取組の数"
+        "下の括弧内は、関係市町村の全部が「実施」または「完了」と報告した取組の数"
         "（1市町村でも「一部実施」「未実施」と報告すれば数えない厳しい基準）。"
     )
     assert terms[3] == (

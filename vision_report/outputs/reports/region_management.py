@@ -193,7 +193,7 @@ def _management_budget(doc, data: ReportData) -> None:
         doc,
         data.phrases("management_budget_header", year=year_label(data.fiscal_year)),
         brows,
-        widths=[30, 24, 24, 14, 24, 34, 20],
+        widths=[30, 22, 22, 14, 28, 34, 20],
         numeric={1, 2, 3},
         center={4, 5, 6},
         bold_rows={len(brows) - 1},
@@ -213,7 +213,7 @@ def _management_budget(doc, data: ReportData) -> None:
 def implemented_cell(data: ReportData, pct: float | None, done: int, total: int) -> str:
     """The cell of a pillar's (or the region's) implementation (review 6 P5): the share of the participants' reports
     saying 「実施」 or 「完了」 first, then the strict count of initiatives every participant carried out, labelled
-    (phrases.yaml implemented_share; 「89.2%」 over 「（全部が実施 1／7取組）」)."""
+    (phrases.yaml implemented_share; 「89.2%」 over 「（1/7取組）」)."""
     return data.phrase("implemented_share", pct=fmt_pct(pct), done=done, total=total)
 
 

@@ -273,7 +273,7 @@ def _period_budget(doc, data: ReportData) -> None:
         doc,
         data.phrases("period_rollup_header", first=plan.meta.first_fiscal_year, fy=data.fiscal_year),
         rrows,
-        widths=[70, 28, 28, 18, 26],
+        widths=[66, 25, 25, 18, 36],
         numeric={1, 2, 3},
         center={4},
         fills=fills,

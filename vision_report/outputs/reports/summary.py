@@ -392,7 +392,7 @@ def add_period_summary(doc, data: ReportData) -> None:
             period=data.phrase("summary_period_label", first=data.plan.meta.first_fiscal_year, fy=data.fiscal_year),
         ),
         rows,
-        widths=[70, 28, 28, 18, 26],
+        widths=[66, 25, 25, 18, 36],
         numeric={1, 2, 3},
         center={4},
         bold_rows={len(rows) - 1},
