@@ -206,12 +206,13 @@ def test_the_years_count_and_the_every_year_count_are_named_apart_with_one_term(
 
     summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
     headers = [[c.text.replace("\n", "") for c in t.rows[0].cells] for t in summary.tables]
-    assert "2025年度に全関係市町村が実施した取組" in next(h for h in headers if h[0] == "柱")
-    assert "全年度・全関係市町村で実施した取組" in [h for h in headers if h[0] == "柱"][-1]
+    # review 6 P5: the share of reports saying 実施 leads, the strict count has a self-explanatory label
+    assert "2025年度の実施・完了の割合（関係市町村の全部が実施した取組）" in next(h for h in headers if h[0] == "柱")
+    assert "実施・完了の割合（全年度に関係市町村の全部が実施した取組）" in [h for h in headers if h[0] == "柱"][-1]
     region = region_document(data)
-    assert "2025年度に全関係市町村が実施した取組" in _table(region, "区分", "目標値に届いたKPI").rows[0].cells[
-        4
-    ].text.replace("\n", "")
+    assert "2025年度の実施・完了の割合（関係市町村の全部が実施した取組）" in _table(
+        region, "区分", "目標値に届いたKPI"
+    ).rows[0].cells[4].text.replace("\n", "")
     body = _split(region)[0]  # the 資料編 quotes the vision's own texts as written
     for text in ("".join(_text(el) for el in body), "".join(_text(el) for el in summary.element.body)):
         assert "参加市町村" not in text
@@ -402,13 +403,13 @@ def test_the_abstract_counts_the_answers_against_those_expected_and_names_a_memb
     answered = len(rows) - int(kashima.sum())
     data = _data(plan, rows)
     abstract = next(line for line in _lines(region_document(data)) if line.startswith("取組の自己評価（2025年度"))
-    assert abstract.startswith(f"取組の自己評価（2025年度、関係市町村の回答{answered}件／対象{expected}件）：")
+    assert abstract.startswith(f"取組の自己評価（2025年度、関係市町村の回答{answered:,}件／対象{expected:,}件）：")
     assert abstract.endswith(
         f"嘉島町（{int(kashima.sum())}件）は実績を報告しましたが、自己評価の記入がありませんでした。"
     )
     summary = [p.text for p in Document(io.BytesIO(docx_bytes(build_summary(data)))).paragraphs]
     point = next(line for line in summary if line.startswith("2025年度の取組の自己評価"))
-    assert f"（関係市町村の回答{answered}件／対象{expected}件）" in point and point.endswith(
+    assert f"（関係市町村の回答{answered:,}件／対象{expected:,}件）" in point and point.endswith(
         "嘉島町は自己評価の記入がありませんでした。"
     )
 
@@ -434,15 +435,25 @@ def test_the_every_participant_column_says_what_it_counts_beside_the_share_of_re
     rows.loc[rows.index[:3], "status"] = "一部実施"
     data = _data(plan, rows)
     want = (
-        "※ 「2025年度に全関係市町村が実施した取組」は、関係市町村のすべてが「実施」または「完了」と報告した取組の数"
+        "※ 「実施・完了の割合」は、2025年度に関係市町村が取組ごとに報告した実施状況のうち「実施」または「完了」の割合"
+        f"（圏域計：{len(rows):,}件のうち{len(rows) - 3:,}件、{(len(rows) - 3) / len(rows) * 100:.1f}%）。"
+        "下の括弧内は、関係市町村の全部が「実施」または「完了」と報告した取組の数"
         "（1市町村でも「一部実施」「未実施」と報告すれば数えない厳しい基準）。"
-        f"2025年度に関係市町村が報告した実施状況{len(rows):,}件のうち「実施」「完了」は{len(rows) - 3:,}件"
     )
     for build in (region_docx, summary_docx):
         lines = _lines(Document(io.BytesIO(build(data))))
         # the 概要版 says it in its 用語 block, a term among the terms without the note's mark (review 4 #10)
         start = want if build is region_docx else want.removeprefix("※ ")
         assert sum(line.startswith(start) for line in lines) == 1, build.__name__
+    # review 6 P5: the cell leads with the share of the pillar's reports saying 実施, the strict count under it
+    first = rows.loc[rows.index[0], "item_id"]
+    pillar = data.plan.area(data.plan.initiative(first).area_id).pillar
+    ids = [i.id for i in data.plan.initiatives_in(2025) if data.plan.area(i.area_id).pillar == pillar]
+    n = int(rows["item_id"].isin(ids).sum())
+    cell = f"{(n - 3) / n * 100:.1f}%\n（{len(ids) - 1}/{len(ids)}取組）"
+    summary = Document(io.BytesIO(summary_docx(data)))
+    table = next(t for t in summary.tables if t.rows[0].cells[0].text == "柱")
+    assert table.rows[pillar].cells[7].text == cell
 
 
 def test_a_kpi_one_member_reports_is_named_under_the_tables_that_head_it_as_a_sum(plan):

@@ -279,3 +279,13 @@ def test_keep_table_ends_with_no_rows_to_keep_changes_nothing():
     note = add_note(doc, "※ 注")
     keep_table_ends(doc, 0)
     assert [_kept(tr) for tr in table._tbl.tr_lst] == [True, False, False, False, False] and not _kept(note._p)
+
+
+def test_a_short_quoted_word_and_its_count_are_kept_whole():
+    """review 6 P17: 「拡／充」8件 and 「改／善」53件 broke inside the quoted word at a line's end."""
+    from vision_report.outputs.reports.docxutil import keep_whole
+
+    j = "\u2060"
+    assert keep_whole("方向性は「拡充」8件・「改善」53件、その他の取組があります。") == (
+        f"方向性は「{j}拡{j}充{j}」{j}8{j}\u202f{j}件・「{j}改{j}善{j}」{j}53{j}\u202f{j}件、その他の取組があり{j}ま{j}す{j}。"
+    )

@@ -63,7 +63,10 @@ def test_the_abstract_and_the_review_lead_with_the_share_of_reports_saying_jissh
         f"取組の実施状況：2021〜2025年度に関係市町村が取組ごとに報告した実施状況{period:,}件のうち、「実施」または"
         f"「完了」は{period - 3:,}件（{pct}）です（2025年度は{year:,}件のうち{year - 3:,}件、{pct_year}）。"
     ), review
-    assert "1年度・1市町村でも欠ければ含まない厳しい基準として" in review and "（70取組のうち69取組）。" in review
+    assert review.endswith(  # review 6 P5: the strict count with a self-explanatory name, after the share
+        "すべての年度に関係市町村の全部が「実施」または「完了」と報告した取組は、1年度・1市町村でも欠ければ含まない"
+        "厳しい基準で、70取組のうち69取組です（表の割合の下の括弧内）。"
+    ), review
 
 
 def _missed(plan):
@@ -211,6 +214,9 @@ def test_the_tables_denominators_are_defined_and_the_final_year_note_on_next_yea
     lines = _lines(_doc(_years(plan, dict.fromkeys(years, rows))))
     intro = [line for line in lines if line.startswith("各取組の欄は")]
     assert intro and all("の分母はその取組の関係市町村の数、分子は実績を報告した" in line for line in intro)
+    # review 6 P17: the reading of an entry once, at the first pillar's (3); the others point to it in one line
+    assert len(intro) == 1
+    assert lines.count("各取組の欄の見方は、柱1の「(3) 具体的取組」の冒頭に示しています。") == len(plan.pillars) - 1
     note = "2025年度は計画期間の最終年度です。取組実績などの記載にある「次年度に実施する予定」などの2026年度以降の予定は、次期ビジョンの取組の検討に引き継ぎます。"
     assert lines.count(note) == (1 if years[-1] == 2025 else 0)
     if years[-1] == 2025:

@@ -110,7 +110,19 @@ def test_the_report_opens_with_the_members_summary_and_ends_with_one_sentence_on
         == f"自己評価：実績を報告した{n}取組のうち{n}取組に記入があり、A 0取組・B {n}取組・C 0取組・D 0取組です（A・B の割合 100.0%）。"
     )
     assert points[2].startswith("KPI：13指標の実績を報告しています。熊本市の値が圏域の値（24市町村計）に占める割合は、")
+    # review 6 P6: said once in plain words that the member has no plan of its own, so no 執行率 of its own; the
+    # table's column of its spending is marked as a reference beside the region's figures
+    assert (
+        "（執行率 3.4%）です。ビジョンの計画額は取組ごとの圏域全体の額で、市町村ごとの計画額はないため、"
+        "熊本市自身の執行率は示せません（表の熊本市の支出は参考）。実施状況は、"
+    ) in points[0]
     assert blocks[6] == ("Heading2", "参加している取組と支出")
+    table = next(t for t in _tables(doc) if t[0][0] == "取組")
+    assert [h.replace("\n", "") for h in table[0][2:5]] == [
+        "（参考）熊本市の支出（千円）",
+        "実施状況",
+        "圏域の計画（千円）",
+    ]
     assert blocks[-2][1] == RECEIPT.format(when="期限内に届き、")
     assert blocks[-1][1].startswith("問合せ先：")
 
@@ -350,7 +362,7 @@ def test_the_summarys_share_range_names_the_signed_kpi_it_leaves_out_and_the_not
     rows = _every_member_kpis(plan, 10.0)
     signed = [k for k in plan.kpis_reported_by(ARAO, FY) if k.allow_negative and len(k.reporters) > 1]
     assert signed, "the fixture needs a KPI that may be negative, reported by several members"
-    rows.loc[(rows["municipality_code"] == ARAO) & (rows["item_id"] == signed[0].id), "value"] = 30.0
+    rows.loc[(rows["municipality_code"] == ARAO) & (rows["item_id"] == signed[0].id), "value"] = -30.0
     doc, _ = _doc(plan, rows, ARAO)
     text = "".join(t for _, t in _blocks(doc))
     names = "・".join(k.name for k in signed)
@@ -359,11 +371,28 @@ def test_the_summarys_share_range_names_the_signed_kpi_it_leaves_out_and_the_not
     table = next(t for t in _tables(doc) if t[0][0] == "KPI")
     share = next(r[3] for r in table[1:] if r[0].startswith(signed[0].name))
     low_high = point.split("に占める割合は、")[1].split("です")[0]
-    assert share not in low_high  # the signed KPI's own share (3 times the others) is not the range
+    assert share not in low_high  # the signed KPI's own share (negative this year) is not the range
     assert (
-        f"{names}は負の値があるため、割合が負になったり100%を超えたりすることがあり、冒頭の割合の範囲には含めていない。"
+        f"{names}は負の値になることがあり、その年度は割合が負になったり100%を超えたりするため、冒頭の割合の範囲には含めない。"
         in text
     )
+
+
+def test_the_share_range_keeps_a_kpi_that_may_be_negative_in_a_year_its_values_are_positive(plan):
+    """review 6 P18: 荒尾市's 社会増減 +53 of +1,961 (2.7 %) was shown in the table and left out of 「2.1%〜2.6%」; a KPI
+    is left out of the range only in a year its value or the region's is negative."""
+    rows = _every_member_kpis(plan, 10.0)
+    signed = [k for k in plan.kpis_reported_by(ARAO, FY) if k.allow_negative and len(k.reporters) > 1]
+    rows.loc[(rows["municipality_code"] == ARAO) & (rows["item_id"] == signed[0].id), "value"] = 30.0
+    doc, _ = _doc(plan, rows, ARAO)
+    point = next(t for _, t in _blocks(doc) if "に占める割合は、" in t)
+    table = next(t for t in _tables(doc) if t[0][0] == "KPI")
+    share = next(r[3] for r in table[1:] if r[0].startswith(signed[0].name))
+    n = len(plan.members(FY))
+    assert share == f"{30 / (10 * (n - 1) + 30) * 100:.1f}%"
+    low = f"{10 / (10 * n) * 100:.1f}%"
+    assert f"に占める割合は、{low}〜{share}です。" in point, point
+    assert "負の値がある" not in point
 
 
 def _period_data(plan, code: str, skip_year: int | None = None):
@@ -471,6 +500,7 @@ def test_the_final_years_member_report_sums_up_the_plan_period_and_says_when_it_
         ["2023年度", "—"],
         ["2024年度", f"{own[2024]:,.0f}"],
         ["2025年度", f"{own[2025]:,.0f}"],
+        ["計画期間の合計のみ記載", ""],  # review 6 P4: a plan given only as the period's total (2.3.2 …)
         ["合計", f"{sum(own.values()):,.0f}"],
     ]
     b25 = data.per_year[2025]["budget_execution"].set_index("initiative_id")
@@ -481,9 +511,10 @@ def test_the_final_years_member_report_sums_up_the_plan_period_and_says_when_it_
     ]
     text = [t for _, t in blocks]
     assert (
-        "※ 提出ファイルには市町村ごとの計画額の欄がないため、菊池市自身の計画額と執行率は示せません。計画・実績・執行率は、"
+        "※ 市町村ごとの計画額はないため、菊池市自身の執行率は示せません。計画・実績・執行率は、"
         "菊池市がその年度に参加した取組の圏域全体（関係市町村すべて）の額。「—」は実績の報告を受け付けていない年度。"
-    ) in text
+        "「計画期間の合計のみ記載」は、計画書に計画期間の合計額だけが記載された取組（"
+    ) in "".join(text)
     verdict = next(t for t in tables if t[0][0] == "KPI" and t[0][-1] == "菊池市の\n報告")
     assert verdict[0] == ["KPI", "最終値", "目標値", "判定", "菊池市の\n報告"]
     assert len(verdict) == 14 and {r[3] for r in verdict[1:]} <= {"達成", "未達成"}
@@ -491,6 +522,57 @@ def test_the_final_years_member_report_sums_up_the_plan_period_and_says_when_it_
     assert [r[4] for r in verdict[1:]] == ["○" if k.name in reports else "" for k in plan.kpis]
     assert verdict[1][2] == target_text(plan.kpis[0])
     assert verdict[1][1].endswith("\n（2022年度の統計）")  # 圏域内総生産額: the statistic's year, as the region report
+
+
+def _period_doc(plan, data, rows, code: str):
+    from vision_report.outputs.reports.municipality import member_period
+
+    return Document(
+        io.BytesIO(
+            docx_bytes(
+                build_municipality_report(
+                    plan,
+                    FY,
+                    code,
+                    data.kpi,
+                    data.budget,
+                    _mine(plan, code),
+                    rows[rows["municipality_code"] == code].assign(held=False),
+                    {},
+                    ROOT / "templates" / "report_style.docx",
+                    False,
+                    evaluation=data.settings.evaluation,
+                    issued=data.issued,
+                    period=member_period(data, code),
+                )
+            )
+        )
+    )
+
+
+def test_the_members_period_total_counts_the_plans_given_only_for_the_period_as_the_region_does(plan):
+    """review 6 P4: 熊本市 takes part in every initiative, yet its 計画期間のまとめ said 計画 14,841,969 / 97.1 % where
+    the region report says 14,892,145 / 96.7 %: the plans the vision gives only as a period total (2.3.2, 3.20.2,
+    3.20.3) were left out. They are a row of their own and count in the total, from the region's period_budget."""
+    kumamoto = "431001"
+    data, rows = _period_data(plan, kumamoto)
+    budget = data.results["period_budget"]
+    lump = budget[budget["plan_total_only"]]
+    assert sorted(lump["initiative_id"]) == ["2.3.2", "3.20.2", "3.20.3"]
+    doc = _period_doc(plan, data, rows, kumamoto)
+    spend = next(t for t in _tables(doc) if t[0][0] == "年度")
+    pillars = data.results["period_rollup"].query("level == 'pillar'")
+    planned, actual = pillars["planned_thousand_yen"].sum(), pillars["actual_thousand_yen"].sum()
+    assert spend[-2] == ["計画期間の合計のみ記載", "", f"{lump['planned_thousand_yen'].sum():,.0f}", "", ""]
+    assert spend[-1][0] == "合計" and spend[-1][2:] == [
+        f"{planned:,.0f}",
+        f"{actual:,.0f}",
+        f"{actual / planned * 100:.1f}%",
+    ]
+    assert (
+        "「計画期間の合計のみ記載」は、計画書に計画期間の合計額だけが記載された取組（2.3.2・3.20.2・3.20.3）の計画。"
+        "圏域の報告書と同じく、その合計額を計画期間の計画として合計に含める。"
+    ) in "".join(t for _, t in _blocks(doc))
 
 
 def test_a_report_before_the_plans_last_year_has_no_period_section(plan):

@@ -384,7 +384,8 @@ def test_the_period_tables_total_to_the_abstracts_five_year_figures(plan):
             if head[: len(first)] == first:
                 found[name] = [c.text for c in t.rows[-1].cells]
     assert found["rollup"][:4] == ["圏域計", m[1], m[2], m[3]]
-    assert found["rollup"][4] == "0（70取組中）"  # every year by every participant: only FY2025 was reported
+    # review 6 P5: the share of reports saying 実施 first; every year by every participant: only FY2025 was reported
+    assert found["rollup"][4] == "100.0%\n（0/70取組）"
     assert found["initiatives"] == ["圏域計", "", m[1], m[2], m[3], "", "0"]
     assert m[3] != "100.0%"
 
@@ -476,7 +477,8 @@ def test_the_summary_opens_with_the_final_periods_verdict_and_marks_each_kpi_in_
     summary = Document(io.BytesIO(docx_bytes(build_summary(_data(plan, rows)))))
     lines = _lines(summary)
     assert lines[lines.index("概要") + 2] == (
-        "計画期間（2021〜2025年度）の総括：13のKPIのうち、目標を達成したものは12指標、未達成は0指標、実績なしは1指標。"
+        "計画期間（2021〜2025年度）の総括：13のKPI（重要業績評価指標）のうち、目標を達成したものは12指標、未達成は0指標、"
+        "実績なしは1指標。"
         "事業費は2021〜2025年度の累計で、計画3,140,982千円に対し、実績107,400千円（執行率 3.4%）。"
     )
     table = next(t for t in summary.tables if t.rows[0].cells[0].text.replace("\n", "") == "KPI")
@@ -488,7 +490,13 @@ def test_the_summary_opens_with_the_final_periods_verdict_and_marks_each_kpi_in_
         for t in summary.tables
         if [c.text.replace("\n", "") for c in t.rows[0].cells][:3] == ["柱", "累計計画（千円）", "累計実績（千円）"]
     )
-    assert [c.text for c in period.rows[-1].cells] == ["圏域計", "3,140,982", "107,400", "3.4%", "0（70取組中）"]
+    assert [c.text for c in period.rows[-1].cells] == [
+        "圏域計",
+        "3,140,982",
+        "107,400",
+        "3.4%",
+        "100.0%\n（0/70取組）",
+    ]
     text = "".join(lines)
     assert "各KPIの現状値から各年度の実績値" not in text
     assert (
@@ -639,3 +647,49 @@ def test_no_tables_last_row_opens_a_page_alone_and_notes_stay_with_their_table_o
     assert keep_edge_rows(ROOT / "templates") == 3
     noted, captions = table_ends_kept(_report(plan, _rows(plan)))
     assert noted >= 10 and captions >= 1, (noted, captions)
+
+
+def test_the_abstract_leads_with_the_period_verdict_in_the_final_year_only(plan):
+    """review 6 P9: in the plan's last year the 要旨's first point was the year's grades and the period verdict only the
+    fifth; the 概要版 leads with the verdict. Other years still lead with the year's grades."""
+    from vision_report.outputs.reports.region_abstract import abstract_lines
+
+    rows = _rows(plan)
+    final = abstract_lines(_data(plan, rows), "points")
+    assert final[0].startswith("計画期間の総括：13のKPIのうち、目標を達成したものは0指標、")
+    assert final[1].startswith("13のKPIの評価（2025年度）：A ")
+    # review 6 P17: a count of 1,000 or more has its thousands separator in running text
+    n = len(rows)
+    assert n >= 1000
+    evaluation = next(line for line in final if line.startswith("取組の自己評価"))
+    assert f"関係市町村の回答{n:,}件／対象{n:,}件）" in evaluation, evaluation
+    settings = load_settings(ROOT)
+    core = rows[["municipality_code", "kind", "item_id", "value", "status"]]
+    res = compute_year(plan, 2024, core, settings)
+    earlier = ReportData(
+        settings=settings,
+        plan=plan,
+        fiscal_year=2024,
+        results=worded({**res, **compute_period(plan, {2024: res}, 2024, settings)}),
+        subs=submissions_table(plan, [], 2024),
+        accepted_rows=rows,
+        per_year={2024: res},
+        issued="2025年6月",
+    )
+    lines = abstract_lines(earlier, "points")
+    assert lines[0].startswith("13のKPIの評価（2024年度）：A ")
+    assert not any(line.startswith("計画期間の総括") for line in lines)
+
+
+def test_kpi_is_spelled_out_where_the_abstract_and_the_summary_first_use_it(plan):
+    """review 6 P19: 「KPI」 was defined (重要業績評価指標) only in はじめに, after the 要旨, and never in the 概要版."""
+    from vision_report.outputs.reports.region_abstract import abstract_lines
+    from vision_report.outputs.reports.summary import build_summary
+
+    data = _data(plan, _rows(plan))
+    lead = abstract_lines(data, "lead")[0]
+    assert "の進捗を、KPI（重要業績評価指標）の達成状況、事業費の執行状況、取組の自己評価の順にまとめます。" in lead
+    lines = _lines(Document(io.BytesIO(docx_bytes(build_summary(data)))))
+    first = next(line for line in lines if "KPI" in line)
+    assert first.startswith("計画期間（2021〜2025年度）の総括：13のKPI（重要業績評価指標）のうち、")
+    assert sum("重要業績評価指標" in line for line in lines) == 1

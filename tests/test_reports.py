@@ -428,6 +428,6 @@ def test_wording_reads_as_the_vision_writes_it(out, plan):
         if t[0][0] == "区分" and "KPIの評価（指標数）" in [h.replace("\n", "") for h in t[0]]  # a header may wrap
     )
     assert all(re.fullmatch(r"A \d+・B \d+・C \d+・D \d+(（評価なし \d+）)?", row[5]) for row in budget[1:])
-    assert all(re.fullmatch(r"\d+（\d+取組中）", row[4]) for row in budget[1:])
+    assert all(re.fullmatch(r"\d+\.\d%\n（\d+/\d+取組）", row[4]) for row in budget[1:])  # review 6 P5
     assert not any("のKPIを表示" in t for t in texts)
     assert sum(t.startswith("この小分野のKPI：") for t in texts) == len(plan.subfields)

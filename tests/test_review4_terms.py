@@ -135,9 +135,12 @@ def test_the_summary_has_a_terms_block_with_the_region_reports_definitions(docs)
     assert lines[k - 1].startswith("2025年度の取組の自己評価") or lines[k - 1].startswith("※")
     terms = lines[k + 1 : k + 6]
     assert [t.split(" = ")[0].split("：")[0] for t in terms[:4]] == ["達成率", "進捗率", "執行率", "取組の自己評価"]
-    assert terms[4].startswith(
-        "「2025年度に全関係市町村が実施した取組」は、関係市町村のすべてが「実施」または「完了」と報告した取組の数"
-        "（1市町村でも「一部実施」「未実施」と報告すれば数えない厳しい基準）。2025年度に関係市町村が報告した実施状況"
+    assert terms[4].startswith(  # review 6 P5: the share first, the strict count second
+        "「実施・完了の割合」は、2025年度に関係市町村が取組ごとに報告した実施状況のうち「実施」または「完了」の割合"
+    )
+    assert terms[4].endswith(
+        "下の括弧内は、関係市町村の全部が「実施」または「完了」と報告した取組の数"
+        "（1市町村でも「一部実施」「未実施」と報告すれば数えない厳しい基準）。"
     )
     assert terms[3] == (
         "取組の自己評価：各関係市町村が取組ごとに記入する（A：計画どおり実施し成果が出た、B：概ね計画どおり、"
@@ -147,7 +150,7 @@ def test_the_summary_has_a_terms_block_with_the_region_reports_definitions(docs)
     for t in terms[:3]:  # the same sentence as in the region report's 「評価の方法」
         assert t in region_lines, t
     assert lines[k + 6] == "柱ごとの状況"  # the column's note moved up into 用語: said once
-    assert sum("全関係市町村が実施した取組」は" in x for x in lines) == 1
+    assert sum("「実施・完了の割合」は" in x for x in lines) == 1
 
 
 def test_the_summarys_period_block_names_every_section_it_covers(docs):

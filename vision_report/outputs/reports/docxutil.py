@@ -557,6 +557,8 @@ _WHOLE = re.compile(
             # a short bracket, a unit or a word: 「（人/年）」「【基準値】」「（20市町村計）」 (a longer one is a phrase
             # that may wrap at a word: 「（2022年度の／統計）」)
             rf"[\uff08(\u3010][^\uff08\uff09()\u3010\u3011\n、。・]{{1,{_BRACKET}}}[\uff09)\u3011]",
+            # a short quoted word and the count after it: 「拡充」8件 (review 6 P17: 「拡／充」 broke at a line's end)
+            rf"\u300c[^\u300c\u300d\n]{{1,{_BRACKET}}}\u300d(?:{_NUM} ?(?:{_UNITS}))?",
             # a label and the name that ends the paragraph: 「問合せ先：熊本市政策局総合政策部政策企画課」
             rf"(?:(?<=[。\s])|^)[{_KANA_KANJI}]{{1,6}}：[{_KANA_KANJI}]{{2,{_NAME}}}(?=\n|$)",
         )

@@ -33,6 +33,10 @@ class MemberPeriod:
     last: int
     # (year, its own spending or None when no file of that year was accepted, region plan, region actual)
     years: tuple[tuple[int, float | None, float, float], ...]
+    # the initiatives it took part in whose plan gives only the period's total (every year they ran), and the sum of
+    # those totals: their period plan, as the region report's period_budget counts it (review 6 P4)
+    total_only_ids: tuple[str, ...]
+    total_only_planned: float
     # (KPI name and unit, final value as printed, target as printed, 達成/未達成, reported by this member)
     kpis: tuple[tuple[str, str, str, str, bool], ...]
     n_met: int
@@ -55,8 +59,10 @@ def member_period(data: ReportData, code: str) -> MemberPeriod | None:
         return None
     yes, no = achieved_words(data.settings.root)
     years = []
+    joined: dict[int, set[str]] = {}
     for y in range(plan.meta.first_fiscal_year, fy + 1):
         ids = [i.id for i in plan.initiatives_of(code, y)] if plan.is_member(code, y) else []
+        joined[y] = set(ids)
         tables = data.per_year.get(y)
         if not ids or tables is None:
             continue
@@ -72,6 +78,7 @@ def member_period(data: ReportData, code: str) -> MemberPeriod | None:
                 float(b["actual_thousand_yen"].dropna().sum()),
             )
         )
+    total_only_ids, total_only_planned = _total_only_plans(data, joined)
     reported = {k.id for k in plan.kpis_reported_by(code, fy)}
     kpis = []
     for k, r in zip(plan.kpis, period.to_dict("records"), strict=True):
@@ -83,12 +90,32 @@ def member_period(data: ReportData, code: str) -> MemberPeriod | None:
         first=plan.meta.first_fiscal_year,
         last=fy,
         years=tuple(years),
+        total_only_ids=total_only_ids,
+        total_only_planned=total_only_planned,
         kpis=tuple(kpis),
         n_met=sum(1 for x in kpis if x[3] == yes),
         n_missed=sum(1 for x in kpis if x[3] == no),
         rule=str(data.period_context()["rule_text"]),
         provisional=any(bool(r["final_provisional"]) for r in period.to_dict("records")),
     )
+
+
+def _total_only_plans(data: ReportData, joined: dict[int, set[str]]) -> tuple[tuple[str, ...], float]:
+    """The initiatives whose plan gives only the period's total (plan_total_only of the region's period_budget) that
+    the member took part in every year they ran, and the sum of their period plans (period_budget's
+    planned_thousand_yen: the same figure the region report's period tables count; NaN, a year without submissions,
+    adds none). The yearly rows have no plan of these initiatives, so the total row adds it (review 6 P4)."""
+    budget = data.results.get("period_budget")
+    if budget is None or not len(budget):
+        return (), 0.0
+    ids, planned = [], 0.0
+    for r in budget[budget["plan_total_only"]].to_dict("records"):
+        init = data.plan.initiative(str(r["initiative_id"]))
+        ran = [y for y in joined if init.runs_in(y)]
+        if ran and all(init.id in joined[y] for y in ran) and not is_missing(r["planned_thousand_yen"]):
+            ids.append(init.id)
+            planned += float(r["planned_thousand_yen"])
+    return tuple(ids), planned
 
 
 def add_period(doc, plan: Plan, code: str, period: MemberPeriod, P, templates: Path) -> None:
@@ -123,8 +150,10 @@ def add_period(doc, plan: Plan, code: str, period: MemberPeriod, P, templates: P
             ]
             for y, own, p, a in period.years
         ]
-        planned = sum(p for *_x, p, _a in period.years)
+        planned = sum(p for *_x, p, _a in period.years) + period.total_only_planned
         actual = sum(a for *_x, a in period.years)
+        if period.total_only_ids:
+            rows.append([str(P["muni_period_total_only"]), "", fmt_num(period.total_only_planned), "", ""])
         rows.append(
             [
                 str(P["muni_period_total"]),
@@ -143,7 +172,17 @@ def add_period(doc, plan: Plan, code: str, period: MemberPeriod, P, templates: P
             center={0},
         )
         keep_on_page(spend_table, templates)
-        add_note(doc, render(templates, "period_spend_note", name=name, unreported=bool(unreported)))
+        add_note(
+            doc,
+            render(
+                templates,
+                "period_spend_note",
+                name=name,
+                unreported=bool(unreported),
+                total_only=str(P["muni_period_total_only"]),
+                total_only_ids=list(period.total_only_ids),
+            ),
+        )
     # the KPIs' sentence leads their table in (kept with it): the spending's note is not chained to the next table
     doc.add_paragraph(render(templates, "period_kpi_lead", **values))
     mark = str(P["muni_period_reports"])

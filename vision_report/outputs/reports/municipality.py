@@ -183,12 +183,15 @@ def summary_values(
             continue
         names = str(P["names_joiner"]).join(x.name for x in members if x.code in k.reporters)
         others[names] = others.get(names, 0) + 1
-    # the share's range over the KPIs others report too, leaving out a KPI that may be negative (社会増減数)
-    shared = [
-        r.share for r in kpi_rows if r.share is not None and not r.kpi.allow_negative and len(r.kpi.reporters) > 1
-    ]
+
+    # the share's range over the KPIs others report too, leaving out a KPI whose value or the region's is negative this
+    # year (社会増減数; review 6 P18: left out in a year both were positive, its 2.7 % stood outside the range)
+    def negative(r: KpiRow) -> bool:
+        return any(v is not None and not is_missing(v) and v < 0 for v in (r.value, r.region))
+
+    shared = [r.share for r in kpi_rows if r.share is not None and not negative(r) and len(r.kpi.reporters) > 1]
     alone = [r for r in kpi_rows if r.kpi.reporters == (code,)]
-    signed = [r.kpi.name for r in kpi_rows if r.share is not None and r.kpi.allow_negative and len(r.kpi.reporters) > 1]
+    signed = [r.kpi.name for r in kpi_rows if r.share is not None and negative(r) and len(r.kpi.reporters) > 1]
     return {
         "name": m.name,
         "code": m.code,

@@ -116,7 +116,15 @@ def _pillar_kpi(doc, data: ReportData, pillar) -> None:
 def _pillar_initiatives(doc, data: ReportData, pillar) -> None:
     plan = data.plan
     doc.add_heading(data.heading("pillar_initiatives"), level=2)
-    add_note(doc, data.phrase("entry_intro")).paragraph_format.keep_with_next = True
+    first = plan.pillars[0]
+    if (
+        pillar is first
+    ):  # the reading of an entry once, at the first (3) 具体的取組; later ones point to it (review 6 P17)
+        intro = data.phrase("entry_intro")
+    else:
+        heading = data.heading("pillar_initiatives")
+        intro = data.phrase("entry_intro_again", pillar=data.phrase("pillar_short", id=first.id), heading=heading)
+    add_note(doc, intro).paragraph_format.keep_with_next = True
     if data.is_final_year and pillar is plan.pillars[0]:  # once, before the first members' texts (review 3 #18)
         note = data.phrase("entry_final_year_note", fy=data.fiscal_year, next=data.fiscal_year + 1)
         add_note(doc, note).paragraph_format.keep_with_next = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numbers
 
+from vision_report.compute.period import implementation_share
 from vision_report.core.textfmt import fmt_num, fmt_pct, fmt_signed, is_missing
 from vision_report.core.vocabulary import (
     no_submissions_label,
@@ -24,7 +25,7 @@ from vision_report.outputs.reports.region_kpis import (
     provisional_note,
     target_text,
 )
-from vision_report.outputs.reports.region_management import add_panel_blocks, chapter_number
+from vision_report.outputs.reports.region_management import add_panel_blocks, chapter_number, implemented_cell
 from vision_report.outputs.words import achieved_words
 
 PERIOD_SECTIONS = ("kpi", "budget", "initiatives", "analysis", "remarks")
@@ -249,7 +250,7 @@ def _period_budget(doc, data: ReportData) -> None:
                 fmt_num(r.planned_thousand_yen),
                 fmt_num(r.actual_thousand_yen),
                 fmt_pct(r.execution_pct),
-                data.phrase("implemented_count", done=r.initiatives_as_planned, total=r.initiatives),
+                implemented_cell(data, period_done_pct(r), r.initiatives_as_planned, r.initiatives),
             ]
         )
     pillars = roll[roll["level"] == "pillar"]
@@ -260,10 +261,11 @@ def _period_budget(doc, data: ReportData) -> None:
             fmt_num(planned),
             fmt_num(actual),
             fmt_pct(actual / planned * 100 if planned else None),
-            data.phrase(
-                "implemented_count",
-                done=int(pillars["initiatives_as_planned"].sum()),
-                total=int(pillars["initiatives"].sum()),
+            implemented_cell(
+                data,
+                implementation_share(data.results["period_budget"])[2],
+                int(pillars["initiatives_as_planned"].sum()),
+                int(pillars["initiatives"].sum()),
             ),
         ]
     )
@@ -271,12 +273,17 @@ def _period_budget(doc, data: ReportData) -> None:
         doc,
         data.phrases("period_rollup_header", first=plan.meta.first_fiscal_year, fy=data.fiscal_year),
         rrows,
-        widths=[70, 28, 28, 18, 26],
+        widths=[66, 25, 25, 18, 36],
         numeric={1, 2, 3},
         center={4},
         fills=fills,
         bold_rows={len(rrows) - 1},
     )
+
+
+def period_done_pct(r) -> float | None:
+    """The share (%) of a period_rollup row's reports saying 「実施」 or 「完了」 (None without any report)."""
+    return r.reports_done / r.reports * 100 if r.reports else None
 
 
 def _period_initiatives(doc, data: ReportData) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from docx.shared import Pt
 
+from vision_report.compute.period import implementation_share
 from vision_report.core.textfmt import fmt_num, fmt_pct, is_missing, wareki
 from vision_report.core.vocabulary import synthetic as synthetic_label
 from vision_report.core.vocabulary import year_label
@@ -35,14 +36,16 @@ from vision_report.outputs.reports.region_management import (
     BODY_SECTIONS,
     add_panel_blocks,
     chapter_number,
+    implemented_cell,
     implemented_column_note,
     management_heading,
     management_sections,
     rating_counts,
     reached_kpis,
     row_kpi_ids,
+    year_done_shares,
 )
-from vision_report.outputs.reports.region_period import period_heading, period_sections, period_title
+from vision_report.outputs.reports.region_period import period_done_pct, period_heading, period_sections, period_title
 
 POINT_VALUES = (
     "ratings",
@@ -112,6 +115,7 @@ def build_summary(data: ReportData):
     source_note(doc, data, ["management_budget"])
     rows = []
     labels, counts = [], []
+    shares = year_done_shares(data)
     for _, r in pillars.iterrows():
         rows.append(
             [
@@ -122,7 +126,9 @@ def build_summary(data: ReportData):
                 fmt_num(r["planned_thousand_yen"]),
                 fmt_num(r["actual_thousand_yen"]),
                 fmt_pct(r["execution_pct"]),
-                data.phrase("implemented_count", done=int(r["initiatives_implemented"]), total=int(r["initiatives"])),
+                implemented_cell(
+                    data, shares.get(("pillar", str(r["id"]))), int(r["initiatives_implemented"]), int(r["initiatives"])
+                ),
             ]
         )
         labels.append(data.phrase("pillar_short", id=r["id"]))
@@ -133,7 +139,7 @@ def build_summary(data: ReportData):
         doc,
         data.phrases("summary_pillar_header", fy=fy),
         rows,
-        widths=[36, 12, 32, 16, 20, 20, 14, 20],
+        widths=[32, 12, 30, 16, 20, 20, 14, 26],
         numeric={4, 5, 6},
         center={1, 2, 3, 7},
     )
@@ -399,7 +405,7 @@ def add_period_summary(doc, data: ReportData) -> None:
             fmt_num(r.planned_thousand_yen),
             fmt_num(r.actual_thousand_yen),
             fmt_pct(r.execution_pct),
-            data.phrase("implemented_count", done=r.initiatives_as_planned, total=r.initiatives),
+            implemented_cell(data, period_done_pct(r), r.initiatives_as_planned, r.initiatives),
         ]
         for r in roll.itertuples(index=False)
         if r.level == "pillar"
@@ -412,10 +418,11 @@ def add_period_summary(doc, data: ReportData) -> None:
             fmt_num(planned),
             fmt_num(actual),
             fmt_pct(actual / planned * 100 if planned else None),
-            data.phrase(
-                "implemented_count",
-                done=int(pillars["initiatives_as_planned"].sum()),
-                total=int(pillars["initiatives"].sum()),
+            implemented_cell(
+                data,
+                implementation_share(data.results["period_budget"])[2],
+                int(pillars["initiatives_as_planned"].sum()),
+                int(pillars["initiatives"].sum()),
             ),
         ]
     )
@@ -426,7 +433,7 @@ def add_period_summary(doc, data: ReportData) -> None:
             period=data.phrase("summary_period_label", first=data.plan.meta.first_fiscal_year, fy=data.fiscal_year),
         ),
         rows,
-        widths=[70, 28, 28, 18, 26],
+        widths=[66, 25, 25, 18, 36],
         numeric={1, 2, 3},
         center={4},
         bold_rows={len(rows) - 1},
