@@ -538,7 +538,6 @@ def _period_doc(plan, data, rows, code: str):
                     data.budget,
                     _mine(plan, code),
                     rows[rows["municipality_code"] == code].assign(held=False),
-                    {},
                     ROOT / "templates" / "report_style.docx",
                     False,
                     evaluation=data.settings.evaluation,
