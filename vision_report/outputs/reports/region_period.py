@@ -173,7 +173,8 @@ def _period_kpi(doc, data: ReportData) -> None:
         numeric=set(range(1, 2 + len(years))),
     )
     add_note(doc, data.phrase("period_baseline_note"))
-    add_note(doc, provisional_note(data, [k.id for k in plan.kpis]))
+    place = data.phrase("provisional_place_section", chapter=period_title(data), section=period_heading(data, "kpi"))
+    add_note(doc, provisional_note(doc, data, [k.id for k in plan.kpis], place))
     if no_data & set(years):
         add_note(doc, data.phrase("period_no_submissions_note", label=no_submissions_label()))
     for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
