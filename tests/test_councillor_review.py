@@ -164,9 +164,11 @@ def test_a_provisional_year_names_the_members_whose_values_it_lacks(plan):
     assert "reporters_missing" not in for_csv(data.per_year[2024]["kpi_attainment"]).columns  # never published
     lines = _lines(region_document(data))
     names = "・".join(m.name for m in gone)
-    note = next(line for line in lines if line.startswith("※ * は暫定値"))
+    note = next(line for line in lines if line.startswith("※ 暫定（報告が揃っていない年度）："))
     assert f"2024年度は{names}の実績が届いていない（報告が届いていないか、修正を依頼中のため）" in note, note
-    assert any(line.startswith("※ 暫定（報告が揃っていない年度）：2024年度は" + names) for line in lines)
+    # the 総括's * note points to the chart's note, given in full once (review 6 P13)
+    period = next(line for line in lines if line.startswith("※ * は暫定値"))
+    assert "年度と理由は「図 柱1のKPIの推移" in period, period
 
 
 def test_the_targets_basis_is_the_members_at_the_revision_not_at_the_first_vision(plan):
@@ -339,8 +341,16 @@ def test_the_period_review_says_which_kpis_came_nearest_and_farthest_and_which_i
     assert kpi_line.index(near.name) < kpi_line.index("目標との開きが最も大きいのは") < kpi_line.index(far.name)
     assert "達成率 50.0%" in kpi_line and "目標との差 ▲" in kpi_line
     low = next(line for line in lines if line.startswith("計画期間の累計の執行率が50%未満の取組は"))
-    assert f"の取組は1取組です（2.3.2 {total_only.name} 0.0%）。" in low
-    assert "このうち2.3.2は、計画書に計画期間の合計額だけが記載された取組で" in low
+    # the plan of an initiative with only a period total is explained once, in the note under the table; the
+    # sentence marks its number (review 6 P16)
+    assert low.endswith(f"の取組は1取組です（2.3.2※ {total_only.name} 0.0%）。"), low
+    assert "合計額" not in low
+    note = next(line for line in lines if line.startswith("※ 計画は計画書に金額の記載がある年度の合計"))
+    assert note == (
+        "※ 計画は計画書に金額の記載がある年度の合計（未定・記載なしの年度は含まない）。2.3.2・3.20.2・3.20.3は、"
+        "計画書に計画期間の合計額だけが記載された取組で、その合計額を計画期間の計画とし、執行率はその合計額と比べた率"
+        "（年度ごとの計画額は「—」。以下の文では「2.3.2※」と示す）。"
+    )
 
 
 def test_the_members_table_says_why_a_member_shows_0_of_0_and_keeps_its_note_with_it(plan):
@@ -512,6 +522,38 @@ def test_a_missed_kpis_low_execution_says_when_its_initiatives_have_only_a_perio
     data = _years(plan, dict.fromkeys(range(2021, 2026), rows))
     lines = _lines(region_document(data))
     bullet = next(line for line in lines if line.startswith(f"{univ.name}：目標との差"))
-    assert "（2.3.2は計画書に計画期間の合計額だけが記載された取組で、その合計額を計画としている）" in bullet
+    assert "の3取組は、執行率 0.0%（2.3.2※を含む）、" in bullet  # the mark of the table's note (review 6 P16)
+    assert "合計額" not in bullet
     summary = next(line for line in lines if line.startswith("まとめると、目標に届かなかった"))
-    assert "（計画期間の合計額だけが記載された取組を含み、その合計額と比べた率）。" in summary
+    # 2.3.1 and 2.3.3 spent nothing either: the group stays low without 2.3.2
+    assert summary.endswith("累計の執行率が50%未満の取組のまとまりは柱2の③ 人材の育成支援（2.3.2※を含む）です。")
+
+
+def test_a_group_low_only_because_of_a_period_total_says_so_where_the_summary_concludes(plan):
+    """Review 6 P16: 柱2の③ 人材の育成支援 was at 14.0 % only because 2.3.2's plan is the vision's total for the whole
+    period; the 「まとめると」 sentence says so, with the group's rate without it (computed from the period table)."""
+
+    kpis = _kpi_rows(plan, 1.1)
+    kpis["value"] = kpis["value"].astype(float)
+    univ = plan.kpi("univ_collab")  # measures policy area 2.3: 2.3.1, 2.3.2 (period total only), 2.3.3
+    kpis.loc[kpis["item_id"] == univ.id, "value"] = kpis.loc[kpis["item_id"] == univ.id, "value"] * 0.5 / 1.1
+    rows = pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)
+    spent = rows["kind"] == "expenditure"
+    rows.loc[spent & (rows["item_id"] == "2.3.2"), "value"] = 0.0
+    data = _years(plan, dict.fromkeys(range(2021, 2026), rows))
+    budget = data.results["period_budget"].set_index("initiative_id")
+    for other in ("2.3.1", "2.3.3"):  # they spend their plan exactly
+        factor = budget.loc[other, "planned_thousand_yen"] / budget.loc[other, "actual_thousand_yen"]
+        rows.loc[spent & (rows["item_id"] == other), "value"] *= factor
+    data = _years(plan, dict.fromkeys(range(2021, 2026), rows))
+    roll = data.results["period_rollup"].set_index("id")
+    assert roll.loc["2.3", "execution_pct"] < 50
+    lines = _lines(region_document(data))
+    bullet = next(line for line in lines if line.startswith(f"{univ.name}：目標との差"))
+    assert f"執行率 {roll.loc['2.3', 'execution_pct']:.1f}%（2.3.2※を含む）、" in bullet
+    summary = next(line for line in lines if line.startswith("まとめると、目標に届かなかった"))
+    assert summary.endswith(
+        "累計の執行率が50%未満の取組のまとまりは柱2の③ 人材の育成支援（計画期間の合計額だけが記載された2.3.2による。"
+        "除くと100.0%）です。"
+    ), summary
+    assert sum(line.count("計画期間の合計額だけが記載された") for line in lines) == 2  # the note and this sentence

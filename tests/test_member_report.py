@@ -332,11 +332,43 @@ def test_the_region_body_speaks_council_words_and_the_appendix_keeps_the_offices
     record = [_text(el) for el in appendix]
     assert "資料1 事務局の受付記録（実績報告のファイル）" in record
     assert any(t.startswith("事務局が受け付けた実績報告のファイルの記録です") for t in record)
-    assert any(t.startswith("「エラー」は記入内容の検査で見つかった修正が必要な点") for t in record)
+    # no file with an error or a warning, none sent back or replaced: nothing of them is explained (review 6 P12)
+    for word in ("「エラー」は", "「警告」は", "「差戻し」", "「差替え済み」"):
+        assert not any(word in t for t in record), word
     log = next(t for t in doc.tables if t.rows[0].cells[1].text == "ファイル名")
     cell = next(r.cells[1].text for r in log.rows if r.cells[0].text == "南阿蘇村")
     assert cell.replace("\n", "") == "434337_南阿蘇村_合成データ.csv"
     assert all(line.endswith("_") or line.endswith(".csv") for line in cell.split("\n"))
+
+
+def _log_intro(**columns) -> list[str]:
+    from vision_report.outputs.reports.submission_log import log_intro, log_occurs
+
+    subs = pd.DataFrame({"status": ["accepted", "accepted"], "error_count": ["0", "0"], "warning_count": ["0", ""]})
+    for column, values in columns.items():
+        subs[column] = values
+    return log_intro(ROOT / "templates", "region", **log_occurs(subs))
+
+
+def test_the_offices_record_explains_only_the_counts_and_states_its_table_has():
+    """Review 6 P12: 資料1 explained 「差戻し」「差替え済み」 and the error and warning counts in a year without any."""
+    lead = "事務局が受け付けた実績報告のファイルの記録です（本編の数値は、「受理」「受理（警告あり）」のファイルの値を集計したものです）。"
+    assert _log_intro() == [lead]
+    assert _log_intro(warning_count=["0", "1"], status=["accepted", "accepted_with_warnings"]) == [
+        lead,
+        "「警告」は確認をお願いする点の数です。",
+    ]
+    assert _log_intro(error_count=["2", "0"], status=["rejected", "accepted"]) == [
+        lead,
+        "「エラー」は記入内容の検査で見つかった修正が必要な点の数です。エラーがあるファイルは「差戻し」とし、値は集計に"
+        "用いず、修正したファイルの再提出を求めます。",
+    ]
+    assert _log_intro(error_count=["2", "0"], warning_count=["1", "0"], status=["rejected", "superseded"]) == [
+        lead,
+        "「エラー」は記入内容の検査で見つかった修正が必要な点、「警告」は確認をお願いする点の数です。エラーがあるファイル"
+        "は「差戻し」とし、値は集計に用いず、修正したファイルの再提出を求めます。「差替え済み」は、同じ市町村から後に"
+        "届いたファイルに置き換えたものです。",
+    ]
 
 
 def test_every_part_of_the_members_template_is_used_and_every_one_used_exists():

@@ -221,11 +221,44 @@ def test_the_final_years_provisional_values_say_what_they_lack_and_when_they_wil
         "値は次期ビジョンの初年度（2026年度）の報告で示す。"
     )
     chart = [line for line in lines if line.startswith("※ 暫定（報告が揃っていない年度）：")]
-    assert chart and all(line == f"※ 暫定（報告が揃っていない年度）：{lacks}{then}" for line in chart)
+    assert chart == [f"※ 暫定（報告が揃っていない年度）：{lacks}{then}"]  # in full once (review 6 P13)
     period = next(line for line in lines if line.startswith("※ * は暫定値"))
-    assert period == f"※ * は暫定値：{lacks}{then}判定は各KPIの最も新しい年度の値による。"
+    assert period == (
+        "※ * は暫定値（報告が揃っていない年度の値。年度と理由は「図 柱1のKPIの推移（2021〜2025年度）」の注を参照）。"
+        "判定は各KPIの最も新しい年度の値による。"
+    )
     for word in ("差し戻", "受理", "後から"):
         assert not any(word in line for line in chart + [period]), word
+
+
+def test_the_provisional_note_is_given_in_full_once_and_pointed_to_elsewhere(plan):
+    """Review 6 P13: the long 暫定 note was printed under every pillar's chart and in the 総括 (four times in the
+    FY2025 report): in full at its first place, then one line naming that place."""
+    lines, names, year = _provisional(plan, final=True)
+    notes = [
+        line for line in lines if line.startswith("※ 暫定（報告が揃っていない年度）") or line.startswith("※ * は暫定値")
+    ]
+    figure = "「図 柱1のKPIの推移（2021〜2025年度）」"
+    pointer = f"※ 暫定（報告が揃っていない年度）の年度と理由は、{figure}の注を参照。"
+    assert notes[0].startswith(f"※ 暫定（報告が揃っていない年度）：{year}年度は{names}の実績が届いていない")
+    assert notes[1:-1] and all(line == pointer for line in notes[1:-1])
+    assert notes[-1] == (
+        f"※ * は暫定値（報告が揃っていない年度の値。年度と理由は{figure}の注を参照）。判定は各KPIの最も新しい年度の値による。"
+    )
+    assert sum(f"{names}の実績が届いていない" in line for line in lines) == 1
+
+
+def test_a_different_provisional_note_is_given_in_full_again(plan):
+    """Review 6 P13: a pointer only where the note would say the same; other years or members are said in full."""
+    from docx import Document
+
+    from vision_report.outputs.reports.region_kpis import provisional_given_at
+
+    doc = Document()
+    assert provisional_given_at(doc, "2024年度はA町の実績が届いていない", "「図 柱1」") is None
+    assert provisional_given_at(doc, "2024年度はA町の実績が届いていない", "「図 柱2」") == "「図 柱1」"
+    assert provisional_given_at(doc, "2023年度はB村の実績が届いていない", "「図 柱2」") is None
+    assert provisional_given_at(Document(), "2024年度はA町の実績が届いていない", "「図 柱3」") is None
 
 
 def test_a_provisional_value_before_the_final_year_is_corrected_in_next_years_report(plan):

@@ -15,7 +15,7 @@ from vision_report.outputs.reports.context import ReportData
 from vision_report.outputs.reports.docxutil import add_note, add_table, keep_last_row_with_next, keep_rows_with_next
 from vision_report.outputs.reports.evaluation_context import TEXT_COLUMNS, expenditure_rows, same_text_key
 from vision_report.outputs.reports.layout import sections
-from vision_report.outputs.reports.submission_log import add_log_intro, log_rows
+from vision_report.outputs.reports.submission_log import add_log_intro, log_occurs, log_rows
 from vision_report.plan import Initiative, PolicyArea
 
 APPENDIX_SECTIONS = ("submissions", "vision", "texts")
@@ -38,7 +38,7 @@ def add_appendix(doc, data: ReportData) -> None:
 def add_submission_log(doc, data: ReportData) -> None:
     """資料編: the office's record of every file received for the year (its receipt time, timeliness, state and the
     screening's counts), after a sentence saying what the columns mean; a file name breaks only after a 「_」."""
-    add_log_intro(doc, data.templates, "region")
+    add_log_intro(doc, data.templates, "region", **log_occurs(data.subs))
     deadline = next((d for d in data.subs["deadline"] if d), "")
     if deadline:
         add_note(doc, data.phrase("overview_deadline", date=date_label(deadline)))

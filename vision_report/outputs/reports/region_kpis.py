@@ -306,11 +306,29 @@ def provisional_next(data: ReportData) -> str:
     return data.phrase(key, fy=data.fiscal_year, next_fy=data.fiscal_year + 1)
 
 
-def provisional_note(data: ReportData, kpi_ids: list[str]) -> str:
-    """The 総括's note on * (暫定): which members each provisional year's values lack, and what happens next."""
+def provisional_given_at(doc, years: str, place: str) -> str | None:
+    """Where this document already gave the note on these provisional years in full (the words naming that place),
+    or None: then the note is given in full here and ``place`` is remembered. The long note once, at its first place
+    in the document; a one-line pointer at the others (review 6 P13: the same note was printed four times)."""
+    given = getattr(doc, "_vr_provisional_given", None)
+    if given is None:
+        given = {}
+        doc._vr_provisional_given = given
+    if years in given:
+        return given[years]
+    given[years] = place
+    return None
+
+
+def provisional_note(doc, data: ReportData, kpi_ids: list[str], place: str) -> str:
+    """The 総括's note on * (暫定): which members each provisional year's values lack, and what happens next; a
+    pointer to the same note where the document gave it already (``place``: the words naming the 総括's table)."""
     years = provisional_years_text(data, kpi_ids)
     if not years:
         return data.phrase("period_provisional_note")
+    where = provisional_given_at(doc, years, place)
+    if where is not None:
+        return data.phrase("period_provisional_note_pointer", place=where)
     return data.phrase("period_provisional_note_named", years=years, next=provisional_next(data))
 
 
@@ -349,7 +367,11 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
     add_picture(doc, png, PAGE_WIDTH_MM if len(kpis) > 1 else 100, caption)
     provisional = provisional_years_text(data, [k.id for k in kpis if k.id in data.kpi.index])
     if provisional:
-        add_note(doc, data.phrase("kpi_trend_provisional_note", years=provisional, next=provisional_next(data)))
+        where = provisional_given_at(doc, provisional, data.phrase("provisional_place_figure", caption=caption))
+        if where is None:
+            add_note(doc, data.phrase("kpi_trend_provisional_note", years=provisional, next=provisional_next(data)))
+        else:
+            add_note(doc, data.phrase("kpi_trend_provisional_pointer", place=where))
     unlike = baseline_unlike_point(data, kpis)
     if unlike:
         add_note(doc, data.phrase("kpi_trend_baseline_note", names=data.phrase("names_joiner").join(unlike)))

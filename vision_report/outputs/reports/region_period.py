@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numbers
 
+import pandas as pd
+
 from vision_report.compute.period import implementation_share
 from vision_report.core.textfmt import fmt_num, fmt_pct, fmt_signed, is_missing
 from vision_report.core.vocabulary import (
@@ -31,8 +33,8 @@ from vision_report.outputs.words import achieved_words
 PERIOD_SECTIONS = ("kpi", "budget", "initiatives", "analysis", "remarks")
 # what analysis.txt.j2 gets beside text_context (kpi_analysis, execution_analysis, missed_analysis and its ``good``)
 ANALYSIS_VALUES = (
-    *("part", "near", "far", "low", "total_only_ids", "threshold"),
-    *("missed", "toward", "away", "low_nodes", "low_total_only", "handover", "n_linked", "good"),
+    *("part", "near", "far", "low", "threshold", "mark"),
+    *("missed", "toward", "away", "low_nodes", "handover", "n_linked", "good"),
 )
 LOW_LISTED = 5  # analysis.txt.j2 lists this many of the low-execution initiatives ([:5]) and counts the rest
 
@@ -174,7 +176,8 @@ def _period_kpi(doc, data: ReportData) -> None:
         numeric=set(range(1, 2 + len(years))),
     )
     add_note(doc, data.phrase("period_baseline_note"))
-    add_note(doc, provisional_note(data, [k.id for k in plan.kpis]))
+    place = data.phrase("provisional_place_section", chapter=period_title(data), section=period_heading(data, "kpi"))
+    add_note(doc, provisional_note(doc, data, [k.id for k in plan.kpis], place))
     if no_data & set(years):
         add_note(doc, data.phrase("period_no_submissions_note", label=no_submissions_label()))
     for k, r in zip(plan.kpis, kpi.to_dict("records"), strict=True):
@@ -220,8 +223,31 @@ def execution_analysis(data: ReportData) -> dict:
         if not is_missing(r["execution_pct"]) and float(r["execution_pct"]) < threshold
     ]
     low.sort(key=lambda i: i["value"])
-    total_only = [i["id"] for i in low[:LOW_LISTED] if i["total_only"]]
-    return {"low": low, "total_only_ids": total_only, "threshold": fmt_num(threshold)}
+    return {"low": low, "threshold": fmt_num(threshold), "mark": data.phrase("total_only_mark")}
+
+
+def total_only_ids(data: ReportData) -> list[str]:
+    """The initiatives whose period plan is the total the vision gives for the whole period (plan_total_only)."""
+    budget = data.results["period_budget"]
+    if "plan_total_only" not in budget.columns:
+        return []
+    return [str(i) for i in budget.loc[budget["plan_total_only"].astype(bool), "initiative_id"]]
+
+
+def period_plan_note(data: ReportData) -> str:
+    """The note under the 総括's table of initiatives: what the period plan sums, and once, naming them, what the
+    plan of an initiative with only a period total is; the analysis below marks their numbers with ※ instead of
+    repeating it (review 6 P16: the same parenthesis five times on two pages)."""
+    ids = total_only_ids(data)
+    if not ids:
+        return data.phrase("period_plan_note", total_only=data.phrase("period_plan_note_total_only_rule"))
+    named = data.phrase(
+        "period_plan_note_total_only",
+        ids=data.phrase("total_only_joiner").join(ids),
+        first=ids[0],
+        mark=data.phrase("total_only_mark"),
+    )
+    return data.phrase("period_plan_note", total_only=named)
 
 
 def _caption(doc, text: str) -> None:
@@ -322,7 +348,7 @@ def _period_initiatives(doc, data: ReportData) -> None:
         center={0, 5, 6},
         bold_rows={len(irows) - 1},
     )
-    add_note(doc, data.phrase("period_plan_note"))
+    add_note(doc, period_plan_note(data))
     add_note(doc, data.phrase("period_strict_note"))
     for line in data.text("analysis", part="execution", **execution_analysis(data)):
         doc.add_paragraph(line)
@@ -362,8 +388,7 @@ def missed_analysis(data: ReportData) -> dict:
     directions = list(data.settings.evaluation.directions)
     threshold = data.settings.report.low_execution_pct
     budget = data.results["period_budget"]
-    flags = budget["plan_total_only"].astype(bool) if "plan_total_only" in budget.columns else None
-    total_only = set(budget.loc[flags, "initiative_id"].astype(str)) if flags is not None else set()
+    total_only = set(total_only_ids(data))
     missed, linked = [], set()
     for k, r in zip(data.plan.kpis, period.to_dict("records"), strict=True):
         if r["achieved"] != no:
@@ -386,17 +411,23 @@ def missed_analysis(data: ReportData) -> dict:
             mine = counts[counts["area_id"].isin(areas)]
             linked |= set(mine["initiative_id"])
             ev = share.get((str(node["level"]), str(node["id"])), {})
+            low = not is_missing(node["execution_pct"]) and float(node["execution_pct"]) < threshold
+            ids = sorted(set(mine["initiative_id"].astype(str)) & total_only)
+            without = _execution_without(data, budget, areas, total_only) if low and ids else None
             item |= {
                 "node": _node_label(data, str(node["level"]), str(node["id"]), str(node["name"])),
                 "n": int(node["initiatives"]),
                 "execution": fmt_pct(node["execution_pct"]),
-                "low": not is_missing(node["execution_pct"]) and float(node["execution_pct"]) < threshold,
+                "low": low,
                 "done_pct": fmt_pct(node["reports_done"] / node["reports"] * 100 if node["reports"] else None),
                 "good_pct": fmt_pct(ev.get("good_pct")),
                 "directions": {d: int(mine[f"direction_{d}"].sum()) for d in directions},
                 # its initiatives whose plan the vision gives only as the period's total (review 4 #7: 14.0 % read
                 # as spending that never happened, without the caveat the 総括's table gives)
-                "total_only_ids": sorted(set(mine["initiative_id"].astype(str)) & total_only),
+                "total_only_ids": ids,
+                # below the threshold only because of them: without them the rate reaches it (review 6 P16)
+                "lifted": without is not None and without >= threshold,
+                "without": fmt_pct(without),
             }
         missed.append(item)
     chosen = counts[counts["initiative_id"].isin(linked)]
@@ -404,12 +435,26 @@ def missed_analysis(data: ReportData) -> dict:
         "missed": missed,
         "toward": [m["name"] for m in missed if m["toward"]],
         "away": [m["name"] for m in missed if not m["toward"] and not m["flat"]],
-        "low_nodes": [m["node"] for m in missed if m.get("low")],
-        "low_total_only": any(m.get("low") and m.get("total_only_ids") for m in missed),
+        "low_nodes": [
+            {k: m[k] for k in ("node", "total_only_ids", "lifted", "without")} for m in missed if m.get("low")
+        ],
         "threshold": fmt_num(threshold),
+        "mark": data.phrase("total_only_mark"),
         "handover": {d: int(chosen[f"direction_{d}"].sum()) for d in directions},
         "n_linked": len(linked),
     }
+
+
+def _execution_without(data: ReportData, budget, areas: list[str], excluded: set[str]) -> float | None:
+    """The period 執行率 of the initiatives of ``areas`` without those in ``excluded`` (the sums of the 総括's
+    rollup, NaN skipped); None when nothing is left to compare."""
+    ids = {i for a in areas for i in data.plan.area(a).initiative_ids} - excluded
+    rest = budget[budget["initiative_id"].astype(str).isin(ids)]
+    planned = pd.to_numeric(rest["planned_thousand_yen"], errors="coerce").dropna()
+    actual = pd.to_numeric(rest["actual_thousand_yen"], errors="coerce").dropna()
+    if not len(planned) or not len(actual) or float(planned.sum()) == 0:
+        return None
+    return float(actual.sum()) / float(planned.sum()) * 100
 
 
 def _analysis(doc, data: ReportData) -> None:

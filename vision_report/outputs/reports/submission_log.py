@@ -64,6 +64,23 @@ def log_rows(doc, subs: pd.DataFrame, widths: Sequence[float], file_col: int, me
     return out
 
 
+def log_occurs(subs: pd.DataFrame) -> dict[str, bool]:
+    """What the record's table has, for templates/report/submission_log.txt.j2: a file with an error or a warning,
+    a file sent back (rejected) or replaced (superseded). The intro explains only those (review 6 P12: it explained
+    差戻し and 差替え済み in a year without either)."""
+
+    def counted(column: str) -> bool:
+        return column in subs.columns and bool((pd.to_numeric(subs[column], errors="coerce").fillna(0) > 0).any())
+
+    status = set(subs["status"].dropna().astype(str)) if "status" in subs.columns else set()
+    return {
+        "has_errors": counted("error_count"),
+        "has_warnings": counted("warning_count"),
+        "has_rejected": "rejected" in status,
+        "has_superseded": "superseded" in status,
+    }
+
+
 def log_intro(templates: Path, part: str, **values) -> list[str]:
     """The sentences of templates/report/submission_log.txt.j2 ``part`` (one paragraph a line), with the words of
     the severities (templates/labels.yaml severity) and the states."""
