@@ -67,7 +67,7 @@ def log_rows(doc, subs: pd.DataFrame, widths: Sequence[float], file_col: int, me
 def log_occurs(subs: pd.DataFrame) -> dict[str, bool]:
     """What the record's table has, for templates/report/submission_log.txt.j2: a file with an error or a warning,
     a file sent back (rejected) or replaced (superseded). The intro explains only those (review 6 P12: it explained
-    差戻し and 差替え済み in a year without either)."""
+    the sent-back and replaced statuses in a year without either)."""
 
     def counted(column: str) -> bool:
         return column in subs.columns and bool((pd.to_numeric(subs[column], errors="coerce").fillna(0) > 0).any())
