@@ -405,7 +405,7 @@ def test_the_summarys_share_range_names_the_signed_kpi_it_leaves_out_and_the_not
     low_high = point.split("に占める割合は、")[1].split("です")[0]
     assert share not in low_high  # the signed KPI's own share (negative this year) is not the range
     assert (
-        f"{names}は負の値になることがあり、その年度は割合が負になったり100%を超えたりするため、冒頭の割合の範囲には含めない。"
+        f"{names}は2025年度の値に負の値があり、割合が負になったり100%を超えたりするため、冒頭の割合の範囲には含めない。"
         in text
     )
 
@@ -425,6 +425,8 @@ def test_the_share_range_keeps_a_kpi_that_may_be_negative_in_a_year_its_values_a
     low = f"{10 / (10 * n) * 100:.1f}%"
     assert f"に占める割合は、{low}〜{share}です。" in point, point
     assert "負の値がある" not in point
+    # review 7: nor does the table's note say it was left out
+    assert "冒頭の割合の範囲には含めない" not in "".join(t for _, t in _blocks(doc))
 
 
 def _period_data(plan, code: str, skip_year: int | None = None):
