@@ -630,6 +630,8 @@ def table_ends_kept(doc, rows: int = 3) -> tuple[int, int]:
         if el.tag == qn("w:tbl"):
             trs = [tr for tr in el.findall(qn("w:tr")) if not _repeats_as_header(tr)]
             assert all(_kept(tr) for tr in trs[-rows:-1]), _text(el)[:60]
+            # review 7: nor the first row alone at a page's foot (柱2's KPI table on p.10)
+            assert all(_kept(tr) for tr in trs[: min(rows, len(trs) - 1)]), _text(el)[:60]
             if under:
                 assert _kept(trs[-1]), _text(el)[:60]
                 noted += 1

@@ -248,8 +248,8 @@ def keep_table_ends(doc, rows: int) -> None:
     """Page flow for a whole document, after it is built (issue 18): no table's last row (or last few) opens a page
     alone, and the notes right under a table or a chart's caption stay on the page of what they explain.
 
-    - a table's last ``rows`` rows (not its repeated header) stay on one page: each but the last is kept with the
-      next row;
+    - a table's first ``rows`` rows (not its repeated header) stay with the header and the row after them, and its
+      last ``rows`` rows stay on one page: each but the last is kept with the next row (a short table is kept whole);
     - the notes (注記 style) right after a table: the table's last row is kept with the first note and each note
       with the next one, so the last ``rows`` rows and all the notes under them are on one page (a note parted
       from its table, or the last of six alone atop the page before a new chapter, review of issue 18);
@@ -282,6 +282,8 @@ def keep_table_ends(doc, rows: int) -> None:
             trs = [tr for tr in el.findall(qn("w:tr")) if not _repeats_as_header(tr)]
             if not trs:
                 continue
+            for tr in trs[:rows]:  # the header and the first rows: no first row alone at a page's foot (review 7)
+                _keep_next(tr)
             for tr in trs[-rows:][:-1]:
                 _keep_next(tr)
             if keep_notes_after(el):
