@@ -505,6 +505,35 @@ def test_the_summary_opens_with_the_final_periods_verdict_and_marks_each_kpi_in_
     ) in text
 
 
+def test_a_kept_level_rated_b_below_its_baseline_says_so_under_the_abstract_and_summary_tables(plan):
+    """review 7: 圏域人口の社会増減数 (keep ≥ +2,000, baseline +4,771) fell to +1,863 and was rated B, which 「評価の方法」
+    called 「目標に向けて進んでいる」: a note under the 要旨's and the 概要版's KPI tables says the rating is its 達成率 and
+    the value fell below the baseline; the method says B・C of a kept level are by 達成率."""
+    from vision_report.outputs.reports.summary import build_summary
+
+    kept = next(k for k in plan.kpis if k.direction == "at_least" and k.target < k.baseline and k.allow_negative)
+    kpis = _kpi_rows(plan, 1.1)
+    codes = kpis["item_id"] == kept.id
+    kpis.loc[codes, "value"] = 0
+    kpis.loc[codes[codes].index[0], "value"] = 1863  # 93.2 % of +2,000: B
+    rows = pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)
+    note = (
+        "※ 圏域人口の社会増減数：水準の維持（目標値以上）を目指すKPIのため、評価は達成率（93.2%）によるBですが、"
+        "実績値は現状値（+4,771、2023年度）より下がっています（現状値比▲61.0%）。"
+    )
+    lines = _lines(_report(plan, rows))
+    assert lines.count(note) == 1
+    assert any("水準の維持を目指すKPIでは目標値に対する割合（達成率）によります" in line for line in lines)
+    summary = _lines(Document(io.BytesIO(docx_bytes(build_summary(_data(plan, rows))))))
+    assert note in summary
+    # the same KPI above its baseline gets no note
+    kpis.loc[codes[codes].index[0], "value"] = 5000
+    assert not any(
+        "水準の維持（目標値以上）を目指すKPIのため" in line
+        for line in _lines(_report(plan, pd.concat([_rows(plan, writers=1), kpis], ignore_index=True)))
+    )
+
+
 def test_a_kpi_rated_d_with_a_high_attainment_says_why_and_a_lagged_actual_says_its_year(plan):
     """要旨: 達成率 94.6 % but D (the value went back from the baseline) gets a note under the table with the
     現状値比; a KPI reported with data_year_lag shows its statistic's year under the actual itself."""

@@ -35,8 +35,8 @@ from vision_report.outputs.reports.region_kpis import (
     add_kpi_table,
     add_trend,
     at_least_names,
+    baseline_notes,
     basis_counts,
-    behind_baseline,
     has_reference,
     kpi_fields,
     kpi_line,
@@ -399,10 +399,8 @@ def add_abstract(doc, data: ReportData) -> None:
     names = over_target_names(data, list(data.plan.kpis))
     if names:
         add_note(doc, abstract_line(data, "over_target", kpi_name=names))
-    for k in data.plan.kpis:
-        behind = behind_baseline(data, k)
-        if behind:
-            add_note(doc, abstract_line(data, "behind_baseline", kpi_name=k.name, **behind))
+    for line in baseline_notes(data, list(data.plan.kpis)):
+        add_note(doc, line)
     p = doc.add_paragraph()
     p.paragraph_format.keep_with_next = True
     p.add_run(data.heading("abstract_next")).bold = True

@@ -166,6 +166,43 @@ def behind_baseline(data: ReportData, k: Kpi) -> dict[str, str] | None:
     }
 
 
+def below_kept_level(data: ReportData, k: Kpi) -> dict[str, str] | None:
+    """A KPI that aims to keep a level (direction at_least) rated by its 達成率 between the lowest and the top rating
+    although its value fell below the baseline: the rating does not mean progress (review 7: 圏域人口の社会増減数 B
+    while it fell from +4,771 to +1,863). The fields of abstract.txt.j2 ``below_kept_level``; None for any other KPI."""
+    if k.direction != "at_least" or is_missing(k.baseline) or is_missing(k.target):
+        return None
+    r = data.kpi.loc[k.id]
+    actual = r["actual"]
+    if is_missing(actual) or r["rating"] == LOWEST_RATING or not (actual < k.baseline and actual < k.target):
+        return None
+    change = baseline_change_pct(actual, r["baseline"])
+    if change is None:
+        return None
+    return {
+        "attainment": fmt_pct(r["attainment_pct"]),
+        "baseline": kpi_value(k, k.baseline),
+        "baseline_year": baseline_year_text(k),
+        "change": data.phrase("progress_vs_baseline", change=fmt_signed(change, 1) + "%"),
+        "rating": str(r["rating"]),
+    }
+
+
+def baseline_notes(data: ReportData, kpis: list[Kpi]) -> list[str]:
+    """The notes under a table of KPI ratings where a rating and the move from the baseline seem to disagree: a high
+    達成率 with the lowest rating (``behind_baseline``), a kept level rated B or C below its baseline
+    (``below_kept_level``)."""
+    out = []
+    for k in kpis:
+        behind = behind_baseline(data, k)
+        if behind:
+            out.append(abstract_line(data, "behind_baseline", kpi_name=k.name, **behind))
+        below = below_kept_level(data, k)
+        if below:
+            out.append(abstract_line(data, "below_kept_level", kpi_name=k.name, **below))
+    return out
+
+
 def target_differs(k: Kpi) -> bool:
     """True when a KPI's target cell does not read as 「this value in the plan's last year, beyond the baseline」: the
     plan prints it in its own words (a statistic's year, 「現状維持【基準値】…」), or the target lies behind the baseline

@@ -24,8 +24,8 @@ from vision_report.outputs.reports.layout import columns, keep_edge_rows, sectio
 from vision_report.outputs.reports.region_abstract import abstract_line, abstract_lines, abstract_values
 from vision_report.outputs.reports.region_kpis import (
     at_least_names,
+    baseline_notes,
     basis_counts,
-    behind_baseline,
     has_reference,
     kpi_fields,
     over_target_names,
@@ -184,10 +184,8 @@ def build_summary(data: ReportData):
     names = over_target_names(data, list(plan.kpis))
     if names:  # the reference sum passes the target while the rating, on the basis, is low: as in the 要旨
         add_note(doc, abstract_line(data, "over_target", kpi_name=names))
-    for k in plan.kpis:  # a high 達成率 beside the lowest rating says why, as in the 要旨
-        behind = behind_baseline(data, k)
-        if behind:
-            add_note(doc, abstract_line(data, "behind_baseline", kpi_name=k.name, **behind))
+    for line in baseline_notes(data, list(plan.kpis)):  # a rating unlike the move from the baseline, as in the 要旨
+        add_note(doc, line)
     add_execution_chart(doc, data)
     add_period_summary(doc, data)
     add_panel_summary(doc, data)
