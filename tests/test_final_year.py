@@ -202,3 +202,28 @@ def test_the_small_plan_runs_end_to_end_and_renders_every_report(tmp_path, prefe
     header_cells = [c.text.replace("\n", "") for t in doc.tables for c in t.rows[0].cells]
     assert f"目標値（{small.meta.last_fiscal_year}年度）" in header_cells and "目標値（2025年度）" not in header_cells
     assert Document(out / "report_2028_概要版.docx").paragraphs[0].text.endswith("進捗状況報告書【概要版】")
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice and poppler-utils are installed by .ci/run",
+)
+def test_fy2025_opens_with_the_abstract_and_its_body_is_at_most_40_pages(runs):
+    """Issue 18 (done when): on the FY2025 samples the 要旨 starts right after the cover and the table of contents
+    (page ≤ 4) and the body — everything before the 資料編 — is at most 40 pages, the office's 総括所見 included."""
+    import re
+    import subprocess
+    import unicodedata
+
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(runs / "2025" / "report_2025.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    pages = [re.sub(r"\s+", "", unicodedata.normalize("NFKC", p)) for p in text.split("\f")]
+    abstract = next(k + 1 for k, p in enumerate(pages) if k >= 1 and p.startswith("要旨"))
+    appendix = next(k + 1 for k, p in enumerate(pages) if k > abstract and p.startswith("資料編"))
+    assert abstract <= 4, abstract
+    assert appendix - 1 <= 40, appendix
+    assert any("総括所見" in p for p in pages[abstract : appendix - 1])
