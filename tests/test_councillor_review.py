@@ -11,6 +11,7 @@ from docx import Document
 
 from tests.report_cache import region_document, region_docx, summary_docx
 from tests.test_region_layout import _data, _kpi_rows, _lines, _report, _rows, _split, _text
+from tests.test_summary_review import _after_table
 from vision_report.outputs.reports.docxutil import docx_bytes
 from vision_report.outputs.reports.summary import build_summary
 
@@ -108,15 +109,18 @@ def test_pillars_count_the_kpis_that_reached_the_target_instead_of_a_mean_of_unl
     summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
     for d in (doc, summary):
         assert "平均達成率" not in "".join(c.text for t in d.tables for c in t.rows[0].cells)
-    budget = _table(doc, "区分", "目標値に届いたKPI")
-    col = [c.text.replace("\n", "") for c in budget.rows[0].cells].index("目標値に届いたKPI")
+    # review 7 #16: the count of KPIs that reached the target is the A count (A is 達成率・進捗率 100% or more), so
+    # layout.yaml prints no column 「目標値に届いたKPI」 beside 「KPIの評価」: the 圏域計 says it once
     n = len(plan.kpis)
-    assert budget.rows[-1].cells[col].text == f"{n - 1}（{n}指標中）"
-    first = next(r for r in budget.rows[1:] if r.cells[0].text.startswith(f"柱{plan.pillars[0].id} "))
-    assert first.cells[col].text.endswith("指標中）") and not first.cells[col].text.endswith("%")
-    pillars = _table(summary, "柱", "目標値に届いたKPI")
-    col = [c.text.replace("\n", "") for c in pillars.rows[0].cells].index("目標値に届いたKPI")
-    assert sum(int(r.cells[col].text) for r in pillars.rows[1:]) == n - 1
+    budget = _table(doc, "区分", "KPIの評価（指標数）")
+    header = [c.text.replace("\n", "") for c in budget.rows[0].cells]
+    assert "目標値に届いたKPI" not in header
+    assert budget.rows[-1].cells[header.index("KPIの評価（指標数）")].text.startswith(f"A {n - 1}・")
+    pillars = _table(summary, "柱", "実施・完了の割合")
+    header = [c.text.replace("\n", "") for c in pillars.rows[0].cells]
+    assert "目標値に届いたKPI" not in header
+    col = header.index("評価の内訳")
+    assert sum(int(r.cells[col].text.split("・")[0].removeprefix("A ")) for r in pillars.rows[1:]) == n - 1
 
 
 def _two_years(plan, rows_2024: pd.DataFrame, rows_2025: pd.DataFrame):
@@ -181,7 +185,10 @@ def test_the_targets_basis_is_the_members_at_the_revision_not_at_the_first_visio
     for text in texts:
         assert "策定時" not in text and "策定後" not in text
     assert "KPIの現状値・目標値は、ビジョンの2024年3月改定時点の構成20市町村（" in texts[0]
-    assert "目標を設定したビジョンの2024年3月改定時点の構成20市町村の合計による" in texts[1]
+    # the 概要版 says the basis once, in the note of the reference sums (review 7 #9)
+    assert (
+        "目標はビジョンの2024年3月改定時点の構成20市町村について設定したもので、評価・判定はその合計による" in texts[1]
+    )
 
 
 def test_the_baseline_is_the_visions_figure_and_the_years_are_the_members_reports(plan):
@@ -209,12 +216,22 @@ def test_the_years_count_and_the_every_year_count_are_named_apart_with_one_term(
     summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
     headers = [[c.text.replace("\n", "") for c in t.rows[0].cells] for t in summary.tables]
     # review 6 P5: the share of reports saying 実施 leads, the strict count has a self-explanatory label
-    assert "2025年度の実施・完了の割合（関係市町村の全部が実施した取組）" in next(h for h in headers if h[0] == "柱")
+    # review 7 #16: the year's column is headed 「実施・完了の割合」 (six lines before), its bracket said in the note
+    assert next(h for h in headers if h[0] == "柱")[-1] == "実施・完了の割合"
     assert "実施・完了の割合（全年度に関係市町村の全部が実施した取組）" in [h for h in headers if h[0] == "柱"][-1]
     region = region_document(data)
-    assert "2025年度の実施・完了の割合（関係市町村の全部が実施した取組）" in _table(
-        region, "区分", "目標値に届いたKPI"
-    ).rows[0].cells[4].text.replace("\n", "")
+    budget = _table(region, "区分", "KPIの評価（指標数）")
+    assert [c.text.replace("\n", "") for c in budget.rows[0].cells] == [
+        "区分",
+        "2025年度計画（千円）",
+        "2025年度実績（千円）",
+        "執行率",
+        "実施・完了の割合",
+        "KPIの評価（指標数）",
+    ]
+    note = _after_table(region, budget, 1)[0]
+    assert note.startswith("※ 「実施・完了の割合」は、2025年度に関係市町村が取組ごとに報告した実施状況のうち")
+    assert "下の括弧内は、関係市町村の全部が「実施」または「完了」と報告した取組の数" in note
     body = _split(region)[0]  # the 資料編 quotes the vision's own texts as written
     for text in ("".join(_text(el) for el in body), "".join(_text(el) for el in summary.element.body)):
         assert "参加市町村" not in text
@@ -463,7 +480,7 @@ def test_the_every_participant_column_says_what_it_counts_beside_the_share_of_re
     cell = f"{(n - 3) / n * 100:.1f}%\n（{len(ids) - 1}/{len(ids)}取組）"
     summary = Document(io.BytesIO(summary_docx(data)))
     table = next(t for t in summary.tables if t.rows[0].cells[0].text == "柱")
-    assert table.rows[pillar].cells[7].text == cell
+    assert table.rows[pillar].cells[-1].text == cell  # the last column (layout.yaml tables.summary_pillars)
 
 
 def test_a_kpi_one_member_reports_is_named_under_the_tables_that_head_it_as_a_sum(plan):
@@ -497,6 +514,15 @@ def test_a_chart_whose_point_of_the_baseline_year_differs_from_the_baseline_says
     notes = [line for line in lines if "：現状値の線はビジョンに記載された値" in line]
     assert notes and all("進捗率はビジョンの現状値から計算している。" in n for n in notes)
     assert any(births.name in n for n in notes)
+    # review 7 #11: the chart marks a sum over fewer members with an open square, not the tables' †: the note names
+    # that mark (玉名市 reports from FY2024, so the 2023 point of births is such a sum), and only under a chart that
+    # draws it (熊本市's own values are never a partial sum)
+    assert year in data.kpi_partial_basis_years(births.id)
+    mark = "集計に含む市町村の違い（グラフの□「まだ加入していなかった市町村を除いた合計」）により一致しない。"
+    assert not any("†" in n for n in notes)
+    assert all(mark in n for n in notes if births.name in n)
+    own = [n for n in notes if all(k.name not in n for k in plan.kpis if k.reporters_all)]
+    assert all(mark not in n and "集計に含む市町村の違いにより一致しない。" in n for n in own)
     # a KPI whose point equals its baseline is not named
     same = {k.id: k for k in plan.kpis}
     plotted = data.kpi_values(births.id)[year]

@@ -227,8 +227,9 @@ def test_summary_report_figures_equal_the_csvs(out, plan):
     pillar_table = next(t for t in tables if t[0][0] == "柱")
     pillars = [r for r in rollup if r["level"] == "pillar"]
     assert [line[0] for line in pillar_table[1:]] == [f"{r['id']} {r['name']}" for r in pillars]
+    planned = next(i for i, h in enumerate(pillar_table[0]) if "計画" in h)  # columns: layout.yaml summary_pillars
     for line, r in zip(pillar_table[1:], pillars, strict=True):
-        assert line[4].replace(",", "") == str(round(float(r["planned_thousand_yen"]))), r["id"]
+        assert line[planned].replace(",", "") == str(round(float(r["planned_thousand_yen"]))), r["id"]
 
 
 def test_every_template_variable_is_supplied(out, plan):
@@ -271,7 +272,7 @@ def test_every_template_variable_is_supplied(out, plan):
             "basis.txt.j2": set(region.BASIS_VALUES),
             "analysis.txt.j2": set(region_period.ANALYSIS_VALUES),
             "management.txt.j2": set(region_management.MANAGEMENT_VALUES),
-            "method.txt.j2": {"terms", "subfields"},
+            "method.txt.j2": {"terms", "subfields", "unit_terms"},
             "overview.txt.j2": set(region.OVERVIEW_VALUES),  # optional (default false / none): the 概要版's 用語 block
         }.get(t.name, set())
         assert used <= supplied | extra, (t.name, used - supplied - extra)

@@ -133,23 +133,31 @@ def test_the_summary_has_a_terms_block_with_the_region_reports_definitions(docs)
     lines = _lines(summary)
     k = lines.index("用語")
     assert lines[k - 1].startswith("2025年度の取組の自己評価") or lines[k - 1].startswith("※")
-    terms = lines[k + 1 : k + 6]
-    assert [t.split(" = ")[0].split("：")[0] for t in terms[:4]] == ["達成率", "進捗率", "執行率", "取組の自己評価"]
-    assert terms[4].startswith(  # review 6 P5: the share first, the strict count second
+    terms = lines[k + 1 : k + 7]
+    # review 7 #15: the unit 「TEU」 of a KPI said once, after the money's unit (config/units.yaml explained)
+    assert [t.split(" = ")[0].split("：")[0] for t in terms[:5]] == [
+        "達成率",
+        "進捗率",
+        "執行率",
+        "TEU",
+        "取組の自己評価",
+    ]
+    assert terms[3] == "TEU：20フィートコンテナ換算の個数。"
+    assert terms[5].startswith(  # review 6 P5: the share first, the strict count second
         "「実施・完了の割合」は、2025年度に関係市町村が取組ごとに報告した実施状況のうち「実施」または「完了」の割合"
     )
-    assert terms[4].endswith(
+    assert terms[5].endswith(
         "下の括弧内は、関係市町村の全部が「実施」または「完了」と報告した取組の数"
         "（1市町村でも「一部実施」「未実施」と報告すれば数えない厳しい基準）。"
     )
-    assert terms[3] == (
+    assert terms[4] == (
         "取組の自己評価：各関係市町村が取組ごとに記入する（A：計画どおり実施し成果が出た、B：概ね計画どおり、"
         "C：一部のみ実施、D：未実施）。「A・B の割合」は、回答のうち A・B の占める割合。"
     )
     region_lines = _lines(region)
-    for t in terms[:3]:  # the same sentence as in the region report's 「評価の方法」
+    for t in terms[:4]:  # the same sentence as in the region report's 「評価の方法」
         assert t in region_lines, t
-    assert lines[k + 6] == "柱ごとの状況"  # the column's note moved up into 用語: said once
+    assert lines[k + 7] == "柱ごとの状況"  # the column's note moved up into 用語: said once
     assert sum("「実施・完了の割合」は" in x for x in lines) == 1
 
 

@@ -91,19 +91,29 @@ def test_summary_kpi_header_and_point_name_the_targets_basis_from_the_plan(plan,
     # issue 18: the reference sums are a note right under the table (layout.yaml tables.summary_kpi has no
     # 参考 column, so the KPI names wrap in 2–3 lines, not 4–6), each KPI with its unit; a KPI one member reports
     # has no reference sum and is not named
+    # review 7 #9: one note on the two bases — the reference sums, that the targets' basis rates the KPIs, and the
+    # KPIs whose reference sum passes the target (two notes said the 24-member caveat twice)
+    over = "圏域内総生産額、圏域内の創業者数、圏域人口の社会増減数、圏域出生数、公共施設及びサービス等の相互利用者数"
     assert _after_table(summary, table, 1) == [
-        f"※ 参考：ビジョンの2024年3月改定の後に加入した市町村を含む{n_all}市町村の合計（目標との比較には用いない）は、"
+        f"※ 参考：ビジョンの2024年3月改定の後に加入した市町村を含む{n_all}市町村の合計は、"
         "圏域内総生産額（百万円）24,101,700、圏域内の創業者数（人/年）5,940、圏域内大学及び高専等との連携事業数（件/年）"
         "1,200、圏域人口の社会増減数（人）+9,980、圏域出生数（人）53,952、公共施設及びサービス等の相互利用者数（人/年）"
-        "62,180。"
+        f"62,180。目標はビジョンの2024年3月改定時点の構成{n_basis}市町村について設定したもので、評価・判定はその合計による"
+        f"（この参考の合計は用いない）。{over}は、参考の合計では目標値を上回っています。"
     ]
     kpi_note = next(line for line in _lines(summary) if line.startswith("※ 評価は、"))
     assert "「参考」の列" not in kpi_note  # said by the note above instead
+    assert "実績値・達成率・進捗率は、目標を設定した" not in kpi_note  # so is the basis
+    assert not [line for line in _lines(summary) if "の合計（参考）は目標値を上回っていますが" in line]
+    # review 7 #13: the KPIs one member reports are rated on its value, not on the basis' sum (plan: reporters)
+    single = [k for k in plan.kpis if len(k.reporters) == 1 and not k.reporters_all]
+    assert {k.reporters[0] for k in single} == {"431001"} and len(single) == 7
     point = next(line for line in _lines(summary) if line.startswith(f"{len(plan.kpis)}のKPIの評価（2025年度）"))
-    assert point.endswith(f"指標。目標を設定した{n_basis}市町村の合計で評価しています。")
-    # the reference sum above the target while the rating is on the basis: said under the 概要版's table too
-    notes = [line for line in _lines(summary) if "の合計（参考）は目標値を上回っていますが" in line]
-    assert len(notes) == 1 and notes[0].endswith(f"評価・判定は{n_basis}市町村の合計によります。")
+    assert point.endswith(
+        f"指標。{len(plan.kpis) - 7}指標は目標を設定した{n_basis}市町村の合計、7指標は熊本市の値で評価しています。"
+    )
+    abstract = next(line for line in _lines(region) if line.startswith(f"{len(plan.kpis)}のKPIの評価（2025年度）"))
+    assert abstract.endswith("6指標は目標を設定した20市町村の合計、7指標は熊本市の値で評価しています。")
 
 
 # -- #8: 今後に向けて, and where the region report has each part, by its numbered headings ----------------------------
@@ -115,14 +125,17 @@ def test_summary_ends_with_the_next_steps_and_names_the_region_reports_headings(
     at = lines.index("今後に向けて")
     assert lines[at + 1] == "（報告書本編：「要旨」）"
     assert lines[at + 2].startswith("今後の方向性（2025年度、関係市町村の回答")
+    # the 概要版 does not point to a 「計画期間の総括」 analysis it does not have (review 7 #9); the 要旨 does
     assert lines[at + 3] == (
         "計画期間は2025年度で終了します。未達成のKPIと、関係市町村が「拡充」「改善」とした取組の課題を、"
-        "次期ビジョンの取組とKPIの検討に引き継ぎます（未達成のKPIごとの目標との差・現状値からの動き・関連する取組の状況は"
-        "「計画期間の総括」に掲載しています）。"
+        "次期ビジョンの取組とKPIの検討に引き継ぎます。"
     )
-    assert lines[at + 2 : at + 4] == [
-        line for line in _lines(region) if line.startswith(("今後の方向性（2025年度", "計画期間は2025年度で終了"))
+    assert [lines[at + 2], lines[at + 3].removesuffix("。")] == [
+        line.split("（未達成のKPIごとの")[0]
+        for line in _lines(region)
+        if line.startswith(("今後の方向性（2025年度", "計画期間は2025年度で終了"))
     ]
+    assert any(line.endswith("関連する取組の状況は「計画期間の総括」に掲載しています）。") for line in _lines(region))
     # every place named is a heading printed in the region report
     headings = {p.text for p in region.paragraphs if p.style.name.startswith("Heading")}
     sources = [line for line in lines if line.startswith("（報告書本編：")]
@@ -139,11 +152,61 @@ def test_summary_ends_with_the_next_steps_and_names_the_region_reports_headings(
         "「(2) 柱・小分野・政策分野ごとの事業費（2021〜2025年度の累計）」"
         "「(3) 取組ごとの事業費と実施状況（2021〜2025年度の累計）」）" in sources
     )
+    # the note above the 総括 names 「(1) KPIの推移と目標の達成」, so the text does not name it again (review 7 #9)
     text = "".join(lines)
-    assert (
-        "各KPIの年度ごとの推移は報告書本編の「5 計画期間の総括（2021〜2025年度）」の「(1) KPIの推移と目標の達成」に掲載"
-        in text
+    assert "各KPIの年度ごとの推移は報告書本編の" not in text
+    at = lines.index("計画期間の総括（2021〜2025年度）")
+    assert lines[at + 2].startswith(
+        "2025年度は計画期間（2021〜2025年度）の最終年度です。KPIの目標値に対する達成・未達成と、計画期間を通じた"
+        "事業費の計画と実績、取組の実施状況をまとめます。判定の方法："
     )
+
+
+def test_summary_period_block_does_not_repeat_the_first_points_verdict(plan, docs):
+    """Review 7 #9: the 概要版's 計画期間の総括 repeated the first 概要 point's KPI verdict word for word and the count
+    of 実施状況 reports its table's 圏域計 row gives; both are left out there (the region report keeps them)."""
+    region, summary = docs
+    n = len(plan.kpis)
+    lines = _lines(summary)
+    verdict = [line for line in lines if "のうち、目標を達成したものは" in line]
+    assert len(verdict) == 1 and verdict[0].startswith("計画期間（2021〜2025年度）の総括：")
+    assert not [line for line in lines if line.startswith("取組の実施状況：")]
+    at = lines.index("計画期間の総括（2021〜2025年度）")
+    assert "判定の方法：" in lines[at + 2]  # the intro stays
+    body = _lines(region)
+    assert any(line.startswith(f"{n}のKPIのうち、目標を達成したものは") for line in body)
+    assert any(line.startswith("取組の実施状況：2021〜2025年度に関係市町村が") for line in body)
+
+
+def test_summary_keeps_the_target_notes_of_targets_in_the_plans_own_words_only(plan, docs):
+    """Review 7 #9: under the 概要版's KPI table, a note on a target only where the cell prints the plan's own words
+    (kpis.yaml target_label: GDP's statistic year, births' 「現状維持【基準値】」); a target the table shows lying
+    behind its baseline is explained in the region report only."""
+    region, summary = docs
+    labelled = [k.name for k in plan.kpis if k.target_label]
+    behind = [k.name for k in plan.kpis if k.notes and not k.target_label and k.target < k.baseline]
+    assert labelled == ["圏域内総生産額", "圏域出生数"] and behind == [
+        "圏域人口の社会増減数",
+        "公共施設及びサービス等の相互利用者数",
+    ]
+    notes = [line for line in _lines(summary) if line.startswith("※ ")]
+    for name in labelled:
+        assert sum(n.startswith(f"※ {name}：目標") for n in notes) == 1, name
+    for name in behind:
+        assert not [n for n in notes if n.startswith(f"※ {name}：")], name
+        assert [n for n in _lines(region) if n.startswith(f"※ {name}：")], name  # still in the region report
+
+
+def test_teu_is_explained_once_where_the_figures_are_explained(plan, docs):
+    """Review 7 #15: 「TEU」 (熊本港's KPI) said what it is nowhere; config/units.yaml ``explained`` says it once in the
+    region report's 評価の方法 and once in the 概要版's 用語, as a KPI of the plan uses it."""
+    region, summary = docs
+    assert any(k.unit == "TEU" for k in plan.kpis)
+    for doc in (region, summary):
+        assert _lines(doc).count("TEU：20フィートコンテナ換算の個数。") == 1
+    lines = _lines(region)
+    method = lines.index("評価の方法")
+    assert lines.index("TEU：20フィートコンテナ換算の個数。") > method
 
 
 # -- #9: the 概要版's layout --------------------------------------------------------------------------------------
@@ -165,7 +228,7 @@ def test_summary_kpi_table_keeps_its_heading_with_its_first_rows_and_its_last_ro
     body = list(summary.element.body)
     after = body[body.index(table._tbl) + 1 :]
     notes = after[: next(k for k, el in enumerate(after) if not _text(el).startswith("※"))]
-    assert len(notes) >= 8
+    assert len(notes) >= 5  # review 7 #9: fewer notes than the ten of before, one on the two bases
     assert [_kept(n) for n in notes] == [True] * (len(notes) - 1) + [False]
     # every keep is the bare element Word writes (the OOXML validator flags w:val="true")
     assert not [k for k in table._tbl.iter(qn("w:keepNext")) if k.get(qn("w:val")) is not None]
@@ -247,10 +310,13 @@ def test_targets_of_another_year_or_kept_at_a_baseline_are_explained_under_the_k
         "※ 圏域出生数：目標の「現状維持」は、基準値（2019年の出生数10,813人）以上を保つこと（現状値9,187人（2023年）の維持"
         "ではない）。達成率は基準値に対する率。" in expected
     )
-    for doc, skip in ((region, 0), (summary, 1)):  # the 概要版: after its note of the reference sums (issue 18)
+    # the 概要版: after its note of the reference sums (issue 18), and only the targets in the plan's own words
+    # (review 7 #9: kpis.yaml target_label)
+    labelled = [f"※ {k.name}：{k.notes}" for k in plan.kpis if target_differs(k) and k.notes and k.target_label]
+    for doc, skip, want in ((region, 0, expected), (summary, 1, labelled)):
         table = _kpi_table(doc)
         assert "目標値（2025年度）" in _header(table)
-        assert _after_table(doc, table, len(expected) + skip)[skip:] == expected
+        assert _after_table(doc, table, len(want) + skip)[skip:] == want
 
 
 # -- #15: the 要旨's KPI table has 現状値, and both KPI tables fit the page ------------------------------------------

@@ -14,7 +14,7 @@ from vision_report.core.vocabulary import date_label
 from vision_report.outputs.reports.context import ReportData
 from vision_report.outputs.reports.docxutil import add_note, add_table, keep_last_row_with_next, keep_rows_with_next
 from vision_report.outputs.reports.evaluation_context import TEXT_COLUMNS, expenditure_rows, same_text_key
-from vision_report.outputs.reports.layout import sections
+from vision_report.outputs.reports.layout import sections, setting
 from vision_report.outputs.reports.submission_log import add_log_intro, log_occurs, log_rows
 from vision_report.plan import Initiative, PolicyArea
 
@@ -30,8 +30,12 @@ def add_appendix(doc, data: ReportData) -> None:
     doc.add_heading(data.heading("appendix"), level=1)
     doc.add_paragraph(data.phrase("appendix_intro"))
     build = {"submissions": add_submission_log, "vision": add_vision_blocks, "texts": add_participant_texts}
+    new_page = bool(setting(data.templates, "appendix_part_new_page", True))
     for n, key in enumerate(keys, start=1):
-        doc.add_heading(data.heading(f"appendix_{key}", n=n), level=2)
+        heading = doc.add_heading(data.heading(f"appendix_{key}", n=n), level=2)
+        # each 資料 after the first starts a page (layout.yaml region.appendix_part_new_page): a 資料's heading and
+        # intro were left at a page's foot with its content on the next page (review 7 #17)
+        heading.paragraph_format.page_break_before = new_page and n > 1
         build[key](doc, data)
 
 

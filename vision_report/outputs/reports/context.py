@@ -430,8 +430,21 @@ class ReportData:
             "directions": list(self.settings.evaluation.directions),
             # the directions the plan's KPIs aim at (increase, at_least, decrease): a sentence names only these
             "kpi_directions": sorted({k.direction for k in self.plan.kpis}),
+            # the KPIs rated on one member's own value, not a sum (「7指標は熊本市の値」, review 7 #13)
+            **kpi_basis_split(self.plan),
             **member_terms(report_phrases(self.templates), self.plan),
         }
+
+
+def kpi_basis_split(plan) -> dict:
+    """{kpi_single}: (member name, KPIs) for each member whose own value rates some KPIs (the plan's KPI
+    reporters: one member, not every member), in plan order; {n_kpis_summed}: the KPIs rated on a members' sum."""
+    single: dict[str, int] = {}
+    for k in plan.kpis:
+        if len(k.reporters) == 1 and not k.reporters_all:
+            name = plan.municipality(k.reporters[0]).name
+            single[name] = single.get(name, 0) + 1
+    return {"kpi_single": list(single.items()), "n_kpis_summed": len(plan.kpis) - sum(single.values())}
 
 
 def _standing(status: str) -> str:

@@ -28,6 +28,7 @@ from vision_report.outputs.reports.docxutil import (
     new_document,
     page_number_footer,
 )
+from vision_report.outputs.reports.figures import unit_terms
 from vision_report.outputs.reports.layout import columns, keep_edge_rows, sections, setting, spec_table
 from vision_report.outputs.reports.region_abstract import abstract_line, abstract_lines
 from vision_report.outputs.reports.region_initiatives import add_area, add_held_section, share_line
@@ -216,19 +217,20 @@ def add_overview(doc, data: ReportData) -> None:
         add_note(doc, line)
     add_held_section(doc, data)
     doc.add_heading(data.phrase("overview_method"), level=2)
-    for line in data.text("method", subfields=list(data.plan.subfields)):
+    for line in data.text("method", subfields=list(data.plan.subfields), unit_terms=unit_terms(data)):
         add_note(doc, line)
 
 
-def _added_members(data: ReportData) -> list[tuple[str, str]]:
-    """The members added after the vision (name, join date), in plan order."""
+def _added_members(data: ReportData) -> list[tuple[list[str], str]]:
+    """The members added after the vision, grouped by join date: (names in plan order, join date), the dates in the
+    order their first member comes in the plan (one date said once for four members, review 7 #18)."""
     plan = data.plan
-    out = []
+    groups: dict[str, list[str]] = {}
     for m in plan.members(data.fiscal_year):
         ms = plan.membership(m.code)
         if ms.amendment is not None:
-            out.append((m.name, date_label(ms.joined.isoformat()) if ms.joined else "—"))
-    return out
+            groups.setdefault(date_label(ms.joined.isoformat()) if ms.joined else "—", []).append(m.name)
+    return [(names, day) for day, names in groups.items()]
 
 
 def add_cover(doc, data: ReportData) -> None:

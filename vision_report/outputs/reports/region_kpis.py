@@ -411,7 +411,11 @@ def add_trend(doc, data: ReportData, kpis: list[Kpi], caption: str) -> None:
             add_note(doc, data.phrase("kpi_trend_provisional_pointer", place=where))
     unlike = baseline_unlike_point(data, kpis)
     if unlike:
-        add_note(doc, data.phrase("kpi_trend_baseline_note", names=data.phrase("names_joiner").join(unlike)))
+        partial = any(  # the point at the baseline's year is drawn as the open square of a sum over fewer members
+            k.name in unlike and k.baseline_year + k.data_year_lag in data.kpi_partial_basis_years(k.id) for k in kpis
+        )
+        mark = data.phrase("kpi_trend_baseline_mark", partial=words["partial"]) if partial else ""
+        add_note(doc, data.phrase("kpi_trend_baseline_note", names=data.phrase("names_joiner").join(unlike), mark=mark))
     for k in kpis:  # the value plotted at FY y is the statistic of y − lag (review 3 #12)
         if k.data_year_lag:
             add_note(doc, data.phrase("kpi_trend_data_year_note", name=k.name, lag=k.data_year_lag))

@@ -24,7 +24,7 @@ from vision_report.outputs.reports.docxutil import (
     keep_last_row_with_next,
 )
 from vision_report.outputs.reports.figures import progress_note
-from vision_report.outputs.reports.layout import columns, sections
+from vision_report.outputs.reports.layout import columns, sections, spec_table
 from vision_report.outputs.reports.region_kpis import basis_counts, has_reference, kpi_fields, single_reporter_notes
 
 TAIL_ROWS = 3  # a table's rows kept with the note under it (never one row alone over the note on a new page)
@@ -142,30 +142,36 @@ def measure_runs(values: list[str]) -> list[tuple[int, int]]:
     return runs
 
 
+BUDGET_FIELDS = ("name", "planned", "actual", "execution", "implemented", "ratings", "reached")
+
+
 def _management_budget(doc, data: ReportData) -> None:
+    """柱・小分野ごとの事業費と評価: one row per pillar and sub-field and the 圏域計, its columns from layout.yaml
+    tables.management_budget (review 7 #16: 「目標値に届いたKPI」 repeated the A count and is left out there)."""
     roll = data.rollup
     shares = year_done_shares(data)
-    brows, labels, planned, actual = [], [], [], []
+    cells: list[dict[str, str]] = []
+    labels, planned, actual = [], [], []
     for _, r in roll[roll["level"].isin(["pillar", "subfield"])].iterrows():
         if r["level"] == "pillar":
             name = data.phrase("pillar_label", id=r["id"], name=r["name"])
         else:
             name = data.phrase("subfield_label", id=r["id"], name=r["name"])
-        brows.append(
-            [
-                name,
-                fmt_num(r["planned_thousand_yen"]),
-                fmt_num(r["actual_thousand_yen"]),
-                fmt_pct(r["execution_pct"]),
-                implemented_cell(
+        cells.append(
+            {
+                "name": name,
+                "planned": fmt_num(r["planned_thousand_yen"]),
+                "actual": fmt_num(r["actual_thousand_yen"]),
+                "execution": fmt_pct(r["execution_pct"]),
+                "implemented": implemented_cell(
                     data,
                     shares.get((str(r["level"]), str(r["id"]))),
                     int(r["initiatives_implemented"]),
                     int(r["initiatives"]),
                 ),
-                rating_counts(data, r),
-                reached_count(data, r),
-            ]
+                "ratings": rating_counts(data, r),
+                "reached": reached_count(data, r),
+            }
         )
         if r["level"] == "pillar":
             labels.append(data.phrase("pillar_short", id=r["id"]))
@@ -173,41 +179,45 @@ def _management_budget(doc, data: ReportData) -> None:
             actual.append(0 if is_missing(r["actual_thousand_yen"]) else r["actual_thousand_yen"])
     pillars = roll[roll["level"] == "pillar"]
     total_planned, total_actual = pillars["planned_thousand_yen"].sum(), pillars["actual_thousand_yen"].sum()
-    brows.append(
-        [
-            data.phrase("region_total"),
-            fmt_num(total_planned),
-            fmt_num(total_actual),
-            fmt_pct(total_actual / total_planned * 100 if total_planned else None),
-            implemented_cell(
+    cells.append(
+        {
+            "name": data.phrase("region_total"),
+            "planned": fmt_num(total_planned),
+            "actual": fmt_num(total_actual),
+            "execution": fmt_pct(total_actual / total_planned * 100 if total_planned else None),
+            "implemented": implemented_cell(
                 data,
                 implementation_share(data.budget)[2],
                 int(pillars["initiatives_implemented"].sum()),
                 int(pillars["initiatives"].sum()),
             ),
-            data.phrase("rating_counts", **{g: data.kpi["rating"].tolist().count(g) for g in "ABCD"}),
-            data.phrase("reached_count", n=len(reached_kpis(data, list(data.kpi["kpi_id"]))), total=len(data.kpi)),
-        ]
+            "ratings": data.phrase("rating_counts", **{g: data.kpi["rating"].tolist().count(g) for g in "ABCD"}),
+            "reached": data.phrase(
+                "reached_count", n=len(reached_kpis(data, list(data.kpi["kpi_id"]))), total=len(data.kpi)
+            ),
+        }
     )
-    add_table(
+    fields: dict[str, Callable[[dict[str, str]], str]] = {f: functools.partial(_cell, f) for f in BUDGET_FIELDS}
+    spec_table(
         doc,
-        data.phrases("management_budget_header", year=year_label(data.fiscal_year)),
-        brows,
-        widths=[30, 22, 22, 14, 28, 34, 20],
-        numeric={1, 2, 3},
-        center={4, 5, 6},
-        bold_rows={len(brows) - 1},
+        data.templates,
+        "management_budget",
+        cells,
+        fields,
+        {"year": year_label(data.fiscal_year)},
+        bold_rows={len(cells) - 1},
     )
-    add_note(
-        doc,
-        implemented_column_note(data, data.phrases("management_budget_header", year=year_label(data.fiscal_year))[4]),
-    )
+    add_note(doc, implemented_column_note(data, ""))
     waiting = data.holds.waiting if data.holds is not None else None
     if waiting is not None and len(waiting):
         for line in data.held_text("management"):
             add_note(doc, line)
     caption = data.phrase("execution_chart_caption", year=year_label(data.fiscal_year))
     add_picture(doc, charts.execution_bars(labels, planned, actual, data.phrase_map("chart")), 140, caption)
+
+
+def _cell(field: str, row: dict[str, str]) -> str:
+    return row[field]
 
 
 def implemented_cell(data: ReportData, pct: float | None, done: int, total: int) -> str:

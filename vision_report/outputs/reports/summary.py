@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from docx.shared import Pt
 
 from vision_report.compute.period import implementation_share
@@ -19,7 +21,7 @@ from vision_report.outputs.reports.docxutil import (
     new_document,
     page_number_footer,
 )
-from vision_report.outputs.reports.figures import progress_note
+from vision_report.outputs.reports.figures import progress_note, unit_terms
 from vision_report.outputs.reports.layout import columns, keep_edge_rows, sections, spec_table
 from vision_report.outputs.reports.region_abstract import abstract_line, abstract_lines, abstract_values
 from vision_report.outputs.reports.region_kpis import (
@@ -113,35 +115,35 @@ def build_summary(data: ReportData):
     add_terms(doc, data)
     doc.add_heading(data.heading("summary_pillars"), level=2)
     source_note(doc, data, ["management_budget"])
-    rows = []
+    cells: list[dict[str, str]] = []
     labels, counts = [], []
     shares = year_done_shares(data)
     for _, r in pillars.iterrows():
-        rows.append(
-            [
-                f"{r['id']} {r['name']}",
-                str(len(r["kpi_ids"].split(";")) if r["kpi_ids"] else 0),
-                rating_counts(data, r),
-                str(len(reached_kpis(data, row_kpi_ids(r)))),
-                fmt_num(r["planned_thousand_yen"]),
-                fmt_num(r["actual_thousand_yen"]),
-                fmt_pct(r["execution_pct"]),
-                implemented_cell(
+        cells.append(
+            {
+                "name": f"{r['id']} {r['name']}",
+                "kpis": str(len(r["kpi_ids"].split(";")) if r["kpi_ids"] else 0),
+                "ratings": rating_counts(data, r),
+                "reached": str(len(reached_kpis(data, row_kpi_ids(r)))),
+                "planned": fmt_num(r["planned_thousand_yen"]),
+                "actual": fmt_num(r["actual_thousand_yen"]),
+                "execution": fmt_pct(r["execution_pct"]),
+                "implemented": implemented_cell(
                     data, shares.get(("pillar", str(r["id"]))), int(r["initiatives_implemented"]), int(r["initiatives"])
                 ),
-            ]
+            }
         )
         labels.append(data.phrase("pillar_short", id=r["id"]))
         counts.append(
             {"A": r["rating_A"], "B": r["rating_B"], "C": r["rating_C"], "D": r["rating_D"], "-": r["rating_none"]}
         )
-    add_table(
+    spec_table(  # columns: layout.yaml tables.summary_pillars (review 7 #16: no 「目標値に届いたKPI」 beside the A count)
         doc,
-        data.phrases("summary_pillar_header", fy=fy),
-        rows,
-        widths=[32, 12, 30, 16, 20, 20, 14, 26],
-        numeric={4, 5, 6},
-        center={1, 2, 3, 7},
+        data.templates,
+        "summary_pillars",
+        cells,
+        {f: functools.partial(_cell, f) for f in PILLAR_FIELDS},
+        {"fy": fy},
     )
     add_picture(
         doc, charts.rating_bars(labels, counts, data.phrase_map("chart")), 120, data.phrase("rating_chart_caption")
@@ -152,7 +154,10 @@ def build_summary(data: ReportData):
     reference = reference_note(data)
     if reference:  # the reference sums, right under the table when it has no column for them
         add_note(doc, reference)
-    for line in target_notes(data, list(plan.kpis)):  # a target cell unlike its header, said under the table
+    # a target cell in the plan's own words (kpis.yaml target_label: a statistic's year, 「現状維持【基準値】…」), said
+    # under the table; a target that merely lies behind the baseline the table shows is left to the region report
+    # (review 7 #9: ten notes, longer than the table, and 今後に向けて on a page of its own)
+    for line in target_notes(data, [k for k in plan.kpis if k.target_label]):
         add_note(doc, line)
     for line in single_reporter_notes(
         data, list(data.plan.kpis), "summary_kpi"
@@ -168,7 +173,7 @@ def build_summary(data: ReportData):
         data.phrase(
             "summary_kpi_note",
             scale=scale,
-            basis=terms["basis_term"],
+            basis="" if reference else data.phrase("summary_kpi_basis", basis=terms["basis_term"]),
             reference=(
                 data.phrase("summary_kpi_reference_column", added=terms["added_after"])
                 if reference_column(data)
@@ -182,8 +187,8 @@ def build_summary(data: ReportData):
     if beyond:
         add_note(doc, beyond)
     names = over_target_names(data, list(plan.kpis))
-    if names:  # the reference sum passes the target while the rating, on the basis, is low: as in the 要旨
-        add_note(doc, abstract_line(data, "over_target", kpi_name=names))
+    if names and not reference:  # the reference sum passes the target while the rating, on the basis, is low
+        add_note(doc, abstract_line(data, "over_target", kpi_name=names))  # (in the reference note when it has one)
     for line in baseline_notes(data, list(plan.kpis)):  # a rating unlike the move from the baseline, as in the 要旨
         add_note(doc, line)
     add_execution_chart(doc, data)
@@ -197,15 +202,22 @@ def build_summary(data: ReportData):
     return doc
 
 
+PILLAR_FIELDS = ("name", "kpis", "ratings", "reached", "planned", "actual", "execution", "implemented")
+
+
+def _cell(field: str, row: dict[str, str]) -> str:
+    return row[field]
+
+
 def add_terms(doc, data: ReportData) -> None:
     """用語: what the 概要版's figures mean, for a reader who has only the 概要版 (review 4 #10) — 達成率・進捗率・
     執行率 and 取組の自己評価 A〜D in the words of the region report's 「評価の方法」 (method.txt.j2 with ``terms``),
     and what the pillar table's column 「…全関係市町村が実施した取組」 counts (the note the region report prints
     under its own such table). The KPI rating's A〜D is said under the KPI table."""
     doc.add_heading(data.heading("summary_terms"), level=2)
-    for line in data.text("method", terms=True):
+    for line in data.text("method", terms=True, unit_terms=unit_terms(data)):
         add_note(doc, line)
-    column = implemented_column_note(data, data.phrases("summary_pillar_header", fy=data.fiscal_year)[7])
+    column = implemented_column_note(data, "")
     add_note(doc, column.removeprefix("※ "))  # a term among the terms, without the mark of a note under a table
 
 
@@ -306,7 +318,7 @@ def add_next_steps(doc, data: ReportData) -> None:
     """今後に向けて, as the 要旨 ends: the 今後の方向性 counts and what the next year (or the next vision) takes up."""
     doc.add_heading(data.heading("abstract_next"), level=2)
     source_note(doc, data, ["abstract"])
-    for line in abstract_lines(data, "next"):
+    for line in abstract_lines(data, "next", summary=True):
         doc.add_paragraph(line)
 
 
@@ -340,7 +352,9 @@ def reference_column(data: ReportData) -> bool:
 def reference_note(data: ReportData) -> str:
     """The reference sums (all the year's members) of the KPIs that have one, in a note under the KPI table when
     layout.yaml gives the table no column for them: the KPI names then wrap in 2–3 lines, not 4–6 (issue 18).
-    "" when the table has the column or no KPI has a reference sum."""
+    The one note on the two bases: it says that the targets' basis rates the KPIs and names the KPIs whose reference
+    sum passes the target (two notes said it twice, review 7 #9). "" when the table has the column or no KPI has a
+    reference sum."""
     if not has_reference(data) or reference_column(data):
         return ""
     reference = kpi_fields(data)["reference"]
@@ -351,11 +365,16 @@ def reference_note(data: ReportData) -> str:
     ]
     if not items:
         return ""
+    terms = data.text_context()
+    names = over_target_names(data, list(data.plan.kpis))
     return data.phrase(
         "summary_kpi_reference",
-        added=data.text_context()["added_after"],
+        added=terms["added_after"],
         n_all=basis_counts(data)["n_all"],
         values=data.phrase("kpi_line_joiner").join(items),
+        basis=terms["basis_term"],
+        verdict=data.phrase("summary_kpi_reference_verdict") if data.is_final_year else "",
+        over=data.phrase("summary_kpi_reference_over", names=names) if names else "",
     )
 
 
@@ -393,7 +412,9 @@ def add_period_summary(doc, data: ReportData) -> None:
         return
     doc.add_heading(data.heading("summary_period_final" if data.is_final_year else "summary_period_to_date"), level=2)
     source_note(doc, data, ["period_kpi", "period_budget", "period_initiatives"])
-    trend = region_place(data, "period_kpi") or region_place(data, "abstract")
+    # where the region report has each KPI's years: said in the text only when the note above does not name it
+    # (review 7 #9: the note and the sentence named the same section, and 今後に向けて's last lines went to a page 5)
+    trend = "" if region_place(data, "period_kpi") else region_place(data, "abstract")
     for line in data.text("period", summary=True, trend_place=trend):
         doc.add_paragraph(line)
     roll = data.results["period_rollup"]
