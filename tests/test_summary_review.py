@@ -193,7 +193,8 @@ def test_summary_keeps_the_target_notes_of_targets_in_the_plans_own_words_only(p
     for name in labelled:
         assert sum(n.startswith(f"※ {name}：目標") for n in notes) == 1, name
     for name in behind:
-        assert not [n for n in notes if n.startswith(f"※ {name}：")], name
+        # (a kept level rated by its 達成率 below its baseline keeps its own note, as in the 要旨: review 7)
+        assert not [n for n in notes if n.startswith(f"※ {name}：") and "を目指すKPIのため" not in n], name
         assert [n for n in _lines(region) if n.startswith(f"※ {name}：")], name  # still in the region report
 
 
