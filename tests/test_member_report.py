@@ -619,9 +619,10 @@ def test_a_report_before_the_plans_last_year_has_no_period_section(plan):
 
 
 def test_a_self_evaluation_that_disagrees_with_the_status_is_marked_in_the_members_table(plan):
-    """review 4 #15: 菊池市's 2.3.2 was 「一部実施」 with B (the criteria: C 一部のみ実施) with no remark. The grade is
-    shown with the status beside it and a note under the table names the initiatives and the rule (from config
-    evaluation.grades_by_status); a grade that agrees gets nothing."""
+    """review 4 #15: 菊池市's 2.3.2 was 「一部実施」 with B (the criteria: C 一部のみ実施) with no remark. review 7 #5:
+    「C（実施）」 read as "C (implemented)": the grade gets a mark (「B※」) and the table's note opens with what the mark
+    means and the rule (from config evaluation.grades_by_status, statuses with the same grades together); a grade
+    that agrees gets nothing."""
     kikuchi = "432105"
     rows = _rows(plan)
     ids = [i.id for i in plan.initiatives_of(kikuchi, FY)]
@@ -632,21 +633,19 @@ def test_a_self_evaluation_that_disagrees_with_the_status_is_marked_in_the_membe
     doc, _ = _doc(plan, rows, kikuchi)
     table = next(t for t in _tables(doc) if t[0][2] == "自己評価")
     grades = {r[0]: r[2] for r in table[1:]}
-    assert grades[ids[0]] == "B（一部実施）"
+    assert grades[ids[0]] == "B※"
     assert grades[ids[1]] == "C"
-    assert grades[ids[2]] == "A（未実施）"
+    assert grades[ids[2]] == "A※"
     assert grades[ids[3]] == "B"
-    text = [t for _, t in _blocks(doc)]
-    assert any(
-        t.startswith("※ 自己評価は菊池市が記入したもの")
-        and t.endswith(
-            f"自己評価に「（一部実施）」などと実施状況を添えた取組（{ids[0]}・{ids[2]}）は、実施状況と自己評価が基準と"
-            "合っていないもの。基準では、実施はAまたはB、完了はAまたはB、一部実施はC、未実施はD。"
-        )
-        for t in text
-    )
+    blocks = _blocks(doc)
+    at = next(k for k, (s, t) in enumerate(blocks) if s == "table" and t.startswith("取組名称自己評価"))
+    assert blocks[at + 1][0] == "注記"  # directly under the table
+    assert blocks[at + 1][1].startswith(
+        "※ 自己評価の「※」は、自己評価の基準と実施状況が合わない回答（基準では、実施・完了はAまたはB、一部実施はC、"
+        "未実施はD）。事務局から菊池市に確認を依頼します。自己評価は菊池市が記入したもの（A：計画どおり実施し成果が出た、"
+    ), blocks[at + 1][1]
     doc, _ = _doc(plan, _rows(plan), kikuchi)
-    assert not any("実施状況を添えた取組" in t for _, t in _blocks(doc))
+    assert not any("自己評価の「※」" in t or "※" in t.replace("※ ", "") for _, t in _blocks(doc))
 
 
 def test_the_leads_own_status_is_said_when_it_is_not_what_most_participants_reported(plan):

@@ -357,11 +357,14 @@ def add_own_evaluations(
         return
     out = []
     mismatched = []
+    # review 7 #5: 「C（実施）」 read as "C (implemented)"; the grade gets a mark (「C※」) that the note under the table
+    # explains first (review 4 #15: a grade that disagrees with its 実施状況 is not left unmarked)
+    mark = render(templates, "own_mismatch_cell")
     for r in own.to_dict("records"):
         parts = [f"{h[c]}：{r[c]}" for c in ev.TEXT_COLUMNS if r[c]]
         grade = str(r["self_evaluation"] or "—")
         if grade_disagrees(e, str(r.get("status") or ""), str(r["self_evaluation"] or "")):
-            grade += render(templates, "own_mismatch_cell", status=r["status"])  # e.g. 「B（一部実施）」 (review 4 #15)
+            grade += mark
             mismatched.append(str(r["initiative_id"]))
         out.append(
             [
@@ -387,10 +390,27 @@ def add_own_evaluations(
     )
     dash = any("—" in row[2:] for row in out)
     unreported = not_reported if any(row[2] == not_reported for row in out) else ""
-    note = render(templates, "own_note", name=name, criteria=e.self_evaluation, dash=dash, unreported=unreported)
-    if mismatched:  # in the same note: a paragraph of its own could open the next page alone
-        note += render(templates, "own_mismatch_note", ids=mismatched, rules=list(e.grades_by_status.items()))
+    # the mark's legend opens the table's note (one paragraph: a paragraph of its own could open the next page alone)
+    mismatch = render(templates, "own_mismatch_note", mark=mark, name=name, rules=status_rules(e)) if mismatched else ""
+    note = render(
+        templates,
+        "own_note",
+        name=name,
+        criteria=e.self_evaluation,
+        dash=dash,
+        unreported=unreported,
+        mismatch=mismatch,
+    )
     add_note(doc, note)
+
+
+def status_rules(e: EvaluationSettings) -> list[tuple[list[str], list[str]]]:
+    """config evaluation.grades_by_status with the statuses that agree with the same grades together, in the order of
+    their first status: [(["実施", "完了"], ["A", "B"]), (["一部実施"], ["C"]), (["未実施"], ["D"])]."""
+    grouped: dict[tuple[str, ...], list[str]] = {}
+    for status, grades in e.grades_by_status.items():
+        grouped.setdefault(tuple(grades), []).append(status)
+    return [(statuses, list(grades)) for grades, statuses in grouped.items()]
 
 
 def grade_disagrees(e: EvaluationSettings, status: str, grade: str) -> bool:
