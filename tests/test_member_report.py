@@ -558,7 +558,7 @@ def test_the_final_years_member_report_sums_up_the_plan_period_and_says_when_it_
     assert verdict[1][1].endswith("\n（2022年度の統計）")  # 圏域内総生産額: the statistic's year, as the region report
 
 
-def _period_doc(plan, data, rows, code: str):
+def _period_doc(plan, data, rows, code: str, region=None):
     from vision_report.outputs.reports.municipality import member_period
 
     return Document(
@@ -577,10 +577,93 @@ def _period_doc(plan, data, rows, code: str):
                     evaluation=data.settings.evaluation,
                     issued=data.issued,
                     period=member_period(data, code),
+                    region=region,
                 )
             )
         )
     )
+
+
+def test_the_summary_opens_with_the_regions_verdict_and_sets_the_regions_share_beside_the_members(plan):
+    """review 7 #6: 熊本市's 要点 did not say the region's verdict (first said on its last page) and gave its A・B share
+    71.0 % without the region's 83.4 %. In the plan's last year the first point is the period's verdict in the words
+    and values of the region report's 要旨 (templates/report/verdict.txt.j2); the self-evaluation's share is followed
+    by the region's."""
+    from vision_report.outputs.reports.municipality import region_facts
+    from vision_report.outputs.reports.region_abstract import abstract_lines, abstract_values
+
+    data, rows = _period_data(plan, KUMAMOTO)
+    spend = rows["kind"] == "expenditure"
+    rows = rows.assign(
+        self_evaluation=["ABCD"[k % 4] if s else "" for k, s in enumerate(spend)],
+        direction="",
+        result_text="",
+        outcome_text="",
+        challenge_text="",
+    )
+    data.accepted_rows = rows
+    region = region_facts(data)
+    period = data.results["period_kpi"]
+    met = int((period["achieved"] == "達成").sum())
+    missed = int((period["achieved"] == "未達成").sum())
+    assert (region.final, region.n_kpis, region.n_achieved, region.n_not_achieved) == (True, 13, met, missed)
+    verdict = f"13のKPIのうち、目標を達成したものは{met}指標、未達成は{missed}指標"
+    # the same words as the region report's 要旨
+    assert any(line.startswith(f"計画期間の総括：{verdict}。") for line in abstract_lines(data, "points"))
+    graded = rows.loc[spend, "self_evaluation"]
+    assert region.good_pct == abstract_values(data)["good_pct"] == f"{graded.isin(['A', 'B']).mean() * 100:.1f}%"
+    own = rows.loc[spend & (rows["municipality_code"] == KUMAMOTO), "self_evaluation"]
+    own_pct = f"{own.isin(['A', 'B']).mean() * 100:.1f}%"
+    assert own_pct != region.good_pct
+    blocks = _blocks(_period_doc(plan, data, rows, KUMAMOTO, region))
+    assert next(b for b in blocks if b[0] == "ListBullet") == (
+        "ListBullet",
+        f"計画期間の総括（圏域全体）：{verdict}（KPIごとの判定は「計画期間（2021〜2025年度）のまとめ」に掲載）。",
+    )
+    point = next(t for _, t in blocks if t.startswith("自己評価："))
+    assert point.endswith(f"（A・B の割合 {own_pct}、圏域全体 {region.good_pct}）。"), point
+    # without the region's figures (a caller that has none), nothing is said of them
+    blocks = _blocks(_period_doc(plan, data, rows, KUMAMOTO))
+    assert not any("圏域全体）：" in t or "、圏域全体 " in t for _, t in blocks)
+
+
+def test_before_the_plans_last_year_the_summary_opens_with_the_years_kpi_ratings_of_the_region(plan):
+    """review 7 #6: a year before the plan's last has no period verdict: the first point gives the region's KPI
+    ratings of the year, in the 要旨's words."""
+    from vision_report.outputs.reports.municipality import RegionFacts
+
+    region = RegionFacts(
+        n_kpis=13,
+        ratings={"A": 2, "B": 10, "C": 0, "D": 1, "-": 0},
+        final=False,
+        n_achieved=0,
+        n_not_achieved=0,
+        n_no_value=0,
+        good_pct="83.4%",
+    )
+    settings = load_settings(ROOT)
+    rows = pd.concat([_rows(plan), _every_member_kpis(plan)], ignore_index=True)
+    res = compute_year(plan, FY, rows[["municipality_code", "kind", "item_id", "value", "status"]], settings)
+    doc = build_municipality_report(
+        plan,
+        FY,
+        KUMAMOTO,
+        res["kpi_attainment"].set_index("kpi_id", drop=False),
+        res["budget_execution"].set_index("initiative_id", drop=False),
+        _mine(plan, KUMAMOTO),
+        rows[rows["municipality_code"] == KUMAMOTO],
+        ROOT / "templates" / "report_style.docx",
+        False,
+        evaluation=settings.evaluation,
+        region=region,
+    )
+    blocks = _blocks(Document(io.BytesIO(docx_bytes(doc))))
+    assert blocks[3] == (
+        "ListBullet",
+        "KPIの評価（圏域全体、2025年度）：13のKPIのうち、A 2指標・B 10指標・C 0指標・D 1指標。",
+    )
+    point = next(t for _, t in blocks if t.startswith("自己評価："))
+    assert point.endswith("（A・B の割合 100.0%、圏域全体 83.4%）。"), point
 
 
 def test_the_members_period_total_counts_the_plans_given_only_for_the_period_as_the_region_does(plan):

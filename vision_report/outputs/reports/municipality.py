@@ -46,12 +46,15 @@ def build_municipality_report(
     evaluation: EvaluationSettings | None = None,
     issued: str = "",
     period: MemberPeriod | None = None,
+    region: RegionFacts | None = None,
 ):
     """``mine``: this municipality's rows of submissions.csv; ``rows``: its accepted rows;
     ``props``: the document properties (the title names
     the municipality); ``evaluation``: config evaluation: (the self-evaluation criteria printed under its table);
     ``issued``: the issue month printed under the title (the region report's, from the data: never the clock);
-    ``period``: the plan period's figures of the member (:func:`member_period`, the plan's last year only).
+    ``period``: the plan period's figures of the member (:func:`member_period`, the plan's last year only);
+    ``region``: the region's verdict and A・B share the summary opens with and sets the member's beside
+    (:func:`region_facts`; None: not said).
 
     The member's summary comes first (its initiatives and spending, its self-evaluations, its KPIs: what a
     councillor of that member asks), then the tables, and one sentence on the year's report (the office's record of
@@ -80,6 +83,8 @@ def build_municipality_report(
     kpi_rows = kpi_table_rows(plan, fiscal_year, code, kpi, rows, held)
     own = ev.own_evaluations(plan, rows, code, fiscal_year)
     summary = summary_values(plan, fiscal_year, code, budget, spend, held, own, mine, kpi_rows, P, e)
+    summary["region"] = region
+    summary["period_heading"] = P["muni_period"].format(first=period.first, last=period.last) if period else ""
     text = render(templates, "lead", **summary).splitlines()
     for line in (ln for ln in text if ln.strip()):
         doc.add_paragraph(line)
@@ -103,6 +108,40 @@ def build_municipality_report(
     add_note(doc, P["muni_contact"].format(office=plan.meta.office or ""))
     keep_table_ends(doc, keep_edge_rows(templates))  # no last row alone atop a page, notes with their table
     return doc
+
+
+@dataclass(frozen=True)
+class RegionFacts:
+    """What the region report's 要旨 says of the whole region, for a member's summary (review 7 #6: 熊本市's 71.0 % A・B
+    stood without the region's 83.4 %, and the region's verdict was first said on the report's last page): the year's
+    KPI ratings, the plan period's verdict in its last year, the A・B share of every answer. Plain values (the
+    reports are built in worker processes)."""
+
+    n_kpis: int
+    ratings: dict[str, int]  # the year's count of each KPI rating (A–D, "-" without one)
+    final: bool  # the plan's last year with its period verdict: the summary gives the verdict, not the ratings
+    n_achieved: int
+    n_not_achieved: int
+    n_no_value: int
+    good_pct: str | None  # the A・B share of every member's answers; None without an answer
+
+
+def region_facts(data: ReportData) -> RegionFacts:
+    """The region's figures of the 要旨 (:func:`~vision_report.outputs.reports.region_abstract.abstract_values` and
+    the period's verdict of :meth:`ReportData.period_context`): the same values the region report prints."""
+    from vision_report.outputs.reports.region_abstract import abstract_values
+
+    values = abstract_values(data)
+    period = data.period_context()
+    return RegionFacts(
+        n_kpis=len(data.plan.kpis),
+        ratings=dict(values["ratings"]),
+        final=data.is_final_year and data.results.get("period_kpi") is not None,
+        n_achieved=int(period["n_achieved"]),
+        n_not_achieved=int(period["n_not_achieved"]),
+        n_no_value=int(period["n_no_value"]),
+        good_pct=str(values["good_pct"]) if values["evaluated"] else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -420,7 +459,7 @@ def grade_disagrees(e: EvaluationSettings, status: str, grade: str) -> bool:
 
 
 def _render_chunk(args) -> list[str]:
-    plan, fiscal_year, out_dir, kpi, budget, template, synthetic, props, evaluation, issued, jobs = args
+    plan, fiscal_year, out_dir, kpi, budget, template, synthetic, props, evaluation, issued, region, jobs = args
     written = []
     # A python-docx Document is a web of reference cycles holding lxml trees (C memory the collector does not
     # see): left to the collector's own pace, 1,741 documents pile up to ~1.2 GB. Collect after each document;
@@ -443,6 +482,7 @@ def _render_chunk(args) -> list[str]:
                 evaluation,
                 issued,
                 period,
+                region,
             )
             written.append(str(save(doc, out_dir / "municipalities" / f"{code}_{name}.docx")))
             del doc
@@ -463,6 +503,7 @@ def write_municipality_reports(data: ReportData, out_dir: Path, executor: Execut
         period = member_period(data, m.code)
         jobs.append((m.code, m.name, mine, rows_by.get(m.code, empty_rows), period))
     written = []
+    region = region_facts(data)
     args = [
         (
             plan,
@@ -475,6 +516,7 @@ def write_municipality_reports(data: ReportData, out_dir: Path, executor: Execut
             data.doc_props(),
             data.settings.evaluation,
             data.issued,
+            region,
             chunk,
         )
         for chunk in chunks(jobs)
