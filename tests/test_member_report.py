@@ -288,6 +288,31 @@ def test_a_member_in_no_initiative_is_told_in_the_summary_what_happens_after_the
     )
 
 
+def test_a_member_in_no_initiative_is_told_what_it_spent_on_initiatives_from_its_rows(plan):
+    """review 7 #19: 南関町's report said it takes part in no initiative but not whether it spends anything. The
+    sentence is said from its accepted spending rows (none: 「ありません」; a row, e.g. one sent back later to be
+    corrected, gives its sum), and not at all when no report of the year was accepted."""
+    point = "取組：荒尾市が参加する取組はまだありません。ビジョンの{n}の具体的取組の関係市町村は計画（ビジョン）で定められており、加入後の参加を定める計画の改定がまだないためです。{spent}それまでの間、"
+    n = len(plan.initiatives_in(FY))
+
+    def summary(rows):
+        doc, _ = _doc(plan, rows, ARAO)
+        return next(t for _, t in _blocks(doc) if t.startswith("取組："))
+
+    assert summary(_every_member_kpis(plan)).startswith(
+        point.format(n=n, spent="2025年度に荒尾市が負担した具体的取組の事業費はありません。")
+    )
+    ini = plan.initiatives_in(FY)[0].id
+    spent = pd.DataFrame(
+        [{"municipality_code": ARAO, "kind": "expenditure", "item_id": ini, "value": 1234.0, "status": "実施"}]
+    )
+    assert summary(pd.concat([_every_member_kpis(plan), spent], ignore_index=True)).startswith(
+        point.format(n=n, spent="2025年度に荒尾市が負担した具体的取組の事業費は1,234千円です。")
+    )
+    others = _every_member_kpis(plan)
+    assert summary(others[others["municipality_code"] != ARAO]).startswith(point.format(n=n, spent=""))
+
+
 @pytest.mark.parametrize(
     ("width", "want"),
     [

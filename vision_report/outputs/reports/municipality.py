@@ -205,6 +205,13 @@ def summary_values(
         for i in ids
         if len(spend) and i in spend.index and ("expenditure", i) not in held and not is_missing(spend["value"].get(i))
     )
+    # every accepted spending row of the member (held values left out): what a member in no initiative is told it spent
+    # (review 7 #19: said from its rows, not assumed to be nothing)
+    spent_any = sum(
+        float(v)
+        for i, v in (spend["value"].items() if len(spend) else ())
+        if not is_missing(v) and ("expenditure", i) not in held
+    )
     order = list(P["entry_status_labels"].values())
     found = [str(s) for s in (spend["status"] if len(spend) else []) if isinstance(s, str) and s]
     statuses = [(s, found.count(s)) for s in order if s in found] + [
@@ -247,6 +254,7 @@ def summary_values(
         "state": state,
         "timeliness": timeliness,
         "spent": spent,
+        "spent_any": spent_any,
         "planned": planned,
         "actual": actual,
         "execution": fmt_pct(actual / planned * 100 if planned else None),
