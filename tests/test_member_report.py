@@ -288,6 +288,20 @@ def test_a_member_in_no_initiative_is_told_in_the_summary_what_happens_after_the
     )
 
 
+def test_a_plan_the_vision_leaves_undecided_reads_as_in_the_region_report(plan):
+    """review 7 #20: 3.5.4 東部環境工場's plan of the year is 「未定」 in the region report and was 「—」 in 熊本市's table
+    of its initiatives; both now print what the plan prints (region_initiatives.planned_text), 「—」 only where the
+    plan gives nothing for the year."""
+    undecided = [i.id for i in plan.initiatives_of(KUMAMOTO, FY) if i.budget.planned(FY) == "未定"]
+    assert "3.5.4" in undecided, undecided
+    doc, _ = _doc(plan, _rows(plan), KUMAMOTO)
+    table = next(t for t in _tables(doc) if t[0][0] == "取組" and t[0][3] == "実施状況")
+    planned = {r[0]: r[4] for r in table[1:]}
+    assert {i: planned[i] for i in undecided} == dict.fromkeys(undecided, "未定")
+    assert planned["2.3.2"] == "—"  # the plan gives only the period's total
+    assert planned["1.1.1"] == "6,589"
+
+
 def test_a_member_in_no_initiative_is_told_what_it_spent_on_initiatives_from_its_rows(plan):
     """review 7 #19: 南関町's report said it takes part in no initiative but not whether it spends anything. The
     sentence is said from its accepted spending rows (none: 「ありません」; a row, e.g. one sent back later to be

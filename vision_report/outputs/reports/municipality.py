@@ -28,6 +28,7 @@ from vision_report.outputs.reports.docxutil import (
 from vision_report.outputs.reports.layout import keep_edge_rows
 from vision_report.outputs.reports.member_period import MemberPeriod, add_period, keep_on_page, member_period, render
 from vision_report.outputs.reports.parallel import chunks, parallel_map
+from vision_report.outputs.reports.region_initiatives import planned_text
 from vision_report.outputs.reports.region_kpis import rating_text, target_text
 from vision_report.plan import Kpi, Plan
 
@@ -353,7 +354,7 @@ def add_initiatives(
                 ini.name,
                 fmt_num(v) + (f"\n{mark}" if is_held else ""),
                 st or "—",
-                fmt_num(b["planned_thousand_yen"]),
+                planned_text(ini, fiscal_year, b["planned_thousand_yen"]),
                 fmt_num(b["actual_thousand_yen"]),
                 fmt_pct(b["execution_pct"]),
             ]
