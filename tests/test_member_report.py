@@ -240,7 +240,7 @@ def test_the_kpi_row_shows_what_the_rating_compares_and_the_statistics_year(plan
         "KPI",
         "荒尾市の値",
         "圏域の値（参考：24市町村計）",
-        "圏域に占める割合",
+        "24市町村計に占める割合",  # review 7 #7: the header names the sum the share divides by
         "評価に用いる値（20市町村計）",
         "目標値",
         "圏域の評価",
@@ -466,6 +466,24 @@ def test_the_share_range_keeps_a_kpi_that_may_be_negative_in_a_year_its_values_a
     assert "負の値がある" not in point
     # review 7: nor does the table's note say it was left out
     assert "冒頭の割合の範囲には含めない" not in "".join(t for _, t in _blocks(doc))
+
+
+def test_a_member_in_the_basis_is_also_given_its_share_of_the_sum_the_rating_compares(plan):
+    """review 7 #7: 熊本市's shares divide by the 24-member sum while the rating compares the 20-member sum (創業者数
+    676 of 1,278 = 52.9 %, but 58.6 % of the 1,153 rated). The table keeps the 24-member share, its header names that
+    sum, and the summary gives a member in the basis its share of the basis sum too; a member outside it is not."""
+    rows = _every_member_kpis(plan, 10.0)
+    n, n_basis = len(plan.members(FY)), len(plan.basis_members)
+    doc, _ = _doc(plan, rows, KUMAMOTO)
+    point = next(t for _, t in _blocks(doc) if t.startswith("KPI："))
+    assert point == (
+        f"KPI：13指標の実績を報告しています。熊本市の値が圏域の値（{n}市町村計）に占める割合は、{100 / n:.1f}%です"
+        f"（熊本市だけが報告する7指標を除く）。評価に用いる{n_basis}市町村計に占める割合では、{100 / n_basis:.1f}%です。"
+    )
+    table = next(t for t in _tables(doc) if t[0][0] == "KPI")
+    assert table[0][3].replace("\n", "") == f"{n}市町村計に占める割合"
+    doc, _ = _doc(plan, rows, ARAO)
+    assert not any("評価に用いる20市町村計に占める割合" in t for _, t in _blocks(doc))
 
 
 def _period_data(plan, code: str, skip_year: int | None = None):

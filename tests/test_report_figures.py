@@ -153,7 +153,7 @@ def test_the_share_divides_by_the_sum_its_note_names(plan, fy2025, code):
     """50 of the 1,200 every member's accepted submissions add up to: 4.2 % (not 5.0 %, the 20-member sum)."""
     doc = _municipality_doc(plan, fy2025, code)
     table = next(
-        t for t in _tables(doc) if t[0][0] == "KPI" and "圏域に占める割合" in [h.replace("\n", "") for h in t[0]]
+        t for t in _tables(doc) if t[0][0] == "KPI" and "24市町村計に占める割合" in [h.replace("\n", "") for h in t[0]]
     )
     row = next(r for r in table[1:] if r[0].startswith("圏域内の創業者数"))
     assert row[1:4] == ["50", "1,200", "4.2%"]

@@ -154,6 +154,7 @@ class KpiRow:
     share: float | None
     rating: str
     is_held: bool
+    basis_share: float | None = None  # the member's value in ``basis`` (a member the target was set for)
 
 
 def _negative(r: KpiRow) -> bool:
@@ -162,6 +163,7 @@ def _negative(r: KpiRow) -> bool:
 
 
 def kpi_table_rows(plan: Plan, fiscal_year: int, code: str, kpi: pd.DataFrame, rows, held: set) -> list[KpiRow]:
+    in_basis = code in {b.code for b in plan.basis_members}
     vals = rows[rows["kind"] == "kpi"].set_index("item_id")["value"] if len(rows) else pd.Series(dtype=float)
     out = []
     for k in plan.kpis_reported_by(code, fiscal_year):
@@ -176,7 +178,9 @@ def kpi_table_rows(plan: Plan, fiscal_year: int, code: str, kpi: pd.DataFrame, r
         is_held = ("kpi", k.id) in held
         share = v / region * 100 if v is not None and region and not is_held else None
         basis = None if is_missing(r["actual"]) else float(r["actual"])
-        out.append(KpiRow(k, v, region, basis, share, rating_text(r), is_held))
+        # review 7 #7: the share of what the rating compares, for a member in it (熊本市 676 of 1,153, not only of 1,278)
+        basis_share = v / basis * 100 if in_basis and v is not None and basis and basis > 0 and not is_held else None
+        out.append(KpiRow(k, v, region, basis, share, rating_text(r), is_held, basis_share))
     return out
 
 
@@ -239,6 +243,14 @@ def summary_values(
     # the share's range over the KPIs others report too, leaving out a KPI whose value or the region's is negative this
     # year (社会増減数; review 6 P18: left out in a year both were positive, its 2.7 % stood outside the range)
     shared = [r.share for r in kpi_rows if r.share is not None and not _negative(r) and len(r.kpi.reporters) > 1]
+    # where the sum of every member is not what the rating compares (members joined after the targets were set), the
+    # member in the basis is also given its share of the basis sum, over the same KPIs (review 7 #7)
+    rated = [
+        r.basis_share
+        for r in kpi_rows
+        if r.basis_share is not None and r.share is not None and not _negative(r) and len(r.kpi.reporters) > 1
+    ]
+    rated = rated if len(plan.members(fiscal_year)) > len(basis_codes) and len(rated) == len(shared) else []
     alone = [r for r in kpi_rows if r.kpi.reporters == (code,)]
     signed = [r.kpi.name for r in kpi_rows if r.share is not None and _negative(r) and len(r.kpi.reporters) > 1]
     return {
@@ -271,6 +283,8 @@ def summary_values(
         "all_summed": all(r.kpi.reporters_all for r in kpi_rows),
         "share_low": fmt_pct(min(shared)) if shared else None,
         "share_high": fmt_pct(max(shared)) if shared else None,
+        "basis_low": fmt_pct(min(rated)) if rated else None,
+        "basis_high": fmt_pct(max(rated)) if rated else None,
         "n_alone": len(alone) if shared else 0,
         "signed_left": str(P["names_joiner"]).join(signed) if shared else "",
         "n_all": len(members),
