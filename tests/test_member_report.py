@@ -767,8 +767,8 @@ def test_a_report_before_the_plans_last_year_has_no_period_section(plan):
 
 def test_a_self_evaluation_that_disagrees_with_the_status_is_marked_in_the_members_table(plan):
     """review 4 #15: 菊池市's 2.3.2 was 「一部実施」 with B (the criteria: C 一部のみ実施) with no remark. review 7 #5:
-    「C（実施）」 read as "C (implemented)": the grade gets a mark (「B※」) and the table's note opens with what the mark
-    means and the rule (from config evaluation.grades_by_status, statuses with the same grades together); a grade
+    「C（実施）」 read as "C (implemented)": the grade gets a mark (「B※」) and a note right above the table says what the
+    mark means and the rule (from config evaluation.grades_by_status, statuses with the same grades together); a grade
     that agrees gets nothing."""
     kikuchi = "432105"
     rows = _rows(plan)
@@ -786,11 +786,16 @@ def test_a_self_evaluation_that_disagrees_with_the_status_is_marked_in_the_membe
     assert grades[ids[3]] == "B"
     blocks = _blocks(doc)
     at = next(k for k, (s, t) in enumerate(blocks) if s == "table" and t.startswith("取組名称自己評価"))
-    assert blocks[at + 1][0] == "注記"  # directly under the table
-    assert blocks[at + 1][1].startswith(
+    # directly above the table, under its heading (read before the marks), kept with the table's header
+    assert blocks[at - 2] == ("Heading2", "取組ごとの自己評価と取組実績")
+    assert blocks[at - 1] == (
+        "注記",
         "※ 自己評価の「※」は、自己評価の基準と実施状況が合わない回答（基準では、実施・完了はAまたはB、一部実施はC、"
-        "未実施はD）。事務局から菊池市に確認を依頼します。自己評価は菊池市が記入したもの（A：計画どおり実施し成果が出た、"
-    ), blocks[at + 1][1]
+        "未実施はD）。事務局から菊池市に確認を依頼します。",
+    )
+    legend = next(p for p in doc.paragraphs if _text(p._p) == blocks[at - 1][1])
+    assert legend.paragraph_format.keep_with_next
+    assert blocks[at + 1][0] == "注記" and blocks[at + 1][1].startswith("※ 自己評価は菊池市が記入したもの（A：")
     doc, _ = _doc(plan, _rows(plan), kikuchi)
     assert not any("自己評価の「※」" in t or "※" in t.replace("※ ", "") for _, t in _blocks(doc))
 

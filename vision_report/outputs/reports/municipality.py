@@ -438,6 +438,11 @@ def add_own_evaluations(
             ]
         )
     P = report_phrases(templates)
+    if mismatched:
+        # the mark's legend right above the table, kept with its header: read before the marks, on the page they open
+        # (under a table of several pages, a note kept with its last rows can still be pushed alone onto the next page)
+        legend = add_note(doc, render(templates, "own_mismatch_note", mark=mark, name=name, rules=status_rules(e)))
+        legend.paragraph_format.keep_with_next = True
     add_table(
         doc,
         [
@@ -452,18 +457,9 @@ def add_own_evaluations(
     )
     dash = any("—" in row[2:] for row in out)
     unreported = not_reported if any(row[2] == not_reported for row in out) else ""
-    # the mark's legend opens the table's note (one paragraph: a paragraph of its own could open the next page alone)
-    mismatch = render(templates, "own_mismatch_note", mark=mark, name=name, rules=status_rules(e)) if mismatched else ""
-    note = render(
-        templates,
-        "own_note",
-        name=name,
-        criteria=e.self_evaluation,
-        dash=dash,
-        unreported=unreported,
-        mismatch=mismatch,
+    add_note(
+        doc, render(templates, "own_note", name=name, criteria=e.self_evaluation, dash=dash, unreported=unreported)
     )
-    add_note(doc, note)
 
 
 def status_rules(e: EvaluationSettings) -> list[tuple[list[str], list[str]]]:
