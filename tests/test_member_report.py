@@ -240,7 +240,7 @@ def test_the_kpi_row_shows_what_the_rating_compares_and_the_statistics_year(plan
         "KPI",
         "荒尾市の値",
         "圏域の値（参考：24市町村計）",
-        "圏域に占める割合",
+        "24市町村計に占める割合",  # review 7 #7: the header names the sum the share divides by
         "評価に用いる値（20市町村計）",
         "目標値",
         "圏域の評価",
@@ -283,9 +283,55 @@ def test_a_member_in_no_initiative_is_told_in_the_summary_what_happens_after_the
     assert "参加している取組と支出" not in [t for s, t in blocks if s == "Heading2"]  # said in the summary
     assert any(
         t.startswith("取組：荒尾市が参加する取組はまだありません。")
-        and t.endswith("計画期間は2025年度で終了するため、荒尾市の取組への参加は次期ビジョンで定めることになります。")
+        and t.endswith(  # then what it spent (review 7 #19)
+            "計画期間は2025年度で終了するため、荒尾市の取組への参加は次期ビジョンで定めることになります。"
+            "2025年度に荒尾市が負担した具体的取組の事業費はありません。"
+        )
         for _, t in blocks
     )
+
+
+def test_a_plan_the_vision_leaves_undecided_reads_as_in_the_region_report(plan):
+    """review 7 #20: 3.5.4 東部環境工場's plan of the year is 「未定」 in the region report and was 「—」 in 熊本市's table
+    of its initiatives; both now print what the plan prints (region_initiatives.planned_text), 「—」 only where the
+    plan gives nothing for the year."""
+    undecided = [i.id for i in plan.initiatives_of(KUMAMOTO, FY) if i.budget.planned(FY) == "未定"]
+    assert "3.5.4" in undecided, undecided
+    doc, _ = _doc(plan, _rows(plan), KUMAMOTO)
+    table = next(t for t in _tables(doc) if t[0][0] == "取組" and t[0][3] == "実施状況")
+    planned = {r[0]: r[4] for r in table[1:]}
+    assert {i: planned[i] for i in undecided} == dict.fromkeys(undecided, "未定")
+    assert planned["2.3.2"] == "—"  # the plan gives only the period's total
+    assert planned["1.1.1"] == "6,589"
+
+
+def test_a_member_in_no_initiative_is_told_what_it_spent_on_initiatives_from_its_rows(plan):
+    """review 7 #19: 南関町's report said it takes part in no initiative but not whether it spends anything. The
+    sentence is said from its accepted spending rows (none: 「ありません」; a row, e.g. one sent back later to be
+    corrected, gives its sum), and not at all when no report of the year was accepted."""
+    point = (
+        "取組：荒尾市が参加する取組はまだありません。ビジョンの{n}の具体的取組の関係市町村は計画（ビジョン）で定められて"
+        "おり、加入後の参加を定める計画の改定がまだないためです。それまでの間、荒尾市は圏域全体のKPIの実績を報告します。"
+        "計画期間は2025年度で終了するため、荒尾市の取組への参加は次期ビジョンで定めることになります。{spent}"
+    )
+    n = len(plan.initiatives_in(FY))
+
+    def summary(rows):
+        doc, _ = _doc(plan, rows, ARAO)
+        return next(t for _, t in _blocks(doc) if t.startswith("取組："))
+
+    assert summary(_every_member_kpis(plan)) == (
+        point.format(n=n, spent="2025年度に荒尾市が負担した具体的取組の事業費はありません。")
+    )
+    ini = plan.initiatives_in(FY)[0].id
+    spent = pd.DataFrame(
+        [{"municipality_code": ARAO, "kind": "expenditure", "item_id": ini, "value": 1234.0, "status": "実施"}]
+    )
+    assert summary(pd.concat([_every_member_kpis(plan), spent], ignore_index=True)) == (
+        point.format(n=n, spent="2025年度に荒尾市が負担した具体的取組の事業費は1,234千円です。")
+    )
+    others = _every_member_kpis(plan)
+    assert summary(others[others["municipality_code"] != ARAO]) == point.format(n=n, spent="")
 
 
 @pytest.mark.parametrize(
@@ -429,6 +475,24 @@ def test_the_share_range_keeps_a_kpi_that_may_be_negative_in_a_year_its_values_a
     assert "冒頭の割合の範囲には含めない" not in "".join(t for _, t in _blocks(doc))
 
 
+def test_a_member_in_the_basis_is_also_given_its_share_of_the_sum_the_rating_compares(plan):
+    """review 7 #7: 熊本市's shares divide by the 24-member sum while the rating compares the 20-member sum (創業者数
+    676 of 1,278 = 52.9 %, but 58.6 % of the 1,153 rated). The table keeps the 24-member share, its header names that
+    sum, and the summary gives a member in the basis its share of the basis sum too; a member outside it is not."""
+    rows = _every_member_kpis(plan, 10.0)
+    n, n_basis = len(plan.members(FY)), len(plan.basis_members)
+    doc, _ = _doc(plan, rows, KUMAMOTO)
+    point = next(t for _, t in _blocks(doc) if t.startswith("KPI："))
+    assert point == (
+        f"KPI：13指標の実績を報告しています。熊本市の値が圏域の値（{n}市町村計）に占める割合は、{100 / n:.1f}%です"
+        f"（熊本市だけが報告する7指標を除く）。評価に用いる{n_basis}市町村計に占める割合では、{100 / n_basis:.1f}%です。"
+    )
+    table = next(t for t in _tables(doc) if t[0][0] == "KPI")
+    assert table[0][3].replace("\n", "") == f"{n}市町村計に占める割合"
+    doc, _ = _doc(plan, rows, ARAO)
+    assert not any("評価に用いる20市町村計に占める割合" in t for _, t in _blocks(doc))
+
+
 def _period_data(plan, code: str, skip_year: int | None = None):
     """A ReportData of FY2025 whose per_year holds 2021–2025: every participant spends 10 × (year − 2020) 千円 on each
     initiative it takes part in that year; ``code``'s file of ``skip_year`` was not accepted (no row, no spend)."""
@@ -558,7 +622,7 @@ def test_the_final_years_member_report_sums_up_the_plan_period_and_says_when_it_
     assert verdict[1][1].endswith("\n（2022年度の統計）")  # 圏域内総生産額: the statistic's year, as the region report
 
 
-def _period_doc(plan, data, rows, code: str):
+def _period_doc(plan, data, rows, code: str, region=None):
     from vision_report.outputs.reports.municipality import member_period
 
     return Document(
@@ -577,10 +641,93 @@ def _period_doc(plan, data, rows, code: str):
                     evaluation=data.settings.evaluation,
                     issued=data.issued,
                     period=member_period(data, code),
+                    region=region,
                 )
             )
         )
     )
+
+
+def test_the_summary_opens_with_the_regions_verdict_and_sets_the_regions_share_beside_the_members(plan):
+    """review 7 #6: 熊本市's 要点 did not say the region's verdict (first said on its last page) and gave its A・B share
+    71.0 % without the region's 83.4 %. In the plan's last year the first point is the period's verdict in the words
+    and values of the region report's 要旨 (templates/report/verdict.txt.j2); the self-evaluation's share is followed
+    by the region's."""
+    from vision_report.outputs.reports.municipality import region_facts
+    from vision_report.outputs.reports.region_abstract import abstract_lines, abstract_values
+
+    data, rows = _period_data(plan, KUMAMOTO)
+    spend = rows["kind"] == "expenditure"
+    rows = rows.assign(
+        self_evaluation=["ABCD"[k % 4] if s else "" for k, s in enumerate(spend)],
+        direction="",
+        result_text="",
+        outcome_text="",
+        challenge_text="",
+    )
+    data.accepted_rows = rows
+    region = region_facts(data)
+    period = data.results["period_kpi"]
+    met = int((period["achieved"] == "達成").sum())
+    missed = int((period["achieved"] == "未達成").sum())
+    assert (region.final, region.n_kpis, region.n_achieved, region.n_not_achieved) == (True, 13, met, missed)
+    verdict = f"13のKPIのうち、目標を達成したものは{met}指標、未達成は{missed}指標"
+    # the same words as the region report's 要旨
+    assert any(line.startswith(f"計画期間の総括：{verdict}。") for line in abstract_lines(data, "points"))
+    graded = rows.loc[spend, "self_evaluation"]
+    assert region.good_pct == abstract_values(data)["good_pct"] == f"{graded.isin(['A', 'B']).mean() * 100:.1f}%"
+    own = rows.loc[spend & (rows["municipality_code"] == KUMAMOTO), "self_evaluation"]
+    own_pct = f"{own.isin(['A', 'B']).mean() * 100:.1f}%"
+    assert own_pct != region.good_pct
+    blocks = _blocks(_period_doc(plan, data, rows, KUMAMOTO, region))
+    assert next(b for b in blocks if b[0] == "ListBullet") == (
+        "ListBullet",
+        f"計画期間の総括（圏域全体）：{verdict}（KPIごとの判定は「計画期間（2021〜2025年度）のまとめ」に掲載）。",
+    )
+    point = next(t for _, t in blocks if t.startswith("自己評価："))
+    assert point.endswith(f"（A・B の割合 {own_pct}、圏域全体 {region.good_pct}）。"), point
+    # without the region's figures (a caller that has none), nothing is said of them
+    blocks = _blocks(_period_doc(plan, data, rows, KUMAMOTO))
+    assert not any("圏域全体）：" in t or "、圏域全体 " in t for _, t in blocks)
+
+
+def test_before_the_plans_last_year_the_summary_opens_with_the_years_kpi_ratings_of_the_region(plan):
+    """review 7 #6: a year before the plan's last has no period verdict: the first point gives the region's KPI
+    ratings of the year, in the 要旨's words."""
+    from vision_report.outputs.reports.municipality import RegionFacts
+
+    region = RegionFacts(
+        n_kpis=13,
+        ratings={"A": 2, "B": 10, "C": 0, "D": 1, "-": 0},
+        final=False,
+        n_achieved=0,
+        n_not_achieved=0,
+        n_no_value=0,
+        good_pct="83.4%",
+    )
+    settings = load_settings(ROOT)
+    rows = pd.concat([_rows(plan), _every_member_kpis(plan)], ignore_index=True)
+    res = compute_year(plan, FY, rows[["municipality_code", "kind", "item_id", "value", "status"]], settings)
+    doc = build_municipality_report(
+        plan,
+        FY,
+        KUMAMOTO,
+        res["kpi_attainment"].set_index("kpi_id", drop=False),
+        res["budget_execution"].set_index("initiative_id", drop=False),
+        _mine(plan, KUMAMOTO),
+        rows[rows["municipality_code"] == KUMAMOTO],
+        ROOT / "templates" / "report_style.docx",
+        False,
+        evaluation=settings.evaluation,
+        region=region,
+    )
+    blocks = _blocks(Document(io.BytesIO(docx_bytes(doc))))
+    assert blocks[3] == (
+        "ListBullet",
+        "KPIの評価（圏域全体、2025年度）：13のKPIのうち、A 2指標・B 10指標・C 0指標・D 1指標。",
+    )
+    point = next(t for _, t in blocks if t.startswith("自己評価："))
+    assert point.endswith("（A・B の割合 100.0%、圏域全体 83.4%）。"), point
 
 
 def test_the_members_period_total_counts_the_plans_given_only_for_the_period_as_the_region_does(plan):
@@ -619,9 +766,10 @@ def test_a_report_before_the_plans_last_year_has_no_period_section(plan):
 
 
 def test_a_self_evaluation_that_disagrees_with_the_status_is_marked_in_the_members_table(plan):
-    """review 4 #15: 菊池市's 2.3.2 was 「一部実施」 with B (the criteria: C 一部のみ実施) with no remark. The grade is
-    shown with the status beside it and a note under the table names the initiatives and the rule (from config
-    evaluation.grades_by_status); a grade that agrees gets nothing."""
+    """review 4 #15: 菊池市's 2.3.2 was 「一部実施」 with B (the criteria: C 一部のみ実施) with no remark. review 7 #5:
+    「C（実施）」 read as "C (implemented)": the grade gets a mark (「B※」) and a note right above the table says what the
+    mark means and the rule (from config evaluation.grades_by_status, statuses with the same grades together); a grade
+    that agrees gets nothing."""
     kikuchi = "432105"
     rows = _rows(plan)
     ids = [i.id for i in plan.initiatives_of(kikuchi, FY)]
@@ -632,21 +780,24 @@ def test_a_self_evaluation_that_disagrees_with_the_status_is_marked_in_the_membe
     doc, _ = _doc(plan, rows, kikuchi)
     table = next(t for t in _tables(doc) if t[0][2] == "自己評価")
     grades = {r[0]: r[2] for r in table[1:]}
-    assert grades[ids[0]] == "B（一部実施）"
+    assert grades[ids[0]] == "B※"
     assert grades[ids[1]] == "C"
-    assert grades[ids[2]] == "A（未実施）"
+    assert grades[ids[2]] == "A※"
     assert grades[ids[3]] == "B"
-    text = [t for _, t in _blocks(doc)]
-    assert any(
-        t.startswith("※ 自己評価は菊池市が記入したもの")
-        and t.endswith(
-            f"自己評価に「（一部実施）」などと実施状況を添えた取組（{ids[0]}・{ids[2]}）は、実施状況と自己評価が基準と"
-            "合っていないもの。基準では、実施はAまたはB、完了はAまたはB、一部実施はC、未実施はD。"
-        )
-        for t in text
+    blocks = _blocks(doc)
+    at = next(k for k, (s, t) in enumerate(blocks) if s == "table" and t.startswith("取組名称自己評価"))
+    # directly above the table, under its heading (read before the marks), kept with the table's header
+    assert blocks[at - 2] == ("Heading2", "取組ごとの自己評価と取組実績")
+    assert blocks[at - 1] == (
+        "注記",
+        "※ 自己評価の「※」は、自己評価の基準と実施状況が合わない回答（基準では、実施・完了はAまたはB、一部実施はC、"
+        "未実施はD）。",
     )
+    legend = next(p for p in doc.paragraphs if _text(p._p) == blocks[at - 1][1])
+    assert legend.paragraph_format.keep_with_next
+    assert blocks[at + 1][0] == "注記" and blocks[at + 1][1].startswith("※ 自己評価は菊池市が記入したもの（A：")
     doc, _ = _doc(plan, _rows(plan), kikuchi)
-    assert not any("実施状況を添えた取組" in t for _, t in _blocks(doc))
+    assert not any("自己評価の「※」" in t or "※" in t.replace("※ ", "") for _, t in _blocks(doc))
 
 
 def test_the_leads_own_status_is_said_when_it_is_not_what_most_participants_reported(plan):

@@ -136,6 +136,7 @@ def test_a_member_in_no_initiative_is_told_why_and_gets_no_empty_table(plan, fy2
         "荒尾市が参加する取組はまだありません。ビジョンの70の具体的取組の関係市町村は計画（ビジョン）で定められており、"
         "加入後の参加を定める計画の改定がまだないためです。それまでの間、荒尾市は圏域全体のKPIの実績を報告します。"
     ) in text
+    assert "ことになります。2025年度に荒尾市が負担した具体的取組の事業費はありません。" in text  # review 7 #19
     assert not [t for t in _tables(doc) if t[0][:2] == ["取組", "名称"]]  # no table of initiatives at all
     assert all(len(t) > 1 for t in _tables(doc))  # no header-only table
 
@@ -152,7 +153,7 @@ def test_the_share_divides_by_the_sum_its_note_names(plan, fy2025, code):
     """50 of the 1,200 every member's accepted submissions add up to: 4.2 % (not 5.0 %, the 20-member sum)."""
     doc = _municipality_doc(plan, fy2025, code)
     table = next(
-        t for t in _tables(doc) if t[0][0] == "KPI" and "圏域に占める割合" in [h.replace("\n", "") for h in t[0]]
+        t for t in _tables(doc) if t[0][0] == "KPI" and "24市町村計に占める割合" in [h.replace("\n", "") for h in t[0]]
     )
     row = next(r for r in table[1:] if r[0].startswith("圏域内の創業者数"))
     assert row[1:4] == ["50", "1,200", "4.2%"]

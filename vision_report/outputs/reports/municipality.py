@@ -28,6 +28,7 @@ from vision_report.outputs.reports.docxutil import (
 from vision_report.outputs.reports.layout import keep_edge_rows
 from vision_report.outputs.reports.member_period import MemberPeriod, add_period, keep_on_page, member_period, render
 from vision_report.outputs.reports.parallel import chunks, parallel_map
+from vision_report.outputs.reports.region_initiatives import planned_text
 from vision_report.outputs.reports.region_kpis import rating_text, target_text
 from vision_report.plan import Kpi, Plan
 
@@ -46,12 +47,15 @@ def build_municipality_report(
     evaluation: EvaluationSettings | None = None,
     issued: str = "",
     period: MemberPeriod | None = None,
+    region: RegionFacts | None = None,
 ):
     """``mine``: this municipality's rows of submissions.csv; ``rows``: its accepted rows;
     ``props``: the document properties (the title names
     the municipality); ``evaluation``: config evaluation: (the self-evaluation criteria printed under its table);
     ``issued``: the issue month printed under the title (the region report's, from the data: never the clock);
-    ``period``: the plan period's figures of the member (:func:`member_period`, the plan's last year only).
+    ``period``: the plan period's figures of the member (:func:`member_period`, the plan's last year only);
+    ``region``: the region's verdict and A・B share the summary opens with and sets the member's beside
+    (:func:`region_facts`; None: not said).
 
     The member's summary comes first (its initiatives and spending, its self-evaluations, its KPIs: what a
     councillor of that member asks), then the tables, and one sentence on the year's report (the office's record of
@@ -80,6 +84,8 @@ def build_municipality_report(
     kpi_rows = kpi_table_rows(plan, fiscal_year, code, kpi, rows, held)
     own = ev.own_evaluations(plan, rows, code, fiscal_year)
     summary = summary_values(plan, fiscal_year, code, budget, spend, held, own, mine, kpi_rows, P, e)
+    summary["region"] = region
+    summary["period_heading"] = P["muni_period"].format(first=period.first, last=period.last) if period else ""
     text = render(templates, "lead", **summary).splitlines()
     for line in (ln for ln in text if ln.strip()):
         doc.add_paragraph(line)
@@ -106,6 +112,40 @@ def build_municipality_report(
 
 
 @dataclass(frozen=True)
+class RegionFacts:
+    """What the region report's 要旨 says of the whole region, for a member's summary (review 7 #6: 熊本市's 71.0 % A・B
+    stood without the region's 83.4 %, and the region's verdict was first said on the report's last page): the year's
+    KPI ratings, the plan period's verdict in its last year, the A・B share of every answer. Plain values (the
+    reports are built in worker processes)."""
+
+    n_kpis: int
+    ratings: dict[str, int]  # the year's count of each KPI rating (A–D, "-" without one)
+    final: bool  # the plan's last year with its period verdict: the summary gives the verdict, not the ratings
+    n_achieved: int
+    n_not_achieved: int
+    n_no_value: int
+    good_pct: str | None  # the A・B share of every member's answers; None without an answer
+
+
+def region_facts(data: ReportData) -> RegionFacts:
+    """The region's figures of the 要旨 (:func:`~vision_report.outputs.reports.region_abstract.abstract_values` and
+    the period's verdict of :meth:`ReportData.period_context`): the same values the region report prints."""
+    from vision_report.outputs.reports.region_abstract import abstract_values
+
+    values = abstract_values(data)
+    period = data.period_context()
+    return RegionFacts(
+        n_kpis=len(data.plan.kpis),
+        ratings=dict(values["ratings"]),
+        final=data.is_final_year and data.results.get("period_kpi") is not None,
+        n_achieved=int(period["n_achieved"]),
+        n_not_achieved=int(period["n_not_achieved"]),
+        n_no_value=int(period["n_no_value"]),
+        good_pct=str(values["good_pct"]) if values["evaluated"] else None,
+    )
+
+
+@dataclass(frozen=True)
 class KpiRow:
     kpi: Kpi
     value: float | None  # this member's (None: not reported, or held out)
@@ -114,6 +154,7 @@ class KpiRow:
     share: float | None
     rating: str
     is_held: bool
+    basis_share: float | None = None  # the member's value in ``basis`` (a member the target was set for)
 
 
 def _negative(r: KpiRow) -> bool:
@@ -122,6 +163,7 @@ def _negative(r: KpiRow) -> bool:
 
 
 def kpi_table_rows(plan: Plan, fiscal_year: int, code: str, kpi: pd.DataFrame, rows, held: set) -> list[KpiRow]:
+    in_basis = code in {b.code for b in plan.basis_members}
     vals = rows[rows["kind"] == "kpi"].set_index("item_id")["value"] if len(rows) else pd.Series(dtype=float)
     out = []
     for k in plan.kpis_reported_by(code, fiscal_year):
@@ -136,7 +178,9 @@ def kpi_table_rows(plan: Plan, fiscal_year: int, code: str, kpi: pd.DataFrame, r
         is_held = ("kpi", k.id) in held
         share = v / region * 100 if v is not None and region and not is_held else None
         basis = None if is_missing(r["actual"]) else float(r["actual"])
-        out.append(KpiRow(k, v, region, basis, share, rating_text(r), is_held))
+        # review 7 #7: the share of what the rating compares, for a member in it (熊本市 676 of 1,153, not only of 1,278)
+        basis_share = v / basis * 100 if in_basis and v is not None and basis and basis > 0 and not is_held else None
+        out.append(KpiRow(k, v, region, basis, share, rating_text(r), is_held, basis_share))
     return out
 
 
@@ -166,6 +210,13 @@ def summary_values(
         for i in ids
         if len(spend) and i in spend.index and ("expenditure", i) not in held and not is_missing(spend["value"].get(i))
     )
+    # every accepted spending row of the member (held values left out): what a member in no initiative is told it spent
+    # (review 7 #19: said from its rows, not assumed to be nothing)
+    spent_any = sum(
+        float(v)
+        for i, v in (spend["value"].items() if len(spend) else ())
+        if not is_missing(v) and ("expenditure", i) not in held
+    )
     order = list(P["entry_status_labels"].values())
     found = [str(s) for s in (spend["status"] if len(spend) else []) if isinstance(s, str) and s]
     statuses = [(s, found.count(s)) for s in order if s in found] + [
@@ -192,6 +243,14 @@ def summary_values(
     # the share's range over the KPIs others report too, leaving out a KPI whose value or the region's is negative this
     # year (社会増減数; review 6 P18: left out in a year both were positive, its 2.7 % stood outside the range)
     shared = [r.share for r in kpi_rows if r.share is not None and not _negative(r) and len(r.kpi.reporters) > 1]
+    # where the sum of every member is not what the rating compares (members joined after the targets were set), the
+    # member in the basis is also given its share of the basis sum, over the same KPIs (review 7 #7)
+    rated = [
+        r.basis_share
+        for r in kpi_rows
+        if r.basis_share is not None and r.share is not None and not _negative(r) and len(r.kpi.reporters) > 1
+    ]
+    rated = rated if len(plan.members(fiscal_year)) > len(basis_codes) and len(rated) == len(shared) else []
     alone = [r for r in kpi_rows if r.kpi.reporters == (code,)]
     signed = [r.kpi.name for r in kpi_rows if r.share is not None and _negative(r) and len(r.kpi.reporters) > 1]
     return {
@@ -208,6 +267,7 @@ def summary_values(
         "state": state,
         "timeliness": timeliness,
         "spent": spent,
+        "spent_any": spent_any,
         "planned": planned,
         "actual": actual,
         "execution": fmt_pct(actual / planned * 100 if planned else None),
@@ -223,6 +283,8 @@ def summary_values(
         "all_summed": all(r.kpi.reporters_all for r in kpi_rows),
         "share_low": fmt_pct(min(shared)) if shared else None,
         "share_high": fmt_pct(max(shared)) if shared else None,
+        "basis_low": fmt_pct(min(rated)) if rated else None,
+        "basis_high": fmt_pct(max(rated)) if rated else None,
         "n_alone": len(alone) if shared else 0,
         "signed_left": str(P["names_joiner"]).join(signed) if shared else "",
         "n_all": len(members),
@@ -306,7 +368,7 @@ def add_initiatives(
                 ini.name,
                 fmt_num(v) + (f"\n{mark}" if is_held else ""),
                 st or "—",
-                fmt_num(b["planned_thousand_yen"]),
+                planned_text(ini, fiscal_year, b["planned_thousand_yen"]),
                 fmt_num(b["actual_thousand_yen"]),
                 fmt_pct(b["execution_pct"]),
             ]
@@ -357,11 +419,14 @@ def add_own_evaluations(
         return
     out = []
     mismatched = []
+    # review 7 #5: 「C（実施）」 read as "C (implemented)"; the grade gets a mark (「C※」) that the note under the table
+    # explains first (review 4 #15: a grade that disagrees with its 実施状況 is not left unmarked)
+    mark = render(templates, "own_mismatch_cell")
     for r in own.to_dict("records"):
         parts = [f"{h[c]}：{r[c]}" for c in ev.TEXT_COLUMNS if r[c]]
         grade = str(r["self_evaluation"] or "—")
         if grade_disagrees(e, str(r.get("status") or ""), str(r["self_evaluation"] or "")):
-            grade += render(templates, "own_mismatch_cell", status=r["status"])  # e.g. 「B（一部実施）」 (review 4 #15)
+            grade += mark
             mismatched.append(str(r["initiative_id"]))
         out.append(
             [
@@ -373,6 +438,11 @@ def add_own_evaluations(
             ]
         )
     P = report_phrases(templates)
+    if mismatched:
+        # the mark's legend right above the table, kept with its header: read before the marks, on the page they open
+        # (under a table of several pages, a note kept with its last rows can still be pushed alone onto the next page)
+        legend = add_note(doc, render(templates, "own_mismatch_note", mark=mark, name=name, rules=status_rules(e)))
+        legend.paragraph_format.keep_with_next = True
     add_table(
         doc,
         [
@@ -387,10 +457,18 @@ def add_own_evaluations(
     )
     dash = any("—" in row[2:] for row in out)
     unreported = not_reported if any(row[2] == not_reported for row in out) else ""
-    note = render(templates, "own_note", name=name, criteria=e.self_evaluation, dash=dash, unreported=unreported)
-    if mismatched:  # in the same note: a paragraph of its own could open the next page alone
-        note += render(templates, "own_mismatch_note", ids=mismatched, rules=list(e.grades_by_status.items()))
-    add_note(doc, note)
+    add_note(
+        doc, render(templates, "own_note", name=name, criteria=e.self_evaluation, dash=dash, unreported=unreported)
+    )
+
+
+def status_rules(e: EvaluationSettings) -> list[tuple[list[str], list[str]]]:
+    """config evaluation.grades_by_status with the statuses that agree with the same grades together, in the order of
+    their first status: [(["実施", "完了"], ["A", "B"]), (["一部実施"], ["C"]), (["未実施"], ["D"])]."""
+    grouped: dict[tuple[str, ...], list[str]] = {}
+    for status, grades in e.grades_by_status.items():
+        grouped.setdefault(tuple(grades), []).append(status)
+    return [(statuses, list(grades)) for grades, statuses in grouped.items()]
 
 
 def grade_disagrees(e: EvaluationSettings, status: str, grade: str) -> bool:
@@ -400,7 +478,7 @@ def grade_disagrees(e: EvaluationSettings, status: str, grade: str) -> bool:
 
 
 def _render_chunk(args) -> list[str]:
-    plan, fiscal_year, out_dir, kpi, budget, template, synthetic, props, evaluation, issued, jobs = args
+    plan, fiscal_year, out_dir, kpi, budget, template, synthetic, props, evaluation, issued, region, jobs = args
     written = []
     # A python-docx Document is a web of reference cycles holding lxml trees (C memory the collector does not
     # see): left to the collector's own pace, 1,741 documents pile up to ~1.2 GB. Collect after each document;
@@ -423,6 +501,7 @@ def _render_chunk(args) -> list[str]:
                 evaluation,
                 issued,
                 period,
+                region,
             )
             written.append(str(save(doc, out_dir / "municipalities" / f"{code}_{name}.docx")))
             del doc
@@ -443,6 +522,7 @@ def write_municipality_reports(data: ReportData, out_dir: Path, executor: Execut
         period = member_period(data, m.code)
         jobs.append((m.code, m.name, mine, rows_by.get(m.code, empty_rows), period))
     written = []
+    region = region_facts(data)
     args = [
         (
             plan,
@@ -455,6 +535,7 @@ def write_municipality_reports(data: ReportData, out_dir: Path, executor: Execut
             data.doc_props(),
             data.settings.evaluation,
             data.issued,
+            region,
             chunk,
         )
         for chunk in chunks(jobs)

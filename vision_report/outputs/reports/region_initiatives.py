@@ -94,17 +94,23 @@ def initiative_title(doc, data: ReportData, ini: Initiative) -> None:
     p.add_run(data.phrase("initiative_id", id=ini.id)).font.size = Pt(8)
 
 
+def planned_text(ini: Initiative, fiscal_year: int, value) -> str:
+    """An initiative's plan of the year as a cell: ``value`` (budget_execution's planned_thousand_yen) or, without
+    one, what the plan prints for the year (「未定」), else 「—」 — the same in the region report and a member's
+    (review 7 #20: 3.5.4's plan was 「未定」 in one and 「—」 in the other)."""
+    if not is_missing(value):
+        return fmt_num(value)
+    p = ini.budget.planned(fiscal_year)
+    return str(p) if p and not isinstance(p, int) else "—"
+
+
 def initiative_fields(data: ReportData) -> dict[str, Callable[[Initiative], str]]:
     """What each column field of the body's initiative entry (layout.yaml tables.initiative) prints."""
     e = data.settings.evaluation
     joiner = data.phrase("grades_joiner")
 
     def planned(ini: Initiative) -> str:
-        v = data.budget.loc[ini.id, "planned_thousand_yen"]
-        if not is_missing(v):
-            return fmt_num(v)
-        p = ini.budget.planned(data.fiscal_year)
-        return str(p) if p and not isinstance(p, int) else "—"
+        return planned_text(ini, data.fiscal_year, data.budget.loc[ini.id, "planned_thousand_yen"])
 
     def actual(ini: Initiative) -> str:
         return fmt_num(data.budget.loc[ini.id, "actual_thousand_yen"])
