@@ -456,6 +456,24 @@ def test_the_summarys_share_range_names_the_signed_kpi_it_leaves_out_and_the_not
     )
 
 
+def test_a_kpi_only_the_member_reports_has_no_share_and_the_note_says_why(plan):
+    """review 8: 熊本市's KPI table printed 「100.0%」 under 「24市町村計に占める割合」 for the KPIs only 熊本市 reports
+    (747,619 of 747,619): its value is the region's. The cell is 「—」 and the note says so; a KPI others report too
+    keeps its share."""
+    rows = _every_member_kpis(plan)
+    doc, _ = _doc(plan, rows, KUMAMOTO)
+    table = next(t for t in _tables(doc) if t[0][0] == "KPI")
+    alone = {k.name for k in plan.kpis if k.reporters == (KUMAMOTO,)}
+    assert alone, "the plan has KPIs only 熊本市 reports"
+    cells = {next(n for n in (k.name for k in plan.kpis) if row[0].startswith(n)): row[3] for row in table[1:]}
+    assert {cells[name] for name in alone} == {"—"}
+    assert all(v.endswith("%") for name, v in cells.items() if name not in alone)
+    text = "".join(t for _, t in _blocks(doc))
+    assert "割合の「—」は熊本市だけが報告するKPI（圏域の値は熊本市の値）。" in text
+    doc, _ = _doc(plan, rows, ARAO)  # reports no KPI of its own: no such sentence
+    assert "だけが報告するKPI（圏域の値は" not in "".join(t for _, t in _blocks(doc))
+
+
 def test_the_share_range_keeps_a_kpi_that_may_be_negative_in_a_year_its_values_are_positive(plan):
     """review 6 P18: 荒尾市's 社会増減 +53 of +1,961 (2.7 %) was shown in the table and left out of 「2.1%〜2.6%」; a KPI
     is left out of the range only in a year its value or the region's is negative."""

@@ -317,7 +317,8 @@ def add_kpis(doc, plan: Plan, fiscal_year: int, code: str, kpi_rows: list[KpiRow
             name,
             kpi_value(k, r.value) + (f"\n{mark}" if r.is_held else ""),
             kpi_value(k, r.region),
-            fmt_pct(r.share),
+            # a KPI only this member reports: its value is the region's, a share of 100 % says nothing (review 8)
+            str(P["muni_kpi_share_alone"]) if k.reporters == (code,) else fmt_pct(r.share),
         ]
         if reference:
             row.append(kpi_value(k, r.basis))
@@ -344,6 +345,7 @@ def add_kpis(doc, plan: Plan, fiscal_year: int, code: str, kpi_rows: list[KpiRow
         basis=terms["basis_term"],
         added=terms["added_after"],
         negative=negative,
+        alone=any(r.kpi.reporters == (code,) for r in kpi_rows),
     )
     add_note(doc, note)
 
