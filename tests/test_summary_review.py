@@ -335,3 +335,15 @@ def test_abstract_kpi_table_has_the_baseline_and_fits_the_page(plan, docs):
         assert _grid_mm(_kpi_table(doc)) <= PAGE_WIDTH_MM + 0.5
     for name in ("abstract_kpi", "summary_kpi"):
         assert sum(c["width"] for c in layout(ROOT / "templates")["tables"][name]) <= PAGE_WIDTH_MM
+
+
+def test_summary_says_which_members_take_part_in_no_initiative_yet(plan, docs):
+    """review 8: はじめに says that the four members who joined in 2025 take part in no initiative yet; the 概要版 did
+    not, so its 事業費 and 自己評価 seemed to leave them out without a word."""
+    _, summary = docs
+    idle = [m.name for m in plan.members(2025) if not plan.initiatives_of(m.code, 2025)]
+    assert idle == ["荒尾市", "南関町", "長洲町", "和水町"]
+    assert (
+        "荒尾市・南関町・長洲町・和水町は、計画の改定で参加が定められた具体的取組がまだないため、"
+        "事業費と自己評価の報告はありません。"
+    ) in _lines(summary)

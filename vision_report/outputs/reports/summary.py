@@ -50,6 +50,7 @@ from vision_report.outputs.reports.region_management import (
 from vision_report.outputs.reports.region_period import period_done_pct, period_heading, period_sections, period_title
 
 POINT_VALUES = (
+    "idle",
     "ratings",
     "planned",
     "actual",
@@ -88,6 +89,8 @@ def build_summary(data: ReportData):
         "actual": actual,
         "execution": fmt_pct(actual / planned * 100 if planned else None),
         **{k: period[k] for k in ("period_planned", "period_actual", "period_execution")},
+        # members in no initiative this year, said as はじめに says it (review 8: the 概要版 never did)
+        "idle": [m.name for m in plan.members(fy) if not plan.initiatives_of(m.code, fy)],
     }
     points = data.text("summary_points", **values)
     for line in [
