@@ -356,7 +356,7 @@ def test_every_total_of_the_summarys_points_is_in_the_region_report(reports, pla
         lines[lines.index("概要") + 1] == "（報告書本編：「要旨」）"
     )  # where the region report has them (review 3 #8)
     points = lines[lines.index("概要") + 2 : lines.index("用語")]  # the 用語 block follows (review 4 #10)
-    assert len(points) == 5  # the final year: the period's verdict first
+    assert len(points) == 6  # the final year: the period's verdict first; the members in no initiative (review 8)
     assert any("千円" in p for p in points) and any("A・B の割合" in p for p in points)
     region = reports["sample"]
     body, _ = _split(region)
