@@ -54,7 +54,9 @@ def _mine(plan, code: str, errors: int = 0, warnings: int = 1) -> pd.DataFrame:
     )
 
 
-def _doc(plan, rows: pd.DataFrame, code: str, mine: pd.DataFrame | None = None):
+def _doc(plan, rows: pd.DataFrame, code: str, mine: pd.DataFrame | None = None, **extra):
+    """The member's report of ``rows`` (``extra``: further arguments of build_municipality_report) and the year's
+    computed tables."""
     settings = load_settings(ROOT)
     res = compute_year(plan, FY, rows[["municipality_code", "kind", "item_id", "value", "status"]], settings)
     doc = build_municipality_report(
@@ -68,6 +70,7 @@ def _doc(plan, rows: pd.DataFrame, code: str, mine: pd.DataFrame | None = None):
         ROOT / "templates" / "report_style.docx",
         False,
         evaluation=settings.evaluation,
+        **extra,
     )
     return Document(io.BytesIO(docx_bytes(doc))), res
 
@@ -554,32 +557,9 @@ def test_the_final_years_member_report_sums_up_the_plan_period_and_says_when_it_
     per year and in total (its column first; a submission has no plan amount of its own, so the header and the note
     say that 計画・実績・執行率 are the region's for the initiatives it took part in), every KPI's final verdict as in
     the region report; the issue month (the run's, not the clock) is under the title."""
-    from vision_report.outputs.reports.municipality import member_period
-
     kikuchi = "432105"
     data, rows = _period_data(plan, kikuchi, skip_year=2023)
-    period = member_period(data, kikuchi)
-    settings = data.settings
-    doc = Document(
-        io.BytesIO(
-            docx_bytes(
-                build_municipality_report(
-                    plan,
-                    FY,
-                    kikuchi,
-                    data.kpi,
-                    data.budget,
-                    _mine(plan, kikuchi),
-                    rows[rows["municipality_code"] == kikuchi].assign(held=False),
-                    ROOT / "templates" / "report_style.docx",
-                    False,
-                    evaluation=settings.evaluation,
-                    issued=data.issued,
-                    period=period,
-                )
-            )
-        )
-    )
+    doc = _period_doc(plan, data, rows, kikuchi)
     blocks = _blocks(doc)
     assert blocks[2] == ("", "発行：2026年12月")
     at = blocks.index(("Heading2", "計画期間（2021〜2025年度）のまとめ"))
@@ -723,23 +703,9 @@ def test_before_the_plans_last_year_the_summary_opens_with_the_years_kpi_ratings
         n_no_value=0,
         good_pct="83.4%",
     )
-    settings = load_settings(ROOT)
     rows = pd.concat([_rows(plan), _every_member_kpis(plan)], ignore_index=True)
-    res = compute_year(plan, FY, rows[["municipality_code", "kind", "item_id", "value", "status"]], settings)
-    doc = build_municipality_report(
-        plan,
-        FY,
-        KUMAMOTO,
-        res["kpi_attainment"].set_index("kpi_id", drop=False),
-        res["budget_execution"].set_index("initiative_id", drop=False),
-        _mine(plan, KUMAMOTO),
-        rows[rows["municipality_code"] == KUMAMOTO],
-        ROOT / "templates" / "report_style.docx",
-        False,
-        evaluation=settings.evaluation,
-        region=region,
-    )
-    blocks = _blocks(Document(io.BytesIO(docx_bytes(doc))))
+    doc, _ = _doc(plan, rows, KUMAMOTO, region=region)
+    blocks = _blocks(doc)
     assert blocks[3] == (
         "ListBullet",
         "KPIの評価（圏域全体、2025年度）：13のKPIのうち、A 2指標・B 10指標・C 0指標・D 1指標。",

@@ -202,6 +202,13 @@ class ReportData:
         return {y for y, n in expected.items() if n < full}
 
     @property
+    def idle_members(self) -> list[str]:
+        """The names of the year's members that take part in no initiative (joined after the plan set who takes part
+        in what): はじめに and the 概要版 say so."""
+        plan, fy = self.plan, self.fiscal_year
+        return [m.name for m in plan.members(fy) if not plan.initiatives_of(m.code, fy)]
+
+    @property
     def is_final_year(self) -> bool:
         return self.fiscal_year >= self.plan.meta.last_fiscal_year
 

@@ -162,6 +162,12 @@ def _negative(r: KpiRow) -> bool:
     return any(v is not None and not is_missing(v) and v < 0 for v in (r.value, r.region))
 
 
+def _left_out_of_range(kpi_rows: list[KpiRow]) -> list[str]:
+    """The KPIs others report too whose share the summary's range leaves out this year (a negative value): named in
+    the summary and in the note under the KPI table."""
+    return [r.kpi.name for r in kpi_rows if r.share is not None and _negative(r) and len(r.kpi.reporters) > 1]
+
+
 def kpi_table_rows(plan: Plan, fiscal_year: int, code: str, kpi: pd.DataFrame, rows, held: set) -> list[KpiRow]:
     in_basis = code in {b.code for b in plan.basis_members}
     vals = rows[rows["kind"] == "kpi"].set_index("item_id")["value"] if len(rows) else pd.Series(dtype=float)
@@ -252,7 +258,7 @@ def summary_values(
     ]
     rated = rated if len(plan.members(fiscal_year)) > len(basis_codes) and len(rated) == len(shared) else []
     alone = [r for r in kpi_rows if r.kpi.reporters == (code,)]
-    signed = [r.kpi.name for r in kpi_rows if r.share is not None and _negative(r) and len(r.kpi.reporters) > 1]
+    signed = _left_out_of_range(kpi_rows)
     return {
         "name": m.name,
         "code": m.code,
@@ -332,9 +338,7 @@ def add_kpis(doc, plan: Plan, fiscal_year: int, code: str, kpi_rows: list[KpiRow
     keep_on_page(add_table(doc, header, table, widths=widths, numeric=set(range(1, n - 2)), center={n - 1}), templates)
     terms = member_terms(P, plan)
     # the note names only what the summary's range left out this year (review 7: it named 社会増減数 in a year it was in)
-    negative = str(P["names_joiner"]).join(
-        r.kpi.name for r in kpi_rows if r.share is not None and _negative(r) and len(r.kpi.reporters) > 1
-    )
+    negative = str(P["names_joiner"]).join(_left_out_of_range(kpi_rows))
     note = render(
         templates,
         "kpi_note",
@@ -427,7 +431,7 @@ def add_own_evaluations(
     for r in own.to_dict("records"):
         parts = [f"{h[c]}：{r[c]}" for c in ev.TEXT_COLUMNS if r[c]]
         grade = str(r["self_evaluation"] or "—")
-        if grade_disagrees(e, str(r.get("status") or ""), str(r["self_evaluation"] or "")):
+        if ev.disagrees(e.grades_by_status, str(r.get("status") or ""), str(r["self_evaluation"] or "")):
             grade += mark
             mismatched.append(str(r["initiative_id"]))
         out.append(
@@ -471,12 +475,6 @@ def status_rules(e: EvaluationSettings) -> list[tuple[list[str], list[str]]]:
     for status, grades in e.grades_by_status.items():
         grouped.setdefault(tuple(grades), []).append(status)
     return [(statuses, list(grades)) for grades, statuses in grouped.items()]
-
-
-def grade_disagrees(e: EvaluationSettings, status: str, grade: str) -> bool:
-    """A self-evaluation outside the grades that agree with its 実施状況 by the criteria (config
-    evaluation.grades_by_status: e.g. 一部実施 with B, where C means 一部のみ実施); nothing to say without both."""
-    return ev.disagrees(e.grades_by_status, status, grade)
 
 
 def _render_chunk(args) -> list[str]:

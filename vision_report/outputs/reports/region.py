@@ -210,9 +210,8 @@ def add_overview(doc, data: ReportData) -> None:
     unknown = any(m.population is None for m in shown)
     after = data.phrase("overview_members_note_after", added=data.text_context()["added_after"]) if unknown else ""
     add_note(doc, data.phrase("overview_members_note", as_of=plan.meta.population_as_of or "", after=after))
-    idle = [m.name for m in plan.members(data.fiscal_year) if not plan.initiatives_of(m.code, data.fiscal_year)]
     n_all = len(plan.members(data.fiscal_year))
-    values = dict(zip(BASIS_VALUES, (len(basis), n_all, _added_members(data), idle, mark), strict=True))
+    values = dict(zip(BASIS_VALUES, (len(basis), n_all, _added_members(data), data.idle_members, mark), strict=True))
     for line in data.text("basis", **values):
         add_note(doc, line)
     add_held_section(doc, data)

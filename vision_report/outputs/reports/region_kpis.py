@@ -153,6 +153,13 @@ def behind_baseline(data: ReportData, k: Kpi) -> dict[str, str] | None:
     r = data.kpi.loc[k.id]
     if r["rating"] != LOWEST_RATING or is_missing(r["progress_pct"]) or float(r["progress_pct"]) >= 0:
         return None
+    fields = _baseline_fields(data, k, r)
+    return None if fields is None else {**fields, "data_year": data_year_text(data, k)}
+
+
+def _baseline_fields(data: ReportData, k: Kpi, r) -> dict[str, str] | None:
+    """The fields a note on a KPI's move from its baseline prints (abstract.txt.j2 ``behind_baseline`` and
+    ``below_kept_level``) from its row ``r`` of the KPI table; None when the change cannot be said."""
     change = baseline_change_pct(r["actual"], r["baseline"])
     if change is None:
         return None
@@ -162,7 +169,6 @@ def behind_baseline(data: ReportData, k: Kpi) -> dict[str, str] | None:
         "baseline_year": baseline_year_text(k),
         "change": data.phrase("progress_vs_baseline", change=fmt_signed(change, 1) + "%"),
         "rating": str(r["rating"]),
-        "data_year": data_year_text(data, k),
     }
 
 
@@ -176,16 +182,7 @@ def below_kept_level(data: ReportData, k: Kpi) -> dict[str, str] | None:
     actual = r["actual"]
     if is_missing(actual) or r["rating"] == LOWEST_RATING or not (actual < k.baseline and actual < k.target):
         return None
-    change = baseline_change_pct(actual, r["baseline"])
-    if change is None:
-        return None
-    return {
-        "attainment": fmt_pct(r["attainment_pct"]),
-        "baseline": kpi_value(k, k.baseline),
-        "baseline_year": baseline_year_text(k),
-        "change": data.phrase("progress_vs_baseline", change=fmt_signed(change, 1) + "%"),
-        "rating": str(r["rating"]),
-    }
+    return _baseline_fields(data, k, r)
 
 
 def baseline_notes(data: ReportData, kpis: list[Kpi]) -> list[str]:

@@ -4,6 +4,7 @@ sub-field, self-evaluations, each member's report, the panel's opinions; and the
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 
 from docx.oxml.ns import qn
@@ -197,7 +198,7 @@ def _management_budget(doc, data: ReportData) -> None:
             ),
         }
     )
-    fields: dict[str, Callable[[dict[str, str]], str]] = {f: functools.partial(_cell, f) for f in BUDGET_FIELDS}
+    fields: dict[str, Callable[[dict[str, str]], str]] = {f: operator.itemgetter(f) for f in BUDGET_FIELDS}
     spec_table(
         doc,
         data.templates,
@@ -214,10 +215,6 @@ def _management_budget(doc, data: ReportData) -> None:
             add_note(doc, line)
     caption = data.phrase("execution_chart_caption", year=year_label(data.fiscal_year))
     add_picture(doc, charts.execution_bars(labels, planned, actual, data.phrase_map("chart")), 140, caption)
-
-
-def _cell(field: str, row: dict[str, str]) -> str:
-    return row[field]
 
 
 def implemented_cell(data: ReportData, pct: float | None, done: int, total: int) -> str:

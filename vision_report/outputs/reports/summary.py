@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+import operator
 
 from docx.shared import Pt
 
@@ -90,7 +90,7 @@ def build_summary(data: ReportData):
         "execution": fmt_pct(actual / planned * 100 if planned else None),
         **{k: period[k] for k in ("period_planned", "period_actual", "period_execution")},
         # members in no initiative this year, said as はじめに says it (review 8: the 概要版 never did)
-        "idle": [m.name for m in plan.members(fy) if not plan.initiatives_of(m.code, fy)],
+        "idle": data.idle_members,
     }
     points = data.text("summary_points", **values)
     for line in [
@@ -145,7 +145,7 @@ def build_summary(data: ReportData):
         data.templates,
         "summary_pillars",
         cells,
-        {f: functools.partial(_cell, f) for f in PILLAR_FIELDS},
+        {f: operator.itemgetter(f) for f in PILLAR_FIELDS},
         {"fy": fy},
     )
     add_picture(
@@ -206,10 +206,6 @@ def build_summary(data: ReportData):
 
 
 PILLAR_FIELDS = ("name", "kpis", "ratings", "reached", "planned", "actual", "execution", "implemented")
-
-
-def _cell(field: str, row: dict[str, str]) -> str:
-    return row[field]
 
 
 def add_terms(doc, data: ReportData) -> None:
