@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx.oxml.ns import qn
+from docx.shared import Pt
 from lxml import etree
 
 from vision_report.outputs.reports.docxutil import _build_table, _first_body_row_may_split, add_table, new_document
@@ -295,3 +296,62 @@ def test_a_short_quoted_word_and_its_count_are_kept_whole():
     assert keep_whole("方向性は「拡充」8件・「改善」53件、その他の取組があります。") == (
         f"方向性は「{j}拡{j}充{j}」{j}8{j}\u202f{j}件・「{j}改{j}善{j}」{j}53{j}\u202f{j}件、その他の取組があり{j}ま{j}す{j}。"
     )
+
+
+# ---------------------------------------------------------------- the direct primitives equal python-docx's calls
+
+
+def _pair():
+    """Two documents with the same styles: one built with python-docx's calls, one with docxutil's primitives."""
+    return new_document(TEMPLATE), new_document(TEMPLATE)
+
+
+def _body(doc) -> bytes:
+    return b"".join(_xml(el) for el in doc.element.body if el.tag == qn("w:p"))
+
+
+TEXTS = ["本文", " 前後に空白 ", "", "タブ\tと改行\nを含む", "A 2指標（94.7%）", "末尾の空白 "]
+
+
+def test_add_text_writes_what_add_run_writes():
+    from vision_report.outputs.reports.docxutil import add_text
+
+    theirs, ours = _pair()
+    for text in TEXTS:
+        for bold in (False, True):
+            p = theirs.add_paragraph()
+            run = p.add_run(text)
+            if bold:
+                run.bold = True
+            q = ours.add_paragraph()
+            mine = add_text(q, text, bold)
+            assert mine.text == run.text and mine.bold == run.bold
+    assert _body(ours) == _body(theirs)
+
+
+def test_keep_next_and_the_style_id_write_what_python_docx_writes():
+    from vision_report.outputs.reports.docxutil import keep_with_next, set_style_id
+
+    theirs, ours = _pair()
+    note = theirs.styles["注記"].style_id
+    # a plain paragraph, a styled one (keepNext after w:pStyle), one already kept (twice) and one set off first
+    for styled, before in ((False, None), (True, None), (True, True), (False, False), (True, False)):
+        p, q = theirs.add_paragraph("本文"), ours.add_paragraph("本文")
+        if styled:
+            p._p.style = note
+            set_style_id(q._p, note)
+        if before is not None:
+            p.paragraph_format.keep_with_next = before
+            q.paragraph_format.keep_with_next = before
+        p.paragraph_format.space_before = Pt(6)  # a later pPr child: keepNext goes before it
+        q.paragraph_format.space_before = Pt(6)
+        p.paragraph_format.keep_with_next = True
+        assert keep_with_next(q) is q
+    # a style set on a paragraph that has other properties already: w:pStyle goes first
+    p, q = theirs.add_paragraph("本文"), ours.add_paragraph("本文")
+    p.paragraph_format.keep_with_next = True
+    q.paragraph_format.keep_with_next = True
+    p._p.style = note
+    set_style_id(q._p, note)
+    assert _body(ours) == _body(theirs)
+    assert b"<w:keepNext/>" in _body(ours) and b'w:val="0"' not in _body(ours)

@@ -12,7 +12,14 @@ from docx.text.paragraph import Paragraph
 
 from vision_report.core.vocabulary import date_label
 from vision_report.outputs.reports.context import ReportData
-from vision_report.outputs.reports.docxutil import add_note, add_table, keep_last_row_with_next, keep_rows_with_next
+from vision_report.outputs.reports.docxutil import (
+    add_note,
+    add_table,
+    add_text,
+    keep_last_row_with_next,
+    keep_rows_with_next,
+    keep_with_next,
+)
 from vision_report.outputs.reports.evaluation_context import TEXT_COLUMNS, expenditure_rows, same_text_key
 from vision_report.outputs.reports.layout import sections, setting
 from vision_report.outputs.reports.submission_log import add_log_intro, log_occurs, log_rows
@@ -65,10 +72,9 @@ def add_submission_log(doc, data: ReportData) -> None:
 def _label(doc, text: str, size: float | None = None, before: float = 6):
     """A bold run-in title (pillar, area, initiative) that is not a heading: the TOC stays with the body."""
     p = doc.add_paragraph()
-    p.paragraph_format.keep_with_next = True
+    keep_with_next(p)
     p.paragraph_format.space_before = Pt(before)
-    run = p.add_run(text)
-    run.bold = True
+    run = add_text(p, text, bold=True)
     if size:
         run.font.size = Pt(size)
     return p
@@ -96,10 +102,10 @@ def add_vision_blocks(doc, data: ReportData) -> None:
                     # the title and the grid go with the first block (事業内容), never alone at a page's foot
                     # (review 3 #16)
                     if isinstance(grid, Paragraph):  # a large alliance: one sentence, not a grid
-                        grid.paragraph_format.keep_with_next = True
+                        keep_with_next(grid)
                     else:
                         keep_last_row_with_next(grid)
-                    _gap(doc).paragraph_format.keep_with_next = True
+                    keep_with_next(_gap(doc))
                     add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=_finish_blocks)
 
 
@@ -119,8 +125,8 @@ def _agreement(doc, data: ReportData, area: PolicyArea, finish) -> None:
     ]
     if rows:
         p = doc.add_paragraph()
-        p.paragraph_format.keep_with_next = True
-        p.add_run(data.phrase("agreement_title")).bold = True
+        keep_with_next(p)
+        add_text(p, data.phrase("agreement_title"), bold=True)
         table = add_table(doc, data.phrases("block_header"), rows, widths=[40, 130], finish=finish)
         if len(table.rows) > 1:  # the title and the first row (政策分野) go with the agreement (review 3 #16)
             keep_rows_with_next(table, 1)
@@ -184,12 +190,12 @@ def add_participant_texts(doc, data: ReportData) -> None:
                         add_note(doc, data.phrase("appendix_texts_none", label=data.heading(col)))
                         continue
                     p = doc.add_paragraph()
-                    p.paragraph_format.keep_with_next = True
-                    p.add_run(data.heading(col)).bold = True
+                    keep_with_next(p)
+                    add_text(p, data.heading(col), bold=True)
                     for names, text in texts:
                         para = add_note(doc, "")
-                        para.add_run(joiner.join(names) + data.phrase("entry_label_sep")).bold = True
-                        para.add_run(" ".join(text.split()))
+                        add_text(para, joiner.join(names) + data.phrase("entry_label_sep"), bold=True)
+                        add_text(para, " ".join(text.split()))
                         para.paragraph_format.left_indent = Pt(HANGING_PT)
                         para.paragraph_format.first_line_indent = Pt(-HANGING_PT)
                     if missing:

@@ -25,9 +25,11 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml.ns import nsmap, qn
+from docx.oxml.parser import oxml_parser
 from docx.shared import Mm, Pt
 from docx.table import Table
+from docx.text.run import Run
 
 from vision_report.core.atomic import write_bytes
 
@@ -207,12 +209,84 @@ def add_toc(doc, entries: list[str], note: str, levels: int = 2) -> None:
     upd.set(qn("w:val"), "true")  # Word offers to update the TOC and page numbers on opening
 
 
+# The few Word primitives a report makes thousands of times (a paragraph kept with the next, a run of text, a
+# style looked up by name), written directly: python-docx finds an element's schema place by searching for each of
+# its possible successors in turn (~40 for a run property), a fifth of a report's build (bench/results.md,
+# 2026-12-03 22:30). Each writes the XML python-docx writes (the same element classes, namespaces and order):
+# tests/test_docxutil.py compares them with python-docx's own calls.
+_W_NSMAP = {"w": nsmap["w"]}
+W_P, W_R, W_T, W_PPR, W_RPR, _W_TR = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:pPr"), qn("w:rPr"), qn("w:tr")
+_W_B, _W_PSTYLE, _W_KEEP_NEXT, _W_VAL = qn("w:b"), qn("w:pStyle"), qn("w:keepNext"), qn("w:val")
+_XML_SPACE = qn("xml:space")
+
+
+def w_element(clark: str):
+    """``OxmlElement`` of a w: tag given in Clark notation (``qn("w:r")``): the same element, without parsing the
+    prefixed name on every call."""
+    return oxml_parser.makeelement(clark, nsmap=_W_NSMAP)
+
+
+def keep_next(p) -> None:
+    """The paragraph element ``p`` goes onto the page of what follows it: python-docx's ``keepNext_val = True``
+    (the bare ``<w:keepNext/>`` right after w:pStyle, CT_PPr's order)."""
+    ppr = p.get_or_add_pPr()
+    kn = ppr.find(_W_KEEP_NEXT)
+    if kn is not None:
+        kn.attrib.pop(_W_VAL, None)  # on is the default: written bare
+        return
+    kn = w_element(_W_KEEP_NEXT)
+    if len(ppr) and ppr[0].tag == _W_PSTYLE:
+        ppr[0].addnext(kn)
+    else:
+        ppr.insert(0, kn)
+
+
+def set_style_id(p, style_id: str) -> None:
+    """The paragraph element ``p`` in the style ``style_id``: python-docx's ``p.style = style_id`` (w:pStyle first
+    in w:pPr)."""
+    ppr = p.get_or_add_pPr()
+    ps = ppr.find(_W_PSTYLE)
+    if ps is None:
+        ps = w_element(_W_PSTYLE)
+        ppr.insert(0, ps)
+    ps.set(_W_VAL, style_id)
+
+
+def keep_with_next(paragraph):
+    """``paragraph.paragraph_format.keep_with_next = True`` (``keep_next``); returns the paragraph."""
+    keep_next(paragraph._p)
+    return paragraph
+
+
+def add_text(paragraph, text: str, bold: bool = False) -> Run:
+    """``paragraph.add_run(text)`` (and ``.bold = True``): a run appended with one w:t (preserving spaces at its
+    ends, as python-docx does). A text with a tab or a line break takes python-docx (w:tab, w:br)."""
+    if "\t" in text or "\n" in text or "\r" in text:
+        run = paragraph.add_run(text)
+        if bold:
+            run.bold = True
+        return run
+    r = w_element(W_R)
+    if bold:
+        rpr = w_element(W_RPR)
+        rpr.append(w_element(_W_B))
+        r.append(rpr)
+    if text:
+        t = w_element(W_T)
+        t.text = text
+        if len(text.strip()) < len(text):
+            t.set(_XML_SPACE, "preserve")
+        r.append(t)
+    paragraph._p.append(r)
+    return Run(r, paragraph)
+
+
 def keep_together(table, with_next: bool = False) -> None:
     """Keep a small table on one page (every row with the next one); ``with_next``: with what follows it too."""
     rows = table._tbl.tr_lst if with_next else table._tbl.tr_lst[:-1]
     for tr in rows:  # the row's own cells: ``row.cells`` gives a vertically merged cell's first one instead
-        for p in tr.iter(qn("w:p")):
-            p.get_or_add_pPr().keepNext_val = True
+        for p in tr.iter(W_P):
+            keep_next(p)
 
 
 def keep_last_row_with_next(table, rows: int = 1) -> None:
@@ -220,23 +294,23 @@ def keep_last_row_with_next(table, rows: int = 1) -> None:
     note never opens the next page alone, nor with a single row above it (review 4 #16: 「和水町」 and 嘉島町's note
     alone on a page); the rows above still break across pages as usual."""
     for tr in table._tbl.tr_lst[-rows:]:
-        for p in tr.iter(qn("w:p")):
-            p.get_or_add_pPr().keepNext_val = True
+        for p in tr.iter(W_P):
+            keep_next(p)
 
 
 def keep_rows_with_next(table, n: int) -> None:
     """The table's first ``n`` rows go onto the page of the row after them: a title above the table (kept with
     it) and a label row are never alone at a page's foot."""
     for tr in table._tbl.tr_lst[:n]:
-        for p in tr.iter(qn("w:p")):
-            p.get_or_add_pPr().keepNext_val = True
+        for p in tr.iter(W_P):
+            keep_next(p)
 
 
 def _keep_next(el) -> None:
     """Every paragraph of ``el`` (a paragraph or a table row) goes onto the page of what follows it."""
-    paragraphs = [el] if el.tag == qn("w:p") else el.iter(qn("w:p"))
+    paragraphs = [el] if el.tag == W_P else el.iter(W_P)
     for p in paragraphs:
-        p.get_or_add_pPr().keepNext_val = True
+        keep_next(p)
 
 
 def _style_id(doc, name: str) -> str | None:
@@ -299,7 +373,7 @@ def keep_with_table(doc) -> None:
     if last.tag == qn("w:sectPr"):
         last = last.getprevious()
     if last is not None and last.tag == qn("w:p"):
-        last.get_or_add_pPr().keepNext_val = True
+        keep_next(last)
 
 
 def page_number_footer(section, prefix: str = "") -> None:
@@ -398,20 +472,25 @@ def _set_widths(table, widths_mm: Sequence[float]) -> None:
 
 
 def _style_or_none(doc, name: str):
-    try:
-        return doc.styles[name]
-    except KeyError:
-        return None
+    """The style ``name`` of ``doc`` or None, looked up once per document (python-docx's lookup runs an XPath over
+    every style of the template; a report asks hundreds of times)."""
+    cache = getattr(doc, "_vr_styles", None)
+    if cache is None:
+        cache = doc._vr_styles = {}
+    if name not in cache:
+        try:
+            cache[name] = doc.styles[name]
+        except KeyError:
+            cache[name] = None
+    return cache[name]
 
 
 def _put(cell, text: str, style, align=None, bold: bool = False) -> None:
     p = cell.paragraphs[0]
     if style is not None:
         # set the style id directly: python-docx's ``p.style = …`` scans every style of the document per call
-        p._p.style = style.style_id
-    run = p.add_run(text)
-    if bold:
-        run.bold = True
+        set_style_id(p._p, style.style_id)
+    add_text(p, text, bold)
     if align is not None:
         p.alignment = align
 
@@ -724,33 +803,36 @@ def keep_whole(text: str, header: bool = False) -> str:
 
 
 _RUN_TEXT_CHILDREN = frozenset((qn("w:t"), qn("w:br"), qn("w:cr"), qn("w:tab")))
+_W_LANG, _W_EAST_ASIA, _W_I = qn("w:lang"), qn("w:eastAsia"), qn("w:i")
+_RPR_AFTER_LANG = (qn("w:eastAsianLayout"), qn("w:specVanish"), qn("w:oMath"))
+_TRPR_TBL_HEADER = f"{qn('w:trPr')}/{qn('w:tblHeader')}"
 
 
 def _token_run(text: str, rpr, token: bool):
     """A run of ``text`` with the properties ``rpr``; a token's run with the East Asian language
     ``LATIN_LANGUAGE`` (w:lang in its CT_RPr place, before w:eastAsianLayout, w:specVanish, w:oMath)."""
-    new = OxmlElement("w:r")
+    new = w_element(W_R)
     if rpr is not None:
         new.append(copy.deepcopy(rpr))
     if token:
-        props = new.find(qn("w:rPr"))
+        props = new.find(W_RPR)
         if props is None:
-            props = OxmlElement("w:rPr")
+            props = w_element(W_RPR)
             new.insert(0, props)
-        lang = props.find(qn("w:lang"))
+        lang = props.find(_W_LANG)
         if lang is None:
-            lang = OxmlElement("w:lang")
-            later = [props.find(qn(t)) for t in ("w:eastAsianLayout", "w:specVanish", "w:oMath")]
+            lang = w_element(_W_LANG)
+            later = [props.find(t) for t in _RPR_AFTER_LANG]
             nxt = next((el for el in later if el is not None), None)
             if nxt is None:
                 props.append(lang)
             else:
                 nxt.addprevious(lang)
-        lang.set(qn("w:eastAsia"), LATIN_LANGUAGE)
-    t = OxmlElement("w:t")
+        lang.set(_W_EAST_ASIA, LATIN_LANGUAGE)
+    t = w_element(W_T)
     t.text = text
     if text != text.strip():
-        t.set(qn("xml:space"), "preserve")
+        t.set(_XML_SPACE, "preserve")
     new.append(t)
     return new
 
@@ -778,11 +860,11 @@ def italic_styles(doc) -> frozenset[str]:
 
 
 def _italic(p, italic_style_ids: frozenset[str]) -> bool:
-    ppr = p.find(qn("w:pPr"))
-    pstyle = ppr.find(qn("w:pStyle")) if ppr is not None else None
-    if pstyle is not None and pstyle.get(qn("w:val")) in italic_style_ids:
+    ppr = p.find(W_PPR)
+    pstyle = ppr.find(_W_PSTYLE) if ppr is not None else None
+    if pstyle is not None and pstyle.get(_W_VAL) in italic_style_ids:
         return True
-    return any(_on(rpr.find(qn("w:i"))) for rpr in p.iter(qn("w:rPr")) if rpr.getparent().tag == qn("w:r"))
+    return any(_on(rpr.find(_W_I)) for rpr in p.iter(W_RPR) if rpr.getparent().tag == W_R)
 
 
 def _repeats_as_header(tr) -> bool:
@@ -792,8 +874,8 @@ def _repeats_as_header(tr) -> bool:
 
 def _in_header_row(p) -> bool:
     """The paragraph is in a table row repeated as the header (w:tblHeader)."""
-    tr = next((a for a in p.iterancestors(qn("w:tr"))), None)
-    return tr is not None and tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
+    tr = next(p.iterancestors(_W_TR), None)
+    return tr is not None and tr.find(_TRPR_TBL_HEADER) is not None
 
 
 def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset()) -> None:
@@ -803,11 +885,11 @@ def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset())
 
     Italic paragraphs (a cover's subtitle) are left as they are: LibreOffice slants Japanese text in italic only
     where its language is Japanese, so a token's run would stand upright in a slanted line."""
-    t_tag = qn("w:t")
-    for p in root.iter(qn("w:p")):
+    t_tag = W_T
+    for p in root.iter(W_P):
         if _italic(p, italic_style_ids):
             continue
-        runs = [r for r in p.iter(qn("w:r")) if r.getparent() is not None]
+        runs = [r for r in p.iter(W_R) if r.getparent() is not None]
         pieces = []  # (run, child, text): the paragraph's text in order
         for r in runs:
             for child in r:
@@ -835,13 +917,13 @@ def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset())
         for r, items in by_run.items():
             if not any(any(inside[k] for k in range(o, o + len(piece))) for _, piece, o in items):
                 continue
-            if any(child.tag not in _RUN_TEXT_CHILDREN for child in r if child.tag != qn("w:rPr")):
+            if any(child.tag not in _RUN_TEXT_CHILDREN for child in r if child.tag != W_RPR):
                 continue  # a field, a picture: left as it is
-            rpr = r.find(qn("w:rPr"))
+            rpr = r.find(W_RPR)
             new_runs = []
             for child, piece, o in items:
                 if child.tag != t_tag:
-                    holder = OxmlElement("w:r")
+                    holder = w_element(W_R)
                     if rpr is not None:
                         holder.append(copy.deepcopy(rpr))
                     holder.append(child)
@@ -1103,7 +1185,7 @@ def _build_table(
         _put(cell, text, head_style, WD_ALIGN_PARAGRAPH.CENTER, bold=head_style is None)
         # the header row never ends a page alone: Word keeps it with the first body row. LibreOffice (7.4) needs
         # it more: a table whose unsplittable header row is all that fits at a page end loses its body rows
-        cell.paragraphs[0].paragraph_format.keep_with_next = True
+        keep_with_next(cell.paragraphs[0])
     proto = None  # a plain body row, copied as XML for the next plain rows
     for k, values in enumerate(rows):
         fill = (fills or {}).get(k)
@@ -1164,8 +1246,8 @@ def add_note(doc, text: str):
         doc._vr_note_style = style_id
     p = doc.add_paragraph()
     if style_id is not None:
-        p._p.style = style_id
-    p.add_run(text)
+        set_style_id(p._p, style_id)
+    add_text(p, text)
     return p
 
 

@@ -20,7 +20,9 @@ from vision_report.outputs.reports.docxutil import (
     DocProps,
     add_note,
     add_table,
+    add_text,
     keep_table_ends,
+    keep_with_next,
     new_document,
     page_number_footer,
     save,
@@ -74,8 +76,7 @@ def build_municipality_report(
         doc.add_paragraph(P["muni_issued"].format(issued=issued))
     if synthetic:
         p = doc.add_paragraph()
-        r = p.add_run(synthetic_label("banner_short"))
-        r.bold = True
+        add_text(p, synthetic_label("banner_short"), bold=True)
 
     spend = rows[rows["kind"] == "expenditure"].set_index("item_id") if len(rows) else rows.iloc[0:0]
     # values held out of the totals (要確認): printed with the mark, left out of this report's own total too
@@ -448,7 +449,7 @@ def add_own_evaluations(
         # the mark's legend right above the table, kept with its header: read before the marks, on the page they open
         # (under a table of several pages, a note kept with its last rows can still be pushed alone onto the next page)
         legend = add_note(doc, render(templates, "own_mismatch_note", mark=mark, name=name, rules=status_rules(e)))
-        legend.paragraph_format.keep_with_next = True
+        keep_with_next(legend)
     add_table(
         doc,
         [

@@ -23,8 +23,10 @@ from vision_report.outputs.reports.docxutil import (
     SUBTLE_FILL,
     add_note,
     add_table,
+    add_text,
     add_toc,
     keep_table_ends,
+    keep_with_next,
     new_document,
     page_number_footer,
 )
@@ -125,10 +127,10 @@ def _pillar_initiatives(doc, data: ReportData, pillar) -> None:
     else:
         heading = data.heading("pillar_initiatives")
         intro = data.phrase("entry_intro_again", pillar=data.phrase("pillar_short", id=first.id), heading=heading)
-    add_note(doc, intro).paragraph_format.keep_with_next = True
+    keep_with_next(add_note(doc, intro))
     if data.is_final_year and pillar is plan.pillars[0]:  # once, before the first members' texts (review 3 #18)
         note = data.phrase("entry_final_year_note", fy=data.fiscal_year, next=data.fiscal_year + 1)
-        add_note(doc, note).paragraph_format.keep_with_next = True
+        keep_with_next(add_note(doc, note))
     # the section's lead goes under the chart on the page before; the first policy area may start the next page
     # (chained to it, the lead left a third of the chart's page blank: review 4 #16)
     share_line(doc, data, "pillar", str(pillar.id)).paragraph_format.keep_with_next = False
@@ -139,8 +141,8 @@ def _pillar_initiatives(doc, data: ReportData, pillar) -> None:
             current_sub = area.subfield
             sub = plan.subfield(area.subfield)
             p = doc.add_paragraph()
-            p.paragraph_format.keep_with_next = True
-            p.add_run(data.phrase("subfield_heading", id=sub.id, name=sub.name)).bold = True
+            keep_with_next(p)
+            add_text(p, data.phrase("subfield_heading", id=sub.id, name=sub.name), bold=True)
             kpi_line(doc, data, [k for k in plan.kpis if k.measures == sub.id], "kpi_line_subfield_label")
         add_area(doc, data, area)
 
@@ -245,8 +247,7 @@ def add_cover(doc, data: ReportData) -> None:
     if data.synthetic:
         doc.add_paragraph()
         p = doc.add_paragraph(style="表紙")
-        run = p.add_run(synthetic_label("banner"))
-        run.bold = True
+        run = add_text(p, synthetic_label("banner"), bold=True)
         run.font.size = Pt(11)
     doc.add_page_break()
 
@@ -375,8 +376,8 @@ def add_abstract(doc, data: ReportData) -> None:
     for line in abstract_lines(data, "points") + abstract_lines(data, "submissions"):
         doc.add_paragraph(line, style=bullet)
     p = doc.add_paragraph()
-    p.paragraph_format.keep_with_next = True
-    p.add_run(data.heading("abstract_kpi", year=year_label(data.fiscal_year))).bold = True
+    keep_with_next(p)
+    add_text(p, data.heading("abstract_kpi", year=year_label(data.fiscal_year)), bold=True)
     spec_table(
         doc,
         data.templates,
@@ -403,7 +404,7 @@ def add_abstract(doc, data: ReportData) -> None:
     for line in baseline_notes(data, list(data.plan.kpis)):
         add_note(doc, line)
     p = doc.add_paragraph()
-    p.paragraph_format.keep_with_next = True
-    p.add_run(data.heading("abstract_next")).bold = True
+    keep_with_next(p)
+    add_text(p, data.heading("abstract_next"), bold=True)
     for line in abstract_lines(data, "next"):
         doc.add_paragraph(line)

@@ -20,7 +20,9 @@ from vision_report.outputs.reports.docxutil import (
     SUBTLE_FILL,
     add_note,
     add_table,
+    add_text,
     keep_together,
+    keep_with_next,
     merge_column,
     shade,
 )
@@ -87,11 +89,10 @@ def _finish_grid(table) -> None:
 def initiative_title(doc, data: ReportData, ini: Initiative) -> None:
     """「ア 名称（3.15.2）」 in bold, kept with what follows."""
     p = doc.add_paragraph()
-    p.paragraph_format.keep_with_next = True
+    keep_with_next(p)
     p.paragraph_format.space_before = Pt(6)
-    run = p.add_run(f"{ini.label} {ini.name}")
-    run.bold = True
-    p.add_run(data.phrase("initiative_id", id=ini.id)).font.size = Pt(8)
+    add_text(p, f"{ini.label} {ini.name}", bold=True)
+    add_text(p, data.phrase("initiative_id", id=ini.id)).font.size = Pt(8)
 
 
 def planned_text(ini: Initiative, fiscal_year: int, value) -> str:
@@ -177,11 +178,11 @@ def add_initiative(doc, data: ReportData, ini: Initiative) -> None:
         notes.append(add_note(doc, data.phrase("entry_lead_status", name=name, status=status)))
     for r in lead.itertuples(index=False):
         p = add_note(doc, "")
-        p.add_run(data.heading(f"lead_{r.column}", name=name) + data.phrase("entry_label_sep")).bold = True
-        p.add_run(clip(str(r.text), limit, more))
+        add_text(p, data.heading(f"lead_{r.column}", name=name) + data.phrase("entry_label_sep"), bold=True)
+        add_text(p, clip(str(r.text), limit, more))
         notes.append(p)
     for p in notes[:-1]:
-        p.paragraph_format.keep_with_next = True
+        keep_with_next(p)
 
 
 def lead_status_apart(data: ReportData, initiative_id: str) -> str:
@@ -284,7 +285,7 @@ def share_text(data: ReportData, level: str, node: str) -> str:
 
 def share_line(doc, data: ReportData, level: str, node: str):
     p = add_note(doc, share_text(data, level, node))
-    p.paragraph_format.keep_with_next = True
+    keep_with_next(p)
     return p
 
 
@@ -303,13 +304,11 @@ def add_area(doc, data: ReportData, area: PolicyArea) -> None:
     doc.add_heading(f"{area.circled} {area.name}", level=3)
     field = area.agreement.field_label
     if field:  # the lines under the heading go with the first initiative
-        add_note(doc, field).paragraph_format.keep_with_next = True
+        keep_with_next(add_note(doc, field))
         if area.id == first_field_area(data):  # what the 【…】 is, once (review 4 #9)
             sub = data.plan.subfield(area.subfield) if area.subfield else None
             vision = data.phrase("area_field_vision", letter=sub.letter, name=sub.name, field=field) if sub else field
-            add_note(
-                doc, data.phrase("area_field_note", field=field, vision=vision)
-            ).paragraph_format.keep_with_next = True
+            keep_with_next(add_note(doc, data.phrase("area_field_note", field=field, vision=vision)))
     kpi_line(doc, data, [k for k in data.plan.kpis if k.measures == area.id])
     share_line(doc, data, "area", area.id)
     for ini in data.plan.area_initiatives(area.id, data.fiscal_year):

@@ -15,6 +15,8 @@ from vision_report.outputs.reports.context import ReportData, kpi_value, report_
 from vision_report.outputs.reports.docxutil import (
     add_note,
     add_picture,
+    add_text,
+    keep_with_next,
 )
 from vision_report.outputs.reports.figures import baseline_change_pct, is_count_unit, kpi_progress, progress_note
 from vision_report.outputs.reports.layout import columns, spec_table
@@ -442,6 +444,6 @@ def kpi_line(doc, data: ReportData, kpis: list[Kpi], label_key: str = "kpi_line_
         for k in kpis
     )
     p = doc.add_paragraph()
-    p.paragraph_format.keep_with_next = True
-    p.add_run(data.phrase(label_key)).bold = True
-    p.add_run(line)
+    keep_with_next(p)
+    add_text(p, data.phrase(label_key), bold=True)
+    add_text(p, line)

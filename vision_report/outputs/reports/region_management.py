@@ -22,7 +22,9 @@ from vision_report.outputs.reports.docxutil import (
     add_note,
     add_picture,
     add_table,
+    add_text,
     keep_last_row_with_next,
+    keep_with_next,
 )
 from vision_report.outputs.reports.figures import progress_note
 from vision_report.outputs.reports.layout import columns, sections, spec_table
@@ -380,9 +382,9 @@ def add_panel_blocks(doc, data: ReportData, blocks) -> None:
     for b in blocks:
         if b.kind == "heading":
             p = doc.add_paragraph()
-            p.paragraph_format.keep_with_next = True
+            keep_with_next(p)
             p.paragraph_format.space_before = Pt(6)
-            p.add_run(b.text).bold = True
+            add_text(p, b.text, bold=True)
         elif b.kind == "item":
             doc.add_paragraph(b.text, style=bullet)
         elif b.kind == "numbered":
@@ -403,7 +405,7 @@ def add_panel_opinions(doc, data: ReportData) -> None:
         doc.add_paragraph(data.snippet("panel_missing"))
     else:
         intro = doc.add_paragraph(data.snippet("panel_intro"))
-        intro.paragraph_format.keep_with_next = True  # the heading and this line go with the first opinion
+        keep_with_next(intro)  # the heading and this line go with the first opinion
         add_panel_blocks(doc, data, panel.blocks)
 
 

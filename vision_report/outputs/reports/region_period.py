@@ -18,6 +18,8 @@ from vision_report.outputs.reports.docxutil import (
     SUBTLE_FILL,
     add_note,
     add_table,
+    add_text,
+    keep_with_next,
 )
 from vision_report.outputs.reports.layout import sections
 from vision_report.outputs.reports.region_kpis import (
@@ -252,8 +254,8 @@ def period_plan_note(data: ReportData) -> str:
 
 def _caption(doc, text: str) -> None:
     p = doc.add_paragraph()
-    p.paragraph_format.keep_with_next = True
-    p.add_run(text).bold = True
+    keep_with_next(p)
+    add_text(p, text, bold=True)
 
 
 def _period_budget(doc, data: ReportData) -> None:

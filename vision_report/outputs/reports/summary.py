@@ -16,8 +16,10 @@ from vision_report.outputs.reports.docxutil import (
     add_note,
     add_picture,
     add_table,
+    add_text,
     keep_rows_with_next,
     keep_table_ends,
+    keep_with_next,
     new_document,
     page_number_footer,
 )
@@ -72,7 +74,7 @@ def build_summary(data: ReportData):
     )
     if data.synthetic:
         p = doc.add_paragraph()
-        p.add_run(synthetic_label("banner_short")).bold = True
+        add_text(p, synthetic_label("banner_short"), bold=True)
     share = data.evaluation_share[data.evaluation_share["level"] == "pillar"]
     evaluated, good = int(share["evaluated"].sum()), int(share["good"].sum())
     ratings = data.kpi["rating"].tolist()
@@ -110,7 +112,7 @@ def build_summary(data: ReportData):
             if "List Bullet" in [s.name for s in doc.styles]
             else doc.add_paragraph()
         )
-        p.add_run(line)
+        add_text(p, line)
     waiting = data.holds.waiting if data.holds is not None else None
     if waiting is not None and len(waiting):  # what the figures above leave out (要確認)
         for line in data.held_text("summary"):
@@ -200,7 +202,7 @@ def build_summary(data: ReportData):
     add_next_steps(doc, data)
     p = doc.add_paragraph()
     p.paragraph_format.space_before = Pt(8)
-    p.add_run(data.phrase("summary_footer", title=plan.meta.title, wareki=wareki(fy), office=plan.meta.office or ""))
+    add_text(p, data.phrase("summary_footer", title=plan.meta.title, wareki=wareki(fy), office=plan.meta.office or ""))
     keep_table_ends(doc, keep_edge_rows(data.templates))  # no last row alone atop a page, notes with their table
     return doc
 
@@ -278,7 +280,7 @@ def source_note(doc, data: ReportData, keys: list[str]) -> None:
     ]
     if places:
         p = add_note(doc, data.phrase("summary_source", places=data.phrase("names_joiner").join(places)))
-        p.paragraph_format.keep_with_next = True
+        keep_with_next(p)
 
 
 def add_execution_chart(doc, data: ReportData) -> None:
@@ -395,7 +397,7 @@ def add_panel_summary(doc, data: ReportData) -> None:
     first = len(doc.paragraphs)
     add_panel_blocks(doc, data, blocks)
     if len(doc.paragraphs) > first:  # the heading never ends a page with only the first block under it
-        doc.paragraphs[first].paragraph_format.keep_with_next = True
+        keep_with_next(doc.paragraphs[first])
     if cut:
         add_note(
             doc,
