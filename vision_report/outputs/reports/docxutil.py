@@ -1237,13 +1237,9 @@ def merge_column(table, col: int, first: int, last: int) -> None:
 
 
 def add_note(doc, text: str):
-    """A paragraph in the 注記 style. The style id is looked up once per document: python-docx's own lookup walks
-    every style of the template on each paragraph (milliseconds each; the 資料編 has thousands)."""
-    style_id = getattr(doc, "_vr_note_style", False)
-    if style_id is False:
-        style = _style_or_none(doc, "注記")
-        style_id = style.style_id if style is not None else None
-        doc._vr_note_style = style_id
+    """A paragraph in the 注記 style (looked up once per document, ``_style_or_none``)."""
+    style = _style_or_none(doc, "注記")
+    style_id = style.style_id if style is not None else None
     p = doc.add_paragraph()
     if style_id is not None:
         set_style_id(p._p, style_id)
