@@ -355,3 +355,49 @@ def test_keep_next_and_the_style_id_write_what_python_docx_writes():
     set_style_id(q._p, note)
     assert _body(ours) == _body(theirs)
     assert b"<w:keepNext/>" in _body(ours) and b'w:val="0"' not in _body(ours)
+
+
+def test_the_quick_check_for_a_token_never_skips_a_text_that_holds_one():
+    """``_MAY_HOLD_TOKEN`` lets a text skip the long expression of tokens only when the expression finds nothing in
+    it: one text per kind of token, full-width figures, and every phrase of the report templates."""
+    import yaml
+
+    from vision_report.outputs.reports.docxutil import _MAY_HOLD_TOKEN, _WHOLE
+
+    kinds = [
+        "令和7年4月1日 9:30",
+        "4月1日",
+        "20市町村",
+        "２０市町村",  # full-width figures are figures too
+        "評価 A 2指標",
+        "次年度",
+        "完了・一部実施 2・未実施",
+        "（改善 7（17/20回答））",
+        "達成率 94.7%",
+        "（人/年）",
+        "【基準値】",
+        "「拡充」8件",
+        "問合せ先：熊本市政策局総合政策部政策企画課",
+    ]
+    for text in kinds:
+        assert _WHOLE.search(text), text
+        assert _MAY_HOLD_TOKEN.search(text), text
+
+    def strings(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for v in node.values():
+                yield from strings(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from strings(v)
+
+    seen = 0
+    for path in sorted((ROOT / "templates").rglob("*.yaml")):
+        for text in strings(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            if _WHOLE.search(text):
+                seen += 1
+                assert _MAY_HOLD_TOKEN.search(text), (path.name, text)
+    assert seen > 50
+    assert not _MAY_HOLD_TOKEN.search("熊本市・菊池市") and not _WHOLE.search("熊本市・菊池市")

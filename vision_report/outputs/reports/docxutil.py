@@ -645,6 +645,9 @@ _WHOLE = re.compile(
         )
     )
 )
+# a character every alternative of _WHOLE needs (a figure, 年, a grade, an opening bracket or quote, a full-width
+# colon): a text without any has no token (most cells of names and words), and skips the long expression
+_MAY_HOLD_TOKEN = re.compile("[\\d\u5e74A-D\uff08(\u3010\u300c\uff1a]")
 # How a token is kept whole, measured with LibreOffice 7.4 (tools/line_breaks.py on a table cell and a paragraph
 # that bring each token to the line end at 60 offsets). LibreOffice breaks Japanese text (East Asian language ja-JP)
 # with its own rule, not Unicode's: anywhere except before and after its kinsoku characters
@@ -721,7 +724,7 @@ def _token_spans(text: str, header: bool = False) -> list[tuple[int, int]]:
     """The spans of ``text`` a line must not break inside, merged where they overlap or touch. ``header``: the text
     of a table's header row, each phrase of up to ``_HEADER_WORD`` characters kept whole too (``_phrases``: a line
     breaks between them only, 「総括の／判定」 not 「総括の判／定」); those spans are not merged with each other."""
-    spans = [m.span() for m in _WHOLE.finditer(text)]
+    spans = [m.span() for m in _WHOLE.finditer(text)] if _MAY_HOLD_TOKEN.search(text) else []
     phrases: list[tuple[int, int]] = []
     at = 0
     for line in text.split("\n"):
@@ -837,6 +840,23 @@ def _token_run(text: str, rpr, token: bool):
     return new
 
 
+def _part_run(made: dict[bool, Any], text: str, rpr, token: bool):
+    """``_token_run(text, rpr, token)``, as a copy of the run of that kind made before for the same run (``made``):
+    the same XML, without building the properties again."""
+    first = made.get(token)
+    if first is None:
+        made[token] = new = _token_run(text, rpr, token)
+        return new
+    new = copy.deepcopy(first)
+    t = new[-1]
+    t.text = text
+    if text != text.strip():
+        t.set(_XML_SPACE, "preserve")
+    else:
+        t.attrib.pop(_XML_SPACE, None)
+    return new
+
+
 def _on(el) -> bool:
     """An on/off property element (w:i …) that is on."""
     return el is not None and el.get(qn("w:val"), "true") not in ("0", "false", "off")
@@ -860,11 +880,17 @@ def italic_styles(doc) -> frozenset[str]:
 
 
 def _italic(p, italic_style_ids: frozenset[str]) -> bool:
-    ppr = p.find(W_PPR)
-    pstyle = ppr.find(_W_PSTYLE) if ppr is not None else None
-    if pstyle is not None and pstyle.get(_W_VAL) in italic_style_ids:
-        return True
-    return any(_on(rpr.find(_W_I)) for rpr in p.iter(W_RPR) if rpr.getparent().tag == W_R)
+    """The paragraph's style is italic, or one of its runs is (a w:i that is on in a run's w:rPr)."""
+    if italic_style_ids:
+        ppr = next(p.iterchildren(W_PPR), None)
+        pstyle = next(ppr.iterchildren(_W_PSTYLE), None) if ppr is not None else None
+        if pstyle is not None and pstyle.get(_W_VAL) in italic_style_ids:
+            return True
+    for i in p.iter(_W_I):
+        rpr = i.getparent()
+        if rpr.tag == W_RPR and rpr.getparent().tag == W_R and next(rpr.iterchildren(_W_I)) is i and _on(i):
+            return True
+    return False
 
 
 def _repeats_as_header(tr) -> bool:
@@ -886,6 +912,7 @@ def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset())
     Italic paragraphs (a cover's subtitle) are left as they are: LibreOffice slants Japanese text in italic only
     where its language is Japanese, so a token's run would stand upright in a slanted line."""
     t_tag = W_T
+    header_rows = {p for tr in root.iter(_W_TR) if tr.find(_TRPR_TBL_HEADER) is not None for p in tr.iter(W_P)}
     for p in root.iter(W_P):
         if _italic(p, italic_style_ids):
             continue
@@ -901,7 +928,7 @@ def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset())
         text = "".join(t for _, _, t in pieces)
         if len(text) < 2:
             continue
-        spans = _token_spans(text, _in_header_row(p))
+        spans = _token_spans(text, p in header_rows)  # _in_header_row(p), found once per document
         if not spans:
             continue
         glue = _glue_at(text, spans)
@@ -921,6 +948,7 @@ def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset())
                 continue  # a field, a picture: left as it is
             rpr = r.find(W_RPR)
             new_runs = []
+            made: dict[bool, Any] = {}  # the first run of each kind (in a token or not): the next are its copies
             for child, piece, o in items:
                 if child.tag != t_tag:
                     holder = w_element(W_R)
@@ -936,7 +964,7 @@ def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset())
                         j += 1
                     part = _glued(piece[k:j], glue, o + k)
                     # glue before the first character of a part goes with it: the part is wholly in or out
-                    new_runs.append(_token_run(part, rpr, inside[o + k]))
+                    new_runs.append(_part_run(made, part, rpr, inside[o + k]))
                     k = j
             for new in new_runs:
                 r.addprevious(new)
