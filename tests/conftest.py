@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -31,6 +32,12 @@ os.environ.setdefault("PREFECT_HOME", _PREFECT_HOME)
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+# the reports built in this session, shared by its processes (tests/report_cache.py): made by the first process (the
+# controller under pytest-xdist, whose workers inherit the variable), removed by it at exit
+if "VISION_REPORT_TEST_REPORTS" not in os.environ:
+    os.environ["VISION_REPORT_TEST_REPORTS"] = _REPORTS = tempfile.mkdtemp(prefix="vision-report-test-reports-")
+    atexit.register(shutil.rmtree, _REPORTS, ignore_errors=True)
 
 
 # the fast tier (tools/check --fast) leaves out what needs a Prefect server, LibreOffice, PostgreSQL or a subprocess

@@ -7,6 +7,11 @@ fields), so two tests share a build only when everything the builder reads from 
 builder reads besides its argument is the project's templates: only ReportData of the repository's own project (its
 templates are never edited by a test) is kept; a test with a copied, edited templates folder builds its own. Not for a
 test that patches the builders or what they call (monkeypatch): that test must call the builder itself.
+
+Across the processes of one test session (pytest-xdist's workers) the saved reports are shared through the folder
+$VISION_REPORT_TEST_REPORTS (tests/conftest.py makes it for the session and removes it at the end): 13 of the fast
+tier's 60 region reports were built a second time by the other worker (bench/results.md, 2026-12-03 22:40). Never
+kept from one session to the next: a changed builder is always run.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import dataclasses
 import enum
 import hashlib
 import io
+import os
+import tempfile
 from datetime import date, datetime
 from pathlib import Path, PurePath
 from typing import Any
@@ -24,6 +31,7 @@ import pandas as pd
 from docx import Document
 
 ROOT = Path(__file__).resolve().parents[1]
+ENV_SHARED = "VISION_REPORT_TEST_REPORTS"
 
 _BUILT: dict[tuple[str, str], bytes] = {}
 
@@ -85,8 +93,25 @@ def _built(kind: str, data, build) -> bytes:
     if key is None:
         return docx_bytes(build(data))
     if (kind, key) not in _BUILT:
-        _BUILT[kind, key] = docx_bytes(build(data))
+        _BUILT[kind, key] = _shared(kind, key, lambda: docx_bytes(build(data)))
     return _BUILT[kind, key]
+
+
+def _shared(kind: str, key: str, build) -> bytes:
+    """The report saved by another process of this session, or built here and saved for the others (written to a
+    temporary file and renamed: a reader never sees half a file; two processes building the same one write the same
+    bytes)."""
+    folder = os.environ.get(ENV_SHARED)
+    if not folder or not Path(folder).is_dir():
+        return build()
+    path = Path(folder) / f"{kind}-{key}.docx"
+    if path.is_file():
+        return path.read_bytes()
+    data = build()
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as f:
+        f.write(data)
+    os.replace(f.name, path)
+    return data
 
 
 def region_docx(data) -> bytes:

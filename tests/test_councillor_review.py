@@ -9,11 +9,10 @@ import re
 import pandas as pd
 from docx import Document
 
-from tests.report_cache import region_document, region_docx, summary_docx
+from tests.report_cache import region_document, region_docx, summary_document, summary_docx
 from tests.test_region_layout import _data, _kpi_rows, _lines, _report, _rows, _split, _text
 from tests.test_summary_review import _after_table
 from vision_report.outputs.reports.docxutil import docx_bytes
-from vision_report.outputs.reports.summary import build_summary
 
 
 def _table(doc, first: str, contains: str):
@@ -87,7 +86,7 @@ def test_one_note_for_every_kpi_whose_reference_sum_passes_the_target(plan):
 def test_the_summary_says_what_a_to_d_mean_which_kpis_go_by_attainment_and_why_a_d(plan):
     """#5: the 概要版 alone says what A–D mean, which KPIs are rated by 達成率, where the method is in the report,
     and why a KPI with a high 達成率 is D."""
-    summary = Document(io.BytesIO(docx_bytes(build_summary(_data(plan, _gdp_behind(plan))))))
+    summary = summary_document(_data(plan, _gdp_behind(plan)))
     text = "".join(_lines(summary))
     at_least = [k.name for k in plan.kpis if k.direction == "at_least"]
     assert f"水準の維持を目指すKPI（{'・'.join(at_least)}）は達成率によります" in text
@@ -106,7 +105,7 @@ def test_pillars_count_the_kpis_that_reached_the_target_instead_of_a_mean_of_unl
     data = _data(plan, rows)
 
     doc = region_document(data)
-    summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
+    summary = summary_document(data)
     for d in (doc, summary):
         assert "平均達成率" not in "".join(c.text for t in d.tables for c in t.rows[0].cells)
     # review 7 #16: the count of KPIs that reached the target is the A count (A is 達成率・進捗率 100% or more), so
@@ -213,7 +212,7 @@ def test_the_years_count_and_the_every_year_count_are_named_apart_with_one_term(
     「全年度・全関係市町村で実施した取組」; one term for an initiative's members: the vision's 関係市町村."""
     data = _data(plan, pd.concat([_rows(plan, writers=1), _kpi_rows(plan, 0.9)], ignore_index=True))
 
-    summary = Document(io.BytesIO(docx_bytes(build_summary(data))))
+    summary = summary_document(data)
     headers = [[c.text.replace("\n", "") for c in t.rows[0].cells] for t in summary.tables]
     # review 6 P5: the share of reports saying 実施 leads, the strict count has a self-explanatory label
     # review 7 #16: the year's column is headed 「実施・完了の割合」 (six lines before), its bracket said in the note
@@ -434,7 +433,7 @@ def test_the_abstract_counts_the_answers_against_those_expected_and_names_a_memb
     assert abstract.endswith(
         f"嘉島町（{int(kashima.sum())}件）は実績を報告しましたが、自己評価の記入がありませんでした。"
     )
-    summary = [p.text for p in Document(io.BytesIO(docx_bytes(build_summary(data)))).paragraphs]
+    summary = [p.text for p in summary_document(data).paragraphs]
     point = next(line for line in summary if line.startswith("2025年度の取組の自己評価"))
     assert f"（関係市町村の回答{answered:,}件／対象{expected:,}件）" in point and point.endswith(
         "嘉島町は自己評価の記入がありませんでした。"
@@ -498,7 +497,7 @@ def test_a_kpi_one_member_reports_is_named_under_the_tables_that_head_it_as_a_su
     assert len(per_pillar) >= 2  # the 要旨's and the pillars' tables that hold one of them
     named = "".join(per_pillar)
     assert all(k.name in named for k in alone) and not any(k.name in named for k in plan.kpis if k not in alone)
-    summary = _lines(Document(io.BytesIO(docx_bytes(build_summary(data)))))
+    summary = _lines(summary_document(data))
     assert sum(line.startswith(want) for line in summary) == 1
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from docx import Document
 
+from tests.report_cache import region_document, summary_document
 from vision_report.compute.period import compute_period
 from vision_report.compute.tables import compute_year
 from vision_report.core.config import load_settings
@@ -124,7 +125,7 @@ def _after(lines: list[str], start: str, count: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def region(small):
-    return Document_of(build_region_report(_data(small, ROWS, read(PANEL_MD.encode("utf-8"), "懇談会意見.md"))))
+    return region_document(_data(small, ROWS, read(PANEL_MD.encode("utf-8"), "懇談会意見.md")))
 
 
 def Document_of(doc):
@@ -224,9 +225,9 @@ def test_panel_opinions_are_printed_without_markdown_symbols(region):
 def test_missing_panel_file_prints_the_sentence_in_the_report_and_the_summary(small):
     data = _data(small, ROWS)
     sentence = "2028年度のビジョン懇談会の意見は記録されていません。"
-    region = Document_of(build_region_report(data))
+    region = region_document(data)
     assert _after(_texts(region), "(5) ビジョン懇談会の意見", 1) == [sentence]
-    summary = Document_of(build_summary(data))
+    summary = summary_document(data)
     assert _after(_texts(summary), "ビジョン懇談会の意見", 1) == [sentence]
 
 
@@ -234,7 +235,7 @@ def test_summary_prints_the_opinions_as_the_report_does_and_names_where_they_are
     """Review 3 #9: the 概要版 prints every opinion with its bullets and numbers (one block per heading dropped the
     bullets after a paragraph and left 「1.」 alone), under a line naming the report's section."""
     data = _data(small, ROWS, read(PANEL_MD.encode("utf-8"), "懇談会意見.md"))
-    lines = _texts(Document_of(build_summary(data)))
+    lines = _texts(summary_document(data))
     assert _after(lines, "ビジョン懇談会の意見", 7) == [
         "（報告書本編：「3 進行管理」の「(5) ビジョン懇談会の意見」）",
         "柱1 経済",
@@ -255,7 +256,7 @@ def test_summary_prints_the_opinions_as_the_report_does_and_names_where_they_are
 
 def test_summary_keeps_the_opinions_first_paragraph_with_the_heading(small):
     data = _data(small, ROWS, read(("前置きの一文。\n\n" + PANEL_MD).encode("utf-8"), "懇談会意見.md"))
-    summary = Document_of(build_summary(data))
+    summary = summary_document(data)
     first = next(p for p in summary.paragraphs if p.text == "前置きの一文。")
     assert first.paragraph_format.keep_with_next  # the heading never ends a page with this line alone under it
 
@@ -263,7 +264,7 @@ def test_summary_keeps_the_opinions_first_paragraph_with_the_heading(small):
 def test_summary_bounds_a_long_opinions_text_and_points_to_the_full_text(small):
     long = PANEL_MD + "\n".join(f"- 意見{i}：" + "あ" * 200 for i in range(30))
     data = _data(small, ROWS, read(long.encode("utf-8"), "懇談会意見.md"))
-    lines = _texts(Document_of(build_summary(data)))
+    lines = _texts(summary_document(data))
     assert "全文は報告書本編の「3 進行管理 (5) ビジョン懇談会の意見」に掲載しています。" in lines
     assert sum(line.startswith("意見") for line in lines) < 30
 
@@ -273,7 +274,7 @@ def test_rows_without_the_text_columns_count_as_nothing_written(small):
     counts = ev.initiative_counts(small, bare, FY, ["A", "B", "C", "D"], ["拡充", "継続"])
     row = counts.set_index("initiative_id").loc["1.1.1"]
     assert (row["expected"], row["reported"], row["evaluated"], row["grade_A"]) == (6, 6, 0, 0)
-    doc = Document_of(build_region_report(_data(small, bare)))
+    doc = region_document(_data(small, bare))
     lines = _texts(doc)
     entry = next(t for t in _tables(doc) if t[0][0].endswith("年度計画（千円）"))  # 1.1.1, the first initiative
     assert entry[1][4:] == ["記入なし（0/6回答）", "記入なし（0/6回答）"]
@@ -328,7 +329,7 @@ def test_panel_file_reads_utf8_bom_and_shift_jis_and_says_when_it_cannot(small):
     assert read(PANEL_MD.replace("\n", "\r\n").encode("cp932"), "a.md").blocks == want  # Windows メモ帳
     broken = read(b"\x82\xa0\xff\xfe\x00\x81", "懇談会意見.md")
     assert broken.unreadable and not broken.recorded
-    lines = _texts(Document_of(build_region_report(_data(small, ROWS, broken))))
+    lines = _texts(region_document(_data(small, ROWS, broken)))
     assert _after(lines, "(5) ビジョン懇談会の意見", 1) == [
         "ビジョン懇談会の意見のファイル（懇談会意見.md）を読めませんでした。UTF-8 または Shift_JIS で保存し直してから、"
         "集計をやり直してください。"
@@ -414,7 +415,7 @@ def test_the_decrease_rules_are_said_when_the_plan_has_a_kpi_to_decrease(small):
     """Review 4 #18: the method and the 総括's note explain 減少を目指すKPI only for a plan that has one (this one does;
     the shipped vision does not: tests/test_councillor_review.py)."""
     assert any(k.direction == "decrease" for k in small.kpis)
-    text = "\n".join(_texts(Document_of(build_region_report(_data(small, ROWS)))))
+    text = "\n".join(_texts(region_document(_data(small, ROWS))))
     assert "（減少を目指すKPIは 目標値 ÷ 実績値 × 100）" in text
     assert "評価：増加・減少を目指すKPIは進捗率で" in text
 
@@ -442,10 +443,10 @@ def test_answers_whose_grade_disagrees_with_their_status_are_counted_in_the_abst
         "「一部実施」で評価B 1件。また、「未実施」で自己評価が空欄の回答が1件あります。"
         "該当する取組は市町村別の報告書に示しています。"
     )
-    region_lines = _texts(Document_of(build_region_report(data)))
+    region_lines = _texts(region_document(data))
     k = region_lines.index(sentence)  # in the 要旨's points, after the share of the self-evaluations
     assert region_lines[k - 1].startswith("取組の自己評価（2028年度、関係市町村の回答")
-    summary_lines = _texts(Document_of(build_summary(data)))
+    summary_lines = _texts(summary_document(data))
     k = summary_lines.index(sentence)  # the 概要版's bullet after its own share of the self-evaluations
     assert summary_lines[k - 1].startswith("2028年度の取組の自己評価（関係市町村の回答")
 
@@ -453,8 +454,8 @@ def test_answers_whose_grade_disagrees_with_their_status_are_counted_in_the_abst
 def test_no_disagreement_sentence_without_disagreements_and_only_the_blanks_when_there_are_no_others(small):
     rows = ROWS[ROWS["self_evaluation"].isin(["A", "B", ""]) | (ROWS["kind"] != "expenditure")].copy()
     data = _data(small, rows)
-    lines = _texts(Document_of(build_summary(data)))
+    lines = _texts(summary_document(data))
     assert not any("基準と合わない" in line or "自己評価が空欄の回答" in line for line in lines)
     rows.loc[(rows["municipality_code"] == "433675") & (rows["item_id"] == "1.1.1"), "status"] = "未実施"
-    lines = _texts(Document_of(build_summary(_data(small, rows))))
+    lines = _texts(summary_document(_data(small, rows)))
     assert "「未実施」で自己評価が空欄の回答（2028年度）：1件。" in lines

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from docx import Document
 
+from tests.report_cache import region_document
 from tests.test_region_layout import _data, _kpi_rows, _rows, _split, _text
 from vision_report.compute.tables import compute_year
 from vision_report.core.config import load_settings
@@ -353,7 +354,6 @@ def test_a_file_name_breaks_only_after_an_underscore(width, want):
 def test_the_region_body_speaks_council_words_and_the_appendix_keeps_the_offices_record(plan):
     """#3: the 要旨 says whose reports arrived and はじめに points to it and to the 資料編; no file name nor 「エラー」 in the
     body; 資料1 is the office's record, says what its columns mean, and a file name breaks only after 「_」."""
-    from vision_report.outputs.reports.region import build_region_report
 
     data = _data(plan, pd.concat([_rows(plan), _kpi_rows(plan, 0.9)], ignore_index=True))
     at = data.subs.index[data.subs["municipality_code"] == "434337"][0]
@@ -363,7 +363,7 @@ def test_the_region_body_speaks_council_words_and_the_appendix_keeps_the_offices
         "2026年6月19日 10:25",
         "on_time",
     ]
-    doc = Document(io.BytesIO(docx_bytes(build_region_report(data))))
+    doc = region_document(data)
     body, appendix = _split(doc)
     text = "".join(_text(el) for el in body)
     for word in ("合成データ", ".csv", "エラー", "提出ファイル"):

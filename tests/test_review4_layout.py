@@ -5,8 +5,6 @@ the final year's 暫定 values (#3) and office words in the councillor's text (#
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 import pandas as pd
 import pytest
@@ -14,13 +12,14 @@ from docx import Document
 from docx.enum.text import WD_LINE_SPACING
 from docx.oxml.ns import qn
 
+from tests.report_cache import region_document, region_docx
 from tests.test_councillor_review import _years
 from tests.test_pdf_numbers import needs_libreoffice, pdf_text
 from tests.test_region_layout import _data, _kpi_rows, _rows
 from vision_report.compute.statuses import MEMBER_STATUS
 from vision_report.outputs.reports import charts, pdf
-from vision_report.outputs.reports.docxutil import docx_bytes, plain_text
-from vision_report.outputs.reports.region import build_region_report, toc_pitch
+from vision_report.outputs.reports.docxutil import plain_text
+from vision_report.outputs.reports.region import toc_pitch
 from vision_report.outputs.reports.region_management import measure_runs
 
 matplotlib.use("Agg")
@@ -53,7 +52,7 @@ def _panel(values: dict[int, float], baseline: float, target: float, **extra) ->
 
 
 def _doc(data) -> Document:
-    return Document(io.BytesIO(docx_bytes(build_region_report(data))))
+    return region_document(data)  # built once per session for equal inputs
 
 
 def _keeps(p) -> bool:
@@ -320,7 +319,7 @@ def test_the_rendered_report_has_a_one_page_toc_and_no_table_tail_alone(plan, tm
     blank = plan.members(2025)[16].code
     rows.loc[rows["municipality_code"] == blank, "self_evaluation"] = None
     docx = tmp_path / "report.docx"
-    docx.write_bytes(docx_bytes(build_region_report(_data(plan, rows))))
+    docx.write_bytes(region_docx(_data(plan, rows)))
     # as a run converts it: the TOC updated by LibreOffice (a plain --convert-to leaves the field's placeholder)
     assert pdf.convert([(docx, tmp_path / "report.pdf")], soffice="soffice", timeout=900).written
     pages = [plain_text(p) for p in pdf_text(tmp_path / "report.pdf").split("\f")]

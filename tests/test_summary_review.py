@@ -11,6 +11,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
+from tests.report_cache import region_document, summary_document
 from tests.test_region_layout import ROOT, _data, _kpi_rows, _lines, _rows, _text
 from vision_report.outputs.reports import charts
 from vision_report.outputs.reports.docxutil import docx_bytes
@@ -32,7 +33,8 @@ def _docs(plan, rows: pd.DataFrame):
 @pytest.fixture(scope="module")
 def docs(plan):
     """The region report and the 概要版 of one set of rows (built once: the region report takes seconds)."""
-    return _docs(plan, _with_reference_over_target(plan))
+    data = _data(plan, _with_reference_over_target(plan))
+    return region_document(data), summary_document(data)  # built once per session for equal inputs
 
 
 def _with_reference_over_target(plan) -> pd.DataFrame:
