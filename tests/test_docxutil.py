@@ -401,3 +401,39 @@ def test_the_quick_check_for_a_token_never_skips_a_text_that_holds_one():
                 assert _MAY_HOLD_TOKEN.search(text), (path.name, text)
     assert seen > 50
     assert not _MAY_HOLD_TOKEN.search("熊本市・菊池市") and not _WHOLE.search("熊本市・菊池市")
+
+
+def test_a_new_row_and_an_alignment_write_what_python_docx_writes():
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.shared import Mm
+
+    from vision_report.outputs.reports.docxutil import _add_row, keep_with_next, set_alignment, set_style_id
+
+    theirs, ours = _pair()
+    widths = [14, 40.5, 16]
+    a, b = theirs.add_table(rows=0, cols=3), ours.add_table(rows=0, cols=3)
+    row = a.add_row()
+    for cell, w in zip(row.cells, widths, strict=True):
+        cell.width = Mm(w)
+    _row, cells = _add_row(b, widths)
+    assert [c._tc for c in cells] == list(_row._tr.iterchildren(qn("w:tc")))
+    assert _xml(b._tbl) == _xml(a._tbl)
+    note = theirs.styles["注記"].style_id
+    # alignment on a plain, a styled and a kept paragraph (appended last), and one with a later property (python-docx)
+    for styled, kept, later in ((False, False, False), (True, False, False), (True, True, False), (True, True, True)):
+        for align in (WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT):
+            p, q = theirs.add_paragraph("12"), ours.add_paragraph("12")
+            if styled:
+                p._p.style = note
+                set_style_id(q._p, note)
+            if kept:
+                p.paragraph_format.keep_with_next = True
+                keep_with_next(q)
+            if later:
+                p._p.get_or_add_pPr().append(OxmlElement("w:rPr"))  # the paragraph mark's properties
+                q._p.get_or_add_pPr().append(OxmlElement("w:rPr"))
+            p.alignment = align
+            set_alignment(q, align)
+    assert _body(ours) == _body(theirs)
+    assert b'<w:jc w:val="right"/>' in _body(ours)

@@ -27,8 +27,9 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import nsmap, qn
 from docx.oxml.parser import oxml_parser
+from docx.oxml.table import CT_Tc
 from docx.shared import Mm, Pt
-from docx.table import Table
+from docx.table import Table, _Cell, _Row
 from docx.text.run import Run
 
 from vision_report.core.atomic import write_bytes
@@ -218,6 +219,23 @@ _W_NSMAP = {"w": nsmap["w"]}
 W_P, W_R, W_T, W_PPR, W_RPR, _W_TR = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:pPr"), qn("w:rPr"), qn("w:tr")
 _W_B, _W_PSTYLE, _W_KEEP_NEXT, _W_VAL = qn("w:b"), qn("w:pStyle"), qn("w:keepNext"), qn("w:val")
 _XML_SPACE = qn("xml:space")
+_W_W, _W_JC = qn("w:w"), qn("w:jc")
+# what follows w:jc in a w:pPr (CT_PPr): with none of them there, a new w:jc goes last
+_PPR_AFTER_JC = frozenset(
+    qn(t)
+    for t in (
+        "w:jc",
+        "w:textDirection",
+        "w:textAlignment",
+        "w:textboxTightWrap",
+        "w:outlineLvl",
+        "w:divId",
+        "w:cnfStyle",
+        "w:rPr",
+        "w:sectPr",
+        "w:pPrChange",
+    )
+)
 
 
 def w_element(clark: str):
@@ -250,6 +268,18 @@ def set_style_id(p, style_id: str) -> None:
         ps = w_element(_W_PSTYLE)
         ppr.insert(0, ps)
     ps.set(_W_VAL, style_id)
+
+
+def set_alignment(paragraph, align) -> None:
+    """``paragraph.alignment = align``: a new w:jc goes last in w:pPr when nothing that follows it there is present
+    (a cell's paragraph: its style and keepNext only); otherwise python-docx places it."""
+    ppr = paragraph._p.get_or_add_pPr()
+    if any(child.tag in _PPR_AFTER_JC for child in ppr):
+        paragraph.alignment = align
+        return
+    jc = w_element(_W_JC)
+    jc.set(_W_VAL, WD_ALIGN_PARAGRAPH.to_xml(align))
+    ppr.append(jc)
 
 
 def keep_with_next(paragraph):
@@ -492,7 +522,7 @@ def _put(cell, text: str, style, align=None, bold: bool = False) -> None:
         set_style_id(p._p, style.style_id)
     add_text(p, text, bold)
     if align is not None:
-        p.alignment = align
+        set_alignment(p, align)
 
 
 def add_table(*args, **kwargs):
@@ -1204,11 +1234,10 @@ def _build_table(
     _set_widths(table, widths)
     head_style = _style_or_none(doc, "表見出し")
     body_style = _style_or_none(doc, "表本文")
-    row = table.add_row()
+    row, cells = _add_row(table, widths)
     repeat_header(row)
     cant_split(row)
-    for cell, text, w in zip(row.cells, header, widths, strict=True):
-        cell.width = Mm(w)
+    for cell, text in zip(cells, header, strict=True):
         shade(cell, HEADER_FILL)
         _put(cell, text, head_style, WD_ALIGN_PARAGRAPH.CENTER, bold=head_style is None)
         # the header row never ends a page alone: Word keeps it with the first body row. LibreOffice (7.4) needs
@@ -1224,10 +1253,9 @@ def _build_table(
                 t.text = text
             table._tbl.append(tr)
             continue
-        row = table.add_row()
+        row, cells = _add_row(table, widths)
         cant_split(row)
-        for j, (cell, text, w) in enumerate(zip(row.cells, values, widths, strict=True)):
-            cell.width = Mm(w)
+        for j, (cell, text) in enumerate(zip(cells, values, strict=True)):
             align = WD_ALIGN_PARAGRAPH.RIGHT if j in numeric else (WD_ALIGN_PARAGRAPH.CENTER if j in center else None)
             _put(cell, text, body_style, align, bold=k in bold_rows)
             if fill:
@@ -1237,6 +1265,27 @@ def _build_table(
     if finish is not None:
         finish(table)
     return table
+
+
+_TC_PROTO: list = []  # a cell as python-docx makes it with a width: copied for every new cell
+
+
+def _add_row(table, widths_mm: Sequence[float]) -> tuple[_Row, list[_Cell]]:
+    """``table.add_row()`` with each cell's width set (``cell.width = Mm(w)``) and its cells: the same XML, each
+    cell a copy of one made by python-docx (``add_row`` finds every cell's schema place, and ``row.cells`` rebuilds
+    the table's grid, on each call)."""
+    if not _TC_PROTO:
+        tc = CT_Tc.new()
+        tc.width = Mm(1)
+        _TC_PROTO.append(tc)
+    tr = table._tbl.add_tr()
+    cells = []
+    for w in widths_mm:
+        tc = copy.deepcopy(_TC_PROTO[0])
+        tc[0][0].set(_W_W, str(Mm(w).twips))
+        tr.append(tc)
+        cells.append(_Cell(tc, table))
+    return _Row(tr, table), cells
 
 
 def _first_body_row_may_split(table) -> None:
