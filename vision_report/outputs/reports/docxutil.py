@@ -336,7 +336,7 @@ def keep_rows_with_next(table, n: int) -> None:
             keep_next(p)
 
 
-def _keep_next(el) -> None:
+def _keep_all_next(el) -> None:
     """Every paragraph of ``el`` (a paragraph or a table row) goes onto the page of what follows it."""
     paragraphs = [el] if el.tag == W_P else el.iter(W_P)
     for p in paragraphs:
@@ -377,7 +377,7 @@ def keep_table_ends(doc, rows: int) -> None:
         if not is_note(nxt):
             return False
         while is_note(nxt.getnext()):
-            _keep_next(nxt)
+            _keep_all_next(nxt)
             nxt = nxt.getnext()
         return True
 
@@ -387,13 +387,13 @@ def keep_table_ends(doc, rows: int) -> None:
             if not trs:
                 continue
             for tr in trs[:rows]:  # the header and the first rows: no first row alone at a page's foot (review 7)
-                _keep_next(tr)
+                _keep_all_next(tr)
             for tr in trs[-rows:][:-1]:
-                _keep_next(tr)
+                _keep_all_next(tr)
             if keep_notes_after(el):
-                _keep_next(trs[-1])
+                _keep_all_next(trs[-1])
         elif el.tag == p_tag and caption is not None and el.style == caption and keep_notes_after(el):
-            _keep_next(el)
+            _keep_all_next(el)
 
 
 def keep_with_table(doc) -> None:
@@ -925,13 +925,7 @@ def _italic(p, italic_style_ids: frozenset[str]) -> bool:
 
 def _repeats_as_header(tr) -> bool:
     """The table row is repeated on every page (w:tblHeader)."""
-    return tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
-
-
-def _in_header_row(p) -> bool:
-    """The paragraph is in a table row repeated as the header (w:tblHeader)."""
-    tr = next(p.iterancestors(_W_TR), None)
-    return tr is not None and tr.find(_TRPR_TBL_HEADER) is not None
+    return tr.find(_TRPR_TBL_HEADER) is not None
 
 
 def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset()) -> None:
@@ -942,7 +936,8 @@ def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset())
     Italic paragraphs (a cover's subtitle) are left as they are: LibreOffice slants Japanese text in italic only
     where its language is Japanese, so a token's run would stand upright in a slanted line."""
     t_tag = W_T
-    header_rows = {p for tr in root.iter(_W_TR) if tr.find(_TRPR_TBL_HEADER) is not None for p in tr.iter(W_P)}
+    # the paragraphs of table rows repeated as the header (their phrases are kept whole), found once per document
+    header_rows = {p for tr in root.iter(_W_TR) if _repeats_as_header(tr) for p in tr.iter(W_P)}
     for p in root.iter(W_P):
         if _italic(p, italic_style_ids):
             continue
@@ -958,7 +953,7 @@ def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset())
         text = "".join(t for _, _, t in pieces)
         if len(text) < 2:
             continue
-        spans = _token_spans(text, p in header_rows)  # _in_header_row(p), found once per document
+        spans = _token_spans(text, p in header_rows)
         if not spans:
             continue
         glue = _glue_at(text, spans)
@@ -1267,21 +1262,22 @@ def _build_table(
     return table
 
 
-_TC_PROTO: list = []  # a cell as python-docx makes it with a width: copied for every new cell
+@lru_cache(maxsize=1)
+def _tc_proto():
+    """A cell as python-docx makes it with a width (``CT_Tc.new()``, ``tc.width``): copied for every new cell."""
+    tc = CT_Tc.new()
+    tc.width = Mm(1)
+    return tc
 
 
 def _add_row(table, widths_mm: Sequence[float]) -> tuple[_Row, list[_Cell]]:
     """``table.add_row()`` with each cell's width set (``cell.width = Mm(w)``) and its cells: the same XML, each
     cell a copy of one made by python-docx (``add_row`` finds every cell's schema place, and ``row.cells`` rebuilds
     the table's grid, on each call)."""
-    if not _TC_PROTO:
-        tc = CT_Tc.new()
-        tc.width = Mm(1)
-        _TC_PROTO.append(tc)
     tr = table._tbl.add_tr()
     cells = []
     for w in widths_mm:
-        tc = copy.deepcopy(_TC_PROTO[0])
+        tc = copy.deepcopy(_tc_proto())
         tc[0][0].set(_W_W, str(Mm(w).twips))
         tr.append(tc)
         cells.append(_Cell(tc, table))
@@ -1315,8 +1311,7 @@ def merge_column(table, col: int, first: int, last: int) -> None:
 
 def add_note(doc, text: str):
     """A paragraph in the 注記 style (looked up once per document, ``_style_or_none``)."""
-    style = _style_or_none(doc, "注記")
-    style_id = style.style_id if style is not None else None
+    style_id = _style_id(doc, "注記")
     p = doc.add_paragraph()
     if style_id is not None:
         set_style_id(p._p, style_id)
