@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.report_cache import ENV_SHARED
+
 CSVS = [
     "kpi_attainment.csv",
     "budget_execution.csv",
@@ -35,8 +37,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 # the reports built in this session, shared by its processes (tests/report_cache.py): made by the first process (the
 # controller under pytest-xdist, whose workers inherit the variable), removed by it at exit
-if "VISION_REPORT_TEST_REPORTS" not in os.environ:
-    os.environ["VISION_REPORT_TEST_REPORTS"] = _REPORTS = tempfile.mkdtemp(prefix="vision-report-test-reports-")
+if ENV_SHARED not in os.environ:
+    os.environ[ENV_SHARED] = _REPORTS = tempfile.mkdtemp(prefix="vision-report-test-reports-")
     atexit.register(shutil.rmtree, _REPORTS, ignore_errors=True)
 
 

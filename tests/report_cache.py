@@ -21,7 +21,6 @@ import enum
 import hashlib
 import io
 import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path, PurePath
 from typing import Any
@@ -29,6 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from docx import Document
+
+from vision_report.core.atomic import write_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_SHARED = "VISION_REPORT_TEST_REPORTS"
@@ -108,9 +109,7 @@ def _shared(kind: str, key: str, build) -> bytes:
     if path.is_file():
         return path.read_bytes()
     data = build()
-    with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as f:
-        f.write(data)
-    os.replace(f.name, path)
+    write_bytes(path, data)
     return data
 
 
