@@ -458,3 +458,41 @@ def test_spend_on_a_row_marked_not_implemented_is_a_warning_saying_what_to_check
         issue.message == "取組 1.1.1（産学連携支援事業）は実施状況が「未実施」ですが、支出 50 千円が報告されています。"
     )
     assert "一部実施" in issue.expected and "実績値 0" in issue.expected
+
+
+def test_the_suites_see_only_the_columns_they_name_and_find_the_same_rows(batch, plan, monkeypatch, tmp_path):
+    """validation._columns_read: GX gets the columns a suite names (``column``, ``column_list``, the columns of a
+    ``row_condition``, and ``row_key``); every fixture's outcome is the same as with the whole prepared frame."""
+    from vision_report.screening import validation
+
+    suite = validation.load_suite_json(load_settings().root / "expectations", "submission_rows")
+    columns = list(batch[1].columns) + ["unused"]
+    read = validation._columns_read(suite, columns)
+    assert "row_key" in read and "unused" not in read
+    assert {"allow_negative", "value_problem", "item_known"} <= set(read)  # named only inside row conditions
+    assert {"file_id", "kind", "item_id"} <= set(read)  # a column_list
+    assert read == [c for c in columns if c in read]  # the frame's order
+    table_level = {"expectations": [*suite["expectations"], {"type": "expect_table_row_count_to_be_between"}]}
+    assert validation._columns_read(table_level, columns) == columns  # a kind not known to be column-scoped: all
+
+    received, _ = batch
+    monkeypatch.setattr(validation, "_columns_read", lambda doc, available: available)
+    settings = load_settings()
+    v = settings.validation
+    inputs = tmp_path / "inputs" / "2024"
+    inputs.mkdir(parents=True)
+    for f in list((FIX / "bad").iterdir()) + list((FIX / "good").iterdir()):
+        shutil.copy(f, inputs / f.name)
+        os.utime(inputs / f.name, (time.time() - 3600, time.time() - 3600))
+    again = discover(
+        tmp_path / "inputs", 2024, plan, max_bytes=v.max_file_bytes, settle_seconds=v.settle_seconds, limits=v
+    )
+    for r in again:
+        archive(r, tmp_path / "archive")
+    whole = {r.name: r for r in screen(again, plan, 2024, settings).received}
+    assert set(whole) == set(received)
+    for name, rec in received.items():
+        assert (rec.status, sorted(map(repr, rec.issues))) == (
+            whole[name].status,
+            sorted(map(repr, whole[name].issues)),
+        )

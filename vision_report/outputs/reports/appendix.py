@@ -155,15 +155,18 @@ def participant_texts(data: ReportData, initiative_id: str) -> list[tuple[str, l
     if lead in participants:
         participants.remove(lead)
         participants.insert(0, lead)
-    rows = data.initiative_rows(initiative_id)
-    exp = expenditure_rows(rows).drop_duplicates("municipality_code").set_index("municipality_code")
+    exp = expenditure_rows(data.initiative_rows(initiative_id))
+    first: dict[str, int] = {}  # a member's first row (plain lists: this runs for every initiative of the report)
+    for k, code in enumerate(exp["municipality_code"].tolist()):
+        first.setdefault(code, k)
     out = []
     for col in TEXT_COLUMNS:
+        values = exp[col].tolist()
         groups: dict[str, tuple[list[str], str]] = {}
         missing: list[str] = []
         for code in participants:
             name = plan.municipality(code).name
-            text = str(exp.at[code, col]).strip() if code in exp.index else ""
+            text = str(values[first[code]]).strip() if code in first else ""
             key = same_text_key(text)
             if not key:
                 missing.append(name)

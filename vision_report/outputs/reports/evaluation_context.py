@@ -215,21 +215,28 @@ def initiative_texts(plan: Plan, rows: pd.DataFrame | None, initiative_id: str, 
     exp = expenditure_rows(rows)
     participants = plan.participants(initiative_id, fiscal_year)
     order = {c: k for k, c in enumerate(participants)}
-    mine = exp[(exp["item_id"] == initiative_id) & exp["municipality_code"].isin(order)].copy()
-    mine["_o"] = mine["municipality_code"].map(order)
-    mine = mine.sort_values("_o", kind="stable")
+    # the participants' rows of the initiative in plan order (a member's rows in the frame's order), as plain lists:
+    # a report asks this for every initiative, and pandas' per-call overhead was most of its time
+    picked = sorted(
+        (order[code], k)
+        for k, (code, item) in enumerate(zip(exp["municipality_code"], exp["item_id"], strict=True))
+        if item == initiative_id and code in order
+    )
+    codes = exp["municipality_code"].tolist()
+    mine_codes = [codes[k] for _, k in picked]
+    texts = {col: [values[k] for _, k in picked] for col in TEXT_COLUMNS for values in [exp[col].tolist()]}
     lead = plan.lead_of(initiative_id)
-    lead_rows = mine[mine["municipality_code"] == lead]
+    first_lead = next((i for i, code in enumerate(mine_codes) if code == lead), None)
     out: list[dict[str, object]] = []
     for col in TEXT_COLUMNS:
-        lead_text = str(lead_rows[col].iloc[0]).strip() if len(lead_rows) else ""
+        lead_text = str(texts[col][first_lead]).strip() if first_lead is not None else ""
         if lead_text:
             name = plan.municipality(lead).name
             out.append({"column": col, "lead": True, "codes": (lead,), "names": (name,), "text": lead_text})
     for col in TEXT_COLUMNS:
-        lead_key = same_text_key(lead_rows[col].iloc[0]) if len(lead_rows) else ""
+        lead_key = same_text_key(texts[col][first_lead]) if first_lead is not None else ""
         seen: dict[str, dict[str, object]] = {}
-        for code, text in zip(mine["municipality_code"], mine[col], strict=True):
+        for code, text in zip(mine_codes, texts[col], strict=True):
             key = same_text_key(text)
             if code == lead or not key or key == lead_key:
                 continue
