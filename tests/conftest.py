@@ -5,13 +5,14 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.report_cache import ENV_SHARED
+from tests.report_cache import ENV_SHARED, share_charts
 
 CSVS = [
     "kpi_attainment.csv",
@@ -91,6 +92,13 @@ def pytest_collection_modifyitems(config, items):
             or module in SLOW_MODULES
         ):
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_runtest_setup(item) -> None:
+    # once the charts are imported, their memo also holds the charts the session's other processes drew
+    # (tests/report_cache.py); a test that never draws does not import matplotlib for it
+    if "vision_report.outputs.reports.charts" in sys.modules:
+        share_charts()
 
 
 def _read_without_glue() -> None:

@@ -21,6 +21,7 @@ import enum
 import hashlib
 import io
 import os
+from collections import OrderedDict
 from datetime import date, datetime
 from pathlib import Path, PurePath
 from typing import Any
@@ -111,6 +112,40 @@ def _shared(kind: str, key: str, build) -> bytes:
     data = build()
     write_bytes(path, data)
     return data
+
+
+class SharedCharts(OrderedDict):
+    """A stand-in for charts._memo (the PNGs drawn in this process) that also holds the PNGs the other processes of
+    the session drew: a miss looks for the chart in the session's folder before it is drawn, and a chart drawn here is
+    saved there. The fast tier drew 91 charts, 23 of them a second time in the other worker (bench/results.md,
+    2026-12-03 22:25). The key is charts.memoized's (the drawing's name and arguments as canonical JSON)."""
+
+    def _path(self, key: str) -> Path | None:
+        folder = os.environ.get(ENV_SHARED)
+        if not folder or not Path(folder).is_dir():
+            return None
+        return Path(folder) / f"chart-{hashlib.sha256(key.encode()).hexdigest()}.png"
+
+    def get(self, key, default=None):  # type: ignore[override]
+        if key not in self:
+            path = self._path(key)
+            if path is not None and path.is_file():
+                super().__setitem__(key, path.read_bytes())
+        return super().get(key, default)
+
+    def __setitem__(self, key, png) -> None:
+        path = self._path(key)
+        if path is not None and not path.is_file():
+            write_bytes(path, png)
+        super().__setitem__(key, png)
+
+
+def share_charts() -> None:
+    """Let this process's charts memo use the session's folder (tests/conftest.py, in every process)."""
+    from vision_report.outputs.reports import charts
+
+    if not isinstance(charts._memo, SharedCharts):
+        charts._memo = SharedCharts(charts._memo)
 
 
 def region_docx(data) -> bytes:

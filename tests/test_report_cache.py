@@ -60,3 +60,27 @@ def test_a_copied_project_is_never_shared_and_each_caller_gets_its_own_document(
     mine, yours = report_cache.region_document(data), report_cache.region_document(data)  # from the cache, not built
     mine.add_paragraph("書き込み")
     assert [p.text for p in yours.paragraphs] == ["3"] and [p.text for p in mine.paragraphs] == ["3", "書き込み"]
+
+
+def test_a_chart_drawn_by_another_process_of_the_session_is_read_not_drawn(monkeypatch, tmp_path):
+    """report_cache.SharedCharts: a PNG saved in the session's folder by one process is what another process's
+    memo gives for the same drawing and arguments; a new drawing is saved there for the others."""
+    from vision_report.outputs.reports import charts
+
+    monkeypatch.setenv(report_cache.ENV_SHARED, str(tmp_path))
+    drawn = []
+
+    @charts.memoized
+    def draw(label: str) -> bytes:
+        drawn.append(label)
+        return f"png:{label}".encode()
+
+    monkeypatch.setattr(charts, "_memo", report_cache.SharedCharts())
+    assert draw("a") == b"png:a" and drawn == ["a"]
+    assert len(list(tmp_path.glob("chart-*.png"))) == 1  # saved for the others
+    monkeypatch.setattr(charts, "_memo", report_cache.SharedCharts())  # another process: its memo is empty
+    assert draw("a") == b"png:a" and drawn == ["a"]  # read from the folder
+    assert draw("b") == b"png:b" and drawn == ["a", "b"]
+    monkeypatch.delenv(report_cache.ENV_SHARED)
+    monkeypatch.setattr(charts, "_memo", report_cache.SharedCharts())  # no session folder: drawn again
+    assert draw("a") == b"png:a" and drawn == ["a", "b", "a"]
