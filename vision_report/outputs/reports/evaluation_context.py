@@ -222,9 +222,9 @@ def initiative_texts(plan: Plan, rows: pd.DataFrame | None, initiative_id: str, 
         for k, (code, item) in enumerate(zip(exp["municipality_code"], exp["item_id"], strict=True))
         if item == initiative_id and code in order
     )
-    codes = exp["municipality_code"].tolist()
-    mine_codes = [codes[k] for _, k in picked]
-    texts = {col: [values[k] for _, k in picked] for col in TEXT_COLUMNS for values in [exp[col].tolist()]}
+    columns = {col: exp[col].tolist() for col in ("municipality_code", *TEXT_COLUMNS)}
+    mine_codes = [columns["municipality_code"][k] for _, k in picked]
+    texts = {col: [columns[col][k] for _, k in picked] for col in TEXT_COLUMNS}
     lead = plan.lead_of(initiative_id)
     first_lead = next((i for i, code in enumerate(mine_codes) if code == lead), None)
     out: list[dict[str, object]] = []
