@@ -131,6 +131,10 @@ class SharedCharts(OrderedDict):
             path = self._path(key)
             if path is not None and path.is_file():
                 super().__setitem__(key, path.read_bytes())
+                from vision_report.outputs.reports import charts
+
+                while len(self) > charts._MEMO_SIZE:  # as charts.memoized bounds its own entries
+                    self.popitem(last=False)
         return super().get(key, default)
 
     def __setitem__(self, key, png) -> None:

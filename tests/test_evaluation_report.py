@@ -297,6 +297,20 @@ def test_initiative_texts_table(small):
     pd.testing.assert_frame_equal(got, expected)
 
 
+def test_initiative_texts_reads_the_rows_of_any_frame_as_it_did_with_pandas_filters(small):
+    """The rows in another order, a nullable string dtype with a missing id and a row that is not an expenditure
+    row give the same table (initiative_texts reads plain lists since 2026-12-04)."""
+    shuffled = ROWS.iloc[::-1].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        ev.initiative_texts(small, shuffled, "1.1.1", FY), ev.initiative_texts(small, ROWS, "1.1.1", FY)
+    )
+    odd = pd.concat([ROWS, ROWS.iloc[[0]].assign(item_id=None), ROWS.iloc[[0]].assign(kind="kpi")], ignore_index=True)
+    odd = odd.astype({"item_id": "string", "municipality_code": "string"})
+    pd.testing.assert_frame_equal(
+        ev.initiative_texts(small, odd, "1.1.1", FY), ev.initiative_texts(small, ROWS, "1.1.1", FY)
+    )
+
+
 def test_municipality_report_shows_its_own_texts(small):
     data = _data(small, ROWS)
     mine = ROWS[ROWS["municipality_code"] == "432083"]

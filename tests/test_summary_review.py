@@ -289,6 +289,18 @@ def test_execution_bars_print_each_amount_and_draw_the_breakdown_lighter(monkeyp
     assert [line.get_ydata()[0] for line in ax.get_lines()] == [1.5]  # a divider above the breakdown
 
 
+@pytest.mark.parametrize("setting", ["figure.autolayout", "figure.constrained_layout.use"])
+def test_a_matplotlibrc_asking_for_another_layout_changes_no_chart(setting):
+    """charts._png takes the layout engine off a figure before saving it (drawn once, not twice); a matplotlibrc
+    that turns on automatic layout must not make that install a new engine and lay the chart out again."""
+    import matplotlib
+
+    args = (["柱1", "柱2"], [150_000.0, 90_000.0], [148_000.0, 60_000.0], WORDS, [False, False])
+    plain = charts.execution_bars.__wrapped__(*args)
+    with matplotlib.rc_context({setting: True}):
+        assert charts.execution_bars.__wrapped__(*args) == plain
+
+
 def test_rating_legend_names_only_the_ratings_present(monkeypatch):
     fig = _figure_of(
         monkeypatch, charts.rating_bars, ["柱1", "柱2"], [{"A": 1, "B": 3, "D": 1, "-": 0}, {"B": 4}], WORDS

@@ -474,6 +474,11 @@ def test_the_suites_see_only_the_columns_they_name_and_find_the_same_rows(batch,
     assert read == [c for c in columns if c in read]  # the frame's order
     table_level = {"expectations": [*suite["expectations"], {"type": "expect_table_row_count_to_be_between"}]}
     assert validation._columns_read(table_level, columns) == columns  # a kind not known to be column-scoped: all
+    for condition in ('kind == "kpi"', {"type": "pass_through", "pass_through_filter": "row > 0"}):
+        unread = {
+            "expectations": [{**suite["expectations"][0], "kwargs": {"column": "kind", "row_condition": condition}}]
+        }
+        assert validation._columns_read(unread, columns) == columns  # a condition whose columns are not named: all
 
     received, _ = batch
     monkeypatch.setattr(validation, "_columns_read", lambda doc, available: available)

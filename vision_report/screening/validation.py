@@ -135,10 +135,27 @@ def _columns_read(doc: dict, available: list[str]) -> list[str]:
             named.add(node)
 
     for e in doc.get("expectations", []):
-        if e.get("type") not in _COLUMN_SCOPED:
+        kwargs = e.get("kwargs", {})
+        if e.get("type") not in _COLUMN_SCOPED or not _structured(kwargs.get("row_condition")):
             return available
-        walk(e.get("kwargs", {}))
+        walk(kwargs)
     return [c for c in available if c in named]
+
+
+def _structured(condition: object) -> bool:
+    """No row condition, or one whose columns ``_columns_read`` can name: comparisons of a named column, joined by
+    "and" / "or". A pandas query string or a pass-through filter is not read: the suite gets the whole frame."""
+    if condition is None:
+        return True
+    if not isinstance(condition, dict):
+        return False
+    if condition.get("type") == "comparison":
+        column = condition.get("column")
+        return isinstance(column, dict) and isinstance(column.get("name"), str)
+    if condition.get("type") in ("and", "or"):
+        parts = condition.get("conditions")
+        return isinstance(parts, list) and all(_structured(c) for c in parts)
+    return False
 
 
 # suite name -> ((its JSON, the Data Docs folder), the checkpoint registered for them): the registration (suite,

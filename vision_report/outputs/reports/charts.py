@@ -368,8 +368,10 @@ def execution_bars(
 def _png(fig) -> bytes:
     # tight_layout() leaves a placeholder layout engine behind, and savefig draws the whole figure once more for
     # any engine before it renders (a layout pass that changes nothing here: the layout is already done). Without
-    # the engine the figure is drawn once; the PNG is byte for byte the same.
-    fig.set_layout_engine(None)
+    # the engine the figure is drawn once; the PNG is byte for byte the same. (None would install a real engine
+    # where a matplotlibrc asks for figure.autolayout or constrained layout: those settings are held off here.)
+    with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=150, metadata={"Software": None})
     plt.close(fig)

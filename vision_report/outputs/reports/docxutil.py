@@ -13,11 +13,12 @@ import unicodedata
 import weakref
 import zipfile
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from docx import Document
@@ -813,7 +814,7 @@ def _glue_at(text: str, spans: list[tuple[int, int]]) -> dict[int, tuple[bool, s
     return out
 
 
-def _glued(text: str, glue: dict[int, tuple[bool, str]], offset: int = 0) -> str:
+def _glued(text: str, glue: Mapping[int, tuple[bool, str]], offset: int = 0) -> str:
     out = []
     for k, c in enumerate(text):
         g = glue.get(k + offset)
@@ -929,18 +930,18 @@ def _repeats_as_header(tr) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _text_plan(text: str, header: bool) -> tuple[dict[int, tuple[bool, str]], bytes] | None:
+def _text_plan(text: str, header: bool) -> tuple[Mapping[int, tuple[bool, str]], bytes] | None:
     """A paragraph's text planned for ``_keep_whole_paragraphs``: its glue (``_glue_at``) and, per character, whether
     it is inside a token (1) or not (0); None when nothing is kept whole. Measured once per process for each text:
     the paragraphs and cells of the reports repeat (the 24 sample municipality reports: 13,492 paragraphs, 2,333
-    different texts). The caller only reads what it gets."""
+    different texts). Both are read-only: every caller shares them."""
     spans = _token_spans(text, header)
     if not spans:
         return None
     inside = bytearray(len(text))
     for start, end in spans:
         inside[start:end] = b"\x01" * (end - start)
-    return _glue_at(text, spans), bytes(inside)
+    return MappingProxyType(_glue_at(text, spans)), bytes(inside)
 
 
 @lru_cache(maxsize=8192)

@@ -217,10 +217,11 @@ def initiative_texts(plan: Plan, rows: pd.DataFrame | None, initiative_id: str, 
     order = {c: k for k, c in enumerate(participants)}
     # the participants' rows of the initiative in plan order (a member's rows in the frame's order), as plain lists:
     # a report asks this for every initiative, and pandas' per-call overhead was most of its time
+    of_initiative = (exp["item_id"] == initiative_id).fillna(False).astype(bool).tolist()  # a missing id: not it
     picked = sorted(
         (order[code], k)
-        for k, (code, item) in enumerate(zip(exp["municipality_code"], exp["item_id"], strict=True))
-        if item == initiative_id and code in order
+        for k, (code, hit) in enumerate(zip(exp["municipality_code"], of_initiative, strict=True))
+        if hit and code in order
     )
     columns = {col: exp[col].tolist() for col in ("municipality_code", *TEXT_COLUMNS)}
     mine_codes = [columns["municipality_code"][k] for _, k in picked]
