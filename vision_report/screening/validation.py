@@ -114,48 +114,46 @@ _COLUMN_SCOPED = (
 def _columns_read(doc: dict, available: list[str]) -> list[str]:
     """The columns of ``available`` that the suite ``doc`` reads, in ``available``'s order, ``row_key`` included
     (the findings are mapped back through it); all of them if the suite has an expectation not known to be scoped
-    to the columns it names.
+    to the columns it names, or a row condition whose columns cannot be named (``_condition_columns``).
 
     GX filters the whole batch for every expectation with a row condition (``DataFrame.query``, whose cost grows
     with the number of columns as much as with the rows): the prepared rows carry 67 columns and submission_rows
     reads 30, and leaving the others out takes a fifth off validating a year of the samples (0.70 -> 0.56 s,
     bench/results.md 2026-12-04). The outcome is the same: an expectation sees the same values of the same rows."""
     named: set[str] = {"row_key"}
-
-    def walk(node: object, key: str = "") -> None:
-        if isinstance(node, dict):
-            if key == "column" and isinstance(node.get("name"), str):
-                named.add(node["name"])
-            for k, v in node.items():
-                walk(v, k)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v, key)
-        elif isinstance(node, str) and key in ("column", "column_list"):
-            named.add(node)
-
     for e in doc.get("expectations", []):
         kwargs = e.get("kwargs", {})
-        if e.get("type") not in _COLUMN_SCOPED or not _structured(kwargs.get("row_condition")):
+        in_condition = _condition_columns(kwargs.get("row_condition"))
+        if e.get("type") not in _COLUMN_SCOPED or in_condition is None:
             return available
-        walk(kwargs)
+        named |= in_condition
+        column, column_list = kwargs.get("column"), kwargs.get("column_list") or []
+        named.update(c for c in [column, *column_list] if isinstance(c, str))
     return [c for c in available if c in named]
 
 
-def _structured(condition: object) -> bool:
-    """No row condition, or one whose columns ``_columns_read`` can name: comparisons of a named column, joined by
-    "and" / "or". A pandas query string or a pass-through filter is not read: the suite gets the whole frame."""
+def _condition_columns(condition: object) -> set[str] | None:
+    """The columns a row condition compares: none without a condition; those of comparisons of a named column,
+    joined by "and" / "or"; None for any other condition (a pandas query string, a pass-through filter), whose
+    suite gets the whole frame."""
     if condition is None:
-        return True
+        return set()
     if not isinstance(condition, dict):
-        return False
+        return None
     if condition.get("type") == "comparison":
         column = condition.get("column")
-        return isinstance(column, dict) and isinstance(column.get("name"), str)
-    if condition.get("type") in ("and", "or"):
-        parts = condition.get("conditions")
-        return isinstance(parts, list) and all(_structured(c) for c in parts)
-    return False
+        name = column.get("name") if isinstance(column, dict) else None
+        return {name} if isinstance(name, str) else None
+    parts = condition.get("conditions")
+    if condition.get("type") not in ("and", "or") or not isinstance(parts, list):
+        return None
+    columns: set[str] = set()
+    for part in parts:
+        named = _condition_columns(part)
+        if named is None:
+            return None
+        columns |= named
+    return columns
 
 
 # suite name -> ((its JSON, the Data Docs folder), the checkpoint registered for them): the registration (suite,
