@@ -99,14 +99,20 @@ def _built(kind: str, data, build) -> bytes:
     return _BUILT[kind, key]
 
 
+def _shared_folder() -> Path | None:
+    """The session's folder of reports and charts shared by its processes, if there is one."""
+    folder = os.environ.get(ENV_SHARED)
+    return Path(folder) if folder and Path(folder).is_dir() else None
+
+
 def _shared(kind: str, key: str, build) -> bytes:
     """The report saved by another process of this session, or built here and saved for the others (written to a
     temporary file and renamed: a reader never sees half a file; two processes building the same one write the same
     bytes)."""
-    folder = os.environ.get(ENV_SHARED)
-    if not folder or not Path(folder).is_dir():
+    folder = _shared_folder()
+    if folder is None:
         return build()
-    path = Path(folder) / f"{kind}-{key}.docx"
+    path = folder / f"{kind}-{key}.docx"
     if path.is_file():
         return path.read_bytes()
     data = build()
@@ -121,10 +127,8 @@ class SharedCharts(OrderedDict):
     2026-12-03 22:25). The key is charts.memoized's (the drawing's name and arguments as canonical JSON)."""
 
     def _path(self, key: str) -> Path | None:
-        folder = os.environ.get(ENV_SHARED)
-        if not folder or not Path(folder).is_dir():
-            return None
-        return Path(folder) / f"chart-{hashlib.sha256(key.encode()).hexdigest()}.png"
+        folder = _shared_folder()
+        return folder / f"chart-{hashlib.sha256(key.encode()).hexdigest()}.png" if folder is not None else None
 
     def get(self, key, default=None):  # type: ignore[override]
         if key not in self:

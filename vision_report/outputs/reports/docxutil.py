@@ -283,6 +283,15 @@ def set_alignment(paragraph, align) -> None:
     ppr.append(jc)
 
 
+def _set_text(t, text: str) -> None:
+    """A w:t's text, with xml:space="preserve" exactly when it starts or ends with a space (as python-docx writes)."""
+    t.text = text
+    if text != text.strip():
+        t.set(_XML_SPACE, "preserve")
+    else:
+        t.attrib.pop(_XML_SPACE, None)
+
+
 def keep_with_next(paragraph):
     """``paragraph.paragraph_format.keep_with_next = True`` (``keep_next``); returns the paragraph."""
     keep_next(paragraph._p)
@@ -304,9 +313,7 @@ def add_text(paragraph, text: str, bold: bool = False) -> Run:
         r.append(rpr)
     if text:
         t = w_element(W_T)
-        t.text = text
-        if len(text.strip()) < len(text):
-            t.set(_XML_SPACE, "preserve")
+        _set_text(t, text)
         r.append(t)
     paragraph._p.append(r)
     return Run(r, paragraph)
@@ -864,9 +871,7 @@ def _token_run(text: str, rpr, token: bool):
                 nxt.addprevious(lang)
         lang.set(_W_EAST_ASIA, LATIN_LANGUAGE)
     t = w_element(W_T)
-    t.text = text
-    if text != text.strip():
-        t.set(_XML_SPACE, "preserve")
+    _set_text(t, text)
     new.append(t)
     return new
 
@@ -879,12 +884,7 @@ def _part_run(made: dict[bool, Any], text: str, rpr, token: bool):
         made[token] = new = _token_run(text, rpr, token)
         return new
     new = copy.deepcopy(first)
-    t = new[-1]
-    t.text = text
-    if text != text.strip():
-        t.set(_XML_SPACE, "preserve")
-    else:
-        t.attrib.pop(_XML_SPACE, None)
+    _set_text(new[-1], text)
     return new
 
 
@@ -988,7 +988,8 @@ def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset())
         text = "".join(t for _, _, t in pieces)
         if len(text) < 2:
             continue
-        planned = _text_plan(text, p in header_rows)
+        header = p in header_rows
+        planned = _text_plan(text, header)
         if planned is None:
             continue
         inside = planned[1]
@@ -1013,7 +1014,7 @@ def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset())
                     holder.append(child)
                     new_runs.append(holder)
                     continue
-                for part, token in _piece_parts(text, p in header_rows, o, o + len(piece)):
+                for part, token in _piece_parts(text, header, o, o + len(piece)):
                     new_runs.append(_part_run(made, part, rpr, token))
             for new in new_runs:
                 r.addprevious(new)

@@ -218,12 +218,12 @@ def initiative_texts(plan: Plan, rows: pd.DataFrame | None, initiative_id: str, 
     # the participants' rows of the initiative in plan order (a member's rows in the frame's order), as plain lists:
     # a report asks this for every initiative, and pandas' per-call overhead was most of its time
     of_initiative = (exp["item_id"] == initiative_id).fillna(False).astype(bool).tolist()  # a missing id: not it
+    columns = {col: exp[col].tolist() for col in ("municipality_code", *TEXT_COLUMNS)}
     picked = sorted(
         (order[code], k)
-        for k, (code, hit) in enumerate(zip(exp["municipality_code"], of_initiative, strict=True))
+        for k, (code, hit) in enumerate(zip(columns["municipality_code"], of_initiative, strict=True))
         if hit and code in order
     )
-    columns = {col: exp[col].tolist() for col in ("municipality_code", *TEXT_COLUMNS)}
     mine_codes = [columns["municipality_code"][k] for _, k in picked]
     texts = {col: [columns[col][k] for _, k in picked] for col in TEXT_COLUMNS}
     lead = plan.lead_of(initiative_id)
