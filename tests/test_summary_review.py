@@ -290,6 +290,7 @@ def test_execution_bars_print_each_amount_and_draw_the_breakdown_lighter(monkeyp
 
 
 @pytest.mark.parametrize("setting", ["figure.autolayout", "figure.constrained_layout.use"])
+@pytest.mark.filterwarnings("ignore:The figure layout has changed to tight")  # tight_layout() over that rc's engine
 def test_a_matplotlibrc_asking_for_another_layout_changes_no_chart(setting):
     """charts._png takes the layout engine off a figure before saving it (drawn once, not twice); a matplotlibrc
     that turns on automatic layout must not make that install a new engine and lay the chart out again."""
