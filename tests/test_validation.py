@@ -107,22 +107,7 @@ WITH_EVALUATION_COLUMNS = {
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory, plan):
     """Every fixture in inputs/2024/ of a temp project, validated in ONE batch (newest-wins switched off)."""
-    tmp = tmp_path_factory.mktemp("validation")
-    inputs = tmp / "inputs" / "2024"
-    inputs.mkdir(parents=True)
-    for f in list((FIX / "bad").iterdir()) + list((FIX / "good").iterdir()):
-        shutil.copy(f, inputs / f.name)
-    old = time.time() - 3600
-    for f in inputs.iterdir():
-        os.utime(f, (old, old))
-    settings = load_settings()
-    v = settings.validation
-    received = discover(
-        tmp / "inputs", 2024, plan, max_bytes=v.max_file_bytes, settle_seconds=v.settle_seconds, limits=v
-    )
-    for r in received:
-        archive(r, tmp / "archive")
-    year = screen(received, plan, 2024, settings)
+    year = _screen_fixtures_again(plan, tmp_path_factory.mktemp("validation"))
     return {r.name: r for r in year.received}, year.rows
 
 
@@ -480,8 +465,12 @@ def test_the_suites_see_only_the_columns_they_name_and_find_the_same_rows(batch,
         }
         assert validation._columns_read(unread, columns) == columns  # a condition whose columns are not named: all
 
-    received, _ = batch
     monkeypatch.setattr(validation, "_columns_read", lambda doc, available: available)
+    _assert_same_outcomes(batch[0], {r.name: r for r in _screen_fixtures_again(plan, tmp_path).received})
+
+
+def _screen_fixtures_again(plan, tmp_path: Path):
+    """Every bad and good fixture, copied into ``tmp_path``'s inputs/2024/ an hour old and screened in one batch."""
     settings = load_settings()
     v = settings.validation
     inputs = tmp_path / "inputs" / "2024"
@@ -494,10 +483,46 @@ def test_the_suites_see_only_the_columns_they_name_and_find_the_same_rows(batch,
     )
     for r in again:
         archive(r, tmp_path / "archive")
-    whole = {r.name: r for r in screen(again, plan, 2024, settings).received}
-    assert set(whole) == set(received)
+    return screen(again, plan, 2024, settings)
+
+
+def _assert_same_outcomes(received: dict, other: dict) -> None:
+    assert set(other) == set(received)
     for name, rec in received.items():
         assert (rec.status, sorted(map(repr, rec.issues))) == (
-            whole[name].status,
-            sorted(map(repr, whole[name].issues)),
+            other[name].status,
+            sorted(map(repr, other[name].issues)),
         )
+
+
+def test_an_expectation_builds_its_configuration_once_per_validation_and_again_when_changed(
+    batch, plan, monkeypatch, tmp_path
+):
+    """validation._configurations_kept: within a validation, reading an expectation's ``configuration`` again gives
+    the one already built, unless a field was assigned since; outside it, GX builds one per read. Every fixture's
+    outcome is the same as with GX's own reads."""
+    import great_expectations as gx
+
+    from vision_report.screening import validation
+
+    validation._keep_configurations_installed()
+    exp = gx.expectations.ExpectColumnValuesToNotBeNull(column="kind", meta={"rule": "r"})
+    assert exp.configuration is not exp.configuration  # GX's own behaviour outside a validation
+    with validation._configurations_kept():
+        first = exp.configuration
+        assert exp.configuration is first
+        exp.column = "item_id"  # a field assigned: built again, with the new value
+        second = exp.configuration
+        assert second is not first and second.kwargs["column"] == "item_id"
+        assert exp.configuration is second
+        exp.meta = {"rule": "s"}
+        assert exp.configuration.meta == {"rule": "s"}
+        other = gx.expectations.ExpectColumnValuesToNotBeNull(column="kind")
+        assert other.configuration is not exp.configuration and other.configuration.kwargs["column"] == "kind"
+    assert exp.configuration is not exp.configuration  # the memo ends with the block
+    assert validation._CONFIGURATIONS.get() is None
+
+    from contextlib import nullcontext
+
+    monkeypatch.setattr(validation, "_configurations_kept", nullcontext)
+    _assert_same_outcomes(batch[0], {r.name: r for r in _screen_fixtures_again(plan, tmp_path).received})

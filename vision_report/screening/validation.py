@@ -13,6 +13,9 @@ import json
 import logging
 import math
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -81,7 +84,8 @@ def run_suite(
         _REGISTERED[name] = (key, _register(name, doc, docs_dir))
     checkpoint = _REGISTERED[name][1]
     batch = html_safe(df[_columns_read(doc, list(df.columns))])
-    run = checkpoint.run(batch_parameters={"dataframe": batch}, expectation_parameters=parameters)
+    with _configurations_kept():
+        run = checkpoint.run(batch_parameters={"dataframe": batch}, expectation_parameters=parameters)
     result = next(iter(run.run_results.values()))
     findings: list[Finding] = []
     for r in result.results:
@@ -98,6 +102,59 @@ def run_suite(
             key = item["row_key"] if isinstance(item, dict) else item
             findings.append(Finding(name, cfg.meta["rule"], sev, str(key)))
     return findings, result.describe_dict() if hasattr(result, "describe_dict") else {}
+
+
+# Expectation.configuration kept per expectation object while one validation runs (see _configurations_kept);
+# None outside a validation. A context variable: a thread or task that did not enter the block is not affected.
+_CONFIGURATIONS: ContextVar[dict[int, tuple[Any, tuple, Any]] | None] = ContextVar("gx_configurations", default=None)
+
+
+@contextmanager
+def _configurations_kept() -> Iterator[None]:
+    """Within the block, each GX expectation object builds its ``configuration`` once rather than on every read.
+
+    GX 1.x derives ``Expectation.configuration`` anew on every read (a pydantic ``dict()`` of every field, nested
+    row conditions included), and validating one expectation reads it about 66 times (each domain, success and
+    runtime kwarg looks it up again): 4,104 reads for the 64 expectations of one file, about half of the time of
+    screening a small file (bench/results.md 2026-12-04). Within the block a read returns the configuration built
+    for that object as long as none of its fields was reassigned since (every field value is kept and compared by
+    identity). The objects are GX's own per-validation copies (``to_domain_obj`` of a deep copy), and GX changes
+    them only by assigning a field (e.g. ``render``), which builds the configuration again; GX's callers that
+    change a configuration change a deep copy of it. The memo ends with the block; outside it, reads are GX's own.
+    """
+    _keep_configurations_installed()
+    token = _CONFIGURATIONS.set({})
+    try:
+        yield
+    finally:
+        _CONFIGURATIONS.reset(token)
+
+
+@lru_cache(maxsize=1)
+def _keep_configurations_installed() -> None:
+    """Wrap ``Expectation.configuration`` once per process so that it reads the memo of ``_configurations_kept``."""
+    from great_expectations.expectations.expectation import Expectation
+
+    built = Expectation.__dict__["configuration"].fget
+
+    def configuration(self):
+        memo = _CONFIGURATIONS.get()
+        if memo is None:
+            return built(self)
+        fields = tuple(self.__dict__.values())
+        kept = memo.get(id(self))
+        if (
+            kept is None
+            or kept[0] is not self
+            or len(kept[1]) != len(fields)
+            or any(a is not b for a, b in zip(kept[1], fields, strict=True))
+        ):
+            kept = (self, fields, built(self))
+            memo[id(self)] = kept
+        return kept[2]
+
+    configuration.__doc__ = built.__doc__
+    Expectation.configuration = property(configuration)  # type: ignore[method-assign,assignment]
 
 
 # Expectations that read only the columns their kwargs name (``column``, ``column_list``, the columns of a
