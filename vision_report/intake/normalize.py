@@ -93,12 +93,22 @@ def canonical_header(header: str) -> str | None:
     return header_match(header)[0]
 
 
-def canonical_kind(kind: str) -> str | None:
-    """区分 -> "expenditure" / "kpi": the English key (any case) or its label in templates/labels.yaml."""
+def kind_names() -> dict[str, str]:
+    """Every way a submission may write a 区分 -> its key: the keys themselves and their labels in
+    templates/labels.yaml (NFKC), e.g. {"expenditure": "expenditure", "事業費": "expenditure", ...}."""
     from vision_report.core.vocabulary import kind_labels
 
+    labels = kind_labels()
+    return {key: key for key in labels} | {nfkc(label): key for key, label in labels.items()}
+
+
+def canonical_kind(kind: str, names: dict[str, str] | None = None) -> str | None:
+    """区分 -> "expenditure" / "kpi": the English key (any case) or its label in templates/labels.yaml.
+
+    ``names``: ``kind_names()`` when the caller has it already. Finding the labels means finding the project
+    (paths.find_root walks the folders up), which costs more than the rest: a caller reading many rows passes it."""
     k = nfkc(kind).strip(_WS)
-    known = {key: key for key in kind_labels()} | {nfkc(label): key for key, label in kind_labels().items()}
+    known = kind_names() if names is None else names
     return known.get(k) or known.get(k.lower())
 
 

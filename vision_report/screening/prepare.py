@@ -42,7 +42,8 @@ def prepare_rows(
     df = rows.copy()
     n = len(df)
     df["row_key"] = df["file_id"].astype(str) + ":" + df["row"].astype(str)
-    kinds = [nz.canonical_kind(k) for k in df["kind_raw"]]
+    names = nz.kind_names()
+    kinds = [nz.canonical_kind(k, names) for k in df["kind_raw"]]
     df["kind"] = [k if k else nz.nfkc(raw).strip() for k, raw in zip(kinds, df["kind_raw"], strict=True)]
     df["kind_known"] = [k is not None for k in kinds]
     is_exp = df["kind"] == "expenditure"
