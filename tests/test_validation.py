@@ -526,3 +526,55 @@ def test_an_expectation_builds_its_configuration_once_per_validation_and_again_w
 
     monkeypatch.setattr(validation, "_configurations_kept", nullcontext)
     _assert_same_outcomes(batch[0], {r.name: r for r in _screen_fixtures_again(plan, tmp_path).received})
+
+
+def test_a_run_registers_each_suite_once_with_or_without_data_docs(monkeypatch, tmp_path):
+    """validation._checkpoint: the suite and its validation definition are registered once per suite JSON; the
+    checkpoint once without Data Docs and once per Data Docs folder, not again at each change between them (a run
+    validates its earlier years without Data Docs and its own year with them). A changed suite registers again."""
+    import pandas as pd
+
+    from vision_report.screening import validation
+
+    calls: list[tuple] = []
+    define, register = validation._define, validation._register
+
+    def counted_define(name, text):
+        calls.append(("define", name))
+        return define(name, text)
+
+    def counted_register(name, text, docs_dir):
+        calls.append(("register", name, docs_dir))
+        return register(name, text, docs_dir)
+
+    monkeypatch.setattr(validation, "_define", counted_define)
+    monkeypatch.setattr(validation, "_register", counted_register)
+    monkeypatch.setattr(validation, "_DEFINED", {})
+    monkeypatch.setattr(validation, "_REGISTERED", {})
+    expectations = load_settings().root / "expectations"
+    frame = pd.DataFrame({"row_key": ["1:2", "1:3"], "received": [True, False]})
+    docs, other = tmp_path / "docs", tmp_path / "other"
+    for docs_dir in (None, docs, None, docs, None):
+        findings, _ = validation.run_suite(expectations, "submission_coverage", frame, {}, docs_dir)
+        assert [f.row_key for f in findings] == ["1:3"]
+    assert calls == [
+        ("register", "submission_coverage", None),
+        ("define", "submission_coverage"),
+        ("register", "submission_coverage", docs),
+    ]
+    assert (docs / "index.html").is_file()
+    calls.clear()
+    validation.run_suite(expectations, "submission_coverage", frame, {}, other)  # another folder: its checkpoint
+    assert calls == [("register", "submission_coverage", other)]
+    calls.clear()
+    changed = validation.load_suite_json(expectations, "submission_coverage")
+    changed["expectations"][0]["kwargs"]["value_set"] = [True, False]
+    monkeypatch.setattr(validation, "load_suite_json", lambda directory, name: changed)
+    for docs_dir in (None, other):
+        findings, _ = validation.run_suite(expectations, "submission_coverage", frame, {}, docs_dir)
+        assert findings == []  # the changed suite is the one validated, with and without Data Docs
+    assert calls == [
+        ("register", "submission_coverage", None),
+        ("define", "submission_coverage"),
+        ("register", "submission_coverage", other),
+    ]

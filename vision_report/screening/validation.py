@@ -78,11 +78,7 @@ def run_suite(
     doc = load_suite_json(expectations_dir, name)
     if df.empty:
         return [], {"success": True, "statistics": {"evaluated_expectations": 0}}
-    key = (json.dumps(doc, sort_keys=True, ensure_ascii=False), docs_dir)
-    last = _REGISTERED.get(name)
-    if last is None or last[0] != key:
-        _REGISTERED[name] = (key, _register(name, doc, docs_dir))
-    checkpoint = _REGISTERED[name][1]
+    checkpoint = _checkpoint(name, doc, docs_dir)
     batch = html_safe(df[_columns_read(doc, list(df.columns))])
     with _configurations_kept():
         run = checkpoint.run(batch_parameters={"dataframe": batch}, expectation_parameters=parameters)
@@ -213,20 +209,65 @@ def _condition_columns(condition: object) -> set[str] | None:
     return columns
 
 
-# suite name -> ((its JSON, the Data Docs folder), the checkpoint registered for them): the registration (suite,
-# batch definition, validation definition, checkpoint) costs about as much as validating a small file, and a run
-# validates the same two suites again and again. Only the latest registration of a name is kept, as in GX's
-# context: a changed suite file or another Data Docs folder registers again (and replaces it there).
-_REGISTERED: dict[str, tuple[tuple[str, Path | None], Any]] = {}
+# What is registered in the GX context, kept so that a run registers each suite once: the registration (suite,
+# batch definition, validation definition, checkpoint) costs about as much as validating a small file, and most of
+# it is GX comparing the suite with the one it holds. A run validates the same two suites for every year, without
+# Data Docs for the earlier years and with them for the report's year.
+# suite name -> (its JSON, the validation definition registered for it)
+_DEFINED: dict[str, tuple[str, Any]] = {}
+# (suite name, with Data Docs) -> ((its JSON, the Data Docs folder), the checkpoint registered for them). One
+# checkpoint without and one with Data Docs per suite, as in GX's context: another folder registers again and
+# replaces the latter.
+_REGISTERED: dict[tuple[str, bool], tuple[tuple[str, Path | None], Any]] = {}
 
 
-def _register(name: str, doc: dict, docs_dir: Path | None):
-    """Register suite ``name`` and the checkpoint that validates a whole DataFrame against it."""
+def _checkpoint(name: str, doc: dict, docs_dir: Path | None):
+    """The checkpoint that validates a whole DataFrame against suite ``name`` (``doc``), writing Data Docs into
+    ``docs_dir`` if given; registered on first use and again when the suite's JSON or the folder changed."""
+    key = (json.dumps(doc, sort_keys=True, ensure_ascii=False), docs_dir)
+    last = _REGISTERED.get((name, docs_dir is not None))
+    if last is None or last[0] != key:
+        _REGISTERED[(name, docs_dir is not None)] = (key, _register(name, key[0], docs_dir))
+    return _REGISTERED[(name, docs_dir is not None)][1]
+
+
+def _register(name: str, text: str, docs_dir: Path | None):
+    """Register the checkpoint for suite ``name`` (JSON ``text``), and the suite and its validation definition
+    unless they are registered already for the same JSON."""
+    import great_expectations as gx
+
+    ctx = _context()
+    defined = _DEFINED.get(name)
+    if defined is None or defined[0] != text:
+        _DEFINED[name] = defined = (text, _define(name, text))
+    vd = defined[1]
+    actions: list[ValidationAction] = []
+    if docs_dir is not None:
+        from great_expectations.checkpoint import UpdateDataDocsAction
+
+        actions.append(UpdateDataDocsAction(name="data_docs", site_names=[_docs_site(ctx, docs_dir)]))
+    return ctx.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"{name}_checkpoint" if docs_dir is None else f"{name}_checkpoint_docs",
+            validation_definitions=[vd],
+            actions=actions,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": ["row_key"],
+                "return_unexpected_index_query": False,
+            },
+        )
+    )
+
+
+def _define(name: str, text: str):
+    """Register suite ``name`` (its JSON ``text``) and the validation definition of a whole DataFrame against it.
+    GX gets a suite of its own, read from ``text``: it adds to the dicts it is given (e.g. each expectation's id)."""
     import great_expectations as gx
     from great_expectations.core import ExpectationSuite
 
     ctx = _context()
-    suite = ctx.suites.add_or_update(ExpectationSuite(**doc))
+    suite = ctx.suites.add_or_update(ExpectationSuite(**json.loads(text)))
     ds_name = "submissions"
     try:
         ds = ctx.data_sources.get(ds_name)
@@ -242,24 +283,7 @@ def _register(name: str, doc: dict, docs_dir: Path | None):
     except (KeyError, ValueError, gx.exceptions.DataContextError):
         batch_def = asset.add_batch_definition_whole_dataframe("whole")
     vd = gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite)
-    vd = ctx.validation_definitions.add_or_update(vd)
-    actions: list[ValidationAction] = []
-    if docs_dir is not None:
-        from great_expectations.checkpoint import UpdateDataDocsAction
-
-        actions.append(UpdateDataDocsAction(name="data_docs", site_names=[_docs_site(ctx, docs_dir)]))
-    return ctx.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=f"{name}_checkpoint",
-            validation_definitions=[vd],
-            actions=actions,
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": ["row_key"],
-                "return_unexpected_index_query": False,
-            },
-        )
-    )
+    return ctx.validation_definitions.add_or_update(vd)
 
 
 def html_safe(df: pd.DataFrame) -> pd.DataFrame:
