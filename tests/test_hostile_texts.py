@@ -491,3 +491,23 @@ def test_a_failed_run_leaves_no_staging_folder(tmp_path, monkeypatch, prefect_ba
     with pytest.raises(RuntimeError):
         fy._run_year(load_settings(ROOT), 2024, inputs, out, tmp_path / "archive", "r1")
     assert list(out.iterdir()) == []
+
+
+def test_the_kind_names_are_looked_up_once_per_batch_not_per_row(plan, monkeypatch):
+    """prepare_rows reads the 区分 of every row through one lookup of templates/labels.yaml: finding the project
+    (paths.find_root walks the folders up) for each of a year's rows cost about 0.1 ms a row (bench/results.md
+    2026-12-04). The names read are the labels' (事業費, ＫＰＩ in full width) and the keys."""
+    from vision_report.core import vocabulary
+    from vision_report.screening.prepare import prepare_rows
+
+    settings = load_settings(ROOT)
+    kinds = ["事業費", "ＫＰＩ", "expenditure", "kpi", "事業"] * 60
+    rows = [HEADER] + [[k, "1.1.1", "10", "千円", "実施", "開催", "", "A", "継続"] for k in kinds]
+    raw = table_to_rows(_rec(), Table(rows))
+    found = []
+    real = vocabulary.find_root
+    monkeypatch.setattr(vocabulary, "find_root", lambda *a: found.append(a) or real(*a))
+    prepared = prepare_rows(raw, plan, 2024, nz.load_units(ROOT / "config" / "units.yaml"), settings.evaluation)
+    assert len(found) <= 2
+    assert list(prepared["kind"][:5]) == ["expenditure", "kpi", "expenditure", "kpi", "事業"]
+    assert list(prepared["kind_known"][:5]) == [True, True, True, True, False]
