@@ -528,53 +528,73 @@ def test_an_expectation_builds_its_configuration_once_per_validation_and_again_w
     _assert_same_outcomes(batch[0], {r.name: r for r in _screen_fixtures_again(plan, tmp_path).received})
 
 
-def test_a_run_registers_each_suite_once_with_or_without_data_docs(monkeypatch, tmp_path):
-    """validation._checkpoint: the suite and its validation definition are registered once per suite JSON; the
-    checkpoint once without Data Docs and once per Data Docs folder, not again at each change between them (a run
-    validates its earlier years without Data Docs and its own year with them). A changed suite registers again."""
+def test_a_run_registers_each_suite_once_and_the_context_keeps_no_results(monkeypatch, tmp_path):
+    """validation._checkpoint: a suite, its validation definition and its checkpoint are registered once per suite
+    JSON, with or without Data Docs (a run validates its earlier years without them and its own year with them); a
+    changed suite registers again. Each validation's result leaves GX's context afterwards: a long-running portal
+    would otherwise keep two more results for every file it screens."""
     import pandas as pd
 
     from vision_report.screening import validation
 
-    calls: list[tuple] = []
-    define, register = validation._define, validation._register
+    defined: list[str] = []
+    define = validation._define
 
     def counted_define(name, text):
-        calls.append(("define", name))
+        defined.append(name)
         return define(name, text)
 
-    def counted_register(name, text, docs_dir):
-        calls.append(("register", name, docs_dir))
-        return register(name, text, docs_dir)
-
     monkeypatch.setattr(validation, "_define", counted_define)
-    monkeypatch.setattr(validation, "_register", counted_register)
-    monkeypatch.setattr(validation, "_DEFINED", {})
-    monkeypatch.setattr(validation, "_REGISTERED", {})
+    validation._REGISTERED.clear()  # not a stand-in: what this test registers last must stay what GX holds
+    store = validation._context().validation_results_store
+    kept = len(store.list_keys())
     expectations = load_settings().root / "expectations"
     frame = pd.DataFrame({"row_key": ["1:2", "1:3"], "received": [True, False]})
     docs, other = tmp_path / "docs", tmp_path / "other"
-    for docs_dir in (None, docs, None, docs, None):
+    for docs_dir in (None, docs, None, other, None):
         findings, _ = validation.run_suite(expectations, "submission_coverage", frame, {}, docs_dir)
         assert [f.row_key for f in findings] == ["1:3"]
-    assert calls == [
-        ("register", "submission_coverage", None),
-        ("define", "submission_coverage"),
-        ("register", "submission_coverage", docs),
-    ]
-    assert (docs / "index.html").is_file()
-    calls.clear()
-    validation.run_suite(expectations, "submission_coverage", frame, {}, other)  # another folder: its checkpoint
-    assert calls == [("register", "submission_coverage", other)]
-    calls.clear()
+    assert defined == ["submission_coverage"]
+    assert (docs / "index.html").is_file() and (other / "index.html").is_file()
+    assert len(store.list_keys()) == kept
     changed = validation.load_suite_json(expectations, "submission_coverage")
     changed["expectations"][0]["kwargs"]["value_set"] = [True, False]
     monkeypatch.setattr(validation, "load_suite_json", lambda directory, name: changed)
     for docs_dir in (None, other):
         findings, _ = validation.run_suite(expectations, "submission_coverage", frame, {}, docs_dir)
         assert findings == []  # the changed suite is the one validated, with and without Data Docs
-    assert calls == [
-        ("register", "submission_coverage", None),
-        ("define", "submission_coverage"),
-        ("register", "submission_coverage", other),
-    ]
+    assert defined == ["submission_coverage", "submission_coverage"]
+    assert len(store.list_keys()) == kept
+
+
+def test_the_two_suites_of_a_year_get_one_set_of_data_docs(batch, plan, tmp_path):
+    """validation.data_docs: the suites validated within the block get their pages and one index, written when
+    the block ends; a block that ends with an error writes none. Either way their results leave GX's context."""
+    import pandas as pd
+
+    from vision_report.screening import validation
+    from vision_report.screening.prepare import suite_parameters
+
+    settings = load_settings()
+    expectations = settings.root / "expectations"
+    params = suite_parameters(plan, 2024, settings.validation, settings.evaluation)
+    coverage = pd.DataFrame({"row_key": ["1:2"], "received": [False]})
+    store = validation._context().validation_results_store
+    kept = len(store.list_keys())
+    docs = tmp_path / "docs"
+    with validation.data_docs(docs):
+        rows, _ = validation.validate(expectations, "submission_rows", batch[1], params)
+        missing, _ = validation.validate(expectations, "submission_coverage", coverage, params)
+        assert not docs.exists()  # written when the block ends
+    assert rows and [f.row_key for f in missing] == ["1:2"]
+    pages = sorted((docs / "validations").rglob("*.html"))
+    assert [p.relative_to(docs / "validations").parts[0] for p in pages] == ["submission_coverage", "submission_rows"]
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    assert "submission_rows" in index and "submission_coverage" in index
+    assert len(store.list_keys()) == kept
+    failed = tmp_path / "failed"
+    with pytest.raises(RuntimeError), validation.data_docs(failed):
+        validation.validate(expectations, "submission_coverage", coverage, params)
+        raise RuntimeError("stopped")
+    assert not failed.exists()
+    assert len(store.list_keys()) == kept

@@ -26,7 +26,7 @@ from vision_report.intake.normalize import COMPUTED_ROW_COLUMNS, EVALUATION_COLU
 from vision_report.intake.rows import read_submission
 from vision_report.plan import Plan
 from vision_report.screening.prepare import coverage, prepare_rows, suite_parameters
-from vision_report.screening.validation import findings_to_issues, run_suite
+from vision_report.screening.validation import data_docs, findings_to_issues, validate
 
 # the accepted rows: what computation reads, and the file each row came from
 # and the texts, 今後の方向性 and 自己評価 of expenditure rows ("" when absent and on KPI rows; docs/interface.md §2)
@@ -135,18 +135,19 @@ def screen(
     params = suite_parameters(plan, fiscal_year, settings.validation, settings.evaluation)
     expectations = settings.root / "expectations"
     by_id = {r.file_id: r for r in mine}
-    findings, _ = run_suite(expectations, "submission_rows", prepared, params, docs_dir)
+    with data_docs(docs_dir):  # one set of Data Docs for the two suites
+        findings, _ = validate(expectations, "submission_rows", prepared, params)
+        read_ids = sorted(set(prepared["file_id"].astype(int)))
+        files = pd.DataFrame(
+            {
+                "file_id": read_ids,
+                "file": [by_id[i].name for i in read_ids],
+                "municipality_code": [by_id[i].municipality_code for i in read_ids],
+            }
+        )
+        cov = coverage(prepared, files, plan, fiscal_year)
+        cov_findings, _ = validate(expectations, "submission_coverage", cov, params)
     issues = findings_to_issues(findings, prepared, expectations, fiscal_year, params)
-    read_ids = sorted(set(prepared["file_id"].astype(int)))
-    files = pd.DataFrame(
-        {
-            "file_id": read_ids,
-            "file": [by_id[i].name for i in read_ids],
-            "municipality_code": [by_id[i].municipality_code for i in read_ids],
-        }
-    )
-    cov = coverage(prepared, files, plan, fiscal_year)
-    cov_findings, _ = run_suite(expectations, "submission_coverage", cov, params, docs_dir)
     for fid, lst in findings_to_issues(cov_findings, cov, expectations, fiscal_year, params).items():
         issues.setdefault(fid, []).extend(lst)
     for fid, lst in issues.items():

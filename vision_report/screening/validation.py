@@ -19,16 +19,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from vision_report.core.textfmt import fmt_num
 from vision_report.core.vocabulary import Severity, kind_labels
 from vision_report.intake.files import Issue, cap_issues
-
-if TYPE_CHECKING:  # great_expectations is imported lazily at run time (it is slow to import)
-    from great_expectations.checkpoint.actions import ValidationAction
 
 VALUE_PROBLEMS_JA = {
     "empty": "実績値が空欄です。",
@@ -74,14 +71,73 @@ def _context():
 def run_suite(
     expectations_dir: Path, name: str, df: pd.DataFrame, parameters: dict, docs_dir: Path | None = None
 ) -> tuple[list[Finding], dict]:
-    """Validate ``df`` (must have a unique ``row_key`` column) against suite ``name``."""
+    """Validate ``df`` (must have a unique ``row_key`` column) against suite ``name``; with ``docs_dir``, write the
+    Data Docs of this validation there. Several suites with one set of Data Docs: ``validate`` within
+    ``data_docs``."""
+    with data_docs(docs_dir):
+        return validate(expectations_dir, name, df, parameters)
+
+
+# The validations of the enclosing ``data_docs`` block: [(validation result id, suite name)], or None outside one.
+_VALIDATED: ContextVar[list[tuple[Any, str]] | None] = ContextVar("gx_validated", default=None)
+
+
+@contextmanager
+def data_docs(docs_dir: Path | None) -> Iterator[None]:
+    """The suites validated (``validate``) within the block get one set of Data Docs in ``docs_dir`` (if given),
+    written when the block ends without an error: the pages of each validation and of its suite, and one index.
+    Then their results leave the GX context.
+
+    GX keeps every validation result in its context's store: a long-running process (the portal, ``watch``) would
+    hold two more for every file it screens. Writing the Data Docs once for a year's two suites, rather than once
+    per suite (GX's UpdateDataDocsAction), renders the index and its templates once (bench/results.md 2026-12-04).
+    """
+    validated: list[tuple[Any, str]] = []
+    token = _VALIDATED.set(validated)
+    try:
+        yield
+        if docs_dir is not None and validated:
+            _write_data_docs(docs_dir, validated)
+    finally:
+        _VALIDATED.reset(token)
+        _forget(validated)
+
+
+def _write_data_docs(docs_dir: Path, validated: list[tuple[Any, str]]) -> None:
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    ctx = _context()
+    site = _docs_site(ctx, docs_dir)
+    ids: list[Any] = []
+    for result_id, suite_name in validated:
+        ids += [result_id, ExpectationSuiteIdentifier(name=suite_name)]
+    ctx.build_data_docs(site_names=[site], resource_identifiers=ids, dry_run=False, build_index=True)
+
+
+def _forget(validated: list[tuple[Any, str]]) -> None:
+    store = _context().validation_results_store
+    for result_id, _ in validated:
+        if store.has_key(result_id):
+            store.remove_key(result_id)
+
+
+def validate(expectations_dir: Path, name: str, df: pd.DataFrame, parameters: dict) -> tuple[list[Finding], dict]:
+    """Validate ``df`` (must have a unique ``row_key`` column) against suite ``name``: the failing rows, and GX's
+    summary. Within ``data_docs``, the validation gets its Data Docs when the block ends; outside one, its result
+    leaves the GX context at once."""
     doc = load_suite_json(expectations_dir, name)
     if df.empty:
         return [], {"success": True, "statistics": {"evaluated_expectations": 0}}
-    checkpoint = _checkpoint(name, doc, docs_dir)
+    checkpoint = _checkpoint(name, doc)
     batch = html_safe(df[_columns_read(doc, list(df.columns))])
     with _configurations_kept():
         run = checkpoint.run(batch_parameters={"dataframe": batch}, expectation_parameters=parameters)
+    validated = [(result_id, name) for result_id in run.run_results]
+    collecting = _VALIDATED.get()
+    if collecting is None:
+        _forget(validated)
+    else:
+        collecting.extend(validated)
     result = next(iter(run.run_results.values()))
     findings: list[Finding] = []
     for r in result.results:
@@ -211,46 +267,26 @@ def _condition_columns(condition: object) -> set[str] | None:
 
 # What is registered in the GX context, kept so that a run registers each suite once: the registration (suite,
 # batch definition, validation definition, checkpoint) costs about as much as validating a small file, and most of
-# it is GX comparing the suite with the one it holds. A run validates the same two suites for every year, without
-# Data Docs for the earlier years and with them for the report's year.
-# suite name -> (its JSON, the validation definition registered for it)
-_DEFINED: dict[str, tuple[str, Any]] = {}
-# (suite name, with Data Docs) -> ((its JSON, the Data Docs folder), the checkpoint registered for them). One
-# checkpoint without and one with Data Docs per suite, as in GX's context: another folder registers again and
-# replaces the latter.
-_REGISTERED: dict[tuple[str, bool], tuple[tuple[str, Path | None], Any]] = {}
+# it is GX comparing the suite with the one it holds. A run validates the same two suites for every year.
+# suite name -> (its JSON, the checkpoint registered for it; as in GX's context, only the latest JSON's)
+_REGISTERED: dict[str, tuple[str, Any]] = {}
 
 
-def _checkpoint(name: str, doc: dict, docs_dir: Path | None):
-    """The checkpoint that validates a whole DataFrame against suite ``name`` (``doc``), writing Data Docs into
-    ``docs_dir`` if given; registered on first use and again when the suite's JSON or the folder changed."""
-    key = (json.dumps(doc, sort_keys=True, ensure_ascii=False), docs_dir)
-    last = _REGISTERED.get((name, docs_dir is not None))
-    if last is None or last[0] != key:
-        _REGISTERED[(name, docs_dir is not None)] = (key, _register(name, key[0], docs_dir))
-    return _REGISTERED[(name, docs_dir is not None)][1]
-
-
-def _register(name: str, text: str, docs_dir: Path | None):
-    """Register the checkpoint for suite ``name`` (JSON ``text``), and the suite and its validation definition
-    unless they are registered already for the same JSON."""
+def _checkpoint(name: str, doc: dict):
+    """The checkpoint that validates a whole DataFrame against suite ``name`` (``doc``); registered on first use
+    and again when the suite's JSON changed. It has no actions: ``data_docs`` writes the Data Docs."""
     import great_expectations as gx
 
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False)
+    last = _REGISTERED.get(name)
+    if last is not None and last[0] == text:
+        return last[1]
     ctx = _context()
-    defined = _DEFINED.get(name)
-    if defined is None or defined[0] != text:
-        _DEFINED[name] = defined = (text, _define(name, text))
-    vd = defined[1]
-    actions: list[ValidationAction] = []
-    if docs_dir is not None:
-        from great_expectations.checkpoint import UpdateDataDocsAction
-
-        actions.append(UpdateDataDocsAction(name="data_docs", site_names=[_docs_site(ctx, docs_dir)]))
-    return ctx.checkpoints.add_or_update(
+    checkpoint = ctx.checkpoints.add_or_update(
         gx.Checkpoint(
-            name=f"{name}_checkpoint" if docs_dir is None else f"{name}_checkpoint_docs",
-            validation_definitions=[vd],
-            actions=actions,
+            name=f"{name}_checkpoint",
+            validation_definitions=[_define(name, text)],
+            actions=[],
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": ["row_key"],
@@ -258,6 +294,8 @@ def _register(name: str, text: str, docs_dir: Path | None):
             },
         )
     )
+    _REGISTERED[name] = (text, checkpoint)
+    return checkpoint
 
 
 def _define(name: str, text: str):
