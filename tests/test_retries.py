@@ -72,7 +72,7 @@ def test_collect_and_screen_retried_after_a_failure_equal_a_clean_run(tmp_path, 
     # The second file's archiving fails once, after the first file was archived (and audited) …
     failed_archive = _fail_once(monkeypatch, screening, "archive", after_calls=1)
     # … and the coverage suite fails once, after the row suite has attached its findings.
-    failed_suite = _fail_once(monkeypatch, screening, "run_suite", after_calls=1)
+    failed_suite = _fail_once(monkeypatch, screening, "validate", after_calls=1)
     retried = run(tmp_path / "archive_retried")
 
     assert failed_archive == ["failed"] and failed_suite == ["failed"]  # the failures did happen
