@@ -5,6 +5,7 @@ The fixtures are in tests/fixtures/submissions/ (regenerate with make_fixtures.p
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -521,6 +522,14 @@ def test_an_expectation_builds_its_configuration_once_per_validation_and_again_w
         assert other.configuration is not exp.configuration and other.configuration.kwargs["column"] == "kind"
     assert exp.configuration is not exp.configuration  # the memo ends with the block
     assert validation._CONFIGURATIONS.get() is None
+    # a validation fills in the $PARAMETER values of the configurations it reads from the suite, in place: a later
+    # read gets the parameter again, as without the memo
+    in_set = gx.expectations.ExpectColumnValuesToBeInSet(column="kind", value_set={"$PARAMETER": "kinds"})
+    with validation._configurations_kept():
+        read = in_set.configuration
+        read.process_suite_parameters({"kinds": ["kpi"]})
+        assert read.kwargs["value_set"] == ["kpi"]
+        assert in_set.configuration.kwargs["value_set"] == {"$PARAMETER": "kinds"}
 
     from contextlib import nullcontext
 
@@ -565,6 +574,23 @@ def test_a_run_registers_each_suite_once_and_the_context_keeps_no_results(monkey
         assert findings == []  # the changed suite is the one validated, with and without Data Docs
     assert defined == ["submission_coverage", "submission_coverage"]
     assert len(store.list_keys()) == kept
+
+    # a registration that fails after GX took the changed suite: the next validation registers again, with the
+    # file as it is then (here the original), rather than reuse a checkpoint GX no longer considers current
+    def define_then_fail(name, text):
+        define(name, text)
+        raise RuntimeError("registration stopped")
+
+    monkeypatch.setattr(validation, "_define", define_then_fail)
+    again = json.loads(json.dumps(changed))
+    again["expectations"][0]["kwargs"]["value_set"] = [False]
+    monkeypatch.setattr(validation, "load_suite_json", lambda directory, name: again)
+    with pytest.raises(RuntimeError, match="registration stopped"):
+        validation.run_suite(expectations, "submission_coverage", frame, {}, None)
+    monkeypatch.setattr(validation, "_define", counted_define)
+    monkeypatch.setattr(validation, "load_suite_json", lambda directory, name: changed)
+    findings, _ = validation.run_suite(expectations, "submission_coverage", frame, {}, None)
+    assert findings == [] and defined[-1] == "submission_coverage" and len(defined) == 3
 
 
 def test_the_two_suites_of_a_year_get_one_set_of_data_docs(batch, plan, tmp_path):

@@ -224,14 +224,14 @@ def read_confirmations(path: Path, fiscal_year: int) -> Confirmations:
             data,
         )
     records = []
-    kind_names = nz.kind_names()
+    names = nz.kind_names()
     for k, ln in enumerate(lines[header_at + 1 :], start=header_at + 2):
         if not any(c.strip() for c in ln):
             continue
         cell = {key: (safe_text(ln[j], line_breaks=False).strip() if j < len(ln) else "") for key, j in cols.items()}
         where = f"確認ファイル {name} の{k}行目"
         bad = []
-        kind = nz.canonical_kind(cell["kind"], kind_names) if cell["kind"] else None
+        kind = nz.canonical_kind(cell["kind"], names) if cell["kind"] else None
         if kind is None:
             bad.append(f"区分「{cell['kind']}」は 事業費 または KPI にしてください")
         number = nz.parse_number(cell["value"])

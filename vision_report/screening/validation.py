@@ -78,21 +78,24 @@ def run_suite(
         return validate(expectations_dir, name, df, parameters)
 
 
-# The validations of the enclosing ``data_docs`` block: [(validation result id, suite name)], or None outside one.
-_VALIDATED: ContextVar[list[tuple[Any, str]] | None] = ContextVar("gx_validated", default=None)
+# The validations of the enclosing ``data_docs`` block (their result ids), or None outside one.
+_VALIDATED: ContextVar[list[Any] | None] = ContextVar("gx_validated", default=None)
 
 
 @contextmanager
 def data_docs(docs_dir: Path | None) -> Iterator[None]:
     """The suites validated (``validate``) within the block get one set of Data Docs in ``docs_dir`` (if given),
     written when the block ends without an error: the pages of each validation and of its suite, and one index.
-    Then their results leave the GX context.
+    Whether or not it ends with an error, their results then leave the GX context.
 
     GX keeps every validation result in its context's store: a long-running process (the portal, ``watch``) would
     hold two more for every file it screens. Writing the Data Docs once for a year's two suites, rather than once
     per suite (GX's UpdateDataDocsAction), renders the index and its templates once (bench/results.md 2026-12-04).
+    A folder is meant for one block: GX's index drops the validation pages whose results are no longer in the
+    context, so a second block writing into the same folder leaves only its own validations there (each run of the
+    pipeline writes into a new staging folder).
     """
-    validated: list[tuple[Any, str]] = []
+    validated: list[Any] = []
     token = _VALIDATED.set(validated)
     try:
         yield
@@ -103,20 +106,20 @@ def data_docs(docs_dir: Path | None) -> Iterator[None]:
         _forget(validated)
 
 
-def _write_data_docs(docs_dir: Path, validated: list[tuple[Any, str]]) -> None:
-    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
-
+def _write_data_docs(docs_dir: Path, validated: list[Any]) -> None:
+    """The pages of the validations ``validated`` (result ids) and of their suites, and the index, in ``docs_dir``:
+    what GX's UpdateDataDocsAction writes for one validation, here for all of them at once."""
     ctx = _context()
     site = _docs_site(ctx, docs_dir)
     ids: list[Any] = []
-    for result_id, suite_name in validated:
-        ids += [result_id, ExpectationSuiteIdentifier(name=suite_name)]
+    for result_id in validated:
+        ids += [result_id, result_id.expectation_suite_identifier]
     ctx.build_data_docs(site_names=[site], resource_identifiers=ids, dry_run=False, build_index=True)
 
 
-def _forget(validated: list[tuple[Any, str]]) -> None:
+def _forget(validated: list[Any]) -> None:
     store = _context().validation_results_store
-    for result_id, _ in validated:
+    for result_id in validated:
         if store.has_key(result_id):
             store.remove_key(result_id)
 
@@ -132,7 +135,7 @@ def validate(expectations_dir: Path, name: str, df: pd.DataFrame, parameters: di
     batch = html_safe(df[_columns_read(doc, list(df.columns))])
     with _configurations_kept():
         run = checkpoint.run(batch_parameters={"dataframe": batch}, expectation_parameters=parameters)
-    validated = [(result_id, name) for result_id in run.run_results]
+    validated = list(run.run_results)
     collecting = _VALIDATED.get()
     if collecting is None:
         _forget(validated)
@@ -170,9 +173,14 @@ def _configurations_kept() -> Iterator[None]:
     runtime kwarg looks it up again): 4,104 reads for the 64 expectations of one file, about half of the time of
     screening a small file (bench/results.md 2026-12-04). Within the block a read returns the configuration built
     for that object as long as none of its fields was reassigned since (every field value is kept and compared by
-    identity). The objects are GX's own per-validation copies (``to_domain_obj`` of a deep copy), and GX changes
-    them only by assigning a field (e.g. ``render``), which builds the configuration again; GX's callers that
-    change a configuration change a deep copy of it. The memo ends with the block; outside it, reads are GX's own.
+    identity; a value changed in place, e.g. ``exp.meta["k"] = v``, is not noticed) and the configuration itself
+    was not given its suite parameters. That last case is GX's one change of a configuration it read: a validation
+    reads the configurations of the suite's own expectations and fills in their ``$PARAMETER`` values in place
+    (``process_suite_parameters``); a later read builds a new one, with the ``$PARAMETER`` values again, as GX
+    would. The other reads are of GX's per-validation copies (``to_domain_obj`` of a deep copy), which GX changes
+    only by assigning a field. The memo ends with the block; outside it, reads are GX's own. The block is one
+    ``checkpoint.run``: GX 1.x internals are assumed (pyproject pins the major version), and the tests compare
+    every fixture's outcome with and without the memo.
     """
     _keep_configurations_installed()
     token = _CONFIGURATIONS.set({})
@@ -194,12 +202,12 @@ def _keep_configurations_installed() -> None:
         if memo is None:
             return built(self)
         fields = tuple(self.__dict__.values())
-        kept = memo.get(id(self))
+        kept = memo.get(id(self))  # the memo holds the object itself: its id is not reused while it is kept
         if (
             kept is None
-            or kept[0] is not self
             or len(kept[1]) != len(fields)
             or any(a is not b for a, b in zip(kept[1], fields, strict=True))
+            or getattr(kept[2], "_raw_kwargs", None) is not None  # given its suite parameters since
         ):
             kept = (self, fields, built(self))
             memo[id(self)] = kept
@@ -278,8 +286,9 @@ def _checkpoint(name: str, doc: dict):
     import great_expectations as gx
 
     text = json.dumps(doc, sort_keys=True, ensure_ascii=False)
-    last = _REGISTERED.get(name)
+    last = _REGISTERED.pop(name, None)  # not kept if registering fails: GX may hold the new suite already
     if last is not None and last[0] == text:
+        _REGISTERED[name] = last
         return last[1]
     ctx = _context()
     checkpoint = ctx.checkpoints.add_or_update(
