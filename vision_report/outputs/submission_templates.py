@@ -10,21 +10,17 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import zipfile
-from datetime import datetime
 from pathlib import Path
 
 from vision_report.core.atomic import write_bytes
 from vision_report.core.config import EvaluationSettings
 from vision_report.core.vocabulary import kind_labels
+from vision_report.core.xlsx import workbook_bytes
 from vision_report.intake.normalize import COLUMNS, EVALUATION_COLUMNS, HEADER_JA, STATUSES
 from vision_report.plan import Plan
 
 HEADER = [HEADER_JA[c] for c in COLUMNS]
 KIND_EXPENDITURE, KIND_KPI = kind_labels()["expenditure"], kind_labels()["kpi"]
-FIXED_TIME = datetime(2024, 4, 1, 0, 0, 0)  # workbook created/modified and zip entry times: same input, same bytes
-_ZIP_TIME = (2024, 4, 1, 0, 0, 0)
 SHEET_DATA, SHEET_HELP = "提出データ", "記入方法"
 COLUMN_WIDTHS = (9, 9, 62, 15, 10, 11, 32, 13, 8, 50, 40, 40, 13, 10)  # one per column of COLUMNS
 TEXT_COLUMN_NUMBERS = [COLUMNS.index(c) + 1 for c in EVALUATION_COLUMNS[:3]]  # 取組実績・成果・課題 (wrapped)
@@ -69,25 +65,6 @@ def evaluation_instructions(ev: EvaluationSettings) -> list[str]:
         f"14. 自己評価: 次の基準で選んでください（{grades}）。記号だけを入力します（全角・小文字でも読み取ります）。"
         "一覧にない値は差し戻しになります。",
     ]
-
-
-def stable_zip(data: bytes) -> bytes:
-    """Rewrite an .xlsx (a zip) with fixed entry times so the same content gives the same bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here whatever we set
-                stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-                content = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", content
-                )
-            dst.writestr(fixed, content)
-    return out.getvalue()
 
 
 def template_rows(plan: Plan, code: str, fiscal_year: int) -> list[list[str]]:
@@ -240,13 +217,7 @@ def template_xlsx(rows: list[list[str]], *, title: str = "", evaluation: Evaluat
             c.alignment = Alignment(wrap_text=True, vertical="top")
     if SHEET_LISTS in wb.sheetnames:  # the hidden lists last, after 記入方法
         wb.move_sheet(SHEET_LISTS, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(SHEET_LISTS))
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
-    wb.properties.creator = "vision-report"
-    wb.properties.lastModifiedBy = "vision-report"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return stable_zip(buf.getvalue())
+    return workbook_bytes(wb)
 
 
 def template_name(code: str, name: str, fiscal_year: int) -> str:

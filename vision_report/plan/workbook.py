@@ -9,7 +9,6 @@ each sheet's block is short and shares the workbook's styles, choices and valida
 
 from __future__ import annotations
 
-import io
 import math
 from datetime import timedelta
 from functools import cache
@@ -23,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from vision_report.core import xlsx
 from vision_report.plan.models import Plan, first_fiscal_year_after, fiscal_year_of
 
 LABELS_FILE = Path("planbook") / "workbook.yaml"
@@ -539,7 +539,5 @@ def _text(v) -> str | None:
 
 
 def workbook_bytes(plan: Plan, templates: Path, plan_dir: Path | None = None) -> bytes:
-    wb = build_workbook(plan, templates, plan_dir)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    """The plan workbook's bytes: the same plan, templates and folder give the same file (core.xlsx)."""
+    return xlsx.workbook_bytes(build_workbook(plan, templates, plan_dir))
