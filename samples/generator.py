@@ -25,8 +25,8 @@ from pathlib import Path
 from vision_report.core.atomic import write_bytes
 from vision_report.core.config import EvaluationSettings
 from vision_report.core.vocabulary import Status, kind_labels, status_label, synthetic
-from vision_report.intake.normalize import BASE_COLUMNS, COLUMNS, EVALUATION_COLUMNS, HEADER_JA
 from vision_report.core.xlsx import FIXED_TIME, stable_zip
+from vision_report.intake.normalize import BASE_COLUMNS, COLUMNS, EVALUATION_COLUMNS, HEADER_JA
 from vision_report.plan import Plan
 
 SYNTHETIC_NOTE = synthetic("note")
