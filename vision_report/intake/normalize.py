@@ -102,14 +102,13 @@ def kind_names() -> dict[str, str]:
     return {key: key for key in labels} | {nfkc(label): key for key, label in labels.items()}
 
 
-def canonical_kind(kind: str, names: dict[str, str] | None = None) -> str | None:
+def canonical_kind(kind: str, names: dict[str, str]) -> str | None:
     """区分 -> "expenditure" / "kpi": the English key (any case) or its label in templates/labels.yaml.
 
-    ``names``: ``kind_names()`` when the caller has it already. Finding the labels means finding the project
-    (paths.find_root walks the folders up), which costs more than the rest: a caller reading many rows passes it."""
+    ``names``: ``kind_names()``, looked up once by the caller for all its rows. Finding the labels means finding the
+    project (paths.find_root walks the folders up), which costs more than the rest."""
     k = nfkc(kind).strip(_WS)
-    known = kind_names() if names is None else names
-    return known.get(k) or known.get(k.lower())
+    return names.get(k) or names.get(k.lower())
 
 
 # after +, - or @: what a spreadsheet would execute (a function call, a cell reference, a name with an operator);

@@ -286,10 +286,10 @@ def _checkpoint(name: str, doc: dict):
     import great_expectations as gx
 
     text = json.dumps(doc, sort_keys=True, ensure_ascii=False)
-    last = _REGISTERED.pop(name, None)  # not kept if registering fails: GX may hold the new suite already
+    last = _REGISTERED.get(name)
     if last is not None and last[0] == text:
-        _REGISTERED[name] = last
         return last[1]
+    _REGISTERED.pop(name, None)  # not kept if registering fails: GX may hold the new suite already
     ctx = _context()
     checkpoint = ctx.checkpoints.add_or_update(
         gx.Checkpoint(
