@@ -437,3 +437,41 @@ def test_a_new_row_and_an_alignment_write_what_python_docx_writes():
             set_alignment(q, align)
     assert _body(ours) == _body(theirs)
     assert b'<w:jc w:val="right"/>' in _body(ours)
+
+
+def test_the_tests_text_getters_read_what_python_docxs_own_read():
+    """tests/conftest.py reads a run's, a hyperlink's and a paragraph's text without XPath: on a paragraph with
+    every kind of run content (a tab, line and page breaks, a carriage return, a non-breaking hyphen, a position
+    tab, a picture's place, a hyperlink) and on a whole report, they give what python-docx's getters give."""
+    import io
+
+    from docx import Document
+    from docx.oxml.parser import oxml_parser
+    from docx.oxml.text.hyperlink import CT_Hyperlink
+    from docx.oxml.text.paragraph import CT_P
+    from docx.oxml.text.run import CT_R
+
+    from tests.report_cache import region_docx
+    from tests.test_region_layout import _data, _rows
+    from vision_report.core.config import load_settings
+    from vision_report.plan import load_plan
+
+    own = {cls: cls.__dict__["text"].fget.xpath_getter for cls in (CT_R, CT_P, CT_Hyperlink)}
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    p = etree.fromstring(
+        f'<w:p {w}><w:pPr/><w:r><w:t>前</w:t><w:tab/><w:t xml:space="preserve"> 1,234 </w:t><w:br/>'
+        '<w:br w:type="page"/><w:cr/><w:noBreakHyphen/><w:ptab w:alignment="left" w:relativeTo="margin" '
+        'w:leader="none"/><w:drawing/></w:r><w:hyperlink><w:r><w:t>リンク</w:t></w:r><w:r><w:tab/></w:r>'
+        "</w:hyperlink><w:bookmarkStart/><w:r><w:t>後</w:t></w:r></w:p>",
+        parser=oxml_parser,
+    )
+    plan = load_plan(load_settings(ROOT).plan_dir_for(2025))
+    doc = Document(io.BytesIO(region_docx(_data(plan, _rows(plan)))))
+    paragraphs = [p, *doc.element.body.iter(qn("w:p"))]
+    assert len(paragraphs) > 1000
+    for el in paragraphs:
+        assert el.text == own[CT_P](el)
+        for child in el:
+            if isinstance(child, CT_R | CT_Hyperlink):
+                assert child.text == own[type(child)](child)
+    assert p.text == "前\t 1,234 \n\n-\tリンク\t後"

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from vision_report.core.paths import CONFIG_RELPATH, find_root
+from vision_report.core.yamlio import load_yaml
 
 
 class ConfigError(Exception):
@@ -363,7 +362,7 @@ def load_settings(root: Path | None = None, config_path: Path | None = None) -> 
     path = config_path or root / CONFIG_RELPATH
     if not path.is_file():
         raise ConfigError(f"設定ファイル {path} が見つかりません")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     paths = raw.get("paths", {})
     ratings = raw.get("ratings", {})
     v = raw.get("validation", {}) or {}

@@ -13,9 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-import yaml
-
 from vision_report.core.paths import find_root
+from vision_report.core.yamlio import load_yaml
 
 LABELS_RELPATH = Path("templates") / "labels.yaml"
 
@@ -75,7 +74,7 @@ def labels(root: Path | None = None) -> dict[str, Any]:
 @lru_cache(maxsize=8)
 def _labels(root: Path) -> dict[str, Any]:
     path = root / LABELS_RELPATH
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
     missing = [
         f"status.{s.value}.{f}"
         for s in Status

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from vision_report.core.yamlio import load_yaml
 
 # canonical column -> accepted headers (compared after NFKC + strip + lower-case)
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -272,7 +272,7 @@ class UnitSystem:
 
 @lru_cache(maxsize=8)
 def load_units(path: Path) -> UnitSystem:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path.read_text(encoding="utf-8"))
     return UnitSystem(
         prefixes={str(k): float(v) for k, v in raw["prefixes"].items()},
         bases=tuple(raw["bases"]),

@@ -15,7 +15,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -23,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from vision_report.core import xlsx
+from vision_report.core.yamlio import load_yaml
 from vision_report.plan.models import Plan, first_fiscal_year_after, fiscal_year_of
 
 LABELS_FILE = Path("planbook") / "workbook.yaml"
@@ -70,7 +70,7 @@ TEXT_KEYS = {
 
 @cache
 def _labels_cached(path: str) -> dict[str, Any]:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return load_yaml(Path(path).read_text(encoding="utf-8"))
 
 
 def labels(templates: Path) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def labels(templates: Path) -> dict[str, Any]:
 def _raw_plan_yaml(plan_dir: Path | None) -> dict[str, Any]:
     if plan_dir is None or not (plan_dir / "plan.yaml").is_file():
         return {}
-    return yaml.safe_load((plan_dir / "plan.yaml").read_text(encoding="utf-8")) or {}
+    return load_yaml((plan_dir / "plan.yaml").read_text(encoding="utf-8")) or {}
 
 
 def _header(ws: Worksheet, headers: list[str], widths: list[int]) -> None:
@@ -524,7 +524,7 @@ def _kpi_targets_as_set(plan_dir: Path | None) -> dict[str, tuple[Any, Any]]:
     """id -> (target, target_label) as kpis.yaml sets them (the loader applies amendments' revisions on top)."""
     if plan_dir is None or not (plan_dir / "kpis.yaml").is_file():
         return {}
-    raw = yaml.safe_load((plan_dir / "kpis.yaml").read_text(encoding="utf-8")) or {}
+    raw = load_yaml((plan_dir / "kpis.yaml").read_text(encoding="utf-8")) or {}
     return {str(k.get("id")): (k.get("target"), _text(k.get("target_label"))) for k in raw.get("kpis") or []}
 
 

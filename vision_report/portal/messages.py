@@ -5,16 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from vision_report.core.paths import find_root
+from vision_report.core.yamlio import load_yaml
 
 MESSAGES_RELPATH = Path("templates") / "portal" / "messages.yaml"
 
 
 @lru_cache(maxsize=8)
 def _messages(root: Path) -> dict[str, str]:
-    data = yaml.safe_load((root / MESSAGES_RELPATH).read_text(encoding="utf-8")) or {}
+    data = load_yaml((root / MESSAGES_RELPATH).read_text(encoding="utf-8")) or {}
     return {str(k): str(v) for k, v in data.items()}
 
 

@@ -8,10 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from vision_report.core.config import ConfigError, Settings
 from vision_report.core.paths import CONFIG_RELPATH
+from vision_report.core.yamlio import load_yaml
 from vision_report.portal.messages import msg
 
 ENV_DATABASE = "VISION_REPORT_PORTAL_DATABASE"
@@ -38,7 +37,7 @@ class PortalSettings:
 
 def _raw(root: Path) -> dict[str, Any]:
     path = root / CONFIG_RELPATH
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     section = raw.get("portal") or {}
     if not isinstance(section, dict):
         raise ConfigError(msg("config_section", root=root))

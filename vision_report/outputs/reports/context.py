@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import yaml
 
 from vision_report.compute.period import implementation_share
 from vision_report.compute.statuses import MEMBER_STATUS, member_statuses
@@ -26,6 +25,7 @@ from vision_report.core.vocabulary import (
     status_label,
 )
 from vision_report.core.vocabulary import synthetic as synthetic_label
+from vision_report.core.yamlio import load_yaml
 from vision_report.intake.panel_opinions import PanelOpinions
 from vision_report.outputs.reports import evaluation_context as ev
 from vision_report.outputs.reports.docxutil import DocProps
@@ -48,12 +48,12 @@ def kpi_value(k: Kpi, v) -> str:
 
 @lru_cache(maxsize=4)
 def _headings(templates: Path) -> dict[str, str]:
-    return yaml.safe_load((templates / "report" / "headings.yaml").read_text(encoding="utf-8"))
+    return load_yaml((templates / "report" / "headings.yaml").read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=4)
 def _phrases(templates: Path) -> dict[str, Any]:
-    return yaml.safe_load((templates / "report" / "phrases.yaml").read_text(encoding="utf-8"))
+    return load_yaml((templates / "report" / "phrases.yaml").read_text(encoding="utf-8"))
 
 
 def report_phrases(templates: Path) -> dict[str, Any]:

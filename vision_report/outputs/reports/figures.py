@@ -58,8 +58,8 @@ def is_count_unit(data, unit: str) -> bool:
 def unit_terms(data) -> list[tuple[str, str]]:
     """(unit, what it means) for each unit of config/units.yaml ``explained`` that some KPI of the plan uses
     (「TEU」 in 「TEU」 or 「千TEU/年」), in the file's order: said once where 評価の方法 and 用語 explain the figures."""
-    import yaml
+    from vision_report.core.yamlio import load_yaml
 
-    raw = yaml.safe_load((data.settings.root / "config" / "units.yaml").read_text(encoding="utf-8")) or {}
+    raw = load_yaml((data.settings.root / "config" / "units.yaml").read_text(encoding="utf-8")) or {}
     units = [k.unit for k in data.plan.kpis]
     return [(str(u), str(t)) for u, t in (raw.get("explained") or {}).items() if any(str(u) in x for x in units)]

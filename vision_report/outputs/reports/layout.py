@@ -10,9 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from vision_report.core.vocabulary import labels
+from vision_report.core.yamlio import load_yaml
 from vision_report.outputs.reports.docxutil import add_table
 
 ALIGNMENTS = ("left", "right", "center")
@@ -32,7 +31,7 @@ class Column:
 
 @lru_cache(maxsize=4)
 def _load(path: Path, mtime_ns: int) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return load_yaml(path.read_text(encoding="utf-8")) or {}
 
 
 def _message(key: str, **values: object) -> str:
