@@ -20,7 +20,7 @@ from vision_report.outputs.reports.docxutil import (
     keep_rows_with_next,
     keep_with_next,
 )
-from vision_report.outputs.reports.evaluation_context import TEXT_COLUMNS, expenditure_rows, same_text_key
+from vision_report.outputs.reports.evaluation_context import TEXT_COLUMNS, same_text_key
 from vision_report.outputs.reports.layout import sections, setting
 from vision_report.outputs.reports.submission_log import add_log_intro, log_occurs, log_rows
 from vision_report.plan import Initiative, PolicyArea
@@ -155,7 +155,7 @@ def participant_texts(data: ReportData, initiative_id: str) -> list[tuple[str, l
     if lead in participants:
         participants.remove(lead)
         participants.insert(0, lead)
-    exp = expenditure_rows(data.initiative_rows(initiative_id))
+    exp = data.initiative_rows(initiative_id)  # already expenditure_rows (once per report)
     first: dict[str, int] = {}  # a member's first row (plain lists: this runs for every initiative of the report)
     for k, code in enumerate(exp["municipality_code"].tolist()):
         first.setdefault(code, k)

@@ -212,7 +212,12 @@ def initiative_texts(plan: Plan, rows: pd.DataFrame | None, initiative_id: str, 
     Columns: ``column`` (result_text / outcome_text / challenge_text), ``lead`` (bool), ``codes`` (tuple of
     municipality codes), ``names`` (tuple of names), ``text`` (as written, line breaks kept; the first writer's
     wording)."""
-    exp = expenditure_rows(rows)
+    return prepared_initiative_texts(plan, expenditure_rows(rows), initiative_id, fiscal_year)
+
+
+def prepared_initiative_texts(plan: Plan, exp: pd.DataFrame, initiative_id: str, fiscal_year: int) -> pd.DataFrame:
+    """:func:`initiative_texts` of rows already made by :func:`expenditure_rows` (a report's rows of one initiative,
+    ReportData.initiative_rows: prepared once for the whole report, not again for every initiative)."""
     participants = plan.participants(initiative_id, fiscal_year)
     order = {c: k for k, c in enumerate(participants)}
     # the participants' rows of the initiative in plan order (a member's rows in the frame's order), as plain lists:

@@ -3,8 +3,10 @@ tables.initiative), the participation grid, held values, shares."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
+import pandas as pd
 from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.shared import Pt
 
@@ -193,13 +195,15 @@ def lead_status_apart(data: ReportData, initiative_id: str) -> str:
     if not len(rows):
         return ""
     lead = data.plan.lead_of(initiative_id)
-    mine = [str(s) for s in rows.loc[rows["municipality_code"] == lead, "status"] if isinstance(s, str) and s]
+    statuses = rows["status"].tolist()  # plain lists: this runs for every initiative of the report
+    mine = [s for c, s in zip(rows["municipality_code"].tolist(), statuses, strict=True) if c == lead]
+    mine = [s for s in mine if isinstance(s, str) and s]
     if not mine:
         return ""
-    counts = rows["status"].dropna().astype(str).value_counts()
-    counts = counts[counts.index != ""]
-    most = counts[counts == counts.max()].index if len(counts) else []
-    return "" if mine[0] in set(most) else mine[0]
+    counts = Counter(str(s) for s in statuses if not pd.isna(s))  # a status given ("" is none)
+    counts.pop("", None)
+    top = max(counts.values(), default=0)
+    return "" if counts.get(mine[0]) == top else mine[0]
 
 
 def add_held_note(doc, data: ReportData, kind: str, item_id: str) -> None:
