@@ -62,16 +62,19 @@ SLOW_MODULES = {
 # together (longest processing time first), instead of one worker starting a minute-long module when the other is
 # nearly done. Serial runs keep the file order.
 HEAVY_FIRST = (
-    "test_region_layout",
     "test_councillor_review",
-    "test_planbook",
+    "test_region_layout",
     "test_final_year_review3",
-    "test_templates_and_samples",
+    "test_planbook",
     "test_portal_security",
-    "test_summary_review",
+    "test_templates_and_samples",
+    "test_member_report",
+    "test_review4_layout",
+    "test_validation",
+    "test_evaluation_report",
     "test_evaluations",
     "test_cli",
-    "test_member_report",
+    "test_summary_review",
 )
 
 

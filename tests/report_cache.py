@@ -55,6 +55,8 @@ def _feed(h: Any, obj: Any) -> None:
     elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         h.update(f"<{type(obj).__module__}.{type(obj).__qualname__}>".encode())
         for f in dataclasses.fields(obj):
+            if not f.compare:  # a field left out of equality is derived from the others (Plan._index: lookups)
+                continue
             h.update(f.name.encode())
             _feed(h, getattr(obj, f.name))
     elif isinstance(obj, dict):

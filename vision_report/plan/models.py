@@ -284,7 +284,7 @@ class Plan:
     # code -> Membership; a municipality without an entry is a member in every fiscal year (plans without dates)
     memberships: dict[str, Membership] = field(default_factory=dict)
     amendments: tuple[Amendment, ...] = ()
-    _index: dict[str, dict] = field(default_factory=dict, repr=False, compare=False)
+    _index: dict[str, dict] = field(default_factory=dict, init=False, repr=False, compare=False)  # a copy has its own
 
     def __post_init__(self) -> None:
         self._index.update(
@@ -344,8 +344,14 @@ class Plan:
         return self.has_municipality(code) and self.membership(code).reports_in(fiscal_year)
 
     def members(self, fiscal_year: int) -> tuple[Municipality, ...]:
-        """The members that report for ``fiscal_year``, in plan order."""
-        return tuple(m for m in self.municipalities if self.membership(m.code).reports_in(fiscal_year))
+        """The members that report for ``fiscal_year``, in plan order (found once per year: a report per member asks
+        for them, and 1,741 members asked 1,741 times is three million membership checks)."""
+        known = self._index.setdefault("members", {})
+        if fiscal_year not in known:
+            known[fiscal_year] = tuple(
+                m for m in self.municipalities if self.membership(m.code).reports_in(fiscal_year)
+            )
+        return known[fiscal_year]
 
     @property
     def basis_members(self) -> tuple[Municipality, ...]:
