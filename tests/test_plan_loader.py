@@ -162,3 +162,20 @@ def test_amendments_add_and_end_initiatives_in_date_order(tmp_path: Path):
     assert plan.participants("1.1.3", 2023) == () and plan.participants("1.1.3", 2025) == ("431001", "432067", "432041")
     assert [i.id for i in plan.initiatives_of("432041", 2025)] == ["1.1.3"]
     assert [i.id for i in plan.area_initiatives("1.1", 2025)] == ["1.1.2", "1.1.3"]
+
+
+def test_the_members_of_a_year_are_found_once_and_a_copy_of_the_plan_finds_its_own(plan):
+    """Plan.members(fy) is asked once per member report (1,741 at scale): found once per year and kept in the plan's
+    lookups; a copy made with dataclasses.replace has lookups of its own, so a copy whose memberships differ never
+    sees the original's members."""
+    import dataclasses
+
+    fy = 2025
+    members = plan.members(fy)
+    assert plan.members(fy) is members
+    assert members == tuple(m for m in plan.municipalities if plan.membership(m.code).reports_in(fy))
+    gone = members[-1].code
+    left = dataclasses.replace(plan.membership(gone), last_fiscal_year=fy - 1)
+    copy = dataclasses.replace(plan, memberships={**plan.memberships, gone: left})
+    assert [m.code for m in copy.members(fy)] == [m.code for m in members if m.code != gone]
+    assert plan.members(fy) is members  # the original is untouched
