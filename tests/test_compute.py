@@ -558,7 +558,7 @@ def test_rollup_means_and_counts_over_several_kpis():
 def _with_measures(**measures):
     """The tiny plan with only the named KPIs, each measuring the given node."""
     kpis = tuple(dataclasses.replace(k, measures=measures[k.id]) for k in TINY.kpis if k.id in measures)
-    return dataclasses.replace(TINY, kpis=kpis, _index={})
+    return dataclasses.replace(TINY, kpis=kpis)
 
 
 @pytest.mark.parametrize(

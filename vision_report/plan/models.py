@@ -422,7 +422,7 @@ class Plan:
         for k in self.kpis:
             target, label = self.kpi_target(k.id, fiscal_year)
             kpis.append(dataclasses.replace(k, target=target, target_label=label))
-        return dataclasses.replace(self, kpis=tuple(kpis), _index={})
+        return dataclasses.replace(self, kpis=tuple(kpis))  # a copy builds its own lookups (_index)
 
     def lead_of(self, initiative_id: str) -> str:
         """The municipality that reports what was done for the whole initiative (its 取組実績 heads the report): the
