@@ -14,7 +14,6 @@ Not a test: this machine is noisy, compare the rows of one run.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from run import user_environ  # noqa: E402 - bench/run.py beside this script
+
 BIN = Path(sys.executable).parent
 
 FLOOR = """
@@ -36,8 +38,8 @@ assert vd.run(batch_parameters={"dataframe": pd.DataFrame({"x": [1]})}).success
 """
 
 
-# as a user's machine runs it: Python's bytecode cache written once and read afterwards (bench/run.py user_environ)
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+# as a user's machine runs it: Python's bytecode cache written once and read afterwards
+ENV = user_environ()
 
 
 def wall(cmd: list[str]) -> float:

@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_yaml(text: str) -> Any:
     """``yaml.safe_load(text)``, by libyaml when it is there."""
-    return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader (SafeLoader or its C twin)
+    return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader (SafeLoader or its C twin)

@@ -373,8 +373,9 @@ class ReportData:
         return self._texts_by_initiative.get(initiative_id, self.expenditure_texts.iloc[0:0])
 
     def initiative_texts(self, initiative_id: str) -> pd.DataFrame:
-        rows = self._texts_by_initiative.get(initiative_id, self.expenditure_texts.iloc[0:0])
-        return ev.prepared_initiative_texts(self.plan, rows, initiative_id, self.fiscal_year)
+        return ev.prepared_initiative_texts(
+            self.plan, self.initiative_rows(initiative_id), initiative_id, self.fiscal_year
+        )
 
     def good_label(self) -> str:
         return self.phrase("grades_joiner").join(self.settings.evaluation.good_grades)

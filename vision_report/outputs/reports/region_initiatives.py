@@ -196,8 +196,8 @@ def lead_status_apart(data: ReportData, initiative_id: str) -> str:
         return ""
     lead = data.plan.lead_of(initiative_id)
     statuses = rows["status"].tolist()  # plain lists: this runs for every initiative of the report
-    mine = [s for c, s in zip(rows["municipality_code"].tolist(), statuses, strict=True) if c == lead]
-    mine = [s for s in mine if isinstance(s, str) and s]
+    codes = rows["municipality_code"].tolist()
+    mine = [s for c, s in zip(codes, statuses, strict=True) if c == lead and isinstance(s, str) and s]
     if not mine:
         return ""
     counts = Counter(str(s) for s in statuses if not pd.isna(s))  # a status given ("" is none)
