@@ -86,7 +86,7 @@ def test_every_table_feature_is_schema_valid(validator, tmp_path, template):
         merge_column(table, 0, 1, 2)
         keep_together(table)
 
-    for _ in range(2):  # the second of each is the copy of the first one's XML
+    for _ in range(2):  # the second of each is a copy of the prototype its layout makes
         add_table(doc, ["項目", "値"], [["a", "1"], ["b", "2\n（注）"]], widths=[40, 20], numeric={1})
         add_table(
             doc,

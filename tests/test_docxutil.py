@@ -219,9 +219,12 @@ def test_the_layout_cache_holds_no_report_and_stays_within_its_cell_budget(monke
 
     docxutil._TABLE_PROTOS.clear()
     docxutil._PROTO_CELLS.clear()
+    docxutil._TABLE_SEEN.clear()
     doc = new_document(TEMPLATE)
     part = weakref.ref(doc.part)
     add_table(doc, ["a", "b"], [["1", "2"]], widths=[20, 20])
+    assert not docxutil._TABLE_PROTOS  # a layout seen once keeps no prototype
+    add_table(doc, ["a", "b"], [["3", "4"]], widths=[20, 20])
     ((proto, _paths),) = docxutil._TABLE_PROTOS.values()
     assert proto.getroottree().getroot() is proto  # its own tree, not the document's body
     del doc
@@ -231,14 +234,42 @@ def test_the_layout_cache_holds_no_report_and_stays_within_its_cell_budget(monke
     monkeypatch.setattr(docxutil, "_TABLE_PROTO_CELLS", 160)  # the rule, at a size a test builds quickly
     budget = docxutil._TABLE_PROTO_CELLS
     rows = budget // 8 // 2  # tables of 8 cells a row: two of them fill the budget
-    for n in range(4):  # four layouts (row counts differ): the oldest ones go
+    for n in range(4):  # four layouts (row counts differ), each seen twice: the oldest ones go
         doc = new_document(TEMPLATE)
-        add_table(doc, [str(c) for c in range(8)], [["x"] * 8] * (rows - n), widths=[10] * 8)
+        for _ in range(2):
+            add_table(doc, [str(c) for c in range(8)], [["x"] * 8] * (rows - n), widths=[10] * 8)
     assert sum(docxutil._PROTO_CELLS.values()) <= budget
     assert [k[-2] for k in docxutil._TABLE_PROTOS] == [(8,) * (rows - 2), (8,) * (rows - 3)]
     doc = new_document(TEMPLATE)
-    add_table(doc, ["a"], [["x"]] * (budget + 1), widths=[20])  # larger than the whole budget: never cached
+    for _ in range(2):
+        add_table(doc, ["a"], [["x"]] * (budget + 1), widths=[20])  # larger than the whole budget: never cached
     assert len(docxutil._TABLE_PROTOS) == 2
+
+
+def test_a_layout_seen_once_is_the_same_xml_as_its_copies_and_remembers_only_its_key(monkeypatch):
+    """issue 21: the first table of a layout is built by python-docx and keeps no prototype (a municipality report's
+    tables seldom repeat a layout); the second makes the prototype and the third copies it. All three are the same
+    XML, byte for byte (empty cells included); the keys seen once are bounded, the oldest going first."""
+    from vision_report.outputs.reports import docxutil
+
+    docxutil._TABLE_PROTOS.clear()
+    docxutil._PROTO_CELLS.clear()
+    docxutil._TABLE_SEEN.clear()
+    kw = {"widths": [30, 20, 20], "numeric": {1, 2}, "center": {0}, "fills": {1: "F2F2F2"}, "bold_rows": {2}}
+    header = ["取組", "計画", "実績"]
+    rows = [["1.1.1", "1,000", "500"], ["合計", "▲120", " 5 "], ["小計", "", "3"], ["x", "", "z"], ["", "y", ""]]
+    doc = new_document(TEMPLATE)
+    tables = []
+    for k in range(3):
+        tables.append(_xml(add_table(doc, header, rows, **kw)._tbl))
+        assert len(docxutil._TABLE_PROTOS) == (0 if k == 0 else 1)
+    assert tables[0] == tables[1] == tables[2]
+    assert b"<w:t/>" not in tables[0] and b"<w:t></w:t>" not in tables[0]
+
+    monkeypatch.setattr(docxutil, "_TABLE_SEEN_KEYS", 3)
+    for n in range(5):
+        add_table(doc, ["a"], [["x"]] * (n + 1), widths=[20])
+    assert [k[-2] for k in docxutil._TABLE_SEEN] == [(1,) * 3, (1,) * 4, (1,) * 5]
 
 
 def _kept(el) -> bool:
@@ -475,3 +506,62 @@ def test_the_tests_text_getters_read_what_python_docxs_own_read():
             if isinstance(child, CT_R | CT_Hyperlink):
                 assert child.text == own[type(child)](child)
     assert p.text == "前\t 1,234 \n\n-\tリンク\t後"
+
+
+def test_the_package_is_zipped_once_with_the_bytes_of_python_docx_saved_and_rezipped():
+    """issue 21: the .docx is written straight from python-docx's package writer into a zip with the issue date on
+    every entry, instead of python-docx's save followed by a second zip of every entry. Both give the same bytes, for
+    a document with a footer, properties, a picture and tables; the installed python-docx takes the direct way."""
+    import io
+    import struct
+    import zipfile
+    import zlib
+    from datetime import date
+
+    from vision_report.outputs.reports import docxutil
+    from vision_report.outputs.reports.docxutil import DocProps, add_picture, page_number_footer
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(b"\x00" + b"\xff\x00\x00" * 2)) + chunk(b"IEND", b"")
+
+    assert docxutil._PACKAGE_WRITER_STEPS is not None  # a python-docx whose writer changed: look at _package_zip
+    doc = new_document(TEMPLATE, DocProps(title="試験", author="事務局", issued=date(2025, 6, 1)))
+    page_number_footer(doc.sections[0])
+    for _ in range(3):
+        add_table(doc, ["項目", "値"], [["a", "1"], ["b", ""]], widths=[40, 20], numeric={1})
+    add_picture(doc, png, 80, "図1")
+    when = doc._vr_zip_time
+    assert when[:3] == (2025, 6, 1)
+    direct = docxutil.docx_bytes(doc)  # keeps numbers whole first, then the direct way
+    assert direct == docxutil._rezipped(doc, when) == docxutil._package_zip(doc, when)
+    with zipfile.ZipFile(io.BytesIO(direct)) as z:
+        names = z.namelist()
+        assert names[0] == "[Content_Types].xml" and "word/media/image1.png" in names
+        assert {i.date_time for i in z.infolist()} == {when}
+
+
+def test_documents_of_one_template_share_their_style_lookups_until_one_adds_a_style():
+    """issue 21: each municipality report looked up its style names again (python-docx walks every style of the
+    template per name). Documents of one template share the ids found; a document that added a style (the region
+    report's TOC styles) looks its names up apart, so another document never gets a style it does not have."""
+    import pytest
+    from docx.enum.style import WD_STYLE_TYPE
+
+    from vision_report.outputs.reports import docxutil
+
+    docxutil._STYLE_IDS.clear()
+    first, second = new_document(TEMPLATE), new_document(TEMPLATE)
+    heading = first.part.get_style_id("Heading 2", WD_STYLE_TYPE.PARAGRAPH)
+    assert heading and second.part.get_style_id("Heading 2", WD_STYLE_TYPE.PARAGRAPH) == heading
+    assert len(docxutil._STYLE_IDS) == 1  # one lookup table for the two documents
+    first.styles.add_style("目次 9", WD_STYLE_TYPE.PARAGRAPH)
+    added = first.part.get_style_id("目次 9", WD_STYLE_TYPE.PARAGRAPH)
+    assert added and first.part.get_style_id("Heading 2", WD_STYLE_TYPE.PARAGRAPH) == heading
+    with pytest.raises(KeyError):  # the other document does not have it, and still says so
+        second.part.get_style_id("目次 9", WD_STYLE_TYPE.PARAGRAPH)
+    with pytest.raises(KeyError):
+        new_document(TEMPLATE).part.get_style_id("目次 9", WD_STYLE_TYPE.PARAGRAPH)
+    assert docxutil.has_style(first, "List Bullet") and not docxutil.has_style(second, "目次 9")

@@ -179,3 +179,11 @@ def test_the_members_of_a_year_are_found_once_and_a_copy_of_the_plan_finds_its_o
     copy = dataclasses.replace(plan, memberships={**plan.memberships, gone: left})
     assert [m.code for m in copy.members(fy)] == [m.code for m in members if m.code != gone]
     assert plan.members(fy) is members  # the original is untouched
+
+    # the members the targets were set for: found once too, and a copy finds its own
+    basis = plan.basis_members
+    assert plan.basis_members is basis
+    assert basis == tuple(m for m in plan.municipalities if plan.membership(m.code).amendment is None)
+    added = dataclasses.replace(plan.membership(basis[0].code), amendment="a-later-amendment")
+    copy = dataclasses.replace(plan, memberships={**plan.memberships, basis[0].code: added})
+    assert copy.basis_members == basis[1:] and plan.basis_members is basis

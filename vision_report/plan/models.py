@@ -357,7 +357,10 @@ class Plan:
     def basis_members(self) -> tuple[Municipality, ...]:
         """The members the KPI baselines and targets were set for: those listed in the plan itself (not added by an
         amendment), in plan order."""
-        return tuple(m for m in self.municipalities if self.membership(m.code).amendment is None)
+        known = self._index.setdefault("basis_members", {})  # found once (every municipality report asks)
+        if "all" not in known:
+            known["all"] = tuple(m for m in self.municipalities if self.membership(m.code).amendment is None)
+        return known["all"]
 
     def is_basis_member(self, code: str) -> bool:
         return self.has_municipality(code) and self.membership(code).amendment is None

@@ -66,17 +66,27 @@ def new_document(template: Path | None = None, props: DocProps | None = None):
     return doc
 
 
+# style name -> style id, per styles template and number of styles (see _remember_style_ids)
+_STYLE_IDS: dict[tuple[object, int], dict[tuple[str, Any], str | None]] = {}
+
+
 def _remember_style_ids(doc) -> None:
-    """Look up each style name once per document. python-docx resolves a name (``add_heading``, ``table.style =
-    "Table Grid"``) by walking every style of the template on each call — milliseconds each, a second per region
-    report. The styles do not change while a report is built; a name that is not there still raises each time."""
+    """Look up each style name once per styles template. python-docx resolves a name (``add_heading``,
+    ``table.style = "Table Grid"``) by walking every style of the template on each call — milliseconds each, a
+    second per region report, and a few milliseconds for each of 1,741 municipality reports when each document
+    looked its names up again. Documents of one template share what was found while they have the same number of
+    styles: a report adds styles (the region report's TOC styles) but never renames or removes one, so a document
+    that added some looks its names up apart. A name that is not there still raises each time."""
     part = doc.part
     lookup = part.get_style_id
-    known: dict[tuple[str, Any], str | None] = {}
+    template_key = _TEMPLATE_KEYS.get(part)
+    styles = doc.styles.element
+    own: dict[tuple[str, Any], str | None] = {}
 
     def get_style_id(style_or_name, style_type):
         if not isinstance(style_or_name, str):
             return lookup(style_or_name, style_type)
+        known = own if template_key is None else _STYLE_IDS.setdefault((template_key, len(styles)), {})
         key = (style_or_name, style_type)
         if key not in known:
             known[key] = lookup(style_or_name, style_type)
@@ -509,6 +519,11 @@ def _set_widths(table, widths_mm: Sequence[float]) -> None:
     tbl.tblPr.insert_element_before(margins, *_TBLPR_AFTER_CELL_MAR)
 
 
+def has_style(doc, name: str) -> bool:
+    """Whether ``doc`` has a style named ``name`` (looked up once per document, ``_style_or_none``)."""
+    return _style_or_none(doc, name) is not None
+
+
 def _style_or_none(doc, name: str):
     """The style ``name`` of ``doc`` or None, looked up once per document (python-docx's lookup runs an XPath over
     every style of the template; a report asks hundreds of times)."""
@@ -560,8 +575,9 @@ def _add_table(
 
     ``finish(table)`` may restyle the built table (merge cells, keep it on one page). A table of a layout seen
     before (same styles template, header, widths, alignment, fills, bold rows, row lengths and ``finish``) is a
-    copy of the first one's XML with only the cell texts replaced: python-docx costs milliseconds per cell, a copy
-    does not. The result is the same XML either way. Texts with a line break or a tab always take python-docx.
+    copy of a prototype's XML with only the cell texts replaced: python-docx costs milliseconds per cell, a copy
+    does not. The first table of a layout is built by python-docx and kept as nothing but its key; the second makes
+    the prototype. The result is the same XML either way. Texts with a line break or a tab always take python-docx.
 
     Page flow: the paragraph before the table stays with it, no row splits across pages, the header row repeats
     on every page and never stays behind alone.
@@ -598,6 +614,26 @@ def _add_table(
     proto = _TABLE_PROTOS.get(key)
     if proto is not None:
         _TABLE_PROTOS.move_to_end(key)
+    elif _first_sighting(key):
+        # a layout seen once so far is built the python-docx way and not kept: a municipality report's tables name
+        # the member in their header and fit their widths to its texts, so their layout seldom comes again, and a
+        # prototype of each cost more than the table (the marker build, the copies, the paths)
+        table = _build_table(
+            doc,
+            header,
+            rows,
+            widths=widths,
+            numeric=numeric,
+            center=center,
+            fills=fills,
+            bold_rows=bold_rows,
+            finish=finish,
+        )
+        # python-docx's row copy leaves an empty w:t where a copied layout has none: the same bytes either way
+        for tr in table._tbl.findall(qn("w:tr"))[1:]:
+            for t in [t for t in tr.iter(qn("w:t")) if not t.text]:
+                t.getparent().remove(t)
+        return table
     else:
         # build once with a marker in every body cell, note where each marker ended up, keep the XML
         table = _build_table(
@@ -1213,6 +1249,22 @@ _PROTO_CELLS: dict[tuple, int] = {}
 _TABLE_PROTO_CELLS = 20_000
 
 
+_TABLE_SEEN: OrderedDict[tuple, None] = OrderedDict()
+_TABLE_SEEN_KEYS = 4096  # layouts remembered as seen once (keys only: a few hundred bytes each)
+
+
+def _first_sighting(key: tuple) -> bool:
+    """True the first time ``key`` comes (and it is remembered, the oldest of ``_TABLE_SEEN_KEYS`` going first);
+    False when it came before: the second table of a layout makes the prototype the later ones copy."""
+    if key in _TABLE_SEEN:
+        del _TABLE_SEEN[key]
+        return False
+    _TABLE_SEEN[key] = None
+    if len(_TABLE_SEEN) > _TABLE_SEEN_KEYS:
+        _TABLE_SEEN.popitem(last=False)
+    return True
+
+
 def _remember_proto(key: tuple, proto: tuple, cells: int) -> None:
     if cells > _TABLE_PROTO_CELLS:
         return
@@ -1363,22 +1415,82 @@ def docx_bytes(doc) -> bytes:
     """The .docx as bytes, the same bytes for the same document.
 
     Every paragraph and cell gets ``keep_whole`` first (no line break inside a number and its unit, a date …).
-    python-docx stamps every zip entry with the time of saving; the entries are written again here with the
-    document's issue date (``set_properties``), or 1980-01-01, in the same order and with the same compression.
+    python-docx stamps every zip entry with the time of saving; here each entry carries the document's issue date
+    (``set_properties``), or 1980-01-01. The package is written as python-docx's ``PackageWriter`` writes it (the
+    same entries in the same order, compressed the same way) straight into a zip with those dates
+    (``_package_zip``); where python-docx's writer is not the one this was made for, python-docx saves and every
+    entry is written again with its date (``_rezipped``: the same bytes, twice the work).
     """
     if not getattr(doc, "_vr_kept_whole", False):  # once per document: the glue is in its XML from then on
         _keep_whole_paragraphs(doc.element.body, italic_styles(doc))
         doc._vr_kept_whole = True
+    when = getattr(doc, "_vr_zip_time", _ZIP_EPOCH)
+    if _PACKAGE_WRITER_STEPS is None:
+        return _rezipped(doc, when)
+    return _package_zip(doc, when)
+
+
+def _package_writer_steps():
+    """python-docx's ``PackageWriter`` steps (private: content types, package rels, parts), or None where this
+    python-docx writes its packages otherwise."""
+    try:
+        from docx.opc.phys_pkg import _ZipPkgWriter
+        from docx.opc.pkgwriter import PackageWriter
+    except ImportError:
+        return None
+    names = ("_write_content_types_stream", "_write_pkg_rels", "_write_parts")
+    steps = tuple(getattr(PackageWriter, n, None) for n in names)
+    if not all(callable(f) for f in steps) or not callable(getattr(_ZipPkgWriter, "write", None)):
+        return None
+    return steps
+
+
+_PACKAGE_WRITER_STEPS = _package_writer_steps()
+
+
+class _DatedZipWriter:
+    """python-docx's zip writer (``_ZipPkgWriter.write(pack_uri, blob)``), each entry dated ``when``, read-write
+    for its owner only, deflated as python-docx deflates it."""
+
+    def __init__(self, when: tuple) -> None:
+        self.buffer = io.BytesIO()
+        self.zip = zipfile.ZipFile(self.buffer, "w", compression=zipfile.ZIP_DEFLATED)
+        self.when = when
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        _write_entry(self.zip, pack_uri.membername, self.when, blob)
+
+
+def _write_entry(dst: zipfile.ZipFile, name: str, when: tuple, blob: bytes) -> None:
+    entry = zipfile.ZipInfo(name, date_time=when)
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o600 << 16
+    dst.writestr(entry, blob)
+
+
+def _package_zip(doc, when: tuple) -> bytes:
+    """``Document.save`` (``OpcPackage.save``: each part's ``before_marshal``, then ``PackageWriter.write``) into a
+    ``_DatedZipWriter``: one compression of each entry instead of two and a decompression."""
+    package = doc.part.package
+    for part in package.parts:
+        part.before_marshal()
+    content_types, pkg_rels, parts = _PACKAGE_WRITER_STEPS
+    writer = _DatedZipWriter(when)
+    with writer.zip:
+        content_types(writer, package.parts)
+        pkg_rels(writer, package.rels)
+        parts(writer, package.parts)
+    return writer.buffer.getvalue()
+
+
+def _rezipped(doc, when: tuple) -> bytes:
+    """python-docx's save, then every entry written again with its date, in the same order and compression."""
     buf = io.BytesIO()
     doc.save(buf)
-    when = getattr(doc, "_vr_zip_time", _ZIP_EPOCH)
     out = io.BytesIO()
     with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=when)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, src.read(info))
+            _write_entry(dst, info.filename, when, src.read(info))
     return out.getvalue()
 
 

@@ -21,6 +21,7 @@ from vision_report.outputs.reports.docxutil import (
     add_note,
     add_table,
     add_text,
+    has_style,
     keep_table_ends,
     keep_with_next,
     new_document,
@@ -90,7 +91,7 @@ def build_municipality_report(
     text = render(templates, "lead", **summary).splitlines()
     for line in (ln for ln in text if ln.strip()):
         doc.add_paragraph(line)
-    bullet = "List Bullet" if "List Bullet" in [s.name for s in doc.styles] else None
+    bullet = "List Bullet" if has_style(doc, "List Bullet") else None
     for line in (ln for ln in render(templates, "points", **summary).splitlines() if ln.strip()):
         doc.add_paragraph(line, style=bullet)
 
@@ -212,10 +213,9 @@ def summary_values(
     b = budget.loc[[i for i in ids if i in budget.index]] if ids else budget.iloc[0:0]
     planned = b["planned_thousand_yen"].dropna().sum() if len(b) else 0.0
     actual = b["actual_thousand_yen"].dropna().sum() if len(b) else 0.0
+    spent_by = spend["value"].to_dict() if len(spend) else {}
     spent = sum(
-        float(spend["value"].get(i) or 0)
-        for i in ids
-        if len(spend) and i in spend.index and ("expenditure", i) not in held and not is_missing(spend["value"].get(i))
+        float(spent_by[i] or 0) for i in ids if ("expenditure", i) not in held and not is_missing(spent_by.get(i))
     )
     # every accepted spending row of the member (held values left out): what a member in no initiative is told it spent
     # (review 7 #19: said from its rows, not assumed to be nothing)
@@ -363,10 +363,11 @@ def add_initiatives(
     mark = hold_label("mark")
     irows = []
     total = 0.0
-    for ini in plan.initiatives_of(code, fiscal_year):
-        b = budget.loc[ini.id]
-        v = spend["value"].get(ini.id) if len(spend) else None
-        st = spend["status"].get(ini.id) if len(spend) else None
+    joined = plan.initiatives_of(code, fiscal_year)  # one lookup for all (a row lookup each was most of the time)
+    budgets = budget.loc[[i.id for i in joined]].to_dict("index") if joined else {}
+    values, statuses = (spend[c].to_dict() if len(spend) else {} for c in ("value", "status"))
+    for ini in joined:
+        b, v, st = budgets[ini.id], values.get(ini.id), statuses.get(ini.id)
         is_held = ("expenditure", ini.id) in held
         total += 0 if is_held else (v or 0)
         irows.append(
