@@ -187,3 +187,16 @@ def test_the_members_of_a_year_are_found_once_and_a_copy_of_the_plan_finds_its_o
     added = dataclasses.replace(plan.membership(basis[0].code), amendment="a-later-amendment")
     copy = dataclasses.replace(plan, memberships={**plan.memberships, basis[0].code: added})
     assert copy.basis_members == basis[1:] and plan.basis_members is basis
+
+    # who reports each KPI in a year (each member report names who reports the KPIs it does not): found once
+    for k in plan.kpis:
+        expected = tuple(m for m in plan.members(fy) if m.code in k.reporters)
+        assert plan.members_reporting(k.id, fy) == expected
+        assert plan.members_reporting(k.id, fy) is plan.members_reporting(k.id, fy)
+        assert plan.kpis_reported_by(expected[0].code, fy) == tuple(
+            q for q in plan.kpis if expected[0].code in q.reporters
+        )
+    left_reporters = dataclasses.replace(plan, memberships={**plan.memberships, gone: left})
+    shared = next(k for k in plan.kpis if gone in k.reporters)
+    assert gone not in {m.code for m in left_reporters.members_reporting(shared.id, fy)}
+    assert gone in {m.code for m in plan.members_reporting(shared.id, fy)}

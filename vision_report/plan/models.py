@@ -402,7 +402,22 @@ class Plan:
         fiscal year, none when it is not a member that year."""
         if fiscal_year is not None and not self.is_member(code, fiscal_year):
             return ()
-        return tuple(k for k in self.kpis if code in k.reporters)
+        return tuple(k for k in self.kpis if code in self._reporter_set(k))
+
+    def members_reporting(self, kpi_id: str, fiscal_year: int) -> tuple[Municipality, ...]:
+        """The members of ``fiscal_year`` the KPI's reporters name, in plan order (found once per KPI and year: each
+        member report names who reports the KPIs it does not)."""
+        known = self._index.setdefault("members_reporting", {})
+        if (kpi_id, fiscal_year) not in known:
+            reporters = self._reporter_set(self.kpi(kpi_id))
+            known[kpi_id, fiscal_year] = tuple(m for m in self.members(fiscal_year) if m.code in reporters)
+        return known[kpi_id, fiscal_year]
+
+    def _reporter_set(self, k: Kpi) -> frozenset[str]:
+        sets = self._index.setdefault("reporter_sets", {})
+        if k.id not in sets:
+            sets[k.id] = frozenset(k.reporters)
+        return sets[k.id]
 
     def kpi_target(self, kpi_id: str, fiscal_year: int) -> tuple[float, str | None]:
         """(target, target_label) in force for ``fiscal_year``: the last revision by an amendment dated in that fiscal

@@ -171,7 +171,7 @@ def _left_out_of_range(kpi_rows: list[KpiRow]) -> list[str]:
 
 
 def kpi_table_rows(plan: Plan, fiscal_year: int, code: str, kpi: pd.DataFrame, rows, held: set) -> list[KpiRow]:
-    in_basis = code in {b.code for b in plan.basis_members}
+    in_basis = plan.is_basis_member(code)
     vals = rows[rows["kind"] == "kpi"].set_index("item_id")["value"] if len(rows) else pd.Series(dtype=float)
     out = []
     for k in plan.kpis_reported_by(code, fiscal_year):
@@ -238,13 +238,13 @@ def summary_values(
     # the latest file's on_time / late ("" when not known); None without a file
     timeliness = str(current["timeliness"].iloc[-1] or "") if len(current) else None
     members = plan.members(fiscal_year)
-    basis_codes = {b.code for b in plan.basis_members}
+    n_basis = len(plan.basis_members)
     reported_kpis = {r.kpi.id for r in kpi_rows}
     others: dict[str, int] = {}
     for k in plan.kpis:
         if k.id in reported_kpis:
             continue
-        names = str(P["names_joiner"]).join(x.name for x in members if x.code in k.reporters)
+        names = str(P["names_joiner"]).join(x.name for x in plan.members_reporting(k.id, fiscal_year))
         others[names] = others.get(names, 0) + 1
 
     # the share's range over the KPIs others report too, leaving out a KPI whose value or the region's is negative this
@@ -257,7 +257,7 @@ def summary_values(
         for r in kpi_rows
         if r.basis_share is not None and r.share is not None and not _negative(r) and len(r.kpi.reporters) > 1
     ]
-    rated = rated if len(plan.members(fiscal_year)) > len(basis_codes) and len(rated) == len(shared) else []
+    rated = rated if len(plan.members(fiscal_year)) > n_basis and len(rated) == len(shared) else []
     alone = [r for r in kpi_rows if r.kpi.reporters == (code,)]
     signed = _left_out_of_range(kpi_rows)
     return {
@@ -295,8 +295,8 @@ def summary_values(
         "n_alone": len(alone) if shared else 0,
         "signed_left": str(P["names_joiner"]).join(signed) if shared else "",
         "n_all": len(members),
-        "n_basis": len(basis_codes),
-        "not_in_basis": code not in basis_codes and bool(kpi_rows),
+        "n_basis": n_basis,
+        "not_in_basis": not plan.is_basis_member(code) and bool(kpi_rows),
     }
 
 
