@@ -624,3 +624,58 @@ def test_the_two_suites_of_a_year_get_one_set_of_data_docs(batch, plan, tmp_path
         raise RuntimeError("stopped")
     assert not failed.exists()
     assert len(store.list_keys()) == kept
+
+
+def _docs_pages(docs) -> dict[str, str]:
+    """Every HTML page of a Data Docs folder with what differs from run to run (run ids and times) taken out."""
+    import re
+
+    out = {}
+    for page in sorted(docs.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        for pattern, stand_in in (
+            (r"\d{8}T\d{6}\.\d+Z", "RUN-TIME"),
+            (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00|Z)?", "TIME"),
+            (r"run_[0-9a-f]{12}", "RUN"),
+            (r"_run_time_sort.: [0-9.]+", "SORT"),
+            (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "UUID"),  # a collapsible block's id
+        ):
+            text = re.sub(pattern, stand_in, text)
+        out[re.sub(r"\d{8}T\d{6}\.\d+Z", "RUN-TIME", page.relative_to(docs).as_posix())] = text
+    return out
+
+
+def test_the_results_store_keeps_the_objects_and_the_data_docs_are_those_of_gxs_json(batch, plan, tmp_path):
+    """issue 21: GX wrote every stored validation result as JSON text and parsed it back for the Data Docs (11 of
+    the 31 s of validating 1,741 submissions). The context's in-memory store now keeps the result object; the Data
+    Docs of a year with failing rows are the same pages as with GX's own JSON store."""
+    import pandas as pd
+
+    from vision_report.screening import validation
+    from vision_report.screening.prepare import suite_parameters
+
+    settings = load_settings()
+    expectations = settings.root / "expectations"
+    params = suite_parameters(plan, 2024, settings.validation, settings.evaluation)
+    coverage = pd.DataFrame({"row_key": ["1:2", "1:3"], "received": [False, True]})
+    store = validation._context().validation_results_store
+
+    def year(docs):
+        with validation.data_docs(docs):
+            rows, _ = validation.validate(expectations, "submission_rows", batch[1], params)
+            validation.validate(expectations, "submission_coverage", coverage, params)
+            stored = [store._store_backend.get(store.key_to_tuple(k)) for k in store.list_keys()]
+        return rows, stored
+
+    ours, stored = year(tmp_path / "ours")
+    assert ours and stored and not any(isinstance(v, (str, dict)) for v in stored)  # the objects themselves
+    own = type(store)
+    with pytest.MonkeyPatch.context() as mp:  # GX's own store: JSON text written and parsed again
+        mp.setattr(store, "serialize", own.serialize.__get__(store))
+        mp.setattr(store, "deserialize", own.deserialize.__get__(store))
+        theirs, stored = year(tmp_path / "gx")
+        assert stored and all(isinstance(v, str) for v in stored)
+    assert ours == theirs
+    pages = _docs_pages(tmp_path / "ours")
+    assert len(pages) == 5 and pages == _docs_pages(tmp_path / "gx")
+    assert any("Failed" in text for text in pages.values())  # a page with failing rows among them
