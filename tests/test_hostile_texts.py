@@ -511,3 +511,30 @@ def test_the_kind_names_are_looked_up_once_per_batch_not_per_row(plan, monkeypat
     assert len(found) <= 2
     assert list(prepared["kind"][:5]) == ["expenditure", "kpi", "expenditure", "kpi", "事業"]
     assert list(prepared["kind_known"][:5]) == [True, True, True, True, False]
+
+
+def test_html_safe_escapes_every_text_cell_as_html_escape_does():
+    """validation.html_safe escapes each distinct text once (issue 21: every cell of every text column was escaped
+    one by one, 3 s at 1,741 submissions): the same frame as escaping cell by cell, dtypes and non-texts kept, and a
+    column with nothing to escape left as it was."""
+    import html
+
+    import pandas as pd
+
+    from vision_report.screening.validation import html_safe
+
+    df = pd.DataFrame(
+        {
+            "mixed": ["<b>", None, 3, float("nan"), "a&b", "<b>", "plain", "'q'", '"d"'],
+            "typed": pd.array(["x<y", None, "z", "z", "x<y", "", ">", "&amp;", "ok"], dtype="string"),
+            "clean": ["1.1.1", "2", "3", "4", "5", "6", "7", "8", "9"],
+            "number": range(9),
+        }
+    )
+    got = html_safe(df)
+    for c in df.columns:
+        expected = [html.escape(v, quote=True) if isinstance(v, str) else v for v in df[c]]
+        assert [v if not pd.isna(v) else "NA" for v in got[c]] == [v if not pd.isna(v) else "NA" for v in expected]
+        assert got[c].dtype == df[c].dtype
+    assert got["mixed"][1] is None and got["typed"][1] is pd.NA
+    assert list(df["mixed"])[0] == "<b>"  # the frame given is left alone

@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -359,13 +360,19 @@ def html_safe(df: pd.DataFrame) -> pd.DataFrame:
 
     out = df.copy()
     for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+        column = out[c]
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column)):
+            continue
+        # the distinct texts that change (most columns hold none: ids, figures, statuses), escaped once each
+        marked = {v: html.escape(v, quote=True) for v in pd.unique(column) if isinstance(v, str) and _MARKUP.search(v)}
+        if marked:
             out[c] = pd.Series(
-                [html.escape(v, quote=True) if isinstance(v, str) else v for v in out[c]],
-                index=out.index,
-                dtype=out[c].dtype,
+                [marked.get(v, v) if isinstance(v, str) else v for v in column], index=out.index, dtype=column.dtype
             )
     return out
+
+
+_MARKUP = re.compile("[&<>\"']")  # what html.escape(quote=True) changes
 
 
 def _docs_site(ctx, docs_dir: Path) -> str:
