@@ -679,3 +679,23 @@ def test_the_results_store_keeps_the_objects_and_the_data_docs_are_those_of_gxs_
     pages = _docs_pages(tmp_path / "ours")
     assert len(pages) == 5 and pages == _docs_pages(tmp_path / "gx")
     assert any("Failed" in text for text in pages.values())  # a page with failing rows among them
+
+
+def test_a_validation_says_its_success_and_counts(batch, plan):
+    """validate's summary: GX's success and statistics, the same shape for an empty batch."""
+    import pandas as pd
+
+    from vision_report.screening import validation
+    from vision_report.screening.prepare import suite_parameters
+
+    settings = load_settings()
+    params = suite_parameters(plan, 2024, settings.validation, settings.evaluation)
+    expectations = settings.root / "expectations"
+    coverage = pd.DataFrame({"row_key": ["1:2", "1:3"], "received": [False, True]})
+    findings, summary = validation.validate(expectations, "submission_coverage", coverage, params)
+    assert [f.row_key for f in findings] == ["1:2"] and summary["success"] is False
+    stats = summary["statistics"]
+    assert stats["evaluated_expectations"] == stats["successful_expectations"] + stats["unsuccessful_expectations"]
+    assert stats["unsuccessful_expectations"] >= 1
+    _, empty = validation.validate(expectations, "submission_coverage", coverage.iloc[0:0], params)
+    assert empty == {"success": True, "statistics": {"evaluated_expectations": 0}}

@@ -141,8 +141,8 @@ def _forget(validated: list[Any]) -> None:
 
 def validate(expectations_dir: Path, name: str, df: pd.DataFrame, parameters: dict) -> tuple[list[Finding], dict]:
     """Validate ``df`` (must have a unique ``row_key`` column) against suite ``name``: the failing rows, and GX's
-    summary. Within ``data_docs``, the validation gets its Data Docs when the block ends; outside one, its result
-    leaves the GX context at once."""
+    summary (success and statistics). Within ``data_docs``, the validation gets its Data Docs when the block ends;
+    outside one, its result leaves the GX context at once."""
     doc = load_suite_json(expectations_dir, name)
     if df.empty:
         return [], {"success": True, "statistics": {"evaluated_expectations": 0}}
@@ -171,7 +171,9 @@ def validate(expectations_dir: Path, name: str, df: pd.DataFrame, parameters: di
         for item in r.result.get("unexpected_index_list") or []:
             key = item["row_key"] if isinstance(item, dict) else item
             findings.append(Finding(name, cfg.meta["rule"], sev, str(key)))
-    return findings, result.describe_dict() if hasattr(result, "describe_dict") else {}
+    # GX's success and counts, the shape of an empty batch's (``describe_dict`` would render every result's details
+    # again, unexpected rows included: 1.3 s at 1,741 submissions, read by nobody)
+    return findings, {"success": bool(result.success), "statistics": dict(result.statistics)}
 
 
 # Expectation.configuration kept per expectation object while one validation runs (see _configurations_kept);
