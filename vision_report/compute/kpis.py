@@ -150,6 +150,7 @@ def kpi_attainment(
         expected = tuple(dict.fromkeys(reporters.get(k.kpi_id, ())))
         mine = kpi_rows[(kpi_rows["item_id"] == k.kpi_id) & kpi_rows["municipality_code"].isin(expected)]
         n_expected, n_received = len(expected), int(mine["municipality_code"].nunique())
+        received_codes = set(mine["municipality_code"])  # once, not once per expected reporter
         everyone = expected if all_reporters is None else tuple(dict.fromkeys(all_reporters.get(k.kpi_id, ())))
         theirs = kpi_rows[(kpi_rows["item_id"] == k.kpi_id) & kpi_rows["municipality_code"].isin(everyone)]
         n_all, n_all_received = len(everyone), int(theirs["municipality_code"].nunique())
@@ -203,7 +204,7 @@ def kpi_attainment(
                 n_all_received,
                 0 < n_all_received < n_all,
                 n_target,
-                MISSING_SEPARATOR.join(c for c in expected if c not in set(mine["municipality_code"])),
+                MISSING_SEPARATOR.join(c for c in expected if c not in received_codes),
             ]
         )
     return pd.DataFrame(records, columns=KPI_COLUMNS).astype(

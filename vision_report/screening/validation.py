@@ -424,7 +424,9 @@ def findings_to_issues(
     for suite in {f.suite for f in findings}:
         for e in load_suite_json(expectations_dir, suite)["expectations"]:
             metas.setdefault((suite, e["meta"]["rule"], e.get("severity", "critical")), e["meta"])
-    by_key = table.set_index("row_key", drop=False)
+    # the failing rows' values, read in one go (a row lookup per finding: 28 s for the findings of 1,741 files)
+    failing = {f.row_key for f in findings}
+    by_key = table[table["row_key"].isin(failing)].set_index("row_key", drop=False).to_dict("index")
     out: dict[int, list[Issue]] = {}
     seen: set[tuple[str, str]] = set()
     grouped: dict[tuple[int, str, str, str], list[dict]] = {}
@@ -433,7 +435,7 @@ def findings_to_issues(
             continue
         seen.add((f.rule, f.row_key))
         meta = metas[(f.suite, f.rule, f.severity)]
-        row = by_key.loc[f.row_key].to_dict()
+        row = dict(by_key[f.row_key])
         if meta.get("aggregate"):  # one issue per file listing every failing item (e.g. missing rows)
             grouped.setdefault((int(row["file_id"]), f.suite, f.rule, f.severity), []).append(row)
             continue
