@@ -74,7 +74,7 @@ def _keep_results_as_objects(store) -> None:
     """The context's results store (in memory: an ephemeral context) keeps each validation result as the object GX
     made. GX writes every result it stores as JSON text (``to_json_dict``, then ``json.dumps`` indented with sorted
     keys) and parses the text again when the Data Docs read it: at 1,741 submissions 11 s of the 31 s of validating,
-    and more in the Data Docs (bench/results.md 2026-12-04 13:xx). Nothing changes a stored result (``validate``
+    and more in the Data Docs (bench/results.md 2026-12-04 14:12). Nothing changes a stored result (``validate``
     reads it, the Data Docs render it, ``_forget`` drops it), and the Data Docs rendered from the object are the
     pages rendered from its JSON (tests/test_validation.py compares both). A dict or a text stored by other means
     is still read by GX's own ``deserialize``."""
