@@ -442,7 +442,7 @@ def findings_to_issues(
             continue
         seen.add((f.rule, f.row_key))
         meta = metas[(f.suite, f.rule, f.severity)]
-        row = dict(values[f.row_key])
+        row = values[f.row_key]  # read, never changed (``_row_fields`` makes its own dict)
         if meta.get("aggregate"):  # one issue per file listing every failing item (e.g. missing rows)
             grouped.setdefault((int(row["file_id"]), f.suite, f.rule, f.severity), []).append(row)
             continue

@@ -587,18 +587,23 @@ def _add_table(
     widths = fit_widths([header, *rows], widths, font_pt, room)
     header = [break_header(h, w, font_pt) for h, w in zip(header, widths, strict=True)]
     template_key = _TEMPLATE_KEYS.get(doc.part)
-    if template_key is None or any(_special(v) for r in rows for v in r):
+
+    def build(cells: list[list[str]], then: Callable | None):
+        """The table the python-docx way, with ``cells`` as its body and ``then`` as its ``finish``."""
         return _build_table(
             doc,
             header,
-            rows,
+            cells,
             widths=widths,
             numeric=numeric,
             center=center,
             fills=fills,
             bold_rows=bold_rows,
-            finish=finish,
+            finish=then,
         )
+
+    if template_key is None or any(_special(v) for r in rows for v in r):
+        return build(rows, finish)
     key = (
         template_key,
         tuple(header),
@@ -618,17 +623,7 @@ def _add_table(
         # a layout seen once so far is built the python-docx way and not kept: a municipality report's tables name
         # the member in their header and fit their widths to its texts, so their layout seldom comes again, and a
         # prototype of each cost more than the table (the marker build, the copies, the paths)
-        table = _build_table(
-            doc,
-            header,
-            rows,
-            widths=widths,
-            numeric=numeric,
-            center=center,
-            fills=fills,
-            bold_rows=bold_rows,
-            finish=finish,
-        )
+        table = build(rows, finish)
         # python-docx's row copy leaves an empty w:t where a copied layout has none: the same bytes either way
         for tr in table._tbl.findall(qn("w:tr"))[1:]:
             for t in [t for t in tr.iter(qn("w:t")) if not t.text]:
@@ -636,17 +631,7 @@ def _add_table(
         return table
     else:
         # build once with a marker in every body cell, note where each marker ended up, keep the XML
-        table = _build_table(
-            doc,
-            header,
-            [[_MARK] * len(r) for r in rows],
-            widths=widths,
-            numeric=numeric,
-            center=center,
-            fills=fills,
-            bold_rows=bold_rows,
-            finish=None,
-        )
+        table = build([[_MARK] * len(r) for r in rows], None)
         tbl = table._tbl
         marks = [t for t in tbl.iter(qn("w:t")) if t.text == _MARK]  # cell order, before finish moves any
         if finish is not None:
