@@ -67,7 +67,7 @@ def build_municipality_report(
     templates = template.parent if template is not None else find_root() / "templates"
     P = report_phrases(templates)
     e = evaluation or EvaluationSettings()
-    doc = new_document(template, props)
+    doc = new_document(template, props, share_styles=True)
     page_number_footer(doc.sections[0])
     doc.add_paragraph(P["muni_title"].format(name=m.name), style="Title")
     doc.add_paragraph(
