@@ -27,6 +27,7 @@ import pandas as pd
 from vision_report.core.textfmt import fmt_num
 from vision_report.core.vocabulary import Severity, kind_labels
 from vision_report.intake.files import Issue, cap_issues
+from vision_report.screening.gx_indices import indices_read_by_column
 
 VALUE_PROBLEMS_JA = {
     "empty": "実績値が空欄です。",
@@ -80,7 +81,22 @@ def _keep_results_as_objects(store) -> None:
     is still read by GX's own ``deserialize``."""
     load = store.deserialize
     store.serialize = lambda value: value
-    store.deserialize = lambda value: load(value) if isinstance(value, (dict, str)) else value
+    store.deserialize = lambda value: load(value) if isinstance(value, (dict, str)) else _as_read_back(value)
+
+
+def _as_read_back(result):
+    """A stored validation result with each failing row's dict (``unexpected_index_list``) in the key order a result
+    read back from GX's JSON has (sorted: ``json.dumps(sort_keys=True)``). GX's Data Docs name a multi-column
+    expectation's values in the order of a ``set`` of those keys, and a set made from the same keys inserted in
+    another order may iterate in another order: the page of a duplicated row (``file_id``, ``kind``, ``item_id``)
+    showed its values in another order now and then. Sorted, the pages are those of GX's own store."""
+    for r in getattr(result, "results", None) or []:
+        details = r.result if isinstance(getattr(r, "result", None), dict) else {}
+        for name in ("unexpected_index_list", "partial_unexpected_index_list"):
+            rows = details.get(name)
+            if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+                details[name] = [dict(sorted(row.items())) if isinstance(row, dict) else row for row in rows]
+    return result
 
 
 def run_suite(
@@ -148,7 +164,7 @@ def validate(expectations_dir: Path, name: str, df: pd.DataFrame, parameters: di
         return [], {"success": True, "statistics": {"evaluated_expectations": 0}}
     checkpoint = _checkpoint(name, doc)
     batch = html_safe(df[_columns_read(doc, list(df.columns))])
-    with _configurations_kept():
+    with _configurations_kept(), indices_read_by_column():
         run = checkpoint.run(batch_parameters={"dataframe": batch}, expectation_parameters=parameters)
     validated = list(run.run_results)
     collecting = _VALIDATED.get()
@@ -226,12 +242,51 @@ def _keep_configurations_installed() -> None:
             or any(a is not b for a, b in zip(kept[1], fields, strict=True))
             or getattr(kept[2], "_raw_kwargs", None) is not None  # given its suite parameters since
         ):
-            kept = (self, fields, built(self))
+            kept = (self, fields, _built(built, self))
             memo[id(self)] = kept
         return kept[2]
 
     configuration.__doc__ = built.__doc__
     Expectation.configuration = property(configuration)  # type: ignore[method-assign,assignment]
+
+
+_LONG = 64  # items: a field holding this many plain values is copied whole, not value by value (see _built)
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+_COLLECTIONS = (list, tuple, set, frozenset)
+
+
+class _Placeholder:
+    """Stands in for a long field while pydantic copies the others (compares equal to nothing but itself)."""
+
+
+def _built(built, expectation):
+    """``built(expectation)`` (GX's ``configuration``: a pydantic ``dict()`` of the fields) with each long list, tuple
+    or set of plain values copied in one step. pydantic copies a collection value by value, with a dozen type checks
+    each: the value sets of the participation and reporting keys hold a few thousand keys at 1,741 members, and each
+    configuration GX builds from a per-validation copy cost 8 ms (4 s of validating a year, bench/results.md
+    2026-12-04). The copy pydantic makes of such a field is the same collection type with the same values in the
+    same order: ``type(v)(v)``. The field is back in place before this returns."""
+    fields = expectation.__dict__
+    long = {
+        name: value
+        for name, value in fields.items()
+        if type(value) in _COLLECTIONS and len(value) >= _LONG and set(map(type, value)) <= _PLAIN
+    }
+    if not long:
+        return built(expectation)
+    placeholders = {name: _Placeholder() for name in long}
+    try:
+        fields.update(placeholders)
+        made = built(expectation)
+    finally:
+        fields.update(long)
+    kwargs = made.kwargs
+    for name, value in long.items():
+        if kwargs.get(name) is placeholders[name]:
+            kwargs[name] = type(value)(value)
+        else:  # not where GX puts a field: GX's own copy
+            return built(expectation)
+    return made
 
 
 # Expectations that read only the columns their kwargs name (``column``, ``column_list``, the columns of a

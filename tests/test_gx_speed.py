@@ -1,0 +1,164 @@
+"""issue 21: two of GX 1.x's slow steps done another way within a validation, with the same results —
+``gx_indices``: the failing rows listed a column at a time instead of a cell at a time; ``validation._built``: an
+expectation's configuration built with its long value sets copied whole instead of value by value."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.test_validation import _screen_fixtures_again
+from vision_report.screening import gx_indices, screen, validation
+
+FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_key"]}
+
+
+def _gx_own(frame: pd.DataFrame, domain: list, result_format: dict = FORMAT):
+    from great_expectations.expectations.metrics.util import compute_unexpected_pandas_indices
+
+    metrics = {"table.columns": list(frame.columns)}
+    return compute_unexpected_pandas_indices(
+        domain_records_df=frame,
+        expectation_domain_column_list=domain,
+        result_format=result_format,
+        execution_engine=None,
+        metrics=metrics,
+    )
+
+
+def _failing_rows() -> pd.DataFrame:
+    """The failing rows of a batch (every other row: the index is not 0..n-1) of every kind of column."""
+    whole = pd.DataFrame(
+        {
+            "row_key": [f"r{i}" for i in range(8)],
+            "value": [1.5, np.nan, 3.0, 4.0, -1.0, 0.0, 2.5, 9.0],
+            "count": np.arange(8, dtype="int64"),
+            "flag": [True, False] * 4,
+            "maybe": pd.array([1, None, 3, None, 5, 6, None, 8], dtype="Int64"),
+            "text": pd.array(["a", None, "c", "d", "e", "f", "g", "h"], dtype="string"),
+            "when": pd.date_range("2025-04-01", periods=8, freq="D"),
+            "grade": pd.Categorical(list("ABCDABCD")),
+            "mixed": ["x", 1, None, 2.5, "y", True, "z", 0],
+        }
+    )
+    return whole[[i % 2 == 1 for i in range(8)]]
+
+
+def _same(a, b) -> bool:
+    """The same lists of dicts: keys in the same order, each value of the same type and equal (NaN, NA included)."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if list(x) != list(y):
+            return False
+        for k in x:
+            u, v = x[k], y[k]
+            if type(u) is not type(v) or not (u is v or u == v or (pd.isna(u) and pd.isna(v))):
+                return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [["value"], ["count"], ["flag"], ["maybe"], ["text"], ["when"], ["grade"], ["mixed"], ["value", "text"],
+     ["row_key"], ["text", "row_key", "count"]],
+)  # fmt: skip
+def test_the_failing_rows_are_listed_as_gx_lists_them(domain):
+    frame = _failing_rows()
+    mine = gx_indices.unexpected_index_list(frame, domain, FORMAT, {"table.columns": list(frame.columns)})
+    assert mine is not None and len(mine) == 4
+    assert _same(mine, _gx_own(frame, domain))
+    assert [row["row_key"] for row in mine] == ["r1", "r3", "r5", "r7"]
+
+
+def test_no_failing_rows_is_an_empty_list_and_an_unknown_index_column_is_gxs_error():
+    frame = _failing_rows()
+    columns = {"table.columns": list(frame.columns)}
+    assert gx_indices.unexpected_index_list(frame.iloc[0:0], ["value"], FORMAT, columns) == []
+    assert _gx_own(frame.iloc[0:0], ["value"]) == []
+    unknown = {**FORMAT, "unexpected_index_column_names": ["no_such_column"]}
+    with pytest.raises(Exception) as gx_error:
+        _gx_own(frame, ["value"], unknown)
+    with pytest.raises(type(gx_error.value), match="no_such_column"):
+        gx_indices.unexpected_index_list(frame, ["value"], unknown, columns)
+
+
+def test_the_cases_validation_does_not_ask_for_are_left_to_gx():
+    frame = _failing_rows()
+    columns = {"table.columns": list(frame.columns)}
+    cases = [
+        (frame.set_index("row_key"), FORMAT),  # a named index
+        (frame, {"result_format": "COMPLETE"}),  # no index columns named
+        (frame, {**FORMAT, "exclude_unexpected_values": True}),
+        (pd.concat([frame, frame]), FORMAT),  # an index with repeats
+    ]
+    for df, result_format in cases:
+        assert gx_indices.unexpected_index_list(df, ["value"], result_format, columns) is None
+    assert gx_indices.unexpected_index_list(frame, [], FORMAT, columns) is None
+
+
+def test_a_configuration_with_a_long_value_set_is_built_as_gx_builds_it_and_the_field_is_left_in_place():
+    import great_expectations as gx
+
+    def gx_built(expectation):  # outside a validation, a read is GX's own build
+        assert validation._CONFIGURATIONS.get() is None
+        return expectation.configuration
+
+    keys = [f"4310{i:02d}|{j}" for i in range(40) for j in range(30)]
+    for value_set in (keys, set(keys), tuple(keys), [*keys[:10], 3, 2.5, None, True]):
+        exp = gx.expectations.ExpectColumnValuesToBeInSet(
+            column="participation_key", value_set=value_set, row_condition=None, meta={"rule": "r"}, mostly=0.5
+        )
+        before = exp.value_set
+        fast, own = validation._built(gx_built, exp), gx_built(exp)
+        assert exp.value_set is before
+        assert fast.to_json_dict() == own.to_json_dict()
+        assert type(fast.kwargs["value_set"]) is type(own.kwargs["value_set"])
+        assert list(fast.kwargs["value_set"]) == list(own.kwargs["value_set"])
+        assert list(fast.kwargs) == list(own.kwargs)  # the kwargs in GX's order
+        assert fast.kwargs["value_set"] is not before  # a copy, as GX's
+
+
+def test_a_year_of_fixtures_gives_the_same_findings_in_the_same_order_either_way(plan, tmp_path, monkeypatch):
+    seen: list[list] = []
+    validate = screen.validate
+
+    def recorded(expectations, name, df, parameters):
+        findings, summary = validate(expectations, name, df, parameters)
+        seen.append([name, findings, summary])
+        return findings, summary
+
+    monkeypatch.setattr(screen, "validate", recorded)
+    fast = _screen_fixtures_again(plan, tmp_path / "fast")
+    fast_seen, seen[:] = list(seen), []
+    monkeypatch.setattr(validation, "indices_read_by_column", nullcontext)
+    monkeypatch.setattr(validation, "_built", lambda built, expectation: built(expectation))
+    own = _screen_fixtures_again(plan, tmp_path / "own")
+    assert fast_seen == seen and sum(len(f) for _, f, _ in seen) > 100
+    assert [(r.name, r.status, r.issues) for r in fast.received] == [(r.name, r.status, r.issues) for r in own.received]
+
+
+def test_a_stored_result_is_read_back_with_its_failing_rows_keys_in_the_order_of_gxs_json():
+    """validation._as_read_back: GX's Data Docs name a multi-column expectation's values in the order of a set of a
+    failing row's keys; read back from GX's JSON the keys are sorted, and so are the kept objects'."""
+    import json
+    from types import SimpleNamespace
+
+    rows = [{"kind": "expenditure", "row_key": "5:4", "file_id": "5", "item_id": "1.1.3"}] * 2
+    result = SimpleNamespace(
+        results=[
+            SimpleNamespace(result={"unexpected_index_list": list(rows), "partial_unexpected_index_list": rows[:1]}),
+            SimpleNamespace(result={"unexpected_index_list": ["3", "4"]}),  # indices without names: as they are
+            SimpleNamespace(result=None),
+        ]
+    )
+    validation._as_read_back(result)
+    read = result.results[0].result
+    json_order = list(json.loads(json.dumps(rows[0], sort_keys=True)))
+    assert json_order == ["file_id", "item_id", "kind", "row_key"]
+    assert [list(r) for r in read["unexpected_index_list"] + read["partial_unexpected_index_list"]] == [json_order] * 3
+    assert read["unexpected_index_list"][0] == rows[0]
+    assert result.results[1].result == {"unexpected_index_list": ["3", "4"]}
