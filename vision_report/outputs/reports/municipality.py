@@ -484,7 +484,9 @@ def _render_chunk(args) -> list[str]:
     written = []
     # A python-docx Document is a web of reference cycles holding lxml trees (C memory the collector does not
     # see): left to the collector's own pace, 1,741 documents pile up to ~1.2 GB. Collect after each document;
-    # freezing what exists before makes each collection look at this document's objects only.
+    # freezing what exists before, and again what survived each collection (the caches of table layouts, texts and
+    # styles, which grow with the documents made), makes each collection look at this document's objects only
+    # (at 1,741 members a collection took 6.3 ms with the survivors looked at again, 2.1 ms without).
     gc.freeze()
     muni_title = report_phrases(template.parent if template is not None else find_root() / "templates")["muni_title"]
     try:
@@ -508,6 +510,7 @@ def _render_chunk(args) -> list[str]:
             written.append(str(save(doc, out_dir / "municipalities" / f"{code}_{name}.docx")))
             del doc
             gc.collect()
+            gc.freeze()
     finally:
         gc.unfreeze()
     return written
