@@ -116,3 +116,14 @@ def test_a_municipality_report_is_the_same_file_with_shared_styles_and_leaves_th
         municipality, "new_document", lambda template, props, share_styles: new_document(template, props)
     )
     assert shared_twice == [report(), report()]
+
+
+def test_documents_sharing_styles_look_each_style_name_up_once():
+    a = new_document(TEMPLATE, share_styles=True)
+    assert docxutil.has_style(a, "表本文") and not docxutil.has_style(a, "ない名前")
+    b = new_document(TEMPLATE, share_styles=True)
+    assert b.styles["表本文"].element is docxutil._style_or_none(b, "表本文").element  # found once, for both
+    assert docxutil._style_or_none(b, "表本文") is docxutil._style_or_none(a, "表本文")
+    assert docxutil._style_or_none(b, "ない名前") is None
+    own = new_document(TEMPLATE)
+    assert docxutil._style_or_none(own, "表本文") is not docxutil._style_or_none(a, "表本文")

@@ -84,7 +84,7 @@ class _SharedStyles:
     :func:`latin_language`), its serialization and that deflated as a zip entry; ``stub`` is the template with an
     empty styles part (what such a document loads instead of parsing the styles again)."""
 
-    __slots__ = ("element", "blob", "deflated", "children", "stub", "italic")
+    __slots__ = ("element", "blob", "deflated", "children", "stub", "italic", "named")
 
     def __init__(self, data: bytes) -> None:
         doc = Document(io.BytesIO(data))
@@ -96,6 +96,7 @@ class _SharedStyles:
         deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)  # as zipfile deflates
         self.deflated = deflate.compress(self.blob) + deflate.flush()
         self.italic = italic_styles(doc)
+        self.named: dict[str, Any] = {}  # style name -> the style (python-docx's proxy of the shared element) or None
         self.stub = _with_entry(data, part.partname.membername, _EMPTY_STYLES)
 
 
@@ -609,8 +610,9 @@ def _style_or_none(doc, name: str):
     """The style ``name`` of ``doc`` or None, looked up once per document (python-docx's lookup runs an XPath over
     every style of the template; a report asks hundreds of times)."""
     cache = getattr(doc, "_vr_styles", None)
-    if cache is None:
-        cache = doc._vr_styles = {}
+    if cache is None:  # documents sharing their styles (new_document's share_styles) share what was found too
+        shared = getattr(doc, "_vr_shared_styles", None)
+        cache = doc._vr_styles = {} if shared is None else shared.named
     if name not in cache:
         try:
             cache[name] = doc.styles[name]
