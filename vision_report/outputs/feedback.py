@@ -205,6 +205,12 @@ def feedback_file_name(plan: Plan, code: str | None, sha256: str | None) -> str:
     return f"{code or '不明'}_構成市町村外_{(sha256 or 'nohash')[:12]}.txt"
 
 
+# the columns of the prepared rows that missing_results, unfilled_counts and accepted_summary read
+_READ_FROM_ROWS = frozenset(
+    ("file_id", "kind", "value", "item_id", "row", "plan_name", "name", "status", "result_text_ok", *COUNTED_COLUMNS)
+)
+
+
 def accepted_summary(rows, file_id: int, plan: Plan | None = None) -> list[str]:
     """What was taken from an accepted file: counts and totals, for its feedback (KPIs by name and unit when the
     plan is given, so that the clerk can compare them with what was sent)."""
@@ -242,6 +248,8 @@ def feedbacks(plan: Plan, fiscal_year: int, templates_dir: Path, screening, held
     member_codes = {m.code for m in members}
     # each file's own rows and held values, found once (filtering the year's rows for every member: 20 s at 1,741)
     rows = screening.rows
+    if rows is not None:  # the columns the feedback reads (a file's rows are filtered five times; 67 columns each)
+        rows = rows[[c for c in rows.columns if c in _READ_FROM_ROWS]]
     rows_of = dict(tuple(rows.groupby("file_id", sort=False))) if rows is not None and "file_id" in rows else {}
     no_rows = rows.iloc[0:0] if rows is not None else None
     held_of = dict(tuple(held.groupby("file", sort=False))) if held is not None and len(held) else {}

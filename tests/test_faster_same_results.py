@@ -1,10 +1,13 @@
-"""issue 21: two of GX 1.x's slow steps done another way within a validation, with the same results —
-``gx_indices``: the failing rows listed a column at a time instead of a cell at a time; ``validation._built``: an
-expectation's configuration built with its long value sets copied whole instead of value by value."""
+"""issue 21: steps of screening and feedback done another way at scale, with the same results — GX 1.x's failing rows
+listed a column at a time instead of a cell at a time (``gx_indices``); an expectation's configuration built with its
+long value sets copied whole instead of value by value (``validation._built``); a failing row read with the columns
+its issue names (``validation._fields_named``); a file's rows read for its feedback with the columns the feedback
+reads (``feedback._READ_FROM_ROWS``)."""
 
 from __future__ import annotations
 
 from contextlib import nullcontext
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +15,8 @@ import pytest
 
 from tests.test_validation import _screen_fixtures_again
 from vision_report.screening import gx_indices, screen, validation
+
+ROOT = Path(__file__).resolve().parents[1]
 
 FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_key"]}
 
@@ -162,3 +167,71 @@ def test_a_stored_result_is_read_back_with_its_failing_rows_keys_in_the_order_of
     assert [list(r) for r in read["unexpected_index_list"] + read["partial_unexpected_index_list"]] == [json_order] * 3
     assert read["unexpected_index_list"][0] == rows[0]
     assert result.results[1].result == {"unexpected_index_list": ["3", "4"]}
+
+
+def test_failing_rows_read_with_the_columns_their_issues_name_give_the_same_issues(plan, tmp_path, monkeypatch):
+    """validation._fields_named: findings_to_issues reads a failing row's columns that the issue texts, the value
+    column and the code name (not all 67). Every fixture gets the same issues, in the same order, as with every
+    column read."""
+    from tests.test_validation import FIX
+
+    named = validation._fields_named
+    seen: list[frozenset] = []
+
+    def recorded(metas):
+        seen.append(named(metas))
+        return seen[-1]
+
+    monkeypatch.setattr(validation, "_fields_named", recorded)
+    few = _screen_fixtures_again(plan, tmp_path / "few")
+    assert seen and all({"value_raw", "file", "row", "item_id"} <= s for s in seen)
+    monkeypatch.setattr(validation, "_fields_named", lambda metas: _Everything())
+    every = _screen_fixtures_again(plan, tmp_path / "every")
+    assert [(r.name, r.status, r.issues) for r in few.received] == [
+        (r.name, r.status, r.issues) for r in every.received
+    ]
+    assert sum(len(r.issues) for r in few.received) > 100 and len(list((FIX / "bad").iterdir())) > 20
+
+
+class _Everything(frozenset):
+    def __contains__(self, item) -> bool:
+        return True
+
+
+def test_the_names_an_issue_reads_come_from_its_texts_placeholders_and_value_column():
+    metas = [
+        {"message_ja": "{item_id} の {value_fmt} は {limit:,} を超えています。{extra[0]}", "value_column": "amount"},
+        {"message_ja": "固定の文", "expected_ja": "{unit_ja}で", "column_ja": "{column_name}"},
+    ]
+    names = validation._fields_named(metas)
+    assert {"item_id", "value_fmt", "limit", "extra", "amount", "unit_ja", "column_name"} <= names
+    assert {"value_raw", "value_date_serial", "file_id", "file", "row", "kind"} <= names  # the value problems', code's
+
+
+def test_the_feedback_reads_each_files_rows_with_the_columns_it_uses_and_says_the_same(plan, tmp_path, monkeypatch):
+    """feedback.feedbacks keeps the prepared rows' columns that missing_results, unfilled_counts and
+    accepted_summary read (a file's rows are filtered five times): every feedback is the same text as with all
+    columns kept."""
+    import dataclasses
+
+    from vision_report.core.vocabulary import ACCEPTED_STATUSES
+    from vision_report.outputs import feedback
+
+    screened = _screen_fixtures_again(plan, tmp_path)
+    by_code: dict[str, list] = {}
+    for r in screened.received:
+        by_code.setdefault(r.municipality_code or "", []).append(r)
+    mains = [feedback.submission_of(sorted(recs, key=lambda r: (r.mtime or 0, r.name))) for recs in by_code.values()]
+    accepted = {r.file_id for r in mains if r is not None and r.status in ACCEPTED_STATUSES}
+    rows = screened.rows.copy()
+    spent = rows.index[rows["file_id"].isin(accepted) & (rows["kind"] == "expenditure")]
+    assert len(spent) > 10
+    rows.loc[spent[:4], ["result_text", "result_text_ok"]] = ["", False]  # 実施 without 取組実績
+    rows.loc[spent[2:6], "self_evaluation"] = ""  # 自己評価 left blank
+    year = dataclasses.replace(screened, rows=rows)
+    templates = ROOT / "templates"
+    few = feedback.feedbacks(plan, 2024, templates, year)
+    assert few != feedback.feedbacks(plan, 2024, templates, screened)  # the blanks are told
+    monkeypatch.setattr(feedback, "_READ_FROM_ROWS", _Everything())
+    assert few == feedback.feedbacks(plan, 2024, templates, year)
+    assert len(few) >= len(plan.members(2024))
