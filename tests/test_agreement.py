@@ -74,9 +74,9 @@ def test_every_placeholder_in_a_message_names_a_prepared_column():
     from vision_report.core.config import load_settings
     from vision_report.intake.files import RAW_ROW_COLUMNS
     from vision_report.plan import load_plan
+    from vision_report.screening.issues import _row_fields
     from vision_report.screening.prepare import coverage, prepare_rows, suite_parameters
     from vision_report.screening.screen import units_of
-    from vision_report.screening.validation import _row_fields
 
     settings = load_settings(ROOT)
     plan = load_plan(settings.plan_dir_for(2024))

@@ -1,7 +1,7 @@
 """issue 21: steps of screening and feedback done another way at scale, with the same results — GX 1.x's failing rows
 listed a column at a time instead of a cell at a time (``gx_indices``); an expectation's configuration built with its
 long value sets copied whole instead of value by value (``validation._built``); a failing row read with the columns
-its issue names (``validation._fields_named``); a file's rows read for its feedback with the columns the feedback
+its issue names (``issues._fields_named``); a file's rows read for its feedback with the columns the feedback
 reads (``feedback._READ_FROM_ROWS``)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from tests.test_validation import _screen_fixtures_again
-from vision_report.screening import gx_indices, screen, validation
+from vision_report.screening import gx_indices, issues, screen, validation
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -170,22 +170,22 @@ def test_a_stored_result_is_read_back_with_its_failing_rows_keys_in_the_order_of
 
 
 def test_failing_rows_read_with_the_columns_their_issues_name_give_the_same_issues(plan, tmp_path, monkeypatch):
-    """validation._fields_named: findings_to_issues reads a failing row's columns that the issue texts, the value
+    """issues._fields_named: findings_to_issues reads a failing row's columns that the issue texts, the value
     column and the code name (not all 67). Every fixture gets the same issues, in the same order, as with every
     column read."""
     from tests.test_validation import FIX
 
-    named = validation._fields_named
+    named = issues._fields_named
     seen: list[frozenset] = []
 
     def recorded(metas):
         seen.append(named(metas))
         return seen[-1]
 
-    monkeypatch.setattr(validation, "_fields_named", recorded)
+    monkeypatch.setattr(issues, "_fields_named", recorded)
     few = _screen_fixtures_again(plan, tmp_path / "few")
     assert seen and all({"value_raw", "file", "row", "item_id"} <= s for s in seen)
-    monkeypatch.setattr(validation, "_fields_named", lambda metas: _Everything())
+    monkeypatch.setattr(issues, "_fields_named", lambda metas: _Everything())
     every = _screen_fixtures_again(plan, tmp_path / "every")
     assert [(r.name, r.status, r.issues) for r in few.received] == [
         (r.name, r.status, r.issues) for r in every.received
@@ -203,7 +203,7 @@ def test_the_names_an_issue_reads_come_from_its_texts_placeholders_and_value_col
         {"message_ja": "{item_id} の {value_fmt} は {limit:,} を超えています。{extra[0]}", "value_column": "amount"},
         {"message_ja": "固定の文", "expected_ja": "{unit_ja}で", "column_ja": "{column_name}"},
     ]
-    names = validation._fields_named(metas)
+    names = issues._fields_named(metas)
     assert {"item_id", "value_fmt", "limit", "extra", "amount", "unit_ja", "column_name"} <= names
     assert {"value_raw", "value_date_serial", "file_id", "file", "row", "kind"} <= names  # the value problems', code's
 
@@ -235,3 +235,67 @@ def test_the_feedback_reads_each_files_rows_with_the_columns_it_uses_and_says_th
     monkeypatch.setattr(feedback, "_READ_FROM_ROWS", _Everything())
     assert few == feedback.feedbacks(plan, 2024, templates, year)
     assert len(few) >= len(plan.members(2024))
+
+
+def _suite_dir(tmp_path: Path) -> Path:
+    import json
+
+    suite = {
+        "expectations": [
+            {
+                "severity": "warning",
+                "meta": {"rule": "r", "message_ja": "{item_id} は {value_raw}", "column_ja": "{col}"},
+            },
+            {"meta": {"rule": "e", "message_ja": "{item_id} が誤り", "expected_ja": "{value_raw} 以外"}},
+            {"meta": {"rule": "g", "aggregate": True, "message_ja": "{count} 件が足りません: {items}"}},
+        ]
+    }
+    (tmp_path / "s.json").write_text(json.dumps(suite, ensure_ascii=False), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 20])
+def test_only_the_issues_the_cap_shows_read_their_rows_and_the_issues_are_the_same(tmp_path, monkeypatch, limit):
+    """issues._told: with at most ``limit`` issues per file and rule shown, the rows of the others (counted in
+    「…ほか N 件」) are not read; the issues are those of reading every row, in the same order."""
+    from vision_report.screening.validation import Finding
+
+    n = 9
+    table = pd.DataFrame(
+        {
+            "row_key": [f"{f}:{r}" for f in (1, 2) for r in range(n)],
+            "file_id": [f for f in (1, 2) for _ in range(n)],
+            "file": [f"{f}_町.csv" for f in (1, 2) for _ in range(n)],
+            "row": [r + 2 for _ in (1, 2) for r in range(n)],
+            "item_id": [f"1.{r}" for _ in (1, 2) for r in range(n)],
+            "item_name": [f"取組{r}" for _ in (1, 2) for r in range(n)],
+            "value_raw": [str(r * 10) for _ in (1, 2) for r in range(n)],
+            "col": [f"列{r}" for _ in (1, 2) for r in range(n)],
+        }
+    )
+    findings = [Finding("s", "r", "warning", f"1:{r}") for r in range(7)]  # file 1: 7 warnings
+    findings += [Finding("s", "e", "critical", f"2:{r}") for r in (5, 1, 3)]  # file 2: 3 errors, not in row order
+    findings += [Finding("s", "g", "critical", f"1:{r}") for r in (8, 7)]  # one gathered issue
+    findings += [Finding("s", "r", "warning", "1:0"), Finding("s", "r", "warning", "2:0")]  # a repeat; file 2
+    read: list[int] = []
+    to_dict = pd.DataFrame.to_dict
+
+    def counted(self, *args, **kwargs):
+        read.append(len(self))
+        return to_dict(self, *args, **kwargs)
+
+    expectations = _suite_dir(tmp_path)
+    params = {"max_messages_per_rule": limit}
+    monkeypatch.setattr(pd.DataFrame, "to_dict", counted)
+    capped = issues.findings_to_issues(findings, table, expectations, 2024, params)
+    capped_reads, read[:] = sum(read), []
+    monkeypatch.setattr(issues, "_told", lambda kept, by_key, metas, limit: [True] * len(kept))
+    every = issues.findings_to_issues(findings, table, expectations, 2024, params)
+    assert capped == every
+    assert [i.message for i in every[1] if i.rule == "g"] == ["2 件が足りません: 1.8 取組8、1.7 取組7"]
+    if limit in (1, 2):
+        shown = limit + 1  # the first ``limit`` and the last (its column goes into 「…ほか N 件」)
+        assert capped_reads == shown + min(3, shown) + 2 + 1 and sum(read) == 7 + 3 + 2 + 1
+        assert [i.message for i in capped[1] if i.rule == "r"][-1].startswith(f"…ほか {7 - limit} 件")
+    else:
+        assert capped_reads == sum(read) == 7 + 3 + 2 + 1

@@ -707,10 +707,10 @@ def test_the_failing_rows_are_read_a_slice_at_a_time_with_the_same_issues_in_the
     """issue 21: findings_to_issues reads the failing rows' values for a slice of the findings at a time (every
     failing row at once held 340 MB at 1,741 files). Slices of 3 findings give every file the same issues, in the
     same order (the cap per rule keeps the first ones), as the default slice."""
-    from vision_report.screening import validation
+    from vision_report.screening import issues
 
     received, _ = batch
-    monkeypatch.setattr(validation, "_ROWS_AT_ONCE", 3)
+    monkeypatch.setattr(issues, "_ROWS_AT_ONCE", 3)
     other = {r.name: r for r in _screen_fixtures_again(plan, tmp_path).received}
     assert set(other) == set(received)
     for name, rec in received.items():

@@ -25,8 +25,9 @@ from vision_report.intake.files import RAW_ROW_COLUMNS, Received, archive, choos
 from vision_report.intake.normalize import COMPUTED_ROW_COLUMNS, EVALUATION_COLUMNS, UnitSystem, load_units
 from vision_report.intake.rows import read_submission
 from vision_report.plan import Plan
+from vision_report.screening.issues import findings_to_issues
 from vision_report.screening.prepare import coverage, prepare_rows, suite_parameters
-from vision_report.screening.validation import data_docs, findings_to_issues, validate
+from vision_report.screening.validation import data_docs, validate
 
 # the accepted rows: what computation reads, and the file each row came from
 # and the texts, 今後の方向性 and 自己評価 of expenditure rows ("" when absent and on KPI rows; docs/interface.md §2)
