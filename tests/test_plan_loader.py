@@ -200,3 +200,19 @@ def test_the_members_of_a_year_are_found_once_and_a_copy_of_the_plan_finds_its_o
     shared = next(k for k in plan.kpis if gone in k.reporters)
     assert gone not in {m.code for m in left_reporters.members_reporting(shared.id, fy)}
     assert gone in {m.code for m in plan.members_reporting(shared.id, fy)}
+
+    # an initiative's participants of a year, and the initiatives of a member: found once, and a copy finds its own
+    ini = next(i for i in plan.initiatives if i.runs_in(fy) and len(i.participants) > 1)
+    who = ini.participants[-1]
+    gone_too = dataclasses.replace(
+        plan, memberships={**plan.memberships, who: dataclasses.replace(plan.membership(who), last_fiscal_year=fy - 1)}
+    )
+    assert plan.participants(ini.id, fy) is plan.participants(ini.id, fy)
+    assert plan.participants(ini.id, fy) == tuple(c for c in ini.participants if plan.is_member(c, fy))
+    assert who in plan.participants(ini.id, fy) and who not in gone_too.participants(ini.id, fy)
+    assert ini in plan.initiatives_of(who, fy) and gone_too.initiatives_of(who, fy) == ()
+    assert plan.initiatives_of(who) == tuple(i for i in plan.initiatives if who in i.participants)
+    fewer = dataclasses.replace(ini, participants=ini.participants[:-1])
+    without = dataclasses.replace(plan, initiatives=tuple(fewer if i is ini else i for i in plan.initiatives))
+    assert fewer not in without.initiatives_of(who) and who not in without.participants(ini.id, fy)
+    assert ini in plan.initiatives_of(who) and who in plan.participants(ini.id, fy)

@@ -32,6 +32,8 @@ def _sent(accepted_rows: pd.DataFrame | None) -> dict[tuple[str, str], dict]:
     if accepted_rows is None or accepted_rows.empty:
         return {}
     exp = accepted_rows[accepted_rows["kind"] == "expenditure"]
+    read = {"municipality_code", "item_id", "status", "self_evaluation", "direction", *TEXT_COLUMNS}
+    exp = exp[[c for c in exp.columns if c in read]]  # what the tables read (every column as dicts: 1.6 s at 1,741)
     return {(str(r["municipality_code"]), str(r["item_id"])): r for r in exp.to_dict("records")}
 
 
