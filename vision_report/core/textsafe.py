@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
@@ -70,11 +71,32 @@ def _decode_excel(text: str) -> tuple[str, list[str]]:
     return _EXCEL_ESCAPE_RE.sub(repl, text), found
 
 
+# anything make_safe may change: an Excel escape, a line break other than LF, a character XML cannot carry
+_ATTENTION_RE = re.compile("_x|[\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
+
+
 def make_safe(value: object, *, line_breaks: bool = True) -> Safe:
     """``value`` as text a Word file, a CSV and a page can carry (see the module's docstring).
 
-    ``line_breaks=False`` (a header, a file name, an id): line breaks become a space."""
+    ``line_breaks=False`` (a header, a file name, an id): line breaks become a space. A text with nothing to change
+    (nearly every cell: 3 million at 1,741 submissions) is told so by one search and a NFC check, and the same such
+    text gets the same ``Safe``."""
     text = "" if value is None else str(value)
+    if (
+        not _ATTENTION_RE.search(text)
+        and (line_breaks or "\n" not in text)
+        and (text.isascii() or unicodedata.is_normalized("NFC", text))
+    ):
+        return _unchanged(text)
+    return _made_safe(text, line_breaks)
+
+
+@lru_cache(maxsize=65536)
+def _unchanged(text: str) -> Safe:
+    return Safe(text)
+
+
+def _made_safe(text: str, line_breaks: bool) -> Safe:
     odd = tuple(dict.fromkeys(codepoint(c) for c in _ODD_BREAKS_RE.findall(text)))
     text, escapes = _decode_excel(text)
     text = _BREAKS_RE.sub("\n", text)
