@@ -278,15 +278,15 @@ def test_only_the_issues_the_cap_shows_read_their_rows_and_the_issues_are_the_sa
     findings += [Finding("s", "g", "critical", f"1:{r}") for r in (8, 7)]  # one gathered issue
     findings += [Finding("s", "r", "warning", "1:0"), Finding("s", "r", "warning", "2:0")]  # a repeat; file 2
     read: list[int] = []
-    to_dict = pd.DataFrame.to_dict
+    rows_by_key = issues.rows_by_key
 
-    def counted(self, *args, **kwargs):
-        read.append(len(self))
-        return to_dict(self, *args, **kwargs)
+    def counted(frame):
+        read.append(len(frame))
+        return rows_by_key(frame)
 
     expectations = _suite_dir(tmp_path)
     params = {"max_messages_per_rule": limit}
-    monkeypatch.setattr(pd.DataFrame, "to_dict", counted)
+    monkeypatch.setattr(issues, "rows_by_key", counted)
     capped = issues.findings_to_issues(findings, table, expectations, 2024, params)
     capped_reads, read[:] = sum(read), []
     monkeypatch.setattr(issues, "_told", lambda kept, by_key, metas, limit: [True] * len(kept))
@@ -350,3 +350,32 @@ def test_a_text_with_nothing_to_change_is_made_safe_as_the_whole_way_makes_it():
             whole = textsafe._made_safe("" if text is None else str(text), breaks)
             assert textsafe.make_safe(text, line_breaks=breaks) == whole, (text, breaks)
     assert textsafe.make_safe("熊本市") is textsafe.make_safe("熊本市")  # the same unchanged text, one Safe
+
+
+def _same_values(a: dict, b: dict) -> bool:
+    """The same keys in the same order, each value of the same type and equal (NaN and NA equal to themselves)."""
+    if list(a) != list(b):
+        return False
+    for key in a:
+        if list(a[key]) != list(b[key]):
+            return False
+        for name, u in a[key].items():
+            v = b[key][name]
+            if type(u) is not type(v) or not (u is v or (pd.isna(u) and pd.isna(v)) or u == v):
+                return False
+    return True
+
+
+def test_failing_rows_are_read_as_pandas_to_dict_reads_them(plan, tmp_path):
+    """issues.rows_by_key gives what ``DataFrame.to_dict("index")`` gives, value by value and type by type: for a
+    frame of every kind of column and for the prepared rows of every fixture."""
+    frame = _failing_rows().set_index("row_key", drop=False)
+    frame["obj_num"] = pd.Series([np.int64(3), np.float64(2.5), "x", None], index=frame.index, dtype=object)
+    frame["floats"] = [0.1, np.nan, 3.0, -2.0]
+    for part in (frame, frame.iloc[0:0], frame[[]], frame[["value", "obj_num"]]):
+        assert _same_values(issues.rows_by_key(part), part.to_dict("index"))
+    prepared = _screen_fixtures_again(plan, tmp_path).rows.set_index("row_key", drop=False)
+    assert len(prepared) > 100 and len(prepared.columns) > 50
+    assert _same_values(issues.rows_by_key(prepared), prepared.to_dict("index"))
+    with pytest.raises(ValueError, match="unique"):
+        issues.rows_by_key(pd.concat([frame, frame]))
