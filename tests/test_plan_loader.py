@@ -216,3 +216,9 @@ def test_the_members_of_a_year_are_found_once_and_a_copy_of_the_plan_finds_its_o
     without = dataclasses.replace(plan, initiatives=tuple(fewer if i is ini else i for i in plan.initiatives))
     assert fewer not in without.initiatives_of(who) and who not in without.participants(ini.id, fy)
     assert ini in plan.initiatives_of(who) and who in plan.participants(ini.id, fy)
+    # is_member: one of the year's members, for a code the plan knows and for one it does not
+    for code in [m.code for m in plan.municipalities] + ["999999", ""]:
+        for year in (fy - 1, fy, fy + 1):
+            expected = plan.has_municipality(code) and plan.membership(code).reports_in(year)
+            assert plan.is_member(code, year) == expected
+            assert gone_too.is_member(code, year) == (expected and not (code == who and year >= fy))

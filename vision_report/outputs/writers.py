@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -64,9 +65,15 @@ def rounded_number(x, decimals: int) -> str:
     return "0" if d == 0 else format(d.normalize(), "f")
 
 
+@lru_cache(maxsize=1 << 16)
+def _safe_cell(text: str) -> str:
+    """``safe_text`` once per distinct text (a year's tables repeat names, ids and statuses row after row)."""
+    return safe_text(text)
+
+
 def _cell(v):
     if isinstance(v, str):
-        return safe_text(v)
+        return _safe_cell(v)
     if isinstance(v, (float, np.floating)) and not isinstance(v, bool):
         return plain_number(float(v))
     return v

@@ -340,8 +340,12 @@ class Plan:
         return self.memberships.get(code) or Membership(code=code)
 
     def is_member(self, code: str, fiscal_year: int) -> bool:
-        """True when ``code`` is a member that reports for ``fiscal_year``."""
-        return self.has_municipality(code) and self.membership(code).reports_in(fiscal_year)
+        """True when ``code`` is a member that reports for ``fiscal_year`` (one of ``members``: a set per year, asked
+        for every initiative's participants and every KPI's reporters)."""
+        known = self._index.setdefault("member_sets", {})
+        if fiscal_year not in known:
+            known[fiscal_year] = frozenset(m.code for m in self.members(fiscal_year))
+        return code in known[fiscal_year]
 
     def members(self, fiscal_year: int) -> tuple[Municipality, ...]:
         """The members that report for ``fiscal_year``, in plan order (found once per year: a report per member asks
