@@ -67,13 +67,12 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
     """
     lim = rec.settings
     tbl = table if isinstance(table, Table) else Table(table)
-    empty = pd.DataFrame(columns=RAW_ROW_COLUMNS)
     if not tbl and tbl.nonblank > lim.max_rows:  # counted, not read (a long sheet without its size)
         _too_many_rows(rec, tbl.nonblank - 1, lim.max_rows)
-        return empty
+        return _no_rows()
     if not tbl or tbl.nonblank == 0:
         rec.error("empty", "ファイルが空です。見出し行とデータ行を入力してください。")
-        return empty
+        return _no_rows()
     first = next(i for i, r in enumerate(tbl) if _nonblank(r))
     found = find_header(tbl, lim.header_search_rows)
     header_idx = found if found is not None else _header_guess(tbl, lim.header_search_rows, first)
@@ -81,7 +80,7 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
     data_rows = tbl.nonblank - sum(1 for r in tbl[: header_idx + 1] if _nonblank(r))
     if data_rows > lim.max_rows:
         _too_many_rows(rec, data_rows, lim.max_rows)
-        return empty
+        return _no_rows()
     colmap: dict[int, str] = {}
     unknown: list[tuple[int, str]] = []
     loose: list[tuple[int, str]] = []
@@ -134,7 +133,7 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
             value="、".join(h.strip() for h in header if h.strip()) or "（空）",
             expected="区分・ID・実績値・単位の列（日本語または英語の見出し）",
         )
-        return empty
+        return _no_rows()
     if header_idx != first:
         rec.warn(
             "header_row",
@@ -160,7 +159,7 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
             if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
                 _extra_fields_issue(rec, i, cells, header, value_j)
         if any(x.rule == "extra_fields" for x in rec.issues):
-            return empty  # the columns of those rows cannot be trusted: nothing else is checked
+            return _no_rows()  # the columns of those rows cannot be trusted: nothing else is checked
     evaluation_columns = "、".join(c for c in nz.EVALUATION_COLUMNS if c in colmap.values())
     records = []
     for i in range(header_idx + 1, len(tbl)):
@@ -183,8 +182,9 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
                     value=f,
                     expected="値として貼り付けると、この警告は出なくなります",
                 )
-        formulas = [nz.HEADER_JA[c] for c, v in r.items() if c != "value" and nz.is_formula(v)]
-        formula_texts = [f"{nz.HEADER_JA[c]}: {v.strip()}" for c, v in r.items() if c != "value" and nz.is_formula(v)]
+        formula_cells = [(c, v) for c, v in r.items() if c != "value" and nz.is_formula(v)]
+        formulas = [nz.HEADER_JA[c] for c, _ in formula_cells]
+        formula_texts = [f"{nz.HEADER_JA[c]}: {v.strip()}" for c, v in formula_cells]
         controls = [nz.HEADER_JA[c] for c, v in r.items() if nz.has_control_chars(v) or c in removed]
         control_found = "、".join(f"{nz.HEADER_JA[c]}：{'・'.join(chars)}" for c, chars in removed.items())
         records.append(
@@ -217,8 +217,13 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
         )
     if not records:
         rec.error("no_rows", "見出し行だけでデータ行がありません。", row=header_idx + 1)
-        return empty
+        return _no_rows()
     return pd.DataFrame.from_records(records, columns=RAW_ROW_COLUMNS)
+
+
+def _no_rows() -> pd.DataFrame:
+    """The rows of a file that gives none (made when needed: an empty frame costs as much as a small one)."""
+    return pd.DataFrame(columns=RAW_ROW_COLUMNS)
 
 
 def _text(cell: str) -> str:
