@@ -69,15 +69,16 @@ def unfilled_counts(rows, file_id: int | None) -> list[dict]:
     [] when every row has both, or the file has no expenditure row."""
     if rows is None or file_id is None or rows.empty or "file_id" not in rows.columns:
         return []
-    exp = rows[(rows["file_id"] == file_id) & (rows["kind"] == "expenditure")]
+    exp = (rows["file_id"] == file_id) & (rows["kind"] == "expenditure")  # a column filtered, not the frame
+    total = int(exp.sum())
     out = []
     for col in COUNTED_COLUMNS:
-        if not len(exp):
+        if not total:
             break
-        values = exp[col].fillna("").astype(str).str.strip() if col in exp.columns else pd.Series([""] * len(exp))
+        values = rows[col][exp].fillna("").astype(str).str.strip() if col in rows.columns else pd.Series([""] * total)
         filled = int((values != "").sum())
-        if filled < len(exp):
-            out.append({"column": HEADER_JA[col], "filled": filled, "total": len(exp), "missing": len(exp) - filled})
+        if filled < total:
+            out.append({"column": HEADER_JA[col], "filled": filled, "total": total, "missing": total - filled})
     return out
 
 
@@ -215,16 +216,18 @@ def accepted_summary(rows, file_id: int, plan: Plan | None = None) -> list[str]:
     """What was taken from an accepted file: counts and totals, for its feedback (KPIs by name and unit when the
     plan is given, so that the clerk can compare them with what was sent)."""
     kinds = kind_labels()
-    mine = rows[rows["file_id"] == file_id]
-    exp = mine[mine["kind"] == "expenditure"]
-    kpi = mine[mine["kind"] == "kpi"]
+    mine = rows["file_id"] == file_id
+    kind, value = rows["kind"], rows["value"]  # columns, not the frame, are filtered (once per file at scale)
+    exp = value[mine & (kind == "expenditure")]
+    is_kpi = mine & (kind == "kpi")
     out = []
     if len(exp):
-        out.append(f"{kinds['expenditure']} {len(exp)} 件（合計 {fmt_num(exp['value'].sum())} 千円）")
-    if len(kpi):
+        out.append(f"{kinds['expenditure']} {len(exp)} 件（合計 {fmt_num(exp.sum())} 千円）")
+    if is_kpi.any():
+        pairs = zip(rows["item_id"][is_kpi].tolist(), value[is_kpi].tolist(), strict=True)
         out.append(
-            f"{kinds['kpi']} {len(kpi)} 件（"
-            + "、".join(_kpi_value_text(plan, str(r.item_id), r.value) for r in kpi[["item_id", "value"]].itertuples())
+            f"{kinds['kpi']} {int(is_kpi.sum())} 件（"
+            + "、".join(_kpi_value_text(plan, str(item), v) for item, v in pairs)
             + "）"
         )
     return out
