@@ -289,7 +289,7 @@ def test_only_the_issues_the_cap_shows_read_their_rows_and_the_issues_are_the_sa
     monkeypatch.setattr(issues, "rows_by_key", counted)
     capped = issues.findings_to_issues(findings, table, expectations, 2024, params)
     capped_reads, read[:] = sum(read), []
-    monkeypatch.setattr(issues, "_told", lambda kept, by_key, metas, limit: [True] * len(kept))
+    monkeypatch.setattr(issues, "_told", lambda kept, places, metas, limit: [True] * len(kept))
     every = issues.findings_to_issues(findings, table, expectations, 2024, params)
     assert capped == every
     assert [i.message for i in every[1] if i.rule == "g"] == ["2 件が足りません: 1.8 取組8、1.7 取組7"]

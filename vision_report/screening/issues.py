@@ -80,19 +80,19 @@ def rows_by_key(frame: pd.DataFrame) -> dict[Any, dict[str, Any]]:
     return {key: dict(zip(names, row, strict=True)) for key, row in zip(frame.index, rows, strict=True)}
 
 
-def _told(findings: list[Finding], by_key: pd.DataFrame, metas: dict, limit: int) -> list[bool]:
+def _told(findings: list[Finding], places: list[tuple[Any, Any]], metas: dict, limit: int) -> list[bool]:
     """Per finding, whether its issue is read out: ``cap_issues`` shows the first ``limit`` issues of a file, rule and
     severity and, for more, the last one's column in its 「…ほか N 件」; the others are only counted, and their rows
     need not be read (at 1,741 files most of 121,916 failing rows). Every finding of a rule that gathers its rows
-    into one issue (``aggregate``) is read; with no cap, or a rule both gathered and not, every one is."""
+    into one issue (``aggregate``) is read; with no cap, or a rule both gathered and not, every one is. ``places``:
+    each finding's file_id and file."""
     gathered = {rule for (_, rule, _), meta in metas.items() if meta.get("aggregate")}
     single = {rule for (_, rule, _), meta in metas.items() if not meta.get("aggregate")}
     if limit <= 0 or gathered & single or not findings:
         return [True] * len(findings)
-    place = by_key[["file_id", "file"]].reindex([f.row_key for f in findings])
     keys = [
         None if f.rule in gathered else (fid, file, f.rule, f.severity == "critical")
-        for f, fid, file in zip(findings, place["file_id"].tolist(), place["file"].tolist(), strict=True)
+        for f, (fid, file) in zip(findings, places, strict=True)
     ]
     counts: dict[tuple, int] = {}
     for key in keys:
@@ -151,19 +151,18 @@ def findings_to_issues(
         if (f.rule, f.row_key) not in seen:  # the same rule on the same row once (e.g. two magnitude checks)
             seen.add((f.rule, f.row_key))
             kept.append(f)
-    told = _told(kept, by_key, metas, limit)
-    place = by_key.loc[[f.row_key for f, t in zip(kept, told, strict=True) if not t], ["file_id", "file"]]
-    places = iter(zip(place["file_id"].tolist(), place["file"].tolist(), strict=True))
+    place = by_key.loc[[f.row_key for f in kept], ["file_id", "file"]]
+    places = list(zip(place["file_id"].tolist(), place["file"].tolist(), strict=True))
+    told = _told(kept, places, metas, limit)
     telling = [f for f, t in zip(kept, told, strict=True) if t]
     by_key = by_key[[c for c in table.columns if c in named]]
     out: dict[int, list[Issue]] = {}
     grouped: dict[tuple[int, str, str, str], list[dict]] = {}
     values: dict[str, dict] = {}
     read = 0
-    for f, tell in zip(kept, told, strict=True):
+    for f, tell, (fid, file) in zip(kept, told, places, strict=True):
         level = Severity.ERROR if f.severity == "critical" else Severity.WARNING
         if not tell:  # counted in the cap's 「…ほか N 件」, never shown: its row is not read
-            fid, file = next(places)
             out.setdefault(int(fid), []).append(Issue(severity=level, rule=f.rule, file=str(file), message=""))
             continue
         if read % _ROWS_AT_ONCE == 0:
@@ -207,5 +206,4 @@ def findings_to_issues(
                 expected=str(meta["expected_ja"]).format_map(fields) if meta.get("expected_ja") else None,
             )
         )
-    limit = int(parameters.get("max_messages_per_rule") or 0)
     return {fid: cap_issues(lst, limit) for fid, lst in out.items()}

@@ -1522,17 +1522,17 @@ _PACKAGE_WRITER_STEPS = _package_writer_steps()
 class _DatedZipWriter:
     """python-docx's zip writer (``_ZipPkgWriter.write(pack_uri, blob)``), each entry dated ``when``, read-write
     for its owner only, deflated as python-docx deflates it; a shared styles part's entry is deflated once per
-    process (``deflated``: the blob's bytes as zipfile deflates them)."""
+    process (``shared``: the document's shared styles, their blob deflated as zipfile deflates it)."""
 
-    def __init__(self, when: tuple, deflated: Mapping[int, tuple[bytes, bytes]] = MappingProxyType({})) -> None:
+    def __init__(self, when: tuple, shared: _SharedStyles | None = None) -> None:
         self.buffer = io.BytesIO()
         self.zip = zipfile.ZipFile(self.buffer, "w", compression=zipfile.ZIP_DEFLATED)
         self.when = when
-        self.deflated = deflated
+        self.shared = shared
 
     def write(self, pack_uri, blob: bytes) -> None:
-        known = self.deflated.get(id(blob))
-        deflated = known[1] if known is not None and known[0] is blob else None
+        shared = self.shared
+        deflated = shared.deflated if shared is not None and blob is shared.blob else None
         _write_entry(self.zip, pack_uri.membername, self.when, blob, deflated)
 
 
@@ -1573,8 +1573,7 @@ def _package_zip(doc, when: tuple) -> bytes:
     for part in package.parts:
         part.before_marshal()
     content_types, pkg_rels, parts = _PACKAGE_WRITER_STEPS
-    shared = getattr(doc, "_vr_shared_styles", None)
-    writer = _DatedZipWriter(when, {id(shared.blob): (shared.blob, shared.deflated)} if shared is not None else {})
+    writer = _DatedZipWriter(when, getattr(doc, "_vr_shared_styles", None))
     with writer.zip:
         content_types(writer, package.parts)
         pkg_rels(writer, package.rels)
