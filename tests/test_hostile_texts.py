@@ -162,6 +162,37 @@ def test_hostile_cells_are_cleaned_and_each_change_warned_with_row_and_column():
     assert not rec.has_errors
 
 
+def test_the_warnings_of_cells_come_by_row_then_column_and_repeat_with_their_cells():
+    """The cells are read a column at a time (issue 21) and each distinct cell once: the warnings still come as a
+    reading row by row gives them (by row; in a row the texts made safe, then the formulas, each in column order),
+    and a row repeating an earlier row's cells is warned again."""
+    rows = [
+        ["区分", "ID", "実績値", "単位", "備考", "取組実績"],
+        ["事業費", "1.1.1", "10", "千円", "e\u0301", "開催_x000B_"],
+        ["事業費", "1.1.2", "20", "千円", "", ""],
+        ["事業費", "1.1.1", "10", "千円", "e\u0301", "開催_x000B_"],
+    ]
+    table = Table(rows)
+    table.formulas.update({(1, 2): "=5+5", (1, 0): '="事業費"', (2, 3): '="千円"'})
+    rec = _rec()
+    df = table_to_rows(rec, table)
+    said = [(i.rule, i.row, i.column) for i in rec.issues if i.rule in ("text_cleaned", "formula_value")]
+    assert said == [
+        ("text_cleaned", 2, "備考"),
+        ("text_cleaned", 2, "取組実績"),
+        ("formula_value", 2, "区分"),
+        ("formula_value", 2, "実績値"),
+        ("formula_value", 3, "単位"),
+        ("text_cleaned", 4, "備考"),
+        ("text_cleaned", 4, "取組実績"),
+    ]
+    (value_formula,) = [i for i in rec.issues if i.rule == "formula_value" and i.column == "実績値"]
+    assert value_formula.message == "「実績値」は数式「=5+5」です。Excelに保存されていた計算結果「10」を使いました。"
+    assert df["note"].tolist() == ["\u00e9", "", "\u00e9"]
+    assert df["result_text"].tolist() == ["開催", "", "開催"]
+    assert df["row"].tolist() == [2, 3, 4]
+
+
 def test_an_unknown_column_of_grades_is_named_not_dropped_silently():
     rows = [
         ["区分", "ID", "実績値", "単位", "評価", "メモ"],
