@@ -208,3 +208,31 @@ def test_feedback_counts_partly_filled_columns_and_is_silent_when_all_are_filled
     assert "・取組実績" not in text and "1件も記入されていません" not in text
     exp[0][13] = "A"
     assert "記入のない項目" not in _feedback(plan, screened("all"))
+
+
+def test_the_tables_read_each_members_row_by_member_and_initiative(plan):
+    """The rows are matched to (member, initiative) a column at a time (issue 21): a member's row lands on its own
+    initiative only, a key sent twice reads its last row, a missing text column reads as empty, a member that sent
+    nothing for an initiative has empty counts."""
+    code = plan.members(2024)[0].code
+    first, second = [i.id for i in plan.initiatives_of(code, 2024)][:2]
+    rows = pd.DataFrame(
+        {
+            "municipality_code": [code, code, code, "999999"],
+            "kind": ["expenditure", "expenditure", "kpi", "expenditure"],
+            "item_id": [first, first, second, second],
+            "status": ["未実施", "実施", "実施", "実施"],
+            "self_evaluation": ["C", "A", "B", "B"],
+            "direction": ["", "継続", "", "拡充"],
+            "result_text": ["前の行", "あと\nの行", "KPIの行", "他市"],
+        }
+    )
+    ev = evaluations_table(plan, rows, 2024).set_index(["municipality_code", "initiative_id"])
+    tx = texts_table(plan, rows, 2024).set_index(["municipality_code", "initiative_id"])
+    assert ev.loc[(code, first), ["status", "self_evaluation", "direction"]].tolist() == ["実施", "A", "継続"]
+    assert ev.loc[(code, first), ["result_text_chars", "outcome_text_chars"]].tolist() == [5, 0]
+    assert tx.loc[(code, first), ["result_text", "outcome_text"]].tolist() == ["あと\nの行", ""]
+    assert ev.loc[(code, second), "status"] == "" and pd.isna(ev.loc[(code, second), "result_text_chars"])
+    assert tx.loc[(code, second), "result_text"] == ""
+    assert "999999" not in ev.index.get_level_values(0)
+    assert len(ev) == len(tx) == sum(len(plan.initiatives_of(m.code, 2024)) for m in plan.members(2024))

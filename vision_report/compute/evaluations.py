@@ -27,45 +27,47 @@ def _text(v) -> str:
     return "" if v is None or (isinstance(v, float) and v != v) else str(v)
 
 
-def _sent(accepted_rows: pd.DataFrame | None) -> dict[tuple[str, str], dict]:
-    """(municipality_code, initiative_id) -> the accepted expenditure row, as a dict."""
-    if accepted_rows is None or accepted_rows.empty:
-        return {}
-    exp = accepted_rows[accepted_rows["kind"] == "expenditure"]
-    read = {"municipality_code", "item_id", "status", "self_evaluation", "direction", *TEXT_COLUMNS}
-    exp = exp[[c for c in exp.columns if c in read]]  # what the tables read (every column as dicts: 1.6 s at 1,741)
-    return {(str(r["municipality_code"]), str(r["item_id"])): r for r in exp.to_dict("records")}
-
-
-def _rows(plan: Plan, accepted_rows: pd.DataFrame | None, fiscal_year: int):
-    sent = _sent(accepted_rows)
+def _rows(plan: Plan, accepted_rows: pd.DataFrame | None, fiscal_year: int, columns: tuple[str, ...]):
+    """The rows of the tables (member × initiative, the plan's order) as columns: the key columns, whether the member
+    sent an accepted expenditure row for the initiative, and that row's ``columns`` (None where it sent none, or the
+    rows lack the column). Read a column at a time: 121,870 rows at 1,741 members, each row boxed value by value by
+    ``to_dict`` took 2.9 s."""
+    keys: dict[str, list] = {c: [] for c in KEY_COLUMNS if c != "fiscal_year"}
     for m in plan.members(fiscal_year):
         for ini in plan.initiatives_of(m.code, fiscal_year):
-            yield m, ini, sent.get((m.code, ini.id))
-
-
-def _key(fiscal_year: int, m, ini) -> dict:
-    """The columns that name a row of evaluations.csv and initiative_texts.csv (member × initiative)."""
-    return {
-        "fiscal_year": fiscal_year,
-        "municipality_code": m.code,
-        "municipality_name": m.name,
-        "initiative_id": ini.id,
-        "initiative_name": ini.name,
-    }
+            keys["municipality_code"].append(m.code)
+            keys["municipality_name"].append(m.name)
+            keys["initiative_id"].append(ini.id)
+            keys["initiative_name"].append(ini.name)
+    n = len(keys["municipality_code"])
+    out = {"fiscal_year": [fiscal_year] * n, **keys}
+    exp = None
+    if accepted_rows is not None and not accepted_rows.empty:
+        exp = accepted_rows[accepted_rows["kind"] == "expenditure"]
+    if exp is None or exp.empty:
+        return out, [False] * n, {c: [None] * n for c in columns}
+    codes = exp["municipality_code"].astype(str).tolist()
+    items = exp["item_id"].astype(str).tolist()
+    at = {key: k for k, key in enumerate(zip(codes, items, strict=True))}  # a key sent twice: its last row
+    where = [at.get(key) for key in zip(keys["municipality_code"], keys["initiative_id"], strict=True)]
+    sent = [k is not None for k in where]
+    values = {}
+    for c in columns:
+        given = exp[c].tolist() if c in exp.columns else [None] * len(exp)
+        values[c] = [given[k] if k is not None else None for k in where]
+    return out, sent, values
 
 
 def evaluations_table(plan: Plan, accepted_rows: pd.DataFrame | None, fiscal_year: int) -> pd.DataFrame:
     """evaluations.csv: 実施状況, 自己評価, 今後の方向性 and the length (characters, a line break counts 1) of each
     text; the counts are empty (not 0) where the member sent no row for the initiative."""
-    out = []
-    for m, ini, r in _rows(plan, accepted_rows, fiscal_year):
-        row = _key(fiscal_year, m, ini) | {
-            c: _text(r.get(c)) if r else "" for c in ("status", "self_evaluation", "direction")
-        }
-        for c in TEXT_COLUMNS:
-            row[f"{c}_chars"] = len(_text(r.get(c))) if r else None
-        out.append(row)
+    out, sent, values = _rows(
+        plan, accepted_rows, fiscal_year, ("status", "self_evaluation", "direction", *TEXT_COLUMNS)
+    )
+    for c in ("status", "self_evaluation", "direction"):
+        out[c] = [_text(v) for v in values[c]]
+    for c in TEXT_COLUMNS:
+        out[f"{c}_chars"] = [len(_text(v)) if s else None for v, s in zip(values[c], sent, strict=True)]
     df = pd.DataFrame(out, columns=EVALUATIONS_COLUMNS)
     for c in TEXT_COLUMNS:
         df[f"{c}_chars"] = df[f"{c}_chars"].astype("Int64")
@@ -74,10 +76,8 @@ def evaluations_table(plan: Plan, accepted_rows: pd.DataFrame | None, fiscal_yea
 
 def texts_table(plan: Plan, accepted_rows: pd.DataFrame | None, fiscal_year: int) -> pd.DataFrame:
     """initiative_texts.csv: the same rows as :func:`evaluations_table` with the full texts (line breaks kept)."""
-    out = []
-    for m, ini, r in _rows(plan, accepted_rows, fiscal_year):
-        row = _key(fiscal_year, m, ini)
-        for c in ("status", "self_evaluation", "direction", *TEXT_COLUMNS):
-            row[c] = _text(r.get(c)) if r else ""
-        out.append(row)
+    columns = ("status", "self_evaluation", "direction", *TEXT_COLUMNS)
+    out, _, values = _rows(plan, accepted_rows, fiscal_year, columns)
+    for c in columns:
+        out[c] = [_text(v) for v in values[c]]
     return pd.DataFrame(out, columns=TEXTS_COLUMNS)
