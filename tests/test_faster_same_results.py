@@ -372,6 +372,8 @@ def test_failing_rows_are_read_as_pandas_to_dict_reads_them(plan, tmp_path):
     frame = _failing_rows().set_index("row_key", drop=False)
     frame["obj_num"] = pd.Series([np.int64(3), np.float64(2.5), "x", None], index=frame.index, dtype=object)
     frame["floats"] = [0.1, np.nan, 3.0, -2.0]
+    frame["str_nan"] = pd.Series(["a", np.nan, "", "b"], index=frame.index, dtype="str")
+    frame["string_na"] = pd.Series(["a", None, "", "b"], index=frame.index, dtype="string")
     for part in (frame, frame.iloc[0:0], frame[[]], frame[["value", "obj_num"]]):
         assert _same_values(issues.rows_by_key(part), part.to_dict("index"))
     prepared = _screen_fixtures_again(plan, tmp_path).rows.set_index("row_key", drop=False)
@@ -379,3 +381,23 @@ def test_failing_rows_are_read_as_pandas_to_dict_reads_them(plan, tmp_path):
     assert _same_values(issues.rows_by_key(prepared), prepared.to_dict("index"))
     with pytest.raises(ValueError, match="unique"):
         issues.rows_by_key(pd.concat([frame, frame]))
+
+
+def test_the_project_follows_vision_report_home_as_it_changes(tmp_path, monkeypatch):
+    """core.paths.find_root resolves an absolute $VISION_REPORT_HOME once per value (issue 21: the words of every
+    message are looked up through it): a new value is a new project, a link is followed, a relative value is read
+    against the working directory of the moment."""
+    from vision_report.core import paths
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for p in (a, b, a / "sub"):
+        p.mkdir()
+    (tmp_path / "link").symlink_to(a)
+    for value, expected in ((str(a), a), (str(b), b), (str(tmp_path / "link"), a), (str(a), a)):
+        monkeypatch.setenv(paths.ENV_ROOT, value)
+        assert paths.find_root() == expected.resolve()
+    monkeypatch.setenv(paths.ENV_ROOT, "sub")
+    monkeypatch.chdir(a)
+    assert paths.find_root() == (a / "sub").resolve()
+    monkeypatch.chdir(b)
+    assert paths.find_root() == (b / "sub").resolve()

@@ -68,7 +68,7 @@ def labels(root: Path | None = None) -> dict[str, Any]:
     Without ``root``: the project ``paths.find_root`` finds ($VISION_REPORT_HOME, which the command line's
     ``--root`` sets for its process, else the folder of the working directory). No module keeps a project of its
     own: what a caller passes, or what the process was started for."""
-    return _labels((root or find_root()).resolve())
+    return _labels(root.resolve() if root is not None else find_root())  # find_root's path is resolved
 
 
 @lru_cache(maxsize=8)
