@@ -156,3 +156,25 @@ def test_the_probable_error_of_the_sample_is_held_out(sample_run):
     assert history["3.13.3"]["2024"] == budget["3.13.3"]["actual_thousand_yen"]
     feedback = (sample_run["out"] / "feedback" / "434442_甲佐町.txt").read_bytes().decode("utf-8-sig")
     assert "要確認（集計に含めていません）" in feedback
+
+
+def test_the_run_graph_links_each_step_to_the_steps_it_used(sample_run):
+    """The steps are called with their arguments wrapped in Prefect's ``opaque`` (issue 21: Prefect no longer walks
+    into the plan, the received files and the tables): Prefect still records which task gave each argument."""
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs()
+    by_id = {r.id: r for r in runs}
+
+    def sources(name: str, parameter: str) -> set[str]:
+        found = set()
+        for r in runs:
+            if r.name.startswith(f"{name}-"):
+                found |= {by_id[i.id].name.rsplit("-", 1)[0] for i in r.task_inputs.get(parameter, []) if i.id in by_id}
+        return found
+
+    assert sources("screen_submissions", "received") == {"collect_submissions"}
+    assert sources("hold_probable_errors", "year") == {"screen_submissions"}
+    assert sources("write_outputs", "holds") == {"hold_probable_errors"}
+    assert sources("publish_artifacts", "plan") == {"load_plan"}
