@@ -401,3 +401,33 @@ def test_the_project_follows_vision_report_home_as_it_changes(tmp_path, monkeypa
     assert paths.find_root() == (a / "sub").resolve()
     monkeypatch.chdir(b)
     assert paths.find_root() == (b / "sub").resolve()
+
+
+def test_the_rows_of_several_files_make_the_frame_their_own_frames_make_joined():
+    """intake.rows.rows_frame makes the year's raw rows once (issue 21) instead of a frame per file joined with
+    pd.concat: the same frame, dtypes included, for files with and without the optional columns, an .xlsx's
+    scaled and date cells, and files without rows."""
+    from vision_report.intake.files import Received
+    from vision_report.intake.reading import Table
+    from vision_report.intake.rows import rows_frame, table_to_columns
+
+    plain = Table([["区分", "ID", "実績値", "単位"], ["事業費", "1.1.1", "10", "千円"], ["KPI", "K1", "5", "人"]])
+    rich = Table(
+        [
+            ["区分", "ID", "実績値", "単位", "取組実績", "自己評価", "備考"],
+            ["事業費", "1.1.2", "1,433", "千円", "開催した", "A", "=1+1"],
+            ["事業費", "1.1.3", "1900/3/1", "千円", "", "b", ""],
+        ]
+    )
+    rich.scaled[(1, 2)] = ("#,##0,", 1000)
+    rich.date_serials[(2, 2)] = "61"
+    empty = Table([["区分", "ID", "実績値", "単位"]])
+    parts = [
+        table_to_columns(Received(k, f"43{k}_x.csv", Path("x.csv"), 2024, f"43{k:04d}"), t)
+        for k, t in enumerate((plain, rich, empty, plain))
+    ]
+    assert parts[2] is None
+    alone = [rows_frame([p]) for p in parts]
+    joined = pd.concat([f for f in alone if not f.empty], ignore_index=True)
+    pd.testing.assert_frame_equal(rows_frame(parts), joined)
+    assert rows_frame([None]).empty and list(rows_frame([None]).columns) == list(joined.columns)

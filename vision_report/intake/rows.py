@@ -62,20 +62,34 @@ def _too_many_rows(rec: Received, data_rows: int, max_rows: int) -> None:
 
 
 def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
+    """:func:`table_to_columns` as a frame (no rows: an empty frame of the raw-row columns)."""
+    return rows_frame([table_to_columns(rec, table)])
+
+
+def rows_frame(parts: list[dict[str, list] | None]) -> pd.DataFrame:
+    """The raw rows of several files (:func:`table_to_columns`, None for a file without rows) as one frame, made
+    once: a frame per file then joined took 1.7 s of CPU at 1,741 files, one frame 0.2 s."""
+    given = [p for p in parts if p]
+    if not given:
+        return pd.DataFrame(columns=RAW_ROW_COLUMNS)
+    return pd.DataFrame({c: [v for p in given for v in p[c]] for c in RAW_ROW_COLUMNS})
+
+
+def table_to_columns(rec: Received, table: list[list[str]]) -> dict[str, list] | None:
     """Map headers (English or Japanese), keep every non-blank data row with its row number (as in the file).
 
     The header is the first of the first ``header_search_rows`` rows that holds every required column (title
     rows above it are skipped with a warning). A file with more data rows than ``max_rows`` is refused on the
-    count, before anything else is looked at.
+    count, before anything else is looked at. Returns the rows' columns (RAW_ROW_COLUMNS), None for no rows.
     """
     lim = rec.settings
     tbl = table if isinstance(table, Table) else Table(table)
     if not tbl and tbl.nonblank > lim.max_rows:  # counted, not read (a long sheet without its size)
         _too_many_rows(rec, tbl.nonblank - 1, lim.max_rows)
-        return _no_rows()
+        return None
     if not tbl or tbl.nonblank == 0:
         rec.error("empty", "ファイルが空です。見出し行とデータ行を入力してください。")
-        return _no_rows()
+        return None
     first = next(i for i, r in enumerate(tbl) if _nonblank(r))
     found = find_header(tbl, lim.header_search_rows)
     header_idx = found if found is not None else _header_guess(tbl, lim.header_search_rows, first)
@@ -83,7 +97,7 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
     data_rows = tbl.nonblank - sum(1 for r in tbl[: header_idx + 1] if _nonblank(r))
     if data_rows > lim.max_rows:
         _too_many_rows(rec, data_rows, lim.max_rows)
-        return _no_rows()
+        return None
     colmap: dict[int, str] = {}
     unknown: list[tuple[int, str]] = []
     loose: list[tuple[int, str]] = []
@@ -136,7 +150,7 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
             value="、".join(h.strip() for h in header if h.strip()) or "（空）",
             expected="区分・ID・実績値・単位の列（日本語または英語の見出し）",
         )
-        return _no_rows()
+        return None
     if header_idx != first:
         rec.warn(
             "header_row",
@@ -162,15 +176,15 @@ def table_to_rows(rec: Received, table: list[list[str]]) -> pd.DataFrame:
             if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
                 _extra_fields_issue(rec, i, cells, header, value_j)
         if any(x.rule == "extra_fields" for x in rec.issues):
-            return _no_rows()  # the columns of those rows cannot be trusted: nothing else is checked
+            return None  # the columns of those rows cannot be trusted: nothing else is checked
     evaluation_columns = "、".join(c for c in nz.EVALUATION_COLUMNS if c in colmap.values())
     at = [i for i in range(header_idx + 1, len(tbl)) if _nonblank(tbl[i])]
     if not at:
         rec.error("no_rows", "見出し行だけでデータ行がありません。", row=header_idx + 1)
-        return _no_rows()
+        return None
     columns = _data_columns(rec, tbl, at, colmap, extra_notes, value_j)
     columns["evaluation_columns"] = [evaluation_columns] * len(at)
-    return pd.DataFrame({c: columns[c] for c in RAW_ROW_COLUMNS})
+    return {c: columns[c] for c in RAW_ROW_COLUMNS}
 
 
 def _each(fn: Callable[[str], T], values: list[str]) -> list[T]:
@@ -189,7 +203,7 @@ def _data_columns(
     value_j: int,
 ) -> dict[str, list]:
     """The raw-row columns of the data rows ``at`` (the table's non-blank rows after the header), computed a column
-    at a time (1,741 files of 76 rows: 4.6 s row by row, dominated by the same cells read again). The warnings
+    at a time, each distinct cell once (1,741 files of 76 rows were read in 5.0 s of CPU row by row, 3.3 s so). The warnings
     (text_cleaned, formula_value) are given in the order a row-by-row reading gives them: by row, then the texts
     made safe in column order, then the formulas in column order."""
     n = len(at)
@@ -328,11 +342,6 @@ def _flagged_columns(
     }
 
 
-def _no_rows() -> pd.DataFrame:
-    """The rows of a file that gives none (made when needed: an empty frame costs as much as a small one)."""
-    return pd.DataFrame(columns=RAW_ROW_COLUMNS)
-
-
 def _text(cell: str) -> str:
     """A free text as stored: the clerk's words (normalize.clean_text), read after Excel's text prefix ``'``."""
     return nz.clean_text(nz.text_prefix_removed(nz.clean_text(cell)))
@@ -407,13 +416,18 @@ def _unknown_column(rec: Received, tbl: list[list[str]], header_idx: int, j: int
 
 
 def read_submission(rec: Received) -> pd.DataFrame:
-    """Read one submission into raw rows (empty frame if unreadable or over the row limit).
+    """Read one submission into raw rows (empty frame if unreadable or over the row limit)."""
+    return rows_frame([read_columns(rec)])
+
+
+def read_columns(rec: Received) -> dict[str, list] | None:
+    """Read one submission into the columns of its raw rows (None if unreadable, over the row limit or empty).
 
     The archived copy is read, not the file in inputs/: what is read is exactly what was archived,
     even if a clerk overwrites the file meanwhile. The issues found while reading are capped per rule.
     """
     assert rec.archived_path is not None, "archive() must run before read_submission()"
     table = read_table(rec, rec.archived_path.read_bytes())
-    rows = pd.DataFrame(columns=RAW_ROW_COLUMNS) if table is None else table_to_rows(rec, table)
+    rows = None if table is None else table_to_columns(rec, table)
     rec.issues[:] = cap_issues(rec.issues, rec.settings.max_messages_per_rule)
     return rows

@@ -21,9 +21,9 @@ from vision_report.core.config import Settings
 from vision_report.core.textfmt import jst
 from vision_report.core.vocabulary import ACCEPTED_STATUSES, NOT_SUBMISSIONS, Severity, Status, located_message
 from vision_report.intake import synthetic_receipts
-from vision_report.intake.files import RAW_ROW_COLUMNS, Received, archive, choose_latest, discover
+from vision_report.intake.files import Received, archive, choose_latest, discover
 from vision_report.intake.normalize import COMPUTED_ROW_COLUMNS, EVALUATION_COLUMNS, UnitSystem, load_units
-from vision_report.intake.rows import read_submission
+from vision_report.intake.rows import read_columns, rows_frame
 from vision_report.plan import Plan
 from vision_report.screening.issues import findings_to_issues
 from vision_report.screening.prepare import coverage, prepare_rows, suite_parameters
@@ -93,9 +93,8 @@ def collect(
 
 
 def _read_all(received: list[Received]) -> pd.DataFrame:
-    frames = [read_submission(r) for r in received if r.status == "" and not r.has_errors]
-    frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RAW_ROW_COLUMNS)
+    parts = [read_columns(r) for r in received if r.status == "" and not r.has_errors]
+    return rows_frame(parts)
 
 
 def _decide(rec: Received) -> str:
