@@ -980,10 +980,18 @@ def _token_run(text: str, rpr, token: bool):
     return new
 
 
+@lru_cache(maxsize=2)
+def _bare_run(token: bool):
+    """``_token_run("", None, token)``, made once per process: the run of a piece of a run without properties (most
+    runs: python-docx writes none for plain text), only ever copied (``_part_run``)."""
+    return _token_run("", None, token)
+
+
 def _part_run(made: dict[bool, Any], text: str, rpr, token: bool):
-    """``_token_run(text, rpr, token)``, as a copy of the run of that kind made before for the same run (``made``):
-    the same XML, without building the properties again."""
-    first = made.get(token)
+    """``_token_run(text, rpr, token)``, as a copy of the run of that kind made before for the same run (``made``),
+    or of ``_bare_run`` for a run without properties: the same XML, without building the run again (a copy is one
+    lxml call; four new elements are four new lxml documents, ~3x the time)."""
+    first = made.get(token) if rpr is not None else _bare_run(token)
     if first is None:
         made[token] = new = _token_run(text, rpr, token)
         return new
