@@ -23,3 +23,42 @@ def test_a_piece_of_a_run_without_properties_is_the_run_built_element_by_element
     # the shared runs stay as they were made
     assert _xml(docxutil._bare_run(True)) == _xml(_token_run("", None, True))
     assert _xml(docxutil._bare_run(False)) == _xml(_token_run("", None, False))
+
+
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+_PARAGRAPHS = (
+    "<w:r><w:t>2025年度の目標は20市町村です</w:t></w:r>",  # a token first, a plain part, a token last
+    "<w:r><w:t>12.5%</w:t></w:r>",  # a cell wholly one token
+    '<w:r><w:t xml:space="preserve"> 延べ 250人 </w:t></w:r>',  # spaces at the ends, a space in a token
+    "<w:r><w:rPr><w:b/></w:rPr><w:t>合計 1,234千円（前年度比）</w:t></w:r>",  # properties copied to each part
+    "<w:r><w:rPr><w:b/><w:lang w:val='ja-JP'/><w:specVanish/></w:rPr><w:t>令和7年3月31日まで</w:t></w:r>",
+    "<w:r><w:t>回答</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>17/20</w:t></w:r><w:r><w:t>件です</w:t></w:r>",
+    "<w:r w:rsidR='00AB12CD'><w:t>20市町村が参加</w:t></w:r>",  # an attribute: new runs, as before
+    "<w:r><w:t>前半 3件</w:t><w:br/><w:t>後半 4件の取組</w:t></w:r>",  # two w:t and a break
+    "<w:r><w:t>見出し</w:t><w:fldChar w:fldCharType='begin'/></w:r><w:r><w:t>2025年度</w:t></w:r>",  # a field
+    "<w:r><w:rPr><w:i/></w:rPr><w:t>20市町村（斜体）</w:t></w:r>",  # italic: left as it is
+)
+
+
+def _kept(xml: str, in_place: bool, monkeypatch) -> bytes:
+    from docx.oxml.parser import parse_xml
+
+    with monkeypatch.context() as m:
+        if not in_place:
+            m.setattr(docxutil, "_in_place_split", lambda *a: False)
+        body = parse_xml(f"<w:body {_W}><w:p>{xml}</w:p></w:body>")
+        docxutil._keep_whole_paragraphs(body)
+    return _xml(body)
+
+
+def test_a_run_split_in_place_is_the_xml_of_new_runs_in_its_place(monkeypatch):
+    for xml in _PARAGRAPHS:
+        assert _kept(xml, True, monkeypatch) == _kept(xml, False, monkeypatch), xml
+    # both ways were taken above, and the glue and the language went in
+    taken = []
+    in_place = docxutil._in_place_split
+    monkeypatch.setattr(docxutil, "_in_place_split", lambda *a: taken.append(in_place(*a)) or taken[-1])
+    kept = [_kept(xml, True, monkeypatch).decode() for xml in _PARAGRAPHS]
+    assert True in taken and False in taken
+    assert docxutil.WORD_JOINER in kept[0] and kept[0].count('w:eastAsia="en-US"') == 2
+    assert docxutil.WORD_JOINER not in kept[-1]

@@ -960,24 +960,30 @@ def _token_run(text: str, rpr, token: bool):
     if rpr is not None:
         new.append(copy.deepcopy(rpr))
     if token:
-        props = new.find(W_RPR)
-        if props is None:
-            props = w_element(W_RPR)
-            new.insert(0, props)
-        lang = props.find(_W_LANG)
-        if lang is None:
-            lang = w_element(_W_LANG)
-            later = [props.find(t) for t in _RPR_AFTER_LANG]
-            nxt = next((el for el in later if el is not None), None)
-            if nxt is None:
-                props.append(lang)
-            else:
-                nxt.addprevious(lang)
-        lang.set(_W_EAST_ASIA, LATIN_LANGUAGE)
+        _mark_token(new)
     t = w_element(W_T)
     _set_text(t, text)
     new.append(t)
     return new
+
+
+def _mark_token(run) -> None:
+    """The run's East Asian language ``LATIN_LANGUAGE``: w:lang w:eastAsia in its w:rPr (made first in the run
+    where there is none), the w:lang in its CT_RPr place (before w:eastAsianLayout, w:specVanish, w:oMath)."""
+    props = run.find(W_RPR)
+    if props is None:
+        props = w_element(W_RPR)
+        run.insert(0, props)
+    lang = props.find(_W_LANG)
+    if lang is None:
+        lang = w_element(_W_LANG)
+        later = [props.find(t) for t in _RPR_AFTER_LANG]
+        nxt = next((el for el in later if el is not None), None)
+        if nxt is None:
+            props.append(lang)
+        else:
+            nxt.addprevious(lang)
+    lang.set(_W_EAST_ASIA, LATIN_LANGUAGE)
 
 
 @lru_cache(maxsize=2)
@@ -1081,59 +1087,113 @@ def _piece_parts(text: str, header: bool, start: int, end: int) -> tuple[tuple[s
 def _keep_whole_paragraphs(root, italic_style_ids: frozenset[str] = frozenset()) -> None:
     """The tokens of every paragraph under ``root`` kept whole (``keep_whole``), across its runs (a figure in one
     run, its unit in the next): each run a token crosses is split so that the token's part is a run of its own
-    with the East Asian language ``LATIN_LANGUAGE`` and the glue between its characters.
+    with the East Asian language ``LATIN_LANGUAGE`` and the glue between its characters (``_split_run``).
 
     Italic paragraphs (a cover's subtitle) are left as they are: LibreOffice slants Japanese text in italic only
-    where its language is Japanese, so a token's run would stand upright in a slanted line."""
-    t_tag = W_T
+    where its language is Japanese, so a token's run would stand upright in a slanted line.
+
+    One pass over each paragraph's runs finds its text, its runs' properties and whether it is italic (a member
+    report has ~550 paragraphs, most of them one run of one w:t: the scans per paragraph were a third of this)."""
     # the paragraphs of table rows repeated as the header (their phrases are kept whole), found once per document
     header_rows = {p for tr in root.iter(_W_TR) if _repeats_as_header(tr) for p in tr.iter(W_P)}
     for p in root.iter(W_P):
-        if _italic(p, italic_style_ids):
+        if italic_style_ids and _style_of(p) in italic_style_ids:
             continue
-        runs = [r for r in p.iter(W_R) if r.getparent() is not None]
-        pieces = []  # (run, child, text): the paragraph's text in order
-        for r in runs:
+        runs = []  # (run, its w:rPr, its text children with their text and offset, whether it holds only text)
+        at = 0
+        italic = False
+        for r in p.iter(W_R):
+            rpr = None
+            items = []
+            only_text = True
             for child in r:
-                if child.tag == t_tag:
-                    if child.text:
-                        pieces.append((r, child, child.text))
-                elif child.tag in _RUN_TEXT_CHILDREN:
-                    pieces.append((r, child, "\n"))
-        text = "".join(t for _, _, t in pieces)
-        if len(text) < 2:
+                tag = child.tag
+                if tag == W_T:
+                    piece = child.text
+                    if piece:
+                        items.append((child, piece, at))
+                        at += len(piece)
+                elif tag in _RUN_TEXT_CHILDREN:
+                    items.append((child, "\n", at))
+                    at += 1
+                elif tag == W_RPR:
+                    rpr = child if rpr is None else rpr
+                    italic = italic or _on(next(child.iterchildren(_W_I), None))
+                else:
+                    only_text = False  # a field, a picture: left as it is
+            if items:
+                runs.append((r, rpr, items, only_text))
+        if italic or at < 2:
             continue
+        text = "".join(piece for _, _, items, _ in runs for _, piece, _ in items)
         header = p in header_rows
         planned = _text_plan(text, header)
         if planned is None:
             continue
         inside = planned[1]
-        at = 0
-        by_run: dict[Any, list[tuple[Any, str, int]]] = {}
-        for r, child, piece in pieces:
-            by_run.setdefault(r, []).append((child, piece, at))
-            at += len(piece)
-        for r, items in by_run.items():
-            if not any(1 in inside[o : o + len(piece)] for _, piece, o in items):
-                continue
-            if any(child.tag not in _RUN_TEXT_CHILDREN for child in r if child.tag != W_RPR):
-                continue  # a field, a picture: left as it is
-            rpr = r.find(W_RPR)
-            new_runs = []
-            made: dict[bool, Any] = {}  # the first run of each kind (in a token or not): the next are its copies
-            for child, piece, o in items:
-                if child.tag != t_tag:
-                    holder = w_element(W_R)
-                    if rpr is not None:
-                        holder.append(copy.deepcopy(rpr))
-                    holder.append(child)
-                    new_runs.append(holder)
-                    continue
-                for part, token in _piece_parts(text, header, o, o + len(piece)):
-                    new_runs.append(_part_run(made, part, rpr, token))
-            for new in new_runs:
-                r.addprevious(new)
-            r.getparent().remove(r)
+        for r, rpr, items, only_text in runs:
+            _, last, end = items[-1]
+            if only_text and 1 in inside[items[0][2] : end + len(last)]:
+                _split_run(r, rpr, items, text, header)
+
+
+def _style_of(p) -> str | None:
+    """The style id of the paragraph element ``p`` (its w:pPr's w:pStyle)."""
+    ppr = next(p.iterchildren(W_PPR), None)
+    pstyle = next(ppr.iterchildren(_W_PSTYLE), None) if ppr is not None else None
+    return pstyle.get(_W_VAL) if pstyle is not None else None
+
+
+def _split_run(r, rpr, items: list[tuple[Any, str, int]], text: str, header: bool) -> None:
+    """The run ``r`` (properties ``rpr``; ``items``: its text children, their text and offset in the paragraph's
+    ``text``) as runs of its parts in and out of tokens (``_piece_parts``), each with the run's properties.
+
+    A run of one w:t (most runs) keeps its element for its first part: its text is set and, in a token, its language
+    (``_mark_token``); only the parts after it are new runs. The same XML as new runs in its place, without making
+    and moving a run per paragraph (_in_place_split says when it is the same)."""
+    if _in_place_split(r, rpr, items):
+        t, piece, o = items[0]
+        (first, token), *rest = _piece_parts(text, header, o, o + len(piece))
+        made: dict[bool, Any] = {}
+        after = [_part_run(made, part, rpr, tok) for part, tok in rest]  # copies of rpr before it may change
+        _set_text(t, first)
+        if token:
+            _mark_token(r)
+        for new in reversed(after):
+            r.addnext(new)
+        return
+    new_runs = []
+    made = {}  # the first run of each kind (in a token or not): the next are its copies
+    for child, piece, o in items:
+        if child.tag != W_T:
+            holder = w_element(W_R)
+            if rpr is not None:
+                holder.append(copy.deepcopy(rpr))
+            holder.append(child)
+            new_runs.append(holder)
+            continue
+        for part, token in _piece_parts(text, header, o, o + len(piece)):
+            new_runs.append(_part_run(made, part, rpr, token))
+    for new in new_runs:
+        r.addprevious(new)
+    r.getparent().remove(r)
+
+
+def _in_place_split(r, rpr, items: list[tuple[Any, str, int]]) -> bool:
+    """Whether ``r`` changed in place is the XML of a new run (``_token_run``): its children are its properties
+    (first) and one w:t, and neither it nor its w:t has an attribute (xml:space aside) or a tail a new one lacks.
+    (``r.text`` is python-docx's text of the run, not the element's own: a w:r has none, its text is in its w:t.)"""
+    if len(items) != 1 or len(r) != (1 if rpr is None else 2) or (rpr is not None and r[0] is not rpr):
+        return False
+    t = items[0][0]
+    return (
+        t.tag == W_T
+        and not r.keys()
+        and r.tail is None
+        and all(k == _XML_SPACE for k in t.keys())
+        and t.tail is None
+        and not len(t)
+    )
 
 
 # What a line should not break inside (with the Latin language set, see ``latin_language``): a figure with its
