@@ -62,3 +62,20 @@ def test_a_run_split_in_place_is_the_xml_of_new_runs_in_its_place(monkeypatch):
     assert True in taken and False in taken
     assert docxutil.WORD_JOINER in kept[0] and kept[0].count('w:eastAsia="en-US"') == 2
     assert docxutil.WORD_JOINER not in kept[-1]
+
+
+def test_table_widths_are_the_same_with_the_cell_measures_cached_or_not(monkeypatch):
+    from vision_report.outputs.reports.docxutil import _body_cell, fit_widths
+
+    tables = [
+        (["番号", "取組名", "支出額（千円）", "状況"], [["1-1", "プロモーション事業", "12,345,678", "実施"]] * 3, 0.0),
+        (["指標", "値"], [["達成率", "94.7%"], ["未達成", "1,278\n※要確認"], ["○", "—"]], 4.0),
+        (["総括の判定", "全年度・全関係市町村で実施"], [["A 2指標", "令和7年3月31日 15:35"]], 0.0),
+    ]
+    widths = {2: [10.0, 10.0], 4: [8.0, 20.0, 9.0, 6.0]}
+    cached = [fit_widths([h, *rows], widths[len(h)], 8.5, room) for h, rows, room in tables]
+    again = [fit_widths([h, *rows], widths[len(h)], 8.5, room) for h, rows, room in tables]
+    monkeypatch.setattr(docxutil, "_body_cell", _body_cell.__wrapped__)
+    uncached = [fit_widths([h, *rows], widths[len(h)], 8.5, room) for h, rows, room in tables]
+    assert cached == again == uncached
+    assert any(w != widths[len(h)] for w, (h, _, _) in zip(cached, tables, strict=True))  # some were widened

@@ -1314,15 +1314,15 @@ def fit_widths(
     The widths given are the layout's preference; they change only where a figure would otherwise be split
     (「1,27／8」). When the table cannot give enough room, each column gets what there is, in proportion."""
     need = [0.0] * len(widths)
-    for row in table_rows[1:]:  # a short label (達成, 未達成, ○) stays whole: its column never gives all its width
-        for j, text in enumerate(row[: len(widths)]):
-            if 0 < len(str(text)) <= _SHORT_LABEL and "\n" not in str(text):
-                need[j] = max(need[j], text_width_mm(str(text), font_pt) + _CELL_PADDING_MM)
-    for row in table_rows:
-        for j, text in enumerate(row[: len(widths)]):
-            need[j] = max(need[j], min_width_mm(str(text), font_pt))
+    widest = [0.0] * len(widths)  # a column with a text but no figure (未達成, a name) has no room its text needs
+    body = [[_body_cell(str(text), font_pt) for text in row[: len(widths)]] for row in table_rows[1:]]
+    for row in body:
+        for j, (cell_need, line, word) in enumerate(row):
+            need[j] = max(need[j], cell_need)
+            widest[j] = max(widest[j], line, float(widths[j]) if word else 0.0)
     for j, text in enumerate(table_rows[0][: len(widths)] if table_rows else []):
-        need[j] = max(need[j], _header_word_mm(str(text), font_pt))  # a header's phrase is whole (review 3 #4)
+        # a header's phrase is whole (review 3 #4)
+        need[j] = max(need[j], min_width_mm(str(text), font_pt), _header_word_mm(str(text), font_pt))
     out = [float(w) for w in widths]
     short = [n - w if n - w > _SLACK_MM else 0.0 for n, w in zip(need, out, strict=True)]
     missing = sum(short)
@@ -1342,13 +1342,6 @@ def fit_widths(
         return list(widths)
     # first the room no text needs (a column of figures wider than its widest line), then the room of the columns
     # whose text wraps (「プロモーション事業」 rather not 「プロモーショ／ン事業」), each in proportion
-    widest = [0.0] * len(widths)  # a column with a text but no figure (未達成, a name) has no such room
-    for row in table_rows[1:]:
-        for j, text in enumerate(row[: len(widths)]):
-            lines = str(text).split("\n")
-            words = [q for q in lines if q and not re.search(r"\d", q) and q.strip("—- ")]
-            widest[j] = max([widest[j]] + [text_width_mm(q, font_pt) + _CELL_PADDING_MM for q in lines if q])
-            widest[j] = max(widest[j], float(widths[j]) if words else 0.0)
     free = [min(sp, max(0.0, w - wd)) for sp, w, wd in zip(spare, out, widest, strict=True)]
     first = min(missing - grow, sum(free))
     give = [f / sum(free) * first if first else 0.0 for f in free]
@@ -1358,6 +1351,20 @@ def fit_widths(
     take = (grow + first + then) / missing  # the share of each shortfall that can be met
     out = [w + s * take - g for w, s, g in zip(out, short, give, strict=True)]
     return _half_mm(out, need, sum(widths) + grow)
+
+
+@lru_cache(maxsize=16384)
+def _body_cell(text: str, font_pt: float) -> tuple[float, float, bool]:
+    """What ``fit_widths`` reads of a body cell's ``text``: the width it needs (``min_width_mm``; a short label, 達成
+    未達成 ○, stays whole: its column never gives all its width), the width of its widest line, and whether a line
+    is a word with no figure. Measured once per process for each text: the cells repeat (a member report's 70
+    initiatives are every member's; measured per cell and line they were ~2 ms of a report's ~33)."""
+    need = min_width_mm(text, font_pt)
+    if 0 < len(text) <= _SHORT_LABEL and "\n" not in text:
+        need = max(need, text_width_mm(text, font_pt) + _CELL_PADDING_MM)
+    lines = [q for q in text.split("\n") if q]
+    widest = max((text_width_mm(q, font_pt) + _CELL_PADDING_MM for q in lines), default=0.0)
+    return need, widest, any(not re.search(r"\d", q) and q.strip("—- ") for q in lines)
 
 
 def _half_mm(widths: Sequence[float], need: Sequence[float], total: float) -> list[float]:
