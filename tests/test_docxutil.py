@@ -341,7 +341,19 @@ def _body(doc) -> bytes:
     return b"".join(_xml(el) for el in doc.element.body if el.tag == qn("w:p"))
 
 
-TEXTS = ["本文", " 前後に空白 ", "", "タブ\tと改行\nを含む", "A 2指標（94.7%）", "末尾の空白 "]
+TEXTS = [
+    "本文",
+    " 前後に空白 ",
+    "",
+    "タブ\tと改行\nを含む",
+    "A 2指標（94.7%）",
+    "末尾の空白 ",
+    "改行で終わる\n",
+    "\n改行で始まる",
+    "復帰と改行\r\nの間 \n 空白",
+    "\t\t",
+    "\n",
+]
 
 
 def test_add_text_writes_what_add_run_writes():
@@ -358,6 +370,22 @@ def test_add_text_writes_what_add_run_writes():
             mine = add_text(q, text, bold)
             assert mine.text == run.text and mine.bold == run.bold
     assert _body(ours) == _body(theirs)
+
+
+def test_add_paragraph_and_add_heading_write_what_python_docx_writes():
+    from vision_report.outputs.reports.docxutil import add_heading, add_paragraph
+
+    theirs, ours = _pair()
+    for text in TEXTS:
+        for style in (None, "Title", "List Bullet", "Normal", "注記"):
+            assert add_paragraph(ours, text, style).text == theirs.add_paragraph(text, style).text
+    for level in (0, 1, 2, 3):
+        assert (
+            add_heading(ours, "見出し 2025年度", level).style.name
+            == theirs.add_heading("見出し 2025年度", level).style.name
+        )
+    assert _body(ours) == _body(theirs)
+    assert b'<w:pPr><w:pStyle w:val="Title"/></w:pPr>' in _body(ours) and b"<w:pPr/>" in _body(ours)
 
 
 def test_keep_next_and_the_style_id_write_what_python_docx_writes():

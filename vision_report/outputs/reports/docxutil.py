@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import Any
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -390,25 +391,50 @@ def keep_with_next(paragraph):
     return paragraph
 
 
+_RUN_BREAK = re.compile("([\t\r\n])")
+_W_TAB, _W_BR = qn("w:tab"), qn("w:br")
+
+
 def add_text(paragraph, text: str, bold: bool = False) -> Run:
-    """``paragraph.add_run(text)`` (and ``.bold = True``): a run appended with one w:t (preserving spaces at its
-    ends, as python-docx does). A text with a tab or a line break takes python-docx (w:tab, w:br)."""
-    if "\t" in text or "\n" in text or "\r" in text:
-        run = paragraph.add_run(text)
-        if bold:
-            run.bold = True
-        return run
+    """``paragraph.add_run(text)`` (and ``.bold = True``): a run appended with a w:t for each stretch of text
+    (preserving spaces at its ends), a w:tab for a tab and a w:br for a line break (\\n or \\r), as python-docx
+    writes them. python-docx's ``add_run`` clears the new run with an XPath and appends character by character
+    (~0.1 ms for a cell with a line break, ~9 in a member report)."""
     r = w_element(W_R)
     if bold:
         rpr = w_element(W_RPR)
         rpr.append(w_element(_W_B))
         r.append(rpr)
-    if text:
-        t = w_element(W_T)
-        _set_text(t, text)
-        r.append(t)
+    for i, piece in enumerate(_RUN_BREAK.split(text) if text else ()):
+        if i % 2:  # a separator
+            r.append(w_element(_W_TAB if piece == "\t" else _W_BR))
+        elif piece:
+            t = w_element(W_T)
+            _set_text(t, piece)
+            r.append(t)
     paragraph._p.append(r)
     return Run(r, paragraph)
+
+
+def add_paragraph(doc, text: str = "", style: str | None = None):
+    """``doc.add_paragraph(text, style)``: the same XML, its run written by ``add_text`` and its style set by id
+    (``set_style_id``; a name without an id, the default style, leaves the bare w:pPr python-docx leaves), not
+    through python-docx's run and style setters (~0.05 ms of a paragraph's ~0.08)."""
+    p = doc.add_paragraph()
+    if text:
+        add_text(p, text)
+    if style is not None:
+        style_id = doc.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+        if style_id is None:
+            p._p.get_or_add_pPr()
+        else:
+            set_style_id(p._p, style_id)
+    return p
+
+
+def add_heading(doc, text: str, level: int):
+    """``doc.add_heading(text, level)`` by ``add_paragraph``: the style Title (level 0) or Heading ``level``."""
+    return add_paragraph(doc, text, "Title" if level == 0 else f"Heading {level}")
 
 
 def keep_together(table, with_next: bool = False) -> None:

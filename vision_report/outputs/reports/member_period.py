@@ -13,7 +13,14 @@ from docx.oxml.ns import qn
 from vision_report.core.textfmt import fmt_num, fmt_pct, is_missing, jinja_env
 from vision_report.core.vocabulary import year_label
 from vision_report.outputs.reports.context import ReportData, kpi_value
-from vision_report.outputs.reports.docxutil import add_note, add_table, keep_rows_with_next, keep_together
+from vision_report.outputs.reports.docxutil import (
+    add_heading,
+    add_note,
+    add_paragraph,
+    add_table,
+    keep_rows_with_next,
+    keep_together,
+)
 from vision_report.outputs.reports.layout import keep_edge_rows, layout
 from vision_report.outputs.reports.region_kpis import target_text
 from vision_report.plan import Plan
@@ -123,7 +130,7 @@ def add_period(doc, plan: Plan, code: str, period: MemberPeriod, P, templates: P
     執行率 of the initiatives it took part in (its own column first; the header says the others are the region's:
     a submission has no plan amount of its own), then every KPI's final verdict, as the region report gives it."""
     name = plan.municipality(code).name
-    doc.add_heading(P["muni_period"].format(first=period.first, last=period.last), level=2)
+    add_heading(doc, P["muni_period"].format(first=period.first, last=period.last), 2)
     unreported = [y for y, own, _p, _a in period.years if own is None]
     spent = sum(own for _y, own, _p, _a in period.years if own is not None)
     taken = [y for y, *_ in period.years]
@@ -138,7 +145,7 @@ def add_period(doc, plan: Plan, code: str, period: MemberPeriod, P, templates: P
         "n_missed": period.n_missed,
     }
     for line in (ln for ln in render(templates, "period_lead", **values).splitlines() if ln.strip()):
-        doc.add_paragraph(line)
+        add_paragraph(doc, line)
     if period.years:
         rows = [
             [
@@ -184,7 +191,7 @@ def add_period(doc, plan: Plan, code: str, period: MemberPeriod, P, templates: P
             ),
         )
     # the KPIs' sentence leads their table in (kept with it): the spending's note is not chained to the next table
-    doc.add_paragraph(render(templates, "period_kpi_lead", **values))
+    add_paragraph(doc, render(templates, "period_kpi_lead", **values))
     mark = str(P["muni_period_reports"])
     verdicts = add_table(
         doc,

@@ -18,7 +18,9 @@ from vision_report.outputs.reports import evaluation_context as ev
 from vision_report.outputs.reports.context import ReportData, kpi_value, member_terms, report_headings, report_phrases
 from vision_report.outputs.reports.docxutil import (
     DocProps,
+    add_heading,
     add_note,
+    add_paragraph,
     add_table,
     add_text,
     has_style,
@@ -69,15 +71,14 @@ def build_municipality_report(
     e = evaluation or EvaluationSettings()
     doc = new_document(template, props, share_styles=True)
     page_number_footer(doc.sections[0])
-    doc.add_paragraph(P["muni_title"].format(name=m.name), style="Title")
-    doc.add_paragraph(
-        P["muni_subtitle"].format(title=plan.meta.title, wareki=wareki(fiscal_year), fy=fiscal_year), style="Subtitle"
+    add_paragraph(doc, P["muni_title"].format(name=m.name), "Title")
+    add_paragraph(
+        doc, P["muni_subtitle"].format(title=plan.meta.title, wareki=wareki(fiscal_year), fy=fiscal_year), "Subtitle"
     )
     if issued:
-        doc.add_paragraph(P["muni_issued"].format(issued=issued))
+        add_paragraph(doc, P["muni_issued"].format(issued=issued))
     if synthetic:
-        p = doc.add_paragraph()
-        add_text(p, synthetic_label("banner_short"), bold=True)
+        add_text(doc.add_paragraph(), synthetic_label("banner_short"), bold=True)
 
     spend = rows[rows["kind"] == "expenditure"].set_index("item_id") if len(rows) else rows.iloc[0:0]
     # values held out of the totals (要確認): printed with the mark, left out of this report's own total too
@@ -90,13 +91,13 @@ def build_municipality_report(
     summary["period_heading"] = P["muni_period"].format(first=period.first, last=period.last) if period else ""
     text = render(templates, "lead", **summary).splitlines()
     for line in (ln for ln in text if ln.strip()):
-        doc.add_paragraph(line)
+        add_paragraph(doc, line)
     bullet = "List Bullet" if has_style(doc, "List Bullet") else None
     for line in (ln for ln in render(templates, "points", **summary).splitlines() if ln.strip()):
-        doc.add_paragraph(line, style=bullet)
+        add_paragraph(doc, line, bullet)
 
     if plan.initiatives_of(code, fiscal_year):  # a member in no initiative is told so in the summary
-        doc.add_heading(P["muni_initiatives"], level=2)
+        add_heading(doc, P["muni_initiatives"], 2)
         add_initiatives(doc, P, plan, fiscal_year, code, m.name, budget, spend, held, template)
     add_own_evaluations(doc, plan, fiscal_year, code, own, templates, e)
     if kpi_rows:
@@ -107,7 +108,7 @@ def build_municipality_report(
     if summary["accepted"] and summary["timeliness"] is not None:
         # one sentence for councillors: file names, receipt times and the screening's counts are the office's record
         # (the region report's 資料編) and the submitter's feedback, not council words
-        doc.add_paragraph(render(templates, "receipt", **summary))
+        add_paragraph(doc, render(templates, "receipt", **summary))
     add_note(doc, P["muni_contact"].format(office=plan.meta.office or ""))
     keep_table_ends(doc, keep_edge_rows(templates))  # no last row alone atop a page, notes with their table
     return doc
@@ -310,7 +311,7 @@ def add_kpis(doc, plan: Plan, fiscal_year: int, code: str, kpi_rows: list[KpiRow
     """報告しているKPI: this member's value, the sum of every member (the share's denominator), and what the
     rating compares — the sum over the members the target was set for and the target — where they differ."""
     m = plan.municipality(code)
-    doc.add_heading(P["muni_kpis"], level=2)
+    add_heading(doc, P["muni_kpis"], 2)
     mark = hold_label("mark")
     n_all, n_basis = len(plan.members(fiscal_year)), len(plan.basis_members)
     reference = n_all > n_basis
@@ -412,18 +413,15 @@ def add_own_evaluations(
     if own.empty:
         return
     name = plan.municipality(code).name
-    doc.add_heading(h["municipality_evaluations"], level=2)
+    add_heading(doc, h["municipality_evaluations"], 2)
     reported = own[own["reported"].astype(bool)]
     if not len(reported):
-        doc.add_paragraph(render(templates, "own_none", name=name, fiscal_year=fiscal_year))
+        add_paragraph(doc, render(templates, "own_none", name=name, fiscal_year=fiscal_year))
         return
     if _blank(reported):
-        n_unreported = len(own) - len(reported)
-        doc.add_paragraph(
-            render(
-                templates, "own_empty", name=name, fiscal_year=fiscal_year, n=len(reported), n_unreported=n_unreported
-            )
-        )
+        n = len(reported)
+        text = render(templates, "own_empty", name=name, fiscal_year=fiscal_year, n=n, n_unreported=len(own) - n)
+        add_paragraph(doc, text)
         return
     out = []
     mismatched = []
