@@ -365,7 +365,8 @@ def add_initiatives(
     irows = []
     total = 0.0
     joined = plan.initiatives_of(code, fiscal_year)  # one lookup for all (a row lookup each was most of the time)
-    budgets = budget.loc[[i.id for i in joined]].to_dict("index") if joined else {}
+    read = ["planned_thousand_yen", "actual_thousand_yen", "execution_pct"]  # of 18 columns: to_dict was ~0.7 ms
+    budgets = budget.loc[[i.id for i in joined], read].to_dict("index") if joined else {}
     values, statuses = (spend[c].to_dict() if len(spend) else {} for c in ("value", "status"))
     for ini in joined:
         b, v, st = budgets[ini.id], values.get(ini.id), statuses.get(ini.id)
