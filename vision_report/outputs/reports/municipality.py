@@ -303,8 +303,8 @@ def summary_values(
 
 def _blank(reported: pd.DataFrame, columns=("self_evaluation", "direction", *ev.TEXT_COLUMNS)) -> bool:
     """Nothing written by the member in ``columns`` (default: self-evaluation, direction, texts) for any initiative
-    it reported."""
-    return bool(reported[list(columns)].eq("").all(axis=None))
+    it reported (:func:`ev.own_evaluations` writes str, "" for nothing; pandas' eq("").all() took ~0.6 ms a call)."""
+    return not any(isinstance(v, str) and v for c in columns for v in reported[c].tolist())
 
 
 def add_kpis(doc, plan: Plan, fiscal_year: int, code: str, kpi_rows: list[KpiRow], P, templates: Path) -> None:
