@@ -1072,20 +1072,6 @@ def italic_styles(doc) -> frozenset[str]:
     return frozenset(sid for sid, el in styles.items() if el.get(qn("w:type")) == "paragraph" and italic(sid))
 
 
-def _italic(p, italic_style_ids: frozenset[str]) -> bool:
-    """The paragraph's style is italic, or one of its runs is (a w:i that is on in a run's w:rPr)."""
-    if italic_style_ids:
-        ppr = next(p.iterchildren(W_PPR), None)
-        pstyle = next(ppr.iterchildren(_W_PSTYLE), None) if ppr is not None else None
-        if pstyle is not None and pstyle.get(_W_VAL) in italic_style_ids:
-            return True
-    for i in p.iter(_W_I):
-        rpr = i.getparent()
-        if rpr.tag == W_RPR and rpr.getparent().tag == W_R and next(rpr.iterchildren(_W_I)) is i and _on(i):
-            return True
-    return False
-
-
 def _repeats_as_header(tr) -> bool:
     """The table row is repeated on every page (w:tblHeader)."""
     # tr.find("w:trPr/w:tblHeader"), without ElementPath's parsing of the path on each call (~160 rows a report)
