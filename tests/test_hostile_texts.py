@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from vision_report.core.config import load_settings
-from vision_report.core.textsafe import cut_visible, make_safe, visible_length
+from vision_report.core.textsafe import cut_visible, is_xml_safe, make_safe, visible_length
 from vision_report.intake import normalize as nz
 from vision_report.intake.files import Received, inspect_file, is_panel_near_miss
 from vision_report.intake.panel_opinions import Block, PanelOpinions, read
@@ -569,3 +569,20 @@ def test_html_safe_escapes_every_text_cell_as_html_escape_does():
         assert got[c].dtype == df[c].dtype
     assert got["mixed"][1] is None and got["typed"][1] is pd.NA
     assert list(df["mixed"])[0] == "<b>"  # the frame given is left alone
+
+
+def test_a_second_note_column_is_made_safe_as_the_first():
+    """A file with 備考 twice: the second one's text is read after the first's (duplicate_column), made safe as
+    every cell is (a character XML cannot carry in it used to reach the accepted rows and the reports)."""
+    rows = [
+        ["区分", "ID", "実績値", "単位", "備考", "備考"],
+        ["事業費", "1.1.1", "10", "千円", "前", "後\ufffe_x000B_行"],
+        ["事業費", "1.1.2", "10", "千円", "", "\ufffe"],
+    ]
+    rec = _rec()
+    df = table_to_rows(rec, Table(rows))
+    assert df["note"].tolist() == ["前 / 後\n行", ""]
+    assert all(is_xml_safe(t) for t in df["note"])
+    assert df["control_found"].tolist() == ["備考：U+FFFE", "備考：U+FFFE"]
+    cleaned = [(i.row, i.column) for i in rec.issues if i.rule == "text_cleaned"]
+    assert cleaned == [(2, "備考")]

@@ -212,12 +212,16 @@ def _data_columns(
     for j, canon in colmap.items():
         safe[canon] = _each(_safe_cell, [c[j] if j < len(c) else "" for c in lines])
     col = {canon: [s[0] for s in cells] for canon, cells in safe.items()}
-    for j in extra_notes:
-        notes = col["note"]
-        for k, c in enumerate(lines):
-            more = c[j].strip() if j < len(c) else ""
+    for j in extra_notes:  # a second 備考 column, read after the first: made safe as it is, its changes told as 備考's
+        notes, safe_notes = col["note"], safe["note"]
+        for k, (text, removed, what) in enumerate(_each(_safe_cell, [c[j] if j < len(c) else "" for c in lines])):
+            more = text.strip()
             if more:
                 notes[k] = f"{notes[k].strip()} / {more}" if notes[k].strip() else more
+            if removed or what:
+                first = safe_notes[k]
+                gone = tuple(dict.fromkeys(first[1] + removed))
+                safe_notes[k] = (first[0], gone, first[2] + what if what not in first[2] else first[2])
     _warn_cells(rec, tbl, at, colmap, safe, col)
     blank = [""] * n
 
