@@ -116,17 +116,27 @@ def load_plan_task(settings: Settings, fiscal_year: int) -> Plan:
 
 
 class Opaque(Generic[P, R]):
-    """A task called with each of its arguments wrapped in Prefect's ``opaque``: Prefect still records which task
-    gave an argument (the run's graph), but does not walk into it. Without it, Prefect visits every object inside
-    the arguments twice per call, looking for futures and states: at 1,741 submissions the steps' arguments (the
-    plan, every received file with its issues, the accepted rows, the tables) cost about 10 s of a 97 s run."""
+    """A task called with each of its arguments wrapped in Prefect's ``opaque``: Prefect does not walk into them.
+    Without it, Prefect visits every object inside the arguments twice per call, looking for futures and states:
+    the steps' arguments (the plan, every received file with its issues, the accepted rows, the tables) took 104 of
+    the 242 s of a run at 1,741 submissions under cProfile.
+
+    The run's graph still links an argument that is another task's result to that task; an argument that only holds
+    one (the screening copied with its held values marked, given to record_decisions and write_outputs) is not
+    looked into, and its link is not drawn (write_outputs is still linked through hold_probable_errors' result).
+    Prefect's own keywords (``wait_for``, ``return_state``) are passed as they are."""
 
     def __init__(self, task: Task[P, R]) -> None:
         self.task = task
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         call: Callable[..., R] = self.task
-        return call(*(opaque(a) for a in args), **{k: opaque(v) for k, v in kwargs.items()})
+        return call(
+            *(opaque(a) for a in args), **{k: v if k in _PREFECT_KEYWORDS else opaque(v) for k, v in kwargs.items()}
+        )
+
+
+_PREFECT_KEYWORDS = frozenset({"wait_for", "return_state"})
 
 
 def io_task(name: str, fn: Callable[P, R]) -> Opaque[P, R]:

@@ -121,3 +121,25 @@ def test_deadline_is_configurable(tmp_path):
     assert Deadlines().for_year(2024) == date(2025, 6, 30)
     assert Deadlines(years={2024: "2025-07-15"}).for_year(2024) == date(2025, 7, 15)
     assert Deadlines(default="{next_year}-05-31").for_year(2023) == date(2024, 5, 31)
+
+
+def test_the_command_process_exits_with_mains_code_and_its_whole_output(tmp_path):
+    """The ``vision-report`` process (cli.entry: main, then the objects frozen before the interpreter's exit) gives
+    main's exit code and all it printed: a check that passes (0, its verdict last), one that refuses (1), and a
+    fiscal year no plan covers (2, the message on stderr)."""
+    import subprocess
+    import sys
+
+    def command(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "vision_report.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=300
+        )
+
+    good = command("check", str(FIX / "good" / "434337_南阿蘇村_sjis.csv"), "--fiscal-year", "2024")
+    assert good.returncode == 0 and "受け付けられます" in good.stdout.strip().splitlines()[-1]
+    bad = command("check", str(FIX / "bad" / "434337_value_not_number.csv"), "--fiscal-year", "2024")
+    assert bad.returncode == 1 and "このファイルは差し戻しになります（エラー 1 件）" in bad.stdout
+    outside = command(
+        "run", "--fiscal-year", "2019", "--outputs", str(tmp_path / "o"), "--archive", str(tmp_path / "a")
+    )
+    assert outside.returncode == 2 and outside.stderr.startswith("エラー: 2019年度を対象とする計画がありません")

@@ -236,3 +236,33 @@ def test_the_tables_read_each_members_row_by_member_and_initiative(plan):
     assert tx.loc[(code, second), "result_text"] == ""
     assert "999999" not in ev.index.get_level_values(0)
     assert len(ev) == len(tx) == sum(len(plan.initiatives_of(m.code, 2024)) for m in plan.members(2024))
+
+
+def test_missing_values_read_as_empty_and_a_year_without_members_gives_empty_tables(plan):
+    """pandas' NA in a member's row reads as an empty text (length 0), as None and NaN do; a plan year without
+    members gives the tables' columns with no rows, as text columns."""
+    code = plan.members(2024)[0].code
+    first = plan.initiatives_of(code, 2024)[0].id
+    rows = pd.DataFrame(
+        {
+            "municipality_code": [code],
+            "kind": ["expenditure"],
+            "item_id": [first],
+            "status": pd.array([pd.NA], dtype="string"),
+            "result_text": pd.array([pd.NA], dtype="string"),
+        }
+    )
+    ev = evaluations_table(plan, rows, 2024).set_index(["municipality_code", "initiative_id"])
+    assert ev.loc[(code, first), "status"] == "" and ev.loc[(code, first), "result_text_chars"] == 0
+
+    class NoMembers:
+        def __getattr__(self, name):
+            return getattr(plan, name)
+
+        def members(self, fiscal_year):
+            return []
+
+    for table, columns in ((evaluations_table, EVALUATIONS_COLUMNS), (texts_table, TEXTS_COLUMNS)):
+        empty = table(NoMembers(), rows, 2024)
+        assert empty.empty and list(empty.columns) == columns
+        assert empty["municipality_code"].dtype == object

@@ -406,7 +406,8 @@ def test_the_project_follows_vision_report_home_as_it_changes(tmp_path, monkeypa
 def test_the_rows_of_several_files_make_the_frame_their_own_frames_make_joined():
     """intake.rows.rows_frame makes the year's raw rows once (issue 21) instead of a frame per file joined with
     pd.concat: the same frame, dtypes included, for files with and without the optional columns, an .xlsx's
-    scaled and date cells, and files without rows."""
+    scaled and date cells, and files without rows (every file read has a municipality code: one without is refused
+    by its name, and pd.concat would keep its None where one frame makes a text column)."""
     from vision_report.intake.files import Received
     from vision_report.intake.reading import Table
     from vision_report.intake.rows import rows_frame, table_to_columns

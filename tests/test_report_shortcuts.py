@@ -99,3 +99,16 @@ def test_nothing_written_is_what_pandas_finds():
             df = pd.DataFrame(data).astype(dtype)
             assert _blank(df, cols) == bool(df[list(cols)].eq("").all(axis=None)), (data, dtype)
     assert _blank(pd.DataFrame(frames[0]), cols) and not _blank(pd.DataFrame(frames[1]), cols)
+
+
+def test_a_heading_level_python_docx_refuses_is_refused():
+    from docx import Document
+
+    doc = Document()
+    for level in (-1, 10):
+        try:
+            docxutil.add_heading(doc, "見出し", level)
+        except ValueError as exc:
+            assert str(exc) == "level must be in range 0-9"
+        else:
+            raise AssertionError(f"level {level} was accepted")

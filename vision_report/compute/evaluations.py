@@ -24,7 +24,8 @@ TEXTS_COLUMNS = [*KEY_COLUMNS, "status", "self_evaluation", "direction", *TEXT_C
 
 
 def _text(v) -> str:
-    return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+    """A cell as text: a missing value (None, NaN, pandas' NA) is empty."""
+    return "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
 
 
 def _rows(plan: Plan, accepted_rows: pd.DataFrame | None, fiscal_year: int, columns: tuple[str, ...]):
@@ -58,6 +59,12 @@ def _rows(plan: Plan, accepted_rows: pd.DataFrame | None, fiscal_year: int, colu
     return out, sent, values
 
 
+def _frame(out: dict[str, list], columns: list[str]) -> pd.DataFrame:
+    """The table of ``out``'s columns; a year without members an empty table of text columns (pandas makes an empty
+    list a column of floats)."""
+    return pd.DataFrame(out if out["fiscal_year"] else [], columns=columns)
+
+
 def evaluations_table(plan: Plan, accepted_rows: pd.DataFrame | None, fiscal_year: int) -> pd.DataFrame:
     """evaluations.csv: 実施状況, 自己評価, 今後の方向性 and the length (characters, a line break counts 1) of each
     text; the counts are empty (not 0) where the member sent no row for the initiative."""
@@ -68,7 +75,7 @@ def evaluations_table(plan: Plan, accepted_rows: pd.DataFrame | None, fiscal_yea
         out[c] = [_text(v) for v in values[c]]
     for c in TEXT_COLUMNS:
         out[f"{c}_chars"] = [len(_text(v)) if s else None for v, s in zip(values[c], sent, strict=True)]
-    df = pd.DataFrame(out, columns=EVALUATIONS_COLUMNS)
+    df = _frame(out, EVALUATIONS_COLUMNS)
     for c in TEXT_COLUMNS:
         df[f"{c}_chars"] = df[f"{c}_chars"].astype("Int64")
     return df
@@ -80,4 +87,4 @@ def texts_table(plan: Plan, accepted_rows: pd.DataFrame | None, fiscal_year: int
     out, _, values = _rows(plan, accepted_rows, fiscal_year, columns)
     for c in columns:
         out[c] = [_text(v) for v in values[c]]
-    return pd.DataFrame(out, columns=TEXTS_COLUMNS)
+    return _frame(out, TEXTS_COLUMNS)

@@ -27,5 +27,6 @@ def find_root(start: Path | None = None) -> Path:
 def _resolved(path: str) -> Path:
     """$VISION_REPORT_HOME as an absolute path without links, found once per value: the words of every message
     are looked up through it (vocabulary.labels), thousands of times in a year of 1,741 files, and resolving a
-    path asks the file system for each of its folders."""
+    path asks the file system for each of its folders. A link in it repointed while a process runs (a portal
+    started on /srv/vr/current) is followed when the process starts again, as the code it runs is."""
     return Path(path).resolve()

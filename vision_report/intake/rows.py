@@ -1,6 +1,7 @@
 """From a table to the submission's raw rows (RAW_ROW_COLUMNS): the headers read as the columns people know (with the
 notes they add), every cell made safe (core.textsafe), rows split by a stray delimiter, unknown columns and too many
-rows said so; read_submission is the whole path from the archived bytes."""
+rows said so; read_columns is the whole path from the archived bytes (read_submission the same as a frame), and
+rows_frame makes the year's frame of every file's columns."""
 
 from __future__ import annotations
 

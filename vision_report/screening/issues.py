@@ -60,7 +60,7 @@ def rows_by_key(frame: pd.DataFrame) -> dict[Any, dict[str, Any]]:
     boxes every value of a row in a generator of its own (6.6 s for the failing rows of 1,741 submissions); a
     NumPy column's ``tolist`` gives the same Python scalars at once, and a text column's array holds what boxing
     gives (a ``str``, and NaN in a ``str`` column; a ``string`` column's NA is boxed as ``None``), read without
-    boxing each value (2 s at 1,741 submissions)."""
+    boxing each value."""
     from pandas.api.extensions import ExtensionDtype
     from pandas.core.dtypes.cast import maybe_box_native
 

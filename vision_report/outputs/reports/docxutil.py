@@ -120,7 +120,7 @@ def _shared_styles(key: tuple, data: bytes) -> _SharedStyles | None:
 def _with_entry(data: bytes, name: str, blob: bytes) -> bytes:
     """The zip ``data`` with entry ``name`` holding ``blob`` (the other entries' contents as they are), every entry
     stored, not deflated: each document opened from it (a member report, ``_SharedStyles.stub``) reads its parts
-    without inflating them (0.78 -> 0.61 ms to open; the saved document deflates its parts itself)."""
+    without inflating them (new_document 0.80 -> 0.64 ms, medians of 1,000; the saved document deflates its parts itself)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
         for info in src.infolist():
@@ -449,6 +449,8 @@ def add_paragraph(doc, text: str = "", style: str | None = None):
 
 def add_heading(doc, text: str, level: int):
     """``doc.add_heading(text, level)`` by ``add_paragraph``: the style Title (level 0) or Heading ``level``."""
+    if not 0 <= level <= 9:
+        raise ValueError("level must be in range 0-9")  # python-docx's own check
     return add_paragraph(doc, text, "Title" if level == 0 else f"Heading {level}")
 
 
