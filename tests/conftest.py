@@ -35,6 +35,9 @@ os.environ.setdefault("PREFECT_HOME", _PREFECT_HOME)
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# a run renders its reports in this process: a run's warm report workers (outputs/reports/parallel.warm_pool) would be
+# one more process per run of the suite; tests/test_reports_parallel.py asks for them
+os.environ.setdefault("VISION_REPORT_WORKERS", "1")
 
 # the reports built in this session, shared by its processes (tests/report_cache.py): made by the first process (the
 # controller under pytest-xdist, whose workers inherit the variable), removed by it at exit

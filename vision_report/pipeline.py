@@ -36,6 +36,7 @@ from vision_report.core.vocabulary import (
 from vision_report.intake.files import Received
 from vision_report.intake.panel_opinions import panel_of
 from vision_report.outputs import year as year_outputs
+from vision_report.outputs.reports.parallel import warm_pool
 from vision_report.outputs.writers import write_csv
 from vision_report.plan import Plan, continuity, load_plan
 from vision_report.screening import confirmations, screen
@@ -238,9 +239,11 @@ def run_year(
         return run_locked_year(settings, plan, fiscal_year, inputs, archive, out_dir, lock, started, steps)
     stage = steps.begin_staging(out_dir, run_id)
     try:
-        return _staged_year(
-            settings, fiscal_year, plan, inputs, out_dir, archive, run_id, confirmations_dir, steps, stage, started
-        )
+        # the report workers start now: they import the report code while this process reads and checks the files
+        with warm_pool(len(plan.members(fiscal_year))):
+            return _staged_year(
+                settings, fiscal_year, plan, inputs, out_dir, archive, run_id, confirmations_dir, steps, stage, started
+            )
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)  # a failed run leaves no staging folder (issue 23)
         raise

@@ -72,18 +72,22 @@ def write_year_outputs(
     remove_stale_temps(out_dir)  # a run killed mid-way left these; the run lock keeps other runs out
     # compute gave codes and numbers; the words users read are chosen here, once, for the CSVs and the reports
     results, period = worded(tables.results, settings.root), worded(tables.period, settings.root)
-    written = [write_csv(out_dir / f"{name}.csv", for_csv(results[name])) for name in CSV_FILES]
-    written.append(write_csv(out_dir / "submissions.csv", tables.subs))
-    written.append(write_csv(out_dir / "evaluations.csv", tables.evaluations))
-    written.append(write_csv(out_dir / "initiative_texts.csv", tables.texts))
-    written.append(write_csv(out_dir / "held_values.csv", holds.held))
-    written.append(write_csv(out_dir / "confirmation_problems.csv", holds.problems_table()))
-    no_data = no_submission_years(tables.per_year)
-    for name, df in {**tables.history, **period}.items():
-        written.append(write_csv(out_dir / f"{name}.csv", for_csv(mark_years(df, no_data, no_submissions_label()))))
-    for file_name, text in feedbacks(plan, fiscal_year, settings.root / "templates", year, holds.held).items():
-        written.append(write_feedback_text(out_dir / "feedback" / file_name, text))
-    print(f"報告書（圏域・市町村別 {len(plan.members(fiscal_year))} 件）を作成しています…")
+
+    def tables_and_feedback() -> list[Path]:
+        written = [write_csv(out_dir / f"{name}.csv", for_csv(results[name])) for name in CSV_FILES]
+        written.append(write_csv(out_dir / "submissions.csv", tables.subs))
+        written.append(write_csv(out_dir / "evaluations.csv", tables.evaluations))
+        written.append(write_csv(out_dir / "initiative_texts.csv", tables.texts))
+        written.append(write_csv(out_dir / "held_values.csv", holds.held))
+        written.append(write_csv(out_dir / "confirmation_problems.csv", holds.problems_table()))
+        no_data = no_submission_years(tables.per_year)
+        for name, df in {**tables.history, **period}.items():
+            written.append(write_csv(out_dir / f"{name}.csv", for_csv(mark_years(df, no_data, no_submissions_label()))))
+        for file_name, text in feedbacks(plan, fiscal_year, settings.root / "templates", year, holds.held).items():
+            written.append(write_feedback_text(out_dir / "feedback" / file_name, text))
+        print(f"報告書（圏域・市町村別 {len(plan.members(fiscal_year))} 件）を作成しています…")
+        return written
+
     data = ReportData(
         issued=settings.report.issued or issued_month(year),
         settings=settings,
@@ -97,8 +101,8 @@ def write_year_outputs(
         remarks=panel_of(settings, year.received, settings.evaluation.period_remarks_file),
         holds=holds,
     )
-    written += write_reports(data, out_dir)
-    return written
+    # the tables and the feedback are written while a worker makes the region report (reports.write_reports)
+    return write_reports(data, out_dir, meanwhile=tables_and_feedback)
 
 
 MANIFEST = "manifest.json"

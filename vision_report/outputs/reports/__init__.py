@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 from vision_report.core import timing
@@ -21,20 +23,29 @@ def write_region_reports(data: ReportData, out_dir: Path) -> list[Path]:
     return written
 
 
-def write_reports(data: ReportData, out_dir: Path) -> list[Path]:
-    """Every report of the year, then their PDFs. A large alliance renders the region report in a worker process
-    beside the municipality reports: the run's own process does not hold the region report's XML on top of the
-    year's data, and the two take both cores."""
+def write_reports(data: ReportData, out_dir: Path, meanwhile: Callable[[], list[Path]] | None = None) -> list[Path]:
+    """Every report of the year, then their PDFs. The region report is made in a worker process beside the
+    municipality reports when the run started workers (``parallel.warm_pool``) or the alliance is large: the run's
+    own process does not hold the region report's XML on top of the year's data, and the two take both cores. A
+    large alliance's municipality reports are made by the workers too.
+
+    ``meanwhile``: what the run's own process writes while the region report is made (the tables, the feedback);
+    its files come first in the list returned."""
     from vision_report.outputs.reports import municipality, parallel, pdf
 
     members = len(data.plan.members(data.fiscal_year))
-    if parallel.use_pool(members):
-        with parallel.pool() as executor:
+    warm = parallel.warm()
+    before: list[Path] = []
+    if warm is not None or parallel.use_pool(members):
+        with nullcontext(warm) if warm is not None else parallel.pool() as executor:
             region_job = executor.submit(write_region_reports, data, out_dir)  # first: the longest job
+            before = meanwhile() if meanwhile is not None else []
             with timing.phase("municipality_reports"):
-                town_reports = municipality.write_municipality_reports(data, out_dir, executor)
+                town = executor if parallel.use_pool(members) else None
+                town_reports = municipality.write_municipality_reports(data, out_dir, town)
             written = region_job.result()
     else:
+        before = meanwhile() if meanwhile is not None else []
         written = write_region_reports(data, out_dir)
         with timing.phase("municipality_reports"):
             town_reports = municipality.write_municipality_reports(data, out_dir)
@@ -48,4 +59,4 @@ def write_reports(data: ReportData, out_dir: Path) -> list[Path]:
             soffice=opts.soffice,
             timeout=opts.pdf_timeout,
         )
-    return written
+    return before + written

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterable
+import signal
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 SERIAL_BELOW = 60  # documents; below this a process pool costs more than it saves
 
@@ -34,6 +38,58 @@ def use_pool(documents: int) -> bool:
 def pool() -> ProcessPoolExecutor:
     """The worker processes of one run's reports (spawned: no fork of a process holding Prefect's threads)."""
     return ProcessPoolExecutor(max_workers=workers(), mp_context=mp.get_context("spawn"))
+
+
+_WARM: ContextVar[ProcessPoolExecutor | None] = ContextVar("vision_report_warm_pool", default=None)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """A warm worker's start: killed when the process that started it dies (Linux: the parent's death signal),
+    so that a run stopped by ``kill -9`` leaves no worker behind; if that process is already gone, stop now."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _ready() -> None:
+    """A worker's first job: import what making a report needs (python-docx, matplotlib, the report modules)."""
+    from vision_report.outputs.reports import municipality, region, summary  # noqa: F401
+
+
+@contextmanager
+def warm_pool(documents: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for the reports of a run of ``documents`` reports, started now: they import the report code
+    while the run reads and checks its files on the other core, and ``write_reports`` finds them (``warm``). One
+    worker (the region report beside the municipality reports) below ``SERIAL_BELOW`` documents, ``workers()``
+    from there; none with one worker. Shut down on the way out, also when the run fails."""
+    n = workers()
+    if n == 1:
+        yield None
+        return
+    count = n if documents >= SERIAL_BELOW else 1
+    # the death signal follows the thread that starts a worker: every worker is started here, by the thread that
+    # holds this block until the workers are shut down
+    executor = ProcessPoolExecutor(
+        max_workers=count, mp_context=mp.get_context("spawn"), initializer=_die_with, initargs=(os.getpid(),)
+    )
+    for _ in range(count):  # each job given while no worker is idle starts one
+        executor.submit(_ready)
+    token = _WARM.set(executor)
+    try:
+        yield executor
+    finally:
+        _WARM.reset(token)
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def warm() -> ProcessPoolExecutor | None:
+    """The workers ``warm_pool`` started for this run, if any."""
+    return _WARM.get()
 
 
 def parallel_map(fn: Callable, args: Iterable, executor: Executor | None = None) -> list:
