@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from vision_report.core.yamlio import load_yaml
 
@@ -60,6 +62,14 @@ STATUSES = ("実施", "一部実施", "未実施", "完了")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WS = " \t\u3000\u00a0"
+T = TypeVar("T")
+
+
+def per_distinct(fn: Callable[[Any], T], values: list) -> list[T]:
+    """``fn`` of every value, computed once per distinct value: a column repeats itself (区分, 単位, 実施状況, ids,
+    the same names and texts), and a pure function of a cell need not see the same cell twice."""
+    done = {v: fn(v) for v in set(values)}
+    return [done[v] for v in values]
 
 
 def nfkc(text: str) -> str:

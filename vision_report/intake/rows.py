@@ -6,8 +6,6 @@ rows_frame makes the year's frame of every file's columns."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import TypeVar
 
 import pandas as pd
 
@@ -18,7 +16,6 @@ from vision_report.intake import normalize as nz
 from vision_report.intake.files import RAW_ROW_COLUMNS, Received, cap_issues
 from vision_report.intake.reading import Table, _header_guess, _nonblank, find_header, read_table
 
-T = TypeVar("T")
 _SPLIT_HEAD_RE = re.compile(r"^[+\-▲△]?\d{1,3}$")
 
 
@@ -188,13 +185,6 @@ def table_to_columns(rec: Received, table: list[list[str]]) -> dict[str, list] |
     return {c: columns[c] for c in RAW_ROW_COLUMNS}
 
 
-def _each(fn: Callable[[str], T], values: list[str]) -> list[T]:
-    """``fn`` of every value, computed once per distinct value: a column repeats itself (区分, 単位, 実施状況, the
-    same names and texts), and a pure function of a cell need not see the same cell twice."""
-    done = {v: fn(v) for v in set(values)}
-    return [done[v] for v in values]
-
-
 def _data_columns(
     rec: Received,
     tbl: Table,
@@ -204,18 +194,20 @@ def _data_columns(
     value_j: int,
 ) -> dict[str, list]:
     """The raw-row columns of the data rows ``at`` (the table's non-blank rows after the header), computed a column
-    at a time, each distinct cell once (1,741 files of 76 rows were read in 5.0 s of CPU row by row, 3.3 s so). The warnings
-    (text_cleaned, formula_value) are given in the order a row-by-row reading gives them: by row, then the texts
-    made safe in column order, then the formulas in column order."""
+    at a time, each distinct cell once (1,741 files of 76 rows were read in 5.0 s of CPU row by row, 3.3 s so).
+    The warnings (text_cleaned, formula_value) are given in the order a row-by-row reading gives them: by row, then
+    the texts made safe in column order, then the formulas in column order."""
     n = len(at)
     lines = [tbl[i] for i in at]
-    safe: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
-    for j, canon in colmap.items():
-        safe[canon] = _each(_safe_cell, [c[j] if j < len(c) else "" for c in lines])
+
+    def cells(j: int) -> list[str]:
+        return [c[j] if j < len(c) else "" for c in lines]
+
+    safe = {canon: nz.per_distinct(_safe_cell, cells(j)) for j, canon in colmap.items()}
     col = {canon: [s[0] for s in cells] for canon, cells in safe.items()}
     for j in extra_notes:  # a second 備考 column, read after the first: made safe as it is, its changes told as 備考's
         notes, safe_notes = col["note"], safe["note"]
-        for k, (text, removed, what) in enumerate(_each(_safe_cell, [c[j] if j < len(c) else "" for c in lines])):
+        for k, (text, removed, what) in enumerate(nz.per_distinct(_safe_cell, cells(j))):
             more = text.strip()
             if more:
                 notes[k] = f"{notes[k].strip()} / {more}" if notes[k].strip() else more
@@ -237,12 +229,12 @@ def _data_columns(
         "row": [i + 1 for i in at],
         "municipality_code": [rec.municipality_code] * n,
         "kind_raw": given("kind"),
-        "item_id": _each(_code_text, given("id")),
-        "name": _each(_text, given("name")),
+        "item_id": nz.per_distinct(_code_text, given("id")),
+        "name": nz.per_distinct(_text, given("name")),
         "value_raw": given("value"),
         "unit": given("unit"),
-        "status": _each(_code_text, given("status")),
-        "note": _each(_text, given("note")),
+        "status": nz.per_distinct(_code_text, given("status")),
+        "note": nz.per_distinct(_text, given("note")),
         "municipality_col": given("municipality"),
         "fiscal_year_col": given("fiscal_year"),
         **flagged,
@@ -251,9 +243,9 @@ def _data_columns(
         "value_display_divisor": (
             [str(scaled[(i, value_j)][1]) if (i, value_j) in scaled else "" for i in at] if scaled else blank
         ),
-        **{c: _each(_text, given(c)) for c in nz.TEXT_COLUMNS},
-        "direction_raw": _each(nz.clean_text, given("direction")),
-        "self_evaluation_raw": _each(nz.clean_text, given("self_evaluation")),
+        **{c: nz.per_distinct(_text, given(c)) for c in nz.TEXT_COLUMNS},
+        "direction_raw": nz.per_distinct(nz.clean_text, given("direction")),
+        "self_evaluation_raw": nz.per_distinct(nz.clean_text, given("self_evaluation")),
     }
 
 
@@ -328,11 +320,11 @@ def _flagged_columns(
         ja = nz.HEADER_JA[canon]
         texts = col[canon]
         if canon != "value":
-            for k, is_formula in enumerate(_each(nz.is_formula, texts)):
+            for k, is_formula in enumerate(nz.per_distinct(nz.is_formula, texts)):
                 if is_formula:
                     formulas.setdefault(k, []).append((ja, texts[k].strip()))
         removed = [cell[1] for cell in safe[canon]]
-        for k, control in enumerate(_each(nz.has_control_chars, texts)):
+        for k, control in enumerate(nz.per_distinct(nz.has_control_chars, texts)):
             if control or removed[k]:
                 controls.setdefault(k, []).append(ja)
             if removed[k]:

@@ -13,7 +13,6 @@ import math
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -25,19 +24,11 @@ from vision_report.intake import normalize as nz
 from vision_report.plan import Plan
 from vision_report.plan.models import date_ja
 
-T = TypeVar("T")
-
 
 def _col(df: pd.DataFrame, column: str) -> list:
     """A column's values as a list, to be read value by value (iterating a Series boxes each value through pandas:
     3 million reads at 1,741 files)."""
     return df[column].tolist()
-
-
-def _each(fn: Callable[[Any], T], values: list) -> list[T]:
-    """``fn`` of every value, computed once per distinct value (the ids, units and 区分 of a year repeat)."""
-    done = {v: fn(v) for v in set(values)}
-    return [done[v] for v in values]
 
 
 def _norm_name(s: str) -> str:
@@ -66,8 +57,9 @@ def prepare_rows(
     )
     df["row_key"] = df["file_id"].astype(str) + ":" + df["row"].astype(str)
     names = nz.kind_names()
-    kinds = _each(lambda k: nz.canonical_kind(k, names), _col(df, "kind_raw"))
-    df["kind"] = [k if k else nz.nfkc(raw).strip() for k, raw in zip(kinds, _col(df, "kind_raw"), strict=True)]
+    kind_raw = _col(df, "kind_raw")
+    kinds = nz.per_distinct(lambda k: nz.canonical_kind(k, names), kind_raw)
+    df["kind"] = [k if k else nz.nfkc(raw).strip() for k, raw in zip(kinds, kind_raw, strict=True)]
     df["kind_known"] = [k is not None for k in kinds]
     is_exp = df["kind"] == "expenditure"
     is_kpi = df["kind"] == "kpi"
@@ -132,7 +124,7 @@ def prepare_rows(
     df["reporter_key"] = np.where(is_kpi, df["municipality_code"].astype(str) + "|" + df["item_id"], "")
 
     value_raw = _col(df, "value_raw")
-    parsed = _each(nz.parse_number, value_raw)
+    parsed = nz.per_distinct(nz.parse_number, value_raw)
     serials = [
         str(s) if str(s) else (str(d) if p.problem == "not_number" and (d := nz.date_serial(v)) is not None else "")
         for p, v, s in zip(
@@ -173,14 +165,15 @@ def prepare_rows(
         df["magnitude_log10"] = np.where(
             (ratio > 0) & np.isfinite(ratio), np.log10(np.where(ratio > 0, ratio, 1)), np.nan
         )
-    df["municipality_col_norm"] = _each(nz.parse_code, _col(df, "municipality_col"))
+    df["municipality_col_norm"] = nz.per_distinct(nz.parse_code, _col(df, "municipality_col"))
     df["municipality_check"] = (df["municipality_col_norm"] == "") | (
         df["municipality_col_norm"] == df["municipality_code"].astype(str)
     )
-    fy = [nz.parse_fiscal_year(v) if str(v).strip() else None for v in _col(df, "fiscal_year_col")]
+    fy_raw = _col(df, "fiscal_year_col")
+    fy = [nz.parse_fiscal_year(v) if str(v).strip() else None for v in fy_raw]
     df["fiscal_year_col_norm"] = [
         str(v) if v is not None else ("" if not str(raw).strip() else nz.nfkc(raw).strip())
-        for v, raw in zip(fy, _col(df, "fiscal_year_col"), strict=True)
+        for v, raw in zip(fy, fy_raw, strict=True)
     ]
     df["name_matches"] = [
         (not given) or (not pn) or nz.is_formula(given) or _norm_name(given) == _norm_name(pn)
@@ -232,7 +225,7 @@ def _evaluation_columns(df: pd.DataFrame, is_exp: np.ndarray, is_kpi: np.ndarray
         for v, e in zip(raw_grade, is_exp, strict=True)
     ]
     # what a person sees: grapheme clusters of the NFC text (カ + ゛ or 葛 + a variation selector count once)
-    lengths = {c: np.array(_each(visible_length, _col(df, c)), dtype=int) for c in nz.TEXT_COLUMNS}
+    lengths = {c: np.array(nz.per_distinct(visible_length, _col(df, c)), dtype=int) for c in nz.TEXT_COLUMNS}
     df["longest_text_chars"] = np.max(np.vstack([lengths[c] for c in nz.TEXT_COLUMNS]), axis=0) if n else []
     limit = ev.max_text_chars
     df["too_long_columns"] = [

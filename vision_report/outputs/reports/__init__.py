@@ -23,7 +23,7 @@ def write_region_reports(data: ReportData, out_dir: Path) -> list[Path]:
     return written
 
 
-def write_reports(data: ReportData, out_dir: Path, meanwhile: Callable[[], list[Path]] | None = None) -> list[Path]:
+def write_reports(data: ReportData, out_dir: Path, meanwhile: Callable[[], list[Path]] = list) -> list[Path]:
     """Every report of the year, then their PDFs. The region report is made in a worker process beside the
     municipality reports when the run started workers (``parallel.warm_pool``) or the alliance is large: the run's
     own process does not hold the region report's XML on top of the year's data, and the two take both cores. A
@@ -35,17 +35,16 @@ def write_reports(data: ReportData, out_dir: Path, meanwhile: Callable[[], list[
 
     members = len(data.plan.members(data.fiscal_year))
     warm = parallel.warm()
-    before: list[Path] = []
-    if warm is not None or parallel.use_pool(members):
+    pooled = parallel.use_pool(members)
+    if warm is not None or pooled:
         with nullcontext(warm) if warm is not None else parallel.pool() as executor:
             region_job = executor.submit(write_region_reports, data, out_dir)  # first: the longest job
-            before = meanwhile() if meanwhile is not None else []
+            before = meanwhile()
             with timing.phase("municipality_reports"):
-                town = executor if parallel.use_pool(members) else None
-                town_reports = municipality.write_municipality_reports(data, out_dir, town)
+                town_reports = municipality.write_municipality_reports(data, out_dir, executor if pooled else None)
             written = region_job.result()
     else:
-        before = meanwhile() if meanwhile is not None else []
+        before = meanwhile()
         written = write_region_reports(data, out_dir)
         with timing.phase("municipality_reports"):
             town_reports = municipality.write_municipality_reports(data, out_dir)

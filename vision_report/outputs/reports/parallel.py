@@ -35,9 +35,17 @@ def use_pool(documents: int) -> bool:
     return documents >= SERIAL_BELOW and workers() > 1
 
 
-def pool() -> ProcessPoolExecutor:
-    """The worker processes of one run's reports (spawned: no fork of a process holding Prefect's threads)."""
-    return ProcessPoolExecutor(max_workers=workers(), mp_context=mp.get_context("spawn"))
+def pool(count: int | None = None) -> ProcessPoolExecutor:
+    """The worker processes of one run's reports (``count``, default ``workers()``; spawned: no fork of a process
+    holding Prefect's threads), each killed when the process that started it dies (``_die_with``). The death signal
+    follows the thread that starts a worker, and a worker starts when a job is given while none is idle: the thread
+    that holds the pool gives its jobs."""
+    return ProcessPoolExecutor(
+        max_workers=count or workers(),
+        mp_context=mp.get_context("spawn"),
+        initializer=_die_with,
+        initargs=(os.getpid(),),
+    )
 
 
 _WARM: ContextVar[ProcessPoolExecutor | None] = ContextVar("vision_report_warm_pool", default=None)
@@ -72,11 +80,7 @@ def warm_pool(documents: int) -> Iterator[ProcessPoolExecutor | None]:
         yield None
         return
     count = n if documents >= SERIAL_BELOW else 1
-    # the death signal follows the thread that starts a worker: every worker is started here, by the thread that
-    # holds this block until the workers are shut down
-    executor = ProcessPoolExecutor(
-        max_workers=count, mp_context=mp.get_context("spawn"), initializer=_die_with, initargs=(os.getpid(),)
-    )
+    executor = pool(count)  # every worker started here, by the thread that holds this block until they shut down
     for _ in range(count):  # each job given while no worker is idle starts one
         executor.submit(_ready)
     token = _WARM.set(executor)
